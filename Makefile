@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+DB ?= data/kpis.duckdb
+PORT ?= 8501
+
+.PHONY: run test venv db bench clean
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or run make PYTHON=python3)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(DB): | $(VENV)/.installed
+	$(PY) -m kpis --db $(DB) init --demo
+
+db: $(DB)
+
+run: $(VENV)/.installed $(DB)
+	KPIS_DB=$(DB) $(VENV)/bin/streamlit run dashboard.py --server.port $(PORT)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed
+	$(PY) -m kpis.bench
+
+clean:
+	rm -rf $(VENV) $(DB) $(DB).wal .pytest_cache
