@@ -1,0 +1,8 @@
+"""Readers for published benchmark files (Fingertips, DfE open data, LAIT, tidy CSVs).
+
+Each reader turns one file into a long frame of candidate observations, one
+row per value, with a `_row` column naming the source row and a `skip`
+column giving the reason when a value cannot be stored. `kpis.benchmarks`
+recognises the format, runs the reader, resolves areas and periods
+(`common.finalise`) and writes everything in one transaction.
+"""

@@ -1,0 +1,355 @@
+"""Statistics as analysts in England expect them: the methods of OHID's Fingertips.
+
+The formulas follow PHEindicatormethods (the R package behind Fingertips):
+
+- proportions: Wilson score interval (``wilson_interval``);
+- counts and rates: Byar's method, and the exact Poisson method (chi-squared
+  quantiles) when the count is below 10 (``byars_interval``);
+- comparison with a benchmark: significantly better/worse when the benchmark
+  lies outside the local confidence interval (``compare_with_benchmark``);
+- recent trend over the most recent five points (``recent_trend``).
+
+Every function takes the confidence level as a fraction (0.95, 0.998); 95 and
+99.8 are accepted too, as PHEindicatormethods does.
+
+Recent trend, in detail (``recent_trend``), as Fingertips' trend marker calculator
+(PholioVisualisation ``TrendMarkerCalculator``) does it:
+
+- Only the most recent ``TREND_POINTS`` (5) points with a value are used; with
+  fewer the label is ``'Not enough data'``.
+- Proportions with numerators and denominators: the chi-squared test for trend
+  in proportions (Cochran-Armitage, R's ``prop.trend.test``), periods scored
+  1..5.
+- Other values with 95% limits (rates, means; and rates given as count and
+  population with ``proportion=False``, limits by Byar's method): a weighted
+  least-squares regression of value on period, weights 1/SE^2 with
+  SE = (upper - lower) / 3.92, and the 1 df chi-squared (slope/SE)^2.
+- Both: the trend counts only if no single point drives it: refitting with
+  each point left out in turn must keep the slope's sign (the logit of the
+  proportion for the proportion test, the weighted fit otherwise).
+- Significance: chi-squared above 9.5495, i.e. p < ``TREND_SIGNIFICANCE``
+  (0.002, the 99.8% level); pass ``significance=`` to change it.
+- Values only (no counts, no limits; our fallback, not a Fingertips method):
+  an ordinary least-squares slope with a t test on n-2 degrees of freedom at
+  the same level. It is weaker, and ``TrendResult.method`` says which test ran.
+- Labels (Fingertips' wording): ``'Increasing and getting better'``,
+  ``'Increasing and getting worse'``, ``'Decreasing and getting better'``,
+  ``'Decreasing and getting worse'``; with no polarity ``'Increasing'`` /
+  ``'Decreasing'``; otherwise ``'No significant change'``, ``'Not enough
+  data'`` or ``'Could not be calculated'`` (a zero-width interval, or a count
+  above its denominator). ``direction`` holds the bare ``'increasing'``,
+  ``'decreasing'``, ``'no_change'``, ``'not_enough_data'`` or
+  ``'not_calculated'``; ``assessment`` holds ``'better'``, ``'worse'`` or None.
+
+Checked against the published trends of Fingertips indicator 90284 (hospital
+admissions for injuries, 0-14, regions file): all 483 series agree.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+from scipy import stats as _st
+
+TREND_POINTS = 5
+TREND_SIGNIFICANCE = 0.002  # Fingertips: chi-squared (1 df) above 9.5495
+
+POLARITY_ALIASES = {
+    "higher_is_better": "higher_is_better", "higher": "higher_is_better", "high": "higher_is_better",
+    "rag - high is good": "higher_is_better",
+    "lower_is_better": "lower_is_better", "lower": "lower_is_better", "low": "lower_is_better",
+    "rag - low is good": "lower_is_better",
+    "no_polarity": "no_polarity", "none": "no_polarity", "": "no_polarity",
+}
+
+
+def _conf(confidence: float) -> float:
+    c = float(confidence)
+    if c >= 90:  # 95 or 99.8, as PHEindicatormethods accepts
+        c = c / 100
+    if not 0.5 <= c < 1:
+        raise ValueError(f"confidence should be a level such as 0.95 or 0.998, not {confidence!r}")
+    return c
+
+
+def _z(confidence: float) -> float:
+    c = _conf(confidence)
+    return float(_st.norm.ppf(c + (1 - c) / 2))
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def normalise_polarity(polarity: str | None) -> str:
+    """Map the spellings seen in frameworks and LAIT's dictionary to the framework's three values."""
+    key = (polarity or "").strip().lower()
+    if key not in POLARITY_ALIASES:
+        raise ValueError(f"Unknown polarity {polarity!r}; use higher_is_better, lower_is_better or no_polarity")
+    return POLARITY_ALIASES[key]
+
+
+# -- confidence intervals ---------------------------------------------------------------
+def wilson_interval(count: float, denominator: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for count/denominator, as proportions of 1 (0..1)."""
+    if _missing(count) or _missing(denominator):
+        raise ValueError("Wilson interval needs a count and a denominator")
+    if denominator <= 0:
+        raise ValueError(f"the denominator must be more than 0, not {denominator}")
+    if count < 0:
+        raise ValueError(f"the count must not be negative, not {count}")
+    if count > denominator:
+        raise ValueError(f"the count ({count}) cannot be more than the denominator ({denominator})")
+    z = _z(confidence)
+    x, n = float(count), float(denominator)
+    centre = 2 * x + z * z
+    spread = z * math.sqrt(z * z + 4 * x * (1 - x / n))
+    bottom = 2 * (n + z * z)
+    lower = max(0.0, (centre - spread) / bottom)
+    upper = min(1.0, (centre + spread) / bottom)
+    if count == 0:
+        lower = 0.0
+    if count == denominator:
+        upper = 1.0
+    return lower, upper
+
+
+def wilson_limits(counts, denominators, confidence: float = 0.95):
+    """Wilson limits (proportions of 1) for arrays of counts and denominators, vectorised.
+
+    Inputs must already be valid (0 <= count <= denominator, denominator > 0).
+    """
+    import numpy as np
+    z = _z(confidence)
+    x = np.asarray(counts, dtype="float64")
+    n = np.asarray(denominators, dtype="float64")
+    centre = 2 * x + z * z
+    spread = z * np.sqrt(z * z + 4 * x * (1 - x / n))
+    bottom = 2 * (n + z * z)
+    lower = np.where(x == 0, 0.0, np.clip((centre - spread) / bottom, 0.0, 1.0))
+    upper = np.where(x == n, 1.0, np.clip((centre + spread) / bottom, 0.0, 1.0))
+    return lower, upper
+
+
+def proportion_ci_pct(numerator: float, denominator: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson interval in percent (0..100)."""
+    lo, hi = wilson_interval(numerator, denominator, confidence)
+    return lo * 100, hi * 100
+
+
+def byars_interval(count: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Confidence limits on a count: Byar's method, exact Poisson (chi-squared) below 10."""
+    if _missing(count):
+        raise ValueError("Byar's interval needs a count")
+    if count < 0:
+        raise ValueError(f"the count must not be negative, not {count}")
+    c = _conf(confidence)
+    x = float(count)
+    if x < 10:
+        alpha = 1 - c
+        lower = 0.0 if x == 0 else float(_st.chi2.ppf(alpha / 2, 2 * x)) / 2
+        upper = float(_st.chi2.ppf(1 - alpha / 2, 2 * x + 2)) / 2
+        return lower, upper
+    z = _z(c)
+    lower = x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3
+    upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * math.sqrt(x + 1))) ** 3
+    return max(0.0, lower), upper
+
+
+def rate_ci(count: float, population: float, per: float = 10000, confidence: float = 0.95) -> tuple[float, float]:
+    """Confidence limits of a crude rate count/population*per, by Byar's method."""
+    if _missing(population) or population <= 0:
+        raise ValueError(f"the population must be more than 0, not {population}")
+    lo, hi = byars_interval(count, confidence)
+    return lo / population * per, hi / population * per
+
+
+# -- comparison with a benchmark --------------------------------------------------------
+def compare_with_benchmark(value: float | None, lower: float | None, upper: float | None,
+                           benchmark: float | None, polarity: str) -> str:
+    """'better' / 'similar' / 'worse' (or 'higher' / 'lower' with no polarity), or 'not compared'.
+
+    Similar when the benchmark lies inside [lower, upper], limits included.
+    """
+    if any(_missing(v) for v in (value, lower, upper, benchmark)):
+        return "not compared"
+    pol = normalise_polarity(polarity)
+    if lower <= benchmark <= upper:
+        return "similar"
+    higher = lower > benchmark
+    if pol == "no_polarity":
+        return "higher" if higher else "lower"
+    good = higher if pol == "higher_is_better" else not higher
+    return "better" if good else "worse"
+
+
+# -- recent trend -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrendResult:
+    label: str                 # for people, e.g. 'Decreasing and getting better'
+    direction: str             # increasing | decreasing | no_change | not_enough_data | not_calculated
+    p_value: float | None
+    points: int                # points used (at most TREND_POINTS)
+    assessment: str | None = None   # better | worse | None
+    method: str = ""
+    chi_squared: float | None = None
+
+
+def chi_squared_trend(numerators: Sequence[float], denominators: Sequence[float]) -> tuple[float, float, float]:
+    """Chi-squared test for trend in proportions (Cochran-Armitage; R's prop.trend.test), scores 1..k.
+
+    Returns (chi-squared statistic on 1 df, p value, direction as +1/-1/0).
+    """
+    r = [float(v) for v in numerators]
+    n = [float(v) for v in denominators]
+    t = range(1, len(r) + 1)
+    big_n, big_r = sum(n), sum(r)
+    s_nt = sum(ni * ti for ni, ti in zip(n, t))
+    s_rt = sum(ri * ti for ri, ti in zip(r, t))
+    s_nt2 = sum(ni * ti * ti for ni, ti in zip(n, t))
+    lead = big_n * s_rt - big_r * s_nt
+    den = big_r * (big_n - big_r) * (big_n * s_nt2 - s_nt ** 2)
+    if den <= 0:
+        return 0.0, 1.0, 0.0
+    chi2 = big_n * lead * lead / den
+    return chi2, float(_st.chi2.sf(chi2, 1)), (1.0 if lead > 0 else -1.0 if lead < 0 else 0.0)
+
+
+def _wls(t: Sequence[float], y: Sequence[float], w: Sequence[float]) -> tuple[float, float]:
+    """Weighted least-squares slope of y on t and its standard error (weights known)."""
+    s1 = sum(w)
+    st_ = sum(wi * ti for wi, ti in zip(w, t))
+    sy = sum(wi * yi for wi, yi in zip(w, y))
+    sty = sum(wi * ti * yi for wi, ti, yi in zip(w, t, y))
+    stt = sum(wi * ti * ti for wi, ti in zip(w, t))
+    d = s1 * stt - st_ ** 2
+    return (s1 * sty - st_ * sy) / d, math.sqrt(s1 / d)
+
+
+def _signs_agree(t: list[float], y: list[float], w: list[float], sign: float) -> bool:
+    """Fingertips' outlier check: leaving out any one point must not change the slope's sign."""
+    for k in range(len(t)):
+        keep = [i for i in range(len(t)) if i != k]
+        slope, _ = _wls([t[i] for i in keep], [y[i] for i in keep], [w[i] for i in keep])
+        if (1.0 if slope >= 0 else -1.0) != sign:
+            return False
+    return True
+
+
+def _label(direction: str, polarity: str) -> tuple[str, str | None]:
+    if direction not in ("increasing", "decreasing"):
+        return {"no_change": "No significant change", "not_enough_data": "Not enough data",
+                "not_calculated": "Could not be calculated"}[direction], None
+    word = direction.capitalize()
+    if polarity == "no_polarity":
+        return word, None
+    good = (direction == "increasing") == (polarity == "higher_is_better")
+    assessment = "better" if good else "worse"
+    return f"{word} and getting {assessment}", assessment
+
+
+def _result(direction: str, pol: str, p: float | None, points: int, method: str,
+            chi2: float | None = None) -> TrendResult:
+    label, assessment = _label(direction, pol)
+    return TrendResult(label, direction, p, points, assessment, method, chi2)
+
+
+def recent_trend(*, numerators: Sequence[float | None] | None = None,
+                 denominators: Sequence[float | None] | None = None,
+                 values: Sequence[float | None] | None = None,
+                 lower_cis: Sequence[float | None] | None = None,
+                 upper_cis: Sequence[float | None] | None = None,
+                 polarity: str = "no_polarity", proportion: bool = True,
+                 significance: float = TREND_SIGNIFICANCE) -> TrendResult:
+    """Fingertips' recent trend over the most recent five points (give the series oldest first).
+
+    - numerators + denominators, ``proportion=True``: chi-squared test for trend in proportions;
+    - values + lower_cis + upper_cis (or numerators + denominators with ``proportion=False``,
+      a rate whose limits come from Byar's method): weighted regression test;
+    - values only: ordinary regression slope t test (fallback; no counts or limits known).
+    Points with a missing number are dropped before the last five are taken.
+    """
+    pol = normalise_polarity(polarity)
+    if numerators is not None and denominators is not None:
+        if len(numerators) != len(denominators):
+            raise ValueError("numerators and denominators must have the same length")
+        pairs = [(float(a), float(b)) for a, b in zip(numerators, denominators)
+                 if not _missing(a) and not _missing(b)][-TREND_POINTS:]
+        if proportion:
+            return _proportion_trend(pairs, pol, significance)
+        method = WLS_METHOD
+        if len(pairs) < TREND_POINTS:
+            return _result("not_enough_data", pol, None, len(pairs), method)
+        if any(b <= 0 or a < 0 for a, b in pairs):
+            return _result("not_calculated", pol, None, len(pairs), method)
+        limits = [byars_interval(a) for a, _ in pairs]
+        return _wls_trend([a / b for a, b in pairs], [lo / b for (lo, _), (_, b) in zip(limits, pairs)],
+                          [hi / b for (_, hi), (_, b) in zip(limits, pairs)], pol, significance)
+    if values is None:
+        raise ValueError("recent_trend needs numerators and denominators, or values")
+    if lower_cis is not None and upper_cis is not None:
+        rows = [(float(v), float(lo), float(hi)) for v, lo, hi in zip(values, lower_cis, upper_cis)
+                if not (_missing(v) or _missing(lo) or _missing(hi))][-TREND_POINTS:]
+        if len(rows) < TREND_POINTS:
+            return _result("not_enough_data", pol, None, len(rows), WLS_METHOD)
+        return _wls_trend(*map(list, zip(*rows)), pol, significance)
+    ys = [float(v) for v in values if not _missing(v)][-TREND_POINTS:]
+    method = "linear regression slope t test, most recent 5 points (no counts or limits available)"
+    if len(ys) < TREND_POINTS:
+        return _result("not_enough_data", pol, None, len(ys), method)
+    res = _st.linregress(range(1, len(ys) + 1), ys)
+    p = float(res.pvalue) if not math.isnan(res.pvalue) else (0.0 if res.slope else 1.0)
+    direction = "no_change" if p >= significance or res.slope == 0 else (
+        "increasing" if res.slope > 0 else "decreasing")
+    return _result(direction, pol, p, len(ys), method)
+
+
+WLS_METHOD = ("weighted regression of value on period (weights from the 95% limits), 1 df chi-squared test, "
+              "slope sign stable when any one point is left out; most recent 5 points")
+CA_METHOD = ("chi-squared test for trend in proportions (Cochran-Armitage), slope sign stable when any one "
+             "point is left out; most recent 5 points")
+
+
+def _wls_trend(values: list[float], lowers: list[float], uppers: list[float], pol: str,
+               significance: float) -> TrendResult:
+    n = len(values)
+    ses = [(hi - lo) / (2 * 1.959964) for lo, hi in zip(lowers, uppers)]
+    if any(se <= 0 for se in ses):
+        return _result("not_calculated", pol, None, n, WLS_METHOD)
+    t = [float(i) for i in range(1, n + 1)]
+    w = [1 / se ** 2 for se in ses]
+    slope, se_slope = _wls(t, values, w)
+    chi2 = (slope / se_slope) ** 2
+    p = float(_st.chi2.sf(chi2, 1))
+    sign = 1.0 if slope >= 0 else -1.0
+    stable = _signs_agree(t, values, w, sign)
+    direction = "increasing" if sign > 0 else "decreasing"
+    if p >= significance or not stable or slope == 0:
+        direction = "no_change"
+    return _result(direction, pol, p, n, WLS_METHOD, chi2)
+
+
+def _proportion_trend(pairs: list[tuple[float, float]], pol: str, significance: float) -> TrendResult:
+    n = len(pairs)
+    if n < TREND_POINTS:
+        return _result("not_enough_data", pol, None, n, CA_METHOD)
+    if any(b <= 0 or a < 0 or a > b for a, b in pairs):
+        return _result("not_calculated", pol, None, n, CA_METHOD)
+    chi2, p, sign = chi_squared_trend([a for a, _ in pairs], [b for _, b in pairs])
+    stable = True
+    if all(0 < a < b for a, b in pairs):  # the logit is defined: check no single point drives the trend
+        logits = [math.log(a / (b - a)) for a, b in pairs]
+        stable = _signs_agree([float(i) for i in range(1, n + 1)], logits, [1.0] * n, sign or 1.0)
+    direction = "no_change"
+    if p < significance and stable and sign:
+        direction = "increasing" if sign > 0 else "decreasing"
+    return _result(direction, pol, p, n, CA_METHOD, chi2)
+
+
+def trend(values: Sequence[float | None], numerators: Sequence[float | None] | None = None,
+          denominators: Sequence[float | None] | None = None, polarity: str = "no_polarity") -> str:
+    """Shorthand for ``recent_trend(...).label`` (proportions when counts are given)."""
+    if numerators is not None and denominators is not None:
+        return recent_trend(numerators=numerators, denominators=denominators, polarity=polarity).label
+    return recent_trend(values=values, polarity=polarity).label

@@ -1,0 +1,32 @@
+"""Home: the four outcome areas, their KPIs and the latest period of each."""
+import streamlit as st
+
+from kpis.series import latest_overview
+from pages._common import demo_notice, framework, store
+
+fw = framework()
+st.title(fw.name)
+st.markdown(
+    f"Key performance indicators for the partnership's four outcome areas, reported to each board meeting and "
+    f"twice a year to the {fw.reports_to or 'Health and Wellbeing Board'}. England comparisons use real published "
+    f"statistics (Open Government Licence v3.0).")
+demo_notice()
+
+overview = latest_overview(store(), fw)
+if overview["latest_period"].isna().all():
+    st.warning("There are no figures in the database yet. An administrator can load the demo with "
+               "`python -m kpis init --demo`, or sub-group leads can submit their quarterly returns.",
+               icon=":material/database:")
+
+for area in fw.areas:
+    rows = overview[overview["area"] == area.id]
+    with st.container(border=True):
+        st.subheader(area.name)
+        st.caption(f"Reported by the {area.sub_group}")
+        table = rows.assign(
+            KPI=rows["kpi_id"] + " " + rows["short_title"],
+            **{"Latest period": rows["latest_period"].fillna("–"),
+               "Latest value": rows["value_text"] + rows["is_demo"].map({True: " (demo)", False: ""}),
+               "England": rows["england_text"]},
+        )[["KPI", "Latest period", "Latest value", "England"]]
+        st.table(table.set_index("KPI"))

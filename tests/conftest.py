@@ -1,0 +1,41 @@
+"""Shared fixtures: a real demo database built once per test session by the real CLI."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def demo_db_master(tmp_path_factory) -> Path:
+    from kpis.cli import main
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    assert main(["--db", str(path), "init", "--demo"]) == 0
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_db_master, tmp_path) -> Path:
+    """A private copy of the demo database, so a test may change it."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db_master, path)
+    return path
+
+
+@pytest.fixture
+def app_env(monkeypatch):
+    """Point the app at a database for AppTest, and clear Streamlit's resource caches."""
+    def use(db: Path):
+        monkeypatch.setenv("KPIS_DB", str(db))
+        monkeypatch.chdir(ROOT)
+        import streamlit as st
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        return db
+    yield use
+    import streamlit as st
+    st.cache_resource.clear()
