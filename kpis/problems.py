@@ -1,0 +1,45 @@
+"""A problem found in a return: where it is, what was found, what was expected, in plain English."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str                  # sheet name, or the CSV file's name
+    row: int | None             # the row number the lead sees in Excel (1 = the first row)
+    column: str | None          # the column as the lead sees it, e.g. "F (Value)"
+    found: str                  # what the cell holds, e.g. "0.65"
+    expected: str               # what would have been accepted, e.g. "a percentage from 0 to 100, such as 65"
+    message: str                # the whole story in one or two plain sentences
+    severity: str = ERROR       # error (blocks the return) | warning (worth a look; does not block)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    @property
+    def where(self) -> str:
+        parts = [f"sheet '{self.sheet}'"] if self.sheet else []
+        if self.row:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts) or "the file"
+
+    def __str__(self) -> str:
+        label = "Error" if self.is_error else "Check"
+        return f"{label}: {self.where}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "where": self.where}
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.is_error]
+
+
+def warnings(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if not p.is_error]
