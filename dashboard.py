@@ -1,6 +1,7 @@
 """Entry point: page config, navigation and the shared sidebar. No logic lives here."""
 import streamlit as st
 
+from pages._area import area_pages
 from pages._common import sidebar
 
 st.set_page_config(page_title="Children's partnership KPIs", page_icon=":material/monitoring:", layout="wide")
@@ -8,6 +9,10 @@ st.set_page_config(page_title="Children's partnership KPIs", page_icon=":materia
 PAGES = {
     "Board": [
         st.Page("pages/home.py", title="Overview", icon=":material/home:", default=True),
+        st.Page("pages/scorecard.py", title="Board scorecard", icon=":material/table_chart:", url_path="scorecard"),
+        st.Page("pages/changes.py", title="What changed", icon=":material/update:", url_path="changes"),
+        *area_pages(),
+        st.Page("pages/kpi.py", title="KPI detail", icon=":material/query_stats:", url_path="kpi"),
     ],
 }
 

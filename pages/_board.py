@@ -1,0 +1,166 @@
+"""Widgets shared by the board pages: the meeting selector and presentation mode.
+
+Both keep their value for the whole session and in the URL (`?meeting=2026-09-09`,
+`?presentation=true`), so a link opens the same view on the projector.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import streamlit as st
+
+from kpis.charts import breakdown_figure, breakdown_table, trend_figure, trend_table
+from kpis.detail import breakdown_data, england_value_for, trend_data
+from kpis.scorecard import meeting_context, past_meetings
+from pages._common import framework, store
+
+LATEST = "latest"
+
+# Constant CSS, no user text: hide the sidebar and header and enlarge the type for a projector.
+PRESENTATION_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
+header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 1rem !important; max-width: 100% !important; }
+[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.15rem; }
+[data-testid="stTable"] td p, [data-testid="stTable"] th p { font-size: 1.15rem !important; line-height: 1.3; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { padding: 0.25rem 0.5rem !important; }
+[data-testid="stTable"] img { height: 1.5em; width: auto; vertical-align: middle; }
+[data-testid="stCaptionContainer"] p { font-size: 1.1rem !important; }
+h1 { font-size: 2.6rem !important; padding: 0 0 0.3rem 0 !important; }
+h2, h3 { font-size: 1.9rem !important; }
+h4 { font-size: 1.5rem !important; padding: 0.4rem 0 0.2rem !important; }
+</style>
+"""
+NORMAL_CSS = """
+<style>
+[data-testid="stTable"] img { vertical-align: middle; }
+</style>
+"""
+# The scorecard's tables share column widths, so the groups line up down the screen.
+SCORECARD_CSS = """
+<style>
+.st-key-board-scorecard table { table-layout: fixed; width: 100%; }
+.st-key-board-scorecard th:nth-child(1) { width: 19%; }
+.st-key-board-scorecard th:nth-child(2) { width: 12.5%; }
+.st-key-board-scorecard th:nth-child(3) { width: 22.5%; }
+.st-key-board-scorecard th:nth-child(4) { width: 17%; }
+.st-key-board-scorecard th:nth-child(5) { width: 7.5%; }
+.st-key-board-scorecard th:nth-child(6) { width: 11.5%; }
+.st-key-board-scorecard th:nth-child(7) { width: 10%; }
+.st-key-board-scorecard td img { max-width: 100%; }
+</style>
+"""
+
+
+def meeting_label(value: str) -> str:
+    if value == LATEST:
+        return "Latest data (today)"
+    return f"Board meeting, {date.fromisoformat(value):%-d %B %Y}"
+
+
+def url_select(label: str, options: list[str], *, key: str, format_func, show: bool = True,
+               help: str | None = None, clean_default: bool = True) -> str:
+    """A select box whose value lives in the session and in the URL (`?key=value`).
+
+    A link with `?key=value` wins over the remembered choice, so a link from another page opens
+    what it names; the choice is remembered across pages (and while the box is hidden). The first
+    option is the default and, with `clean_default`, keeps the URL clean.
+    """
+    default = options[0] if clean_default else None
+    remembered = f"_chosen_{key}"
+    asked = st.query_params.get(key)
+    if asked in options:
+        st.session_state[remembered] = asked
+    if st.session_state.get(remembered) not in options:
+        st.session_state[remembered] = options[0]
+    st.session_state[key] = st.session_state[remembered]
+
+    def chosen() -> None:
+        st.session_state[remembered] = st.session_state[key]
+        _write_url(key, st.session_state[key], default)
+
+    if show:
+        st.selectbox(label, options, key=key, format_func=format_func, help=help, on_change=chosen)
+    value = st.session_state[remembered]
+    _write_url(key, value, default)
+    return value
+
+
+def _write_url(key: str, value: str, default: str | None) -> None:
+    if value == default:
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
+def meeting_selector(*, show: bool = True) -> tuple[str, datetime | None, datetime | None]:
+    """The chosen meeting ('latest' or an ISO date) with its as-at moment and the previous meeting's."""
+    options = [LATEST] + [m.isoformat() for m in past_meetings(store())]
+    choice = url_select("View as at", options, key="meeting", format_func=meeting_label, show=show,
+                        help="Board meetings are held four times a year. Choosing one shows only what was known "
+                             "by the end of that day; changes are counted from the meeting before it.")
+    as_at, previous = meeting_context(store(), None if choice == LATEST else date.fromisoformat(choice))
+    return choice, as_at, previous
+
+
+def describe_view(choice: str, previous: datetime | None) -> str:
+    """One line saying what the page shows and what it compares with."""
+    what = ("the latest data" if choice == LATEST
+            else f"what was known at the board meeting on {date.fromisoformat(choice):%-d %B %Y}")
+    since = f"the last meeting on {previous:%-d %B %Y}" if previous else "no earlier meeting"
+    return f"Showing {what}; changes are since {since}."
+
+
+def presentation_mode() -> bool:
+    """A toggle, top right, that hides controls and enlarges the type; returns whether it is on."""
+    on = st.toggle("Presentation mode", key="presentation", bind="query-params", persist_state="session",
+                   help="Hides the sidebar and controls and enlarges the text for a projector. "
+                        "Turn it off here to get the controls back.")
+    st.html(PRESENTATION_CSS if on else NORMAL_CSS)
+    return bool(on)
+
+
+COMPARATOR_LABELS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
+
+
+def comparator_picker(*, show: bool = True) -> tuple[str, ...]:
+    """England always; add the region or statistical neighbours."""
+    if show:
+        st.pills("Compare with", list(COMPARATOR_LABELS), format_func=COMPARATOR_LABELS.get, key="compare",
+                 selection_mode="multi", default=["england"], persist_state="session",
+                 help="England is the comparator the scorecard uses. Add the West Midlands region or the "
+                      "council's statistical neighbours (similar councils) to the trend charts.")
+    chosen = st.session_state.get("compare") or ["england"]
+    return tuple(c for c in COMPARATOR_LABELS if c in chosen)
+
+
+def trend_block(kpi, *, as_at, comparators, presenting: bool, key: str, height: int = 420) -> None:
+    """A KPI's trend chart with its numbers below."""
+    df = trend_data(store(), framework(), kpi, comparators=comparators, as_at=as_at)
+    st.plotly_chart(trend_figure(df, kpi, title=f"{kpi.short_title}: trend", height=height,
+                                 font_size=19 if presenting else 15),
+                    key=f"trend-{key}", config={"displaylogo": False})
+    st.caption("Points sit at the middle of each period, with bars for the 95% confidence interval. England and "
+               "other published figures are level lines across the period they cover (a year, usually).")
+    with st.expander("The numbers in this chart"):
+        st.dataframe(trend_table(df, kpi), hide_index=True, width="stretch")
+
+
+def breakdown_block(kpi, *, as_at, presenting: bool, key: str) -> None:
+    """A KPI's values by group at risk of health inequalities, with the numbers below."""
+    fw = framework()
+    df = breakdown_data(store(), fw, kpi, as_at=as_at)
+    if df.empty:
+        st.caption("No figures by group for this KPI yet.")
+        return
+    period = df["period_label"].iloc[0]
+    england, england_period = england_value_for(store(), fw, kpi, df["period_end"].max(), as_at=as_at)
+    st.plotly_chart(breakdown_figure(df, kpi, breakdown_names=fw.breakdowns, england_value=england,
+                                     title=f"{kpi.short_title}: by group, {period}",
+                                     font_size=19 if presenting else 15),
+                    key=f"groups-{key}", config={"displaylogo": False})
+    if england is not None:
+        st.caption(f"Dashed line: England, {kpi.format_value(england)} ({england_period}).")
+    with st.expander("The numbers in this chart"):
+        st.dataframe(breakdown_table(df, kpi, fw.breakdowns), hide_index=True, width="stretch")

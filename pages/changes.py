@@ -1,0 +1,52 @@
+"""What changed since the last meeting: new data, significant movements, comparison changes,
+revisions, and returns that are late or missing."""
+import streamlit as st
+
+from kpis.board import md_escape
+from kpis.changes import changes_since
+from kpis.store import now
+from pages._board import describe_view, meeting_selector, presentation_mode
+from pages._common import demo_notice, framework, store
+
+SECTIONS = [
+    ("significant_movements", "Significant movements",
+     "KPIs whose latest figure moved by more than chance would explain since the last meeting."),
+    ("comparison_changes", "Comparison with England changed",
+     "KPIs that moved between better, similar and worse than England (or higher and lower)."),
+    ("missing_returns", "Returns late or missing",
+     "Quarterly returns are due six weeks after the quarter ends."),
+    ("revisions", "Revisions to earlier figures", "Figures replaced by a corrected version."),
+    ("new_data", "New data", "Figures recorded since the last meeting, for us and for England: one row per KPI "
+                             "and area."),
+]
+EMPTY = {"significant_movements": "No KPI moved significantly.",
+         "comparison_changes": "No KPI changed its comparison with England.",
+         "missing_returns": "Every return due has arrived on time.",
+         "revisions": "No earlier figure was revised.",
+         "new_data": "No new figures were recorded."}
+
+fw = framework()
+head, toggle = st.columns([4, 1], vertical_alignment="center")
+with toggle:
+    presenting = presentation_mode()
+with head:
+    st.title("What changed since the last meeting")
+choice, as_at, previous = meeting_selector(show=not presenting)
+st.caption(describe_view(choice, previous))
+if not presenting:
+    demo_notice()
+
+if previous is None:
+    st.info("There is no earlier board meeting to compare with. Choose a later meeting.", icon=":material/info:")
+else:
+    until = as_at or now()
+    found = changes_since(store(), fw, since=previous, until=until)
+    st.markdown(" · ".join(f"**{title}**: {len(found[key])}" for key, title, _ in SECTIONS))
+    for key, title, about in SECTIONS:
+        table = found[key].drop(columns=[c for c in ("kpi_id", "area") if c in found[key].columns])
+        st.subheader(f"{title} ({len(table)})")
+        st.caption(about)
+        if table.empty:
+            st.markdown(EMPTY[key])
+        else:
+            st.table(table.map(md_escape), hide_index=True)

@@ -1,0 +1,70 @@
+"""KPI detail, linkable as `?kpi=SG02`: definition, trend, every number, revisions, download."""
+import streamlit as st
+
+from kpis.board import board_table, md_escape, style_board_table
+from kpis.detail import definition_rows, kpi_download, revision_history
+from kpis.scorecard import scorecard
+from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
+                          trend_block, url_select)
+from pages._common import demo_notice, framework, store
+
+fw = framework()
+ids = fw.kpi_ids
+asked = st.query_params.get("kpi")
+if asked and asked not in ids:
+    st.warning(f"There is no KPI '{md_escape(asked)}' in this framework; showing {ids[0]} instead.",
+               icon=":material/help:")
+
+head, toggle = st.columns([4, 1], vertical_alignment="center")
+with toggle:
+    presenting = presentation_mode()
+if presenting:
+    kpi_id = url_select("KPI", ids, key="kpi", format_func=None, show=False, clean_default=False)
+    choice, as_at, previous = meeting_selector(show=False)
+    comparators = comparator_picker(show=False)
+else:
+    kpi_id = url_select("KPI", ids, key="kpi", format_func=lambda k: f"{k} {fw.kpi(k).short_title}",
+                        clean_default=False)
+    left, right = st.columns(2)
+    with left:
+        choice, as_at, previous = meeting_selector()
+    with right:
+        comparators = comparator_picker()
+kpi = fw.kpi(kpi_id)
+with head:
+    st.title(f"{kpi.id} {kpi.short_title}")
+st.markdown(f"**{md_escape(kpi.title)}**. {md_escape(fw.area(kpi.area).name)}; reported by the "
+            f"{md_escape(fw.area(kpi.area).sub_group)}.")
+st.caption(describe_view(choice, previous))
+
+row = scorecard(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[kpi.id])
+if row["is_demo"].any():
+    demo_notice()
+st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide_index=True,
+         alt=f"Summary of {kpi.id}: latest value, change since the last meeting, England comparison, trend, target.")
+
+st.subheader("Trend")
+trend_block(kpi, as_at=as_at, comparators=comparators, presenting=presenting, key=kpi.id, height=460)
+
+if len(kpi.breakdowns) > 1:
+    st.subheader("Groups at risk of health inequalities")
+    breakdown_block(kpi, as_at=as_at, presenting=presenting, key=kpi.id)
+
+st.subheader("Definition, method and source")
+st.table(definition_rows(fw, kpi).set_index("Item"))
+
+st.subheader("Revision history")
+history = revision_history(store(), fw, kpi)
+if history.empty:
+    st.caption("No figure for this KPI has been revised: every value is its first version.")
+else:
+    st.caption("Each row is one version of a figure that was later corrected; the newest version is current.")
+    st.dataframe(history, hide_index=True, width="stretch")
+
+st.subheader("Download")
+data = kpi_download(store(), fw, kpi, as_at=as_at)
+st.download_button(f"Download every {kpi.id} figure (CSV, {len(data):,} rows)", data.to_csv(index=False),
+                   file_name=f"{kpi.id}-figures.csv", mime="text/csv", icon=":material/download:",
+                   key="download")
+st.caption("The file holds every current figure for this KPI: local and comparator areas, every group and "
+           "period, with confidence limits, status, source and when each value was recorded.")

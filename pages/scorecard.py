@@ -1,0 +1,63 @@
+"""Board scorecard: every KPI on one screen, grouped by outcome area or by overarching outcome."""
+import streamlit as st
+
+from kpis.board import grouped_board_table, style_board_table, summary_counts
+from kpis.scorecard import scorecard
+from pages._board import SCORECARD_CSS, describe_view, meeting_selector, presentation_mode
+from pages._common import demo_notice, framework, store
+
+fw = framework()
+head, toggle = st.columns([4, 1], vertical_alignment="center")
+with toggle:
+    presenting = presentation_mode()
+with head:
+    st.title("Board scorecard")
+
+GROUPINGS = {"area": "Outcome area", "outcome": "Overarching outcome"}
+if presenting:
+    choice, as_at, previous = meeting_selector(show=False)
+    by = st.session_state.get("group_by") or "area"
+else:
+    left, right = st.columns([2, 2])
+    with left:
+        choice, as_at, previous = meeting_selector()
+    with right:
+        by = st.segmented_control("Group by", list(GROUPINGS), format_func=GROUPINGS.get, key="group_by",
+                                  default="area", required=True, persist_state="session") or "area"
+card = scorecard(store(), fw, as_at=as_at, previous_meeting=previous)
+demo_words = (" Local figures marked (demo) are synthetic demo data; England figures are real published statistics."
+              if presenting and card["is_demo"].any() else "")
+st.caption(describe_view(choice, previous) + demo_words)
+if card["latest_period"].isna().all():
+    st.warning("There are no figures for this date. Choose a later meeting, or load data first.",
+               icon=":material/database:")
+if card["is_demo"].any() and not presenting:
+    demo_notice()
+
+n = summary_counts(card)
+st.markdown(
+    f"**Compared with England:** ● {n['better']} better, ◆ {n['similar']} similar, ■ {n['worse']} worse"
+    f" · **Since the last meeting:** {n['improved']} getting better, {n['worsened']} getting worse"
+    f" · **Targets:** {n['targets_met']} of {n['targets']} met")
+
+st.html(SCORECARD_CSS)
+table, comparisons, sections = grouped_board_table(card, by)
+with st.container(key="board-scorecard"):
+    st.table(style_board_table(table, comparisons, sections), hide_index=True,
+             alt=f"Scorecard grouped by {GROUPINGS[by].lower()}: one row per KPI with its latest value, change "
+                 f"since the last meeting, comparison with England, recent trend and target.")
+
+with st.expander("How to read this scorecard", expanded=False):
+    st.markdown(
+        "- **Since last meeting**: ▲ or ▼ when the figure moved by more than chance would explain (a 95% test), "
+        "with whether that is better or worse; ▶ when it did not; – when there is no new figure to compare.\n"
+        "- **Compared with England**: ● Better, ◆ Similar, ■ Worse than England, judged by whether England's "
+        "value lies outside our 95% confidence interval; ○ Higher or Lower where neither direction is better. "
+        "The England figure is for the latest period ending on or before ours, and that period is named.\n"
+        "- **Recent trend**: the line shows up to the last eight figures; the words come from the Fingertips "
+        "test over the last five points (99.9% level).\n"
+        "- **Target**: ✓ Met or ✗ Not met, only where the partnership has set a target; – where none is set.")
+
+if not presenting:
+    st.page_link("pages/changes.py", label="What changed since the last meeting", icon=":material/update:")
+    st.page_link("pages/kpi.py", label="Open a KPI in detail", icon=":material/query_stats:")
