@@ -14,6 +14,12 @@ PAGES = {
         *area_pages(),
         st.Page("pages/kpi.py", title="KPI detail", icon=":material/query_stats:", url_path="kpi"),
     ],
+    "Analysis": [
+        st.Page("pages/explorer.py", title="Explorer", icon=":material/travel_explore:", url_path="explorer"),
+        st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
+        st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
+        st.Page("pages/sql.py", title="SQL console", icon=":material/terminal:", url_path="sql"),
+    ],
 }
 
 navigation = st.navigation(PAGES)

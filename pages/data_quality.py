@@ -1,0 +1,80 @@
+"""Data quality: returns in on time and complete, unusual values, gaps, and what imports skipped."""
+import streamlit as st
+
+from kpis import exports, quality
+from kpis.series import is_demo_database
+from pages._common import demo_notice, framework, store
+
+fw = framework()
+s = store()
+st.title("Data quality")
+st.markdown("Whether each sub-group's quarterly return came in, on time (by quarter end plus six weeks) and "
+            "complete; values that look unusual; suppressed and unavailable values; and what each import skipped.")
+demo_notice()
+
+comp = quality.completeness(s, fw)
+grid = quality.completeness_grid(comp)
+unusual = quality.unusual_values(s, fw)
+counts = quality.status_counts(s, fw)
+imports = quality.imports(s)
+skipped = quality.skipped_reasons(s)
+comp_t, unusual_t, counts_t, imports_t, skipped_t = (quality.readable(d) for d in
+                                                      (comp, unusual, counts, imports, skipped))
+
+
+def show(df) -> None:
+    formats = exports.number_formats(df)
+    st.dataframe(df, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format=f) for c, f in formats.items()})
+
+st.header("Returns by quarter")
+if comp.empty:
+    st.info("No sub-group has sent a return yet.", icon=":material/inbox:")
+else:
+    summary = quality.completeness_summary(comp)
+    cols = st.columns(5)
+    for col, status in zip(cols, ["On time", "Late", "Partial", "Missing", "Not yet due"]):
+        n = summary.get(status, 0) + (summary.get("Partial and late", 0) if status in ("Late", "Partial") else 0)
+        col.metric(status, n)
+    st.caption("Each cell is one sub-group's return for one quarter, latest quarter first. *Partial* means fewer of "
+               "the sub-group's quarterly KPIs than it reports; the days say how late the first version came.")
+    st.dataframe(grid, hide_index=True, width="stretch")
+    with st.expander("Every return, in detail"):
+        show(comp_t)
+
+st.header("Unusual values")
+st.caption(f"Home-area values that cannot be right (a percentage outside 0-100, a numerator above its denominator, "
+           f"a value that does not match its counts), or more than {quality.Z_LIMIT:g} standard deviations from the "
+           f"average of the rest of their own series (at least {quality.MIN_HISTORY} other values). A flag asks for "
+           "a check; it does not mean the value is wrong.")
+if unusual.empty:
+    st.success("No value is flagged.", icon=":material/check_circle:")
+else:
+    show(unusual_t)
+
+st.header("Suppressed and not available")
+st.caption("Current values by status, per indicator, across all areas; the last two columns are the home area's.")
+show(counts_t)
+
+st.header("Imports and skipped rows")
+show(imports_t)
+if not skipped.empty:
+    st.subheader("Why rows were skipped")
+    show(skipped_t)
+
+st.header("Download")
+meta = exports.export_metadata(
+    title="Data quality", view="Returns by quarter, unusual values, status counts, imports",
+    definitions=[f"On time: first return by quarter end plus {quality.DUE_AFTER.days // 7} weeks.",
+                 "Partial: fewer of the sub-group's quarterly KPIs than it reports.",
+                 f"Unusual: |z| > {quality.Z_LIMIT:g} against the rest of the series, or an impossible value."],
+    sources=["Sub-group returns and data imports recorded in the database"],
+    periods=exports.describe_periods(comp.sort_values("quarter_end")["quarter"]) if not comp.empty else "–",
+    demo=is_demo_database(s))
+sheets = {"Returns by quarter": grid, "Returns in detail": comp_t, "Unusual values": unusual_t,
+          "Status counts": counts_t, "Imports": imports_t, "Skipped rows": skipped_t}
+left, right, _ = st.columns([1, 1, 2])
+left.download_button("Download CSV (returns by quarter)", exports.to_csv_bytes(comp_t), file_name="returns-by-quarter.csv",
+                     mime=exports.CSV_MIME, icon=":material/download:", key="dq_csv")
+right.download_button("Download Excel (every table)", exports.to_excel_bytes(sheets, meta),
+                      file_name="data-quality.xlsx", mime=exports.XLSX_MIME, icon=":material/download:", key="dq_xlsx")

@@ -1,0 +1,39 @@
+"""Definitions: the data dictionary of every KPI and every imported source indicator."""
+import streamlit as st
+
+from kpis import dictionary, exports
+from kpis.board import md_escape
+from pages._common import framework, store
+
+fw = framework()
+st.title("Definitions")
+st.markdown("The data dictionary: every framework KPI and every imported source indicator, with its definition "
+            "and polarity, unit and source, when it was last updated and is next due, and methodology notes.")
+
+full = dictionary.data_dictionary(store(), fw)
+c1, c2 = st.columns([2, 1])
+text = c1.text_input("Search ids, names, definitions and methods", key="def_search", placeholder="e.g. child protection")
+kind = c2.radio("Show", ["All", "Framework KPI", "Source indicator"], horizontal=True, key="def_kind")
+rows = dictionary.search(full, text, None if kind == "All" else kind)
+st.caption(f"{len(rows)} of {len(full)} indicators.")
+
+st.dataframe(rows[["Id", "Kind", "Name", "Polarity", "Unit", "Source", "Last updated", "Next update", "Periods held",
+                   "Areas"]], hide_index=True, width="stretch")
+
+left, right, _ = st.columns([1, 1, 2])
+meta = exports.export_metadata(
+    title="Data dictionary", view=f"Definitions ({kind.lower()}{', matching ' + text if text else ''})",
+    definitions=["One row per framework KPI and per imported source indicator."],
+    sources=[f"KPI framework: {fw.name}", "Indicator descriptions as published by DfE, OHID Fingertips and LAIT"])
+left.download_button("Download CSV", exports.to_csv_bytes(rows), file_name="data-dictionary.csv",
+                     mime=exports.CSV_MIME, icon=":material/download:", key="def_csv")
+right.download_button("Download Excel", exports.to_excel_bytes({"Data dictionary": rows}, meta),
+                      file_name="data-dictionary.xlsx", mime=exports.XLSX_MIME, icon=":material/download:",
+                      key="def_xlsx")
+
+st.subheader("In full")
+for _, r in rows.iterrows():
+    with st.expander(md_escape(f"{r['Id']}: {r['Name']}")):
+        st.table(r.drop(labels=["Id"]).rename("Details").astype(str).to_frame())
+if rows.empty:
+    st.info(f"No indicator matches '{md_escape(text)}'.", icon=":material/search_off:")

@@ -1,0 +1,155 @@
+"""Explorer: any KPI or source indicator, compared across areas, over time and by group, with downloads."""
+import streamlit as st
+
+from kpis import explore, explore_charts, exports, inequalities, timeseries
+from kpis.areas import ENGLAND
+from kpis.board import md_escape
+from pages._common import demo_notice, framework, store
+
+
+def downloads(name: str, sheets: dict, meta: dict, *, key: str) -> None:
+    """A CSV of the first table and an Excel workbook of all of them (with a Metadata sheet)."""
+    first = next(iter(sheets.values()))
+    stem = exports.file_stem(name)
+    left, right, _ = st.columns([1, 1, 2])
+    left.download_button("Download CSV", exports.to_csv_bytes(first), file_name=f"{stem}.csv",
+                         mime=exports.CSV_MIME, icon=":material/download:", key=f"{key}_csv")
+    right.download_button("Download Excel", exports.to_excel_bytes(sheets, meta), file_name=f"{stem}.xlsx",
+                          mime=exports.XLSX_MIME, icon=":material/download:", key=f"{key}_xlsx")
+
+
+def show(df, decimals: int = 1) -> None:
+    """A table with whole counts and values to the indicator's decimals."""
+    formats = exports.number_formats(df, decimals=decimals)
+    st.dataframe(df, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format=f) for c, f in formats.items()})
+
+
+fw = framework()
+s = store()
+home = fw.home_area
+st.title("Explorer")
+st.markdown("Any framework KPI or imported source indicator: compare areas, follow trends and look inside the "
+            "groups at risk of health inequalities. Every view has its numbers in a table and downloads as CSV "
+            "or Excel.")
+demo_notice()
+
+choices = explore.indicator_choices(s, fw)
+ids = choices["indicator_id"].tolist()
+labels = dict(zip(choices["indicator_id"], choices["kind"].map({"Framework KPI": "KPI", "Source indicator": "Source"})
+                  + " · " + choices["label"]))
+asked = st.query_params.get("indicator")
+start = asked if asked in ids else explore.default_indicator(s, fw)
+indicator_id = st.selectbox("Indicator", ids, index=ids.index(start) if start in ids else 0, format_func=labels.get,
+                            key="ex_indicator")
+st.query_params["indicator"] = indicator_id
+ind = explore.indicator(s, fw, indicator_id)
+polarity = {"higher_is_better": "higher is better", "lower_is_better": "lower is better",
+            "no_polarity": "no polarity"}[ind.polarity]
+st.markdown(f"**{md_escape(ind.name)}** ({md_escape(ind.kind.lower())}; {md_escape(ind.axis_title.lower())}; "
+            f"{polarity}). {md_escape(ind.definition)}")
+if ind.kpi and ind.area_series_id != ind.id:
+    st.caption(f"Other areas' values come from the published comparator `{ind.area_series_id}`; the home area's own "
+               "quarterly returns appear in *Over time* and *Breakdowns*.")
+
+home_name = explore.read_values(s, ind.area_series_id, area_codes=[home]).get("area_name")
+home_name = home_name.iloc[0] if home_name is not None and len(home_name) else "Home area"
+compare_tab, time_tab, groups_tab = st.tabs(["Compare areas", "Over time", "Breakdowns"])
+
+with compare_tab:
+    periods = explore.periods(s, ind.area_series_id)
+    if periods.empty:
+        st.info("There are no figures for this indicator yet.", icon=":material/info:")
+    else:
+        labels_p = periods["period_label"].tolist()
+        default = explore.default_period(s, ind, home)
+        c1, c2 = st.columns(2)
+        period = c1.selectbox("Period", labels_p[::-1], index=labels_p[::-1].index(default) if default in labels_p
+                              else 0, key="ex_period")
+        group = c2.radio("Compare with", list(explore.GROUPS), format_func=explore.GROUPS.get, horizontal=True,
+                         key="ex_group")
+        cmp = explore.compare_areas(s, ind, home=home, period_label=period)
+        if cmp["area_code"].nunique() <= 1:
+            st.info("No other area publishes this indicator: it is local only. See *Over time* and *Breakdowns*.",
+                    icon=":material/info:")
+        st.markdown(f"**{md_escape(explore.rank_summary(cmp, ind))}**")
+        shown = explore.area_group(cmp, group, home=home)
+        st.plotly_chart(explore_charts.compare_figure(shown, ind), key="ex_compare_chart")
+        sp = explore.spine(cmp)
+        if sp.get("councils", 0) >= 4:
+            st.plotly_chart(explore_charts.spine_figure(sp, ind), key="ex_spine_chart")
+        table = explore.compare_table(shown, ind)
+        show(table, ind.decimals)
+        st.caption(explore.SIGNIFICANCE_METHOD + " Rank and quartile are among current councils with a value.")
+        downloads(f"{ind.id}-{period}-{group}",
+                  {"Compare areas": table, "All areas": explore.compare_table(cmp, ind),
+                   "Spread of councils": explore.spine_table(sp, ind)},
+                  explore.view_metadata(ind, view=f"Compare areas ({explore.GROUPS[group]}), {period}", data=cmp),
+                  key="ex_compare")
+
+with time_tab:
+    c1, c2 = st.columns([1, 2])
+    years = c1.select_slider("Years", options=[3, 5, 10, 15], value=5, key="ex_years")
+    area_options = explore.read_values(s, ind.area_series_id).drop_duplicates("area_code")
+    names = dict(zip(area_options["area_code"], area_options["area_name"]))
+    names.setdefault(home, home_name)
+    comp = explore.comparators(home)
+    defaults = [c for c in (home, ENGLAND, comp.region) if c in names]
+    picked = c2.multiselect("Areas", sorted(names, key=lambda c: (c not in defaults, names[c])), default=defaults,
+                            format_func=names.get, key="ex_areas")
+    c3, c4, c5, c6 = st.columns(4)
+    band_on = c3.checkbox("Neighbours' range", value=bool(comp.neighbours), key="ex_band",
+                          help="The statistical neighbours' lowest to highest value, shaded, and their median.")
+    each = c4.checkbox("Each neighbour", value=False, key="ex_each",
+                       help="Add every statistical neighbour as its own line.")
+    local = c5.checkbox("Local returns", value=True, key="ex_local",
+                        disabled=ind.kpi is None or ind.area_series_id == ind.id,
+                        help="The home area's own quarterly returns for this KPI.")
+    show_ci = c6.checkbox("95% intervals", value=True, key="ex_ci", help="Show 95% confidence intervals.")
+    areas = list(dict.fromkeys(picked + (list(comp.neighbours) if each else [])))
+    tr = timeseries.trends(s, ind, areas or [home], home=home, last_years=years, local_returns=local)
+    nc = timeseries.neighbour_comparison(s, ind, home=home, last_years=years) if comp.neighbours else None
+    band = timeseries.neighbour_band(nc) if band_on and nc is not None else None
+    st.plotly_chart(explore_charts.trend_figure(tr, ind, band=band, show_ci=show_ci,
+                                                title=f"{ind.label}: last {years} years"), key="ex_trend_chart")
+    sheets = {"Over time": timeseries.trend_table(tr)}
+    if nc is not None and not nc.empty:
+        st.subheader(f"{home_name} against its statistical neighbours")
+        st.markdown(md_escape(timeseries.neighbour_summary(nc, ind, home_name)))
+        nt = timeseries.neighbour_table(nc, ind, home_name)
+        show(nt, ind.decimals)
+        matrix = timeseries.neighbour_matrix(s, ind, home=home, last_years=years)
+        show(matrix, ind.decimals)
+        sheets.update({"Against neighbours": nt, "Neighbours by period": matrix})
+    st.subheader("Every value shown")
+    show(sheets["Over time"], ind.decimals)
+    downloads(f"{ind.id}-over-time-{years}-years", sheets,
+              explore.view_metadata(ind, view=f"Over time, last {years} years", data=tr), key="ex_time")
+
+with groups_tab:
+    have = inequalities.breakdown_areas(s, ind)
+    if have.empty:
+        st.info("No breakdowns are held for this indicator.", icon=":material/info:")
+    else:
+        codes = have["area_code"].tolist()
+        area_names = dict(zip(have["area_code"], have["area_name"]))
+        c1, c2, c3 = st.columns(3)
+        area = c1.selectbox("Area", codes, index=codes.index(home) if home in codes else 0,
+                            format_func=area_names.get, key="ex_bd_area")
+        opts = inequalities.breakdown_options(s, ind, area, fw.breakdowns)
+        keys = [f"{r.indicator_id}|{r.breakdown_type}" for r in opts.itertuples()]
+        opt_labels = {k: f"{r.label} ({r.series.lower()})" for k, r in zip(keys, opts.itertuples())}
+        chosen = c2.selectbox("Breakdown", keys, format_func=opt_labels.get, key="ex_bd_type")
+        series_id, btype = chosen.split("|", 1)
+        bd_periods = inequalities.breakdown_periods(s, series_id, area, btype)
+        bd_period = c3.selectbox("Period", bd_periods[::-1], key="ex_bd_period")
+        bd = inequalities.breakdowns(s, ind, series_id=series_id, area_code=area, breakdown_type=btype,
+                                     period_label=bd_period, names=fw.breakdowns)
+        st.plotly_chart(explore_charts.breakdown_figure(bd, ind), key="ex_breakdown_chart")
+        bt = inequalities.breakdown_table(bd)
+        show(bt, ind.decimals)
+        st.caption("Each group is compared with all children in the same area and period: significantly different "
+                   "when the all-children value lies outside the group's 95% confidence interval.")
+        downloads(f"{ind.id}-{area_names.get(area, area)}-{btype}-{bd_period}", {"Breakdown": bt},
+                  explore.view_metadata(ind, view=f"Breakdown by {opt_labels[chosen]}, {area_names.get(area)}, "
+                                        f"{bd_period}", data=bd), key="ex_groups")
