@@ -45,11 +45,31 @@ def initialise(store: Store, framework: Framework, *, with_demo: bool = False) -
     if with_demo:
         for r in benchmarks.load_reference_data(store, framework=framework):
             report.imports.append(r.to_dict())
+        date_demo_imports_by_publication(store)
         report.demo_batches, report.demo_values = add_demo_returns(store, framework)
         with store.transaction() as cur:
             cur.execute("INSERT OR REPLACE INTO settings VALUES ('demo', 'true')")
     store.checkpoint()
     return report
+
+
+PUBLICATION_LAG_MONTHS = 7
+
+
+def date_demo_imports_by_publication(store: Store) -> None:
+    """Date each imported figure from when it would have been published, not from when the demo was built.
+
+    The demo pretends the partnership has used the dashboard since 2023, so that "as at" a past board
+    meeting shows the England figures known then. Official statistics appear some months after their
+    period ends (DfE children in need: about 7 months; EYFS: about 3); the demo uses one estimate,
+    period end + 7 months, never later than the import itself. Only first versions from imports change.
+    """
+    with store.transaction() as cur:
+        cur.execute(f"""
+            UPDATE observations SET valid_from = least(valid_from,
+                CAST(period_end + INTERVAL {PUBLICATION_LAG_MONTHS} MONTH AS TIMESTAMP))
+            WHERE version = 1 AND valid_to IS NULL
+              AND batch_id IN (SELECT batch_id FROM batches WHERE kind = 'import')""")
 
 
 def add_demo_returns(store: Store, framework: Framework) -> tuple[int, int]:
