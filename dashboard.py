@@ -13,6 +13,7 @@ PAGES = {
         st.Page("pages/changes.py", title="What changed", icon=":material/update:", url_path="changes"),
         *area_pages(),
         st.Page("pages/kpi.py", title="KPI detail", icon=":material/query_stats:", url_path="kpi"),
+        st.Page("pages/board_pack.py", title="Board pack", icon=":material/picture_as_pdf:", url_path="board-pack"),
     ],
     "Analysis": [
         st.Page("pages/explorer.py", title="Explorer", icon=":material/travel_explore:", url_path="explorer"),

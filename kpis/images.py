@@ -1,0 +1,134 @@
+"""Static chart images (PNG) drawn by kaleido in Debian's Chromium, one browser per process.
+
+kaleido 1.x drives a headless Chrome or Chromium. Starting one per image costs about 3 s,
+so the first image starts kaleido's persistent "sync server" (`kaleido.start_sync_server`)
+and every later image reuses it (about 0.2 s each). We look for the browser ourselves
+(BROWSER_PATH, then `chromium` on PATH, then /usr/bin/chromium) and never let kaleido
+download one: without a browser, `ChartRendererUnavailable` says what to install.
+
+kaleido's server answers one request at a time through shared queues, so calls from
+several threads (Streamlit runs one per session) are serialised by a lock here.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+START_TIMEOUT_S = 60.0
+INSTALL_HINT = ("Charts are drawn by a headless Chromium, and none was found. Install Debian's Chromium with "
+                "`apt-get install chromium` (or set BROWSER_PATH to a Chrome or Chromium executable). "
+                "Nothing was downloaded.")
+
+_lock = threading.RLock()
+_state = {"started": False, "broken": ""}
+
+
+class ChartRendererUnavailable(RuntimeError):
+    """No browser to draw charts with, or it would not start; the message says what to do."""
+
+
+def find_browser() -> str:
+    """The Chrome or Chromium executable kaleido should use; raise ChartRendererUnavailable if none."""
+    explicit = os.environ.get("BROWSER_PATH")
+    if explicit:
+        if Path(explicit).is_file() and os.access(explicit, os.X_OK):
+            return explicit
+        raise ChartRendererUnavailable(f"BROWSER_PATH={explicit!r} is not an executable file. {INSTALL_HINT}")
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    if DEBIAN_CHROMIUM.is_file() and os.access(DEBIAN_CHROMIUM, os.X_OK):
+        return str(DEBIAN_CHROMIUM)
+    raise ChartRendererUnavailable(INSTALL_HINT)
+
+
+def renderer_available() -> bool:
+    try:
+        find_browser()
+    except ChartRendererUnavailable:
+        return False
+    return True
+
+
+def _server_thread_alive() -> bool:
+    import kaleido
+    server = getattr(kaleido, "_global_server", None)
+    thread = getattr(server, "_thread", None)
+    return thread is None or thread.is_alive()
+
+
+def _call_with_watchdog(fn, timeout: float):
+    """Run `fn` in a helper thread; fail if kaleido's server thread dies or `timeout` passes.
+
+    kaleido's sync server waits on a queue with no timeout: if the browser never starts,
+    a plain call would hang for ever.
+    """
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    deadline = time.monotonic() + timeout
+    while worker.is_alive():
+        worker.join(0.1)
+        if worker.is_alive() and (not _server_thread_alive() or time.monotonic() > deadline):
+            raise ChartRendererUnavailable(f"Chromium did not start to draw charts. {INSTALL_HINT}")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def start() -> None:
+    """Start the one kaleido server of this process (a no-op once it runs)."""
+    with _lock:
+        if _state["broken"]:
+            raise ChartRendererUnavailable(_state["broken"])
+        if _state["started"]:
+            return
+        browser = find_browser()
+        os.environ["BROWSER_PATH"] = browser  # kaleido (choreographer) reads it; it never downloads then
+        import kaleido
+        kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+        _state["started"] = True
+        try:  # the first image starts the browser: watch it
+            _call_with_watchdog(lambda: _render(go.Figure(), 100, 100, 1), START_TIMEOUT_S)
+        except ChartRendererUnavailable as exc:
+            _state["broken"] = str(exc)
+            raise
+        except Exception as exc:  # noqa: BLE001 - a browser that crashes on start
+            _state["broken"] = f"Chromium could not draw a chart ({exc}). {INSTALL_HINT}"
+            raise ChartRendererUnavailable(_state["broken"]) from None
+
+
+def stop() -> None:
+    """Stop the server (it starts again on the next image)."""
+    with _lock:
+        if _state["started"]:
+            import kaleido
+            kaleido.stop_sync_server(silence_warnings=True)
+            _state["started"] = False
+
+
+def _render(fig: go.Figure, width: int, height: int, scale: float) -> bytes:
+    import kaleido
+    return kaleido.calc_fig_sync(fig.to_dict(), opts=dict(format="png", width=width, height=height, scale=scale))
+
+
+def render_png(fig: go.Figure, *, width: int, height: int, scale: float = 2.0) -> bytes:
+    """The figure as PNG bytes, `width` x `height` layout pixels drawn at `scale`."""
+    with _lock:
+        start()
+        return _render(fig, width, height, scale)

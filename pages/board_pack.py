@@ -1,0 +1,51 @@
+"""Board pack: the board pack or the HWBB report as PDF, PowerPoint or Excel, in one click."""
+import streamlit as st
+
+from kpis.images import ChartRendererUnavailable
+from kpis.pack_pdf import PdfFontsMissing
+from kpis.packs import FORMATS, REPORTS, PackError, build_pack, pack_meetings, resolve_meeting
+from pages._common import demo_notice, framework, store
+
+FORMAT_HELP = {"pdf": "PDF: for printing and reading on screen", "pptx": "PowerPoint: one slide per KPI or area",
+               "xlsx": "Excel: the scorecard and every number, with a metadata sheet"}
+
+st.title("Board pack")
+st.caption("Board papers go out a week before each meeting; twice a year the partnership reports to the Health "
+           "and Wellbeing Board. Choose the meeting, the report and the format, then build the file.")
+demo_notice()
+
+meetings = pack_meetings(store())
+if not meetings:
+    st.warning("The database holds no board meetings yet. Load the KPI framework first.", icon=":material/event:")
+    st.stop()
+default = resolve_meeting(store(), None)
+
+left, middle, right = st.columns(3)
+with left:
+    meeting = st.selectbox("Meeting", meetings, index=meetings.index(default), key="pack_meeting",
+                           format_func=lambda d: f"{d:%-d %B %Y}" + (" (next meeting)" if d == default else ""),
+                           help="The pack shows what was known by the end of that day and compares with the "
+                                "meeting before it (the HWBB report: with the meeting about six months before).")
+with middle:
+    report = st.radio("Report", list(REPORTS), format_func=REPORTS.get, key="pack_report")
+with right:
+    fmt = st.radio("Format", list(FORMATS), format_func=FORMAT_HELP.get, key="pack_format")
+
+if st.button("Build the file", key="pack_build", type="primary", icon=":material/build:"):
+    bar = st.progress(0.0, text="Starting")
+    try:
+        pack = build_pack(store(), framework(), meeting=meeting, report=report, fmt=fmt,
+                          progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
+    except (PackError, ChartRendererUnavailable, PdfFontsMissing) as exc:
+        bar.empty()
+        st.error(str(exc), icon=":material/error:")
+    else:
+        st.session_state["pack_file"] = pack
+
+pack = st.session_state.get("pack_file")
+if pack is not None:
+    what = "board pack" if pack.report == "board" else "HWBB report"
+    st.success(f"The {what} for the meeting of {pack.meeting:%-d %B %Y} ({FORMATS[pack.fmt]}, "
+               f"{len(pack.data) / 1024:,.0f} KB) took {pack.seconds:.1f} seconds.", icon=":material/check_circle:")
+    st.download_button(f"Download {pack.file_name}", data=pack.data, file_name=pack.file_name, mime=pack.mime,
+                       key="pack_download", icon=":material/download:", on_click="ignore")
