@@ -91,9 +91,18 @@ def detect_format(path: str | Path) -> str:
         f"Recognised formats:\n{known}")
 
 
-def import_benchmarks(store: Store, path: str | Path, *, framework: Framework | None, actor: str = "cli",
+def import_benchmarks(store: Store, path: str | Path, *, framework: Framework | None, actor: "Actor | str" = "cli",
                       source_name: str | None = None, lait_dictionary: str | Path | None = None) -> ImportReport:
-    """Import one published file; all or nothing. Returns what was read, imported and skipped."""
+    """Import one published file; all or nothing. Returns what was read, imported and skipped.
+
+    ``actor`` is who is asking. A signed-in person (an ``Actor``) must be an administrator once accounts
+    exist (`kpis.permissions`); a string names a trusted caller (the command line, the demo build).
+    """
+    from kpis.permissions import Actor, require, users_exist
+    if isinstance(actor, Actor):
+        if users_exist(store):
+            require(actor, "admin")
+        actor = actor.email
     started = time.perf_counter()
     path = Path(path)
     fmt = detect_format(path)

@@ -1,6 +1,7 @@
 """Create a database: schema, areas, the framework's indicators and meetings, and the demo."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,22 @@ def register_framework(store: Store, framework: Framework) -> None:
             cur.execute("INSERT OR IGNORE INTO meetings VALUES (?, ?)", [m, "Partnership board"])
         cur.execute("INSERT OR REPLACE INTO settings VALUES ('framework', ?), ('partnership', ?), ('home_area', ?)",
                     [framework.path, framework.name, framework.home_area])
+        _audit_framework_change(cur, framework)
+
+
+def _audit_framework_change(cur, framework: Framework) -> None:
+    """An audit entry when the framework file loaded is new or has changed since the last load."""
+    from pathlib import Path
+
+    from kpis.permissions import command_line_actor
+    path = Path(framework.path)
+    digest = hashlib.sha256(path.read_bytes() if path.is_file() else ",".join(framework.kpi_ids).encode()).hexdigest()
+    old = cur.execute("SELECT value FROM settings WHERE key = 'framework_sha256'").fetchone()
+    if old and old[0] == digest:
+        return
+    cur.execute("INSERT OR REPLACE INTO settings VALUES ('framework_sha256', ?)", [digest])
+    audit(cur, actor=command_line_actor().email, action="framework", at=now(),
+          detail={"file": path.name, "sha256": digest, "kpis": framework.kpi_ids, "changed": bool(old)})
 
 
 def initialise(store: Store, framework: Framework, *, with_demo: bool = False) -> InitReport:

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from kpis.catalogue import DATA_DIR
 
@@ -76,6 +77,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE VIEW current_observations AS SELECT * FROM observations WHERE valid_to IS NULL;
         CREATE VIEW current_narratives AS SELECT * FROM narratives WHERE valid_to IS NULL;
     """),
+    (2, "user accounts", """
+        CREATE TABLE users (
+            email VARCHAR PRIMARY KEY,             -- lower case
+            role VARCHAR NOT NULL,                 -- viewer | lead | analyst | admin
+            areas VARCHAR[] NOT NULL,              -- outcome areas a lead submits for
+            password_hash VARCHAR,                 -- argon2id; NULL: single sign-on only
+            failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP,
+            created_at TIMESTAMP NOT NULL, created_by VARCHAR, last_sign_in TIMESTAMP);
+    """),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -93,6 +103,20 @@ def db_path(explicit: str | Path | None = None) -> Path:
     return Path(explicit or os.environ.get("KPIS_DB") or DEFAULT_DB)
 
 
+def is_lock_error(exc: Exception) -> bool:
+    """DuckDB's 'Could not set lock on file ...: Conflicting lock is held' (another process has the file)."""
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def damaged_message(path: Path, exc: Exception) -> str:
+    """What to say when a file is not a readable DuckDB database."""
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (f"The database {path} is damaged or is not a KPI database, so it cannot be opened. Nothing was "
+            f"changed. Restore the latest backup with: python -m kpis --db {path} restore BACKUP.zip "
+            f"(or rebuild it with: python -m kpis --db {path} init --demo). Details: {detail}")
+
+
 class Store:
     """One DuckDB connection per process; a cursor per thread; one lock around writes."""
 
@@ -104,12 +128,20 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise StoreError(f"The database {self.path} could not be opened: it may be in use by another "
-                             f"program (only one process can open it at a time). Details: {exc}") from None
+        except duckdb.Error as exc:
+            if is_lock_error(exc):
+                raise StoreError(f"The database {self.path} could not be opened: it may be in use by another "
+                                 f"program (only one process can open it at a time). Details: {exc}") from None
+            raise StoreError(damaged_message(self.path, exc)) from None
         self._write_lock = threading.RLock()
         if not read_only:
-            self.migrate()
+            try:
+                self.migrate()
+            except duckdb.Error as exc:  # a damaged block is often found only when the catalogue is read
+                if "corrupt" not in str(exc).lower():
+                    raise
+                self.con.close()
+                raise StoreError(damaged_message(self.path, exc)) from None
 
     # -- reading ---------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -233,37 +265,106 @@ def normalise_rows(rows: pd.DataFrame | list[dict]) -> pd.DataFrame:
     return df[OBS_COLUMNS]
 
 
+NUMBER_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci"]
+DATE_COLUMNS = ["period_start", "period_end"]
+TEXT_COLUMNS = KEY + ["period_type", "status", "status_note", "commentary"]
+SQL_TYPES = {**{c: "VARCHAR" for c in TEXT_COLUMNS}, **{c: "DOUBLE" for c in NUMBER_COLUMNS},
+             **{c: "DATE" for c in DATE_COLUMNS}, "is_demo": "BOOLEAN"}
+DEFAULTS = {"breakdown_type": "'all'", "breakdown_value": "'all'", "status": "'published'", "is_demo": "false"}
+
+
+def _arrow_column(col: str, s: pd.Series):
+    """One incoming column as Arrow, converted in pandas (as `normalise_rows` does) only when its type needs it."""
+    try:
+        arr = pa.array(s, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        arr = None
+    t = None if arr is None else (arr.type.value_type if pa.types.is_dictionary(arr.type) else arr.type)
+    if col in NUMBER_COLUMNS:
+        if t is not None and (pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_null(t)):
+            return arr
+        return pa.array(pd.to_numeric(s, errors="coerce").astype("float64"), from_pandas=True)
+    if col in DATE_COLUMNS:
+        if t is not None and (pa.types.is_date(t) or pa.types.is_timestamp(t)):
+            return arr
+        return pa.array(pd.to_datetime(s).dt.date, pa.date32(), from_pandas=True)
+    if col == "is_demo":
+        if t is not None and pa.types.is_boolean(t):
+            return arr
+        return pa.array(s.fillna(False).astype(bool))
+    if t is not None and (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)):
+        return arr
+    return pa.array([None if v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT
+                     else str(v) for v in s], pa.string())
+
+
+def incoming_table(rows: pd.DataFrame | list[dict]) -> tuple[pa.Table | None, list[str]]:
+    """Incoming observations as an Arrow table of the columns given (and their names): cheap to hand to DuckDB.
+
+    A large import arrives with text as categoricals and numbers as floats; those pass through
+    untouched. Anything else (text numbers, date strings, objects) is converted as `normalise_rows` does.
+    """
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    present = [c for c in OBS_COLUMNS if c in df.columns]
+    return pa.table({c: _arrow_column(c, df[c]) for c in present}) if present else None, present
+
+
 def write_observations(cur, *, batch_id: int, rows: pd.DataFrame | list[dict], at: datetime) -> dict[str, int]:
     """Add new values, version changed ones and leave unchanged ones alone.
 
-    Set-based so a large import costs a few statements, not one per row.
+    Set-based so a large import costs a few statements, not one per row. The rules of
+    `normalise_rows` (defaults, types, known statuses, one row per key) are applied in SQL over
+    the incoming rows as Arrow, so 600,000 rows take about a second, not several.
     Returns counts of new, changed and unchanged values.
     """
-    incoming = normalise_rows(rows)
-    if incoming.empty:
+    table, present = incoming_table(rows)
+    if table is None or table.num_rows == 0:
         return {"new": 0, "changed": 0, "unchanged": 0}
-    cur.register("incoming_obs", incoming)
+    cast = {c: f"CAST(i.{c} AS {SQL_TYPES[c]})" for c in present}
+    typed = ", ".join((f"coalesce({cast[c]}, {DEFAULTS[c]})" if c in DEFAULTS else cast[c]) if c in present
+                      else f"{DEFAULTS.get(c, 'NULL')}::{SQL_TYPES[c]}" for c in OBS_COLUMNS)
+    names = ", ".join(OBS_COLUMNS)
+    cur.register("incoming_obs", table)
     try:
         on = " AND ".join(f"o.{k} = i.{k}" for k in KEY)
         differs = " OR ".join(f"o.{c} IS DISTINCT FROM i.{c}" for c in VALUE_COLUMNS + ["is_demo"])
         cur.execute(f"""
             CREATE OR REPLACE TEMP TABLE obs_diff AS
+            WITH i ({names}) AS (SELECT {typed} FROM incoming_obs i)
             SELECT i.*, o.obs_id AS old_id, o.version AS old_version,
                    CASE WHEN o.obs_id IS NULL THEN 'new' WHEN {differs} THEN 'changed' ELSE 'unchanged' END AS change
-            FROM incoming_obs i
+            FROM i
             LEFT JOIN (SELECT * FROM observations WHERE valid_to IS NULL) o ON {on}""")
+        _check_incoming(cur)
         counts = dict(cur.execute("SELECT change, count(*) FROM obs_diff GROUP BY change").fetchall())
         cur.execute("UPDATE observations SET valid_to = ? WHERE obs_id IN "
                     "(SELECT old_id FROM obs_diff WHERE change = 'changed')", [at])
-        cols = ", ".join(OBS_COLUMNS)
         cur.execute(f"""
-            INSERT INTO observations ({cols}, batch_id, version, valid_from)
-            SELECT {cols}, ?, coalesce(old_version, 0) + 1, ? FROM obs_diff WHERE change <> 'unchanged'""",
+            INSERT INTO observations ({names}, batch_id, version, valid_from)
+            SELECT {names}, ?, coalesce(old_version, 0) + 1, ? FROM obs_diff WHERE change <> 'unchanged'""",
                     [batch_id, at])
         cur.execute("DROP TABLE obs_diff")
-    finally:
+    finally:  # on an error the caller's transaction rolls back, and obs_diff with it
         cur.unregister("incoming_obs")
     return {k: int(counts.get(k, 0)) for k in ("new", "changed", "unchanged")}
+
+
+def _check_incoming(cur) -> None:
+    """`normalise_rows`' checks, in SQL over table obs_diff: known statuses, one row per key."""
+    known = ", ".join(f"'{s}'" for s in STATUSES)
+    bad = sorted(r[0] for r in cur.execute(f"SELECT DISTINCT status FROM obs_diff WHERE status NOT IN ({known})")
+                 .fetchall())
+    if bad:
+        raise ValueError(f"Unknown status value(s) {bad}; expected one of {', '.join(STATUSES)}")
+    key = ", ".join(KEY)
+    distinct, total = cur.execute(f"SELECT count(DISTINCT hash({key})), count(*) FROM obs_diff").fetchall()[0]
+    if distinct == total:  # every key hashes apart, so no two rows share a key (cheaper than grouping on text)
+        return
+    dupes = cur.execute(f"SELECT {key}, sum(n) OVER () AS rows FROM (SELECT {key}, count(*) AS n FROM obs_diff "
+                        "GROUP BY ALL HAVING count(*) > 1) LIMIT 1").fetchall()  # fetchall: leave no open result
+    if dupes:
+        first = dict(zip(KEY, dupes[0][:len(KEY)]))
+        raise ValueError(f"{int(dupes[0][-1])} incoming rows share a key, for example {first}")
 
 
 def write_narrative(cur, *, batch_id: int, at: datetime, outcome_area: str, period_label: str,

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from kpis.catalogue import Framework
+from kpis.permissions import check_submitter
 from kpis.problems import Problem
 from kpis.return_check import CheckedReturn, check_parsed
 from kpis.return_layout import STATUS_LABELS, breakdown_label
@@ -142,9 +143,11 @@ def find_duplicate(cur_or_store, area_id: str, digest: str) -> int | None:
 
 def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_id: str, by: str,
            today: date | None = None, period=None) -> Receipt:
-    """Check and store a return in one transaction. Raises UnreadableFile or ReturnRejected; else a Receipt."""
+    """Check and store a return in one transaction. Raises PermissionDenied, UnreadableFile or ReturnRejected;
+    else a Receipt."""
     if not by or "@" not in by:
         raise ValueError("Say who is submitting, as an email address.")
+    check_submitter(store, by, area_id)  # once accounts exist: a registered lead for this area, or an admin
     digest = sha256(data)
     earlier = find_duplicate(store, area_id, digest)
     if earlier is not None:  # the very file already stored: nothing to check, nothing to write

@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "when, file and its sha256). Text is written so it can never run as a formula.")
     p.add_argument("-o", "--output", required=True, help="FILE.csv or FILE.xlsx")
     p.add_argument("--kpi", action="append", help="only this indicator (repeatable)")
+    p.add_argument("--public", action="store_true",
+                   help="only published figures, with small numbers suppressed (safe to publish)")
     p.set_defaults(handler=run_export)
 
 
@@ -229,6 +231,7 @@ def run_submit(args) -> int:
     name = Path(args.file).name
     store = _store(args)
     try:
+        _may_submit(store, args.by, args.area)
         pv = None
         if find_duplicate(store, args.area, sha256(data)) is None:
             try:
@@ -264,6 +267,14 @@ def run_submit(args) -> int:
         for w in receipt.warnings:
             print(f"  check: {w.where}: {w.message}")
     return EXIT_OK
+
+
+def _may_submit(store: Store, email: str, area: str) -> None:
+    from kpis.permissions import PermissionDenied, check_submitter
+    try:
+        check_submitter(store, email, area)
+    except PermissionDenied as exc:
+        raise CliError(f"{exc} Nothing was stored.", EXIT_INVALID) from None
 
 
 def _rejected(args, checked) -> int:
@@ -309,6 +320,9 @@ def run_export(args) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise CliError(f"Export to a file ending .csv or .xlsx, not '{out.name}'.", EXIT_UNUSABLE)
+    if getattr(args, "public", False):
+        from kpis.commands.users import run_public_export
+        return run_public_export(args, out)
     store = _store(args)
     try:
         n = export(store, out, kpi_ids=[k.strip().upper() for k in args.kpi] if args.kpi else None)

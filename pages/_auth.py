@@ -1,0 +1,121 @@
+"""Who is signed in: local accounts (argon2 passwords) or single sign-on through `st.login`.
+
+Contract for pages: `current_user()` returns None (nobody signed in) or a dict with
+`email`, `role` ('viewer' | 'lead' | 'analyst' | 'admin') and `areas` (outcome area ids
+a lead may submit for).
+
+A local sign-in lives in this browser session only (reloading the page signs out) and ends
+after `IDLE_TIMEOUT` without use or `MAX_SESSION` in all. The role is read from the database
+on every run, so a removed account or a changed role takes effect at once. With an `[auth]`
+section in `.streamlit/secrets.toml`, people can also sign in through the organisation's
+identity provider (OIDC); their role is looked up by the email the provider confirms.
+The checks that matter are in `kpis/` (permissions.require); this module only says who is asking.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from kpis import auth
+from kpis.board import md_escape
+from kpis.permissions import Actor, actor_for, users_exist
+from kpis.store import now
+from pages._common import store
+
+SESSION_KEY = "auth_session"
+NOTICE_KEY = "auth_notice"
+IDLE_TIMEOUT = timedelta(minutes=30)
+MAX_SESSION = timedelta(hours=12)
+
+
+def sso_configured() -> bool:
+    """True when `.streamlit/secrets.toml` has an [auth] section (single sign-on through st.login)."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
+def open_demo_mode() -> bool:
+    """No account exists yet (a fresh demo install): nobody signs in and every page is open."""
+    return not users_exist(store())
+
+
+def _sso_email() -> str | None:
+    if not sso_configured() or not st.user.get("is_logged_in"):
+        return None
+    return st.user.get("email") or None
+
+
+def current_actor(*, at: datetime | None = None) -> Actor | None:
+    """The signed-in user as a `kpis.permissions.Actor`, or None."""
+    at = at or now()
+    session = st.session_state.get(SESSION_KEY)
+    sso_email = _sso_email()
+    if sso_email and (session is None or session.get("email") != sso_email.lower()):
+        actor = auth.single_sign_on(store(), sso_email, at=at)  # logged once per browser session
+        if actor is None:
+            st.session_state[NOTICE_KEY] = (f"{sso_email} signed in with single sign-on but has no account here. "
+                                            "Ask an administrator to add you.")
+            st.session_state[SESSION_KEY] = {"email": sso_email.lower(), "method": "sso", "unknown": True,
+                                             "started": at, "last_seen": at}
+            return None
+        st.session_state[SESSION_KEY] = {"email": actor.email, "method": "sso", "started": at, "last_seen": at}
+        return actor
+    if session is None or session.get("unknown"):
+        return None
+    if session["method"] == "sso" and not sso_email:  # signed out at the identity provider's end
+        st.session_state.pop(SESSION_KEY, None)
+        return None
+    if at - session["last_seen"] > IDLE_TIMEOUT or at - session["started"] > MAX_SESSION:
+        _end(session, reason="session timed out", at=at)
+        st.session_state[NOTICE_KEY] = "Your session timed out, so you were signed out. Please sign in again."
+        if session["method"] == "sso":
+            st.logout()
+        return None
+    actor = actor_for(store(), session["email"])
+    if actor is None:  # the account was removed while signed in
+        st.session_state.pop(SESSION_KEY, None)
+        return None
+    session["last_seen"] = at
+    return actor
+
+
+def current_user() -> dict | None:
+    actor = current_actor()
+    return actor.as_dict() if actor else None
+
+
+def sign_in(email: str, password: str) -> Actor:
+    """Check a local password; on success start a session. Raises kpis.auth.SignInFailed."""
+    at = now()
+    actor = auth.authenticate(store(), email, password, at=at)
+    st.session_state[SESSION_KEY] = {"email": actor.email, "method": "password", "started": at, "last_seen": at}
+    return actor
+
+
+def sign_out() -> None:
+    session = st.session_state.get(SESSION_KEY)
+    if session and not session.get("unknown"):
+        _end(session, reason="signed out", at=now())
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state[NOTICE_KEY] = "You have signed out."
+    if session and session.get("method") == "sso":
+        st.logout()
+
+
+def _end(session: dict, *, reason: str, at: datetime) -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    auth.record_sign_out(store(), session["email"], reason=reason, at=at)
+
+
+def account_box(actor: Actor | None) -> None:
+    """The sidebar's account panel: who is signed in, and a sign-out button."""
+    if actor is None:
+        return
+    with st.sidebar:
+        st.divider()
+        areas = f" ({', '.join(actor.areas)})" if actor.areas else ""
+        st.caption(f"Signed in as **{md_escape(actor.email)}**, {actor.role_name.lower()}{md_escape(areas)}")
+        st.button("Sign out", key="sign_out", icon=":material/logout:", on_click=sign_out)

@@ -1,0 +1,83 @@
+"""Admin: import a published benchmark file (Fingertips, DfE open data, LAIT) and see past imports."""
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from kpis.benchmark_view import import_history
+from kpis.benchmarks import FORMATS, BenchmarkError, detect_format, import_benchmarks
+from kpis.permissions import PermissionDenied
+from pages._auth import current_actor, open_demo_mode
+from pages._common import framework, store
+
+fw = framework()
+s = store()
+st.title("Import published figures")
+open_mode = open_demo_mode()
+actor = None if open_mode else current_actor()
+if not open_mode and (actor is None or not actor.can("admin")):
+    st.error("Only administrators can import published figures.", icon=":material/block:")
+    st.stop()
+who = actor.email if actor is not None else "open demo mode (no accounts yet)"
+
+st.markdown(
+    "Upload a file of England, regional and council figures as published. The format is recognised from the "
+    "file's columns, not its name:\n\n" + "\n".join(f"- {text}" for text in FORMATS.values()) +
+    "\n\nThe import is all or nothing. Every row read is either imported or skipped with a reason; a value "
+    "already held is left alone, and a changed one is kept as a new version (the old one stays for 'as at' views). "
+    "The same import is on the command line: `python -m kpis import-benchmarks FILE`.")
+if open_mode:
+    st.caption("No accounts are set up, so anyone can import here; once accounts exist only administrators can.")
+
+uploaded = st.file_uploader("Benchmark file (CSV or Parquet)", type=["csv", "parquet"], key="imports_file")
+if st.button("Import", type="primary", icon=":material/upload:", key="imports_run", disabled=uploaded is None):
+    progress = st.progress(0.0, text=f"Saving {uploaded.name}…")
+    with tempfile.TemporaryDirectory(prefix="kpis-import-") as folder:
+        path = Path(folder) / (Path(uploaded.name).name or "upload.csv")
+        path.write_bytes(uploaded.getvalue())
+        try:
+            progress.progress(0.2, text="Recognising the format from the file's columns…")
+            fmt = detect_format(path)
+            progress.progress(0.4, text=f"Reading and importing ({FORMATS[fmt].split(' (')[0]})…")
+            report = import_benchmarks(s, path, framework=fw, actor=actor if actor is not None else who)
+        except (BenchmarkError, PermissionDenied) as exc:
+            progress.empty()
+            st.session_state.pop("imports_report", None)
+            st.session_state["imports_error"] = str(exc)
+        else:
+            progress.progress(1.0, text="Import finished.")
+            st.session_state.pop("imports_error", None)
+            st.session_state["imports_report"] = report.to_dict()
+
+if st.session_state.get("imports_error"):
+    st.error(st.session_state["imports_error"], icon=":material/error:")
+report = st.session_state.get("imports_report")
+if report:
+    st.success(f"Imported {report['file_name']} ({report['source_name']}): {report['rows_imported']:,} of "
+               f"{report['rows_read']:,} rows; {report['rows_skipped']:,} skipped.", icon=":material/check_circle:")
+    st.subheader("This import")
+    read, imported, skipped = st.columns(3)
+    read.metric("Rows read", f"{report['rows_read']:,}")
+    imported.metric("Rows imported", f"{report['rows_imported']:,}")
+    skipped.metric("Rows skipped", f"{report['rows_skipped']:,}")
+    st.caption(f"Values: {report['new']:,} new, {report['changed']:,} changed, {report['unchanged']:,} unchanged. "
+               f"Indicators: {', '.join(report['indicators']) or 'none'}. Batch {report['batch_id']}, "
+               f"{report['seconds']:.1f} s.")
+    if report["skipped_reasons"]:
+        st.markdown("**Why rows were skipped**")
+        st.dataframe({"Reason": list(report["skipped_reasons"]), "Rows": list(report["skipped_reasons"].values())},
+                     hide_index=True, width="stretch")
+    else:
+        st.caption("No row was skipped.")
+
+st.subheader("Past imports")
+history = import_history(s)
+if history.empty:
+    st.caption("Nothing has been imported yet.")
+else:
+    st.caption(f"{len(history)} import(s), newest first. Times are UTC.")
+    st.dataframe(history.rename(columns={
+        "batch_id": "Batch", "submitted_at": "When", "file_name": "File", "source": "Source", "format": "Format",
+        "submitted_by": "Imported by", "rows_read": "Rows read", "rows_imported": "Imported",
+        "rows_skipped": "Skipped", "skipped_reasons": "Why skipped", "new_values": "New values",
+        "changed_values": "Changed", "unchanged_values": "Unchanged"}), hide_index=True, width="stretch")

@@ -1,0 +1,73 @@
+"""The public view: published figures only, with small numbers suppressed; no sign-in needed."""
+import pandas as pd
+import streamlit as st
+
+from kpis.board import md_escape
+from kpis.disclosure import PUBLIC_NOTE, public_frame, public_narratives
+from kpis.narratives import SECTIONS
+from kpis.series import data_as_at, is_demo_database
+from pages._common import framework, store
+
+fw = framework()
+st.title(f"{fw.short_name}: published figures")
+st.markdown(f"The key performance indicators of the {fw.name}, as published. Figures still being checked are "
+            f"not shown. {PUBLIC_NOTE}")
+if is_demo_database(store()):
+    st.info("**Demo data.** Local figures marked *demo* are synthetic, generated to show how this page works.",
+            icon=":material/science:")
+
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def published(db: str, as_at, narratives_at) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The public figures, worked out again only when new figures or narratives arrive."""
+    return public_frame(store(), fw), public_narratives(store(), fw)
+
+
+figures, narratives = published(str(store().path), data_as_at(store()),
+                                store().scalar("SELECT max(valid_from) FROM narratives"))
+
+
+def count_text(x) -> str:
+    return "" if pd.isna(x) else f"{x:,.0f}"
+
+
+def table(rows: pd.DataFrame, *, first: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        first: rows["first"],
+        "Period": rows["period_label"],
+        "Value": rows["value_text"] + rows["is_demo"].map({True: " (demo)", False: ""}),
+        "Count": rows["numerator"].map(count_text),
+        "Out of": rows["denominator"].map(count_text),
+    }).set_index(first)
+
+
+if figures.empty:
+    st.warning("No figures have been published yet.", icon=":material/database:")
+
+for area in fw.areas:
+    with st.container(border=True):
+        st.subheader(area.name)
+        st.caption(f"Reported by the {area.sub_group}")
+        kpis = fw.kpis_in_area(area.id)
+        mine = figures[figures["kpi_id"].isin([k.id for k in kpis])]
+        totals = mine[mine["breakdown_type"] == "all"].sort_values("period_end").groupby("kpi_id").tail(1)
+        latest = totals.assign(first=totals["kpi_id"] + " " + totals["kpi"])
+        if latest.empty:
+            st.caption("No published figures yet.")
+        else:
+            st.table(table(latest, first="KPI"))
+            parts = mine.merge(totals[["kpi_id", "period_label"]], on=["kpi_id", "period_label"])
+            parts = parts[parts["breakdown_type"] != "all"]
+            if not parts.empty:
+                with st.expander("Groups of children, latest period"):
+                    st.table(table(parts.assign(first=parts["kpi_id"] + ": " + parts["breakdown"]),
+                                   first="KPI and group"))
+        story = narratives[narratives["outcome_area"] == area.id] if not narratives.empty else narratives
+        if not story.empty:
+            latest_story = story.iloc[0]
+            demo = " (demo)" if latest_story["is_demo"] else ""
+            with st.expander(f"What the sub-group says, {md_escape(latest_story['period_label'])}{demo}"):
+                for column, heading in SECTIONS.items():
+                    st.markdown(f"**{heading}**")
+                    st.markdown(md_escape(latest_story[column]) if latest_story[column] else "_Not provided._")
