@@ -12,7 +12,7 @@ The rules, in plain words:
   local period's end (the period is named), judged as Fingertips does: better or worse when
   England lies outside the local 95% confidence interval, similar otherwise; with no polarity,
   higher or lower.
-- **Recent trend**: Fingertips' test over the most recent five points (`kpis.stats.recent_trend`).
+- **Recent trend**: Fingertips' test over the most recent five points (`kpis.stats.trend_result`).
 - **Target**: met when the value is on the right side of the target for the KPI's polarity.
 """
 from __future__ import annotations
@@ -172,7 +172,14 @@ def trend_words(trend: stats.TrendResult) -> str:
     """The recent trend in a few plain words: 'Getting better', 'Increasing', 'No significant change'."""
     if trend.assessment:
         return f"Getting {trend.assessment}"
-    return trend.label
+    if trend.direction == "not_enough_data":
+        return "Not enough data"
+    return sentence_case(trend.label)
+
+
+def sentence_case(text: str) -> str:
+    """'no significant change' -> 'No significant change' (Fingertips' labels are lower case)."""
+    return text[:1].upper() + text[1:]
 
 
 # -- comparison with England and the target ------------------------------------------------------------
@@ -210,9 +217,9 @@ def recent_trend(kpi: Kpi, history: pd.DataFrame) -> stats.TrendResult:
     """Fingertips' recent trend over the home area's values, oldest first."""
     h = history.sort_values("period_end")
     if kpi.unit == "percentage" and h["numerator"].notna().all() and h["denominator"].notna().all() and len(h):
-        return stats.recent_trend(numerators=h["numerator"].to_list(), denominators=h["denominator"].to_list(),
+        return stats.trend_result(numerators=h["numerator"].to_list(), denominators=h["denominator"].to_list(),
                                   polarity=kpi.polarity)
-    return stats.recent_trend(values=h["value"].to_list(), polarity=kpi.polarity)
+    return stats.trend_result(values=h["value"].to_list(), polarity=kpi.polarity)
 
 
 # -- meetings -------------------------------------------------------------------------------------------
@@ -315,7 +322,7 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
             "england_text": (f"{kpi.format_value(england.value)} ({england.period_label})" if england
                              else ("No national comparator" if kpi.comparator is None else "Not published")),
             "comparison": comparison, "comparison_symbol": shape, "comparison_text": comparison_words,
-            "trend": trend.label, "trend_words": trend_words(trend), "trend_direction": trend.direction, "trend_assessment": trend.assessment,
+            "trend": sentence_case(trend.label), "trend_words": trend_words(trend), "trend_direction": trend.direction, "trend_assessment": trend.assessment,
             "sparkline": home["value"].tail(SPARK_POINTS).astype(float).to_list(),
             "target": kpi.target.value if kpi.target else None,
             "target_status": status, "target_text": target_words,

@@ -7,16 +7,25 @@ The formulas follow PHEindicatormethods (the R package behind Fingertips):
   quantiles) when the count is below 10 (``byars_interval``);
 - comparison with a benchmark: significantly better/worse when the benchmark
   lies outside the local confidence interval (``compare_with_benchmark``);
-- recent trend over the most recent five points (``recent_trend``).
+- recent trend over the most recent five points (``recent_trend``, ``trend_result``).
 
 Every function takes the confidence level as a fraction (0.95, 0.998); 95 and
 99.8 are accepted too, as PHEindicatormethods does.
 
-Recent trend, in detail (``recent_trend``), as Fingertips' trend marker calculator
+Recent trend, the contract (issue 4): ``recent_trend(points, polarity) -> str``, where
+``points`` is a list of ``(value, lower, upper)`` (95% limits), oldest first. Fingertips' rule:
+at least 5 unbroken points, the most recent 5 tested at 99.8% by a weighted regression using the
+limits. It returns exactly one of ``TREND_LABELS``: ``'increasing and getting better'``,
+``'increasing and getting worse'``, ``'decreasing and getting better'``, ``'decreasing and getting
+worse'``, ``'increasing'`` / ``'decreasing'`` (no polarity), ``'no significant change'``,
+``'cannot be calculated'`` (fewer than 5 points, a gap among the last 5, a zero-width interval).
+
+``trend_result(...)`` is the same test with every input Fingertips uses, returning a
+``TrendResult`` (label, direction, p value, method, ...). As Fingertips' trend marker calculator
 (PholioVisualisation ``TrendMarkerCalculator``) does it:
 
-- Only the most recent ``TREND_POINTS`` (5) points with a value are used; with
-  fewer the label is ``'Not enough data'``.
+- Only the most recent ``TREND_POINTS`` (5) points with a value are used (missing points are
+  dropped first); with fewer the label is ``'cannot be calculated'``.
 - Proportions with numerators and denominators: the chi-squared test for trend
   in proportions (Cochran-Armitage, R's ``prop.trend.test``), periods scored
   1..5.
@@ -32,12 +41,9 @@ Recent trend, in detail (``recent_trend``), as Fingertips' trend marker calculat
 - Values only (no counts, no limits; our fallback, not a Fingertips method):
   an ordinary least-squares slope with a t test on n-2 degrees of freedom at
   the same level. It is weaker, and ``TrendResult.method`` says which test ran.
-- Labels (Fingertips' wording): ``'Increasing and getting better'``,
-  ``'Increasing and getting worse'``, ``'Decreasing and getting better'``,
-  ``'Decreasing and getting worse'``; with no polarity ``'Increasing'`` /
-  ``'Decreasing'``; otherwise ``'No significant change'``, ``'Not enough
-  data'`` or ``'Could not be calculated'`` (a zero-width interval, or a count
-  above its denominator). ``direction`` holds the bare ``'increasing'``,
+- Labels: the contract's words above (Fingertips' wording, lower case); both too few points and
+  an impossible input (a zero-width interval, a count above its denominator) are ``'cannot be
+  calculated'``. ``direction`` says which: the bare ``'increasing'``,
   ``'decreasing'``, ``'no_change'``, ``'not_enough_data'`` or
   ``'not_calculated'``; ``assessment`` holds ``'better'``, ``'worse'`` or None.
 
@@ -54,6 +60,12 @@ from scipy import stats as _st
 
 TREND_POINTS = 5
 TREND_SIGNIFICANCE = 0.002  # Fingertips: chi-squared (1 df) above 9.5495
+NO_CHANGE, CANNOT = "no significant change", "cannot be calculated"
+TREND_LABELS = (
+    "increasing and getting better", "increasing and getting worse",
+    "decreasing and getting better", "decreasing and getting worse",
+    "increasing", "decreasing", NO_CHANGE, CANNOT,
+)
 
 POLARITY_ALIASES = {
     "higher_is_better": "higher_is_better", "higher": "higher_is_better", "high": "higher_is_better",
@@ -187,7 +199,7 @@ def compare_with_benchmark(value: float | None, lower: float | None, upper: floa
 # -- recent trend -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrendResult:
-    label: str                 # for people, e.g. 'Decreasing and getting better'
+    label: str                 # one of TREND_LABELS, e.g. 'decreasing and getting better'
     direction: str             # increasing | decreasing | no_change | not_enough_data | not_calculated
     p_value: float | None
     points: int                # points used (at most TREND_POINTS)
@@ -239,14 +251,12 @@ def _signs_agree(t: list[float], y: list[float], w: list[float], sign: float) ->
 
 def _label(direction: str, polarity: str) -> tuple[str, str | None]:
     if direction not in ("increasing", "decreasing"):
-        return {"no_change": "No significant change", "not_enough_data": "Not enough data",
-                "not_calculated": "Could not be calculated"}[direction], None
-    word = direction.capitalize()
+        return {"no_change": NO_CHANGE, "not_enough_data": CANNOT, "not_calculated": CANNOT}[direction], None
     if polarity == "no_polarity":
-        return word, None
+        return direction, None
     good = (direction == "increasing") == (polarity == "higher_is_better")
     assessment = "better" if good else "worse"
-    return f"{word} and getting {assessment}", assessment
+    return f"{direction} and getting {assessment}", assessment
 
 
 def _result(direction: str, pol: str, p: float | None, points: int, method: str,
@@ -255,7 +265,32 @@ def _result(direction: str, pol: str, p: float | None, points: int, method: str,
     return TrendResult(label, direction, p, points, assessment, method, chi2)
 
 
-def recent_trend(*, numerators: Sequence[float | None] | None = None,
+def recent_trend(points: Sequence[Sequence[float | None] | None], polarity: str | None) -> str:
+    """Fingertips' recent trend of ``points`` [(value, lower 95%, upper 95%), ...], oldest first: one of TREND_LABELS.
+
+    At least five unbroken points are needed: the most recent five must all have a value and both
+    limits, else 'cannot be calculated'. They are tested by the weighted regression of value on
+    period (weights from the limits) at the 99.8% level, with Fingertips' one-point-left-out check.
+    """
+    if polarity is None:
+        raise ValueError("recent_trend needs a polarity: higher_is_better, lower_is_better or no_polarity")
+    pol = normalise_polarity(polarity)
+    last = list(points)[-TREND_POINTS:]
+    if len(last) < TREND_POINTS or any(not _complete(p) for p in last):
+        return CANNOT
+    values, lowers, uppers = ([float(p[i]) for p in last] for i in range(3))
+    return trend_result(values=values, lower_cis=lowers, upper_cis=uppers, polarity=pol).label
+
+
+def _complete(point) -> bool:
+    """A point of the unbroken run: a value and both limits."""
+    try:
+        return point is not None and len(point) == 3 and not any(_missing(x) for x in point)
+    except TypeError:
+        return False
+
+
+def trend_result(*, numerators: Sequence[float | None] | None = None,
                  denominators: Sequence[float | None] | None = None,
                  values: Sequence[float | None] | None = None,
                  lower_cis: Sequence[float | None] | None = None,
@@ -287,7 +322,7 @@ def recent_trend(*, numerators: Sequence[float | None] | None = None,
         return _wls_trend([a / b for a, b in pairs], [lo / b for (lo, _), (_, b) in zip(limits, pairs)],
                           [hi / b for (_, hi), (_, b) in zip(limits, pairs)], pol, significance)
     if values is None:
-        raise ValueError("recent_trend needs numerators and denominators, or values")
+        raise ValueError("trend_result needs numerators and denominators, or values")
     if lower_cis is not None and upper_cis is not None:
         rows = [(float(v), float(lo), float(hi)) for v, lo, hi in zip(values, lower_cis, upper_cis)
                 if not (_missing(v) or _missing(lo) or _missing(hi))][-TREND_POINTS:]
@@ -349,7 +384,7 @@ def _proportion_trend(pairs: list[tuple[float, float]], pol: str, significance: 
 
 def trend(values: Sequence[float | None], numerators: Sequence[float | None] | None = None,
           denominators: Sequence[float | None] | None = None, polarity: str = "no_polarity") -> str:
-    """Shorthand for ``recent_trend(...).label`` (proportions when counts are given)."""
+    """Shorthand for ``trend_result(...).label`` (proportions when counts are given)."""
     if numerators is not None and denominators is not None:
-        return recent_trend(numerators=numerators, denominators=denominators, polarity=polarity).label
-    return recent_trend(values=values, polarity=polarity).label
+        return trend_result(numerators=numerators, denominators=denominators, polarity=polarity).label
+    return trend_result(values=values, polarity=polarity).label

@@ -308,3 +308,134 @@ def test_load_reference_data_imports_every_extract(tmp_path, framework):
     again = load_reference_data(store, framework=framework)
     assert all(r.new == 0 and r.changed == 0 for r in again)
     store.close()
+
+
+# -- every reference file imports, and its totals add up --------------------------------------------
+def readme_files() -> list[str]:
+    """The files data/reference/README.md describes (its '### `path`' headings)."""
+    import re
+    return re.findall(r"^### `([^`]+)`", (REFERENCE_DIR / "README.md").read_text(encoding="utf-8"), re.M)
+
+
+NOT_BENCHMARKS = {"areas.csv", "statistical_neighbours.csv", "lait/lait_data_dictionary_extract.csv"}
+
+
+def test_the_readme_lists_every_reference_file():
+    on_disk = {p.relative_to(REFERENCE_DIR).as_posix() for p in REFERENCE_DIR.rglob("*")
+               if p.is_file() and p.name != "README.md"}
+    assert set(readme_files()) == on_disk
+
+
+@pytest.fixture(scope="module")
+def reference_store(tmp_path_factory):
+    s = Store(tmp_path_factory.mktemp("reference") / "ref.duckdb")
+    load_areas_table(s, REFERENCE_DIR)
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("rel", readme_files())
+def test_every_reference_file_imports_and_its_totals_add_up(rel, reference_store, framework):
+    path = REFERENCE_DIR / rel
+    if rel in NOT_BENCHMARKS:  # lookup tables and a data dictionary: not benchmark files, and said so plainly
+        with pytest.raises(BenchmarkFormatError, match="not in a format this tool recognises"):
+            detect_format(path)
+        return
+    report = import_benchmarks(reference_store, path, framework=framework)
+    check_counts(report)
+    assert report.rows_read > 0 and report.rows_imported > 0
+    batch = reference_store.df("SELECT rows_read, rows_imported, rows_skipped FROM batches WHERE batch_id = ?",
+                               [report.batch_id]).iloc[0]
+    assert batch.tolist() == [report.rows_read, report.rows_imported, report.rows_skipped]
+
+
+# -- the published "Compared to England" labels of Fingertips 90284, reproduced ---------------------
+# tests/fixtures/benchmarks/fingertips_90284_all_counties.csv: every county/UA row and every England row
+# of the real export la_hospital_admissions_2324.csv (27 columns), cut to the columns used here.
+ALL_COUNTIES = FIXTURES / "fingertips_90284_all_counties.csv"
+PUBLISHED = "Compared to England value or percentiles"
+
+
+@pytest.fixture(scope="module")
+def fingertips_90284():
+    import pandas as pd
+    df = pd.read_csv(ALL_COUNTIES, dtype=str, keep_default_na=False, encoding="utf-8")
+    for c in ("Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Count", "Denominator"):
+        df[c] = pd.to_numeric(df[c].replace("", None))
+    return df
+
+
+def _number(x):
+    return None if x != x else float(x)  # NaN -> None
+
+
+def _reproduce(rows, england):
+    from kpis.stats import compare_with_benchmark
+    keyed = rows.merge(england, on=["Time period", "Sex", "Age"], how="left", suffixes=("", " England"),
+                       validate="many_to_one")
+    mine = [compare_with_benchmark(_number(v), _number(lo), _number(hi), _number(b), "lower_is_better")
+            for v, lo, hi, b in zip(keyed["Value"], keyed["Lower CI 95.0 limit"], keyed["Upper CI 95.0 limit"],
+                                    keyed["Value England"])]
+    keyed["mine"] = [m.capitalize() for m in mine]  # 'better' -> 'Better', 'not compared' -> 'Not compared'
+    return keyed
+
+
+def test_fingertips_compared_to_england_reproduced_for_every_council(fingertips_90284):
+    df = fingertips_90284
+    assert ALL_COUNTIES.stat().st_size < 1_000_000
+    is_england = df["Area Code"] == ENGLAND
+    england = df[is_england & (df["Category"] == "")].drop_duplicates(["Time period", "Sex", "Age"])
+    assert len(england) == 38  # 2010/11-2011/12 persons only, then persons, male, female to 2023/24
+    england = england[["Time period", "Sex", "Age", "Value"]]
+    councils = df[~is_england]
+    assert len(councils) == 5802 and councils["Area Code"].str.match(r"E0[689]|E10").all()
+    keyed = _reproduce(councils, england)
+    assert keyed["Value England"].notna().all()  # every council row has its England value
+    wrong = keyed[keyed["mine"] != keyed[PUBLISHED]]
+    assert wrong.empty, wrong[["Area Name", "Sex", "Time period", PUBLISHED, "mine"]].head(20).to_string()
+    counts = keyed[PUBLISHED].value_counts().to_dict()
+    assert counts == {"Better": 2088, "Worse": 1901, "Similar": 1712, "Not compared": 101}
+    # 'Not compared' rows are exactly the ones with no value: the Isles of Scilly and the City of London in
+    # every year (published combined with Cornwall and with Hackney), and a few councils in years whose
+    # hospital records could not be placed
+    not_compared = keyed[keyed[PUBLISHED] == "Not compared"]
+    assert not_compared["Value"].isna().all() and keyed.loc[keyed["Value"].isna(), PUBLISHED].eq("Not compared").all()
+    assert (not_compared["Area Name"].value_counts()[["Isles of Scilly", "City of London"]] == 38).all()
+
+
+def test_fingertips_compared_to_england_for_englands_own_rows(fingertips_90284):
+    df = fingertips_90284
+    england_rows = df[df["Area Code"] == ENGLAND]
+    headline = england_rows[england_rows["Category"] == ""]
+    benchmark = headline.drop_duplicates(["Time period", "Sex", "Age"])[["Time period", "Sex", "Age", "Value"]]
+    # deprivation deciles of England, compared with England as a whole
+    deciles = _reproduce(england_rows[england_rows["Category"] != ""], benchmark)
+    assert len(deciles) == 1330 and (deciles["mine"] == deciles[PUBLISHED]).all()
+    # England's headline rows appear twice: as the top of the tree (no parent: 'Not compared') and as a
+    # child of England, where it is similar to itself
+    as_child = _reproduce(headline[headline["Parent Code"] == ENGLAND], benchmark)
+    assert len(as_child) == 38 and (as_child["mine"] == "Similar").all() and (as_child[PUBLISHED] == "Similar").all()
+    assert (headline.loc[headline["Parent Code"] == "", PUBLISHED] == "Not compared").all()
+
+
+def test_fingertips_england_rates_and_limits_reproduced_from_count_and_denominator(fingertips_90284):
+    from kpis.stats import rate_ci
+    df = fingertips_90284
+    england = df[(df["Area Code"] == ENGLAND) & (df["Category"] == "")]
+    assert len(england) == 76
+    for r in england.itertuples(index=False):
+        count, denominator, value, lo95, hi95 = r[10], r[11], r[7], r[8], r[9]
+        # the value is a crude rate per 10,000: Count / Denominator * 10,000
+        assert count / denominator * 10_000 == pytest.approx(value, abs=1e-5)
+        lo, hi = rate_ci(count, denominator, per=10_000)  # Byar's method
+        assert (round(lo, 2), round(hi, 2)) == (round(lo95, 2), round(hi95, 2))
+        assert lo == pytest.approx(lo95, abs=1e-5) and hi == pytest.approx(hi95, abs=1e-5)
+    # From 2012/13 the councils' published counts are rounded to the nearest 5 (their limits use the true
+    # count), so only England's limits can be reproduced from the file; the 2010/11 and 2011/12 council
+    # counts are not rounded, and their limits reproduce too.
+    councils = df[(df["Area Code"] != ENGLAND) & df["Value"].notna()]
+    early = councils["Time period"].isin(["2010/11", "2011/12"])
+    assert (councils.loc[~early, "Count"] % 5 == 0).all()
+    for r in councils[early].itertuples(index=False):
+        lo, hi = rate_ci(r[10], r[11], per=10_000)
+        assert (round(lo, 2), round(hi, 2)) == (round(r[8], 2), round(r[9], 2)), r

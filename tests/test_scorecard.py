@@ -134,7 +134,8 @@ def test_target_status_respects_polarity_and_the_boundary():
 def test_trend_words_are_short():
     assert trend_words(TrendResult("Increasing and getting worse", "increasing", 0.0, 5, "worse")) == "Getting worse"
     assert trend_words(TrendResult("Increasing", "increasing", 0.0, 5, None)) == "Increasing"
-    assert trend_words(TrendResult("Not enough data", "not_enough_data", None, 3)) == "Not enough data"
+    assert trend_words(TrendResult("cannot be calculated", "not_enough_data", None, 3)) == "Not enough data"
+    assert trend_words(TrendResult("no significant change", "no_change", 0.4, 5)) == "No significant change"
 
 
 # -- meetings -------------------------------------------------------------------------------------------
@@ -189,7 +190,8 @@ def test_scorecard_as_at_the_second_meeting(board):
     assert r["lower_ci"] == pytest.approx(28.76, abs=0.01) and r["upper_ci"] == pytest.approx(43.94, abs=0.01)
     assert (r["comparison"], r["comparison_symbol"], r["comparison_text"]) == ("worse", "■", "Worse than England")
     assert (r["target_status"], r["target_text"]) == ("Not met", "target 22.0% or less")
-    assert r["trend"] == "Not enough data"                  # three points; the test needs five
+    assert r["trend"] == "Cannot be calculated"             # three points; the test needs five
+    assert r["trend_words"] == "Not enough data"
     assert r["sparkline"] == pytest.approx([20.0, 24.0, 36.0])
     assert r["area_name"] == "Safeguarding" and r["outcome_name"] == "The right education, health and care interventions"
 

@@ -6,9 +6,10 @@ import math
 import pytest
 from scipy import stats as st
 
+from kpis import stats
 from kpis.stats import (
-    TrendResult, byars_interval, chi_squared_trend, compare_with_benchmark, proportion_ci_pct, rate_ci,
-    recent_trend, trend, wilson_interval,
+    TREND_LABELS, TrendResult, byars_interval, chi_squared_trend, compare_with_benchmark, proportion_ci_pct, rate_ci,
+    recent_trend, trend, trend_result, wilson_interval,
 )
 
 
@@ -59,6 +60,40 @@ def test_exact_poisson_below_ten():
             assert hi == pytest.approx(st.chi2.ppf(1 - a / 2, 2 * x + 2) / 2)
     lo, hi = byars_interval(0, 0.998)
     assert lo == 0 and hi == pytest.approx(-math.log(0.001))  # the exact upper limit for 0 events
+
+
+# -- reference values published with PHE's methods (APHO/PHE "Technical Guide: Confidence Intervals",
+# PHEindicatormethods' worked examples), each checked here against scipy before being asserted.
+def test_wilson_one_in_a_hundred():
+    lo, hi = wilson_interval(1, 100)
+    # published to 4 dp as 0.0018 and 0.0545; more precisely 0.001767 and 0.054486
+    assert (round(lo, 4), round(hi, 4)) == (0.0018, 0.0545)
+    assert lo == pytest.approx(0.001767, abs=5e-7) and hi == pytest.approx(0.054486, abs=5e-7)
+    ref = st.binomtest(1, 100).proportion_ci(confidence_level=0.95, method="wilson")
+    assert lo == pytest.approx(ref.low, rel=1e-12) and hi == pytest.approx(ref.high, rel=1e-12)
+
+
+def test_byars_sixty_five():
+    # PHEindicatormethods' example byars_lower(65) / byars_upper(65): Byar's formula gives 50.163 and 82.849.
+    # (50.17 is the exact Poisson lower limit, 50.166, rounded: Byar's method is within 0.2% of exact.)
+    lo, hi = byars_interval(65)
+    assert lo == pytest.approx(50.1632, abs=1e-4) and hi == pytest.approx(82.8491, abs=1e-4)
+    assert (round(lo, 2), round(hi, 2)) == (50.16, 82.85)
+    z = st.norm.ppf(0.975)
+    assert lo == pytest.approx(65 * (1 - 1 / (9 * 65) - z / (3 * math.sqrt(65))) ** 3)
+    assert hi == pytest.approx(66 * (1 - 1 / (9 * 66) + z / (3 * math.sqrt(66))) ** 3)
+    exact_lo, exact_hi = st.chi2.ppf(0.025, 130) / 2, st.chi2.ppf(0.975, 132) / 2
+    assert abs(lo / exact_lo - 1) < 0.002 and abs(hi / exact_hi - 1) < 0.002
+
+
+@pytest.mark.parametrize("count,lower,upper", [(0, 0.0, 3.689), (3, 0.6187, 8.767), (5, 1.6235, 11.6683),
+                                               (9, 4.115, 17.08)])
+def test_exact_poisson_for_small_counts(count, lower, upper):
+    lo, hi = byars_interval(count)  # below 10 events: the exact (chi-squared) limits
+    places = lambda x: len(f"{x}".split(".")[1])  # noqa: E731 - as many decimals as published
+    assert round(lo, places(lower)) == pytest.approx(lower) and round(hi, places(upper)) == pytest.approx(upper)
+    assert lo == pytest.approx(st.chi2.ppf(0.025, 2 * count) / 2 if count else 0.0)
+    assert hi == pytest.approx(st.chi2.ppf(0.975, 2 * count + 2) / 2)
 
 
 def test_byars_is_continuous_at_ten():
@@ -129,35 +164,90 @@ WORCS = dict(
     lower=[73.63749, 64.41645, 66.72257, 66.58967, 55.79308],
     upper=[84.87348, 74.99261, 77.48876, 77.30948, 65.63009],
     counts=[775, 680, 700, 705, 595], denoms=[98096, 97478, 97283, 97911, 98246],
-    published="Decreasing and getting better")
+    published="decreasing and getting better")
 YORKS = dict(  # Yorkshire and the Humber: a large fall in 2020/21 then flat -> not a steady trend
     values=[97.47919, 76.32396, 85.44279, 80.80007, 81.72719],
     lower=[95.50056, 74.59746, 83.60922, 79.02307, 79.95417],
     upper=[99.4465, 78.10151, 87.32772, 82.62812, 83.57173],
     counts=[9425, 7335, 8160, 7765, 7890], denoms=[966873, 961035, 955025, 961014, 965407],
-    published="No significant change")
+    published="no significant change")
 
 
 @pytest.mark.parametrize("case", [WORCS, YORKS], ids=["worcestershire", "yorkshire"])
 def test_recent_trend_matches_published_fingertips(case):
-    r = recent_trend(values=case["values"], lower_cis=case["lower"], upper_cis=case["upper"],
+    r = trend_result(values=case["values"], lower_cis=case["lower"], upper_cis=case["upper"],
                      polarity="lower_is_better")
     assert r.label == case["published"]
     assert r.points == 5
-    r2 = recent_trend(numerators=case["counts"], denominators=case["denoms"], proportion=False,
+    r2 = trend_result(numerators=case["counts"], denominators=case["denoms"], proportion=False,
                       polarity="lower_is_better")
     assert r2.label == case["published"]
 
 
+def points(case):
+    return list(zip(case["values"], case["lower"], case["upper"]))
+
+
+@pytest.mark.parametrize("case", [WORCS, YORKS], ids=["worcestershire", "yorkshire"])
+def test_recent_trend_contract_reproduces_fingertips(case):
+    # recent_trend(points, polarity) -> str, points (value, lower, upper) oldest first
+    label = recent_trend(points(case), "lower_is_better")
+    assert isinstance(label, str) and label in TREND_LABELS
+    assert label == case["published"]
+    assert recent_trend(points=points(case), polarity="lower") == case["published"]  # aliases accepted
+
+
+def test_recent_trend_contract_labels_by_polarity():
+    down = points(WORCS)
+    assert recent_trend(down, "lower_is_better") == "decreasing and getting better"
+    assert recent_trend(down, "higher_is_better") == "decreasing and getting worse"
+    assert recent_trend(down, "no_polarity") == "decreasing"
+    up = [(200 - v, 200 - hi, 200 - lo) for v, lo, hi in down]  # the mirror image rises
+    assert recent_trend(up, "lower_is_better") == "increasing and getting worse"
+    assert recent_trend(up, "higher_is_better") == "increasing and getting better"
+    assert recent_trend(up, "no_polarity") == "increasing"
+    assert recent_trend(points(YORKS), "no_polarity") == "no significant change"
+    flat = [(50.0, 45.0, 55.0), (51.0, 46.0, 56.0), (49.0, 44.0, 54.0), (50.5, 45.5, 55.5), (50.0, 45.0, 55.0)]
+    assert recent_trend(flat, "higher_is_better") == "no significant change"
+
+
+def test_recent_trend_contract_needs_five_unbroken_points():
+    five = points(WORCS)
+    assert recent_trend(five[1:], "lower_is_better") == "cannot be calculated"        # four points
+    assert recent_trend([], "lower_is_better") == "cannot be calculated"
+    gap = five[:2] + [(None, None, None)] + five[3:]
+    assert recent_trend(gap, "lower_is_better") == "cannot be calculated"            # a gap in the last five
+    assert recent_trend(five[:2] + [None] + five[3:], "lower_is_better") == "cannot be calculated"
+    no_limits = five[:4] + [(60.56, float("nan"), 65.6)]
+    assert recent_trend(no_limits, "lower_is_better") == "cannot be calculated"
+    zero_width = five[:4] + [(60.56, 60.56, 60.56)]
+    assert recent_trend(zero_width, "lower_is_better") == "cannot be calculated"
+    # a gap before the most recent five does not matter: only the last five are tested
+    older = [(100.0, 90.0, 110.0), (None, None, None)]
+    assert recent_trend(older + five, "lower_is_better") == WORCS["published"]
+    with pytest.raises(ValueError):
+        recent_trend(five, None)
+    with pytest.raises(ValueError):
+        recent_trend(five, "sideways")
+
+
+def test_every_trend_label_is_in_the_contract():
+    seen = set()
+    for direction in ("increasing", "decreasing", "no_change", "not_enough_data", "not_calculated"):
+        for pol in ("higher_is_better", "lower_is_better", "no_polarity"):
+            seen.add(stats._label(direction, pol)[0])
+    assert seen == set(TREND_LABELS)
+
+
 def test_yorkshire_trend_is_significant_but_driven_by_one_point():
-    r = recent_trend(values=YORKS["values"], lower_cis=YORKS["lower"], upper_cis=YORKS["upper"],
+    r = trend_result(values=YORKS["values"], lower_cis=YORKS["lower"], upper_cis=YORKS["upper"],
                      polarity="lower_is_better")
     assert r.p_value < 0.002 and r.direction == "no_change"
 
 
 def test_recent_trend_uses_only_the_last_five_points():
     older = [200.0, 10.0, 300.0]
-    r = recent_trend(values=older + WORCS["values"], lower_cis=[190.0, 5.0, 290.0] + WORCS["lower"],
+    r = trend_result(values=older + WORCS["values"], lower_cis=[190.0, 5.0, 290.0] + WORCS["lower"],
                      upper_cis=[210.0, 15.0, 310.0] + WORCS["upper"], polarity="lower_is_better")
     assert r.label == WORCS["published"] and r.points == 5
 
@@ -175,38 +265,38 @@ def test_chi_squared_trend_by_hand():
 
 def test_recent_trend_proportions_with_polarity():
     nums, dens = [2000, 2100, 2200, 2300, 2400], [10000] * 5
-    up = recent_trend(numerators=nums, denominators=dens, polarity="higher_is_better")
+    up = trend_result(numerators=nums, denominators=dens, polarity="higher_is_better")
     assert isinstance(up, TrendResult)
-    assert (up.label, up.direction, up.assessment) == ("Increasing and getting better", "increasing", "better")
-    assert recent_trend(numerators=nums, denominators=dens, polarity="lower_is_better").label == \
-        "Increasing and getting worse"
-    assert recent_trend(numerators=nums, denominators=dens, polarity="no_polarity").label == "Increasing"
-    down = recent_trend(numerators=nums[::-1], denominators=dens, polarity="lower_is_better")
-    assert down.label == "Decreasing and getting better"
-    flat = recent_trend(numerators=[2000, 2010, 1995, 2005, 2000], denominators=dens, polarity="lower_is_better")
-    assert flat.label == "No significant change" and flat.p_value > 0.002
-    assert trend([], numerators=nums, denominators=dens, polarity="higher_is_better") == "Increasing and getting better"
+    assert (up.label, up.direction, up.assessment) == ("increasing and getting better", "increasing", "better")
+    assert trend_result(numerators=nums, denominators=dens, polarity="lower_is_better").label == \
+        "increasing and getting worse"
+    assert trend_result(numerators=nums, denominators=dens, polarity="no_polarity").label == "increasing"
+    down = trend_result(numerators=nums[::-1], denominators=dens, polarity="lower_is_better")
+    assert down.label == "decreasing and getting better"
+    flat = trend_result(numerators=[2000, 2010, 1995, 2005, 2000], denominators=dens, polarity="lower_is_better")
+    assert flat.label == "no significant change" and flat.p_value > 0.002
+    assert trend([], numerators=nums, denominators=dens, polarity="higher_is_better") == "increasing and getting better"
 
 
 def test_recent_trend_not_enough_data():
-    r = recent_trend(numerators=[10, 12, None, 14, 15], denominators=[100] * 5, polarity="higher_is_better")
-    assert (r.label, r.direction, r.points, r.p_value) == ("Not enough data", "not_enough_data", 4, None)
-    assert recent_trend(values=[1, 2, 3], polarity="no_polarity").label == "Not enough data"
-    assert recent_trend(values=[1, 2, 3, float("nan"), 4], polarity="no_polarity").direction == "not_enough_data"
+    r = trend_result(numerators=[10, 12, None, 14, 15], denominators=[100] * 5, polarity="higher_is_better")
+    assert (r.label, r.direction, r.points, r.p_value) == ("cannot be calculated", "not_enough_data", 4, None)
+    assert trend_result(values=[1, 2, 3], polarity="no_polarity").label == "cannot be calculated"
+    assert trend_result(values=[1, 2, 3, float("nan"), 4], polarity="no_polarity").direction == "not_enough_data"
 
 
 def test_recent_trend_values_only_uses_regression():
-    r = recent_trend(values=[10, 20, 30, 40, 50.0001], polarity="higher_is_better")
-    assert r.label == "Increasing and getting better" and "regression" in r.method
-    assert recent_trend(values=[10, 30, 12, 28, 15], polarity="higher_is_better").label == "No significant change"
-    assert trend([10, 20, 30, 40, 50.0001], polarity="lower_is_better") == "Increasing and getting worse"
+    r = trend_result(values=[10, 20, 30, 40, 50.0001], polarity="higher_is_better")
+    assert r.label == "increasing and getting better" and "regression" in r.method
+    assert trend_result(values=[10, 30, 12, 28, 15], polarity="higher_is_better").label == "no significant change"
+    assert trend([10, 20, 30, 40, 50.0001], polarity="lower_is_better") == "increasing and getting worse"
 
 
 def test_recent_trend_needs_input():
     with pytest.raises(ValueError):
-        recent_trend(polarity="no_polarity")
+        trend_result(polarity="no_polarity")
     with pytest.raises(ValueError):
-        recent_trend(values=[1, 2, 3, 4, 5], polarity="sideways")
+        trend_result(values=[1, 2, 3, 4, 5], polarity="sideways")
 
 
 def test_wilson_limits_vectorised_matches_scalar():
