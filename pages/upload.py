@@ -1,0 +1,363 @@
+"""Submit a quarterly return: choose, download the template, upload, see problems, preview, confirm, receipt.
+
+The steps run top to bottom (numbered headings, no tabs) so a keyboard or screen-reader user meets them in
+order. Each file's check, preview and receipt are kept in the session under the sub-group and the file's
+sha256, so a rerun never checks or submits the same file twice. Every decision is made in `kpis`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from kpis.annotate import annotate_workbook, describe, problem_summary, problem_table
+from kpis.auth import EMAIL
+from kpis.board import md_escape
+from kpis.exports import XLSX_MIME
+from kpis.filesafety import UnreadableFile
+from kpis.periods import parse_period, previous_quarter
+from kpis.permissions import Actor, PermissionDenied, normalise_email
+from kpis.return_layout import STATUS_LABELS
+from kpis.returns import read_return
+from kpis.submission import ReturnRejected, check_return, history, preview, sha256, submit
+from kpis.templates import build_template, default_period, template_filename
+from pages._auth import current_user
+from pages._common import demo_notice, framework, store
+
+log = logging.getLogger(__name__)
+CHECKS, RECEIPTS = "upload_checks", "upload_receipts"
+# .xlsx and .csv are read. Old .xls, macro-enabled .xlsm and OpenDocument .ods are let through too, so that
+# `kpis.filesafety` can say how to save them as .xlsx (the browser would only say the type is not allowed).
+ACCEPTED = ["xlsx", "csv", "xls", "xlsm", "ods"]
+ERRORS_LISTED, WARNINGS_LISTED = 10, 50   # spelt out as sentences above the table; all are in the table
+CHECKS_KEPT = 4               # checked files remembered per session (each holds its marked copy)
+QUARTERS_OFFERED = 5          # the latest ended quarter and four before it (for corrected returns)
+SOMETHING_WENT_WRONG = ("Something went wrong on our side while {doing}. Nothing was stored. Please try again; if "
+                        "it happens again, send the file to the KPI team.")
+PREVIEW_COLUMNS = {"indicator_id": "KPI", "breakdown_label": "Breakdown", "period_label": "Quarter",
+                   "sheet": "Sheet", "row": "Row", "old": "Old (stored now)", "new": "New (in this file)",
+                   "what_changed": "What changed", "commentary": "Commentary"}
+FIELD_NAMES = {"value": "value", "numerator": "numerator", "denominator": "denominator",
+               "lower_ci": "confidence interval", "upper_ci": "confidence interval", "status": "status",
+               "status_note": "status note", "commentary": "commentary"}
+HISTORY_COLUMNS = {"period_label": "Quarter", "breakdown": "Breakdown", "version": "Version", "shown": "Value",
+                   "status": "Status", "is_current": "Current", "batch_id": "Submission", "kind": "Came from",
+                   "submitted_by": "Sent by", "submitted_at": "Sent at (UTC)", "file_name": "File",
+                   "valid_to": "Replaced at (UTC)"}
+
+fw = framework()
+s = store()
+user = current_user()
+st.session_state.setdefault(CHECKS, {})
+st.session_state.setdefault(RECEIPTS, {})
+
+st.title("Submit a quarterly return")
+st.markdown("For sub-group leads. Six steps: choose your sub-group and quarter and download the template; fill it "
+            "in and upload it; fix any problems; check what will change; confirm; keep the receipt. Nothing is "
+            "stored until you confirm, and an earlier figure that you correct is kept as history.")
+demo_notice()
+
+
+def area_choices() -> list[str]:
+    """Every sub-group, or the ones a signed-in user may submit for (a lead: their own; an admin: any)."""
+    ids = [a.id for a in fw.areas]
+    if user is None:
+        return ids
+    actor = Actor(email=user["email"], role=user["role"], areas=tuple(user.get("areas") or ()))
+    return [a for a in ids if actor.can("submit", area=a)]
+
+
+def fail(doing: str, exc: Exception) -> str:
+    log.exception("upload page: %s failed", doing, exc_info=exc)  # for the server log; never shown
+    return SOMETHING_WENT_WRONG.format(doing=doing)
+
+
+def run_check(name: str, data: bytes, area_id: str) -> dict:
+    """Read and check a file once, with progress; keep the result (or the plain reason it failed)."""
+    result: dict = {"name": name, "area": area_id}
+    with st.status(f"Checking {name}…", expanded=True) as status:
+        bar = st.progress(0, text="Reading the file")
+        try:
+            parsed = read_return(name, data, fw)
+            bar.progress(35, text=f"Checking {len(parsed.rows):,} rows")
+            checked = check_return(s, fw, name=name, data=data, area_id=area_id)
+            bar.progress(70, text="Comparing with the figures already stored")
+            result["checked"] = checked
+            result["preview"] = preview(s, fw, checked)
+            if checked.problems:
+                bar.progress(90, text="Marking the problems on a copy of your file")
+                result["annotated"] = annotate_workbook(data, checked.problems, name=name)
+        except UnreadableFile as exc:
+            result["error"] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a plain message, never a traceback
+            result["error"] = fail("checking the file", exc)
+        bar.progress(100, text="Done")
+        if "error" in result:
+            status.update(label=f"{name} could not be checked", state="error", expanded=False)
+        else:
+            status.update(label=f"Checked {name}: {problem_summary(result['checked'].problems)}", state="complete",
+                          expanded=False)
+    return result
+
+
+def do_submit(key: str, name: str, data: bytes, area_id: str, signed_in: str | None) -> None:
+    """The confirm button's callback: runs before the page is drawn again, so the button never shows twice."""
+    if key in st.session_state[RECEIPTS]:
+        return
+    by = signed_in or normalise_email(st.session_state.get("upload_email", ""))
+    try:
+        st.session_state[RECEIPTS][key] = {"receipt": submit(s, fw, name=name, data=data, area_id=area_id, by=by)}
+    except ReturnRejected as exc:
+        st.session_state[RECEIPTS][key] = {"error": f"{exc} {problem_summary(exc.problems)} See step 3."}
+        st.session_state[CHECKS].pop(key, None)  # the stored figures changed under us: check the file again
+    except (UnreadableFile, PermissionDenied) as exc:
+        st.session_state[RECEIPTS][key] = {"error": str(exc)}
+    except Exception as exc:  # noqa: BLE001
+        st.session_state[RECEIPTS][key] = {"error": fail("storing the return", exc)}
+
+
+def sentences(problems: list, limit: int) -> None:
+    """Problems as a list of plain sentences (where, what is wrong, found, expected), the first `limit` of them."""
+    shown = problems[:limit]
+    more = len(problems) - len(shown)
+    st.markdown("\n".join(f"- {md_escape(describe(p))}" for p in shown)
+                + (f"\n\n…and {more} more in the table below." if more else ""))
+
+
+def show_problems(result: dict) -> None:
+    checked = result["checked"]
+    st.subheader("3. Problems to fix", anchor="problems")
+    if not checked.problems:
+        st.success("No problems found.", icon=":material/check_circle:")
+        return
+    summary = problem_summary(checked.problems)
+    if checked.errors:
+        st.error(f"**{summary}** Errors block the return: fix them in your file and upload it again. Warnings do "
+                 "not block it, but read each one.", icon=":material/error:")
+    else:
+        st.warning(f"**{summary}** You can still submit; read each warning first.", icon=":material/warning:")
+    if checked.errors:
+        st.markdown("**What must be fixed**")
+        sentences(checked.errors, ERRORS_LISTED)
+    if checked.warnings:
+        with st.expander(f"What to check: {len(checked.warnings)} "
+                         f"{'warning' if len(checked.warnings) == 1 else 'warnings'}, in full",
+                         expanded=not checked.errors):
+            sentences(checked.warnings, WARNINGS_LISTED)
+    st.markdown(f"**Every problem in one table** ({len(checked.problems)}), errors first. The marked copy of "
+                "your file below has the same list, with each cell shaded and a note on it.")
+    st.dataframe(problem_table(checked.problems), hide_index=True, width="stretch",
+                 alt=f"Problems found in {result['name']}: {summary}",
+                 column_config={"Severity": st.column_config.TextColumn(width=140),
+                                "Sheet": st.column_config.TextColumn(width=70),
+                                "Row": st.column_config.NumberColumn(format="%d", width=50),
+                                "Column": st.column_config.TextColumn(width=100),
+                                "Message": st.column_config.TextColumn(width=420),
+                                "Found": st.column_config.TextColumn(width=80),
+                                "Expected": st.column_config.TextColumn(width=240)})
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in Path(result["name"]).stem)[:60] or "return"
+    st.download_button("Download your file with the problems marked", result["annotated"],
+                       file_name=f"{stem}-problems.xlsx", mime=XLSX_MIME, icon=":material/download:",
+                       key="upload_annotated", on_click="ignore",
+                       help="A copy of your file: each problem's cell is shaded and has a note, and a 'Problems' "
+                            "sheet lists them all with a link to each cell.")
+
+
+def show_preview(result: dict) -> None:
+    checked, pv = result["checked"], result["preview"]
+    st.subheader("4. What will change", anchor="preview")
+    quarter = getattr(checked.period, "label", None)
+    area = fw.area(result["area"]).label
+    st.markdown(f"Read as the **{area}** return for **{quarter or 'an unknown quarter'}**.")
+    if quarter and quarter != st.session_state.get("upload_period"):
+        st.warning(f"The file is for {quarter}, not {st.session_state.get('upload_period')} as chosen in step 1. "
+                   f"It will be stored as the {quarter} return.", icon=":material/warning:")
+    counts = pv.counts
+    new, changed, same = st.columns(3)
+    new.metric("New figures", counts["new"])
+    changed.metric("Changed figures", counts["changed"])
+    same.metric("Unchanged figures", counts["unchanged"])
+    if checked.errors:
+        st.caption("Rows with errors are left out of these counts until they are fixed.")
+    if counts["changed"]:
+        st.markdown(f"**Changed (old → new)**: {counts['changed']}. The old figures are kept as history.")
+        table = pv.changed.drop(columns=["old_version"]).assign(what_changed=pv.changed["what_changed"].map(
+            lambda text: ", ".join(dict.fromkeys(FIELD_NAMES.get(f, f) for f in text.split(", ") if f))))
+        table = table.rename(columns=PREVIEW_COLUMNS)
+        st.dataframe(table, hide_index=True, width="stretch")
+    if counts["new"]:
+        st.markdown(f"**New**: {counts['new']}.")
+        st.dataframe(pv.new.rename(columns=PREVIEW_COLUMNS), hide_index=True, width="stretch")
+    if counts["unchanged"]:
+        with st.expander(f"Unchanged: {counts['unchanged']} (already stored with the same values)"):
+            st.dataframe(pv.unchanged.rename(columns=PREVIEW_COLUMNS), hide_index=True, width="stretch")
+
+
+def submitter() -> str | None:
+    """Who is submitting: the signed-in user, or an email address typed in (open demo mode)."""
+    if user is not None:
+        st.markdown(f"Submitting as **{md_escape(user['email'])}**.")
+        return user["email"]
+    typed = st.text_input("Your email address", key="upload_email", placeholder="name@worcestershire.gov.uk",
+                          help="Recorded with the submission, so the KPI team knows who sent it.")
+    email = normalise_email(typed)
+    if not email:
+        st.caption("Enter your email address to confirm.")
+        return None
+    if not EMAIL.match(email) or len(email) > 254:
+        st.error(f"'{typed.strip()}' is not an email address. Write it in full, for example "
+                 "name@worcestershire.gov.uk.", icon=":material/error:")
+        return None
+    return email
+
+
+def show_confirm(key: str, result: dict, data: bytes) -> None:
+    checked = result["checked"]
+    st.subheader("5. Confirm", anchor="confirm")
+    outcome = st.session_state[RECEIPTS].get(key)
+    if outcome and "receipt" in outcome:
+        st.markdown("Submitted. Your receipt is below.")
+        return
+    if outcome and "error" in outcome:
+        st.error(outcome.pop("error"), icon=":material/error:")
+        st.session_state[RECEIPTS].pop(key, None)
+    by = submitter()
+    if checked.errors:
+        n = len(checked.errors)
+        st.caption(f"Confirm is off until the {n} {'error' if n == 1 else 'errors'} in step 3 "
+                   f"{'is' if n == 1 else 'are'} fixed: fix your file and upload it again.")
+    st.button("Confirm and submit", type="primary", key="upload_confirm", icon=":material/send:",
+              disabled=bool(checked.errors) or by is None,
+              on_click=do_submit, args=(key, result["name"], data, result["area"], user["email"] if user else None))
+
+
+def receipt_rows(r) -> list[tuple[str, str]]:
+    sub_group = fw.area(r.area_id).sub_group
+    if r.duplicate_of is not None:
+        return [("Same file as submission", str(r.duplicate_of)), ("Sub-group", sub_group),
+                ("Quarter", r.period_label or "–"), ("File name", r.file_name)]
+    return [("Submission id", str(r.batch_id)), ("Submitted at", f"{r.submitted_at:%d %B %Y, %H:%M:%S} UTC"),
+            ("Submitted by", r.submitted_by or "–"), ("Sub-group", sub_group), ("Quarter", r.period_label or "–"),
+            ("File name", r.file_name), ("New figures", str(r.counts.get("new", 0))),
+            ("Changed figures", str(r.counts.get("changed", 0))),
+            ("Unchanged figures", str(r.counts.get("unchanged", 0))),
+            ("Narrative stored", "Yes" if r.narrative_stored else "No"), ("Warnings", str(len(r.warnings)))]
+
+
+def show_receipt(key: str) -> None:
+    st.subheader("6. Receipt", anchor="receipt")
+    outcome = st.session_state[RECEIPTS].get(key)
+    if not outcome or "receipt" not in outcome:
+        st.caption("Your receipt appears here once you confirm.")
+        return
+    r = outcome["receipt"]
+    if r.duplicate_of is not None:
+        st.info(f"This file was already submitted as submission {r.duplicate_of}, so nothing new was stored. "
+                "To correct a figure, change the file and upload it again.", icon=":material/content_copy:")
+    else:
+        st.success(f"Return stored as submission {r.batch_id}. Thank you.", icon=":material/task_alt:")
+    rows = receipt_rows(r)
+    st.table({"Item": [k for k, _ in rows], "Detail": [md_escape(v) for _, v in rows]}, hide_index=True)
+    st.markdown("**SHA-256 of the file**: its fingerprint, the same for the very same file and different for any "
+                "other.")
+    st.code(r.sha256, language=None)
+    st.download_button("Download the receipt (JSON)", json.dumps(r.to_dict(), indent=2, default=str),
+                       file_name=f"receipt-{r.batch_id or r.duplicate_of}.json", mime="application/json",
+                       key="upload_receipt_json", on_click="ignore", icon=":material/receipt_long:")
+
+
+def steps() -> None:
+    st.subheader("1. Choose your sub-group and quarter", anchor="choose")
+    choices = area_choices()
+    if not choices:
+        st.warning(f"{md_escape(user['email'])} may not submit returns. An administrator can make your account a "
+                   "sub-group lead for your area.", icon=":material/lock:")
+        return
+    latest = default_period(date.today())
+    quarters = [latest]
+    while len(quarters) < QUARTERS_OFFERED:
+        quarters.append(previous_quarter(quarters[-1]))
+    left, right = st.columns(2)
+    area_id = left.selectbox("Sub-group", choices, key="upload_area",
+                             format_func=lambda a: f"{fw.area(a).sub_group} ({fw.area(a).label})")
+    label = right.selectbox("Quarter", [q.label for q in quarters], key="upload_period",
+                            help="The latest quarter that has ended, or an earlier one to correct.")
+    period = parse_period(label)
+    try:
+        template = build_template(s, fw, area_id, period)
+    except Exception as exc:  # noqa: BLE001
+        st.error(fail("making the template", exc), icon=":material/error:")
+    else:
+        st.download_button("Download the return template", template,
+                           file_name=template_filename(fw, area_id, period), mime=XLSX_MIME,
+                           icon=":material/download:", key="upload_template", on_click="ignore",
+                           help="An Excel workbook with a row for each KPI and breakdown, last quarter's figures "
+                                "for reference, and a Narrative sheet.")
+
+    st.subheader("2. Upload your filled-in return", anchor="upload")
+    upload = st.file_uploader("Excel workbook (.xlsx) or CSV file, up to 10 MB", type=ACCEPTED, key="upload_file")
+    if upload is None:
+        st.caption("The checks start as soon as the file is uploaded. Nothing is stored until you confirm.")
+        return
+    data = upload.getvalue()
+    key = f"{area_id}:{sha256(data)}"
+    result = st.session_state[CHECKS].get(key)
+    if result is None:
+        result = st.session_state[CHECKS][key] = run_check(Path(upload.name).name, data, area_id)
+        while len(st.session_state[CHECKS]) > CHECKS_KEPT:   # oldest first: dicts keep insertion order
+            st.session_state[CHECKS].pop(next(iter(st.session_state[CHECKS])))
+    if "error" in result:
+        st.error(result["error"], icon=":material/error:")
+        return
+    show_problems(result)
+    show_preview(result)
+    show_confirm(key, result, data)
+    show_receipt(key)
+
+
+def revision_history() -> None:
+    st.header("Revision history of a KPI", anchor="history")
+    st.caption("Every version of each local figure, oldest first, with the submission or import that brought it. "
+               "A corrected figure becomes the current one; the one it replaced stays here.")
+    area_id = st.session_state.get("upload_area")
+    kpis = sorted(fw.kpis, key=lambda k: (k.area != area_id, k.id))
+    left, right = st.columns(2)
+    kpi_id = left.selectbox("KPI", [k.id for k in kpis], key=f"upload_history_kpi_{area_id}",  # follows step 1
+                            format_func=lambda i: f"{i}: {fw.kpi(i).short_title}")
+    try:
+        df = history(s, kpi_id, fw)
+    except Exception as exc:  # noqa: BLE001
+        st.error(fail("reading the history", exc), icon=":material/error:")
+        return
+    df = df[df["area_code"] == fw.home_area]
+    if df.empty:
+        st.info(f"No {kpi_id} figures are stored yet.", icon=":material/info:")
+        return
+    quarters = ["All quarters"] + list(dict.fromkeys(df.sort_values("period_end", ascending=False)["period_label"]))
+    quarter = right.selectbox("Quarter", quarters, key="upload_history_quarter")
+    if quarter != "All quarters":
+        df = df[df["period_label"] == quarter]
+    kpi = fw.kpi(kpi_id)
+    df = df.assign(shown=[kpi.format_value(v) if v == v and v is not None else "–" for v in df["value"]],
+                   status=df["status"].map(lambda code: STATUS_LABELS.get(code, code)),
+                   is_current=df["is_current"].map({True: "Yes", False: "No"}))
+    table = df[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS)
+    revised = int((df["version"] > 1).sum())
+    st.markdown(f"{len(table):,} {'version' if len(table) == 1 else 'versions'}; {revised:,} of them "
+                f"{'corrects' if revised == 1 else 'correct'} an earlier figure.")
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"Submission": st.column_config.NumberColumn(format="%d")})
+
+
+try:
+    steps()
+except Exception as exc:  # noqa: BLE001 - never a traceback on this page
+    st.error(fail("showing this page", exc), icon=":material/error:")
+st.divider()
+try:
+    revision_history()
+except Exception as exc:  # noqa: BLE001
+    st.error(fail("showing the revision history", exc), icon=":material/error:")
