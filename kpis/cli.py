@@ -14,7 +14,7 @@ from typing import Sequence
 
 from kpis.catalogue import FrameworkError
 
-COMMAND_MODULES = ["setup", "benchmarks", "returns", "explore", "packs", "users"]
+COMMAND_MODULES = ["setup", "benchmarks", "returns", "explore", "packs", "users", "maintenance"]
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
 
