@@ -3,14 +3,20 @@ import streamlit as st
 
 from kpis.series import latest_overview
 from pages._common import demo_notice, framework, store
+from pages._area import area_pages, url_path
 
 fw = framework()
+AREA_PAGES = {page.url_path: page for page in area_pages()}
 st.title(fw.name)
 st.markdown(
     f"Key performance indicators for the partnership's four outcome areas, reported to each board meeting and "
     f"twice a year to the {fw.reports_to or 'Health and Wellbeing Board'}. England comparisons use real published "
     f"statistics (Open Government Licence v3.0).")
 demo_notice()
+
+with st.container(horizontal=True):
+    st.page_link("pages/scorecard.py", label="Board scorecard", icon=":material/table_chart:")
+    st.page_link("pages/changes.py", label="What changed since the last meeting", icon=":material/update:")
 
 overview = latest_overview(store(), fw)
 if overview["latest_period"].isna().all():
@@ -30,3 +36,5 @@ for area in fw.areas:
                "England": rows["england_text"]},
         )[["KPI", "Latest period", "Latest value", "England"]]
         st.table(table.set_index("KPI"))
+        st.page_link(AREA_PAGES[url_path(area.id)], label=f"Trends, breakdowns and narrative: {area.name}",
+                     icon=":material/arrow_forward:")

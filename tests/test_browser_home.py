@@ -16,3 +16,8 @@ def test_home_page_in_chromium(demo_db):
         assert "Traceback" not in body and page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stTable"]').count() == 4
         assert shot.stat().st_size > 10_000
+        # the links to the pages for each area go where they say
+        page.get_by_role("link", name="Trends, breakdowns and narrative: Safeguarding").click()
+        wait_for_app(page, text="SG02")
+        assert page.url.rstrip("/").endswith("/safeguarding")
+        assert page.locator("h1").first.inner_text().strip().startswith("Safeguarding")
