@@ -32,8 +32,10 @@ right.download_button("Download Excel", exports.to_excel_bytes({"Data dictionary
                       key="def_xlsx")
 
 st.subheader("In full")
-for _, r in rows.iterrows():
-    with st.expander(md_escape(f"{r['Id']}: {r['Name']}")):
-        st.table(r.drop(labels=["Id"]).rename("Details").astype(str).to_frame())
+if not rows.empty:
+    labels = {f"{r['Id']}: {r['Name']}": i for i, r in rows.iterrows()}
+    chosen = st.selectbox("Indicator", list(labels), key="def_one",
+                          help="Every field held for one indicator, including its methodology notes.")
+    st.table(rows.loc[labels[chosen]].drop(labels=["Id"]).rename("Details").astype(str).to_frame())
 if rows.empty:
     st.info(f"No indicator matches '{md_escape(text)}'.", icon=":material/search_off:")

@@ -115,6 +115,11 @@ def test_definitions_page_lists_and_searches(demo_db, app_env):
     at.radio(key="def_kind").set_value("Source indicator").run()
     assert "SG02" not in at.dataframe[0].value["Id"].tolist()
     assert downloads(at) == ["Download CSV", "Download Excel"]
+    at.radio(key="def_kind").set_value("Framework KPI").run()
+    at.selectbox(key="def_one").select(next(o for o in at.selectbox(key="def_one").options
+                                            if o.startswith("SG02: "))).run()
+    details = at.table[0].value
+    assert "Child protection plans starting in the period" in " ".join(details.iloc[:, 0].astype(str))
 
 
 # -- data quality -----------------------------------------------------------------------------------------
