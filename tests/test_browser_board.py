@@ -81,14 +81,14 @@ def test_area_and_kpi_pages_by_link(demo_db):
         screenshot(page, "board-scorecard-presentation-full")
 
         page.goto(f"{url}/safeguarding")
-        page.locator('[data-testid="stPlotlyChart"]').nth(3).wait_for()
+        page.locator('[data-testid="stPlotlyChart"]').nth(3).wait_for(timeout=90_000)
         settle(page, "Sub-group narrative")
         no_errors(page)
         body = page.inner_text("body")
         assert "Safeguarding" in body and "Progress" in body and "Demo data" in body
         screenshot(page, "board-area-safeguarding")
         page.goto(f"{url}/safeguarding?presentation=true")
-        page.locator('[data-testid="stPlotlyChart"]').nth(3).wait_for()
+        page.locator('[data-testid="stPlotlyChart"]').nth(3).wait_for(timeout=90_000)
         settle(page, "Sub-group narrative")
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
         screenshot(page, "board-area-safeguarding-presentation")

@@ -108,6 +108,9 @@ def test_lead_uploads_a_flawed_then_a_fixed_return(demo_db, tmp_path):
                                "b.innerText.includes('Confirm and submit') && !b.disabled)", timeout=30_000)
         confirm.click()
         settle(page, "Return stored as submission")
+        # the receipt table is drawn just after the message; on a loaded machine give it time
+        page.wait_for_function("() => document.querySelector('[data-testid=\"stMain\"]').innerText"
+                               ".includes('SHA-256 of the file')", timeout=60_000)
         no_errors(page)
         receipt = page.inner_text('[data-testid="stMain"]')
         assert "safeguarding-return-fixed.xlsx" in receipt and EMAIL in receipt and "SHA-256 of the file" in receipt
