@@ -105,17 +105,19 @@ def style_board_table(table: pd.DataFrame, comparisons: pd.Series | list,
             .hide(axis="index"))
 
 
-def grouped_board_table(card: pd.DataFrame, by: str) -> tuple[pd.DataFrame, list, list[bool]]:
+def grouped_board_table(card: pd.DataFrame, by: str, *, link: str | None = "kpi"
+                        ) -> tuple[pd.DataFrame, list, list[bool]]:
     """One table for the whole scorecard, a shaded heading row before each group.
 
     Returns the table, each row's comparison (for the badge colour) and which rows are headings.
+    `link` as in `board_table` (None: the KPI ids are not links).
     """
     parts, comparisons, sections = [], [], []
     for name, rows in group_rows(card, by):
         parts.append(pd.DataFrame([{**{c: "" for c in BOARD_COLUMNS}, "KPI": f"**{md_escape(name)}**"}]))
         comparisons.append(None)
         sections.append(True)
-        parts.append(board_table(rows))
+        parts.append(board_table(rows, link=link))
         comparisons += rows["comparison"].to_list()
         sections += [False] * len(rows)
     if not parts:

@@ -134,7 +134,9 @@ def _shown(framework: Framework, kpi_id: str, value, status, note) -> str:
 def find_duplicate(cur_or_store, area_id: str, digest: str) -> int | None:
     """The earlier submission of the very same file for this sub-group, if any."""
     sql = ("SELECT min(batch_id) FROM batches WHERE kind = 'submission' AND outcome_area = ? AND sha256 = ?")
-    if isinstance(cur_or_store, Store):
+    # A Store has .scalar, a DuckDB cursor has not. Not isinstance: when a source file changes, Streamlit re-imports
+    # kpis.store while the app's cached Store, made from the earlier class, lives on.
+    if hasattr(cur_or_store, "scalar"):
         value = cur_or_store.scalar(sql, [area_id, digest])
     else:
         value = cur_or_store.execute(sql, [area_id, digest]).fetchone()[0]

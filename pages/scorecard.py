@@ -3,6 +3,7 @@ import streamlit as st
 
 from kpis.board import grouped_board_table, style_board_table, summary_counts
 from kpis.scorecard import scorecard
+from pages._auth import open_demo_mode
 from pages._board import SCORECARD_CSS, describe_view, meeting_selector, presentation_mode
 from pages._common import demo_notice, framework, store
 
@@ -41,7 +42,9 @@ st.markdown(
     f" · **Targets:** {n['targets_met']} of {n['targets']} met")
 
 st.html(SCORECARD_CSS)
-table, comparisons, sections = grouped_board_table(card, by)
+# A KPI id links to its detail page in a new browser tab. A new tab is a new session, signed out, so once
+# people sign in (any account exists) the ids are plain text and "Open a KPI in detail" below is the way.
+table, comparisons, sections = grouped_board_table(card, by, link="kpi" if open_demo_mode() else None)
 with st.container(key="board-scorecard"):
     st.table(style_board_table(table, comparisons, sections), hide_index=True,
              alt=f"Scorecard grouped by {GROUPINGS[by].lower()}: one row per KPI with its latest value, change "
