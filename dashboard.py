@@ -5,7 +5,9 @@ from pages._auth import account_box, current_actor, open_demo_mode
 from pages._common import sidebar
 from pages._nav import page_groups
 
-st.set_page_config(page_title="Children's partnership KPIs", page_icon=":material/monitoring:", layout="wide")
+# An emoji icon: Streamlit draws it as a data: URL. A ":material/...:" icon would make every browser fetch the
+# favicon from fonts.gstatic.com, and all traffic is meant to stay on this server (tests/test_load.py checks).
+st.set_page_config(page_title="Children's partnership KPIs", page_icon="📊", layout="wide")
 
 OPEN_MODE_BANNER = ("**No accounts set up: anyone can see every page.** An administrator should add users with "
                     "`python -m kpis user add`; from then on everyone signs in.")
