@@ -43,6 +43,12 @@ def store() -> Store:
     return _store(str(db_path()))
 
 
+def data_version() -> int:
+    """The newest batch: it changes whenever figures arrive (a submission, an import, a correction), so a cached
+    view keyed on it is worked out again exactly when the data behind it change."""
+    return int(store().scalar("SELECT coalesce(max(batch_id), 0) FROM batches"))
+
+
 @st.cache_resource(show_spinner=False)
 def framework() -> Framework:
     return load_framework()

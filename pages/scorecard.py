@@ -5,7 +5,7 @@ from kpis.board import grouped_board_table, style_board_table, summary_counts
 from kpis.scorecard import scorecard
 from pages._auth import open_demo_mode
 from pages._board import SCORECARD_CSS, describe_view, meeting_selector, presentation_mode
-from pages._common import demo_notice, framework, store
+from pages._common import data_version, demo_notice, framework, store
 
 fw = framework()
 head, toggle = st.columns([4, 1], vertical_alignment="center")
@@ -25,7 +25,15 @@ else:
     with right:
         by = st.segmented_control("Group by", list(GROUPINGS), format_func=GROUPINGS.get, key="group_by",
                                   default="area", required=True, persist_state="session") or "area"
-card = scorecard(store(), fw, as_at=as_at, previous_meeting=previous)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def board_scorecard(db: str, version: int, as_at, previous):
+    """Every reader at a meeting sees the same scorecard: work it out once per data version, not per session."""
+    return scorecard(store(), fw, as_at=as_at, previous_meeting=previous)
+
+
+card = board_scorecard(str(store().path), data_version(), as_at, previous)
 demo_words = (" Local figures marked (demo) are synthetic demo data; England figures are real published statistics."
               if presenting and card["is_demo"].any() else "")
 st.caption(describe_view(choice, previous) + demo_words)
