@@ -7,14 +7,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from kpis.loadtest import free_port, serve_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -32,44 +29,13 @@ def chromium_path() -> str:
     pytest.skip(message)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def running_app(db: Path, *, env: dict | None = None, timeout: float = 60):
-    """Start `streamlit run dashboard.py` on 127.0.0.1 and yield its base URL; stop it afterwards."""
-    port = free_port()
-    full_env = {**os.environ, "KPIS_DB": str(db), **(env or {})}
-    log = open(db.parent / f"streamlit-{port}.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited early; see {log.name}")
-        else:
-            raise RuntimeError(f"streamlit did not become healthy in {timeout}s")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    """Start `streamlit run dashboard.py` on 127.0.0.1 and yield its base URL; stop it afterwards.
+
+    The same server starter as the load test (`kpis.loadtest.serve_app`); its log sits beside the database."""
+    with serve_app(db, env=env, timeout=timeout, log=Path(db).parent / f"streamlit-{free_port()}.log") as app:
+        yield app.url
 
 
 @contextlib.contextmanager
