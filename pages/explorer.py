@@ -49,8 +49,8 @@ polarity = {"higher_is_better": "higher is better", "lower_is_better": "lower is
 st.markdown(f"**{md_escape(ind.name)}** ({md_escape(ind.kind.lower())}; {md_escape(ind.axis_title.lower())}; "
             f"{polarity}). {md_escape(ind.definition)}")
 if ind.kpi and ind.area_series_id != ind.id:
-    st.caption(f"Other areas' values come from the published comparator `{ind.area_series_id}`; the home area's own "
-               "quarterly returns appear in *Over time* and *Breakdowns*.")
+    st.caption(f"Other areas' values come from the published comparator {md_escape(ind.area_series_id)}; the home "
+               "area's own quarterly returns appear in *Over time* and *Breakdowns*.")
 
 home_name = explore.read_values(s, ind.area_series_id, area_codes=[home]).get("area_name")
 home_name = home_name.iloc[0] if home_name is not None and len(home_name) else "Home area"
