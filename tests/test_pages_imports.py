@@ -6,23 +6,12 @@ import warnings
 from streamlit.testing.v1 import AppTest
 
 from kpis.store import Store
+from tests.apptest_support import ok, texts
 from tests.conftest import ROOT
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 FIXTURES = ROOT / "tests" / "fixtures" / "benchmarks"
 TIMEOUT = 60
-
-
-def ok(at) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def texts(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
-    parts += [x.value for x in at.info] + [x.value for x in at.warning] + [x.value for x in at.error]
-    parts += [x.value for x in at.success]
-    return "\n".join(str(p) for p in parts)
 
 
 def open_page() -> AppTest:

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from kpis.exports import XLSX_MIME
 from kpis.store import Store
 from kpis.templates import default_period
+from tests.apptest_support import ok, texts
 from tests.conftest import ROOT
 from tests.returns_support import FIXTURES, filled_template, framework, to_bytes
 
@@ -24,18 +25,6 @@ TIMEOUT = 60
 PERIOD = default_period(date.today()).label     # the page offers the latest ended quarter first
 EMAIL = "lead@worcestershire.gov.uk"
 ROWS = 27                                        # the safeguarding template: SG01 x 11, SG02 x 11, SG03 x 5
-
-
-def ok(at) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def texts(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
-    parts += [x.value for x in at.info] + [x.value for x in at.warning] + [x.value for x in at.error]
-    parts += [x.value for x in at.success]
-    return "\n".join(str(p) for p in parts)
 
 
 def open_upload() -> AppTest:
