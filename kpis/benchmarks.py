@@ -30,11 +30,11 @@ import pandas as pd
 from kpis.catalogue import DATA_DIR, Framework
 from kpis.importers import dfe_ees, fingertips, lait, tidy
 from kpis.importers.common import (
-    INDICATOR_FIELDS, LICENCE, AreaIndex, BenchmarkError, BenchmarkFormatError, ImportReport, Parsed, finalise,
-    register_candidates,
+    INDICATOR_FIELDS, LICENCE, OUT, AreaIndex, BenchmarkError, BenchmarkFormatError, ImportReport, Parsed,
+    finalise, register_candidates,
 )
 from kpis.periods import PeriodError, parse_period
-from kpis.store import Store, audit, finish_batch, now, start_batch, write_observations
+from kpis.store import Store, audit, finish_batch, now, start_batch, write_observations_from
 
 __all__ = ["import_benchmarks", "load_reference_data", "load_areas_table", "detect_format", "ImportReport",
            "BenchmarkError", "BenchmarkFormatError", "REFERENCE_DIR", "LICENCE"]
@@ -112,37 +112,41 @@ def import_benchmarks(store: Store, path: str | Path, *, framework: Framework | 
     if not areas.known:
         raise BenchmarkError("The areas table is empty, so no published figure can be placed. Load "
                              "data/reference/areas.csv first (python -m kpis init).")
-    con = duckdb.connect()  # scratch space for the transformation; the store is only written below
-    try:
-        parsed = _read(con, fmt, path, framework, areas, lait_dictionary)
-        if parsed.frame is not None:
-            register_candidates(con, parsed.frame)
-        obs, rows_imported, reasons = finalise(con, areas, parse_period, PeriodError)
-    finally:
-        con.close()
-    rows_skipped = parsed.rows_read - rows_imported
-    if sum(reasons.values()) != rows_skipped:  # every row is accounted for, or something is wrong
-        raise BenchmarkError(f"Internal error: {rows_skipped} rows skipped but {sum(reasons.values())} reasons.")
-    used = set(obs["indicator_id"].unique())
-    indicators = parsed.indicators[parsed.indicators["indicator_id"].isin(used)]
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     at = now()
     source = source_name or FORMATS[fmt].split(" (")[0]
+    # Read, check and write in one transaction, in DuckDB: the rows never pass through Python.
     with store.transaction() as cur:
+        parsed = _read(cur, fmt, path, framework, areas, lait_dictionary)
+        try:  # a reader may leave its file to be read here (a view), so its faults can show here
+            if parsed.frame is not None:
+                register_candidates(cur, parsed.frame)
+            rows_imported, reasons, used = finalise(cur, areas, parse_period, PeriodError,
+                                              one_value_per_row=parsed.one_value_per_row, periods=parsed.periods)
+        except (UnicodeDecodeError, duckdb.Error) as exc:
+            raise BenchmarkFormatError(f"{path.name} looks like a {FORMATS[fmt]} but could not be read: "
+                                       f"{exc}") from None
+        rows_skipped = parsed.rows_read - rows_imported
+        if sum(reasons.values()) != rows_skipped:  # every row is accounted for, or something is wrong
+            raise BenchmarkError(f"Internal error: {rows_skipped} rows skipped but {sum(reasons.values())} "
+                                 "reasons.")
+        indicators = parsed.indicators[parsed.indicators["indicator_id"].isin(set(used))]
         batch_id = start_batch(cur, kind="import", at=at, source=source, submitted_by=actor,
                                file_name=path.name, sha256=digest, note=f"format {fmt}")
         _upsert_indicators(cur, indicators)
-        counts = write_observations(cur, batch_id=batch_id, rows=obs, at=at)
+        counts = write_observations_from(cur, batch_id=batch_id, relation="final_obs", columns=OUT, at=at,
+                                         checked=True, indicators=used,  # finalise checked them
+                                         row_column="_row" if parsed.one_value_per_row else None)
         finish_batch(cur, batch_id, rows_read=parsed.rows_read, rows_imported=rows_imported,
                      rows_skipped=rows_skipped, skipped_reasons=reasons, counts=counts)
         audit(cur, actor=actor, action="import", at=at,
               detail={"batch_id": batch_id, "file": path.name, "sha256": digest, "format": fmt,
                       "rows_read": parsed.rows_read, "rows_imported": rows_imported, "rows_skipped": rows_skipped,
-                      "skipped_reasons": reasons, **counts, "indicators": sorted(used)})
+                      "skipped_reasons": reasons, **counts, "indicators": used})
     return ImportReport(format=fmt, source_name=source, file_name=path.name, rows_read=parsed.rows_read,
                         rows_imported=rows_imported, rows_skipped=rows_skipped, skipped_reasons=reasons,
-                        batch_id=batch_id, indicators=sorted(used), new=counts["new"], changed=counts["changed"],
-                        unchanged=counts["unchanged"], observations=len(obs),
+                        batch_id=batch_id, indicators=used, new=counts["new"], changed=counts["changed"],
+                        unchanged=counts["unchanged"], observations=sum(counts.values()),
                         seconds=round(time.perf_counter() - started, 3), notes=parsed.notes)
 
 

@@ -86,6 +86,28 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP,
             created_at TIMESTAMP NOT NULL, created_by VARCHAR, last_sign_in TIMESTAMP);
     """),
+    # Keeping an index up to date made a 640,000-row import spend most of its time on it. Value ids
+    # are now given by the writer (`write_observations`: the largest id so far plus the row's
+    # number, under the store's write lock; one process at a time holds the file for writing).
+    (3, "observations without index maintenance on import", """
+        CREATE TABLE observations_v3 (
+            obs_id BIGINT NOT NULL,
+            indicator_id VARCHAR NOT NULL, area_code VARCHAR NOT NULL,
+            breakdown_type VARCHAR NOT NULL DEFAULT 'all', breakdown_value VARCHAR NOT NULL DEFAULT 'all',
+            period_label VARCHAR NOT NULL, period_type VARCHAR NOT NULL,
+            period_start DATE NOT NULL, period_end DATE NOT NULL,
+            value DOUBLE, numerator DOUBLE, denominator DOUBLE, lower_ci DOUBLE, upper_ci DOUBLE,
+            status VARCHAR NOT NULL DEFAULT 'published', status_note VARCHAR, commentary VARCHAR,
+            is_demo BOOLEAN NOT NULL DEFAULT FALSE,
+            batch_id BIGINT NOT NULL, version INTEGER NOT NULL,
+            valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP);
+        INSERT INTO observations_v3 SELECT * FROM observations ORDER BY obs_id;
+        DROP VIEW current_observations;
+        DROP TABLE observations;
+        ALTER TABLE observations_v3 RENAME TO observations;
+        DROP SEQUENCE obs_seq;
+        CREATE VIEW current_observations AS SELECT * FROM observations WHERE valid_to IS NULL;
+    """),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -314,39 +336,76 @@ def write_observations(cur, *, batch_id: int, rows: pd.DataFrame | list[dict], a
 
     Set-based so a large import costs a few statements, not one per row. The rules of
     `normalise_rows` (defaults, types, known statuses, one row per key) are applied in SQL over
-    the incoming rows as Arrow, so 600,000 rows take about a second, not several.
-    Returns counts of new, changed and unchanged values.
+    the incoming rows as Arrow. Returns counts of new, changed and unchanged values.
     """
     table, present = incoming_table(rows)
     if table is None or table.num_rows == 0:
         return {"new": 0, "changed": 0, "unchanged": 0}
-    cast = {c: f"CAST(i.{c} AS {SQL_TYPES[c]})" for c in present}
-    typed = ", ".join((f"coalesce({cast[c]}, {DEFAULTS[c]})" if c in DEFAULTS else cast[c]) if c in present
-                      else f"{DEFAULTS.get(c, 'NULL')}::{SQL_TYPES[c]}" for c in OBS_COLUMNS)
-    names = ", ".join(OBS_COLUMNS)
     cur.register("incoming_obs", table)
     try:
-        on = " AND ".join(f"o.{k} = i.{k}" for k in KEY)
-        differs = " OR ".join(f"o.{c} IS DISTINCT FROM i.{c}" for c in VALUE_COLUMNS + ["is_demo"])
-        cur.execute(f"""
-            CREATE OR REPLACE TEMP TABLE obs_diff AS
-            WITH i ({names}) AS (SELECT {typed} FROM incoming_obs i)
-            SELECT i.*, o.obs_id AS old_id, o.version AS old_version,
-                   CASE WHEN o.obs_id IS NULL THEN 'new' WHEN {differs} THEN 'changed' ELSE 'unchanged' END AS change
-            FROM i
-            LEFT JOIN (SELECT * FROM observations WHERE valid_to IS NULL) o ON {on}""")
-        _check_incoming(cur)
-        counts = dict(cur.execute("SELECT change, count(*) FROM obs_diff GROUP BY change").fetchall())
-        cur.execute("UPDATE observations SET valid_to = ? WHERE obs_id IN "
-                    "(SELECT old_id FROM obs_diff WHERE change = 'changed')", [at])
-        cur.execute(f"""
-            INSERT INTO observations ({names}, batch_id, version, valid_from)
-            SELECT {names}, ?, coalesce(old_version, 0) + 1, ? FROM obs_diff WHERE change <> 'unchanged'""",
-                    [batch_id, at])
-        cur.execute("DROP TABLE obs_diff")
-    finally:  # on an error the caller's transaction rolls back, and obs_diff with it
+        return write_observations_from(cur, batch_id=batch_id, relation="incoming_obs", columns=present, at=at)
+    finally:  # on an error the caller's transaction rolls back
         cur.unregister("incoming_obs")
-    return {k: int(counts.get(k, 0)) for k in ("new", "changed", "unchanged")}
+
+
+def write_observations_from(cur, *, batch_id: int, relation: str, columns: list[str], at: datetime,
+                            checked: bool = False, indicators: list[str] | None = None,
+                            row_column: str | None = None) -> dict[str, int]:
+    """`write_observations` for rows already in DuckDB: `relation` (a table or view the cursor sees)
+    has the observation columns `columns`; the others take their defaults. An import builds its rows
+    in SQL and hands them over here without a round trip through Python.
+
+    A caller that has already kept one row per key and only known statuses says so (`checked`).
+    If it also names every indicator of the rows (`indicators`), the rows of indicators with no current
+    value are all new: they are written in one statement, without comparing them with stored values
+    (a new source, or new measures in a large file). `row_column` names a column unique per row.
+    """
+    cast = {c: f"CAST(i.{c} AS {SQL_TYPES[c]})" for c in columns}
+    typed = ", ".join((f"coalesce({cast[c]}, {DEFAULTS[c]})" if c in DEFAULTS else cast[c]) if c in columns
+                      else f"{DEFAULTS.get(c, 'NULL')}::{SQL_TYPES[c]}" for c in OBS_COLUMNS)
+    names = ", ".join(OBS_COLUMNS)
+    # Ids: after the largest so far, one per incoming row. Safe because writes run one at a time:
+    # under the store's lock, in one process (DuckDB lets one process at a time write the file).
+    next_id = "SELECT coalesce(max(obs_id), 0) FROM observations"
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    only = ""
+    if checked and indicators is not None:
+        held = [r[0] for r in cur.execute(
+            "SELECT DISTINCT indicator_id FROM observations WHERE valid_to IS NULL AND indicator_id IN "
+            "(SELECT unnest(?::VARCHAR[]))", [list(indicators)]).fetchall()]
+        fresh = sorted(set(indicators) - set(held))
+        if fresh:
+            number = f"i.{row_column}" if row_column else "row_number() OVER ()"
+            n = cur.execute(f"""
+                INSERT INTO observations (obs_id, {names}, batch_id, version, valid_from)
+                SELECT ({next_id}) + 1 + {number}, {typed}, ?, 1, ? FROM {relation} i
+                WHERE i.indicator_id IN (SELECT unnest(?::VARCHAR[]))""", [batch_id, at, fresh]).fetchall()
+            counts["new"] += int(n[0][0]) if n else 0
+        if not held:
+            return counts
+        only = "WHERE i.indicator_id IN (SELECT unnest(?::VARCHAR[]))"
+    on = " AND ".join(f"o.{k} = i.{k}" for k in KEY)
+    differs = " OR ".join(f"o.{c} IS DISTINCT FROM i.{c}" for c in VALUE_COLUMNS + ["is_demo"])
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE obs_diff AS
+        WITH i ({names}) AS (SELECT {typed} FROM {relation} i {only})
+        SELECT i.*, o.obs_id AS old_id, o.version AS old_version,
+               CASE WHEN o.obs_id IS NULL THEN 'new' WHEN {differs} THEN 'changed' ELSE 'unchanged' END AS change
+        FROM i
+        LEFT JOIN (SELECT * FROM observations WHERE valid_to IS NULL) o ON {on}""", [held] if only else [])
+    if not checked:
+        _check_incoming(cur)
+    for change, n in cur.execute("SELECT change, count(*) FROM obs_diff GROUP BY change").fetchall():
+        counts[change] += int(n)
+    if counts["changed"]:
+        cur.execute("UPDATE observations SET valid_to = ? WHERE valid_to IS NULL AND obs_id IN "
+                    "(SELECT old_id FROM obs_diff WHERE change = 'changed')", [at])
+    cur.execute(f"""
+        INSERT INTO observations (obs_id, {names}, batch_id, version, valid_from)
+        SELECT ({next_id}) + 1 + rowid, {names}, ?, coalesce(old_version, 0) + 1, ? FROM obs_diff
+        WHERE change <> 'unchanged'""", [batch_id, at])  # rowid: unique in the new temp table
+    cur.execute("DROP TABLE obs_diff")  # on an error the caller's transaction rolls back, and it with it
+    return counts
 
 
 def _check_incoming(cur) -> None:

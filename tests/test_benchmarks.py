@@ -183,7 +183,7 @@ def test_a_failure_mid_import_leaves_the_database_unchanged(store, framework, mo
         cur.execute("UPDATE observations SET value = -1")  # a partial write, then a failure
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(benchmarks, "write_observations", broken)
+    monkeypatch.setattr(benchmarks, "write_observations_from", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         import_benchmarks(store, LAIT_PARQUET, framework=framework)
     assert totals(store) == before
@@ -439,3 +439,36 @@ def test_fingertips_england_rates_and_limits_reproduced_from_count_and_denominat
     for r in councils[early].itertuples(index=False):
         lo, hi = rate_ci(r[10], r[11], per=10_000)
         assert (round(lo, 2), round(hi, 2)) == (round(r[8], 2), round(r[9], 2)), r
+
+
+def test_lait_parquet_update_versions_known_measures_and_adds_new_ones(tmp_path, store, framework):
+    """A second LAIT file: one measure already held (a value revised), one new, a repeated row and a clash."""
+    import pandas as pd
+    sample = pd.read_csv(FIXTURES / "lait_sample.csv", dtype=str, keep_default_na=False)
+    gld = sample[sample["Short Desc"] == "FSP_NEW_GOODDEV"]
+    first = tmp_path / "first.parquet"
+    gld.to_parquet(first, index=False)
+    one_report = import_benchmarks(store, first, framework=framework)
+    assert one_report.new == 40 and one_report.rows_skipped == 0
+    update = sample.copy()
+    revised = (update["Short Desc"] == "FSP_NEW_GOODDEV") & (update["LA and Regions"] == "Worcestershire") \
+        & (update["Years"] == "2016")
+    update.loc[revised, "Values"] = "69.5"
+    neet = update[update["Short Desc"] == "16-17 NEET"]
+    clash = neet.iloc[[0]].assign(Values="99.9")
+    update = pd.concat([update, neet.iloc[[1]], clash], ignore_index=True)  # a repeat, then a clash
+    second = tmp_path / "second.parquet"
+    update.to_parquet(second, index=False)
+    report = import_benchmarks(store, second, framework=framework)
+    check_counts(report)
+    assert (report.rows_read, report.rows_imported) == (46, 44)
+    assert report.skipped_reasons == {"duplicate of an earlier row": 1,
+                                      "another row has a different value for the same area, period and breakdown": 1}
+    assert (report.new, report.changed, report.unchanged) == (4, 1, 39)
+    assert one(store, "lait:FSP_NEW_GOODDEV", WORCS, "AY 2015/16")["value"] == 69.5
+    history = store.df("SELECT value, version FROM observations WHERE indicator_id = 'lait:FSP_NEW_GOODDEV' AND "
+                       "area_code = ? AND period_label = 'AY 2015/16' ORDER BY version", [WORCS])
+    assert history.values.tolist() == [[69.0, 1], [69.5, 2]]
+    assert one(store, "lait:16-17 NEET", WORCS, "2024/25")["value"] == 3.9  # the first of the clashing rows
+    ids = store.df("SELECT obs_id FROM observations")["obs_id"]
+    assert ids.is_unique and len(ids) == 40 + 5

@@ -167,7 +167,7 @@ def test_sigkill_during_an_import_keeps_earlier_data_and_it_succeeds_when_run_ag
     marker = tmp_path / "marker"
     proc = start_child(PAUSE + f"""
     MARKER = {str(marker)!r}
-    import kpis.benchmarks as m; pause_after(m, 'write_observations', MARKER)
+    import kpis.benchmarks as m; pause_after(m, 'write_observations_from', MARKER)
     """ + IMPORT.format(db=str(demo_db), file=str(lait_file)))
     wait_for(marker, proc)
     kill(proc)

@@ -105,3 +105,38 @@ def test_read_only_store_refuses_writes_and_missing_file_is_explained(tmp_path):
     ro.close()
     with pytest.raises(StoreError, match="init --demo"):
         Store(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_a_version_2_database_is_migrated_with_every_value_and_ids_stay_unique(tmp_path):
+    """Migration 3 rebuilds observations without the id index; nothing is lost and new ids follow on."""
+    from kpis.store import MIGRATIONS
+    path = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
+    for version, name, sql in MIGRATIONS[:2]:  # the schema as version 2 made it
+        con.execute(sql)
+        con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, T0])
+    con.execute("INSERT INTO batches (kind, submitted_at) VALUES ('submission', ?)", [T0])
+    for period, value in (("2024/25 Q3", 18.0), ("2024/25 Q4", 20.0)):  # ids from the old sequence: 1, 2
+        con.execute("INSERT INTO observations (indicator_id, area_code, period_label, period_type, period_start, "
+                    "period_end, value, batch_id, version, valid_from) VALUES ('SG02', 'E10000034', ?, "
+                    "'financial_quarter', DATE '2025-01-01', DATE '2025-03-31', ?, 1, 1, ?)", [period, value, T0])
+    before = con.execute("SELECT * FROM observations ORDER BY obs_id").fetchall()
+    con.close()
+
+    s = Store(path)
+    try:
+        assert s.schema_version() == SCHEMA_VERSION >= 3
+        assert s.con.execute("SELECT * FROM observations ORDER BY obs_id").fetchall() == before
+        assert s.scalar("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'observations'") == 0
+        _, counts = submit(s, [row(20.0), row(21.0, period_label="2025/26 Q1")], T0 + timedelta(days=1))
+        _, changed = submit(s, [row(25.0)], T0 + timedelta(days=2))
+        assert counts == {"new": 1, "changed": 0, "unchanged": 1}
+        assert changed == {"new": 0, "changed": 1, "unchanged": 0}
+        ids = [r[0] for r in s.con.execute("SELECT obs_id FROM observations ORDER BY obs_id").fetchall()]
+        assert len(ids) == len(set(ids)) == 4
+        assert min(ids[2:]) > 2  # new values follow the migrated ones
+        assert s.df("SELECT value FROM current_observations ORDER BY period_label")["value"].tolist() == [18.0, 25.0,
+                                                                                                         21.0]
+    finally:
+        s.close()

@@ -50,24 +50,30 @@ def read(con, path: Path, *, framework: Framework | None, areas: AreaIndex, dict
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
         names = set(pq.read_schema(path).names)
-        scan = f"read_parquet({_lit(path)})"
+        scan, row = f"read_parquet({_lit(path)}, file_row_number = true)", "file_row_number"
     else:
         from kpis.benchmarks import read_header
         names = set(read_header(path))
-        scan = f"read_csv({_lit(path)}, all_varchar = true, header = true)"
+        scan, row = f"read_csv({_lit(path)}, all_varchar = true, header = true)", "row_number() OVER () - 1"
     text = lambda c: f"trim(CAST({_q(c)} AS VARCHAR))" if c in names else "NULL"  # noqa: E731
+    # A view: the file is read once more by each query below, which is cheaper than copying it.
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW src AS
-        SELECT row_number() OVER () - 1 AS _row,
+        SELECT {row} AS _row,
                coalesce({text('Short Desc')}, '') AS code, nullif({text('Data item')}, '') AS item,
                coalesce({text('Years')}, '') AS years, coalesce({text('LA and Regions')}, '') AS name,
-               coalesce({text('Values')}, '') AS raw_value,
-               coalesce(regexp_replace({text('LA Number')}, '\\.0+$', ''), '') AS number
+               coalesce({text('Values')}, '') AS raw_value, coalesce({text('LA Number')}, '') AS number
         FROM {scan}""")
 
+    # The distinct areas, measures and (measure, year) pairs, in one pass over the file.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE distincts AS
+        SELECT GROUPING(number, name) = 0 AS is_area, GROUPING(code) = 0 AND GROUPING(years) = 1 AS is_code,
+               number, name, code, years, first(item) FILTER (WHERE item IS NOT NULL) AS item
+        FROM src GROUP BY GROUPING SETS ((number, name), (code), (code, years))""")
     # Areas: each distinct (number, name) resolved once.
-    pairs = con.execute("SELECT DISTINCT number, name FROM src").df()
-    by_number = areas.ons_for_dfe(pairs["number"])
+    pairs = con.execute("SELECT number, name FROM distincts WHERE is_area").df()
+    by_number = areas.ons_for_dfe(pairs["number"].str.replace(r"\.0+$", "", regex=True))
     by_name = pairs["name"].str.lower().map(REGIONS)
     pairs["area_code"] = by_number.fillna(by_name)
     lost = pairs["area_code"].isna()
@@ -77,41 +83,45 @@ def read(con, path: Path, *, framework: Framework | None, areas: AreaIndex, dict
         else "LA Number not in the areas table" for x in pairs.loc[lost, "name"]]
     _table(con, "amap", pairs.astype("object").where(pairs.notna(), None))
 
-    # Year type and name of each measure.
+    # Year type and name of each measure; the period text of each (measure, year), worked out once.
     info = _dictionary(dictionary)
     kpis = comparators(framework, "lait")
-    codes = con.execute("SELECT code, first(item) FILTER (WHERE item IS NOT NULL) FROM src GROUP BY code").fetchall()
+    codes = con.execute("SELECT code, item FROM distincts WHERE is_code").fetchall()
     ymap = pd.DataFrame([(c, _year_type((kpis[f"lait:{c}"].comparator.options.get("year_type")
                                          if f"lait:{c}" in kpis else None)
                                         or info.get(c, {}).get("Year_Type") or "Financial Year"))
                          for c, _ in codes], columns=["code", "year_type"])
     _table(con, "ymap", ymap)
-    _table(con, "markers", pd.DataFrame(list(MARKERS.items()), columns=["marker", "status"]))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE yearmap AS
+        WITH d AS (SELECT code, years FROM distincts WHERE NOT is_area AND NOT is_code),
+        s AS (SELECT d.*, y.year_type, regexp_replace(d.years, '{SUFFIX}', '') AS y0,
+                     contains(d.years, '(prov)') AS prov
+              FROM d LEFT JOIN ymap y ON y.code = d.code)
+        SELECT code, years, year_type, prov,
+               CASE WHEN regexp_full_match(y0, '[0-9]{{4}}') AND year_type IN ('Academic Year', 'Financial Year')
+                    THEN CAST(CAST(y0 AS INT) - 1 AS VARCHAR) || '/' || lpad(CAST(CAST(y0 AS INT) % 100 AS VARCHAR), 2, '0')
+                    ELSE y0 END AS period_raw
+        FROM s""")
+    marker = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in MARKERS.items())
 
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE cand AS
-        WITH s AS (
-            SELECT *, regexp_replace(years, '{SUFFIX}', '') AS y0, contains(years, '(prov)') AS prov,
-                   TRY_CAST(replace(raw_value, ',', '') AS DOUBLE) AS num
-            FROM src)
+        CREATE OR REPLACE TEMP VIEW cand AS
+        WITH s AS (SELECT *, TRY_CAST(replace(raw_value, ',', '') AS DOUBLE) AS num FROM src)
         SELECT s._row, 'lait:' || s.code AS indicator_id, a.area_code::VARCHAR AS area_code,
-               'all' AS breakdown_type, 'all' AS breakdown_value,
-               CASE WHEN regexp_full_match(s.y0, '[0-9]{{4}}') AND y.year_type IN ('Academic Year', 'Financial Year')
-                    THEN CAST(CAST(s.y0 AS INT) - 1 AS VARCHAR) || '/' || lpad(CAST(CAST(s.y0 AS INT) % 100 AS VARCHAR), 2, '0')
-                    ELSE s.y0 END AS period_raw,
+               'all' AS breakdown_type, 'all' AS breakdown_value, y.period_raw::VARCHAR AS period_raw,
                NULL::VARCHAR AS time_identifier, y.year_type::VARCHAR AS year_type,
                CASE WHEN isfinite(s.num) THEN s.num END AS value,
                NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, NULL::DOUBLE AS lower_ci, NULL::DOUBLE AS upper_ci,
-               CASE WHEN isfinite(s.num) THEN CASE WHEN s.prov THEN 'provisional' ELSE 'published' END
-                    ELSE coalesce(m.status, 'not_available') END AS status,
+               CASE WHEN isfinite(s.num) THEN CASE WHEN y.prov THEN 'provisional' ELSE 'published' END
+                    ELSE CASE lower(s.raw_value) {marker} ELSE 'not_available' END END AS status,
                CASE WHEN NOT coalesce(isfinite(s.num), false) AND s.raw_value <> '' THEN s.raw_value END AS status_note,
                CASE WHEN s.code = '' THEN 'no Short Desc' ELSE a.area_skip::VARCHAR END AS skip
         FROM s
         LEFT JOIN amap a ON a.number = s.number AND a.name = s.name
-        LEFT JOIN ymap y ON y.code = s.code
-        LEFT JOIN markers m ON m.marker = lower(s.raw_value)""")
+        LEFT JOIN yearmap y ON y.code = s.code AND y.years = s.years""")
 
-    n = con.execute("SELECT count(*) FROM cand").fetchall()[0][0]
+    n = con.execute("SELECT count(*) FROM src").fetchall()[0][0]  # cand's joins are to unique keys
     rows = []
     for c, item in codes:
         if not c:
@@ -126,7 +136,9 @@ def read(con, path: Path, *, framework: Framework | None, areas: AreaIndex, dict
             "kpi_id": kpi.id if kpi else None,
             "last_updated": _excel_date(d.get("Last Update")), "next_update": _excel_date(d.get("Next Update")),
         })
-    return Parsed(format="lait", frame=None, indicators=indicator_frame(rows), rows_read=int(n))
+    return Parsed(format="lait", frame=None, indicators=indicator_frame(rows), rows_read=int(n),
+                  one_value_per_row=True,
+                  periods="(SELECT DISTINCT period_raw, NULL AS time_identifier, year_type FROM yearmap)")
 
 
 def _lit(path: Path) -> str:
