@@ -121,8 +121,7 @@ def import_benchmarks(store: Store, path: str | Path, *, framework: Framework | 
         try:  # a reader may leave its file to be read here (a view), so its faults can show here
             if parsed.frame is not None:
                 register_candidates(cur, parsed.frame)
-            rows_imported, reasons, used = finalise(cur, areas, parse_period, PeriodError,
-                                              one_value_per_row=parsed.one_value_per_row, periods=parsed.periods)
+            rows_imported, reasons, used = (parsed.finish or finalise)(cur, areas, parse_period, PeriodError)
         except (UnicodeDecodeError, duckdb.Error) as exc:
             raise BenchmarkFormatError(f"{path.name} looks like a {FORMATS[fmt]} but could not be read: "
                                        f"{exc}") from None
@@ -136,7 +135,7 @@ def import_benchmarks(store: Store, path: str | Path, *, framework: Framework | 
         _upsert_indicators(cur, indicators)
         counts = write_observations_from(cur, batch_id=batch_id, relation="final_obs", columns=OUT, at=at,
                                          checked=True, indicators=used,  # finalise checked them
-                                         row_column="_row" if parsed.one_value_per_row else None)
+                                         row_column="_row" if parsed.finish else None)  # unique there
         finish_batch(cur, batch_id, rows_read=parsed.rows_read, rows_imported=rows_imported,
                      rows_skipped=rows_skipped, skipped_reasons=reasons, counts=counts)
         audit(cur, actor=actor, action="import", at=at,

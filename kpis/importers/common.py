@@ -80,11 +80,8 @@ class Parsed:
     indicators: pd.DataFrame     # INDICATOR_FIELDS columns
     rows_read: int
     notes: list[str] = field(default_factory=list)
-    # True when `cand` has exactly one row per source row (_row): skips are then counted without
-    # grouping by row. A reader that made `cand` itself may also name a relation of its distinct
-    # (period_raw, time_identifier, year_type), cheaper to read than `cand`.
-    one_value_per_row: bool = False
-    periods: str | None = None
+    # A reader that does its own checks (`finalise`'s work, its own way) gives the function here.
+    finish: Callable | None = None
 
 
 # -- small vectorised helpers -------------------------------------------------------------
@@ -203,23 +200,20 @@ def register_candidates(con, frame: pd.DataFrame) -> None:
     con.unregister("cand_frame")
 
 
-def finalise(con, areas: AreaIndex, parse_period: Callable, period_error: type, *, one_value_per_row: bool = False,
-             periods: str | None = None) -> tuple[int, dict[str, int], list[str]]:
-    """From table or view `cand`: check areas, parse periods, drop duplicates.
-
-    Leaves the view `final_obs` (`_row` and the columns `OUT`: one row per observation to store) in
-    `con` for `kpis.store.write_observations_from`, and returns the number of source rows imported,
-    the reasons (with counts) for the rows skipped and the indicators of the values kept. Periods are parsed once per distinct text, in Python;
-    everything else is set-based SQL, so a 640,000-row file takes about a second.
-    """
+def known_areas_table(con, areas: AreaIndex) -> None:
+    """The temp table `known_areas`: every area code of the areas table."""
     con.register("known_frame", pd.DataFrame({"area_code": sorted(areas.known)}))
     con.execute("CREATE OR REPLACE TEMP TABLE known_areas AS SELECT area_code::VARCHAR AS area_code "
                 "FROM known_frame")
     con.unregister("known_frame")
-    combos = con.execute("SELECT DISTINCT coalesce(period_raw, ''), coalesce(time_identifier, ''), "
-                         "coalesce(year_type, '') FROM " + (periods or "cand WHERE skip IS NULL")).fetchall()
+
+
+def period_table(con, combos_sql: str, parse_period: Callable, period_error: type) -> None:
+    """The temp table `pmap`: each distinct (period_raw, time_identifier, year_type) of `combos_sql`
+    ('' for none) parsed once, in Python, with its label, type, dates, or the reason it is not understood."""
     parsed = []
-    for raw, ti, yt in combos:
+    for raw, ti, yt in con.execute(combos_sql).fetchall():
+        raw, ti, yt = raw or "", ti or "", yt or ""
         try:
             p = parse_period(raw, time_identifier=ti or None, year_type=yt or None)
             parsed.append((raw, ti, yt, p.label, p.type, p.start, p.end, None))
@@ -228,11 +222,35 @@ def finalise(con, areas: AreaIndex, parse_period: Callable, period_error: type, 
     pmap = pd.DataFrame(parsed, columns=["period_raw", "time_identifier", "year_type", "period_label",
                                          "period_type", "period_start", "period_end", "pskip"])
     con.register("pmap_frame", pmap.astype("object").where(pmap.notna(), None))
-    con.execute("""CREATE OR REPLACE TEMP TABLE pmap AS SELECT period_raw::VARCHAR period_raw,
+    con.execute("""CREATE OR REPLACE TEMP TABLE pmap AS SELECT DISTINCT period_raw::VARCHAR period_raw,
         time_identifier::VARCHAR time_identifier, year_type::VARCHAR year_type, period_label::VARCHAR period_label,
         period_type::VARCHAR period_type, period_start::DATE period_start, period_end::DATE period_end,
         pskip::VARCHAR pskip FROM pmap_frame""")
     con.unregister("pmap_frame")
+
+
+def final_columns() -> str:
+    fill = {"breakdown_type": "'all'", "breakdown_value": "'all'", "status": "'published'"}
+    return ", ".join(f"coalesce({c}, {fill[c]}) AS {c}" if c in fill else c for c in OUT)
+
+
+def check_statuses(statuses) -> None:
+    bad = sorted({st for st in statuses if st not in STATUSES})
+    if bad:  # a reader's mistake, not the file's: every marker maps to a known status
+        raise ValueError(f"Unknown status value(s) {bad}; expected one of {', '.join(STATUSES)}")
+
+
+def finalise(con, areas: AreaIndex, parse_period: Callable, period_error: type) -> tuple[int, dict[str, int], list[str]]:
+    """From table or view `cand`: check areas, parse periods, drop duplicates.
+
+    Leaves the view `final_obs` (`_row` and the columns `OUT`: one row per observation to store) in
+    `con` for `kpis.store.write_observations_from`, and returns the number of source rows imported,
+    the reasons (with counts) for the rows skipped and the indicators of the values kept. Periods are
+    parsed once per distinct text, in Python; everything else is set-based SQL.
+    """
+    known_areas_table(con, areas)
+    period_table(con, "SELECT DISTINCT period_raw, time_identifier, year_type FROM cand WHERE skip IS NULL",
+                 parse_period, period_error)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE checked AS
         SELECT c._row, c.indicator_id, c.area_code, c.breakdown_type, c.breakdown_value,
@@ -247,40 +265,32 @@ def finalise(con, areas: AreaIndex, parse_period: Callable, period_error: type, 
         LEFT JOIN pmap p ON p.period_raw = coalesce(c.period_raw, '')
              AND p.time_identifier = coalesce(c.time_identifier, '') AND p.year_type = coalesce(c.year_type, '')""")
     key = ", ".join(KEY)
-    fill = {"breakdown_type": "'all'", "breakdown_value": "'all'", "status": "'published'"}
-    cols = ", ".join(f"coalesce({c}, {fill[c]}) AS {c}" if c in fill else c for c in OUT)
     # One pass: rows by indicator and reason, and the distinct keys kept (the indicator is part of the
     # key, so the distinct keys of each indicator add up to the distinct keys of all).
     groups = con.execute(f"""
         SELECT indicator_id, reason, count(*), count(DISTINCT hash({key})) FILTER (WHERE reason IS NULL),
                list(DISTINCT coalesce(status, 'published')) FILTER (WHERE reason IS NULL)
         FROM checked GROUP BY ALL""").fetchall()
-    bad = sorted({st for g in groups for st in (g[4] or []) if st not in STATUSES})
-    if bad:  # a reader's mistake, not the file's: every marker maps to a known status
-        raise ValueError(f"Unknown status value(s) {bad}; expected one of {', '.join(STATUSES)}")
-    groups = [g[:4] for g in groups]
-    kept = sum(n for _, r, n, _ in groups if r is None)
-    distinct_keys = sum(d for _, r, _, d in groups if r is None)
-    used = sorted({i for i, r, _, _ in groups if r is None})
-    if kept == distinct_keys:  # every key hashes apart, so no two rows share a key: nothing to rank
-        if one_value_per_row:
-            by_reason: dict[str, int] = {}
-            for _, r, n, _ in groups:
-                if r is not None:
-                    by_reason[r] = by_reason.get(r, 0) + n
-            per_row = [(False, r, n) for r, n in by_reason.items()] + [(True, None, kept)]
-        else:  # a source row may give several values (value columns): it is skipped when none is kept
-            per_row = con.execute("""
-                WITH per_row AS (SELECT _row, min(reason) AS reason, bool_or(reason IS NULL) AS kept
-                                 FROM checked GROUP BY _row)
-                SELECT kept, CASE WHEN NOT kept THEN reason END AS reason, count(*) FROM per_row GROUP BY ALL
-                """).fetchall()
-        reasons = {r: n for k, r, n in sorted(per_row, key=lambda x: (-x[2], str(x[1]))) if not k}
-        imported = sum(n for k, _, n in per_row if k)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT _row, {cols} FROM checked "
-                    "WHERE reason IS NULL")
-        return int(imported), reasons, used
-    # The first of several values for one key is kept; the others are counted.
+    check_statuses(st for g in groups for st in (g[4] or []))
+    kept = sum(n for _, r, n, _, _ in groups if r is None)
+    if kept != sum(d for _, r, _, d, _ in groups if r is None):  # two rows share a key
+        return rank_duplicates(con)
+    used = sorted({i for i, r, _, _, _ in groups if r is None})
+    # A source row may give several values (value columns): it is skipped when none is kept.
+    per_row = con.execute("""
+        WITH per_row AS (SELECT _row, min(reason) AS reason, bool_or(reason IS NULL) AS kept FROM checked GROUP BY _row)
+        SELECT kept, CASE WHEN NOT kept THEN reason END AS reason, count(*) FROM per_row GROUP BY ALL""").fetchall()
+    reasons = {r: n for k, r, n in sorted(per_row, key=lambda x: (-x[2], str(x[1]))) if not k}
+    imported = sum(n for k, _, n in per_row if k)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT _row, {final_columns()} FROM checked "
+                "WHERE reason IS NULL")
+    return int(imported), reasons, used
+
+
+def rank_duplicates(con) -> tuple[int, dict[str, int], list[str]]:
+    """`finalise` when rows of table `checked` share a key: the first value of each key is kept and the
+    others are counted, as duplicates when they agree with it and as conflicts when they do not."""
+    key = ", ".join(KEY)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE ranked AS
         SELECT *, row_number() OVER w AS rn,
@@ -298,5 +308,6 @@ def finalise(con, areas: AreaIndex, parse_period: Callable, period_error: type, 
         per_row AS (SELECT _row, min(reason) AS reason, bool_or(reason IS NULL) AS kept FROM every GROUP BY _row)
         SELECT reason, count(*) FROM per_row WHERE NOT kept GROUP BY reason ORDER BY 2 DESC, 1""").fetchall())
     imported = con.execute("SELECT count(DISTINCT _row) FROM ranked WHERE rn = 1").fetchall()[0][0]
-    con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT _row, {cols} FROM ranked WHERE rn = 1")
+    used = sorted(r[0] for r in con.execute("SELECT DISTINCT indicator_id FROM ranked WHERE rn = 1").fetchall())
+    con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT _row, {final_columns()} FROM ranked WHERE rn = 1")
     return int(imported), {str(k): int(v) for k, v in reasons.items()}, used

@@ -23,12 +23,14 @@ Every measure in the file is stored, as ``lait:<Short Desc>``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
 from kpis.catalogue import Framework
 from kpis.importers.common import (
-    MARKERS, REGIONS, AreaIndex, Parsed, comparators, guess_unit, indicator_frame,
+    MARKERS, REGIONS, AreaIndex, Parsed, check_statuses, comparators, guess_unit, indicator_frame, known_areas_table,
+    period_table, rank_duplicates,
 )
 
 REQUIRED = {"Short Desc", "Years", "LA and Regions", "Values"}
@@ -46,7 +48,8 @@ def _q(name: str) -> str:
 
 def read(con, path: Path, *, framework: Framework | None, areas: AreaIndex, dictionary: Path | None = None
          ) -> Parsed:
-    """Build the candidate table `cand` in `con` (DuckDB) from a LAIT file, without a Python row loop."""
+    """Read a LAIT file into views and small tables in `con` (DuckDB), without a Python row loop; `finish`
+    checks and counts the rows."""
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
         names = set(pq.read_schema(path).names)
@@ -55,24 +58,30 @@ def read(con, path: Path, *, framework: Framework | None, areas: AreaIndex, dict
         from kpis.benchmarks import read_header
         names = set(read_header(path))
         scan, row = f"read_csv({_lit(path)}, all_varchar = true, header = true)", "row_number() OVER () - 1"
-    text = lambda c: f"trim(CAST({_q(c)} AS VARCHAR))" if c in names else "NULL"  # noqa: E731
-    # A view: the file is read once more by each query below, which is cheaper than copying it.
+    raw = lambda c: _q(c) if c in names else "NULL"  # noqa: E731
+    # Parquet: a view, read again by each query below, which is cheaper than copying it. CSV: a table,
+    # so the row numbers are given once. Columns stay as the file has them (`*_r`): they are
+    # matched as they are, and trimmed once per distinct value, not once per row.
+    kind = "VIEW" if path.suffix.lower() == ".parquet" else "TABLE"
     con.execute(f"""
-        CREATE OR REPLACE TEMP VIEW src AS
-        SELECT {row} AS _row,
-               coalesce({text('Short Desc')}, '') AS code, nullif({text('Data item')}, '') AS item,
-               coalesce({text('Years')}, '') AS years, coalesce({text('LA and Regions')}, '') AS name,
-               coalesce({text('Values')}, '') AS raw_value, coalesce({text('LA Number')}, '') AS number
+        CREATE OR REPLACE TEMP {kind} src AS
+        SELECT {row} AS _row, {raw('Short Desc')} AS code_r, {raw('Data item')} AS item_r, {raw('Years')} AS years_r,
+               {raw('LA and Regions')} AS name_r, {raw('LA Number')} AS number_r,
+               coalesce(trim(CAST({raw('Values')} AS VARCHAR)), '') AS raw_value
         FROM {scan}""")
 
     # The distinct areas, measures and (measure, year) pairs, in one pass over the file.
-    con.execute("""
+    text = lambda c: f"coalesce(trim(CAST({c} AS VARCHAR)), '')"  # noqa: E731
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE distincts AS
-        SELECT GROUPING(number, name) = 0 AS is_area, GROUPING(code) = 0 AND GROUPING(years) = 1 AS is_code,
-               number, name, code, years, first(item) FILTER (WHERE item IS NOT NULL) AS item
-        FROM src GROUP BY GROUPING SETS ((number, name), (code), (code, years))""")
+        SELECT *, {text('number_r')} AS number, {text('name_r')} AS name, {text('code_r')} AS code,
+               {text('years_r')} AS years, nullif({text('item_r')}, '') AS item
+        FROM (SELECT GROUPING(number_r, name_r) = 0 AS is_area,
+                     GROUPING(code_r) = 0 AND GROUPING(years_r) = 1 AS is_code,
+                     number_r, name_r, code_r, years_r, first(item_r) FILTER (WHERE item_r IS NOT NULL) AS item_r
+              FROM src GROUP BY GROUPING SETS ((number_r, name_r), (code_r), (code_r, years_r)))""")
     # Areas: each distinct (number, name) resolved once.
-    pairs = con.execute("SELECT number, name FROM distincts WHERE is_area").df()
+    pairs = con.execute("SELECT DISTINCT number, name FROM distincts WHERE is_area").df()
     by_number = areas.ons_for_dfe(pairs["number"].str.replace(r"\.0+$", "", regex=True))
     by_name = pairs["name"].str.lower().map(REGIONS)
     pairs["area_code"] = by_number.fillna(by_name)
@@ -81,12 +90,17 @@ def read(con, path: Path, *, framework: Framework | None, areas: AreaIndex, dict
     pairs.loc[lost, "area_skip"] = [
         "London (Inner)/(Outer) is not in the areas table" if str(x).startswith("London (")
         else "LA Number not in the areas table" for x in pairs.loc[lost, "name"]]
-    _table(con, "amap", pairs.astype("object").where(pairs.notna(), None))
+    _table(con, "area_names", pairs.astype("object").where(pairs.notna(), None))
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE amap AS
+        SELECT d.number_r, d.name_r, t.area_code, t.area_skip
+        FROM distincts d JOIN area_names t ON t.number = d.number AND t.name = d.name WHERE d.is_area""")
 
     # Year type and name of each measure; the period text of each (measure, year), worked out once.
     info = _dictionary(dictionary)
     kpis = comparators(framework, "lait")
-    codes = con.execute("SELECT code, item FROM distincts WHERE is_code").fetchall()
+    codes = con.execute("SELECT code, first(item ORDER BY item) FILTER (WHERE item IS NOT NULL) FROM distincts "
+                        "WHERE is_code GROUP BY code ORDER BY code").fetchall()
     ymap = pd.DataFrame([(c, _year_type((kpis[f"lait:{c}"].comparator.options.get("year_type")
                                          if f"lait:{c}" in kpis else None)
                                         or info.get(c, {}).get("Year_Type") or "Financial Year"))
@@ -94,34 +108,17 @@ def read(con, path: Path, *, framework: Framework | None, areas: AreaIndex, dict
     _table(con, "ymap", ymap)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE yearmap AS
-        WITH d AS (SELECT code, years FROM distincts WHERE NOT is_area AND NOT is_code),
+        WITH d AS (SELECT code_r, years_r, code, years FROM distincts WHERE NOT is_area AND NOT is_code),
         s AS (SELECT d.*, y.year_type, regexp_replace(d.years, '{SUFFIX}', '') AS y0,
                      contains(d.years, '(prov)') AS prov
               FROM d LEFT JOIN ymap y ON y.code = d.code)
-        SELECT code, years, year_type, prov,
+        SELECT code_r, years_r, code, years, year_type, prov,
                CASE WHEN regexp_full_match(y0, '[0-9]{{4}}') AND year_type IN ('Academic Year', 'Financial Year')
                     THEN CAST(CAST(y0 AS INT) - 1 AS VARCHAR) || '/' || lpad(CAST(CAST(y0 AS INT) % 100 AS VARCHAR), 2, '0')
                     ELSE y0 END AS period_raw
         FROM s""")
-    marker = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in MARKERS.items())
 
-    con.execute(f"""
-        CREATE OR REPLACE TEMP VIEW cand AS
-        WITH s AS (SELECT *, TRY_CAST(replace(raw_value, ',', '') AS DOUBLE) AS num FROM src)
-        SELECT s._row, 'lait:' || s.code AS indicator_id, a.area_code::VARCHAR AS area_code,
-               'all' AS breakdown_type, 'all' AS breakdown_value, y.period_raw::VARCHAR AS period_raw,
-               NULL::VARCHAR AS time_identifier, y.year_type::VARCHAR AS year_type,
-               CASE WHEN isfinite(s.num) THEN s.num END AS value,
-               NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, NULL::DOUBLE AS lower_ci, NULL::DOUBLE AS upper_ci,
-               CASE WHEN isfinite(s.num) THEN CASE WHEN y.prov THEN 'provisional' ELSE 'published' END
-                    ELSE CASE lower(s.raw_value) {marker} ELSE 'not_available' END END AS status,
-               CASE WHEN NOT coalesce(isfinite(s.num), false) AND s.raw_value <> '' THEN s.raw_value END AS status_note,
-               CASE WHEN s.code = '' THEN 'no Short Desc' ELSE a.area_skip::VARCHAR END AS skip
-        FROM s
-        LEFT JOIN amap a ON a.number = s.number AND a.name = s.name
-        LEFT JOIN yearmap y ON y.code = s.code AND y.years = s.years""")
-
-    n = con.execute("SELECT count(*) FROM src").fetchall()[0][0]  # cand's joins are to unique keys
+    n = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
     rows = []
     for c, item in codes:
         if not c:
@@ -136,9 +133,71 @@ def read(con, path: Path, *, framework: Framework | None, areas: AreaIndex, dict
             "kpi_id": kpi.id if kpi else None,
             "last_updated": _excel_date(d.get("Last Update")), "next_update": _excel_date(d.get("Next Update")),
         })
-    return Parsed(format="lait", frame=None, indicators=indicator_frame(rows), rows_read=int(n),
-                  one_value_per_row=True,
-                  periods="(SELECT DISTINCT period_raw, NULL AS time_identifier, year_type FROM yearmap)")
+    return Parsed(format="lait", frame=None, indicators=indicator_frame(rows), rows_read=int(n), finish=finish)
+
+
+def finish(con, areas: AreaIndex, parse_period: Callable, period_error: type) -> tuple[int, dict[str, int], list[str]]:
+    """`common.finalise` for LAIT's one value per row, keyed by numbers instead of text.
+
+    Areas and periods are checked once per distinct value (tables `akeys` and `ykeys`, each with a
+    number: `ak` for an area code, `pk` for a measure and period). Each row keeps only those numbers,
+    its value and status, so 640,000 rows are checked and counted cheaply; the text goes back on
+    as they are written (view `final_obs`). Rows that share a key go the general way.
+    """
+    known_areas_table(con, areas)
+    period_table(con, "SELECT DISTINCT period_raw, NULL, year_type FROM yearmap", parse_period, period_error)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE akeys AS
+        SELECT a.number_r, a.name_r, a.area_code, dense_rank() OVER (ORDER BY a.area_code) AS ak,
+               coalesce(a.area_skip, CASE WHEN coalesce(a.area_code, '') = '' THEN 'no area code'
+                                          WHEN k.area_code IS NULL THEN 'area code not in the areas table' END) AS reason
+        FROM amap a LEFT JOIN known_areas k ON k.area_code = a.area_code""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE ykeys AS
+        SELECT y.code_r, y.years_r, y.code, y.prov, 'lait:' || y.code AS indicator_id, p.period_label, p.period_type,
+               p.period_start, p.period_end, dense_rank() OVER (ORDER BY y.code, p.period_label) AS pk,
+               CASE WHEN y.code = '' THEN 'no Short Desc' END AS code_reason, p.pskip
+        FROM yearmap y LEFT JOIN pmap p ON p.period_raw = coalesce(y.period_raw, '') AND p.time_identifier = ''
+             AND p.year_type = coalesce(y.year_type, '')""")
+    marker = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in MARKERS.items())
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE checked_k AS
+        WITH s AS (SELECT *, TRY_CAST(replace(raw_value, ',', '') AS DOUBLE) AS num FROM src)
+        SELECT s._row, a.ak, y.pk, CASE WHEN isfinite(s.num) THEN s.num END AS value,
+               CASE WHEN isfinite(s.num) THEN CASE WHEN y.prov THEN 'provisional' ELSE 'published' END
+                    ELSE CASE lower(s.raw_value) {marker} ELSE 'not_available' END END AS status,
+               CASE WHEN NOT coalesce(isfinite(s.num), false) AND s.raw_value <> '' THEN s.raw_value END AS status_note,
+               coalesce(y.code_reason, a.reason, y.pskip) AS reason
+        FROM s JOIN akeys a ON a.number_r IS NOT DISTINCT FROM s.number_r AND a.name_r IS NOT DISTINCT FROM s.name_r
+        JOIN ykeys y ON y.code_r IS NOT DISTINCT FROM s.code_r AND y.years_r IS NOT DISTINCT FROM s.years_r""")
+    groups = con.execute("""
+        SELECT pk, reason, count(*), count(DISTINCT ak) FILTER (WHERE reason IS NULL),
+               list(DISTINCT status) FILTER (WHERE reason IS NULL)
+        FROM checked_k GROUP BY ALL""").fetchall()
+    check_statuses(st for g in groups for st in (g[4] or []))
+    areas_of = "(SELECT ak, any_value(area_code) AS area_code FROM akeys GROUP BY ak)"
+    periods_of = ("(SELECT pk, any_value(indicator_id) AS indicator_id, any_value(period_label) AS period_label, "
+                  "any_value(period_type) AS period_type, any_value(period_start) AS period_start, "
+                  "any_value(period_end) AS period_end FROM ykeys GROUP BY pk)")
+    rows = f"""
+        SELECT c._row, p.indicator_id, a.area_code, 'all' AS breakdown_type, 'all' AS breakdown_value,
+               p.period_label, p.period_type, p.period_start, p.period_end, c.value, NULL::DOUBLE AS numerator,
+               NULL::DOUBLE AS denominator, NULL::DOUBLE AS lower_ci, NULL::DOUBLE AS upper_ci, c.status,
+               c.status_note, c.reason
+        FROM checked_k c LEFT JOIN {areas_of} a ON a.ak = c.ak LEFT JOIN {periods_of} p ON p.pk = c.pk"""
+    kept = sum(n for _, r, n, _, _ in groups if r is None)
+    if kept != sum(d for _, r, _, d, _ in groups if r is None):  # rows share a key: the general way
+        con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {rows}")
+        return rank_duplicates(con)
+    indicator_of = dict(con.execute("SELECT DISTINCT pk, indicator_id FROM ykeys").fetchall())
+    used = sorted({indicator_of[pk] for pk, r, _, _, _ in groups if r is None})
+    reasons: dict[str, int] = {}
+    for _, r, n, _, _ in groups:
+        if r is not None:
+            reasons[r] = reasons.get(r, 0) + n
+    con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT * EXCLUDE (reason) FROM ({rows}) "
+                "WHERE reason IS NULL")
+    return kept, dict(sorted(reasons.items(), key=lambda x: (-x[1], x[0]))), used
 
 
 def _lit(path: Path) -> str:
