@@ -413,6 +413,7 @@ def rank_summary(df: pd.DataFrame, ind: Indicator) -> str:
         return "The home area has no value for this period."
     h = home.iloc[0]
     best = "lowest" if ind.polarity == "lower_is_better" else "highest"
+    best += "" if ind.polarity == "no_polarity" else ", the best"  # as the download's "(1 = best)" says
     text = f"{h['area_name']}: {ind.format(h['value'])} in {h['period_label']}. {h['significance_text']}."
     if pd.notna(h["rank"]):
         text += (f" Rank {int(h['rank'])} of {int(h['of_councils'])} councils (1 = {best}); "

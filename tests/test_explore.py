@@ -143,7 +143,7 @@ def test_rank_summary_and_table(store, sg02):
     df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
     text = explore.rank_summary(df, sg02)
     assert text.startswith("Worcestershire: 31.4% in 2024/25. Significantly worse than England. Rank ")
-    assert "(1 = lowest); quartile D (worst quarter). 11th of 11 among itself and its statistical neighbours." in text
+    assert "(1 = lowest, the best); quartile D (worst quarter). 11th of 11 among itself and its statistical neighbours." in text
     table = explore.compare_table(explore.area_group(df, "neighbours", home=HOME), sg02)
     assert {"Area", "Value", "Lower 95% CI", "Upper 95% CI", "Compared with England", "Quartile"} <= set(table.columns)
 
