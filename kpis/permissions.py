@@ -26,6 +26,8 @@ ROLES: dict[str, str] = {
     "analyst": "Analyst",
     "admin": "Administrator",
 }
+PLURALS: dict[str, str] = {"viewer": "board members", "lead": "sub-group leads", "analyst": "analysts",
+                           "admin": "administrators"}
 ACTIONS: dict[str, str] = {
     "view_board": "see the board pages",
     "view_unpublished": "see figures that are not yet published",
@@ -95,9 +97,10 @@ def require(actor: Actor | None, action: str, *, area: str | None = None) -> Act
         own = ", ".join(actor.areas) or "no area"
         raise PermissionDenied(f"{actor.email} is a sub-group lead for {own}, not for {area or 'that area'}, "
                                f"so cannot submit that return. An administrator can add the area to the account.")
-    allowed = [ROLES[r].lower() for r, grants in GRANTS.items() if action in grants]
+    allowed = [PLURALS[r] for r, grants in GRANTS.items() if action in grants]
+    who = " and ".join(allowed) if len(allowed) < 3 else ", ".join(allowed[:-1]) + " and " + allowed[-1]
     raise PermissionDenied(f"{actor.email} is signed in as {actor.role_name.lower()}, who may not {what}; "
-                           f"only {' and '.join(allowed) if len(allowed) < 3 else ', '.join(allowed)} can.")
+                           f"only {who} can.")
 
 
 def users_exist(store: Store) -> bool:

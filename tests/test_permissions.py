@@ -94,3 +94,13 @@ def test_only_an_administrator_may_import_published_figures_once_accounts_exist(
     report = import_benchmarks(store, fixture, framework=load_framework(), actor=ADMIN)
     assert report.rows_imported > 0 and store.scalar("SELECT count(*) FROM observations") > before
     store.close()
+
+
+def test_a_refusal_names_who_may_in_plain_english():
+    from kpis.permissions import Actor, PermissionDenied, require
+    with pytest.raises(PermissionDenied) as refused:
+        require(Actor(email="ana@example.org", role="analyst", areas=()), "admin")
+    assert str(refused.value).endswith("only administrators can.")
+    with pytest.raises(PermissionDenied) as refused:
+        require(Actor(email="bo@example.org", role="viewer", areas=()), "sql")
+    assert str(refused.value).endswith("only analysts and administrators can.")
