@@ -170,11 +170,11 @@ def finish(con, areas: AreaIndex, parse_period: Callable, period_error: type) ->
                coalesce(y.code_reason, a.reason, y.pskip) AS reason
         FROM s JOIN akeys a ON a.number_r IS NOT DISTINCT FROM s.number_r AND a.name_r IS NOT DISTINCT FROM s.name_r
         JOIN ykeys y ON y.code_r IS NOT DISTINCT FROM s.code_r AND y.years_r IS NOT DISTINCT FROM s.years_r""")
+    # Statuses here are 'published', 'provisional' or a marker's (MARKERS): all known, checked once below.
+    check_statuses(["published", "provisional", "not_available", *MARKERS.values()])
     groups = con.execute("""
-        SELECT pk, reason, count(*), count(DISTINCT ak) FILTER (WHERE reason IS NULL),
-               list(DISTINCT status) FILTER (WHERE reason IS NULL)
+        SELECT pk, reason, count(*), count(DISTINCT ak) FILTER (WHERE reason IS NULL)
         FROM checked_k GROUP BY ALL""").fetchall()
-    check_statuses(st for g in groups for st in (g[4] or []))
     areas_of = "(SELECT ak, any_value(area_code) AS area_code FROM akeys GROUP BY ak)"
     periods_of = ("(SELECT pk, any_value(indicator_id) AS indicator_id, any_value(period_label) AS period_label, "
                   "any_value(period_type) AS period_type, any_value(period_start) AS period_start, "
@@ -185,14 +185,14 @@ def finish(con, areas: AreaIndex, parse_period: Callable, period_error: type) ->
                NULL::DOUBLE AS denominator, NULL::DOUBLE AS lower_ci, NULL::DOUBLE AS upper_ci, c.status,
                c.status_note, c.reason
         FROM checked_k c LEFT JOIN {areas_of} a ON a.ak = c.ak LEFT JOIN {periods_of} p ON p.pk = c.pk"""
-    kept = sum(n for _, r, n, _, _ in groups if r is None)
-    if kept != sum(d for _, r, _, d, _ in groups if r is None):  # rows share a key: the general way
+    kept = sum(n for _, r, n, _ in groups if r is None)
+    if kept != sum(d for _, r, _, d in groups if r is None):  # rows share a key: the general way
         con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {rows}")
         return rank_duplicates(con)
     indicator_of = dict(con.execute("SELECT DISTINCT pk, indicator_id FROM ykeys").fetchall())
-    used = sorted({indicator_of[pk] for pk, r, _, _, _ in groups if r is None})
+    used = sorted({indicator_of[pk] for pk, r, _, _ in groups if r is None})
     reasons: dict[str, int] = {}
-    for _, r, n, _, _ in groups:
+    for _, r, n, _ in groups:
         if r is not None:
             reasons[r] = reasons.get(r, 0) + n
     con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT * EXCLUDE (reason) FROM ({rows}) "
