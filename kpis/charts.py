@@ -12,6 +12,7 @@ import math
 import re
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -53,6 +54,9 @@ def _fmt(kpi: Kpi, value) -> str:
     return kpi.format_value(None if value is None or pd.isna(value) else float(value))
 
 
+HOVER_COLUMNS = ["series", "period_label", "period_start", "period_end", "value", "lower_ci", "upper_ci", "is_demo"]
+
+
 def _hover(kpi: Kpi, row) -> str:
     text = f"{row['series']}<br>{row['period_label']}: {_fmt(kpi, row['value'])}"
     if pd.notna(row.get("lower_ci")) and pd.notna(row.get("upper_ci")):
@@ -62,16 +66,26 @@ def _hover(kpi: Kpi, row) -> str:
     return text
 
 
-def _layout(fig: go.Figure, kpi: Kpi, *, title: str, height: int, font_size: int = 15) -> go.Figure:
-    fig.update_layout(
-        title=dict(text=title, x=0, xanchor="left", font=dict(size=font_size + 2)),
-        font={**FONT, "size": font_size}, height=height,
-        margin=dict(l=10, r=10, t=90, b=10), plot_bgcolor="#FFFFFF", paper_bgcolor="#FFFFFF",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), hoverlabel=dict(font_size=14),
-    )
-    fig.update_xaxes(showgrid=False, linecolor="#3D3D3D", ticks="outside")
-    fig.update_yaxes(gridcolor="#E5E5E5", linecolor="#3D3D3D", zeroline=True, zerolinecolor="#BFBFBF")
-    return fig
+def _layout(*, title: str, height: int, font_size: int = 15) -> dict:
+    """The figures' shared layout, as a plain dict: a figure is built once from its traces and layout
+    (`go.Figure(data=..., layout=...)`), which is many times quicker than updating a built figure in steps."""
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": font_size + 2}},
+        "font": {**FONT, "size": font_size}, "height": height,
+        "margin": {"l": 10, "r": 10, "t": 90, "b": 10}, "plot_bgcolor": "#FFFFFF", "paper_bgcolor": "#FFFFFF",
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0}, "hoverlabel": {"font": {"size": 14}},
+        "xaxis": {"showgrid": False, "linecolor": "#3D3D3D", "ticks": "outside"},
+        "yaxis": {"gridcolor": "#E5E5E5", "linecolor": "#3D3D3D", "zeroline": True, "zerolinecolor": "#BFBFBF"},
+    }
+
+
+def vline(layout: dict, x: float, *, line: dict, text: str) -> None:
+    """What `fig.add_vline(x, line=..., annotation_text=text, annotation_position="top")` adds, into `layout`."""
+    layout.setdefault("shapes", []).append(
+        {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain", "line": line})
+    layout.setdefault("annotations", []).append(
+        {"showarrow": False, "text": text, "x": x, "xanchor": "center", "xref": "x", "y": 1, "yanchor": "bottom",
+         "yref": "y domain"})
 
 
 # -- trend ------------------------------------------------------------------------------------
@@ -85,7 +99,11 @@ def trend_table(df: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame(columns=["Series", "Period", "Value", "95% CI", "Numerator", "Denominator",
                                      "Status", "Source"])
-    d = _with_series(df)
+    return _trend_table(_with_series(df), kpi)
+
+
+def _trend_table(d: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
+    """`trend_table` of a frame already through `_with_series`."""
     d = d.sort_values(["order", "period_end", "series"])
     ci = [f"{_fmt(kpi, lo)} to {_fmt(kpi, hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
           for lo, hi in zip(d["lower_ci"], d["upper_ci"])]
@@ -99,6 +117,11 @@ def trend_table(df: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
         "Status": d["status"].fillna("").str.replace("_", " ").to_list(),
         "Source": d["source"].fillna("").to_list(),
     })
+
+
+def _gap(a, b) -> float:
+    """a - b, or 0 where either is missing (an error bar of no length)."""
+    return 0.0 if a is None or b is None or pd.isna(a) or pd.isna(b) else float(a - b)
 
 
 def _count(v) -> str:
@@ -136,43 +159,60 @@ def trend_figure(df: pd.DataFrame, kpi: Kpi, *, title: str | None = None, height
     neighbours. Comparators published for whole years are drawn as a level line
     across their period, so a quarter can be read against the year it falls in.
     """
-    fig = go.Figure()
+    return _trend_figure(df, _with_series(df) if not df.empty else df, kpi, title=title, height=height,
+                         font_size=font_size)
+
+
+def trend_views(df: pd.DataFrame, kpi: Kpi, *, title: str | None = None, height: int = 420,
+                font_size: int = 15) -> tuple[go.Figure, pd.DataFrame]:
+    """`trend_figure` and `trend_table` of the same frame, its series named once for both."""
     d = _with_series(df) if not df.empty else df
+    table = _trend_table(d, kpi) if not df.empty else trend_table(df, kpi)
+    return _trend_figure(df, d, kpi, title=title, height=height, font_size=font_size), table
+
+
+def _trend_figure(df: pd.DataFrame, d: pd.DataFrame, kpi: Kpi, *, title: str | None, height: int,
+                  font_size: int) -> go.Figure:
+    """`trend_figure` of `df`, given `d`, the same through `_with_series`."""
+    traces = []
     if not df.empty:
+        # Plain rows, read once: pandas filtering and sorting per series costs more than the figure itself.
+        every = [r for r in d[HOVER_COLUMNS + ["role"]].to_dict("records") if pd.notna(r["value"])]
         for role in ("home", "home_published", "england", "region", "neighbours"):
-            part = d[(d["role"] == role) & d["value"].notna()].sort_values("period_end")
-            if part.empty:
+            rows = sorted((r for r in every if r["role"] == role), key=lambda r: r["period_end"])
+            if not rows:
                 continue
             colour, symbol, dash = ROLE_STYLE[role]
-            name = part["series"].iloc[0]
+            name = rows[0]["series"]
             if role == "home":
-                x = [_midpoint(s, e) for s, e in zip(part["period_start"], part["period_end"])]
-                has_ci = part["lower_ci"].notna() & part["upper_ci"].notna()
-                err = dict(type="data", symmetric=False, visible=bool(has_ci.any()), color=colour, thickness=1.2,
-                           width=4, array=(part["upper_ci"] - part["value"]).fillna(0).to_list(),
-                           arrayminus=(part["value"] - part["lower_ci"]).fillna(0).to_list())
-                fig.add_trace(go.Scatter(
-                    x=x, y=part["value"], mode="lines+markers", name=f"{name} (with 95% confidence interval)",
+                x = [_midpoint(r["period_start"], r["period_end"]) for r in rows]
+                has_ci = any(pd.notna(r["lower_ci"]) and pd.notna(r["upper_ci"]) for r in rows)
+                err = dict(type="data", symmetric=False, visible=has_ci, color=colour, thickness=1.2,
+                           width=4, array=[_gap(r["upper_ci"], r["value"]) for r in rows],
+                           arrayminus=[_gap(r["value"], r["lower_ci"]) for r in rows])
+                traces.append(go.Scatter(
+                    x=x, y=np.array([r["value"] for r in rows], dtype="float64"), mode="lines+markers",
+                    name=f"{name} (with 95% confidence interval)",
                     line=dict(color=colour, width=3, dash=dash), marker=dict(symbol=symbol, size=9, color=colour),
-                    error_y=err, hovertext=[_hover(kpi, r) for _, r in part.iterrows()], hoverinfo="text"))
+                    error_y=err, hovertext=[_hover(kpi, r) for r in rows], hoverinfo="text"))
             else:
                 xs, ys, texts = [], [], []
-                for _, r in part.iterrows():
+                for r in rows:
                     xs += [pd.Timestamp(r["period_start"]), pd.Timestamp(r["period_end"]), None]
                     ys += [r["value"], r["value"], None]
                     texts += [_hover(kpi, r)] * 2 + [None]
-                fig.add_trace(go.Scatter(
+                traces.append(go.Scatter(
                     x=xs, y=ys, mode="lines+markers", name=name, connectgaps=False,
                     line=dict(color=colour, width=2.5, dash=dash), marker=dict(symbol=symbol, size=8, color=colour),
                     hovertext=texts, hoverinfo="text"))
-    _layout(fig, kpi, title=title or f"{kpi.id} {kpi.short_title}", height=height, font_size=font_size)
-    fig.update_layout(showlegend=True)  # name the series even when there is only one
-    fig.update_yaxes(title_text=axis_title(kpi), rangemode="tozero" if kpi.unit == "count" else "normal")
-    fig.update_xaxes(title_text="Period")
+    layout = _layout(title=title or f"{kpi.id} {kpi.short_title}", height=height, font_size=font_size)
+    layout["showlegend"] = True  # name the series even when there is only one
+    layout["yaxis"].update(title={"text": axis_title(kpi)}, rangemode="tozero" if kpi.unit == "count" else "normal")
+    layout["xaxis"]["title"] = {"text": "Period"}
     if df.empty or d["value"].notna().sum() == 0:
-        fig.add_annotation(text="No figures yet", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                           font=dict(size=18))
-    return fig
+        layout["annotations"] = [dict(text="No figures yet", showarrow=False, x=0.5, y=0.5, xref="paper",
+                                      yref="paper", font=dict(size=18))]
+    return go.Figure(data=traces, layout=layout)
 
 
 # -- breakdowns ---------------------------------------------------------------------------------
@@ -181,7 +221,11 @@ def breakdown_table(df: pd.DataFrame, kpi: Kpi, breakdown_names: dict[str, str] 
     names = breakdown_names or {}
     if df.empty:
         return pd.DataFrame(columns=["Group", "Period", "Value", "95% CI", "Numerator", "Denominator", "Status"])
-    d = _order_breakdowns(df, names)
+    return _breakdown_table(_order_breakdowns(df, names), kpi)
+
+
+def _breakdown_table(d: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
+    """`breakdown_table` of a frame already through `_order_breakdowns`."""
     ci = [f"{_fmt(kpi, lo)} to {_fmt(kpi, hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
           for lo, hi in zip(d["lower_ci"], d["upper_ci"])]
     return pd.DataFrame({
@@ -207,8 +251,9 @@ def _order_breakdowns(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
                    else f"{names.get(t, t.replace('_', ' ').capitalize())}: {v}")
                   for t, v in zip(d["breakdown_type"], values)]
     d["first"] = (d["breakdown_type"] != "all").astype(int)
-    d["natural"] = [_natural(v) for v in values]
-    return d.sort_values(["first", "breakdown_type", "natural"]).drop(columns="natural").reset_index(drop=True)
+    keys = list(zip(d["first"].to_list(), d["breakdown_type"].to_list(), [_natural(v) for v in values]))
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # stable, as pandas' sort on several columns
+    return d.iloc[order].reset_index(drop=True)
 
 
 def breakdown_figure(df: pd.DataFrame, kpi: Kpi, *, breakdown_names: dict[str, str] | None = None,
@@ -216,12 +261,27 @@ def breakdown_figure(df: pd.DataFrame, kpi: Kpi, *, breakdown_names: dict[str, s
                      font_size: int = 15) -> go.Figure:
     """Horizontal bars from zero, one per group at risk of health inequalities, with 95% CIs."""
     d = _order_breakdowns(df, breakdown_names or {}) if not df.empty else df
-    fig = go.Figure()
+    return _breakdown_figure(df, d, kpi, england_value=england_value, title=title, font_size=font_size)
+
+
+def breakdown_views(df: pd.DataFrame, kpi: Kpi, *, breakdown_names: dict[str, str] | None = None,
+                    england_value: float | None = None, title: str | None = None,
+                    font_size: int = 15) -> tuple[go.Figure, pd.DataFrame]:
+    """`breakdown_figure` and `breakdown_table` of the same frame, its groups ordered once for both."""
+    d = _order_breakdowns(df, breakdown_names or {}) if not df.empty else df
+    table = _breakdown_table(d, kpi) if not df.empty else breakdown_table(df, kpi, breakdown_names)
+    return _breakdown_figure(df, d, kpi, england_value=england_value, title=title, font_size=font_size), table
+
+
+def _breakdown_figure(df: pd.DataFrame, d: pd.DataFrame, kpi: Kpi, *, england_value: float | None,
+                      title: str | None, font_size: int) -> go.Figure:
+    """`breakdown_figure` of `df`, given `d`, the same through `_order_breakdowns`."""
+    traces, annotations, layout_extra = [], [], {}
     if not df.empty:
         d = d.iloc[::-1]  # plotly draws the first category at the bottom
         colours = ["#3D3D3D" if t == "all" else AREA_COLOUR for t in d["breakdown_type"]]
         has_ci = d["lower_ci"].notna() & d["upper_ci"].notna()
-        fig.add_trace(go.Bar(
+        traces.append(go.Bar(
             x=d["value"], y=d["label"], orientation="h", marker=dict(color=colours), name=kpi.short_title,
             text=[_fmt(kpi, v) if pd.notna(v) else "" for v in d["value"]], textposition="inside",
             insidetextanchor="start", textfont=dict(color="#FFFFFF"), cliponaxis=False,
@@ -234,18 +294,22 @@ def breakdown_figure(df: pd.DataFrame, kpi: Kpi, *, breakdown_names: dict[str, s
                                                     d["upper_ci"])],
             hoverinfo="text", showlegend=False))
         for label in d.loc[d["value"].isna(), "label"]:
-            fig.add_annotation(x=0, y=label, text="suppressed (small number)", showarrow=False, xanchor="left",
-                               font=dict(color="#3D3D3D"))
+            annotations.append(dict(x=0, y=label, text="suppressed (small number)", showarrow=False,
+                                    xanchor="left", font=dict(color="#3D3D3D")))
         if england_value is not None and not pd.isna(england_value):
-            fig.add_vline(x=float(england_value), line=dict(color=ENGLAND_COLOUR, width=2.5, dash="dash"),
-                          annotation_text=f"England {_fmt(kpi, england_value)}", annotation_position="top")
+            layout_extra["annotations"] = annotations
+            vline(layout_extra, float(england_value), line=dict(color=ENGLAND_COLOUR, width=2.5, dash="dash"),
+                  text=f"England {_fmt(kpi, england_value)}")
     height = max(220, 34 * (0 if df.empty else len(d)) + 120)
-    _layout(fig, kpi, title=title or f"{kpi.id} by group", height=height, font_size=font_size)
+    layout = _layout(title=title or f"{kpi.id} by group", height=height, font_size=font_size)
+    if annotations:
+        layout["annotations"] = annotations
+    layout.update(layout_extra)
     upper = 0 if df.empty else pd.concat([d["value"], d["upper_ci"]]).max()
     upper = 100 if kpi.unit == "percentage" and (pd.isna(upper) or upper > 90) else (upper or 1) * 1.15
-    fig.update_xaxes(title_text=axis_title(kpi), range=[0, upper], showgrid=True, gridcolor="#E5E5E5")
-    fig.update_yaxes(title_text=None, automargin=True)
-    return fig
+    layout["xaxis"].update(title={"text": axis_title(kpi)}, range=[0, upper], showgrid=True, gridcolor="#E5E5E5")
+    layout["yaxis"].update(title={"text": None}, automargin=True)
+    return go.Figure(data=traces, layout=layout)
 
 
 # -- sparklines -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ The comparators are England, the home area's region and its statistical neighbou
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -12,7 +13,7 @@ import pandas as pd
 from kpis.areas import ENGLAND
 from kpis.catalogue import Framework, Kpi
 from kpis.demo import DISTRICTS
-from kpis.series import SOURCE_LABEL_SQL, kpi_series
+from kpis.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
 from kpis.store import Store
 
 COMPARATORS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
@@ -30,15 +31,63 @@ def comparison_areas(store: Store, framework: Framework) -> dict[str, list[str]]
             "neighbours": list(dict.fromkeys(neighbours["area_code"]))}
 
 
-def trend_data(store: Store, framework: Framework, kpi: Kpi, *, comparators: tuple[str, ...] = ("england",),
-               as_at: datetime | None = None) -> pd.DataFrame:
-    """The KPI's 'all children' series for the home area and the chosen comparators, with a `role` column."""
+@dataclass(frozen=True)
+class PageSeries:
+    """Several KPIs' values read in one query (`page_series`), for `trend_data`, `breakdown_data` and
+    `england_value_for` to take their rows from instead of querying once per KPI and per view."""
+    by_kpi: dict[str, pd.DataFrame]     # kpis_series output of each KPI (no kpi_id; text as objects): every group
+    empty: pd.DataFrame                 # the same columns, no rows
+    area_codes: frozenset[str]          # ... of these areas
+    as_at: datetime | None
+    roles: dict[str, list[str]]         # comparison_areas
+
+    def rows(self, kpi: Kpi, area_codes: list[str], breakdown_type: str | None,
+             as_at: datetime | None) -> pd.DataFrame | None:
+        """The rows and values `kpi_series(store, kpi, area_codes=..., breakdown_type=..., as_at=...)` returns (text
+        as Python objects); None when these values were not read (another moment, or an area not read), so the
+        caller queries as usual."""
+        if as_at != self.as_at or not set(area_codes) <= self.area_codes:
+            return None
+        d = self.by_kpi.get(kpi.id, self.empty)
+        keep = d["area_code"].isin(list(area_codes)).to_numpy()
+        if breakdown_type:
+            keep = keep & (d["breakdown_type"] == breakdown_type).to_numpy()
+        return empty_text_as_none(d[keep].reset_index(drop=True))
+
+
+def page_series(store: Store, framework: Framework, kpis: list[Kpi], *,
+                comparators: tuple[str, ...] = ("england",), as_at: datetime | None = None) -> PageSeries:
+    """Every value a page of these KPIs shows: the home area's (every group), England's and the chosen
+    comparators', in one query."""
     roles = comparison_areas(store, framework)
+    wanted = {"home", "england", *comparators}
+    codes = frozenset(code for role, cs in roles.items() if role in wanted for code in cs)
+    frame = kpis_series(store, list(kpis), area_codes=sorted(codes), breakdown_type=None, as_at=as_at)
+    # Text as plain Python strings (the same values), one block per type (copy): the page filters, sorts and
+    # copies these frames many times, which costs far less than with Arrow-backed text in many blocks.
+    body = frame.drop(columns="kpi_id")
+    body = body.astype({c: object for c in body.columns if isinstance(body[c].dtype, pd.StringDtype)}).copy()
+    by_kpi = {k: body.take(rows) for k, rows in frame.groupby("kpi_id", sort=False).indices.items()}
+    return PageSeries(by_kpi=by_kpi, empty=body.iloc[:0], area_codes=codes, as_at=as_at, roles=roles)
+
+
+def _series(store: Store, kpi: Kpi, *, area_codes: list[str], breakdown_type: str | None, as_at: datetime | None,
+            series: PageSeries | None) -> pd.DataFrame:
+    got = series.rows(kpi, area_codes, breakdown_type, as_at) if series is not None else None
+    if got is None:
+        got = kpi_series(store, kpi, area_codes=area_codes, breakdown_type=breakdown_type, as_at=as_at)
+    return got
+
+
+def trend_data(store: Store, framework: Framework, kpi: Kpi, *, comparators: tuple[str, ...] = ("england",),
+               as_at: datetime | None = None, series: PageSeries | None = None) -> pd.DataFrame:
+    """The KPI's 'all children' series for the home area and the chosen comparators, with a `role` column."""
+    roles = series.roles if series is not None else comparison_areas(store, framework)
     wanted = {"home", *comparators}
     codes = {code: role for role, cs in roles.items() if role in wanted for code in cs}
     if not codes:
         return pd.DataFrame()
-    df = kpi_series(store, kpi, area_codes=list(codes), as_at=as_at)
+    df = _series(store, kpi, area_codes=list(codes), breakdown_type="all", as_at=as_at, series=series)
     df["role"] = df["area_code"].map(codes)
     # Where sub-groups send returns, the published figure for the home area is drawn apart from them
     # (often a different period length and definition).
@@ -49,9 +98,9 @@ def trend_data(store: Store, framework: Framework, kpi: Kpi, *, comparators: tup
 
 
 def breakdown_data(store: Store, framework: Framework, kpi: Kpi, *, as_at: datetime | None = None,
-                   period_label: str | None = None) -> pd.DataFrame:
+                   period_label: str | None = None, series: PageSeries | None = None) -> pd.DataFrame:
     """The home area's values by group for one period (default: the newest period with any group)."""
-    df = kpi_series(store, kpi, area_codes=[framework.home_area], breakdown_type=None, as_at=as_at)
+    df = _series(store, kpi, area_codes=[framework.home_area], breakdown_type=None, as_at=as_at, series=series)
     if df.empty:
         return df
     groups = df[df["breakdown_type"] != "all"]
@@ -68,10 +117,10 @@ def breakdown_data(store: Store, framework: Framework, kpi: Kpi, *, as_at: datet
     return out
 
 
-def england_value_for(store: Store, framework: Framework, kpi: Kpi, period_end, *,
-                      as_at: datetime | None = None) -> tuple[float | None, str | None]:
+def england_value_for(store: Store, framework: Framework, kpi: Kpi, period_end, *, as_at: datetime | None = None,
+                      series: PageSeries | None = None) -> tuple[float | None, str | None]:
     """England's newest value for a period ending on or before `period_end`, and that period's label."""
-    df = kpi_series(store, kpi, area_codes=[ENGLAND], as_at=as_at)
+    df = _series(store, kpi, area_codes=[ENGLAND], breakdown_type="all", as_at=as_at, series=series)
     df = df[df["value"].notna() & (pd.to_datetime(df["period_end"]) <= pd.Timestamp(period_end))]
     if df.empty:
         return None, None

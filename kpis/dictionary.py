@@ -27,10 +27,10 @@ def _holdings(store: Store) -> pd.DataFrame:
         FROM current_observations GROUP BY 1""").set_index("indicator_id")
 
 
-def _held(h: pd.DataFrame, iid: str) -> tuple[str, int, int, str]:
-    if iid not in h.index:
+def _held(h: dict[str, dict], iid: str) -> tuple[str, int, int, str]:
+    if iid not in h:
         return "None yet", 0, 0, ""
-    r = h.loc[iid]
+    r = h[iid]
     span = r["first_period"] if r["first_period"] == r["last_period"] else f"{r['first_period']} to {r['last_period']}"
     loaded = pd.Timestamp(r["last_loaded"]).strftime("%d %b %Y") if pd.notna(r["last_loaded"]) else ""
     return span, int(r["n_areas"]), int(r["n_values"]), loaded
@@ -38,9 +38,9 @@ def _held(h: pd.DataFrame, iid: str) -> tuple[str, int, int, str]:
 
 def data_dictionary(store: Store, framework: Framework) -> pd.DataFrame:
     """One row per KPI (framework order) then per source indicator (by source and id)."""
-    h = _holdings(store)
+    h = _holdings(store).to_dict("index")  # plain dicts: looked up once per indicator
     inds = store.df("SELECT * FROM indicators ORDER BY source, indicator_id")
-    by_id = {r["indicator_id"]: r for _, r in inds.iterrows()}
+    by_id = {r["indicator_id"]: r for r in inds.to_dict("records")}
     comparator_of: dict[str, list[str]] = {}
     for k in framework.kpis:
         if k.comparator:
@@ -50,7 +50,7 @@ def data_dictionary(store: Store, framework: Framework) -> pd.DataFrame:
         span, areas, values, loaded = _held(h, k.id)
         comp = ""
         if k.comparator:
-            held = "" if k.comparator.indicator_id in h.index else " (not in the database yet)"
+            held = "" if k.comparator.indicator_id in h else " (not in the database yet)"
             comp = f"{k.comparator.indicator_id}: {k.comparator.name or by_id.get(k.comparator.indicator_id, {}).get('name', '')}{held}"
         area = framework.area(k.area)
         rows.append({

@@ -22,17 +22,17 @@ public; a narrative is public only where the sub-group marked it publishable.
 """
 from __future__ import annotations
 
+import math
 import tomllib
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from kpis.catalogue import Framework, FrameworkError
 from kpis.return_layout import breakdown_label
-from kpis.series import kpi_series
+from kpis.series import kpis_series
 from kpis.store import Store
 
 DEFAULT_THRESHOLD = 7
@@ -111,39 +111,56 @@ def suppress(df: pd.DataFrame, *, framework: Framework,
 
 def _secondary(out: pd.DataFrame, sizes: dict[str, pd.Series], t: pd.Series) -> None:
     """Hide more figures until no hidden one can be worked out from a total (rule 3). Changes `out`."""
+    # Plain Python lists, not pandas or NumPy scalars: the loops below visit every row several times.
     reason = out["suppression"].to_list()
-    size = sizes["size"].to_numpy(dtype=float)
-    measures = [s.to_numpy(dtype=float) for s in sizes.values()]
-    limit = t.to_numpy(dtype=float)
-    is_total = ((out["breakdown_type"] == "all") & (out["breakdown_value"] == "all")).to_numpy()
+    size = sizes["size"].to_numpy(dtype=float).tolist()
+    measures = [s.to_numpy(dtype=float).tolist() for s in sizes.values()]
+    limit = t.to_numpy(dtype=float).tolist()
+    is_total = ((out["breakdown_type"] == "all") & (out["breakdown_value"] == "all")).to_numpy().tolist()
+    breakdown_type = out["breakdown_type"].to_list()
+    no_size = [math.isnan(x) for x in size]
     blocks = []
     for _, block in out.groupby(["indicator_id", "area_code", "period_label"], sort=False).indices.items():
+        block = block.tolist()
         totals = [i for i in block if is_total[i]]
         if len(totals) != 1:
             continue  # no total published, so nothing can be worked out from it
         groups: dict[str, list[int]] = {}
         for i in block:
             if not is_total[i]:
-                groups.setdefault(out.at[i, "breakdown_type"], []).append(int(i))
+                groups.setdefault(breakdown_type[i], []).append(i)
         blocks += [(totals[0], parts) for parts in groups.values()]
+
+    # A block's outcome depends only on which of its own figures are hidden: one that changed nothing need not
+    # be looked at again until one of its figures is hidden (the passes below then end exactly as before).
+    blocks_of: dict[int, list[int]] = {}
+    for b, (total, parts) in enumerate(blocks):
+        for i in (total, *parts):
+            blocks_of.setdefault(i, []).append(b)
+    unsettled = [True] * len(blocks)
 
     def hide(i: int) -> None:
         reason[i] = SECONDARY
+        for b in blocks_of[i]:
+            unsettled[b] = True
 
     changed = True
     while changed:  # hiding one figure can expose another through a shared total, so repeat until settled
         changed = False
-        for total, parts in blocks:
+        for b, (total, parts) in enumerate(blocks):
+            if not unsettled[b]:
+                continue
+            unsettled[b] = False
             hidden = [i for i in parts if reason[i]]
-            unknown = [i for i in parts if reason[i] or np.isnan(size[i])]
-            shown = [i for i in parts if i not in unknown]
+            unknown = [i for i in parts if reason[i] or no_size[i]]
+            shown = [i for i in parts if not (reason[i] or no_size[i])]
             positive = sorted((i for i in shown if size[i] > 0), key=lambda i: size[i])
             if reason[total]:  # a hidden total is the sum of its groups when all are shown
                 if len(parts) >= 2 and not unknown and positive:
                     hide(positive[0])
                     changed = True
                 continue
-            if np.isnan(size[total]):
+            if no_size[total]:
                 continue
             if len(parts) >= 2 and len(hidden) == 1 and len(unknown) == 1:  # total minus the others
                 hide(positive[0] if positive else total)
@@ -153,7 +170,7 @@ def _secondary(out: pd.DataFrame, sizes: dict[str, pd.Series], t: pd.Series) -> 
                 continue
             for m in measures:  # children in no listed group: the total minus every group shown
                 rest = m[total] - sum(m[i] for i in shown)
-                if not np.isnan(rest) and 1 <= round(rest) <= limit[total]:
+                if not math.isnan(rest) and 1 <= round(rest) <= limit[total]:
                     hide(positive[0])
                     changed = True
                     break
@@ -170,22 +187,50 @@ def public_frame(store: Store, framework: Framework, *, as_at: datetime | None =
     """The home area's figures for every KPI that may be public: its own returns and the figures published
     for it nationally (the return wins where both exist), no provisional values, small numbers suppressed,
     no free text and no provenance beyond the kind of source (never who sent what)."""
-    frames = []
-    for kpi in framework.kpis:
-        df = kpi_series(store, kpi, area_codes=[framework.home_area], breakdown_type=None, as_at=as_at)
-        frames.append(df.loc[df["status"] != "provisional", PUBLIC_COLUMNS].assign(indicator_id=kpi.id))
-    df = pd.concat([f for f in frames if not f.empty] or [pd.DataFrame(columns=PUBLIC_COLUMNS)], ignore_index=True)
-    df = suppress(df, framework=framework)
+    return publish(public_rows(store, framework, as_at=as_at), framework)
+
+
+def public_rows(store: Store, framework: Framework, *, as_at: datetime | None = None) -> pd.DataFrame:
+    """`public_frame` before disclosure control: the rows that may be public, each under its KPI's id
+    (`indicator_id`), in `public_frame`'s order."""
+    every = kpis_series(store, list(framework.kpis), area_codes=[framework.home_area], breakdown_type=None,
+                        as_at=as_at, columns=PUBLIC_COLUMNS)
+    every = every[every["status"] != "provisional"]
+    if every.empty:
+        return pd.DataFrame(columns=PUBLIC_COLUMNS)
+    # each KPI's rows under its own id, whichever series (its returns or its comparator) they came from
+    return every[PUBLIC_COLUMNS].assign(indicator_id=every["kpi_id"]).reset_index(drop=True)
+
+
+def publish(rows: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """`public_frame` from `public_rows`: small numbers suppressed, names and words added, in the same order.
+
+    Suppression looks at one KPI's period at a time (its total and its groups), so rows holding whole periods
+    give the same figures as the whole frame does for those periods.
+    """
+    df = suppress(rows, framework=framework)
     kpis = {k.id: k for k in framework.kpis}
     areas = {a.id: a.name for a in framework.areas}
     df.insert(1, "kpi", df["indicator_id"].map(lambda i: kpis[i].short_title))
     df.insert(2, "outcome_area", df["indicator_id"].map(lambda i: areas[kpis[i].area]))
     df.insert(3, "unit", df["indicator_id"].map(lambda i: kpis[i].unit))
-    df.insert(5, "breakdown", [breakdown_label(framework, t, v)
-                               for t, v in zip(df["breakdown_type"], df["breakdown_value"])])
+    pairs = list(zip(df["breakdown_type"].to_list(), df["breakdown_value"].to_list()))
+    labels = {pair: breakdown_label(framework, *pair) for pair in set(pairs)}  # a few groups, many rows
+    df.insert(5, "breakdown", [labels[pair] for pair in pairs])
     df["value_text"] = [shown_value(kpis[i], v, s, r) for i, v, s, r in
-                        zip(df["indicator_id"], df["value"], df["status"], df["suppression"])]
+                        zip(df["indicator_id"].to_list(), df["value"].to_list(), df["status"].to_list(),
+                            df["suppression"].to_list())]
     return df.rename(columns={"indicator_id": "kpi_id"})
+
+
+def newest_periods(rows: pd.DataFrame, kpi_ids: list[str]) -> tuple[list, list]:
+    """Of these KPIs' rows (`public_rows`, or `public_frame` with `indicator_id` for `kpi_id`): the index of each
+    KPI's newest all-children row, oldest period first, and the index of that period's groups, in row order.
+    What the public page shows, picked before disclosure control so that only these periods need it."""
+    mine = rows[rows["indicator_id"].isin(kpi_ids)]
+    totals = mine[mine["breakdown_type"] == "all"].sort_values("period_end").groupby("indicator_id").tail(1)
+    parts = mine.reset_index().merge(totals[["indicator_id", "period_label"]], on=["indicator_id", "period_label"])
+    return list(totals.index), list(parts.loc[parts["breakdown_type"] != "all", "index"])
 
 
 def shown_value(kpi, value, status: str, suppression: str) -> str:

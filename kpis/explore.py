@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from kpis import stats
-from kpis.areas import ENGLAND, comparator_set
+from kpis.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set
 from kpis.catalogue import Framework, Kpi
+from kpis.series import empty_text_as_none
 from kpis.store import Store
 
 COUNCIL = "county_ua"
@@ -84,28 +87,24 @@ def _text(value) -> str:
 
 def indicator_choices(store: Store, framework: Framework) -> pd.DataFrame:
     """Every framework KPI, then every imported source indicator, with the number of areas and values."""
-    counts = store.df("""SELECT indicator_id, count(DISTINCT area_code) AS areas, count(*) AS n_values,
-                                max(period_label) FILTER (WHERE period_end = max_end) AS latest_period
-                         FROM (SELECT *, max(period_end) OVER (PARTITION BY indicator_id) AS max_end
-                               FROM current_observations) GROUP BY 1""")
-    counts = counts.set_index("indicator_id")
+    counts = store.df("""SELECT indicator_id, count(DISTINCT area_code) AS areas, count(*) AS n_values
+                         FROM current_observations GROUP BY 1""")
+    areas = dict(zip(counts["indicator_id"], counts["areas"]))  # plain dicts: looked up once per indicator
+    n_values = dict(zip(counts["indicator_id"], counts["n_values"]))
     rows = []
     for k in framework.kpis:
         series = k.comparator.indicator_id if k.comparator else k.id
-        series = series if series in counts.index else k.id
+        series = series if series in areas else k.id
         rows.append({"indicator_id": k.id, "label": f"{k.id} {k.short_title}", "kind": "Framework KPI",
                      "source": SOURCE_NAMES["framework"], "area_series_id": series,
-                     "areas": int(counts["areas"].get(series, 0)) if series in counts.index else 0,
-                     "n_values": int(counts["n_values"].get(k.id, 0)) if k.id in counts.index else 0})
+                     "areas": int(areas.get(series, 0)), "n_values": int(n_values.get(k.id, 0))})
     inds = store.df("SELECT indicator_id, source, name FROM indicators WHERE source <> 'framework' "
                     "ORDER BY source, indicator_id")
     for r in inds.itertuples(index=False):
         rows.append({"indicator_id": r.indicator_id, "label": f"{_text(r.name) or r.indicator_id} ({r.indicator_id})",
                      "kind": "Source indicator", "source": SOURCE_NAMES.get(r.source, r.source),
-                     "area_series_id": r.indicator_id,
-                     "areas": int(counts["areas"].get(r.indicator_id, 0)) if r.indicator_id in counts.index else 0,
-                     "n_values": int(counts["n_values"].get(r.indicator_id, 0)) if r.indicator_id in counts.index
-                     else 0})
+                     "area_series_id": r.indicator_id, "areas": int(areas.get(r.indicator_id, 0)),
+                     "n_values": int(n_values.get(r.indicator_id, 0))})
     return pd.DataFrame(rows)
 
 
@@ -149,7 +148,8 @@ def with_intervals(df: pd.DataFrame, unit: str | None) -> pd.DataFrame:
     """Fill missing 95% limits from counts (Wilson for percentages, Byar's for counts and rates); say which."""
     d = df.copy()
     methods, lows, highs = [], [], []
-    for v, n, den, lo, hi in zip(d["value"], d["numerator"], d["denominator"], d["lower_ci"], d["upper_ci"]):
+    for v, n, den, lo, hi in zip(*(d[c].to_list() for c in ("value", "numerator", "denominator", "lower_ci",
+                                                            "upper_ci"))):
         if pd.notna(lo) and pd.notna(hi):
             methods.append(CI_PUBLISHED), lows.append(lo), highs.append(hi)
             continue
@@ -197,7 +197,8 @@ def add_significance(df: pd.DataFrame, benchmark: pd.Series | float | None, pola
     bench = benchmark if isinstance(benchmark, pd.Series) else pd.Series(benchmark, index=d.index, dtype="float64")
     codes, words = [], []
     statuses = d["status"] if "status" in d else pd.Series("published", index=d.index)
-    for v, lo, hi, b, status in zip(d["value"], d["lower_ci"], d["upper_ci"], bench, statuses):
+    for v, lo, hi, b, status in zip(d["value"].to_list(), d["lower_ci"].to_list(), d["upper_ci"].to_list(),
+                                    bench.to_list(), statuses.to_list()):
         code = stats.compare_with_benchmark(None if pd.isna(v) else float(v), None if pd.isna(lo) else float(lo),
                                             None if pd.isna(hi) else float(hi), None if pd.isna(b) else float(b),
                                             polarity)
@@ -227,8 +228,31 @@ _SELECT = """
     LEFT JOIN batches b ON b.batch_id = o.batch_id"""
 
 
+@dataclass(frozen=True)
+class SeriesValues:
+    """Every 'all children' value of one series, as `read_values(store, indicator_id)` gives them: read once for
+    a page, so that each view takes its areas or period from it instead of querying again."""
+    indicator_id: str
+    frame: pd.DataFrame
+
+
+def series_values(store: Store, indicator_id: str) -> SeriesValues:
+    return SeriesValues(indicator_id, read_values(store, indicator_id))
+
+
 def read_values(store: Store, indicator_id: str, *, breakdown_type: str | None = "all",
-                area_codes: list[str] | None = None, period_label: str | None = None) -> pd.DataFrame:
+                area_codes: list[str] | None = None, period_label: str | None = None,
+                values: SeriesValues | None = None) -> pd.DataFrame:
+    """The values of a series (one group type, or every one with None), oldest first, then by area code.
+    With `values` (this series' 'all' values, read before) and 'all', the rows are taken from those."""
+    if values is not None and values.indicator_id == indicator_id and breakdown_type == "all":
+        d = values.frame
+        keep = np.ones(len(d), dtype=bool)
+        if area_codes is not None:
+            keep &= d["area_code"].isin(list(area_codes)).to_numpy()
+        if period_label is not None:
+            keep &= (d["period_label"] == period_label).to_numpy()
+        return empty_text_as_none(d[keep].reset_index(drop=True))
     where, params = ["o.indicator_id = ?"], [indicator_id]
     if breakdown_type is not None:
         where.append("o.breakdown_type = ?")
@@ -243,6 +267,16 @@ def read_values(store: Store, indicator_id: str, *, breakdown_type: str | None =
     for col in ("period_start", "period_end"):
         df[col] = pd.to_datetime(df[col])
     return df
+
+
+def area_names(store: Store, indicator_id: str) -> dict[str, str]:
+    """Code -> name of every area with a value of a series ('all' groups), in the order `read_values` first
+    meets them (by period end, then code): its areas without reading all its values."""
+    df = store.df("""SELECT o.area_code, coalesce(a.name, o.area_code) AS area_name
+                     FROM current_observations o LEFT JOIN areas a ON a.area_code = o.area_code
+                     WHERE o.indicator_id = ? AND o.breakdown_type = 'all'
+                     GROUP BY ALL ORDER BY min(o.period_end), o.area_code""", [indicator_id])
+    return dict(zip(df["area_code"], df["area_name"]))
 
 
 def periods(store: Store, indicator_id: str) -> pd.DataFrame:
@@ -263,6 +297,20 @@ class Comparators:
 
 def comparators(home: str) -> Comparators:
     """The home area's comparators; a council without published neighbours just has none."""
+    return _comparators(home, _mtime(AREAS_FILE), _mtime(NEIGHBOURS_FILE))
+
+
+def _mtime(path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=16)
+def _comparators(home: str, areas_mtime: float | None, neighbours_mtime: float | None) -> Comparators:
+    """`comparators`, worked out once per home area and version of the reference files (a page asks
+    several times a run)."""
     try:
         cs = comparator_set(home)
     except ValueError:
@@ -309,7 +357,8 @@ def default_period(store: Store, ind: Indicator, home: str) -> str | None:
     return None if df.empty else str(df.iloc[0, 0])
 
 
-def compare_areas(store: Store, ind: Indicator, *, home: str, period_label: str | None = None) -> pd.DataFrame:
+def compare_areas(store: Store, ind: Indicator, *, home: str, period_label: str | None = None,
+                  values: SeriesValues | None = None) -> pd.DataFrame:
     """Every area's value in one period with 95% limits, significance against England, rank and quartile.
 
     Ranks and quartiles are among current councils with a value (1 = best, or highest with no polarity);
@@ -318,14 +367,14 @@ def compare_areas(store: Store, ind: Indicator, *, home: str, period_label: str 
     period_label = period_label or default_period(store, ind, home)
     if period_label is None:
         return pd.DataFrame()
-    df = read_values(store, ind.area_series_id, period_label=period_label)
+    df = read_values(store, ind.area_series_id, period_label=period_label, values=values)
     return _compared(df, ind, comparators(home)) if not df.empty else df
 
 
 def _compared(df: pd.DataFrame, ind: Indicator, comp: Comparators) -> pd.DataFrame:
     """One period's values of every area: limits, roles, significance against England, ranks, quartiles."""
     df = with_intervals(df, ind.unit)
-    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"], df["area_type"])]
+    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(), df["area_type"].to_list())]
     eng = df.loc[df["area_code"] == ENGLAND, "value"]
     england_value = float(eng.iloc[0]) if len(eng) and pd.notna(eng.iloc[0]) else None
     df = add_significance(df, england_value, ind.polarity)
@@ -340,6 +389,33 @@ def _compared(df: pd.DataFrame, ind: Indicator, comp: Comparators) -> pd.DataFra
     df["england_value"] = england_value
     ascending = ind.polarity == "lower_is_better"
     return df.sort_values(["value", "area_name"], ascending=[ascending, True], na_position="last").reset_index(drop=True)
+
+
+def compared_by_period(df: pd.DataFrame, ind: Indicator, comp: Comparators,
+                       by: tuple[str, ...] = ("period_label", "period_end")) -> pd.DataFrame:
+    """`_compared` of each period (the rows sharing `by`) at once: every period's rows as `_compared` gives them,
+    the periods in turn. (Without the `england_value` column, whose type would differ from period to period.)"""
+    keys = list(by)
+    df = with_intervals(df, ind.unit)
+    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(), df["area_type"].to_list())]
+    period = pd.MultiIndex.from_frame(df[keys])
+    first_england = df[df["area_code"] == ENGLAND].drop_duplicates(keys)  # each period's first England row
+    england = dict(zip(pd.MultiIndex.from_frame(first_england[keys]), first_england["value"]))
+    bench = pd.Series([england.get(p) for p in period], index=df.index, dtype="float64")
+    df = add_significance(df, bench, ind.polarity)
+    df.loc[df["role"] == "england", ["significance", "significance_text"]] = ["benchmark",
+                                                                             SIGNIFICANCE_TEXT["benchmark"]]
+    groups = [df[k] for k in keys]
+    councils = (df["area_type"] == COUNCIL) & df["area_valid_to"].isna() & df["value"].notna()
+    ascending = ind.polarity == "lower_is_better"
+    df["rank"] = df["value"].where(councils).groupby(groups).rank(ascending=ascending, method="min")
+    df["of_councils"] = councils.groupby(groups).transform("sum").astype(int)
+    df["quartile"] = [quartile_label(r, int(n), ind.polarity) for r, n in zip(df["rank"], df["of_councils"])]
+    peers = df["role"].isin(["home", "neighbour"]) & df["value"].notna()
+    df["neighbour_rank"] = df["value"].where(peers).groupby(groups).rank(ascending=ascending, method="min")
+    df["of_neighbour_group"] = peers.groupby(groups).transform("sum").astype(int)
+    return df.sort_values(keys + ["value", "area_name"], ascending=[True] * len(keys) + [ascending, True],
+                          na_position="last").reset_index(drop=True)
 
 
 GROUPS = {"neighbours": "Statistical neighbours", "region": "Councils in the region", "all_councils": "All councils"}

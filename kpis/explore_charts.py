@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpis.charts import AREA_COLOUR, ENGLAND_COLOUR, FONT, PALETTE
+from kpis.charts import AREA_COLOUR, ENGLAND_COLOUR, FONT, PALETTE, vline
 from kpis.explore import Indicator
 
 SIG_STYLE = {  # fill colour, legend words
@@ -30,36 +30,40 @@ SYMBOLS = ("circle", "diamond", "square", "triangle-up", "x", "star", "triangle-
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 
-def _layout(fig: go.Figure, *, title: str, height: int) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=17)), font=FONT, height=height,
-                      margin=dict(l=10, r=30, t=60, b=10), plot_bgcolor="#FFFFFF", paper_bgcolor="#FFFFFF",
-                      legend=dict(orientation="h", yanchor="top", y=-0.08, x=0), hoverlabel=dict(font_size=14))
-    fig.update_xaxes(linecolor="#3D3D3D", ticks="outside", gridcolor="#E5E5E5")
-    fig.update_yaxes(linecolor="#3D3D3D", gridcolor="#E5E5E5")
-    return fig
+def _layout(*, title: str, height: int) -> dict:
+    """The explorer figures' layout, as a plain dict: a figure is built once from its traces and layout
+    (`go.Figure(data=..., layout=...)`), which is many times quicker than updating a built figure in steps."""
+    return {"title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}}, "font": dict(FONT),
+            "height": height, "margin": {"l": 10, "r": 30, "t": 60, "b": 10}, "plot_bgcolor": "#FFFFFF",
+            "paper_bgcolor": "#FFFFFF", "legend": {"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},
+            "hoverlabel": {"font": {"size": 14}},
+            "xaxis": {"linecolor": "#3D3D3D", "ticks": "outside", "gridcolor": "#E5E5E5"},
+            "yaxis": {"linecolor": "#3D3D3D", "gridcolor": "#E5E5E5"}}
 
 
-def legend_below(fig: go.Figure, *, height: int, rows: int, axis_px: int = 80) -> go.Figure:
+def legend_below(layout: dict, *, height: int, rows: int, axis_px: int = 80) -> dict:
     """Put the legend under the x axis title without overlapping it, whatever the figure's height."""
     bottom = axis_px + 24 * rows + 10
     plot_px = max(height - 60 - bottom, 50)
-    fig.update_layout(margin=dict(b=bottom, t=60), legend=dict(y=-(axis_px / plot_px), yanchor="top", x=0))
-    fig.update_xaxes(automargin=False)
-    return fig
+    layout["margin"].update(b=bottom, t=60)
+    layout["legend"].update(y=-(axis_px / plot_px), yanchor="top", x=0)
+    layout["xaxis"]["automargin"] = False
+    return layout
 
 
-def _value_labels(fig: go.Figure, cats: list[str], texts: list[str], x: float) -> None:
+def _value_labels(cats: list[str], texts: list[str], x: float) -> go.Scatter:
     """Each bar's value and comparison in words, in a column right of the bars (clear of the whiskers)."""
-    fig.add_trace(go.Scatter(x=[x] * len(cats), y=cats, mode="text", text=texts, textposition="middle right",
-                             textfont=dict(size=13, color="#0B0C0C"), showlegend=False, hoverinfo="skip",
-                             cliponaxis=False))
+    return go.Scatter(x=[x] * len(cats), y=cats, mode="text", text=texts, textposition="middle right",
+                      textfont=dict(size=13, color="#0B0C0C"), showlegend=False, hoverinfo="skip", cliponaxis=False)
 
 
-def _no_data(fig: go.Figure, text: str = "No figures for this choice") -> go.Figure:
-    fig.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=18))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return fig
+def _no_data(traces: list, *, title: str, height: int, text: str = "No figures for this choice") -> go.Figure:
+    layout = _layout(title=title, height=height)
+    layout["annotations"] = [dict(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                                  font=dict(size=18))]
+    layout["xaxis"]["visible"] = False
+    layout["yaxis"]["visible"] = False
+    return go.Figure(data=traces, layout=layout)
 
 
 def _errors(d: pd.DataFrame) -> dict:
@@ -76,10 +80,10 @@ def _category(label: str, role: str) -> str:
 # -- compare areas ------------------------------------------------------------------------------
 def compare_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = None) -> go.Figure:
     """Sorted horizontal bars, best at the top, with 95% limits; colour and words give the comparison."""
-    fig = go.Figure()
+    traces = []
     d = df[df["value"].notna()] if not df.empty else df
     if d.empty:
-        return _layout(_no_data(fig), title=title or ind.label, height=300)
+        return _no_data(traces, title=title or ind.label, height=300)
     d = d.iloc[::-1]  # plotly draws the first category at the bottom
     cats = [_category(n, r) for n, r in zip(d["area_name"], d["role"])]
     for code, (colour, words) in SIG_STYLE.items():
@@ -87,7 +91,7 @@ def compare_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = None
         if not any(mask):
             continue
         part = d[mask]
-        fig.add_trace(go.Bar(
+        traces.append(go.Bar(
             x=part["value"], y=[c for c, m in zip(cats, mask) if m], orientation="h", name=words,
             marker=dict(color=colour, line=dict(color="#3D3D3D", width=1)), error_x=_errors(part),
             hovertext=[f"{n}<br>{p}: {ind.format(v)}<br>{t}" + (f"<br>95% CI {ind.format(lo)} to {ind.format(hi)}"
@@ -97,18 +101,19 @@ def compare_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = None
             hoverinfo="text"))
     top = pd.concat([d["value"], d["upper_ci"]]).max()
     top = float(top) if pd.notna(top) and top > 0 else 1.0
-    _value_labels(fig, cats, [ind.format(v) + ("" if c == "benchmark" else f" {SHORT_WORDS.get(c, '')}")
-                              for v, c in zip(d["value"], d["significance"])], top * 1.04)
+    traces.append(_value_labels(cats, [ind.format(v) + ("" if c == "benchmark" else f" {SHORT_WORDS.get(c, '')}")
+                                       for v, c in zip(d["value"], d["significance"])], top * 1.04))
+    height = max(320, 26 * len(d) + 200)
+    layout = _layout(title=title or f"{ind.label}, {d['period_label'].iloc[0]}", height=height)
     eng = df["england_value"].iloc[0] if "england_value" in df and len(df) else None
     if eng is not None and pd.notna(eng):
-        fig.add_vline(x=float(eng), line=dict(color=ENGLAND_COLOUR, width=2.5, dash="dash"),
-                      annotation_text=f"England {ind.format(eng)}", annotation_position="top")
-    height = max(320, 26 * len(d) + 200)
-    _layout(fig, title=title or f"{ind.label}, {d['period_label'].iloc[0]}", height=height)
-    fig.update_layout(barmode="overlay", bargap=0.25)
-    fig.update_yaxes(categoryorder="array", categoryarray=cats, automargin=True, title_text=None)
-    fig.update_xaxes(title_text=ind.axis_title, range=[0, top * 1.4])
-    return legend_below(fig, height=height, rows=1 + d["significance"].nunique() // 4)
+        vline(layout, float(eng), line=dict(color=ENGLAND_COLOUR, width=2.5, dash="dash"),
+              text=f"England {ind.format(eng)}")
+    layout.update(barmode="overlay", bargap=0.25)
+    layout["yaxis"].update(categoryorder="array", categoryarray=cats, automargin=True, title={"text": None})
+    layout["xaxis"].update(title={"text": ind.axis_title}, range=[0, top * 1.4])
+    legend_below(layout, height=height, rows=1 + d["significance"].nunique() // 4)
+    return go.Figure(data=traces, layout=layout)
 
 
 def spine_figure(sp: dict, ind: Indicator, *, title: str | None = None) -> go.Figure:
@@ -116,38 +121,39 @@ def spine_figure(sp: dict, ind: Indicator, *, title: str | None = None) -> go.Fi
 
     Better is to the right (the axis is reversed where lower is better), as in Fingertips.
     """
-    fig = go.Figure()
+    traces = []
     if not sp or "min" not in sp:
-        return _layout(_no_data(fig), title=title or "Spread of councils", height=220)
+        return _no_data(traces, title=title or "Spread of councils", height=220)
     y = [ind.label]
-    fig.add_trace(go.Bar(x=[sp["max"] - sp["min"]], base=[sp["min"]], y=y, orientation="h", width=0.5,
+    traces.append(go.Bar(x=[sp["max"] - sp["min"]], base=[sp["min"]], y=y, orientation="h", width=0.5,
                          marker=dict(color="#E5E5E5", line=dict(color="#BFBFBF", width=1)),
                          name=f"Councils' range ({ind.format(sp['min'])} to {ind.format(sp['max'])})",
                          hoverinfo="name"))
-    fig.add_trace(go.Bar(x=[sp["p75"] - sp["p25"]], base=[sp["p25"]], y=y, orientation="h", width=0.5,
+    traces.append(go.Bar(x=[sp["p75"] - sp["p25"]], base=[sp["p25"]], y=y, orientation="h", width=0.5,
                          marker=dict(color="#8C8C8C"), name=f"Middle half of councils, 25th to 75th percentile "
                          f"({ind.format(sp['p25'])} to {ind.format(sp['p75'])})", hoverinfo="name"))
-    fig.add_trace(go.Scatter(x=[sp["median"]], y=y, mode="markers", name=f"Median council {ind.format(sp['median'])}",
+    traces.append(go.Scatter(x=[sp["median"]], y=y, mode="markers", name=f"Median council {ind.format(sp['median'])}",
                              marker=dict(symbol="line-ns", size=34, line=dict(width=3, color="#0B0C0C")),
                              hoverinfo="name"))
     if sp.get("england") is not None and pd.notna(sp["england"]):
-        fig.add_trace(go.Scatter(x=[sp["england"]], y=y, mode="markers", name=f"England {ind.format(sp['england'])}",
+        traces.append(go.Scatter(x=[sp["england"]], y=y, mode="markers", name=f"England {ind.format(sp['england'])}",
                                  marker=dict(symbol="diamond", size=16, color=ENGLAND_COLOUR,
                                              line=dict(color="#0B0C0C", width=1)), hoverinfo="name"))
     if sp.get("home") is not None:
-        fig.add_trace(go.Scatter(x=[sp["home"]], y=y, mode="markers+text", text=[sp["home_name"]],
+        traces.append(go.Scatter(x=[sp["home"]], y=y, mode="markers+text", text=[sp["home_name"]],
                                  textposition="top center", name=f"{sp['home_name']} {ind.format(sp['home'])}",
                                  marker=dict(symbol="circle", size=16, color=AREA_COLOUR,
                                              line=dict(color="#FFFFFF", width=2)), hoverinfo="name"))
-    _layout(fig, title=title or f"Where {sp.get('home_name') or 'the area'} sits among {sp['councils']} councils, "
-            f"{sp['period_label']}", height=390)
-    fig.update_layout(barmode="overlay", legend=dict(orientation="v"))
-    legend_below(fig, height=390, rows=5)
+    layout = _layout(title=title or f"Where {sp.get('home_name') or 'the area'} sits among {sp['councils']} "
+                     f"councils, {sp['period_label']}", height=390)
+    layout["barmode"] = "overlay"
+    layout["legend"]["orientation"] = "v"
+    legend_below(layout, height=390, rows=5)
     reverse = ind.polarity == "lower_is_better"
     axis = ind.axis_title + ("  (better to the right)" if ind.polarity != "no_polarity" else "")
-    fig.update_xaxes(title_text=axis, autorange="reversed" if reverse else True)
-    fig.update_yaxes(showticklabels=False, showline=False, showgrid=False, zeroline=False)
-    return fig
+    layout["xaxis"].update(title={"text": axis}, autorange="reversed" if reverse else True)
+    layout["yaxis"].update(showticklabels=False, showline=False, showgrid=False, zeroline=False)
+    return go.Figure(data=traces, layout=layout)
 
 
 # -- trends --------------------------------------------------------------------------------------
@@ -158,18 +164,18 @@ _ROLE_STYLE = {"home": (AREA_COLOUR, "circle", "solid", 3.5), "home_local": (ARE
 def trend_figure(df: pd.DataFrame, ind: Indicator, *, band: pd.DataFrame | None = None, title: str | None = None,
                  show_ci: bool = True) -> go.Figure:
     """One line per series with 95% limits; optionally the neighbours' range as a shaded band."""
-    fig = go.Figure()
+    traces = []
     if band is not None and not band.empty:
         b = band.sort_values("period_end")
         x = list(pd.to_datetime(b["period_end"]))
-        fig.add_trace(go.Scatter(x=x + x[::-1], y=list(b["neighbours_max"]) + list(b["neighbours_min"])[::-1],
+        traces.append(go.Scatter(x=x + x[::-1], y=list(b["neighbours_max"]) + list(b["neighbours_min"])[::-1],
                                  fill="toself", fillcolor="rgba(128,22,80,0.12)", line=dict(width=0), mode="lines",
                                  name="Statistical neighbours: lowest to highest", hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=x, y=b["neighbours_median"], mode="lines+markers", name="Neighbours' median",
+        traces.append(go.Scatter(x=x, y=b["neighbours_median"], mode="lines+markers", name="Neighbours' median",
                                  line=dict(color="#801650", dash="dashdot", width=2),
                                  marker=dict(symbol="triangle-up", size=8, color="#801650")))
     if df.empty or df["value"].notna().sum() == 0:
-        return _layout(_no_data(fig), title=title or ind.label, height=420)
+        return _no_data(traces, title=title or ind.label, height=420)
     others = 0
     for series, part in df.groupby("series", sort=False):
         part = part.sort_values("period_end")
@@ -180,28 +186,28 @@ def trend_figure(df: pd.DataFrame, ind: Indicator, *, band: pd.DataFrame | None 
             colour = PALETTE[(others % 4) + 2] if others < 4 else PALETTE[(others % len(PALETTE))]
             symbol, dash, width = SYMBOLS[(others + 3) % len(SYMBOLS)], DASHES[others % len(DASHES)], 1.8
             others += 1
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=pd.to_datetime(part["period_end"]), y=part["value"], mode="lines+markers", name=series,
             line=dict(color=colour, dash=dash, width=width), marker=dict(symbol=symbol, size=9, color=colour),
             error_y=_errors(part) | dict(color=colour) if show_ci else None,
             hovertext=[f"{series}<br>{p}: {ind.format(v)}<br>{t}" for p, v, t in
                        zip(part["period_label"], part["value"], part["significance_text"])], hoverinfo="text"))
-    _layout(fig, title=title or ind.label, height=520)
-    fig.update_yaxes(title_text=ind.axis_title, rangemode="tozero")
+    layout = _layout(title=title or ind.label, height=520)
+    layout["yaxis"].update(title={"text": ind.axis_title}, rangemode="tozero")
     ticks = df[df["role"] != "home_local"].drop_duplicates("period_label").sort_values("period_end")
     if 1 < len(ticks) <= 16:
-        fig.update_xaxes(tickvals=pd.to_datetime(ticks["period_end"]), ticktext=ticks["period_label"])
-    fig.update_xaxes(title_text="Period (points at each period's end)")
-    n = len(fig.data)
-    return legend_below(fig, height=520, rows=(n + 2) // 3)
+        layout["xaxis"].update(tickvals=pd.to_datetime(ticks["period_end"]), ticktext=ticks["period_label"])
+    layout["xaxis"]["title"] = {"text": "Period (points at each period's end)"}
+    legend_below(layout, height=520, rows=(len(traces) + 2) // 3)
+    return go.Figure(data=traces, layout=layout)
 
 
 # -- breakdowns ----------------------------------------------------------------------------------
 def breakdown_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = None) -> go.Figure:
     """Bars by group with 95% limits, the area's all-children value as a line; comparison in colour and words."""
-    fig = go.Figure()
+    traces = []
     if df.empty or df["value"].notna().sum() == 0:
-        return _layout(_no_data(fig), title=title or "Breakdown", height=280)
+        return _no_data(traces, title=title or "Breakdown", height=280)
     d = df.iloc[::-1]
     labels = [f"<b>{g}</b>" if t == "all" else g for g, t in zip(d["group"], d["breakdown_type"])]
     d = d.assign(significance=d["significance"].where(d["value"].notna(), "no value"))
@@ -212,25 +218,26 @@ def breakdown_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = No
         part = d[mask]
         name = "All children" if code == "benchmark" else f"{words} than all children" if code in (
             "better", "worse", "higher", "lower") else words
-        fig.add_trace(go.Bar(
+        traces.append(go.Bar(
             x=part["value"].fillna(0), y=[lab for lab, m in zip(labels, mask) if m], orientation="h", name=name,
             marker=dict(color=colour, line=dict(color="#3D3D3D", width=1)), error_x=_errors(part), hoverinfo="text",
             hovertext=[f"{g}: {ind.format(v)}<br>{t}" for g, v, t in
                        zip(part["group"], part["value"], part["significance_text"])]))
     top = pd.concat([d["value"], d["upper_ci"]]).max()
     top = float(top) if pd.notna(top) and top > 0 else 1.0
-    _value_labels(fig, labels, [(f"{ind.format(v)} {SHORT_WORDS.get(c, '')}".strip() if c != "benchmark"
-                                 else ind.format(v)) if pd.notna(v) else t
-                                for v, c, t in zip(d["value"], d["significance"], d["significance_text"])],
-                  top * 1.04)
+    traces.append(_value_labels(labels, [(f"{ind.format(v)} {SHORT_WORDS.get(c, '')}".strip() if c != "benchmark"
+                                          else ind.format(v)) if pd.notna(v) else t
+                                         for v, c, t in zip(d["value"], d["significance"], d["significance_text"])],
+                                top * 1.04))
+    height = max(320, 30 * len(d) + 200)
+    layout = _layout(title=title or f"{ind.label}: {df['group_type'].iloc[-1]}, {df['area_name'].iloc[0]}, "
+                                    f"{df['period_label'].iloc[0]}", height=height)
     overall = df["all_value"].iloc[0]
     if overall is not None and pd.notna(overall):
-        fig.add_vline(x=float(overall), line=dict(color="#3D3D3D", width=2, dash="dash"),
-                      annotation_text=f"All children {ind.format(overall)}", annotation_position="top")
-    height = max(320, 30 * len(d) + 200)
-    _layout(fig, title=title or f"{ind.label}: {df['group_type'].iloc[-1]}, {df['area_name'].iloc[0]}, "
-                                f"{df['period_label'].iloc[0]}", height=height)
-    fig.update_layout(barmode="overlay", bargap=0.25)
-    fig.update_yaxes(categoryorder="array", categoryarray=labels, automargin=True)
-    fig.update_xaxes(title_text=ind.axis_title, range=[0, top * 1.5])
-    return legend_below(fig, height=height, rows=1 + d["significance"].nunique() // 3)
+        vline(layout, float(overall), line=dict(color="#3D3D3D", width=2, dash="dash"),
+              text=f"All children {ind.format(overall)}")
+    layout.update(barmode="overlay", bargap=0.25)
+    layout["yaxis"].update(categoryorder="array", categoryarray=labels, automargin=True)
+    layout["xaxis"].update(title={"text": ind.axis_title}, range=[0, top * 1.5])
+    legend_below(layout, height=height, rows=1 + d["significance"].nunique() // 3)
+    return go.Figure(data=traces, layout=layout)

@@ -27,7 +27,7 @@ from scipy import stats as _st
 from kpis import stats
 from kpis.areas import ENGLAND
 from kpis.catalogue import Framework, Kpi
-from kpis.series import kpi_series
+from kpis.series import kpis_series
 from kpis.store import Store, now
 
 SPARK_POINTS = 8
@@ -256,13 +256,54 @@ def past_meetings(store: Store, *, today: date | None = None) -> list[date]:
 
 
 # -- the scorecard ----------------------------------------------------------------------------------------
-def _home_and_england(store: Store, framework: Framework, kpi: Kpi, as_at: datetime | None):
-    df = kpi_series(store, kpi, area_codes=[framework.home_area, ENGLAND], as_at=as_at)
-    home = df[(df["area_code"] == framework.home_area) & df["value"].notna()].sort_values("period_end")
-    if home["is_local"].any():  # the sub-group's own returns, not the published figure, make the series
-        home = home[home["is_local"]]
-    eng = df[(df["area_code"] == ENGLAND) & df["value"].notna()].sort_values("period_end")
-    return home, eng
+POINT_COLUMNS = ["kpi_id", "area_code", "is_local", "period_label", "period_end", "value", "numerator", "denominator",
+                 "lower_ci", "upper_ci", "is_demo", "source"]
+
+
+def home_and_england(store: Store, framework: Framework, kpis: list[Kpi] | tuple[Kpi, ...],
+                     as_at: datetime | None) -> dict[str, tuple[list[dict], list[dict]]]:
+    """Per KPI, the home area's series and England's, oldest first, values only: all KPIs in one query.
+
+    Each is a list of rows (dicts of POINT_COLUMNS). Where the sub-group sends its own returns, those,
+    not the published figure, make the home series.
+    """
+    df = kpis_series(store, list(kpis), area_codes=[framework.home_area, ENGLAND], as_at=as_at,
+                     columns=POINT_COLUMNS[1:])
+    df = df.loc[df["value"].notna(), POINT_COLUMNS]
+    out: dict[str, tuple[list[dict], list[dict]]] = {k.id: ([], []) for k in kpis}
+    for row in df.to_dict("records"):
+        home, eng = out[row["kpi_id"]]
+        if row["area_code"] == framework.home_area:
+            home.append(row)
+        if row["area_code"] == ENGLAND:
+            eng.append(row)
+    for home, eng in out.values():
+        if any(r["is_local"] for r in home):  # the sub-group's own returns, not the published figure
+            home[:] = [r for r in home if r["is_local"]]
+        home.sort(key=lambda r: r["period_end"])  # stable: already in order, kept as it is
+        eng.sort(key=lambda r: r["period_end"])
+    return out
+
+
+def _latest(rows: list[dict]) -> Point | None:
+    return Point.from_row(rows[-1]) if rows else None
+
+
+def _england(rows: list[dict], local: Point | None) -> Point | None:
+    """England's newest value whose period ends on or before the local period's end."""
+    if local is None or not rows:
+        return None
+    ok = [r for r in rows if pd.Timestamp(r["period_end"]).date() <= local.period_end] if local.period_end else rows
+    return Point.from_row(ok[-1]) if ok else None
+
+
+def _trend(kpi: Kpi, rows: list[dict]) -> stats.TrendResult:
+    """`recent_trend` over rows already oldest first."""
+    if kpi.unit == "percentage" and rows and all(pd.notna(r["numerator"]) and pd.notna(r["denominator"])
+                                                 for r in rows):
+        return stats.trend_result(numerators=[r["numerator"] for r in rows],
+                                  denominators=[r["denominator"] for r in rows], polarity=kpi.polarity)
+    return stats.trend_result(values=[r["value"] for r in rows], polarity=kpi.polarity)
 
 
 def latest_point(home: pd.DataFrame) -> Point | None:
@@ -284,19 +325,18 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
     outcomes = {o.id: o.name for o in framework.outcomes}
     area_order = {a.id: i for i, a in enumerate(framework.areas)}
     outcome_order = {o.id: i for i, o in enumerate(framework.outcomes)}
+    kpis = [k for k in framework.kpis if kpi_ids is None or k.id in kpi_ids]
+    series = home_and_england(store, framework, kpis, as_at)
+    before = home_and_england(store, framework, kpis, previous_meeting) if previous_meeting is not None else None
     rows = []
-    for kpi in framework.kpis:
-        if kpi_ids is not None and kpi.id not in kpi_ids:
-            continue
-        home, eng = _home_and_england(store, framework, kpi, as_at)
-        current = latest_point(home)
-        previous = None
-        if previous_meeting is not None:
-            previous = latest_point(_home_and_england(store, framework, kpi, previous_meeting)[0])
-        england = england_point(eng, current)
+    for kpi in kpis:
+        home, eng = series[kpi.id]
+        current = _latest(home)
+        previous = _latest(before[kpi.id][0]) if before is not None else None
+        england = _england(eng, current)
         change = describe_change(kpi, current, previous)
         comparison, shape, comparison_words = compare_with_england(kpi, current, england)
-        trend = recent_trend(kpi, home)
+        trend = _trend(kpi, home)
         status, target_words = target_status(kpi, current.value if current else None)
         lo, hi = with_interval(kpi, current) if current else (None, None)
         rows.append({
@@ -323,7 +363,7 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
                              else ("No national comparator" if kpi.comparator is None else "Not published")),
             "comparison": comparison, "comparison_symbol": shape, "comparison_text": comparison_words,
             "trend": sentence_case(trend.label), "trend_words": trend_words(trend), "trend_direction": trend.direction, "trend_assessment": trend.assessment,
-            "sparkline": home["value"].tail(SPARK_POINTS).astype(float).to_list(),
+            "sparkline": [float(r["value"]) for r in home[-SPARK_POINTS:]],
             "target": kpi.target.value if kpi.target else None,
             "target_status": status, "target_text": target_words,
         })

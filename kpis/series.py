@@ -15,39 +15,80 @@ SOURCE_LABEL_SQL = """
          ELSE coalesce(b.source, 'Published statistics') END"""
 
 
+SERIES_COLUMNS = {  # kpi_series' columns, in order, as SQL
+    "indicator_id": "o.indicator_id", "area_code": "o.area_code", "area_name": "coalesce(a.name, o.area_code)",
+    "area_type": "a.area_type", "breakdown_type": "o.breakdown_type", "breakdown_value": "o.breakdown_value",
+    "period_label": "o.period_label", "period_type": "o.period_type", "period_start": "o.period_start",
+    "period_end": "o.period_end", "value": "o.value", "lower_ci": "o.lower_ci", "upper_ci": "o.upper_ci",
+    "numerator": "o.numerator", "denominator": "o.denominator", "status": "o.status",
+    "status_note": "o.status_note", "commentary": "o.commentary", "is_demo": "o.is_demo", "batch_id": "o.batch_id",
+    "version": "o.version", "valid_from": "o.valid_from", "source": SOURCE_LABEL_SQL,
+    "is_local": "o.indicator_id = w.kpi_id",
+}
+
+
 def kpi_series(store: Store, kpi: Kpi, *, area_codes: list[str] | None = None, breakdown_type: str | None = "all",
                as_at: datetime | None = None) -> pd.DataFrame:
     """Every current value of a KPI (local returns and its comparator), one row per area, breakdown, period."""
-    ids = [kpi.id] + ([kpi.comparator.indicator_id] if kpi.comparator else [])
-    where, params = ["o.indicator_id IN (SELECT unnest(?))"], [ids]
+    df = kpis_series(store, [kpi], area_codes=area_codes, breakdown_type=breakdown_type, as_at=as_at)
+    return df.drop(columns="kpi_id")
+
+
+def kpis_series(store: Store, kpis: list[Kpi], *, area_codes: list[str] | None = None,
+                breakdown_type: str | None = "all", as_at: datetime | None = None,
+                columns: list[str] | None = None) -> pd.DataFrame:
+    """`kpi_series` of several KPIs in one query: the same rows and columns, with `kpi_id` first, in the order of
+    `kpis` (so `df[df["kpi_id"] == k.id].reset_index(drop=True)` is `kpi_series` of k without that column).
+    `columns`: only these of kpi_series' columns (fewer columns, less to convert), in kpi_series' order.
+
+    Where the home area has both its own return and a published figure for the same period, the return wins.
+    """
+    unknown = sorted(set(columns or []) - set(SERIES_COLUMNS))
+    if unknown:
+        raise ValueError(f"kpi_series has no column(s) {', '.join(unknown)}")
+    selected = ", ".join(f"{sql} AS {name}" for name, sql in SERIES_COLUMNS.items()
+                         if columns is None or name in columns)
+    pairs = [(k.id, k.id, i) for i, k in enumerate(kpis)]
+    pairs += [(k.id, k.comparator.indicator_id, i) for i, k in enumerate(kpis)
+              if k.comparator and k.comparator.indicator_id != k.id]
+    where, params = [], [[p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs]]
     if area_codes:
         where.append("o.area_code IN (SELECT unnest(?))")
-        params.append(area_codes)
+        params.append(list(area_codes))
     if breakdown_type:
         where.append("o.breakdown_type = ?")
         params.append(breakdown_type)
-    df = store.df(f"""
-        SELECT o.indicator_id, o.area_code, coalesce(a.name, o.area_code) AS area_name, a.area_type,
-               o.breakdown_type, o.breakdown_value, o.period_label, o.period_type, o.period_start, o.period_end,
-               o.value, o.lower_ci, o.upper_ci, o.numerator, o.denominator, o.status, o.status_note,
-               o.commentary, o.is_demo, o.batch_id, o.version, o.valid_from, {SOURCE_LABEL_SQL} AS source
+    return store.df(f"""
+        WITH wanted AS (SELECT unnest(?) AS kpi_id, unnest(?) AS indicator_id, unnest(?) AS kpi_order)
+        SELECT w.kpi_id, {selected}
         FROM ({observations_as_at(as_at)}) o
+        JOIN wanted w ON w.indicator_id = o.indicator_id
         LEFT JOIN areas a ON a.area_code = o.area_code
         LEFT JOIN batches b ON b.batch_id = o.batch_id
-        WHERE {' AND '.join(where)}
-        ORDER BY o.area_code, o.breakdown_type, o.breakdown_value, o.period_end, o.indicator_id""", params)
-    # Where the home area has both its own return and a published figure for the same period, the return wins.
-    df["is_local"] = df["indicator_id"] == kpi.id
-    df = df.sort_values("is_local").drop_duplicates(
-        ["area_code", "breakdown_type", "breakdown_value", "period_label"], keep="last")
-    return df.sort_values(["area_code", "breakdown_type", "breakdown_value", "period_end"]).reset_index(drop=True)
+        {'WHERE ' + ' AND '.join(where) if where else ''}
+        QUALIFY row_number() OVER (PARTITION BY w.kpi_id, o.area_code, o.breakdown_type, o.breakdown_value,
+                                                o.period_label ORDER BY o.indicator_id = w.kpi_id DESC) = 1
+        ORDER BY w.kpi_order, o.area_code, o.breakdown_type, o.breakdown_value, o.period_end,
+                 o.indicator_id = w.kpi_id, o.indicator_id, o.period_label""", params)
+
+
+def empty_text_as_none(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows taken from a larger frame, made to look as a query of just them would: a text column without any
+    value holds None (DuckDB's form), not a missing value in a string column. Changes and returns `df`."""
+    text = [c for c, kind in df.dtypes.items() if kind == object or isinstance(kind, pd.StringDtype)]
+    empty = df[text].isna().all()
+    for col in empty.index[empty.to_numpy()]:
+        df[col] = pd.Series([None] * len(df), index=df.index, dtype=object)
+    return df
 
 
 def latest_overview(store: Store, framework: Framework, *, as_at: datetime | None = None) -> pd.DataFrame:
     """One row per KPI: the home area's latest value, and England's latest value ending on or before it."""
     rows = []
+    every = kpis_series(store, list(framework.kpis), area_codes=[framework.home_area, ENGLAND], as_at=as_at)
+    by_kpi = dict(tuple(every.groupby("kpi_id", sort=False)))
     for kpi in framework.kpis:
-        df = kpi_series(store, kpi, area_codes=[framework.home_area, ENGLAND], as_at=as_at)
+        df = by_kpi.get(kpi.id, every.iloc[:0])
         home = df[(df["area_code"] == framework.home_area) & df["value"].notna()]
         eng = df[(df["area_code"] == ENGLAND) & df["value"].notna()]
         row = {"kpi_id": kpi.id, "area": kpi.area, "short_title": kpi.short_title, "unit": kpi.unit,

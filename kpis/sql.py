@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,12 @@ class View:
     description: str
     columns: tuple[Column, ...]
     source_sql: str   # run on the live store (trusted, ours) to fill the snapshot
+
+    @property
+    def unordered_sql(self) -> str:
+        """`source_sql` without its closing ORDER BY: the same rows, cheaper to count (no sort)."""
+        head, found, tail = self.source_sql.rpartition("ORDER BY")
+        return head if found and not any(t in tail.upper() for t in ("(", ")", "LIMIT", "OFFSET")) else self.source_sql
 
 
 def _cols(*pairs: tuple[str, str]) -> tuple[Column, ...]:
@@ -200,20 +207,26 @@ class Snapshot:
         self.dir = Path(tempfile.mkdtemp(prefix="kpis-sql-"))
         _ALL_DIRS.append(self.dir)
         path = self.dir / "snapshot.duckdb"
-        writer = duckdb.connect(str(path))
+        # The new file is attached to the store's own connection, so DuckDB copies the rows straight across:
+        # they never pass through Python (a copy of every observation in Arrow would cost hundreds of MB).
+        # Only these statements name it; it is detached again before anyone else opens it.
+        name = f"kpis_snapshot_{uuid.uuid4().hex}"
+        cur = store.cursor()
         try:
-            for view in VIEWS:
-                table = _fetch_arrow(store, view.source_sql)
-                writer.register("incoming", table)
-                writer.execute(f"CREATE TABLE {view.name} AS SELECT * FROM incoming")
-                writer.unregister("incoming")
-                # Our own constant texts (COMMENT takes no parameters).
-                writer.execute(f"COMMENT ON TABLE {view.name} IS {_literal(view.description)}")
-                for col in view.columns:
-                    writer.execute(f"COMMENT ON COLUMN {view.name}.{col.name} IS {_literal(col.description)}")
-            writer.execute("CHECKPOINT")
+            cur.execute(f"ATTACH {_literal(str(path))} AS {name} (READ_WRITE)")
+            try:
+                for view in VIEWS:
+                    cur.execute(f"CREATE TABLE {name}.{view.name} AS {view.source_sql}")
+                    # Our own constant texts (COMMENT takes no parameters).
+                    cur.execute(f"COMMENT ON TABLE {name}.{view.name} IS {_literal(view.description)}")
+                    for col in view.columns:
+                        cur.execute(f"COMMENT ON COLUMN {name}.{view.name}.{col.name} IS "
+                                    f"{_literal(col.description)}")
+                cur.execute(f"CHECKPOINT {name}")
+            finally:
+                cur.execute(f"DETACH {name}")
         finally:
-            writer.close()
+            cur.close()
         self.made_at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         self.con = duckdb.connect(str(path), read_only=True, config=SAFE_CONFIG)
 
@@ -222,14 +235,6 @@ class Snapshot:
             self.con.close()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def _fetch_arrow(store: Store, sql: str):
-    cur = store.cursor()
-    try:
-        return cur.sql(sql).to_arrow_table()
-    finally:
-        cur.close()
 
 
 def _literal(text: str) -> str:
@@ -369,13 +374,17 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def describe_views(store: Store) -> list[dict]:
-    """The documented views with their columns, types (from the snapshot) and descriptions."""
-    snap = snapshot(store)
-    cur = snap.con.cursor()
+    """The documented views with their columns, types and descriptions, and their rows.
+
+    The types and counts are those of the snapshot's tables, read from the queries that fill them: showing the
+    views does not build a snapshot (copying every value), the first query does.
+    """
+    cur = store.cursor()
     try:
-        types = {(t, c): d for t, c, d in cur.execute(
-            "SELECT table_name, column_name, data_type FROM information_schema.columns").fetchall()}
-        counts = {v.name: cur.execute(f"SELECT count(*) FROM {v.name}").fetchone()[0] for v in VIEWS}
+        types, counts = {}, {}
+        for v in VIEWS:
+            types.update({(v.name, row[0]): row[1] for row in cur.execute(f"DESCRIBE {v.source_sql}").fetchall()})
+            counts[v.name] = cur.execute(f"SELECT count(*) FROM ({v.unordered_sql})").fetchone()[0]
     finally:
         cur.close()
     return [{"name": v.name, "description": v.description, "rows": int(counts[v.name]),

@@ -7,11 +7,13 @@ quarter with the latest England value whose period ends on or before it.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import pandas as pd
 
 from kpis.areas import ENGLAND
-from kpis.explore import (Indicator, _compared, add_significance, comparators, read_values, role_of,
-                          with_intervals)
+from kpis.explore import (Indicator, SeriesValues, add_significance, comparators, compared_by_period, read_values,
+                          role_of, with_intervals)
 from kpis.store import Store
 
 LOCAL_SUFFIX = " (local returns)"
@@ -29,22 +31,24 @@ def window_start(df: pd.DataFrame, last_years: int | None) -> pd.Timestamp | Non
 def _england_for(local: pd.DataFrame, england: pd.DataFrame) -> pd.Series:
     """For each local row, England's latest value whose period ends on or before the row's period end."""
     eng = england.dropna(subset=["value"]).sort_values("period_end")
+    ends, values = eng["period_end"].to_list(), eng["value"].to_list()
     out = []
     for end in local["period_end"]:
-        before = eng[eng["period_end"] <= end]
-        out.append(float(before["value"].iloc[-1]) if len(before) else None)
+        n = bisect_right(ends, end)  # England's rows ending on or before `end` are the first n
+        out.append(float(values[n - 1]) if n else None)
     return pd.Series(out, index=local.index, dtype="float64")
 
 
 def trends(store: Store, ind: Indicator, area_codes: list[str], *, home: str,
-           last_years: int | None = None, local_returns: bool = True) -> pd.DataFrame:
+           last_years: int | None = None, local_returns: bool = True,
+           values: SeriesValues | None = None) -> pd.DataFrame:
     """Values over time for the chosen areas, with limits and significance against England.
 
     Columns include `series` (area name, or '<home> (local returns)'), `role` and `significance_text`.
     """
     comp = comparators(home)
     codes = list(dict.fromkeys(list(area_codes) + [ENGLAND]))
-    published = read_values(store, ind.area_series_id, area_codes=codes)
+    published = read_values(store, ind.area_series_id, area_codes=codes, values=values)
     local = pd.DataFrame()
     if local_returns and ind.kpi is not None and ind.area_series_id != ind.kpi.id and home in area_codes:
         local = read_values(store, ind.kpi.id, area_codes=[home])
@@ -68,7 +72,7 @@ def trends(store: Store, ind: Indicator, area_codes: list[str], *, home: str,
     if not parts:
         return pd.DataFrame()
     df = pd.concat(parts, ignore_index=True)
-    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"], df["area_type"])]
+    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(), df["area_type"].to_list())]
     df.loc[df["series"].str.contains(LOCAL_SUFFIX[:-1], regex=False), "role"] = "home_local"
     df.loc[df["role"] == "england", ["significance", "significance_text"]] = ["benchmark", "England: the benchmark"]
     df = df[df["area_code"].isin(area_codes)]
@@ -96,39 +100,46 @@ def trend_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- the home area against its statistical neighbours -----------------------------------------------
-def neighbour_comparison(store: Store, ind: Indicator, *, home: str, last_years: int | None = 5) -> pd.DataFrame:
+def neighbour_comparison(store: Store, ind: Indicator, *, home: str, last_years: int | None = 5,
+                         values: SeriesValues | None = None) -> pd.DataFrame:
     """One row per period of the published series: the home area, its neighbours' spread, England, ranks."""
     comp = comparators(home)
-    allp = read_values(store, ind.area_series_id)
+    allp = read_values(store, ind.area_series_id, values=values)
     if allp.empty:
         return pd.DataFrame()
     start = window_start(allp, last_years)
     if start is not None:
         allp = allp[allp["period_end"] > start]
     rows = []
-    for (label, end), part in allp.groupby(["period_label", "period_end"], sort=True):
-        d = _compared(part, ind, comp)
-        h = d[d["area_code"] == home]
-        nb = d[d["role"] == "neighbour"]["value"].dropna()
-        e = d[d["area_code"] == ENGLAND]["value"]
-        hv = h.iloc[0] if len(h) else None
+    every = compared_by_period(allp, ind, comp, ("period_label", "period_end"))  # every period at once
+    col = {c: every[c].to_list() for c in ("period_label", "period_end", "area_code", "role", "value", "lower_ci",
+                                           "upper_ci", "significance_text", "neighbour_rank", "rank", "quartile",
+                                           "of_neighbour_group", "of_councils")}
+    periods: dict[tuple, list[int]] = {}  # the rows of each period, in order
+    for i, key in enumerate(zip(col["period_label"], col["period_end"])):
+        periods.setdefault(key, []).append(i)
+    for (label, end) in sorted(periods):
+        d = periods[(label, end)]
+        h = next((i for i in d if col["area_code"][i] == home), None)
+        nb = pd.Series([col["value"][i] for i in d if col["role"][i] == "neighbour"], dtype="float64").dropna()
+        e = next((col["value"][i] for i in d if col["area_code"][i] == ENGLAND), None)
         rows.append({
             "period_label": label, "period_end": end,
-            "home_value": hv["value"] if hv is not None else None,
-            "home_lower_ci": hv["lower_ci"] if hv is not None else None,
-            "home_upper_ci": hv["upper_ci"] if hv is not None else None,
-            "home_vs_england": hv["significance_text"] if hv is not None else "No value",
-            "england_value": float(e.iloc[0]) if len(e) and pd.notna(e.iloc[0]) else None,
+            "home_value": col["value"][h] if h is not None else None,
+            "home_lower_ci": col["lower_ci"][h] if h is not None else None,
+            "home_upper_ci": col["upper_ci"][h] if h is not None else None,
+            "home_vs_england": col["significance_text"][h] if h is not None else "No value",
+            "england_value": float(e) if e is not None and pd.notna(e) else None,
             "neighbours_with_value": int(len(nb)),
             "neighbours_mean": float(nb.mean()) if len(nb) else None,
             "neighbours_median": float(nb.median()) if len(nb) else None,
             "neighbours_min": float(nb.min()) if len(nb) else None,
             "neighbours_max": float(nb.max()) if len(nb) else None,
-            "rank_among_neighbours": hv["neighbour_rank"] if hv is not None else None,
-            "neighbour_group_size": int(d["of_neighbour_group"].iloc[0]) if len(d) else 0,
-            "rank_among_councils": hv["rank"] if hv is not None else None,
-            "councils": int(d["of_councils"].iloc[0]) if len(d) else 0,
-            "quartile": hv["quartile"] if hv is not None else "–",
+            "rank_among_neighbours": col["neighbour_rank"][h] if h is not None else None,
+            "neighbour_group_size": int(col["of_neighbour_group"][d[0]]),
+            "rank_among_councils": col["rank"][h] if h is not None else None,
+            "councils": int(col["of_councils"][d[0]]),
+            "quartile": col["quartile"][h] if h is not None else "–",
         })
     return pd.DataFrame(rows).sort_values("period_end").reset_index(drop=True)
 
@@ -151,11 +162,12 @@ def neighbour_table(df: pd.DataFrame, ind: Indicator, home_name: str) -> pd.Data
     })
 
 
-def neighbour_matrix(store: Store, ind: Indicator, *, home: str, last_years: int | None = 5) -> pd.DataFrame:
+def neighbour_matrix(store: Store, ind: Indicator, *, home: str, last_years: int | None = 5,
+                     values: SeriesValues | None = None) -> pd.DataFrame:
     """Areas down (home, its neighbours closest first, their average, England), periods across."""
     comp = comparators(home)
     codes = [home] + list(comp.neighbours) + [ENGLAND]
-    df = read_values(store, ind.area_series_id, area_codes=codes)
+    df = read_values(store, ind.area_series_id, area_codes=codes, values=values)
     if df.empty:
         return pd.DataFrame()
     start = window_start(df, last_years)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.board import md_escape
+from kpis.detail import page_series
 from kpis.narratives import SECTIONS, narrative_history
 from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block)
@@ -77,16 +78,19 @@ def render_area(area_id: str) -> None:
                                     + (" (demo)" if old["is_demo"] else ""))
                         _narrative(old.to_dict())
 
-    for kpi in fw.kpis_in_area(area.id):
+    kpis = fw.kpis_in_area(area.id)
+    series = page_series(store(), fw, kpis, comparators=comparators, as_at=as_at)  # one query for the whole page
+    for kpi in kpis:
         st.divider()
         st.subheader(f"{kpi.id} {kpi.short_title}")
         st.caption(kpi.title)
         left, right = st.columns(2) if not presenting else (st.container(), st.container())
         with left:
-            trend_block(kpi, as_at=as_at, comparators=comparators, presenting=presenting, key=kpi.id)
+            trend_block(kpi, as_at=as_at, comparators=comparators, presenting=presenting, key=kpi.id,
+                        series=series)
         with right:
             if len(kpi.breakdowns) > 1:
-                breakdown_block(kpi, as_at=as_at, presenting=presenting, key=kpi.id)
+                breakdown_block(kpi, as_at=as_at, presenting=presenting, key=kpi.id, series=series)
             else:
                 st.caption("This KPI is not broken down by group.")
         st.page_link("pages/kpi.py", label=f"{kpi.id} in detail: definition, every number, revisions, download",

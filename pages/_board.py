@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import streamlit as st
 
-from kpis.charts import breakdown_figure, breakdown_table, trend_figure, trend_table
+from kpis.charts import breakdown_views, trend_views
 from kpis.detail import breakdown_data, england_value_for, trend_data
 from kpis.scorecard import meeting_context, past_meetings
 from pages._common import framework, store
@@ -135,32 +135,33 @@ def comparator_picker(*, show: bool = True) -> tuple[str, ...]:
     return tuple(c for c in COMPARATOR_LABELS if c in chosen)
 
 
-def trend_block(kpi, *, as_at, comparators, presenting: bool, key: str, height: int = 420) -> None:
-    """A KPI's trend chart with its numbers below."""
-    df = trend_data(store(), framework(), kpi, comparators=comparators, as_at=as_at)
-    st.plotly_chart(trend_figure(df, kpi, title=f"{kpi.short_title}: trend", height=height,
-                                 font_size=19 if presenting else 15),
-                    key=f"trend-{key}", config={"displaylogo": False})
+def trend_block(kpi, *, as_at, comparators, presenting: bool, key: str, height: int = 420, series=None) -> None:
+    """A KPI's trend chart with its numbers below (`series`: the page's values read at once, `page_series`)."""
+    df = trend_data(store(), framework(), kpi, comparators=comparators, as_at=as_at, series=series)
+    figure, table = trend_views(df, kpi, title=f"{kpi.short_title}: trend", height=height,
+                                font_size=19 if presenting else 15)
+    st.plotly_chart(figure, key=f"trend-{key}", config={"displaylogo": False})
     st.caption("Points sit at the middle of each period, with bars for the 95% confidence interval. England and "
                "other published figures are level lines across the period they cover (a year, usually).")
     with st.expander("The numbers in this chart"):
-        st.dataframe(trend_table(df, kpi), hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch")
 
 
-def breakdown_block(kpi, *, as_at, presenting: bool, key: str) -> None:
+def breakdown_block(kpi, *, as_at, presenting: bool, key: str, series=None) -> None:
     """A KPI's values by group at risk of health inequalities, with the numbers below."""
     fw = framework()
-    df = breakdown_data(store(), fw, kpi, as_at=as_at)
+    df = breakdown_data(store(), fw, kpi, as_at=as_at, series=series)
     if df.empty:
         st.caption("No figures by group for this KPI yet.")
         return
     period = df["period_label"].iloc[0]
-    england, england_period = england_value_for(store(), fw, kpi, df["period_end"].max(), as_at=as_at)
-    st.plotly_chart(breakdown_figure(df, kpi, breakdown_names=fw.breakdowns, england_value=england,
-                                     title=f"{kpi.short_title}: by group, {period}",
-                                     font_size=19 if presenting else 15),
-                    key=f"groups-{key}", config={"displaylogo": False})
+    england, england_period = england_value_for(store(), fw, kpi, df["period_end"].max(), as_at=as_at,
+                                                series=series)
+    figure, table = breakdown_views(df, kpi, breakdown_names=fw.breakdowns, england_value=england,
+                                    title=f"{kpi.short_title}: by group, {period}",
+                                    font_size=19 if presenting else 15)
+    st.plotly_chart(figure, key=f"groups-{key}", config={"displaylogo": False})
     if england is not None:
         st.caption(f"Dashed line: England, {kpi.format_value(england)} ({england_period}).")
     with st.expander("The numbers in this chart"):
-        st.dataframe(breakdown_table(df, kpi, fw.breakdowns), hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch")

@@ -76,5 +76,6 @@ sheets = {"Returns by quarter": grid, "Returns in detail": comp_t, "Unusual valu
 left, right, _ = st.columns([1, 1, 2])
 left.download_button("Download CSV (returns by quarter)", exports.to_csv_bytes(comp_t), file_name="returns-by-quarter.csv",
                      mime=exports.CSV_MIME, icon=":material/download:", key="dq_csv")
-right.download_button("Download Excel (every table)", exports.to_excel_bytes(sheets, meta),
+# The workbook is written when someone clicks (a callable), not on every visit to the page.
+right.download_button("Download Excel (every table)", lambda: exports.to_excel_bytes(sheets, meta),
                       file_name="data-quality.xlsx", mime=exports.XLSX_MIME, icon=":material/download:", key="dq_xlsx")

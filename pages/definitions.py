@@ -27,7 +27,8 @@ meta = exports.export_metadata(
     sources=[f"KPI framework: {fw.name}", "Indicator descriptions as published by DfE, OHID Fingertips and LAIT"])
 left.download_button("Download CSV", exports.to_csv_bytes(rows), file_name="data-dictionary.csv",
                      mime=exports.CSV_MIME, icon=":material/download:", key="def_csv")
-right.download_button("Download Excel", exports.to_excel_bytes({"Data dictionary": rows}, meta),
+# The workbook is written when someone clicks (a callable), not on every visit to the page.
+right.download_button("Download Excel", lambda: exports.to_excel_bytes({"Data dictionary": rows}, meta),
                       file_name="data-dictionary.xlsx", mime=exports.XLSX_MIME, icon=":material/download:",
                       key="def_xlsx")
 

@@ -14,7 +14,8 @@ def downloads(name: str, sheets: dict, meta: dict, *, key: str) -> None:
     left, right, _ = st.columns([1, 1, 2])
     left.download_button("Download CSV", exports.to_csv_bytes(first), file_name=f"{stem}.csv",
                          mime=exports.CSV_MIME, icon=":material/download:", key=f"{key}_csv")
-    right.download_button("Download Excel", exports.to_excel_bytes(sheets, meta), file_name=f"{stem}.xlsx",
+    # The workbook is written when someone clicks (a callable), not on every visit to the page.
+    right.download_button("Download Excel", lambda: exports.to_excel_bytes(sheets, meta), file_name=f"{stem}.xlsx",
                           mime=exports.XLSX_MIME, icon=":material/download:", key=f"{key}_xlsx")
 
 
@@ -52,8 +53,9 @@ if ind.kpi and ind.area_series_id != ind.id:
     st.caption(f"Other areas' values come from the published comparator {md_escape(ind.area_series_id)}; the home "
                "area's own quarterly returns appear in *Over time* and *Breakdowns*.")
 
-home_name = explore.read_values(s, ind.area_series_id, area_codes=[home]).get("area_name")
-home_name = home_name.iloc[0] if home_name is not None and len(home_name) else "Home area"
+series_areas = explore.area_names(s, ind.area_series_id)  # code -> name of every area of the series
+values = explore.series_values(s, ind.area_series_id)  # read once; each view below takes its areas or period
+home_name = series_areas.get(home, "Home area")
 compare_tab, time_tab, groups_tab = st.tabs(["Compare areas", "Over time", "Breakdowns"])
 
 with compare_tab:
@@ -68,7 +70,7 @@ with compare_tab:
                               else 0, key="ex_period")
         group = c2.radio("Compare with", list(explore.GROUPS), format_func=explore.GROUPS.get, horizontal=True,
                          key="ex_group")
-        cmp = explore.compare_areas(s, ind, home=home, period_label=period)
+        cmp = explore.compare_areas(s, ind, home=home, period_label=period, values=values)
         if cmp["area_code"].nunique() <= 1:
             st.info("No other area publishes this indicator: it is local only. See *Over time* and *Breakdowns*.",
                     icon=":material/info:")
@@ -90,8 +92,7 @@ with compare_tab:
 with time_tab:
     c1, c2 = st.columns([1, 2])
     years = c1.select_slider("Years", options=[3, 5, 10, 15], value=5, key="ex_years")
-    area_options = explore.read_values(s, ind.area_series_id).drop_duplicates("area_code")
-    names = dict(zip(area_options["area_code"], area_options["area_name"]))
+    names = dict(series_areas)
     names.setdefault(home, home_name)
     comp = explore.comparators(home)
     defaults = [c for c in (home, ENGLAND, comp.region) if c in names]
@@ -107,8 +108,9 @@ with time_tab:
                         help="The home area's own quarterly returns for this KPI.")
     show_ci = c6.checkbox("95% intervals", value=True, key="ex_ci", help="Show 95% confidence intervals.")
     areas = list(dict.fromkeys(picked + (list(comp.neighbours) if each else [])))
-    tr = timeseries.trends(s, ind, areas or [home], home=home, last_years=years, local_returns=local)
-    nc = timeseries.neighbour_comparison(s, ind, home=home, last_years=years) if comp.neighbours else None
+    tr = timeseries.trends(s, ind, areas or [home], home=home, last_years=years, local_returns=local, values=values)
+    nc = (timeseries.neighbour_comparison(s, ind, home=home, last_years=years, values=values) if comp.neighbours
+          else None)
     band = timeseries.neighbour_band(nc) if band_on and nc is not None else None
     st.plotly_chart(explore_charts.trend_figure(tr, ind, band=band, show_ci=show_ci,
                                                 title=f"{ind.label}: last {years} years"), key="ex_trend_chart")
@@ -118,7 +120,7 @@ with time_tab:
         st.markdown(md_escape(timeseries.neighbour_summary(nc, ind, home_name)))
         nt = timeseries.neighbour_table(nc, ind, home_name)
         show(nt, ind.decimals)
-        matrix = timeseries.neighbour_matrix(s, ind, home=home, last_years=years)
+        matrix = timeseries.neighbour_matrix(s, ind, home=home, last_years=years, values=values)
         show(matrix, ind.decimals)
         sheets.update({"Against neighbours": nt, "Neighbours by period": matrix})
     st.subheader("Every value shown")

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from kpis.board import board_table, md_escape, style_board_table
-from kpis.detail import definition_rows, kpi_download, revision_history
+from kpis.detail import definition_rows, kpi_download, page_series, revision_history
 from kpis.scorecard import scorecard
 from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block, url_select)
@@ -44,11 +44,13 @@ st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide
          alt=f"Summary of {kpi.id}: latest value, change since the last meeting, England comparison, trend, target.")
 
 st.subheader("Trend")
-trend_block(kpi, as_at=as_at, comparators=comparators, presenting=presenting, key=kpi.id, height=460)
+series = page_series(store(), fw, [kpi], comparators=comparators, as_at=as_at)  # one query for both charts
+trend_block(kpi, as_at=as_at, comparators=comparators, presenting=presenting, key=kpi.id, height=460,
+            series=series)
 
 if len(kpi.breakdowns) > 1:
     st.subheader("Groups at risk of health inequalities")
-    breakdown_block(kpi, as_at=as_at, presenting=presenting, key=kpi.id)
+    breakdown_block(kpi, as_at=as_at, presenting=presenting, key=kpi.id, series=series)
 
 st.subheader("Definition, method and source")
 st.table(definition_rows(fw, kpi).set_index("Item"))

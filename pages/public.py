@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from kpis.board import md_escape
-from kpis.disclosure import PUBLIC_NOTE, public_frame, public_narratives
+from kpis.disclosure import PUBLIC_NOTE, newest_periods, public_narratives, public_rows, publish
 from kpis.narratives import SECTIONS
 from kpis.series import data_as_at, is_demo_database
 from pages._common import framework, store
@@ -19,13 +19,25 @@ if is_demo_database(store()):
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def published(db: str, as_at, narratives_at) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The public figures, worked out again only when new figures or narratives arrive."""
-    return public_frame(store(), fw), public_narratives(store(), fw)
+def published(db: str, as_at, narratives_at) -> tuple[dict, bool, pd.DataFrame]:
+    """What the page shows of the public figures, worked out again only when new figures or narratives arrive:
+    per outcome area, each KPI's newest period (its all-children figures, then its groups). Only those periods
+    go through disclosure control, which works within a period, so they come out as in `public_frame`."""
+    rows = public_rows(store(), fw)
+    picked = {area.id: newest_periods(rows, [k.id for k in fw.kpis_in_area(area.id)]) for area in fw.areas}
+    chosen = {(rows.at[i, "indicator_id"], rows.at[i, "period_label"]) for totals, _ in picked.values()
+              for i in totals}
+    whole = [i for i, key in enumerate(zip(rows["indicator_id"], rows["period_label"])) if key in chosen]
+    figures = publish(rows.iloc[whole], fw)  # every row of the chosen periods, in order
+    at = {i: n for n, i in enumerate(whole)}  # row of `rows` (a RangeIndex) -> row of `figures`
+    shown = {area_id: (figures.iloc[[at[i] for i in totals]],
+                       figures.iloc[[at[i] for i in parts]].reset_index(drop=True))
+             for area_id, (totals, parts) in picked.items()}
+    return shown, not rows.empty, public_narratives(store(), fw)
 
 
-figures, narratives = published(str(store().path), data_as_at(store()),
-                                store().scalar("SELECT max(valid_from) FROM narratives"))
+shown, any_figures, narratives = published(str(store().path), data_as_at(store()),
+                                           store().scalar("SELECT max(valid_from) FROM narratives"))
 
 
 def count_text(x) -> str:
@@ -42,23 +54,19 @@ def table(rows: pd.DataFrame, *, first: str) -> pd.DataFrame:
     }).set_index(first)
 
 
-if figures.empty:
+if not any_figures:
     st.warning("No figures have been published yet.", icon=":material/database:")
 
 for area in fw.areas:
     with st.container(border=True):
         st.subheader(area.name)
         st.caption(f"Reported by the {area.sub_group}")
-        kpis = fw.kpis_in_area(area.id)
-        mine = figures[figures["kpi_id"].isin([k.id for k in kpis])]
-        totals = mine[mine["breakdown_type"] == "all"].sort_values("period_end").groupby("kpi_id").tail(1)
+        totals, parts = shown[area.id]
         latest = totals.assign(first=totals["kpi_id"] + " " + totals["kpi"])
         if latest.empty:
             st.caption("No published figures yet.")
         else:
             st.table(table(latest, first="KPI"))
-            parts = mine.merge(totals[["kpi_id", "period_label"]], on=["kpi_id", "period_label"])
-            parts = parts[parts["breakdown_type"] != "all"]
             if not parts.empty:
                 with st.expander("Groups of children, latest period"):
                     st.table(table(parts.assign(first=parts["kpi_id"] + ": " + parts["breakdown"]),
