@@ -213,15 +213,6 @@ def target_status(kpi: Kpi, value: float | None) -> tuple[str, str]:
     return "No target", f"Target {goal} (no direction set)"
 
 
-def recent_trend(kpi: Kpi, history: pd.DataFrame) -> stats.TrendResult:
-    """Fingertips' recent trend over the home area's values, oldest first."""
-    h = history.sort_values("period_end")
-    if kpi.unit == "percentage" and h["numerator"].notna().all() and h["denominator"].notna().all() and len(h):
-        return stats.trend_result(numerators=h["numerator"].to_list(), denominators=h["denominator"].to_list(),
-                                  polarity=kpi.polarity)
-    return stats.trend_result(values=h["value"].to_list(), polarity=kpi.polarity)
-
-
 # -- meetings -------------------------------------------------------------------------------------------
 def meetings(store: Store) -> list[date]:
     """Board meeting dates held in the store, oldest first."""
@@ -298,24 +289,13 @@ def _england(rows: list[dict], local: Point | None) -> Point | None:
 
 
 def _trend(kpi: Kpi, rows: list[dict]) -> stats.TrendResult:
-    """`recent_trend` over rows already oldest first."""
+    """Fingertips' recent trend over the home area's values (rows oldest first): from numerators and
+    denominators where a percentage has them all, else from the values."""
     if kpi.unit == "percentage" and rows and all(pd.notna(r["numerator"]) and pd.notna(r["denominator"])
                                                  for r in rows):
         return stats.trend_result(numerators=[r["numerator"] for r in rows],
                                   denominators=[r["denominator"] for r in rows], polarity=kpi.polarity)
     return stats.trend_result(values=[r["value"] for r in rows], polarity=kpi.polarity)
-
-
-def latest_point(home: pd.DataFrame) -> Point | None:
-    return None if home.empty else Point.from_row(home.iloc[-1].to_dict())
-
-
-def england_point(eng: pd.DataFrame, local: Point | None) -> Point | None:
-    """England's newest value whose period ends on or before the local period's end."""
-    if local is None or eng.empty:
-        return None
-    ok = eng[pd.to_datetime(eng["period_end"]).dt.date <= local.period_end] if local.period_end else eng
-    return None if ok.empty else Point.from_row(ok.iloc[-1].to_dict())
 
 
 def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = None,
