@@ -28,9 +28,9 @@ test: $(VENV)/.installed
 	$(PY) -m pytest -q
 
 # Full-scale benchmark (about 10 minutes on 2 cores): prints a table, writes bench/results.json.
-# BENCH_ARGS="--quick" for a smoke run; "--scale 1 --runs 5" and so on (python -m kpis.bench --help).
+# BENCH_ARGS="--quick" for a smoke run; "--scale 1 --runs 5" and so on (python -m tools.bench.run --help).
 bench: $(VENV)/.installed
-	$(PY) -m kpis.bench $(BENCH_ARGS)
+	$(PY) -m tools.bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB).wal .pytest_cache

@@ -6,7 +6,7 @@ from pages._common import sidebar
 from pages._nav import page_groups
 
 # An emoji icon: Streamlit draws it as a data: URL. A ":material/...:" icon would make every browser fetch the
-# favicon from fonts.gstatic.com, and all traffic is meant to stay on this server (tests/test_load.py checks).
+# favicon from fonts.gstatic.com, and all traffic is meant to stay on this server (tests/tooling/test_load.py checks).
 st.set_page_config(page_title="Children's partnership KPIs", page_icon="📊", layout="wide")
 
 OPEN_MODE_BANNER = ("**No accounts set up: anyone can see every page.** An administrator should add users with "

@@ -1,6 +1,6 @@
 """`python -m kpis`: the command-line interface."""
 import sys
 
-from kpis.cli import main
+from kpis.cli.main import main
 
 sys.exit(main())

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpis.board import md_escape
-from kpis.detail import page_series
-from kpis.narratives import SECTIONS, narrative_history
+from kpis.board.tables import md_escape
+from kpis.board.detail import page_series
+from kpis.store.narratives import SECTIONS, narrative_history
 from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block)
 from pages._common import demo_notice, framework, store

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from kpis import auth
-from kpis.board import md_escape
-from kpis.permissions import Actor, actor_for, users_exist
-from kpis.store import now
+from kpis.access import accounts as auth
+from kpis.board.tables import md_escape
+from kpis.access.permissions import Actor, actor_for, users_exist
+from kpis.store.database import now
 from pages._common import store
 
 SESSION_KEY = "auth_session"
@@ -49,7 +49,7 @@ def _sso_email() -> str | None:
 
 
 def current_actor(*, at: datetime | None = None) -> Actor | None:
-    """The signed-in user as a `kpis.permissions.Actor`, or None."""
+    """The signed-in user as a `kpis.access.permissions.Actor`, or None."""
     at = at or now()
     session = st.session_state.get(SESSION_KEY)
     sso_email = _sso_email()
@@ -88,7 +88,7 @@ def current_user() -> dict | None:
 
 
 def sign_in(email: str, password: str) -> Actor:
-    """Check a local password; on success start a session. Raises kpis.auth.SignInFailed."""
+    """Check a local password; on success start a session. Raises kpis.access.accounts.SignInFailed."""
     at = now()
     actor = auth.authenticate(store(), email, password, at=at)
     st.session_state[SESSION_KEY] = {"email": actor.email, "method": "password", "started": at, "last_seen": at}

@@ -9,9 +9,9 @@ from datetime import date, datetime
 
 import streamlit as st
 
-from kpis.charts import breakdown_views, trend_views
-from kpis.detail import breakdown_data, england_value_for, trend_data
-from kpis.scorecard import meeting_context, past_meetings
+from kpis.charts.figures import breakdown_views, trend_views
+from kpis.board.detail import breakdown_data, england_value_for, trend_data
+from kpis.board.scorecard import meeting_context, past_meetings
 from pages._common import framework, store
 
 LATEST = "latest"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpis.catalogue import Framework, load_framework
-from kpis.series import data_as_at, is_demo_database
-from kpis.store import Store, db_path
+from kpis.core.framework import Framework, load_framework
+from kpis.store.series import data_as_at, is_demo_database
+from kpis.store.database import Store, db_path
 
 def _leave_legacy_pages_mode() -> None:
     """Make a deep link work on a freshly started server.
@@ -18,7 +18,7 @@ def _leave_legacy_pages_mode() -> None:
     would run `pages/kpi.py` on its own, without `dashboard.py`'s navigation and sidebar. Any page
     imports this module first; if Streamlit is still in the old mode, switch it off and rerun, so the
     request goes through `dashboard.py` like every other. (The flag is Streamlit's own, process-wide;
-    `tests/test_browser_deeplink.py` checks this still works with the pinned version.)
+    `tests/browser/test_browser_deeplink.py` checks this still works with the pinned version.)
     """
     from streamlit.runtime.pages_manager import PagesManager
 

@@ -2,7 +2,7 @@
 
 Only the pages listed here exist for a session: Streamlit serves no page that is not in
 `st.navigation`, so a signed-out visitor cannot open a board page by its address. The rules
-themselves live in `kpis.permissions`; the domain checks them again on every write.
+themselves live in `kpis.access.permissions`; the domain checks them again on every write.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from kpis.permissions import Actor
+from kpis.access.permissions import Actor
 from pages._area import area_pages
 
 ROOT = Path(__file__).resolve().parent.parent

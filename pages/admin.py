@@ -3,9 +3,11 @@ from datetime import date
 
 import streamlit as st
 
-from kpis import auth, meetings
-from kpis.audit import ACTIONS, audit_entries
-from kpis.permissions import ROLES, PermissionDenied
+from kpis.access import accounts as auth
+
+from kpis.board import meetings
+from kpis.access.audit import ACTIONS, audit_entries
+from kpis.access.permissions import ROLES, PermissionDenied
 from pages._auth import current_actor, open_demo_mode
 from pages._common import framework, store
 

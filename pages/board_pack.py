@@ -1,9 +1,9 @@
 """Board pack: the board pack or the HWBB report as PDF, PowerPoint or Excel, in one click."""
 import streamlit as st
 
-from kpis.images import ChartRendererUnavailable
-from kpis.pack_pdf import PdfFontsMissing
-from kpis.packs import FORMATS, REPORTS, PackError, build_pack, pack_meetings, resolve_meeting
+from kpis.packs.images import ChartRendererUnavailable
+from kpis.packs.pdf import PdfFontsMissing
+from kpis.packs.build import FORMATS, REPORTS, PackError, build_pack, pack_meetings, resolve_meeting
 from pages._common import demo_notice, framework, store
 
 FORMAT_HELP = {"pdf": "PDF: for printing and reading on screen", "pptx": "PowerPoint: one slide per KPI or area",

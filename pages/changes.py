@@ -2,9 +2,9 @@
 revisions, and returns that are late or missing."""
 import streamlit as st
 
-from kpis.board import md_escape
-from kpis.changes import changes_since
-from kpis.store import now
+from kpis.board.tables import md_escape
+from kpis.board.changes import changes_since
+from kpis.store.database import now
 from pages._board import describe_view, meeting_selector, presentation_mode
 from pages._common import demo_notice, framework, store
 

@@ -1,8 +1,10 @@
 """Data quality: returns in on time and complete, unusual values, gaps, and what imports skipped."""
 import streamlit as st
 
-from kpis import exports, quality
-from kpis.series import is_demo_database
+from kpis.core import exports
+
+from kpis.analysis import quality
+from kpis.store.series import is_demo_database
 from pages._common import demo_notice, framework, store
 
 fw = framework()

@@ -1,8 +1,10 @@
 """Definitions: the data dictionary of every KPI and every imported source indicator."""
 import streamlit as st
 
-from kpis import dictionary, exports
-from kpis.board import md_escape
+from kpis.analysis import dictionary
+
+from kpis.core import exports
+from kpis.board.tables import md_escape
 from pages._common import framework, store
 
 fw = framework()

@@ -1,9 +1,17 @@
 """Explorer: any KPI or source indicator, compared across areas, over time and by group, with downloads."""
 import streamlit as st
 
-from kpis import explore, explore_charts, exports, inequalities, timeseries
-from kpis.areas import ENGLAND
-from kpis.board import md_escape
+from kpis.analysis import explore
+
+from kpis.analysis import charts as explore_charts
+
+from kpis.core import exports
+
+from kpis.analysis import inequalities
+
+from kpis.analysis import timeseries
+from kpis.core.areas import ENGLAND
+from kpis.board.tables import md_escape
 from pages._common import demo_notice, framework, store
 
 

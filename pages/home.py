@@ -1,7 +1,7 @@
 """Home: the four outcome areas, their KPIs and the latest period of each."""
 import streamlit as st
 
-from kpis.series import latest_overview
+from kpis.store.series import latest_overview
 from pages._common import demo_notice, framework, store
 from pages._area import area_pages, url_path
 

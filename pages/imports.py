@@ -4,9 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from kpis.benchmark_view import import_history
-from kpis.benchmarks import FORMATS, BenchmarkError, detect_format, import_benchmarks
-from kpis.permissions import PermissionDenied
+from kpis.analysis.comparisons import import_history
+from kpis.published.comparators import FORMATS, BenchmarkError, detect_format, import_benchmarks
+from kpis.access.permissions import PermissionDenied
 from pages._auth import current_actor, open_demo_mode
 from pages._common import framework, store
 

@@ -1,9 +1,9 @@
 """KPI detail, linkable as `?kpi=SG02`: definition, trend, every number, revisions, download."""
 import streamlit as st
 
-from kpis.board import board_table, md_escape, style_board_table
-from kpis.detail import definition_rows, kpi_download, page_series, revision_history
-from kpis.scorecard import scorecard
+from kpis.board.tables import board_table, md_escape, style_board_table
+from kpis.board.detail import definition_rows, kpi_download, page_series, revision_history
+from kpis.board.scorecard import scorecard
 from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block, url_select)
 from pages._common import demo_notice, framework, store

@@ -2,10 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from kpis.board import md_escape
-from kpis.disclosure import PUBLIC_NOTE, newest_periods, public_narratives, public_rows, publish
-from kpis.narratives import SECTIONS
-from kpis.series import data_as_at, is_demo_database
+from kpis.board.tables import md_escape
+from kpis.access.disclosure import PUBLIC_NOTE, newest_periods, public_narratives, public_rows, publish
+from kpis.store.narratives import SECTIONS
+from kpis.store.series import data_as_at, is_demo_database
 from pages._common import framework, store
 
 fw = framework()

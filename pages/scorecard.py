@@ -1,8 +1,8 @@
 """Board scorecard: every KPI on one screen, grouped by outcome area or by overarching outcome."""
 import streamlit as st
 
-from kpis.board import grouped_board_table, style_board_table, summary_counts
-from kpis.scorecard import scorecard
+from kpis.board.tables import grouped_board_table, style_board_table, summary_counts
+from kpis.board.scorecard import scorecard
 from pages._auth import open_demo_mode
 from pages._board import SCORECARD_CSS, describe_view, meeting_selector, presentation_mode
 from pages._common import data_version, demo_notice, framework, store

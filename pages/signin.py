@@ -1,7 +1,7 @@
 """Sign in: with the organisation's single sign-on where it is set up, or a local account."""
 import streamlit as st
 
-from kpis.auth import MAX_FAILURES, SignInFailed
+from kpis.access.accounts import MAX_FAILURES, SignInFailed
 from pages._auth import NOTICE_KEY, sign_in, sso_configured
 from pages._common import framework
 

@@ -1,8 +1,8 @@
 """SQL console: one read-only SELECT at a time over documented views, with downloads."""
 import streamlit as st
 
-from kpis import exports
-from kpis import sql as console
+from kpis.core import exports
+from kpis.analysis import sql_console as console
 from pages._common import framework, store
 
 fw = framework()

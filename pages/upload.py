@@ -13,24 +13,24 @@ from pathlib import Path
 
 import streamlit as st
 
-from kpis.annotate import annotate_workbook, describe, problem_summary, problem_table
-from kpis.auth import EMAIL
-from kpis.board import md_escape
-from kpis.exports import XLSX_MIME
-from kpis.filesafety import UnreadableFile
-from kpis.periods import parse_period, previous_quarter
-from kpis.permissions import Actor, PermissionDenied, normalise_email
-from kpis.return_layout import STATUS_LABELS
-from kpis.returns import read_return
-from kpis.submission import ReturnRejected, check_return, history, preview, sha256, submit
-from kpis.templates import build_template, default_period, template_filename
+from kpis.returns.annotate import annotate_workbook, describe, problem_summary, problem_table
+from kpis.access.accounts import EMAIL
+from kpis.board.tables import md_escape
+from kpis.core.exports import XLSX_MIME
+from kpis.returns.filesafety import UnreadableFile
+from kpis.core.periods import parse_period, previous_quarter
+from kpis.access.permissions import Actor, PermissionDenied, normalise_email
+from kpis.returns.layout import STATUS_LABELS
+from kpis.returns.reader import read_return
+from kpis.returns.submission import ReturnRejected, check_return, history, preview, sha256, submit
+from kpis.returns.templates import build_template, default_period, template_filename
 from pages._auth import current_user
 from pages._common import demo_notice, framework, store
 
 log = logging.getLogger(__name__)
 CHECKS, RECEIPTS = "upload_checks", "upload_receipts"
 # .xlsx and .csv are read. Old .xls, macro-enabled .xlsm and OpenDocument .ods are let through too, so that
-# `kpis.filesafety` can say how to save them as .xlsx (the browser would only say the type is not allowed).
+# `kpis.returns.filesafety` can say how to save them as .xlsx (the browser would only say the type is not allowed).
 ACCEPTED = ["xlsx", "csv", "xls", "xlsm", "ods"]
 ERRORS_LISTED, WARNINGS_LISTED = 10, 50   # spelt out as sentences above the table; all are in the table
 CHECKS_KEPT = 4               # checked files remembered per session (each holds its marked copy)

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def demo_db_master(tmp_path_factory) -> Path:
-    from kpis.cli import main
+    from kpis.cli.main import main
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     assert main(["--db", str(path), "init", "--demo"]) == 0
     return path

@@ -1,0 +1,248 @@
+"""Local accounts: add, list and remove users; check a password; lock out repeated failures.
+
+Passwords are kept only as argon2id hashes (argon2-cffi) and are never logged: the audit log
+records who signed in, who failed and why (wrong password, unknown account, locked), never
+what was typed. After `MAX_FAILURES` wrong passwords in a row an account is locked for
+`LOCKOUT`; a right password while locked is refused too. Single sign-on users (OIDC through
+`st.login`) are looked up by email; an account without a password can only sign on that way.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta
+from typing import Iterable
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from kpis.access.permissions import ROLES, Actor, actor_for, normalise_email, require, users_exist
+from kpis.store.database import Store, audit, now
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 12
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NOT_RECOGNISED = "The email address or password was not recognised."
+
+_hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+class AuthError(ValueError):
+    """A user change that cannot be made, said in plain English."""
+
+
+class SignInFailed(Exception):
+    """A sign-in refused; the message is safe to show (it never says whether an account exists,
+    except that a locked account says so, and when it unlocks)."""
+
+    def __init__(self, message: str, *, locked_until: datetime | None = None):
+        super().__init__(message)
+        self.locked_until = locked_until
+
+
+# -- managing accounts -----------------------------------------------------------------------------
+def check_password(password: str, *, email: str = "") -> list[str]:
+    """Every reason this password is too weak; empty when it is acceptable."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"it should be at least {MIN_PASSWORD_LENGTH} characters long (three random words work well)")
+    if email and password.strip().lower() == normalise_email(email):
+        problems.append("it should not be the email address")
+    return problems
+
+
+def add_user(store: Store, *, actor: Actor, email: str, role: str, areas: Iterable[str] = (),
+             password: str | None = None, known_areas: Iterable[str] | None = None,
+             at: datetime | None = None) -> Actor:
+    """Create an account. Only an administrator may; the first account must be an administrator."""
+    require(actor, "admin")
+    email, areas = normalise_email(email), tuple(dict.fromkeys(a.strip() for a in areas if a.strip()))
+    problems = []
+    if not EMAIL.match(email):
+        problems.append(f"'{email}' is not an email address")
+    if role not in ROLES:
+        problems.append(f"the role '{role}' is not one of {', '.join(ROLES)}")
+    if role == "lead" and not areas:
+        problems.append("a sub-group lead needs at least one area (--area)")
+    if areas and role != "lead":
+        problems.append(f"only sub-group leads have areas; a {ROLES.get(role, role).lower()} sees every area")
+    if known_areas is not None:
+        unknown = [a for a in areas if a not in set(known_areas)]
+        if unknown:
+            problems.append(f"there is no area {', '.join(unknown)}; choose from {', '.join(known_areas)}")
+    if password is not None:
+        problems += [f"the password is too weak: {p}" for p in check_password(password, email=email)]
+    if not users_exist(store) and role != "admin":
+        problems.append("the first account must be an administrator, so someone can manage the others")
+    if actor_for(store, email) is not None:
+        problems.append(f"{email} already has an account; remove it first to change it")
+    if problems:
+        raise AuthError("The account was not added: " + "; ".join(problems) + ".")
+    at = at or now()
+    digest = _hasher.hash(password) if password is not None else None
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO users (email, role, areas, password_hash, failed_attempts, created_at, created_by) "
+                    "VALUES (?, ?, ?, ?, 0, ?, ?)", [email, role, list(areas), digest, at, actor.email])
+        audit(cur, actor=actor.email, action="user_added", at=at,
+              detail={"email": email, "role": role, "areas": list(areas), "local_password": digest is not None})
+    return Actor(email=email, role=role, areas=areas)
+
+
+def remove_user(store: Store, *, actor: Actor, email: str, at: datetime | None = None) -> None:
+    """Delete an account. Only an administrator may; the last administrator cannot go while others remain."""
+    require(actor, "admin")
+    email = normalise_email(email)
+    target = actor_for(store, email)
+    if target is None:
+        raise AuthError(f"There is no account for {email}.")
+    if email == actor.email:
+        raise AuthError("You cannot remove your own account while signed in with it; ask another administrator.")
+    if target.role == "admin":
+        admins = store.scalar("SELECT count(*) FROM users WHERE role = 'admin'")
+        others = store.scalar("SELECT count(*) FROM users WHERE role <> 'admin'")
+        if admins == 1 and others:
+            raise AuthError(f"{email} is the last administrator; add another administrator before removing it.")
+    at = at or now()
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM users WHERE email = ?", [email])
+        audit(cur, actor=actor.email, action="user_removed", at=at, detail={"email": email, "role": target.role})
+
+
+def set_password(store: Store, *, actor: Actor, email: str, password: str, at: datetime | None = None) -> None:
+    """Set (or reset) a password and unlock the account. An administrator, or the user themself."""
+    email = normalise_email(email)
+    if email != actor.email:
+        require(actor, "admin")
+    if actor_for(store, email) is None:
+        raise AuthError(f"There is no account for {email}.")
+    problems = check_password(password, email=email)
+    if problems:
+        raise AuthError("The password was not changed: " + "; ".join(problems) + ".")
+    at = at or now()
+    with store.transaction() as cur:
+        cur.execute("UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE email = ?",
+                    [_hasher.hash(password), email])
+        audit(cur, actor=actor.email, action="password_set", at=at, detail={"email": email})
+
+
+def unlock(store: Store, *, actor: Actor, email: str, at: datetime | None = None) -> None:
+    require(actor, "admin")
+    email = normalise_email(email)
+    if actor_for(store, email) is None:
+        raise AuthError(f"There is no account for {email}.")
+    at = at or now()
+    with store.transaction() as cur:
+        cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE email = ?", [email])
+        audit(cur, actor=actor.email, action="user_unlocked", at=at, detail={"email": email})
+
+
+def list_users(store: Store, *, at: datetime | None = None) -> pd.DataFrame:
+    """Every account, without its password hash."""
+    at = at or now()
+    if not users_exist(store):
+        return pd.DataFrame(columns=["email", "role", "role_name", "areas", "local_password", "locked",
+                                     "created_at", "created_by", "last_sign_in"])
+    df = store.df("""
+        SELECT email, role, areas, password_hash IS NOT NULL AS local_password,
+               coalesce(locked_until > ?, false) AS locked, created_at, created_by, last_sign_in
+        FROM users ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'lead' THEN 2 ELSE 3 END, email
+    """, [at])
+    df.insert(2, "role_name", df["role"].map(ROLES))
+    df["areas"] = [", ".join(a) if a is not None and len(a) else "" for a in df["areas"]]
+    return df
+
+
+# -- signing in ------------------------------------------------------------------------------------
+def authenticate(store: Store, email: str, password: str, *, at: datetime | None = None) -> Actor:
+    """Check an email and password; return the Actor, or raise SignInFailed with a message to show."""
+    at = at or now()
+    email = normalise_email(email)
+    row = store.df("SELECT password_hash, failed_attempts, locked_until FROM users WHERE email = ?", [email]) \
+        if users_exist(store) else pd.DataFrame()
+    if row.empty:
+        _verify(_dummy(), password)  # as slow as a real check, so timing does not reveal which accounts exist
+        _log_failure(store, email, "unknown account", at)
+        raise SignInFailed(NOT_RECOGNISED)
+    locked_until = row.at[0, "locked_until"]
+    if pd.notna(locked_until) and pd.Timestamp(locked_until).to_pydatetime() > at:
+        until = pd.Timestamp(locked_until).to_pydatetime()
+        _log_failure(store, email, "account locked", at)
+        raise SignInFailed(locked_message(until, at), locked_until=until)
+    digest = row.at[0, "password_hash"]
+    matches = _verify(digest or _dummy(), password) and digest is not None  # no password: single sign-on only
+    if not matches:
+        failures = int(row.at[0, "failed_attempts"]) + 1
+        lock = at + LOCKOUT if failures >= MAX_FAILURES else None
+        with store.transaction() as cur:
+            cur.execute("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE email = ?",
+                        [0 if lock else failures, lock, email])
+            audit(cur, actor=email, action="sign_in_failed", at=at,
+                  detail={"reason": "no local password" if digest is None else "wrong password",
+                          "failures_in_a_row": failures})
+            if lock:
+                audit(cur, actor=email, action="account_locked", at=at,
+                      detail={"until": lock, "after_failures": failures})
+        if lock:
+            raise SignInFailed(f"{NOT_RECOGNISED} {locked_message(lock, at)}", locked_until=lock)
+        raise SignInFailed(NOT_RECOGNISED)
+    with store.transaction() as cur:
+        rehash = _hasher.check_needs_rehash(digest)
+        cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_sign_in = ?"
+                    + (", password_hash = ?" if rehash else "") + " WHERE email = ?",
+                    [at, _hasher.hash(password), email] if rehash else [at, email])
+        audit(cur, actor=email, action="sign_in", at=at, detail={"method": "password"})
+    return actor_for(store, email)
+
+
+def locked_message(until: datetime, at: datetime) -> str:
+    minutes = max(1, math.ceil((until - at).total_seconds() / 60))
+    return (f"After {MAX_FAILURES} failed attempts this account is locked for {minutes} more minute(s). "
+            f"Try again later, or ask an administrator to unlock it.")
+
+
+def single_sign_on(store: Store, email: str, *, at: datetime | None = None) -> Actor | None:
+    """The account for an email confirmed by the identity provider; None (and logged) if there is none."""
+    at = at or now()
+    actor = actor_for(store, email)
+    with store.transaction() as cur:
+        if actor is None:
+            audit(cur, actor=_loggable(email), action="sign_in_failed", at=at,
+                  detail={"reason": "no account for this single sign-on user"})
+        else:
+            cur.execute("UPDATE users SET last_sign_in = ? WHERE email = ?", [at, actor.email])
+            audit(cur, actor=actor.email, action="sign_in", at=at, detail={"method": "single sign-on"})
+    return actor
+
+
+def record_sign_out(store: Store, email: str, *, reason: str = "signed out", at: datetime | None = None) -> None:
+    with store.transaction() as cur:
+        audit(cur, actor=normalise_email(email), action="sign_out", at=at or now(), detail={"reason": reason})
+
+
+def _log_failure(store: Store, email: str, reason: str, at: datetime) -> None:
+    with store.transaction() as cur:
+        audit(cur, actor=_loggable(email), action="sign_in_failed", at=at, detail={"reason": reason})
+
+
+def _loggable(email: str) -> str:
+    """What was typed as the email, unless it does not look like one: then it may be a password typed in
+    the wrong box, and is not logged."""
+    email = normalise_email(email)
+    return email if EMAIL.match(email) and len(email) <= 254 else "(not an email address)"
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not a real password, used to even out timing")
+    return _dummy_hash
+
+
+def _verify(digest: str, password: str) -> bool:
+    try:
+        return _hasher.verify(digest, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

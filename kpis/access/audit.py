@@ -1,0 +1,46 @@
+"""The audit log, read back: sign-ins, failed sign-ins, submissions, imports, changes to users,
+the framework and meeting dates, each with who and when. Entries are only ever added."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from kpis.store.database import Store
+
+ACTIONS = {
+    "sign_in": "Signed in",
+    "sign_in_failed": "Failed sign-in",
+    "account_locked": "Account locked",
+    "sign_out": "Signed out",
+    "submission": "Return submitted",
+    "import": "Data imported",
+    "user_added": "User added",
+    "user_removed": "User removed",
+    "password_set": "Password set",
+    "user_unlocked": "Account unlocked",
+    "framework": "Framework loaded or changed",
+    "meeting_added": "Meeting date added",
+    "meeting_removed": "Meeting date removed",
+}
+
+
+def audit_entries(store: Store, *, actions: list[str] | None = None, actor: str | None = None,
+                  since: datetime | None = None, limit: int = 1000) -> pd.DataFrame:
+    """Newest first: when, who, what (in words) and the details recorded with it."""
+    where, params = [], []
+    if actions:
+        where.append("action IN (SELECT unnest(?))")
+        params.append(list(actions))
+    if actor:
+        where.append("lower(actor) LIKE ?")
+        params.append(f"%{actor.strip().lower()}%")
+    if since is not None:
+        where.append("logged_at >= ?")
+        params.append(since)
+    df = store.df(f"""
+        SELECT audit_id, logged_at, actor, action, CAST(detail AS VARCHAR) AS detail FROM audit_log
+        {('WHERE ' + ' AND '.join(where)) if where else ''}
+        ORDER BY logged_at DESC, audit_id DESC LIMIT {int(limit)}""", params)
+    df.insert(3, "what", df["action"].map(ACTIONS).fillna(df["action"]))
+    return df

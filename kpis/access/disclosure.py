@@ -1,0 +1,287 @@
+"""Disclosure control for anything public: small numbers are suppressed on the way out.
+
+The rules, with a threshold `t` set per KPI in the framework file (`suppression_threshold = 10`
+in a `[[kpis]]` entry; 7 when not set):
+
+1. **Small numbers.** A count from 1 to `t` is not shown: a count KPI's value, a numerator, a
+   denominator, or the rest of a percentage's denominator (a 95% from 20 children leaves 1). Nor is
+   anything derived from it: the rate or percentage, its confidence interval, its numerator and
+   denominator all go. Where a rate has no numerator stored, it is worked back from the value and
+   the denominator. Zero is shown.
+2. **At source.** A value the sub-group sent as suppressed stays suppressed.
+3. **Secondary suppression.** Where a breakdown adds up to the total (districts, sexes, age bands),
+   one hidden group could be worked out as the total minus the others, so a second one is hidden:
+   the next smallest group with a count above zero, or else the total. A hidden total whose groups
+   are all shown is protected the same way. Where the total minus every group shown leaves from 1
+   to `t` children (children in no listed group, or in a single-group breakdown such as SEND, the
+   children outside it), the smallest group is hidden too.
+
+Stored values are never changed: `suppress` returns a copy, and only the public view and
+`export --public` use it. Free text that a sub-group wrote (commentary, status notes) is never
+public; a narrative is public only where the sub-group marked it publishable.
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Mapping
+
+import pandas as pd
+
+from kpis.core.framework import Framework, FrameworkError
+from kpis.returns.layout import breakdown_label
+from kpis.store.series import kpis_series
+from kpis.store.database import Store
+
+DEFAULT_THRESHOLD = 7
+SCALE = {"percentage": 100.0, "rate_per_10000": 10_000.0, "rate_per_100000": 100_000.0}
+SMALL, AT_SOURCE, SECONDARY = "small number", "suppressed at source", "secondary suppression"
+HIDDEN_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci"]
+PUBLIC_NOTE = (f"Counts from 1 to the KPI's threshold (usually {DEFAULT_THRESHOLD}) are suppressed, with the rates "
+               "and percentages worked out from them, and a second figure wherever a suppressed one could be "
+               "worked out from a total. Suppressed figures show as 'Suppressed'.")
+
+
+def thresholds(framework: Framework) -> dict[str, int]:
+    """Each KPI's suppression threshold: `suppression_threshold` in the framework file, else 7."""
+    out = {k.id: DEFAULT_THRESHOLD for k in framework.kpis}
+    path = Path(framework.path)
+    if not path.is_file():
+        return out
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    problems = []
+    for item in raw.get("kpis") or []:
+        if "suppression_threshold" not in item:
+            continue
+        t = item["suppression_threshold"]
+        if isinstance(t, bool) or not isinstance(t, int) or t < 1:
+            problems.append(f"KPI {item.get('id')}: suppression_threshold should be a whole number of 1 or more, "
+                            f"found {t!r}")
+        else:
+            out[str(item.get("id"))] = t
+    if problems:
+        raise FrameworkError(path, problems)
+    return out
+
+
+def suppress(df: pd.DataFrame, *, framework: Framework,
+             threshold_for: Mapping[str, int] | Callable[[str], int] | None = None) -> pd.DataFrame:
+    """A copy of `df` (observation rows) with every disclosive figure blanked and marked.
+
+    Blanked rows get status 'suppressed' and a `suppression` reason; the others an empty reason.
+    """
+    out = df.copy().reset_index(drop=True)
+    out["suppression"] = ""
+    if out.empty:
+        return out
+    limits = threshold_for if threshold_for is not None else thresholds(framework)
+    limit = limits if callable(limits) else (lambda i: limits.get(i, DEFAULT_THRESHOLD))
+    units = {k.id: k.unit for k in framework.kpis}
+    t = out["indicator_id"].map(limit).astype(float)
+    unit = out["indicator_id"].map(units)
+    value = pd.to_numeric(out["value"], errors="coerce")
+    den = pd.to_numeric(out["denominator"], errors="coerce")
+    num = pd.to_numeric(out["numerator"], errors="coerce")
+    scale = unit.map(SCALE).astype(float)
+    num = num.fillna((value * den / scale).round())  # a rate's count worked back, where it was not stored
+    value_count = value.where(unit == "count")
+    rest = (den - num).where(unit == "percentage")
+
+    def small(x: pd.Series) -> pd.Series:
+        r = x.round()
+        return ((r >= 1) & (r <= t)).fillna(False).astype(bool)
+
+    primary = small(value_count) | small(num) | small(den) | small(rest)
+    at_source = out.get("status", pd.Series("published", index=out.index)).eq("suppressed")
+    out.loc[primary, "suppression"] = SMALL
+    out.loc[at_source, "suppression"] = AT_SOURCE
+    size = value_count.fillna(num)          # the count a breakdown adds up: the value, or the numerator
+    sizes = {"size": size, "den": den.where(unit != "count")}
+    _secondary(out, sizes, t)
+    hidden = out["suppression"] != ""
+    for col in HIDDEN_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].astype("float64").mask(hidden)
+    if "status" in out.columns:
+        out.loc[hidden, "status"] = "suppressed"
+    return out
+
+
+def _secondary(out: pd.DataFrame, sizes: dict[str, pd.Series], t: pd.Series) -> None:
+    """Hide more figures until no hidden one can be worked out from a total (rule 3). Changes `out`."""
+    # Plain Python lists, not pandas or NumPy scalars: the loops below visit every row several times.
+    reason = out["suppression"].to_list()
+    size = sizes["size"].to_numpy(dtype=float).tolist()
+    measures = [s.to_numpy(dtype=float).tolist() for s in sizes.values()]
+    limit = t.to_numpy(dtype=float).tolist()
+    is_total = ((out["breakdown_type"] == "all") & (out["breakdown_value"] == "all")).to_numpy().tolist()
+    breakdown_type = out["breakdown_type"].to_list()
+    no_size = [math.isnan(x) for x in size]
+    blocks = []
+    for _, block in out.groupby(["indicator_id", "area_code", "period_label"], sort=False).indices.items():
+        block = block.tolist()
+        totals = [i for i in block if is_total[i]]
+        if len(totals) != 1:
+            continue  # no total published, so nothing can be worked out from it
+        groups: dict[str, list[int]] = {}
+        for i in block:
+            if not is_total[i]:
+                groups.setdefault(breakdown_type[i], []).append(i)
+        blocks += [(totals[0], parts) for parts in groups.values()]
+
+    # A block's outcome depends only on which of its own figures are hidden: one that changed nothing need not
+    # be looked at again until one of its figures is hidden (the passes below then end exactly as before).
+    blocks_of: dict[int, list[int]] = {}
+    for b, (total, parts) in enumerate(blocks):
+        for i in (total, *parts):
+            blocks_of.setdefault(i, []).append(b)
+    unsettled = [True] * len(blocks)
+
+    def hide(i: int) -> None:
+        reason[i] = SECONDARY
+        for b in blocks_of[i]:
+            unsettled[b] = True
+
+    changed = True
+    while changed:  # hiding one figure can expose another through a shared total, so repeat until settled
+        changed = False
+        for b, (total, parts) in enumerate(blocks):
+            if not unsettled[b]:
+                continue
+            unsettled[b] = False
+            hidden = [i for i in parts if reason[i]]
+            unknown = [i for i in parts if reason[i] or no_size[i]]
+            shown = [i for i in parts if not (reason[i] or no_size[i])]
+            positive = sorted((i for i in shown if size[i] > 0), key=lambda i: size[i])
+            if reason[total]:  # a hidden total is the sum of its groups when all are shown
+                if len(parts) >= 2 and not unknown and positive:
+                    hide(positive[0])
+                    changed = True
+                continue
+            if no_size[total]:
+                continue
+            if len(parts) >= 2 and len(hidden) == 1 and len(unknown) == 1:  # total minus the others
+                hide(positive[0] if positive else total)
+                changed = True
+                continue
+            if len(unknown) > 1 or not positive:
+                continue
+            for m in measures:  # children in no listed group: the total minus every group shown
+                rest = m[total] - sum(m[i] for i in shown)
+                if not math.isnan(rest) and 1 <= round(rest) <= limit[total]:
+                    hide(positive[0])
+                    changed = True
+                    break
+    out["suppression"] = reason
+
+
+# -- the public view and export --------------------------------------------------------------------
+PUBLIC_COLUMNS = ["indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_label", "period_type",
+                  "period_start", "period_end", "value", "numerator", "denominator", "lower_ci", "upper_ci", "status",
+                  "is_demo", "source"]
+
+
+def public_frame(store: Store, framework: Framework, *, as_at: datetime | None = None) -> pd.DataFrame:
+    """The home area's figures for every KPI that may be public: its own returns and the figures published
+    for it nationally (the return wins where both exist), no provisional values, small numbers suppressed,
+    no free text and no provenance beyond the kind of source (never who sent what)."""
+    return publish(public_rows(store, framework, as_at=as_at), framework)
+
+
+def public_rows(store: Store, framework: Framework, *, as_at: datetime | None = None) -> pd.DataFrame:
+    """`public_frame` before disclosure control: the rows that may be public, each under its KPI's id
+    (`indicator_id`), in `public_frame`'s order."""
+    every = kpis_series(store, list(framework.kpis), area_codes=[framework.home_area], breakdown_type=None,
+                        as_at=as_at, columns=PUBLIC_COLUMNS)
+    every = every[every["status"] != "provisional"]
+    if every.empty:
+        return pd.DataFrame(columns=PUBLIC_COLUMNS)
+    # each KPI's rows under its own id, whichever series (its returns or its comparator) they came from
+    return every[PUBLIC_COLUMNS].assign(indicator_id=every["kpi_id"]).reset_index(drop=True)
+
+
+def publish(rows: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """`public_frame` from `public_rows`: small numbers suppressed, names and words added, in the same order.
+
+    Suppression looks at one KPI's period at a time (its total and its groups), so rows holding whole periods
+    give the same figures as the whole frame does for those periods.
+    """
+    df = suppress(rows, framework=framework)
+    kpis = {k.id: k for k in framework.kpis}
+    areas = {a.id: a.name for a in framework.areas}
+    df.insert(1, "kpi", df["indicator_id"].map(lambda i: kpis[i].short_title))
+    df.insert(2, "outcome_area", df["indicator_id"].map(lambda i: areas[kpis[i].area]))
+    df.insert(3, "unit", df["indicator_id"].map(lambda i: kpis[i].unit))
+    pairs = list(zip(df["breakdown_type"].to_list(), df["breakdown_value"].to_list()))
+    labels = {pair: breakdown_label(framework, *pair) for pair in set(pairs)}  # a few groups, many rows
+    df.insert(5, "breakdown", [labels[pair] for pair in pairs])
+    df["value_text"] = [shown_value(kpis[i], v, s, r) for i, v, s, r in
+                        zip(df["indicator_id"].to_list(), df["value"].to_list(), df["status"].to_list(),
+                            df["suppression"].to_list())]
+    return df.rename(columns={"indicator_id": "kpi_id"})
+
+
+def newest_periods(rows: pd.DataFrame, kpi_ids: list[str]) -> tuple[list, list]:
+    """Of these KPIs' rows (`public_rows`, or `public_frame` with `indicator_id` for `kpi_id`): the index of each
+    KPI's newest all-children row, oldest period first, and the index of that period's groups, in row order.
+    What the public page shows, picked before disclosure control so that only these periods need it."""
+    mine = rows[rows["indicator_id"].isin(kpi_ids)]
+    totals = mine[mine["breakdown_type"] == "all"].sort_values("period_end").groupby("indicator_id").tail(1)
+    parts = mine.reset_index().merge(totals[["indicator_id", "period_label"]], on=["indicator_id", "period_label"])
+    return list(totals.index), list(parts.loc[parts["breakdown_type"] != "all", "index"])
+
+
+def shown_value(kpi, value, status: str, suppression: str) -> str:
+    if suppression:
+        return "Suppressed"
+    if value is None or pd.isna(value):
+        return {"not_available": "Not available", "not_applicable": "Not applicable"}.get(status, "No figure")
+    text = kpi.format_value(value)
+    return f"{text} (low reliability)" if status == "low_reliability" else text
+
+
+def public_narratives(store: Store, framework: Framework) -> pd.DataFrame:
+    """Current narratives the sub-group marked publishable, newest period first within each area."""
+    df = store.df("""
+        SELECT n.outcome_area, n.period_label, n.progress, n.risks_barriers, n.service_user_feedback, n.is_demo,
+               (SELECT max(o.period_end) FROM observations o WHERE o.batch_id = n.batch_id) AS period_end,
+               n.valid_from
+        FROM current_narratives n WHERE n.publishable""")
+    if df.empty:
+        return df
+    order = {a.id: i for i, a in enumerate(framework.areas)}
+    df = df[df["outcome_area"].isin(order)].copy()
+    df["area_order"] = df["outcome_area"].map(order)
+    df["sort_key"] = pd.to_datetime(df["period_end"]).fillna(pd.to_datetime(df["valid_from"]))
+    df = df.sort_values(["area_order", "sort_key"], ascending=[True, False])
+    return df.drop(columns=["area_order", "sort_key", "valid_from"]).reset_index(drop=True)
+
+
+def public_export(store: Store, framework: Framework, path: str | Path) -> tuple[int, int]:
+    """Write the public figures (and, in .xlsx, the publishable narratives). Returns (rows, suppressed)."""
+    from kpis.core import exports
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValueError(f"Export to a .csv or .xlsx file, not '{path.name}'.")
+    df = public_frame(store, framework)
+    values = df[["kpi_id", "kpi", "outcome_area", "unit", "breakdown", "breakdown_type", "breakdown_value",
+                 "period_label", "period_start", "period_end", "value", "numerator", "denominator", "lower_ci",
+                 "upper_ci", "status", "suppression", "is_demo", "source"]]
+    if suffix == ".csv":
+        data = exports.to_csv_bytes(values)
+    else:
+        narratives = public_narratives(store, framework)
+        data = exports.to_excel_bytes(
+            {"Values": values.map(exports.safe_cell_text) if not values.empty else values,
+             "Narratives": narratives.map(exports.safe_cell_text) if not narratives.empty else narratives},
+            {"Contents": f"Published KPI figures of the {framework.name}, for the public.",
+             "Disclosure control": PUBLIC_NOTE,
+             "Narratives": "Only narratives the sub-group marked as publishable.", "Rows": len(values)})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return len(values), int((values["suppression"] != "").sum())

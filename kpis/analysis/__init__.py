@@ -1,0 +1,1 @@
+"""What analysts use: the explorer, comparisons, breakdowns, data quality, the SQL console."""

@@ -1,0 +1,243 @@
+"""Plotly figures for the analysts' explorer, in the palette of `kpis.charts.figures`.
+
+Colour is never the only signal: bars carry their comparison in words, the
+legend names each category, series have their own marker shapes and dashes,
+and every figure has a table partner in `kpis.analysis.explore`, `kpis.analysis.timeseries` or
+`kpis.analysis.inequalities`.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpis.charts.figures import AREA_COLOUR, ENGLAND_COLOUR, FONT, PALETTE, vline
+from kpis.analysis.explore import Indicator
+
+SIG_STYLE = {  # fill colour, legend words
+    "better": ("#12436D", "Significantly better"),
+    "worse": ("#F46A25", "Significantly worse"),
+    "similar": ("#BFBFBF", "Similar"),
+    "higher": ("#801650", "Significantly higher"),
+    "lower": ("#A285D1", "Significantly lower"),
+    "not compared": ("#FFFFFF", "Not compared (no interval, or no value to compare with)"),
+    "benchmark": ("#3D3D3D", "Benchmark"),
+}
+NO_VALUE = {"no value": ("#FFFFFF", "No value (suppressed or not available)")}
+SHORT_WORDS = {"better": "better", "worse": "worse", "similar": "similar", "higher": "higher", "lower": "lower",
+               "not compared": "not compared", "benchmark": "benchmark"}
+SYMBOLS = ("circle", "diamond", "square", "triangle-up", "x", "star", "triangle-down", "hexagon", "cross",
+           "pentagon", "hourglass", "bowtie")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def _layout(*, title: str, height: int) -> dict:
+    """The explorer figures' layout, as a plain dict: a figure is built once from its traces and layout
+    (`go.Figure(data=..., layout=...)`), which is many times quicker than updating a built figure in steps."""
+    return {"title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}}, "font": dict(FONT),
+            "height": height, "margin": {"l": 10, "r": 30, "t": 60, "b": 10}, "plot_bgcolor": "#FFFFFF",
+            "paper_bgcolor": "#FFFFFF", "legend": {"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},
+            "hoverlabel": {"font": {"size": 14}},
+            "xaxis": {"linecolor": "#3D3D3D", "ticks": "outside", "gridcolor": "#E5E5E5"},
+            "yaxis": {"linecolor": "#3D3D3D", "gridcolor": "#E5E5E5"}}
+
+
+def legend_below(layout: dict, *, height: int, rows: int, axis_px: int = 80) -> dict:
+    """Put the legend under the x axis title without overlapping it, whatever the figure's height."""
+    bottom = axis_px + 24 * rows + 10
+    plot_px = max(height - 60 - bottom, 50)
+    layout["margin"].update(b=bottom, t=60)
+    layout["legend"].update(y=-(axis_px / plot_px), yanchor="top", x=0)
+    layout["xaxis"]["automargin"] = False
+    return layout
+
+
+def _value_labels(cats: list[str], texts: list[str], x: float) -> go.Scatter:
+    """Each bar's value and comparison in words, in a column right of the bars (clear of the whiskers)."""
+    return go.Scatter(x=[x] * len(cats), y=cats, mode="text", text=texts, textposition="middle right",
+                      textfont=dict(size=13, color="#0B0C0C"), showlegend=False, hoverinfo="skip", cliponaxis=False)
+
+
+def _no_data(traces: list, *, title: str, height: int, text: str = "No figures for this choice") -> go.Figure:
+    layout = _layout(title=title, height=height)
+    layout["annotations"] = [dict(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                                  font=dict(size=18))]
+    layout["xaxis"]["visible"] = False
+    layout["yaxis"]["visible"] = False
+    return go.Figure(data=traces, layout=layout)
+
+
+def _errors(d: pd.DataFrame) -> dict:
+    has = d["lower_ci"].notna() & d["upper_ci"].notna()
+    return dict(type="data", symmetric=False, visible=bool(has.any()), color="#0B0C0C", thickness=1.2, width=3,
+                array=(d["upper_ci"] - d["value"]).where(has, 0).fillna(0).to_list(),
+                arrayminus=(d["value"] - d["lower_ci"]).where(has, 0).fillna(0).to_list())
+
+
+def _category(label: str, role: str) -> str:
+    return f"<b>{label}</b>" if role in ("home", "england") else label
+
+
+# -- compare areas ------------------------------------------------------------------------------
+def compare_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = None) -> go.Figure:
+    """Sorted horizontal bars, best at the top, with 95% limits; colour and words give the comparison."""
+    traces = []
+    d = df[df["value"].notna()] if not df.empty else df
+    if d.empty:
+        return _no_data(traces, title=title or ind.label, height=300)
+    d = d.iloc[::-1]  # plotly draws the first category at the bottom
+    cats = [_category(n, r) for n, r in zip(d["area_name"], d["role"])]
+    for code, (colour, words) in SIG_STYLE.items():
+        mask = (d["significance"] == code).to_list()
+        if not any(mask):
+            continue
+        part = d[mask]
+        traces.append(go.Bar(
+            x=part["value"], y=[c for c, m in zip(cats, mask) if m], orientation="h", name=words,
+            marker=dict(color=colour, line=dict(color="#3D3D3D", width=1)), error_x=_errors(part),
+            hovertext=[f"{n}<br>{p}: {ind.format(v)}<br>{t}" + (f"<br>95% CI {ind.format(lo)} to {ind.format(hi)}"
+                                                              if pd.notna(lo) else "")
+                       for n, p, v, t, lo, hi in zip(part["area_name"], part["period_label"], part["value"],
+                                                     part["significance_text"], part["lower_ci"], part["upper_ci"])],
+            hoverinfo="text"))
+    top = pd.concat([d["value"], d["upper_ci"]]).max()
+    top = float(top) if pd.notna(top) and top > 0 else 1.0
+    traces.append(_value_labels(cats, [ind.format(v) + ("" if c == "benchmark" else f" {SHORT_WORDS.get(c, '')}")
+                                       for v, c in zip(d["value"], d["significance"])], top * 1.04))
+    height = max(320, 26 * len(d) + 200)
+    layout = _layout(title=title or f"{ind.label}, {d['period_label'].iloc[0]}", height=height)
+    eng = df["england_value"].iloc[0] if "england_value" in df and len(df) else None
+    if eng is not None and pd.notna(eng):
+        vline(layout, float(eng), line=dict(color=ENGLAND_COLOUR, width=2.5, dash="dash"),
+              text=f"England {ind.format(eng)}")
+    layout.update(barmode="overlay", bargap=0.25)
+    layout["yaxis"].update(categoryorder="array", categoryarray=cats, automargin=True, title={"text": None})
+    layout["xaxis"].update(title={"text": ind.axis_title}, range=[0, top * 1.4])
+    legend_below(layout, height=height, rows=1 + d["significance"].nunique() // 4)
+    return go.Figure(data=traces, layout=layout)
+
+
+def spine_figure(sp: dict, ind: Indicator, *, title: str | None = None) -> go.Figure:
+    """A Fingertips-style spine: councils' range and interquartile range, the median, England and the home area.
+
+    Better is to the right (the axis is reversed where lower is better), as in Fingertips.
+    """
+    traces = []
+    if not sp or "min" not in sp:
+        return _no_data(traces, title=title or "Spread of councils", height=220)
+    y = [ind.label]
+    traces.append(go.Bar(x=[sp["max"] - sp["min"]], base=[sp["min"]], y=y, orientation="h", width=0.5,
+                         marker=dict(color="#E5E5E5", line=dict(color="#BFBFBF", width=1)),
+                         name=f"Councils' range ({ind.format(sp['min'])} to {ind.format(sp['max'])})",
+                         hoverinfo="name"))
+    traces.append(go.Bar(x=[sp["p75"] - sp["p25"]], base=[sp["p25"]], y=y, orientation="h", width=0.5,
+                         marker=dict(color="#8C8C8C"), name=f"Middle half of councils, 25th to 75th percentile "
+                         f"({ind.format(sp['p25'])} to {ind.format(sp['p75'])})", hoverinfo="name"))
+    traces.append(go.Scatter(x=[sp["median"]], y=y, mode="markers", name=f"Median council {ind.format(sp['median'])}",
+                             marker=dict(symbol="line-ns", size=34, line=dict(width=3, color="#0B0C0C")),
+                             hoverinfo="name"))
+    if sp.get("england") is not None and pd.notna(sp["england"]):
+        traces.append(go.Scatter(x=[sp["england"]], y=y, mode="markers", name=f"England {ind.format(sp['england'])}",
+                                 marker=dict(symbol="diamond", size=16, color=ENGLAND_COLOUR,
+                                             line=dict(color="#0B0C0C", width=1)), hoverinfo="name"))
+    if sp.get("home") is not None:
+        traces.append(go.Scatter(x=[sp["home"]], y=y, mode="markers+text", text=[sp["home_name"]],
+                                 textposition="top center", name=f"{sp['home_name']} {ind.format(sp['home'])}",
+                                 marker=dict(symbol="circle", size=16, color=AREA_COLOUR,
+                                             line=dict(color="#FFFFFF", width=2)), hoverinfo="name"))
+    layout = _layout(title=title or f"Where {sp.get('home_name') or 'the area'} sits among {sp['councils']} "
+                     f"councils, {sp['period_label']}", height=390)
+    layout["barmode"] = "overlay"
+    layout["legend"]["orientation"] = "v"
+    legend_below(layout, height=390, rows=5)
+    reverse = ind.polarity == "lower_is_better"
+    axis = ind.axis_title + ("  (better to the right)" if ind.polarity != "no_polarity" else "")
+    layout["xaxis"].update(title={"text": axis}, autorange="reversed" if reverse else True)
+    layout["yaxis"].update(showticklabels=False, showline=False, showgrid=False, zeroline=False)
+    return go.Figure(data=traces, layout=layout)
+
+
+# -- trends --------------------------------------------------------------------------------------
+_ROLE_STYLE = {"home": (AREA_COLOUR, "circle", "solid", 3.5), "home_local": (AREA_COLOUR, "circle-open", "dot", 2),
+               "england": (ENGLAND_COLOUR, "diamond", "dash", 3), "region": ("#28A197", "square", "dot", 2.5)}
+
+
+def trend_figure(df: pd.DataFrame, ind: Indicator, *, band: pd.DataFrame | None = None, title: str | None = None,
+                 show_ci: bool = True) -> go.Figure:
+    """One line per series with 95% limits; optionally the neighbours' range as a shaded band."""
+    traces = []
+    if band is not None and not band.empty:
+        b = band.sort_values("period_end")
+        x = list(pd.to_datetime(b["period_end"]))
+        traces.append(go.Scatter(x=x + x[::-1], y=list(b["neighbours_max"]) + list(b["neighbours_min"])[::-1],
+                                 fill="toself", fillcolor="rgba(128,22,80,0.12)", line=dict(width=0), mode="lines",
+                                 name="Statistical neighbours: lowest to highest", hoverinfo="skip"))
+        traces.append(go.Scatter(x=x, y=b["neighbours_median"], mode="lines+markers", name="Neighbours' median",
+                                 line=dict(color="#801650", dash="dashdot", width=2),
+                                 marker=dict(symbol="triangle-up", size=8, color="#801650")))
+    if df.empty or df["value"].notna().sum() == 0:
+        return _no_data(traces, title=title or ind.label, height=420)
+    others = 0
+    for series, part in df.groupby("series", sort=False):
+        part = part.sort_values("period_end")
+        role = part["role"].iloc[0]
+        if role in _ROLE_STYLE:
+            colour, symbol, dash, width = _ROLE_STYLE[role]
+        else:
+            colour = PALETTE[(others % 4) + 2] if others < 4 else PALETTE[(others % len(PALETTE))]
+            symbol, dash, width = SYMBOLS[(others + 3) % len(SYMBOLS)], DASHES[others % len(DASHES)], 1.8
+            others += 1
+        traces.append(go.Scatter(
+            x=pd.to_datetime(part["period_end"]), y=part["value"], mode="lines+markers", name=series,
+            line=dict(color=colour, dash=dash, width=width), marker=dict(symbol=symbol, size=9, color=colour),
+            error_y=_errors(part) | dict(color=colour) if show_ci else None,
+            hovertext=[f"{series}<br>{p}: {ind.format(v)}<br>{t}" for p, v, t in
+                       zip(part["period_label"], part["value"], part["significance_text"])], hoverinfo="text"))
+    layout = _layout(title=title or ind.label, height=520)
+    layout["yaxis"].update(title={"text": ind.axis_title}, rangemode="tozero")
+    ticks = df[df["role"] != "home_local"].drop_duplicates("period_label").sort_values("period_end")
+    if 1 < len(ticks) <= 16:
+        layout["xaxis"].update(tickvals=pd.to_datetime(ticks["period_end"]), ticktext=ticks["period_label"])
+    layout["xaxis"]["title"] = {"text": "Period (points at each period's end)"}
+    legend_below(layout, height=520, rows=(len(traces) + 2) // 3)
+    return go.Figure(data=traces, layout=layout)
+
+
+# -- breakdowns ----------------------------------------------------------------------------------
+def breakdown_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = None) -> go.Figure:
+    """Bars by group with 95% limits, the area's all-children value as a line; comparison in colour and words."""
+    traces = []
+    if df.empty or df["value"].notna().sum() == 0:
+        return _no_data(traces, title=title or "Breakdown", height=280)
+    d = df.iloc[::-1]
+    labels = [f"<b>{g}</b>" if t == "all" else g for g, t in zip(d["group"], d["breakdown_type"])]
+    d = d.assign(significance=d["significance"].where(d["value"].notna(), "no value"))
+    for code, (colour, words) in (SIG_STYLE | NO_VALUE).items():
+        mask = (d["significance"] == code).to_list()
+        if not any(mask):
+            continue
+        part = d[mask]
+        name = "All children" if code == "benchmark" else f"{words} than all children" if code in (
+            "better", "worse", "higher", "lower") else words
+        traces.append(go.Bar(
+            x=part["value"].fillna(0), y=[lab for lab, m in zip(labels, mask) if m], orientation="h", name=name,
+            marker=dict(color=colour, line=dict(color="#3D3D3D", width=1)), error_x=_errors(part), hoverinfo="text",
+            hovertext=[f"{g}: {ind.format(v)}<br>{t}" for g, v, t in
+                       zip(part["group"], part["value"], part["significance_text"])]))
+    top = pd.concat([d["value"], d["upper_ci"]]).max()
+    top = float(top) if pd.notna(top) and top > 0 else 1.0
+    traces.append(_value_labels(labels, [(f"{ind.format(v)} {SHORT_WORDS.get(c, '')}".strip() if c != "benchmark"
+                                          else ind.format(v)) if pd.notna(v) else t
+                                         for v, c, t in zip(d["value"], d["significance"], d["significance_text"])],
+                                top * 1.04))
+    height = max(320, 30 * len(d) + 200)
+    layout = _layout(title=title or f"{ind.label}: {df['group_type'].iloc[-1]}, {df['area_name'].iloc[0]}, "
+                                    f"{df['period_label'].iloc[0]}", height=height)
+    overall = df["all_value"].iloc[0]
+    if overall is not None and pd.notna(overall):
+        vline(layout, float(overall), line=dict(color="#3D3D3D", width=2, dash="dash"),
+              text=f"All children {ind.format(overall)}")
+    layout.update(barmode="overlay", bargap=0.25)
+    layout["yaxis"].update(categoryorder="array", categoryarray=labels, automargin=True)
+    layout["xaxis"].update(title={"text": ind.axis_title}, range=[0, top * 1.5])
+    legend_below(layout, height=height, rows=1 + d["significance"].nunique() // 3)
+    return go.Figure(data=traces, layout=layout)

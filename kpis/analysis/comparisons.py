@@ -1,0 +1,213 @@
+"""Every KPI against its benchmarks: England, the region, the statistical neighbours and all councils.
+
+`kpi_benchmarks(store, framework, as_at=None)` gives one plain dict per KPI (JSON-ready: numbers,
+strings, None), in framework order. The rules:
+
+- **value**: the home area's newest figure with a value. Its own quarterly returns make the series
+  when there are any (as known at `as_at`); otherwise the published comparator series does.
+  ``value_source`` says which ('local return' or 'published').
+- **lower_ci / upper_ci**: 95% limits as stored, else worked out the Fingertips way (Wilson for a
+  percentage with counts, Byar's for a count or a rate with counts; `kpis.analysis.explore.with_intervals`).
+- **england_value / england_period**: England's newest value whose period ends on or before the
+  local period's end (DOMAIN.md), named.
+- **comparison**: `stats.compare_with_benchmark` against that England value with the local 95%
+  limits: better / similar / worse (higher / lower with no polarity), or 'not compared' (no
+  comparator, no England value, or no confidence interval).
+- **trend**: Fingertips' recent trend over the home series' most recent five periods, which must be
+  unbroken: one of `stats.TREND_LABELS`. Percentages with numerators and denominators use the
+  chi-squared test for trend in proportions (`stats.trend_result`), other values the weighted
+  regression on their 95% limits (`stats.recent_trend`).
+- **change**: value minus the previous period's value in the same series (None when there is none).
+- **benchmark_period**: the published period the other comparators are read for: England's period,
+  else the newest comparator period ending on or before the local period's end.
+- **region_value**: the home area's region in the benchmark period.
+- **neighbours_value**: the home area's 10 DfE statistical neighbours in the benchmark period: the
+  **pooled** rate (sum of numerators / sum of denominators) for percentages and rates when every
+  neighbour with a value publishes its counts, otherwise the **mean** of their values;
+  ``neighbours_method`` says which and over how many neighbours.
+- **quartile / rank**: the home area's published value in the benchmark period among all current
+  councils with a value, as DfE's LAIT does it: quartile boundaries are the 25th, 50th and 75th
+  percentiles of the councils' values (R's default quantile, linear interpolation); A is the best
+  quarter (the highest values where higher is better, the lowest where lower is better), D the
+  worst; a value on a boundary goes in the lower-valued band. Rank 1 is the best, ties share the
+  better rank. With no polarity there is neither ('-' in LAIT): both are None. ``rank_of`` is the
+  number of councils ranked, ``benchmark_value`` the home area's published value that was ranked
+  (for a KPI with local quarterly returns it differs from ``value``).
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from kpis.core import stats
+from kpis.core.areas import ENGLAND
+from kpis.core.framework import Framework, Kpi
+from kpis.analysis.explore import comparators, with_intervals
+from kpis.store.series import kpi_series
+from kpis.store.database import Store
+
+COUNCIL = "county_ua"
+PER = {"rate_per_10000": 10_000, "rate_per_100000": 100_000, "percentage": 100}
+LOCAL, PUBLISHED = "local return", "published"
+COLUMNS = ["kpi_id", "area", "title", "full_title", "unit", "polarity", "period", "period_end", "value",
+           "value_source", "is_demo", "lower_ci", "upper_ci", "england_value", "england_period", "comparison",
+           "trend", "trend_method", "previous_period", "previous_value", "change", "benchmark_period",
+           "region", "region_value", "neighbours_value", "neighbours_method", "neighbours_count",
+           "benchmark_value", "quartile", "rank", "rank_of"]
+
+
+def kpi_benchmarks(store: Store, framework: Framework, *, as_at: datetime | None = None) -> list[dict]:
+    """One dict per KPI of `framework` (keys: COLUMNS), as known at `as_at` (None: now)."""
+    comp = comparators(framework.home_area)
+    areas = store.df("SELECT area_code, area_type, valid_to FROM areas")
+    current_councils = set(areas.loc[(areas["area_type"] == COUNCIL) & areas["valid_to"].isna(), "area_code"])
+    return [_one(store, framework, kpi, comp, current_councils, as_at) for kpi in framework.kpis]
+
+
+def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: set[str],
+         as_at: datetime | None) -> dict:
+    home_code = framework.home_area
+    df = kpi_series(store, kpi, as_at=as_at)
+    df["period_end"] = pd.to_datetime(df["period_end"])
+    home = df[df["area_code"] == home_code].sort_values("period_end")
+    local = home[home["is_local"]]
+    series = local if local["value"].notna().any() else home[~home["is_local"]]
+    series = with_intervals(series, kpi.unit) if len(series) else series
+    published = df[~df["is_local"]]
+
+    row = {c: None for c in COLUMNS}
+    row.update(kpi_id=kpi.id, area=kpi.area, title=kpi.short_title, full_title=kpi.title, unit=kpi.unit,
+               polarity=kpi.polarity, comparison="not compared", trend=stats.CANNOT, region=comp.region)
+    known = series[series["value"].notna()] if len(series) else series
+    if known.empty:
+        return row
+    cur = known.iloc[-1]
+    end = cur["period_end"]
+    row.update(period=str(cur["period_label"]), period_end=end.date().isoformat(), value=_num(cur["value"]),
+               value_source=LOCAL if bool(cur["is_local"]) else PUBLISHED, is_demo=bool(cur["is_demo"]),
+               lower_ci=_num(cur["lower_ci"]), upper_ci=_num(cur["upper_ci"]))
+    if len(known) > 1:
+        prev = known.iloc[-2]
+        row.update(previous_period=str(prev["period_label"]), previous_value=_num(prev["value"]),
+                   change=round(float(cur["value"]) - float(prev["value"]), 6))
+    row["trend"], row["trend_method"] = _trend(kpi, series)
+
+    # England: the newest value whose period ends on or before the local period's end.
+    eng = published[(published["area_code"] == ENGLAND) & published["value"].notna()
+                    & (published["period_end"] <= end)].sort_values("period_end")
+    if len(eng):
+        e = eng.iloc[-1]
+        row.update(england_value=_num(e["value"]), england_period=str(e["period_label"]))
+        if kpi.comparator is not None:
+            row["comparison"] = stats.compare_with_benchmark(row["value"], row["lower_ci"], row["upper_ci"],
+                                                             row["england_value"], kpi.polarity)
+
+    # The other comparators, all read for one published period.
+    period = row["england_period"] or _latest_period(published, end)
+    if period is None:
+        return row
+    row["benchmark_period"] = period
+    same = published[(published["period_label"] == period) & published["value"].notna()]
+    region = same[same["area_code"] == comp.region]
+    if len(region):
+        row["region_value"] = _num(region["value"].iloc[0])
+    row["neighbours_value"], row["neighbours_method"], row["neighbours_count"] = _neighbours(
+        kpi, same[same["area_code"].isin(comp.neighbours)])
+    councils = same[same["area_code"].isin(current_councils)]
+    mine = councils[councils["area_code"] == home_code]
+    if len(mine):
+        row["benchmark_value"] = _num(mine["value"].iloc[0])
+    if len(mine) and kpi.polarity != "no_polarity":
+        values = councils["value"].astype(float)
+        value = float(mine["value"].iloc[0])
+        row["quartile"] = lait_quartile(value, values, kpi.polarity)
+        row["rank"] = lait_rank(value, values, kpi.polarity)
+        row["rank_of"] = int(len(values))
+    return row
+
+
+def _num(x) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def _latest_period(published: pd.DataFrame, end) -> str | None:
+    ok = published[published["value"].notna() & (published["period_end"] <= end)].sort_values("period_end")
+    return None if ok.empty else str(ok["period_label"].iloc[-1])
+
+
+def _trend(kpi: Kpi, series: pd.DataFrame) -> tuple[str, str | None]:
+    """Fingertips' recent trend over the last five periods of the series, which must be unbroken."""
+    last = series.sort_values("period_end").tail(stats.TREND_POINTS)
+    if len(last) < stats.TREND_POINTS or last["value"].isna().any():
+        return stats.CANNOT, None
+    if kpi.unit == "percentage" and last["numerator"].notna().all() and last["denominator"].notna().all():
+        result = stats.trend_result(numerators=last["numerator"].astype(float).tolist(),
+                                    denominators=last["denominator"].astype(float).tolist(), polarity=kpi.polarity)
+        return result.label, stats.CA_METHOD
+    points = [(_num(v), _num(lo), _num(hi)) for v, lo, hi in zip(last["value"], last["lower_ci"], last["upper_ci"])]
+    if any(None in p for p in points):  # no confidence interval to weight the points by
+        return stats.CANNOT, None
+    return stats.recent_trend(points, kpi.polarity), stats.WLS_METHOD
+
+
+def _neighbours(kpi: Kpi, rows: pd.DataFrame) -> tuple[float | None, str | None, int]:
+    """The neighbours' pooled rate (percentages and rates with counts) or the mean of their values."""
+    n = len(rows)
+    if not n:
+        return None, None, 0
+    per = PER.get(kpi.unit)
+    num, den = rows["numerator"], rows["denominator"]
+    if per and num.notna().all() and den.notna().all() and (den > 0).all():
+        return (round(float(num.sum()) / float(den.sum()) * per, 6),
+                f"pooled rate of {n} neighbours (sum of numerators / sum of denominators)", n)
+    return round(float(rows["value"].astype(float).mean()), 6), f"mean of {n} neighbours' values", n
+
+
+def lait_quartile(value: float, values: pd.Series | list[float], polarity: str) -> str | None:
+    """LAIT's quartile banding of `value` among `values`: A the best quarter, D the worst; None with no polarity."""
+    pol = stats.normalise_polarity(polarity)
+    v = np.asarray(values, dtype="float64")
+    v = v[~np.isnan(v)]
+    if pol == "no_polarity" or not len(v) or value is None or math.isnan(value):
+        return None
+    q25, q50, q75 = np.quantile(v, [0.25, 0.5, 0.75])  # linear interpolation, as R's default (type 7)
+    band = 0 if value <= q25 else 1 if value <= q50 else 2 if value <= q75 else 3  # lowest values first
+    return ("ABCD" if pol == "lower_is_better" else "DCBA")[band]
+
+
+def lait_rank(value: float, values: pd.Series | list[float], polarity: str) -> int | None:
+    """Rank of `value` among `values`, 1 = best, ties sharing the better rank (R's ties.method = 'min')."""
+    pol = stats.normalise_polarity(polarity)
+    v = np.asarray(values, dtype="float64")
+    v = v[~np.isnan(v)]
+    if pol == "no_polarity" or value is None or math.isnan(value):
+        return None
+    better = (v > value) if pol == "higher_is_better" else (v < value)
+    return int(better.sum()) + 1
+
+
+def as_at_end_of(day: date) -> datetime:
+    """Everything recorded by the end of `day`."""
+    return datetime.combine(day, datetime.max.time())
+
+
+# -- the imports so far (the Admin imports page) ---------------------------------------------------------
+def import_history(store: Store, *, limit: int = 200) -> pd.DataFrame:
+    """Past benchmark imports, newest first: when, file, source, who, and what happened to the rows."""
+    import json
+    df = store.df(f"""
+        SELECT batch_id, submitted_at, file_name, source, replace(note, 'format ', '') AS format, submitted_by,
+               rows_read, rows_imported, rows_skipped, skipped_reasons, new_values, changed_values, unchanged_values
+        FROM batches WHERE kind = 'import' ORDER BY submitted_at DESC, batch_id DESC LIMIT {int(limit)}""")
+
+    def reasons(text) -> str:
+        if text is None or (isinstance(text, float) and math.isnan(text)):
+            return ""
+        found = json.loads(text) if isinstance(text, str) else dict(text)
+        return "; ".join(f"{n:,} {reason}" for reason, n in found.items())
+
+    df["skipped_reasons"] = [reasons(t) for t in df["skipped_reasons"]]
+    return df

@@ -1,0 +1,134 @@
+"""Breakdowns: one area's values by the groups at risk of health inequalities, with 95% limits.
+
+Local returns break KPIs down by the framework's groups (SEND, looked after,
+FSM, district, age band ...); published sources by sex, age or deprivation
+decile. Each group is compared with the same area's value for all children in
+the same period, in words, the way Fingertips compares an area with England.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from kpis.setup.demo import DISTRICTS
+from kpis.analysis.explore import Indicator, add_significance, read_values, with_intervals
+from kpis.store.database import Store
+
+_DECILE_WORDS = ["most deprived", "second most", "third more", "fourth more", "fifth more", "fifth less",
+                 "fourth less", "third less", "second least", "least deprived"]
+_QUINTILE_WORDS = ["most deprived quintile", "second most deprived quintile", "middle", "second least deprived quintile",
+                   "least deprived quintile"]
+
+
+def breakdown_label(btype: str, names: dict[str, str] | None = None) -> str:
+    """'district' -> 'District'; a Fingertips deprivation type -> 'Deprivation decile (IMD 2019, counties) ...'."""
+    names = names or {}
+    parts = []
+    for part in btype.split("|"):
+        if part in names:
+            parts.append(names[part])
+        elif "deprivation_decile" in part or "deprivation_quintile" in part:
+            imd = re.search(r"imd(\d{4})", part)
+            level = "districts" if part.startswith("district") else "counties and unitary authorities"
+            kind = "decile" if "decile" in part else "quintile"
+            boundaries = re.search(r"_(\d)_(\d\d)_geog", part)
+            when = f", 20{boundaries.group(2)} boundaries" if boundaries else ""
+            parts.append(f"Deprivation {kind} of {level} (IMD {imd.group(1) if imd else ''}{when})")
+        else:
+            parts.append(part.replace("_", " ").capitalize())
+    return " and ".join(parts)
+
+
+def _value_key(value: str) -> tuple:
+    """Order groups as people expect: deprivation most to least deprived, age bands by age, else by name."""
+    keys = []
+    for part in str(value).split("|"):
+        low = part.lower()
+        rank = next((i for i, w in enumerate(_DECILE_WORDS) if low.startswith(w)), None)
+        if rank is None:
+            rank = next((i for i, w in enumerate(_QUINTILE_WORDS) if low.startswith(w)), None)
+        age = re.match(r"^(\d+)", low)
+        keys.append((0, rank, "") if rank is not None else (1, int(age.group(1)), "") if age else (2, 0, low))
+    return tuple(keys)
+
+
+def group_name(btype: str, value: str) -> str:
+    return DISTRICTS.get(value, value) if btype == "district" else str(value).replace("|", " / ")
+
+
+def breakdown_options(store: Store, ind: Indicator, area_code: str,
+                      names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The breakdowns this area has for the indicator: series, type, label, number of periods, latest period."""
+    ids = [ind.kpi.id, ind.area_series_id] if ind.kpi is not None else [ind.area_series_id]
+    df = store.df("""
+        SELECT indicator_id, breakdown_type, count(DISTINCT period_label) AS periods,
+               arg_max(period_label, period_end) AS latest_period, count(DISTINCT breakdown_value) AS groups
+        FROM current_observations
+        WHERE indicator_id IN (SELECT unnest(?)) AND area_code = ? AND breakdown_type <> 'all'
+        GROUP BY 1, 2 ORDER BY indicator_id <> ?, breakdown_type""", [list(dict.fromkeys(ids)), area_code, ids[0]])
+    df["label"] = [breakdown_label(t, names) for t in df["breakdown_type"]]
+    df["series"] = ["Local returns" if ind.kpi is not None and i == ind.kpi.id else "Published"
+                    for i in df["indicator_id"]]
+    return df
+
+
+def breakdown_areas(store: Store, ind: Indicator) -> pd.DataFrame:
+    """Areas that have any breakdown of the indicator, most breakdown values first."""
+    ids = [ind.kpi.id, ind.area_series_id] if ind.kpi is not None else [ind.area_series_id]
+    return store.df("""
+        SELECT o.area_code, coalesce(a.name, o.area_code) AS area_name, count(*) AS values
+        FROM current_observations o LEFT JOIN areas a ON a.area_code = o.area_code
+        WHERE o.indicator_id IN (SELECT unnest(?)) AND o.breakdown_type <> 'all'
+        GROUP BY 1, 2 ORDER BY values DESC, area_name""", [list(dict.fromkeys(ids))])
+
+
+def breakdown_periods(store: Store, series_id: str, area_code: str, breakdown_type: str) -> list[str]:
+    df = store.df("""SELECT period_label FROM current_observations WHERE indicator_id = ? AND area_code = ?
+                     AND breakdown_type = ? GROUP BY period_label ORDER BY max(period_end)""",
+                  [series_id, area_code, breakdown_type])
+    return df["period_label"].tolist()
+
+
+def breakdowns(store: Store, ind: Indicator, *, series_id: str, area_code: str, breakdown_type: str,
+               period_label: str | None = None, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """One breakdown of one area in one period (the latest by default), with the 'all' row first.
+
+    Each group gets 95% limits (calculated from counts where not given) and a comparison, in words, with the
+    area's value for all children in the same period.
+    """
+    periods_ = breakdown_periods(store, series_id, area_code, breakdown_type)
+    if not periods_:
+        return pd.DataFrame()
+    period_label = period_label if period_label in periods_ else periods_[-1]
+    groups = read_values(store, series_id, breakdown_type=breakdown_type, area_codes=[area_code],
+                         period_label=period_label)
+    overall = read_values(store, series_id, breakdown_type="all", area_codes=[area_code], period_label=period_label)
+    df = with_intervals(pd.concat([overall, groups], ignore_index=True), ind.unit)
+    all_value = float(overall["value"].iloc[0]) if len(overall) and pd.notna(overall["value"].iloc[0]) else None
+    area = df["area_name"].iloc[0]
+    df = add_significance(df, all_value, ind.polarity, versus=f"all children in {area}")
+    if ind.unit == "count":  # a group's count and everyone's count measure groups of different sizes
+        has = df["value"].notna()
+        df.loc[has, ["significance", "significance_text"]] = ["not compared",
+                                                              "Not compared: a count, and the groups differ in size"]
+    is_all = df["breakdown_type"] == "all"
+    df.loc[is_all, ["significance", "significance_text"]] = ["benchmark", "All children: the benchmark"]
+    df["group_type"] = [("All children" if t == "all" else breakdown_label(t, names)) for t in df["breakdown_type"]]
+    df["group"] = ["All children and young people" if t == "all" else group_name(t, v)
+                   for t, v in zip(df["breakdown_type"], df["breakdown_value"])]
+    order = [(0,) if t == "all" else (1,) + _value_key(v) for t, v in zip(df["breakdown_type"], df["breakdown_value"])]
+    df["all_value"] = all_value
+    return df.iloc[sorted(range(len(df)), key=order.__getitem__)].reset_index(drop=True)
+
+
+def breakdown_table(df: pd.DataFrame) -> pd.DataFrame:
+    if df.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({
+        "Group": df["group"], "Breakdown": df["group_type"], "Area": df["area_name"], "Period": df["period_label"],
+        "Value": df["value"], "Lower 95% CI": df["lower_ci"], "Upper 95% CI": df["upper_ci"],
+        "CI method": df["ci_method"], "Numerator": df["numerator"], "Denominator": df["denominator"],
+        "Compared with all children": df["significance_text"], "Status": df["status"].str.replace("_", " "),
+        "Demo data": df["is_demo"].map({True: "Yes (synthetic)", False: ""}), "Source": df["source"],
+    })

@@ -1,0 +1,293 @@
+"""Data quality: are the returns in, on time and complete; which values look unusual; what is missing; imports.
+
+- Completeness of each sub-group's quarterly return: on time (by quarter end plus
+  six weeks), late, partial (fewer quarterly KPIs than the sub-group reports),
+  missing, or not yet due.
+- Unusual values: a value more than three standard deviations from the rest of
+  its own series, and values that cannot be right (a percentage outside 0-100,
+  a numerator above its denominator, a value that does not match its counts).
+- Suppressed, not available and not applicable counts per indicator.
+- Imports and returns with the rows they skipped, and why.
+"""
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from kpis.core.framework import Framework
+from kpis.analysis.inequalities import group_name
+from kpis.core.periods import Period, PeriodError, current_quarter, parse_period, previous_quarter, quarters_between
+from kpis.store.database import Store
+
+DUE_AFTER = timedelta(weeks=6)
+Z_LIMIT = 3.0
+MIN_HISTORY = 4
+STATUS_ORDER = ["Missing", "Partial and late", "Partial", "Late", "On time", "Not yet due"]
+
+
+def due_date(quarter: Period) -> date:
+    return quarter.end + DUE_AFTER
+
+
+def _quarter(label: str) -> Period | None:
+    try:
+        p = parse_period(label)
+    except (PeriodError, ValueError):
+        return None
+    return p if p.type == "financial_quarter" else None
+
+
+def quarters_to_check(store: Store, *, today: date | None = None) -> list[Period]:
+    """From the first quarter anyone returned to the last quarter that has ended."""
+    labels = store.df("SELECT DISTINCT period_label FROM batches WHERE kind = 'submission' AND period_label IS NOT NULL")
+    quarters = [q for q in (_quarter(x) for x in labels["period_label"]) if q]
+    if not quarters:
+        return []
+    last = previous_quarter(current_quarter(today))
+    last = max(last, max(quarters))
+    return quarters_between(min(quarters), last)
+
+
+def completeness(store: Store, framework: Framework, *, today: date | None = None) -> pd.DataFrame:
+    """One row per sub-group and quarter: when the return came, how many quarterly KPIs it covered, a status."""
+    today = today or date.today()
+    subs = store.df("""SELECT outcome_area, period_label, min(submitted_at) AS first_at, max(submitted_at) AS last_at,
+                              count(*) AS submissions
+                       FROM batches WHERE kind = 'submission' GROUP BY 1, 2""")
+    got = store.df("""SELECT o.indicator_id, o.period_label, count(*) AS n_rows, count(o.value) AS n_values
+                      FROM current_observations o JOIN batches b ON b.batch_id = o.batch_id
+                      WHERE b.kind = 'submission' AND o.area_code = ? GROUP BY 1, 2""", [framework.home_area])
+    returned = {(r.indicator_id, r.period_label) for r in got.itertuples()}
+    sub_at = {(r.outcome_area, r.period_label): r for r in subs.itertuples()}
+    rows = []
+    for q in quarters_to_check(store, today=today):
+        due = due_date(q)
+        for area in framework.areas:
+            expected = [k.id for k in framework.kpis_in_area(area.id) if k.frequency == "quarterly"]
+            if not expected:
+                continue
+            have = [k for k in expected if (k, q.label) in returned]
+            s = sub_at.get((area.id, q.label))
+            first = pd.Timestamp(s.first_at).to_pydatetime() if s is not None else None
+            days_late = (first.date() - due).days if first else None
+            if first is None:
+                status = "Not yet due" if today <= due else "Missing"
+            else:
+                late = days_late > 0
+                partial = len(have) < len(expected)
+                status = ("Partial and late" if partial and late else "Partial" if partial
+                          else "Late" if late else "On time")
+            rows.append({
+                "area_id": area.id, "sub_group": area.sub_group, "area_name": area.name, "quarter": q.label,
+                "quarter_end": q.end, "due": due, "first_submitted": first, "days_late": days_late,
+                "submissions": int(s.submissions) if s is not None else 0,
+                "kpis_expected": len(expected), "kpis_returned": len(have),
+                "kpis_missing": ", ".join(k for k in expected if k not in have), "status": status,
+            })
+    return pd.DataFrame(rows)
+
+
+def status_words(row) -> str:
+    s = row["status"]
+    if s in ("Late", "Partial and late"):
+        s += f" ({int(row['days_late'])} days)"
+    if s.startswith("Partial"):
+        s += f": {row['kpis_returned']} of {row['kpis_expected']} KPIs"
+    return s
+
+
+def completeness_grid(df: pd.DataFrame) -> pd.DataFrame:
+    """Sub-groups down, quarters across (latest first), each cell a status in words."""
+    if df.empty:
+        return pd.DataFrame()
+    d = df.assign(cell=[status_words(r) for _, r in df.iterrows()])
+    order = d.drop_duplicates("quarter").sort_values("quarter_end", ascending=False)["quarter"].tolist()
+    grid = d.pivot(index="sub_group", columns="quarter", values="cell").reindex(columns=order)
+    areas = d.drop_duplicates("sub_group")["sub_group"].tolist()
+    return grid.reindex(areas).reset_index().rename(columns={"sub_group": "Sub-group"})
+
+
+def completeness_summary(df: pd.DataFrame) -> dict[str, int]:
+    return {s: int((df["status"] == s).sum()) for s in STATUS_ORDER} if not df.empty else {}
+
+
+# -- unusual values -----------------------------------------------------------------------
+def unusual_values(store: Store, framework: Framework, *, area_codes: list[str] | None = None,
+                   z_limit: float = Z_LIMIT, min_history: int = MIN_HISTORY) -> pd.DataFrame:
+    """Values that are impossible, or more than `z_limit` standard deviations from the rest of their series."""
+    codes = area_codes or [framework.home_area]
+    df = store.df("""
+        SELECT o.indicator_id, o.area_code, coalesce(a.name, o.area_code) AS area_name, o.breakdown_type,
+               o.breakdown_value, o.period_label, o.period_type, o.period_end, o.value, o.numerator, o.denominator,
+               o.is_demo, i.unit
+        FROM current_observations o LEFT JOIN areas a ON a.area_code = o.area_code
+        LEFT JOIN indicators i ON i.indicator_id = o.indicator_id
+        WHERE o.area_code IN (SELECT unnest(?)) AND o.value IS NOT NULL
+        ORDER BY o.indicator_id, o.area_code, o.breakdown_type, o.breakdown_value, o.period_end""", [codes])
+    # Plain Python values, row by row: the same arithmetic as over pandas rows, without their cost.
+    cols = {c: df[c].to_list() for c in ("indicator_id", "area_code", "area_name", "breakdown_type",
+                                         "breakdown_value", "period_label", "period_type", "value", "numerator",
+                                         "denominator", "is_demo", "unit")}
+    series: dict[tuple, list[int]] = {}  # rows of each series, in the order above (as pandas' groupby keeps them)
+    for i, key in enumerate(zip(*(cols[k] for k in ("indicator_id", "area_code", "breakdown_type",
+                                                     "breakdown_value", "period_type")))):
+        series.setdefault(key, []).append(i)
+    worth_a_look = _may_be_flagged(df, list(series.values()), z_limit=z_limit, min_history=min_history)
+    flags = []
+    for rows in series.values():
+        values = [float(cols["value"][j]) for j in rows]
+        for i, j in enumerate(rows):
+            if not worth_a_look[j]:
+                continue  # neither impossible nor anywhere near the limit: no flag (the checks below decide)
+            r = {c: cols[c][j] for c in ("indicator_id", "area_name", "breakdown_type", "breakdown_value",
+                                         "period_label", "value", "numerator", "denominator", "is_demo", "unit")}
+            reasons = _impossible(r)
+            others = values[:i] + values[i + 1:]
+            z = mean = sd = None
+            if len(others) >= min_history:
+                mean = sum(others) / len(others)
+                sd = math.sqrt(sum([(x - mean) ** 2 for x in others]) / (len(others) - 1))
+                if sd > 0:
+                    z = (values[i] - mean) / sd
+                    if abs(z) > z_limit:
+                        reasons.append(f"{abs(z):.1f} standard deviations {'above' if z > 0 else 'below'} the "
+                                       f"average of the other {len(others)} values in its series")
+            if reasons:
+                flags.append({**{k: r[k] for k in ("indicator_id", "area_name", "breakdown_type", "period_label",
+                                                     "value", "numerator", "denominator", "is_demo")},
+                              "breakdown_value": group_name(r["breakdown_type"], r["breakdown_value"]),
+                              "series_average": mean, "series_sd": sd, "z_score": z, "reason": "; ".join(reasons)})
+    return pd.DataFrame(flags, columns=["indicator_id", "area_name", "breakdown_type", "breakdown_value",
+                                        "period_label", "value", "numerator", "denominator", "is_demo",
+                                        "series_average", "series_sd", "z_score", "reason"])
+
+
+def _may_be_flagged(df: pd.DataFrame, series: list[list[int]], *, z_limit: float, min_history: int) -> list[bool]:
+    """Which rows could be flagged: a quick, generous pass over all rows at once (NumPy), so that the exact
+    checks of `unusual_values` run only where they might find something. Generous on purpose: a z score near
+    the limit, or a series too flat to judge quickly, is always looked at; so is anything possibly impossible."""
+    n_rows = len(df)
+    group = np.empty(n_rows, dtype=np.int64)
+    for g, rows in enumerate(series):
+        group[rows] = g
+    v = df["value"].to_numpy(dtype="float64")
+    num = df["numerator"].to_numpy(dtype="float64")
+    den = df["denominator"].to_numpy(dtype="float64")
+    unit = df["unit"].to_numpy(dtype=object)
+    with np.errstate(all="ignore"):
+        size = np.bincount(group, minlength=len(series)).astype("float64")
+        total = np.bincount(group, weights=v, minlength=len(series))
+        dev = v - (total / size)[group]
+        spread = np.bincount(group, weights=dev * dev, minlength=len(series))[group]  # sum of squares about the mean
+        n = size[group]
+        others = n - 1
+        rest = spread - dev * dev * n / others  # the same about the others' mean, leaving the row out
+        z = dev * n / others / np.sqrt(rest / (others - 1))
+        judged = others >= min_history
+        near = ~np.isfinite(z) | (np.abs(z) > z_limit * (1 - 1e-4)) | (rest <= 1e-6 * spread)
+        percentage, count = unit == "percentage", unit == "count"
+        counts = ~np.isnan(num) & ~np.isnan(den)
+        odd = ((percentage & ~((v >= 0) & (v <= 100))) | (count & (v < 0)) | ~np.isfinite(v)
+               | (counts & (num > den))
+               | (counts & percentage & (den > 0) & ~(np.abs(100 * num / den - v) <= 0.5 - 1e-9)))
+    return ((judged & near) | odd).tolist()
+
+
+def _impossible(r) -> list[str]:
+    out = []
+    v, n, d = r["value"], r["numerator"], r["denominator"]
+    if r["unit"] == "percentage" and not 0 <= v <= 100:
+        out.append("a percentage outside 0 to 100")
+    if r["unit"] == "count" and v < 0:
+        out.append("a negative count")
+    if pd.notna(n) and pd.notna(d):
+        if n > d:
+            out.append("numerator larger than denominator")
+        elif r["unit"] == "percentage" and d > 0 and abs(100 * n / d - v) > 0.5:
+            out.append(f"value does not match numerator / denominator ({100 * n / d:.1f}%)")
+    return out
+
+
+# -- suppressed and missing ----------------------------------------------------------------------
+def status_counts(store: Store, framework: Framework) -> pd.DataFrame:
+    """Per indicator, current values by status, and values missing without a reason."""
+    df = store.df("""SELECT * FROM (
+        SELECT o.indicator_id, coalesce(i.name, o.indicator_id) AS name, coalesce(i.source, '') AS source,
+               count(*) AS values,
+               count(*) FILTER (WHERE status = 'suppressed') AS suppressed,
+               count(*) FILTER (WHERE status = 'not_available') AS not_available,
+               count(*) FILTER (WHERE status = 'not_applicable') AS not_applicable,
+               count(*) FILTER (WHERE status = 'low_reliability') AS low_reliability,
+               count(*) FILTER (WHERE status = 'provisional') AS provisional,
+               count(*) FILTER (WHERE value IS NULL AND status IN ('published', 'provisional')) AS blank_without_reason,
+               count(*) FILTER (WHERE area_code = ?) AS home_area_values,
+               count(*) FILTER (WHERE area_code = ? AND status IN ('suppressed', 'not_available')) AS home_area_gaps
+        FROM current_observations o LEFT JOIN indicators i ON i.indicator_id = o.indicator_id
+        GROUP BY ALL) ORDER BY source <> 'framework', indicator_id""", [framework.home_area, framework.home_area])
+    df["source"] = df["source"].replace({"framework": "Sub-group returns"})
+    return df
+
+
+# -- imports ---------------------------------------------------------------------------------------
+def _reasons(text) -> dict[str, int]:
+    if text is None or (isinstance(text, float) and math.isnan(text)) or text == "":
+        return {}
+    try:
+        value = json.loads(text) if isinstance(text, str) else dict(text)
+    except (ValueError, TypeError):
+        return {"(unreadable reasons)": 0}
+    return {str(k): int(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def imports(store: Store) -> pd.DataFrame:
+    """Every import, and every return that skipped rows: counts and the reasons in words."""
+    df = store.df("""
+        SELECT batch_id, kind, coalesce(source, '') AS source, outcome_area, period_label, submitted_at, file_name,
+               rows_read, rows_imported, rows_skipped, CAST(skipped_reasons AS VARCHAR) AS skipped_reasons,
+               new_values, changed_values, unchanged_values, is_demo
+        FROM batches WHERE kind = 'import' OR coalesce(rows_skipped, 0) > 0 ORDER BY submitted_at DESC, batch_id DESC""")
+    df["reasons"] = ["; ".join(f"{k}: {v:,} rows" for k, v in _reasons(t).items()) or "–"
+                     for t in df["skipped_reasons"]]
+    return df.drop(columns="skipped_reasons")
+
+
+def skipped_reasons(store: Store) -> pd.DataFrame:
+    """One row per batch and reason, most rows first."""
+    df = store.df("""SELECT batch_id, kind, coalesce(source, '') AS source, submitted_at,
+                            CAST(skipped_reasons AS VARCHAR) AS reasons
+                     FROM batches WHERE coalesce(rows_skipped, 0) > 0""")
+    rows = [{"batch_id": r.batch_id, "kind": r.kind, "source": r.source, "submitted_at": r.submitted_at,
+             "reason": k, "rows": v} for r in df.itertuples() for k, v in _reasons(r.reasons).items()]
+    out = pd.DataFrame(rows, columns=["batch_id", "kind", "source", "submitted_at", "reason", "rows"])
+    return out.sort_values(["rows", "batch_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+HEADERS = {
+    "area_id": "Outcome area id", "sub_group": "Sub-group", "area_name": "Area", "quarter": "Quarter",
+    "quarter_end": "Quarter end", "due": "Due by", "first_submitted": "First submitted", "days_late": "Days late",
+    "submissions": "Submissions", "kpis_expected": "Quarterly KPIs", "kpis_returned": "KPIs returned",
+    "kpis_missing": "KPIs missing", "status": "Status", "indicator_id": "Indicator", "breakdown_type": "Breakdown",
+    "breakdown_value": "Group", "period_label": "Period", "value": "Value", "numerator": "Numerator",
+    "denominator": "Denominator", "is_demo": "Demo data", "series_average": "Average of the rest of the series",
+    "series_sd": "Standard deviation", "z_score": "z score", "reason": "Why flagged", "name": "Name",
+    "source": "Source", "values": "Current values", "suppressed": "Suppressed", "not_available": "Not available",
+    "not_applicable": "Not applicable", "low_reliability": "Low reliability", "provisional": "Provisional",
+    "blank_without_reason": "Blank with no reason", "home_area_values": "Home area: values",
+    "home_area_gaps": "Home area: suppressed or not available", "batch_id": "Batch", "kind": "Kind",
+    "outcome_area": "Outcome area", "submitted_at": "Received (UTC)", "file_name": "File", "rows_read": "Rows read",
+    "rows_imported": "Rows imported", "rows_skipped": "Rows skipped", "new_values": "New values",
+    "changed_values": "Changed values", "unchanged_values": "Unchanged values", "reasons": "Why rows were skipped",
+    "reason_rows": "Rows", "rows": "Rows",
+}
+
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """The same table with headers people read; demo flags in words."""
+    out = df.rename(columns={c: HEADERS.get(c, c) for c in df.columns})
+    if "Demo data" in out:
+        out["Demo data"] = out["Demo data"].map({True: "Yes (synthetic)", False: ""}).fillna("")
+    return out

@@ -1,0 +1,425 @@
+"""The analysts' read-only SQL console, enforced by DuckDB itself rather than by filtering text.
+
+A query never touches the live database. It runs against a *snapshot*: the
+documented views copied into a separate DuckDB file, which is then opened
+
+- **read-only** (DuckDB refuses any write to it),
+- with ``enable_external_access = false`` (no files, no network, no ATTACH,
+  COPY, INSTALL or LOAD),
+- with ``lock_configuration = true`` (no SET can undo the above),
+- with a memory limit and no spilling to disk.
+
+Before it runs, DuckDB's own parser must find exactly one statement, of type
+SELECT. The result is streamed and cut at a row limit, and a timer interrupts
+the query when it runs too long. The same path serves the app's console and
+``python -m kpis sql``.
+"""
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from kpis.core.framework import Framework
+from kpis.store.database import Store
+
+DEFAULT_ROW_LIMIT = 1000
+MAX_ROW_LIMIT = 100_000
+DEFAULT_TIMEOUT_S = 10.0
+MEMORY_LIMIT = "512MB"
+SAFE_CONFIG = {
+    "enable_external_access": False,
+    "lock_configuration": True,
+    "memory_limit": MEMORY_LIMIT,
+    "temp_directory": "",       # nothing spills to disk
+    "threads": 2,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    rows_sql: str     # run on the live store (trusted, ours) to fill the snapshot ...
+    order_by: str     # ... in this order (kept apart: counting the rows needs no sort)
+
+    @property
+    def source_sql(self) -> str:
+        return f"{self.rows_sql} ORDER BY {self.order_by}"
+
+
+def _cols(*pairs: tuple[str, str]) -> tuple[Column, ...]:
+    return tuple(Column(n, d) for n, d in pairs)
+
+
+_OBS_COLUMNS = (
+    ("indicator_id", "KPI id (SG02) or source indicator id (dfe_ees:d3_cpps_subsequent_plan); see kpis"),
+    ("area_code", "ONS code of the area (E10000034 Worcestershire, E92000001 England)"),
+    ("area_name", "Name of the area"),
+    ("area_type", "country (England), region, county_ua (a council), london_subregion"),
+    ("breakdown_type", "'all', or the group type: send, looked_after, fsm, district, sex, age_band ..."),
+    ("breakdown_value", "'all', or the group within the type"),
+    ("period_label", "Period as published: 2024/25 Q1, 2024/25, 2023 ..."),
+    ("period_type", "financial_quarter, financial_year, academic_year, calendar_year ..."),
+    ("period_start", "First day of the period"),
+    ("period_end", "Last day of the period"),
+    ("value", "The value, in the indicator's unit (percentages 0-100)"),
+    ("numerator", "Numerator (or count), where known; empty where the value is suppressed"),
+    ("denominator", "Denominator, where known; empty where the value is suppressed"),
+    ("lower_ci", "Lower 95% confidence limit, where known"),
+    ("upper_ci", "Upper 95% confidence limit, where known"),
+    ("status", "published, provisional, suppressed, not_available, not_applicable, low_reliability"),
+    ("status_note", "Why a value is missing or marked, as given"),
+    ("commentary", "Sub-group commentary on the value"),
+    ("is_demo", "True for synthetic demo data"),
+    ("source", "Sub-group return, the publisher, or 'Demo data (synthetic)'"),
+    ("batch_id", "The submission or import that wrote this version (see submissions)"),
+    ("version", "1 for the first value, 2 after one revision, ..."),
+    ("valid_from", "When this version became current (UTC)"),
+)
+
+_OBS_SELECT = """
+    SELECT o.indicator_id, o.area_code, a.name AS area_name, a.area_type, o.breakdown_type, o.breakdown_value,
+           o.period_label, o.period_type, o.period_start, o.period_end, o.value,
+           CASE WHEN o.status = 'suppressed' THEN NULL ELSE o.numerator END AS numerator,
+           CASE WHEN o.status = 'suppressed' THEN NULL ELSE o.denominator END AS denominator,
+           o.lower_ci, o.upper_ci, o.status, o.status_note, o.commentary, o.is_demo,
+           CASE WHEN b.is_demo THEN 'Demo data (synthetic)' WHEN b.kind = 'submission' THEN 'Sub-group return'
+                ELSE coalesce(b.source, 'Published statistics') END AS source,
+           o.batch_id, o.version, o.valid_from{extra}
+    FROM observations o LEFT JOIN areas a ON a.area_code = o.area_code
+    LEFT JOIN batches b ON b.batch_id = o.batch_id
+    {where}"""
+_OBS_ORDER = "o.indicator_id, o.area_code, o.breakdown_type, o.breakdown_value, o.period_end"
+
+VIEWS: tuple[View, ...] = (
+    View("observations", "Every current value: one row per indicator, area, breakdown and period.",
+         _cols(*_OBS_COLUMNS), _OBS_SELECT.format(extra="", where="WHERE o.valid_to IS NULL"), _OBS_ORDER),
+    View("observation_history", "Every version of every value, including superseded ones ('as at' questions).",
+         _cols(*_OBS_COLUMNS, ("valid_to", "When this version was superseded; empty while current")),
+         _OBS_SELECT.format(extra=", o.valid_to", where=""), _OBS_ORDER),
+    View("kpis", "The framework's KPIs and every imported source indicator: the data dictionary.",
+         _cols(("indicator_id", "Id used in observations"),
+               ("kind", "'framework KPI' or 'source indicator'"),
+               ("source", "framework, dfe_ees, fingertips, lait"),
+               ("source_code", "The publisher's own code for the indicator"),
+               ("name", "Name"), ("unit", "percentage, count, rate_per_10000, ..."),
+               ("polarity", "higher_is_better, lower_is_better or no_polarity"),
+               ("definition", "What is counted"), ("methodology", "How, and its caveats"),
+               ("kpi_id", "The framework KPI this indicator is, or is the comparator for"),
+               ("last_updated", "When the source last published"), ("next_update", "When it next will"),
+               ("licence", "Licence of the source data")),
+         """SELECT indicator_id, CASE WHEN source = 'framework' THEN 'framework KPI' ELSE 'source indicator' END
+                   AS kind, source, source_code, name, unit, polarity, definition, methodology, kpi_id,
+                   last_updated, next_update, licence
+            FROM indicators""", "source <> 'framework', indicator_id"),
+    View("areas", "England, the regions, every council and district, with their codes.",
+         _cols(("area_code", "ONS code"), ("dfe_code", "DfE local authority number"), ("name", "Name"),
+               ("area_type", "country (England), region, county_ua (a council), london_subregion"),
+               ("region_code", "ONS code of the area's region"), ("region_name", "Region name"),
+               ("valid_from", "First day the area existed (empty: long-standing)"),
+               ("valid_to", "Last day the area existed (empty: still exists)"),
+               ("successor_code", "Council(s) that took over an abolished area, separated by ';'")),
+         "SELECT area_code, dfe_code, name, area_type, region_code, region_name, valid_from, valid_to, "
+         "successor_code FROM areas", "area_type, name"),
+    View("statistical_neighbours", "Each council's statistical neighbours (DfE), closest first.",
+         _cols(("area_code", "ONS code of the council"), ("dfe_code", "Its DfE number"),
+               ("rank", "1 = most similar"), ("neighbour_area_code", "ONS code of the neighbour"),
+               ("neighbour_dfe_code", "DfE number of the neighbour"), ("neighbour_name", "Name of the neighbour"),
+               ("closeness", "How close, as published"), ("source", "Which grouping")),
+         """SELECT a.area_code, s.dfe_code, s.rank, n.area_code AS neighbour_area_code, s.neighbour_dfe_code,
+                   n.name AS neighbour_name, s.closeness, s.source
+            FROM statistical_neighbours s
+            LEFT JOIN (SELECT * FROM areas WHERE valid_to IS NULL AND area_type = 'county_ua') a
+                   ON a.dfe_code = s.dfe_code
+            LEFT JOIN (SELECT * FROM areas WHERE valid_to IS NULL AND area_type = 'county_ua') n
+                   ON n.dfe_code = s.neighbour_dfe_code""", "s.dfe_code, s.rank"),
+    View("periods", "Every period that has a current value, with its dates.",
+         _cols(("period_label", "Label as published"), ("period_type", "Kind of period"),
+               ("period_start", "First day"), ("period_end", "Last day"),
+               ("observations", "Current values for this period")),
+         """SELECT period_label, period_type, period_start, period_end, count(*) AS observations
+            FROM observations WHERE valid_to IS NULL
+            GROUP BY ALL""", "period_end, period_start, period_label"),
+    View("submissions", "Sub-group returns and data imports, with rows read, imported and skipped (and why).",
+         _cols(("batch_id", "Id, as in observations.batch_id"), ("kind", "submission (a sub-group return) or import"),
+               ("source", "demo, a sub-group, or the publisher imported"), ("outcome_area", "Sub-group's outcome area"),
+               ("period_label", "Period the return is for"), ("submitted_at", "When it arrived (UTC)"),
+               ("file_name", "File as uploaded"), ("rows_read", "Rows read"), ("rows_imported", "Rows imported"),
+               ("rows_skipped", "Rows skipped"), ("skipped_reasons", "Why rows were skipped (JSON: reason -> count)"),
+               ("new_values", "Values new to the store"), ("changed_values", "Values that revised an earlier one"),
+               ("unchanged_values", "Values identical to the stored ones"), ("is_demo", "True for demo data"),
+               ("note", "Note")),
+         """SELECT batch_id, kind, source, outcome_area, period_label, submitted_at, file_name, rows_read,
+                   rows_imported, rows_skipped, CAST(skipped_reasons AS VARCHAR) AS skipped_reasons, new_values,
+                   changed_values, unchanged_values, is_demo, note
+            FROM batches""", "batch_id"),
+)
+VIEW_NAMES = tuple(v.name for v in VIEWS)
+
+
+# -- errors -------------------------------------------------------------------------------
+class SqlError(ValueError):
+    """A query that did not run, with a plain-English reason."""
+
+
+class QueryRefused(SqlError):
+    """Refused before running: not exactly one SELECT statement."""
+
+
+class QueryFailed(SqlError):
+    """Refused or stopped by DuckDB while running (file access, unknown table, time limit ...)."""
+
+
+@dataclass
+class QueryResult:
+    data: pd.DataFrame
+    truncated: bool
+    row_limit: int
+    seconds: float
+    snapshot_at: str
+    notes: list[str] = field(default_factory=list)
+
+
+# -- the snapshot -------------------------------------------------------------------------
+class Snapshot:
+    """The documented views copied into their own DuckDB file, opened read-only and locked down."""
+
+    def __init__(self, store: Store, *, key: tuple):
+        self.key = key
+        self.dir = Path(tempfile.mkdtemp(prefix="kpis-sql-"))
+        _ALL_DIRS.append(self.dir)
+        path = self.dir / "snapshot.duckdb"
+        # The new file is attached to the store's own connection, so DuckDB copies the rows straight across:
+        # they never pass through Python (a copy of every observation in Arrow would cost hundreds of MB).
+        # Only these statements name it; it is detached again before anyone else opens it.
+        name = f"kpis_snapshot_{uuid.uuid4().hex}"
+        cur = store.cursor()
+        try:
+            cur.execute(f"ATTACH {_literal(str(path))} AS {name} (READ_WRITE)")
+            try:
+                for view in VIEWS:
+                    cur.execute(f"CREATE TABLE {name}.{view.name} AS {view.source_sql}")
+                    # Our own constant texts (COMMENT takes no parameters).
+                    cur.execute(f"COMMENT ON TABLE {name}.{view.name} IS {_literal(view.description)}")
+                    for col in view.columns:
+                        cur.execute(f"COMMENT ON COLUMN {name}.{view.name}.{col.name} IS "
+                                    f"{_literal(col.description)}")
+                cur.execute(f"CHECKPOINT {name}")
+            finally:
+                cur.execute(f"DETACH {name}")
+        finally:
+            cur.close()
+        self.made_at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        self.con = duckdb.connect(str(path), read_only=True, config=SAFE_CONFIG)
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_ALL_DIRS: list[Path] = []
+_LOCK = threading.Lock()
+_CURRENT: dict[str, Snapshot] = {}
+_RETIRED: list[tuple[float, Snapshot]] = []
+
+
+@atexit.register
+def _remove_snapshots() -> None:
+    for d in _ALL_DIRS:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def data_version(store: Store) -> tuple:
+    """Changes whenever anything an analyst can query changes."""
+    return tuple(store.df("""
+        SELECT (SELECT count(*) FROM observations) AS n_obs,
+               (SELECT max(coalesce(valid_to, valid_from)) FROM observations) AS last_obs,
+               (SELECT max(batch_id) FROM batches) AS last_batch,
+               (SELECT count(*) FROM areas) AS n_areas,
+               (SELECT count(*) FROM statistical_neighbours) AS n_neigh,
+               (SELECT string_agg(indicator_id || coalesce(last_updated, '') || coalesce(name, ''), ',')
+                FROM indicators) AS ind""").iloc[0].map(str))
+
+
+def snapshot(store: Store) -> Snapshot:
+    """The current snapshot for this store, rebuilt when the data have changed."""
+    key = data_version(store)
+    name = str(store.path)
+    with _LOCK:
+        now = time.monotonic()
+        for retired_at, old in list(_RETIRED):  # a query on an old snapshot may still be running
+            if now - retired_at > 6 * DEFAULT_TIMEOUT_S:
+                old.close()
+                _RETIRED.remove((retired_at, old))
+        snap = _CURRENT.get(name)
+        if snap is None or snap.key != key:
+            if snap is not None:
+                _RETIRED.append((now, snap))
+            snap = _CURRENT[name] = Snapshot(store, key=key)
+        return snap
+
+
+# -- checking and running ------------------------------------------------------------------
+def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:
+    """DuckDB's parser must find exactly one SELECT statement; return it, or raise QueryRefused."""
+    if not sql or not sql.strip():
+        raise QueryRefused("Type a query: one SELECT statement, such as SELECT * FROM kpis.")
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryRefused(f"DuckDB could not read the query: {_first_line(exc)}") from None
+    if not statements:
+        raise QueryRefused("There is no statement to run (only comments or semicolons).")
+    if len(statements) > 1:
+        raise QueryRefused(f"Only one statement can run at a time; this text holds {len(statements)}. "
+                           "Remove everything after the first semicolon.")
+    statement = statements[0]
+    if statement.type != duckdb.StatementType.SELECT:
+        kind = statement.type.name.replace("_", " ")
+        article = "an" if kind[0] in "AEIOU" else "a"
+        raise QueryRefused(f"Only SELECT queries can run here; this is {article} {kind} statement. The console is "
+                           "read-only: it cannot change data, settings, extensions or files.")
+    if statement.named_parameters:
+        raise QueryRefused("The query has parameters ($name or ?); write the values into the query instead.")
+    return statement
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _explain(exc: duckdb.Error, timeout_s: float) -> str:
+    views = ", ".join(VIEW_NAMES)
+    if isinstance(exc, duckdb.InterruptException):
+        return (f"The query was stopped after {timeout_s:g} seconds, the console's time limit. Narrow it down: "
+                "a WHERE clause, fewer columns, no cross joins.")
+    if isinstance(exc, duckdb.PermissionException):
+        return ("The query tries to read or write a file, a URL or a database outside the console, which is not "
+                f"allowed. Query the documented views instead: {views}.")
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return (f"The query needed more than the console's {MEMORY_LIMIT} of memory. Aggregate or filter first, "
+                "or select fewer rows.")
+    if isinstance(exc, duckdb.CatalogException):
+        return f"{_first_line(exc)} The console can read these views only: {views}."
+    if isinstance(exc, duckdb.InvalidInputException) and "read-only" in str(exc):
+        return "The console is read-only: the query would have changed data."
+    return f"DuckDB could not run the query: {_first_line(exc)}"
+
+
+def run_query(store: Store, sql: str, *, row_limit: int = DEFAULT_ROW_LIMIT,
+              timeout_s: float = DEFAULT_TIMEOUT_S) -> QueryResult:
+    """Run one read-only SELECT on a snapshot of the documented views.
+
+    Raises QueryRefused (not one SELECT) or QueryFailed (DuckDB stopped it), each with a plain message.
+    """
+    if not 1 <= int(row_limit) <= MAX_ROW_LIMIT:
+        raise QueryRefused(f"The row limit must be from 1 to {MAX_ROW_LIMIT:,}, not {row_limit}.")
+    snap = snapshot(store)
+    cur = snap.con.cursor()
+    try:
+        statement = check_statement(cur, sql)
+        timer = threading.Timer(timeout_s, cur.interrupt)
+        started = time.monotonic()
+        timer.start()
+        try:
+            result = cur.execute(statement)
+            names = [d[0] for d in (result.description or [])]
+            rows = result.fetchmany(int(row_limit) + 1)
+        except duckdb.Error as exc:
+            raise QueryFailed(_explain(exc, timeout_s)) from None
+        finally:
+            timer.cancel()
+        seconds = time.monotonic() - started
+    finally:
+        cur.close()
+    truncated = len(rows) > row_limit
+    data = pd.DataFrame.from_records(rows[:row_limit], columns=_unique(names))
+    notes = [f"Only the first {row_limit:,} rows are shown; add a LIMIT or a WHERE clause, or raise the limit."] \
+        if truncated else []
+    return QueryResult(data=data, truncated=truncated, row_limit=int(row_limit), seconds=seconds,
+                       snapshot_at=snap.made_at, notes=notes)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}_{seen[n]}")
+    return out
+
+
+def describe_views(store: Store) -> list[dict]:
+    """The documented views with their columns, types and descriptions, and their rows.
+
+    The types and counts are those of the snapshot's tables, read from the queries that fill them: showing the
+    views does not build a snapshot (copying every value), the first query does.
+    """
+    cur = store.cursor()
+    try:
+        types, counts = {}, {}
+        for v in VIEWS:
+            types.update({(v.name, row[0]): row[1] for row in cur.execute(f"DESCRIBE {v.rows_sql}").fetchall()})
+            counts[v.name] = cur.execute(f"SELECT count(*) FROM ({v.rows_sql})").fetchone()[0]
+    finally:
+        cur.close()
+    return [{"name": v.name, "description": v.description, "rows": int(counts[v.name]),
+             "columns": [{"name": c.name, "type": types.get((v.name, c.name), ""), "description": c.description}
+                         for c in v.columns]} for v in VIEWS]
+
+
+def views_table(store: Store) -> pd.DataFrame:
+    """One row per view and column, for a page or a download."""
+    return pd.DataFrame([{"View": v["name"], "Column": c["name"], "Type": c["type"], "Description": c["description"]}
+                         for v in describe_views(store) for c in v["columns"]])
+
+
+EXAMPLES: dict[str, str] = {
+    "Repeat child protection plans: the home area and its statistical neighbours, last five years": """
+SELECT o.area_name, o.period_label, round(o.value, 1) AS repeat_plans_pct, o.numerator, o.denominator
+FROM observations o
+WHERE o.indicator_id = 'dfe_ees:d3_cpps_subsequent_plan' AND o.breakdown_type = 'all'
+  AND o.area_code IN (SELECT 'E10000034' UNION ALL
+                      SELECT neighbour_area_code FROM statistical_neighbours WHERE area_code = 'E10000034')
+  AND o.period_end > (SELECT max(period_end) FROM observations
+                      WHERE indicator_id = 'dfe_ees:d3_cpps_subsequent_plan') - INTERVAL 5 YEAR
+ORDER BY o.period_end, o.value""",
+    "Latest value of every KPI for the home area": """
+SELECT indicator_id, period_label, value, status, is_demo
+FROM observations
+WHERE area_code = 'E10000034' AND breakdown_type = 'all' AND indicator_id IN (SELECT indicator_id FROM kpis
+                                                                              WHERE kind = 'framework KPI')
+QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY period_end DESC) = 1
+ORDER BY indicator_id""",
+    "Imports with skipped rows": """
+SELECT batch_id, kind, source, submitted_at, rows_read, rows_imported, rows_skipped, skipped_reasons
+FROM submissions WHERE rows_skipped > 0 ORDER BY submitted_at DESC""",
+}
+
+
+def example_queries(framework: Framework | None = None) -> dict[str, str]:
+    """Starter queries, with the partnership's own home area."""
+    home = framework.home_area if framework else "E10000034"
+    return {k: v.strip().replace("E10000034", home) for k, v in EXAMPLES.items()}

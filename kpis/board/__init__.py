@@ -1,0 +1,1 @@
+"""What the board reads: the scorecard, what changed, KPI detail, meeting dates."""

@@ -1,0 +1,206 @@
+"""What changed between two moments (usually two board meetings): Barking and Dagenham's
+"relevant changes to performance".
+
+Five lists, each a DataFrame ready to show:
+
+- ``new_data``: figures first recorded in the window (the home area's and England's);
+- ``significant_movements``: KPIs whose latest figure moved significantly since the earlier moment;
+- ``comparison_changes``: KPIs whose comparison with England changed (for example similar to worse);
+- ``revisions``: earlier figures replaced in the window, with the old and new value;
+- ``missing_returns``: quarterly returns that are late or still missing. A return is due
+  ``RETURN_DUE`` (six weeks) after its quarter ends.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from kpis.core.areas import ENGLAND
+from kpis.core.framework import Framework
+from kpis.core.periods import Period, PeriodError, financial_quarter_of, parse_period
+from kpis.board.scorecard import scorecard
+from kpis.store.series import SOURCE_LABEL_SQL
+from kpis.store.database import Store, now
+
+RETURN_DUE = timedelta(weeks=6)
+KEYS = ("new_data", "significant_movements", "comparison_changes", "revisions", "missing_returns")
+
+
+def _indicator_map(framework: Framework) -> dict[str, str]:
+    """indicator_id -> KPI id, for the KPIs and their comparator series."""
+    out = {k.id: k.id for k in framework.kpis}
+    out.update({k.comparator.indicator_id: k.id for k in framework.kpis if k.comparator})
+    return out
+
+
+def _fmt(framework: Framework, kpi_id: str, value) -> str:
+    return framework.kpi(kpi_id).format_value(None if value is None or pd.isna(value) else float(value))
+
+
+def new_data(store: Store, framework: Framework, *, since: datetime, until: datetime) -> pd.DataFrame:
+    """Figures for the home area or England first recorded after `since`, up to `until`.
+
+    One row per KPI and area: how many new figures, for which periods, and the newest of them.
+    """
+    ids = _indicator_map(framework)
+    df = store.df(f"""
+        SELECT o.indicator_id, o.area_code, o.breakdown_type, o.period_label, o.period_end, o.value, o.is_demo,
+               o.status, o.valid_from, {SOURCE_LABEL_SQL} AS source
+        FROM observations o LEFT JOIN batches b ON b.batch_id = o.batch_id
+        WHERE o.version = 1 AND o.valid_from > ? AND o.valid_from <= ?
+          AND o.area_code IN (?, ?) AND o.indicator_id IN (SELECT unnest(?))""",
+                  [since, until, framework.home_area, ENGLAND, list(ids)])
+    cols = ["KPI", "Area", "New figures", "Periods", "Newest", "Figures for groups", "Recorded", "Source"]
+    if df.empty:
+        return pd.DataFrame(columns=cols + ["kpi_id"])
+    df["kpi_id"] = df["indicator_id"].map(ids)
+    order = {k: i for i, k in enumerate(framework.kpi_ids)}
+    rows = []
+    for (kpi_id, area, indicator), part in df.groupby(["kpi_id", "area_code", "indicator_id"], sort=False):
+        overall = part[part["breakdown_type"] == "all"].sort_values("period_end")
+        groups = int((part["breakdown_type"] != "all").sum())
+        if overall.empty:
+            newest, periods = "–", f"{part['period_label'].nunique()} period(s)"
+        else:
+            last = overall.iloc[-1]
+            newest = (("Suppressed (small number)" if last["status"] == "suppressed"
+                       else _fmt(framework, kpi_id, last["value"]))
+                      + (" (demo)" if last["is_demo"] else "") + f" in {last['period_label']}")
+            first = overall["period_label"].iloc[0]
+            periods = first if len(overall) == 1 else f"{first} to {last['period_label']}"
+        rows.append({"KPI": f"{kpi_id} {framework.kpi(kpi_id).short_title}",
+                     "Area": ("England" if area == ENGLAND else "Local return" if indicator == kpi_id
+                              else "Local, published"), "New figures": len(overall),
+                     "Periods": periods, "Newest": newest, "Figures for groups": groups,
+                     "Recorded": pd.Timestamp(part["valid_from"].max()).strftime("%d %b %Y"),
+                     "Source": ", ".join(dict.fromkeys(part["source"])), "kpi_id": kpi_id,
+                     "_order": (order.get(kpi_id, 999), area != framework.home_area, indicator != kpi_id)})
+    out = pd.DataFrame(rows).sort_values("_order").drop(columns="_order").reset_index(drop=True)
+    return out[cols + ["kpi_id"]]
+
+
+def revisions(store: Store, framework: Framework, *, since: datetime, until: datetime) -> pd.DataFrame:
+    """Earlier figures replaced by a new version in the window (home area and England, every group)."""
+    ids = _indicator_map(framework)
+    df = store.df(f"""
+        SELECT n.indicator_id, n.area_code, n.breakdown_type, n.breakdown_value, n.period_label, n.period_end,
+               p.value AS old_value, n.value AS new_value, p.status AS old_status, n.status AS new_status,
+               n.valid_from, n.commentary, n.is_demo, {SOURCE_LABEL_SQL} AS source
+        FROM observations n
+        JOIN observations p ON p.indicator_id = n.indicator_id AND p.area_code = n.area_code
+             AND p.breakdown_type = n.breakdown_type AND p.breakdown_value = n.breakdown_value
+             AND p.period_label = n.period_label AND p.version = n.version - 1
+        LEFT JOIN batches b ON b.batch_id = n.batch_id
+        WHERE n.version > 1 AND n.valid_from > ? AND n.valid_from <= ?
+          AND n.area_code IN (?, ?) AND n.indicator_id IN (SELECT unnest(?))
+        ORDER BY n.valid_from, n.indicator_id""", [since, until, framework.home_area, ENGLAND, list(ids)])
+    cols = ["KPI", "Area", "Group", "Period", "Was", "Now", "Revised", "Source", "Note"]
+    if df.empty:
+        return pd.DataFrame(columns=cols + ["kpi_id"])
+    df["kpi_id"] = df["indicator_id"].map(ids)
+    return pd.DataFrame({
+        "KPI": [f"{k} {framework.kpi(k).short_title}" for k in df["kpi_id"]],
+        "Area": ["England" if a == ENGLAND else "Local" for a in df["area_code"]],
+        "Group": ["All" if t == "all" else f"{framework.breakdowns.get(t, t)}: {v}"
+                  for t, v in zip(df["breakdown_type"], df["breakdown_value"])],
+        "Period": df["period_label"].to_list(),
+        "Was": [_fmt(framework, k, v) for k, v in zip(df["kpi_id"], df["old_value"])],
+        "Now": [_fmt(framework, k, v) + (" (demo)" if d else "")
+                for k, v, d in zip(df["kpi_id"], df["new_value"], df["is_demo"])],
+        "Revised": [pd.Timestamp(t).strftime("%d %b %Y") for t in df["valid_from"]],
+        "Source": df["source"].to_list(),
+        "Note": df["commentary"].fillna("").to_list(),
+        "kpi_id": df["kpi_id"].to_list(),
+    })
+
+
+def due_quarters(first: Period, until: date) -> list[Period]:
+    """Financial quarters from `first` whose return fell due on or before `until`, oldest first."""
+    out, q = [], first
+    while q.end + RETURN_DUE <= until:
+        out.append(q)
+        q = financial_quarter_of(q.end + timedelta(days=1))
+    return out
+
+
+def _quarter(label: str) -> Period | None:
+    try:
+        p = parse_period(label)
+    except PeriodError:
+        return None
+    return p if p.type == "financial_quarter" else None
+
+
+def missing_returns(store: Store, framework: Framework, *, since: datetime, until: datetime) -> pd.DataFrame:
+    """Quarterly returns that arrived late in the window, or had not arrived by `until`.
+
+    Each sub-group with a quarterly KPI owes one return per quarter, due ``RETURN_DUE`` after the
+    quarter ends, from the first quarter it ever sent (or, if it has sent none, from the first quarter
+    falling due after `since`). A return missing from before `since` is listed again as "Still missing".
+    """
+    subs = store.df("SELECT outcome_area, period_label, min(submitted_at) AS first_at FROM batches "
+                    "WHERE kind = 'submission' AND submitted_at <= ? GROUP BY 1, 2", [until])
+    cols = ["Sub-group", "Quarter", "Due", "Status", "Received"]
+    rows = []
+    for area in framework.areas:
+        if not any(k.frequency == "quarterly" for k in framework.kpis_in_area(area.id)):
+            continue
+        mine = subs[subs["outcome_area"] == area.id]
+        received = dict(zip(mine["period_label"], mine["first_at"]))
+        sent = [q for q in map(_quarter, received) if q is not None]
+        first = (min(sent, key=lambda q: q.start) if sent
+                 else financial_quarter_of(since.date() - RETURN_DUE + timedelta(days=1)))
+        for q in due_quarters(first, until.date()):
+            due = q.end + RETURN_DUE
+            if not sent and due <= since.date():
+                continue
+            got = received.get(q.label)
+            got_day = None if got is None else pd.Timestamp(got).date()
+            if got_day is None:
+                status = "Missing" if due > since.date() else "Still missing"
+            elif got_day > due and pd.Timestamp(got) > pd.Timestamp(since):
+                status = "Late"
+            else:
+                continue
+            rows.append({"Sub-group": area.sub_group, "Quarter": q.label, "Due": due.strftime("%d %b %Y"),
+                         "Status": status, "Received": got_day.strftime("%d %b %Y") if got_day else "Not received",
+                         "area": area.id})
+    return pd.DataFrame(rows, columns=cols + ["area"])
+
+
+def changes_since(store: Store, framework: Framework, *, since: datetime,
+                  until: datetime | None = None) -> dict[str, pd.DataFrame]:
+    """Everything the board should hear about between `since` and `until` (None: now)."""
+    until = until or now()
+    after = scorecard(store, framework, as_at=until, previous_meeting=since)
+    before = scorecard(store, framework, as_at=since)
+    moved = after[after["change_significant"] == True]  # noqa: E712 (None means not tested)
+    significant = pd.DataFrame({
+        "KPI": moved["kpi_id"] + " " + moved["title"],
+        "Then": moved["previous_text"],
+        "Now": moved["value_text"] + " (" + moved["latest_period"].fillna("") + ")"
+        + moved["is_demo"].map({True: " (demo)", False: ""}),
+        "Change": moved["change_symbol"] + " " + moved["change_text"],
+        "kpi_id": moved["kpi_id"],
+    })
+    joined = after.merge(before[["kpi_id", "comparison", "comparison_symbol", "comparison_text", "value_text",
+                                 "latest_period", "england_text"]], on="kpi_id", suffixes=("", "_before"))
+    flipped = joined[(joined["comparison"] != joined["comparison_before"])
+                     & ~((joined["comparison"] == "not compared") & (joined["comparison_before"] == "not compared"))]
+    comparison = pd.DataFrame({
+        "KPI": flipped["kpi_id"] + " " + flipped["title"],
+        "Before": flipped["comparison_symbol_before"] + " " + flipped["comparison_text_before"]
+        + " (" + flipped["latest_period_before"].fillna("no data") + ")",
+        "Now": flipped["comparison_symbol"] + " " + flipped["comparison_text"]
+        + " (" + flipped["latest_period"].fillna("no data") + ")",
+        "England": flipped["england_text"],
+        "kpi_id": flipped["kpi_id"],
+    })
+    return {
+        "new_data": new_data(store, framework, since=since, until=until),
+        "significant_movements": significant.reset_index(drop=True),
+        "comparison_changes": comparison.reset_index(drop=True),
+        "revisions": revisions(store, framework, since=since, until=until),
+        "missing_returns": missing_returns(store, framework, since=since, until=until),
+    }

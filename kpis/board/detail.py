@@ -1,0 +1,195 @@
+"""One KPI in full: its series against comparators, its breakdowns, its revision history, its data.
+
+The comparators are England, the home area's region and its statistical neighbours
+(the DfE's ten most similar councils).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from kpis.core.areas import ENGLAND
+from kpis.core.framework import Framework, Kpi
+from kpis.setup.demo import DISTRICTS
+from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
+from kpis.store.database import Store
+
+COMPARATORS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
+POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
+                  "no_polarity": "Neither higher nor lower is better (no polarity)"}
+
+
+def comparison_areas(store: Store, framework: Framework) -> dict[str, list[str]]:
+    """Area codes for each role: home, england, region, neighbours (empty lists when not known)."""
+    region = store.scalar("SELECT region_code FROM areas WHERE area_code = ?", [framework.home_area])
+    neighbours = store.df("""
+        SELECT a.area_code FROM statistical_neighbours s JOIN areas a ON a.dfe_code = s.neighbour_dfe_code
+        WHERE s.dfe_code = ? AND a.area_code IS NOT NULL ORDER BY s.rank""", [framework.home_area_dfe])
+    return {"home": [framework.home_area], "england": [ENGLAND], "region": [region] if region else [],
+            "neighbours": list(dict.fromkeys(neighbours["area_code"]))}
+
+
+@dataclass(frozen=True)
+class PageSeries:
+    """Several KPIs' values read in one query (`page_series`), for `trend_data`, `breakdown_data` and
+    `england_value_for` to take their rows from instead of querying once per KPI and per view."""
+    by_kpi: dict[str, pd.DataFrame]     # kpis_series output of each KPI (no kpi_id; text as objects): every group
+    empty: pd.DataFrame                 # the same columns, no rows
+    area_codes: frozenset[str]          # ... of these areas
+    as_at: datetime | None
+    roles: dict[str, list[str]]         # comparison_areas
+
+    def rows(self, kpi: Kpi, area_codes: list[str], breakdown_type: str | None,
+             as_at: datetime | None) -> pd.DataFrame | None:
+        """The rows and values `kpi_series(store, kpi, area_codes=..., breakdown_type=..., as_at=...)` returns (text
+        as Python objects); None when these values were not read (another moment, or an area not read), so the
+        caller queries as usual."""
+        if as_at != self.as_at or not set(area_codes) <= self.area_codes:
+            return None
+        d = self.by_kpi.get(kpi.id, self.empty)
+        keep = d["area_code"].isin(list(area_codes)).to_numpy()
+        if breakdown_type:
+            keep = keep & (d["breakdown_type"] == breakdown_type).to_numpy()
+        return empty_text_as_none(d[keep].reset_index(drop=True))
+
+
+def page_series(store: Store, framework: Framework, kpis: list[Kpi], *,
+                comparators: tuple[str, ...] = ("england",), as_at: datetime | None = None) -> PageSeries:
+    """Every value a page of these KPIs shows: the home area's (every group), England's and the chosen
+    comparators', in one query."""
+    roles = comparison_areas(store, framework)
+    wanted = {"home", "england", *comparators}
+    codes = frozenset(code for role, cs in roles.items() if role in wanted for code in cs)
+    frame = kpis_series(store, list(kpis), area_codes=sorted(codes), breakdown_type=None, as_at=as_at)
+    # Text as plain Python strings (the same values), one block per type (copy): the page filters, sorts and
+    # copies these frames many times, which costs far less than with Arrow-backed text in many blocks.
+    body = frame.drop(columns="kpi_id")
+    body = body.astype({c: object for c in body.columns if isinstance(body[c].dtype, pd.StringDtype)}).copy()
+    by_kpi = {k: body.take(rows) for k, rows in frame.groupby("kpi_id", sort=False).indices.items()}
+    return PageSeries(by_kpi=by_kpi, empty=body.iloc[:0], area_codes=codes, as_at=as_at, roles=roles)
+
+
+def _series(store: Store, kpi: Kpi, *, area_codes: list[str], breakdown_type: str | None, as_at: datetime | None,
+            series: PageSeries | None) -> pd.DataFrame:
+    got = series.rows(kpi, area_codes, breakdown_type, as_at) if series is not None else None
+    if got is None:
+        got = kpi_series(store, kpi, area_codes=area_codes, breakdown_type=breakdown_type, as_at=as_at)
+    return got
+
+
+def trend_data(store: Store, framework: Framework, kpi: Kpi, *, comparators: tuple[str, ...] = ("england",),
+               as_at: datetime | None = None, series: PageSeries | None = None) -> pd.DataFrame:
+    """The KPI's 'all children' series for the home area and the chosen comparators, with a `role` column."""
+    roles = series.roles if series is not None else comparison_areas(store, framework)
+    wanted = {"home", *comparators}
+    codes = {code: role for role, cs in roles.items() if role in wanted for code in cs}
+    if not codes:
+        return pd.DataFrame()
+    df = _series(store, kpi, area_codes=list(codes), breakdown_type="all", as_at=as_at, series=series)
+    df["role"] = df["area_code"].map(codes)
+    # Where sub-groups send returns, the published figure for the home area is drawn apart from them
+    # (often a different period length and definition).
+    home = df["role"] == "home"
+    if (home & df["is_local"]).any():
+        df.loc[home & ~df["is_local"], "role"] = "home_published"
+    return df[df["role"].notna()].reset_index(drop=True)
+
+
+def breakdown_data(store: Store, framework: Framework, kpi: Kpi, *, as_at: datetime | None = None,
+                   period_label: str | None = None, series: PageSeries | None = None) -> pd.DataFrame:
+    """The home area's values by group for one period (default: the newest period with any group)."""
+    df = _series(store, kpi, area_codes=[framework.home_area], breakdown_type=None, as_at=as_at, series=series)
+    if df.empty:
+        return df
+    groups = df[df["breakdown_type"] != "all"]
+    if groups.empty:
+        return groups
+    if period_label is None:
+        period_label = groups.sort_values("period_end")["period_label"].iloc[-1]
+    out = df[df["period_label"] == period_label].reset_index(drop=True)
+    # Districts are stored by their ONS code; show their names. The areas table holds councils and
+    # regions; until it holds districts too, the demo's list of Worcestershire's districts fills in.
+    names = {**DISTRICTS, **dict(store.df("SELECT area_code, name FROM areas").itertuples(index=False, name=None))}
+    out["breakdown_label"] = [names.get(v, v) if t == "district" else v
+                              for t, v in zip(out["breakdown_type"], out["breakdown_value"])]
+    return out
+
+
+def england_value_for(store: Store, framework: Framework, kpi: Kpi, period_end, *, as_at: datetime | None = None,
+                      series: PageSeries | None = None) -> tuple[float | None, str | None]:
+    """England's newest value for a period ending on or before `period_end`, and that period's label."""
+    df = _series(store, kpi, area_codes=[ENGLAND], breakdown_type="all", as_at=as_at, series=series)
+    df = df[df["value"].notna() & (pd.to_datetime(df["period_end"]) <= pd.Timestamp(period_end))]
+    if df.empty:
+        return None, None
+    last = df.sort_values("period_end").iloc[-1]
+    return float(last["value"]), str(last["period_label"])
+
+
+def revision_history(store: Store, framework: Framework, kpi: Kpi) -> pd.DataFrame:
+    """Every version of every value that was ever changed, oldest first within each value."""
+    ids = [kpi.id] + ([kpi.comparator.indicator_id] if kpi.comparator else [])
+    df = store.df(f"""
+        WITH changed AS (
+            SELECT indicator_id, area_code, breakdown_type, breakdown_value, period_label FROM observations
+            WHERE indicator_id IN (SELECT unnest(?)) AND area_code IN (?, ?)
+            GROUP BY ALL HAVING count(*) > 1)
+        SELECT o.area_code, o.breakdown_type, o.breakdown_value, o.period_label, o.period_end, o.version,
+               o.value, o.status, o.valid_from, o.valid_to, o.commentary, o.is_demo, {SOURCE_LABEL_SQL} AS source
+        FROM observations o JOIN changed USING (indicator_id, area_code, breakdown_type, breakdown_value, period_label)
+        LEFT JOIN batches b ON b.batch_id = o.batch_id
+        ORDER BY o.period_end, o.area_code, o.breakdown_type, o.breakdown_value, o.version""",
+                  [ids, framework.home_area, ENGLAND])
+    if df.empty:
+        return pd.DataFrame(columns=["Period", "Area", "Group", "Version", "Value", "Current from", "Replaced on",
+                                     "Source", "Note"])
+    return pd.DataFrame({
+        "Period": df["period_label"],
+        "Area": ["England" if a == ENGLAND else "Local" for a in df["area_code"]],
+        "Group": ["All" if t == "all" else f"{framework.breakdowns.get(t, t)}: {v}"
+                  for t, v in zip(df["breakdown_type"], df["breakdown_value"])],
+        "Version": df["version"].astype(int),
+        "Value": [kpi.format_value(None if pd.isna(v) else float(v)) + (" (demo)" if d else "")
+                  for v, d in zip(df["value"], df["is_demo"])],
+        "Current from": [pd.Timestamp(t).strftime("%d %b %Y %H:%M") for t in df["valid_from"]],
+        "Replaced on": ["still current" if pd.isna(t) else pd.Timestamp(t).strftime("%d %b %Y %H:%M")
+                        for t in df["valid_to"]],
+        "Source": df["source"],
+        "Note": df["commentary"].fillna(""),
+    })
+
+
+def kpi_download(store: Store, framework: Framework, kpi: Kpi, *, as_at: datetime | None = None) -> pd.DataFrame:
+    """Every current number of the KPI (home area, England, region, neighbours, every group) for a CSV."""
+    roles = comparison_areas(store, framework)
+    codes = {code: role for role, cs in roles.items() for code in cs}
+    df = kpi_series(store, kpi, area_codes=list(codes), breakdown_type=None, as_at=as_at)
+    df.insert(0, "kpi_id", kpi.id)
+    df.insert(1, "comparison_role", df["area_code"].map(codes))
+    cols = ["kpi_id", "indicator_id", "comparison_role", "area_code", "area_name", "breakdown_type", "breakdown_value",
+            "period_label", "period_type", "period_start", "period_end", "value", "lower_ci", "upper_ci",
+            "numerator", "denominator", "status", "status_note", "commentary", "is_demo", "source", "version",
+            "valid_from"]
+    return df[[c for c in cols if c in df.columns]].sort_values(
+        ["comparison_role", "area_code", "breakdown_type", "breakdown_value", "period_end"]).reset_index(drop=True)
+
+
+def definition_rows(framework: Framework, kpi: Kpi) -> pd.DataFrame:
+    """The KPI's metadata as a two-column table."""
+    area = framework.area(kpi.area)
+    outcome = next((o.name for o in framework.outcomes if o.id == kpi.outcome), kpi.outcome)
+    comparator = (f"{kpi.comparator.name or kpi.comparator.code} (source: {kpi.comparator.source}, "
+                  f"code {kpi.comparator.code})" if kpi.comparator else "None: a local measure with no national figure")
+    rows = [("Definition", kpi.definition), ("Methodology", kpi.methodology or "Not recorded"),
+            ("Unit", kpi.unit_label), ("Polarity", POLARITY_WORDS[kpi.polarity]),
+            ("National comparator", comparator), ("Outcome area", f"{area.name} ({area.sub_group})"),
+            ("Overarching outcome", outcome), ("Frequency", kpi.frequency.capitalize()),
+            ("Groups reported", ", ".join(framework.breakdowns.get(b, b) for b in kpi.breakdowns)),
+            ("Owner", kpi.owner or "Not recorded"), ("Next update", kpi.next_update or "Not recorded")]
+    if kpi.target:
+        rows.append(("Target", f"{kpi.format_value(kpi.target.value)}" + (f": {kpi.target.note}"
+                                                                         if kpi.target.note else "")))
+    return pd.DataFrame(rows, columns=["Item", "Detail"])
+

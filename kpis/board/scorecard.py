@@ -1,0 +1,350 @@
+"""The board scorecard: every KPI's latest value, change since the last meeting, England comparison,
+recent trend and target, as known at a moment in time.
+
+The rules, in plain words:
+
+- **Latest value**: the home area's newest published figure (suppressed values are skipped).
+- **Change since the last meeting**: against the newest figure that was known at the previous
+  meeting. It is called a real movement only when a test says so at 95%: two proportions by a
+  z test (with numerators and denominators), two counts by an exact Poisson test, otherwise
+  only when the two confidence intervals do not overlap. Smaller moves say "no significant change".
+- **Compared with England**: England's newest value for a period that ends on or before the
+  local period's end (the period is named), judged as Fingertips does: better or worse when
+  England lies outside the local 95% confidence interval, similar otherwise; with no polarity,
+  higher or lower.
+- **Recent trend**: Fingertips' test over the most recent five points (`kpis.core.stats.trend_result`).
+- **Target**: met when the value is on the right side of the target for the KPI's polarity.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import pandas as pd
+from scipy import stats as _st
+
+from kpis.core import stats
+from kpis.core.areas import ENGLAND
+from kpis.core.framework import Framework, Kpi
+from kpis.store.series import kpis_series
+from kpis.store.database import Store, now
+
+SPARK_POINTS = 8
+CHANGE_SIGNIFICANCE = 0.05
+
+COMPARISON_BADGES = {  # shape, words: the word and the shape carry the meaning, colour only repeats it
+    "better": ("●", "Better than England"),
+    "similar": ("◆", "Similar to England"),
+    "worse": ("■", "Worse than England"),
+    "higher": ("○", "Higher than England"),
+    "lower": ("○", "Lower than England"),
+    "not compared": ("–", "Not compared"),
+}
+ARROWS = {"up": "▲", "down": "▼", "steady": "▶", "none": "–"}
+
+
+# -- points ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Point:
+    """One value of a KPI for one period, as a scorecard cell needs it."""
+    period_label: str
+    period_end: date | None
+    value: float
+    numerator: float | None = None
+    denominator: float | None = None
+    lower_ci: float | None = None
+    upper_ci: float | None = None
+    is_demo: bool = False
+    source: str = ""
+
+    @classmethod
+    def from_row(cls, row) -> "Point":
+        def num(key):
+            v = row.get(key)
+            return None if v is None or pd.isna(v) else float(v)
+        end = row.get("period_end")
+        return cls(period_label=str(row["period_label"]),
+                   period_end=None if end is None or pd.isna(end) else pd.Timestamp(end).date(),
+                   value=float(row["value"]), numerator=num("numerator"), denominator=num("denominator"),
+                   lower_ci=num("lower_ci"), upper_ci=num("upper_ci"), is_demo=bool(row.get("is_demo") or False),
+                   source=str(row.get("source") or ""))
+
+
+def with_interval(kpi: Kpi, p: Point) -> tuple[float | None, float | None]:
+    """The point's 95% limits; worked out by Wilson or Byar's method when only counts were stored."""
+    if p.lower_ci is not None and p.upper_ci is not None:
+        return p.lower_ci, p.upper_ci
+    if kpi.unit == "percentage" and p.numerator is not None and p.denominator:
+        lo, hi = stats.wilson_interval(p.numerator, p.denominator)
+        return 100 * lo, 100 * hi
+    if kpi.unit == "count" and float(p.value).is_integer():
+        return stats.byars_interval(p.value)
+    return None, None
+
+
+# -- change since the last meeting -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Change:
+    symbol: str                 # ▲ ▼ ▶ –
+    words: str                  # "Up 2.1 points, getting better"
+    direction: str              # up | down | steady | none
+    significant: bool | None    # None: not tested
+    assessment: str | None      # better | worse | None
+
+
+def movement_is_significant(kpi: Kpi, current: Point, previous: Point,
+                            alpha: float = CHANGE_SIGNIFICANCE) -> bool | None:
+    """Is the move from `previous` to `current` more than chance? None when it cannot be tested."""
+    if kpi.unit == "percentage" and None not in (current.numerator, current.denominator, previous.numerator,
+                                                 previous.denominator):
+        return two_proportion_p(current.numerator, current.denominator,
+                                previous.numerator, previous.denominator) < alpha
+    if kpi.unit == "count" and float(current.value).is_integer() and float(previous.value).is_integer():
+        return two_count_p(current.value, previous.value) < alpha
+    lo1, hi1 = with_interval(kpi, current)
+    lo0, hi0 = with_interval(kpi, previous)
+    if None in (lo1, hi1, lo0, hi0):
+        return None
+    return hi1 < lo0 or hi0 < lo1  # intervals that do not overlap
+
+
+def two_proportion_p(x1: float, n1: float, x0: float, n0: float) -> float:
+    """Two-sided p value of the pooled z test for two proportions."""
+    if n1 <= 0 or n0 <= 0:
+        return 1.0
+    pooled = (x1 + x0) / (n1 + n0)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+    if se == 0:
+        return 1.0
+    z = (x1 / n1 - x0 / n0) / se
+    return float(2 * _st.norm.sf(abs(z)))
+
+
+def two_count_p(c1: float, c0: float) -> float:
+    """Exact two-sided test that two Poisson counts share one rate (conditional binomial test)."""
+    total = int(c1 + c0)
+    if total == 0:
+        return 1.0
+    return float(_st.binomtest(int(c1), total, 0.5).pvalue)
+
+
+def magnitude(kpi: Kpi, diff: float) -> str:
+    size = abs(diff)
+    if kpi.unit == "percentage":
+        return f"{size:,.{kpi.decimals}f} points"
+    if kpi.unit == "count":
+        return f"{size:,.{kpi.decimals}f}"
+    return f"{size:,.{kpi.decimals}f} {kpi.unit_label}"
+
+
+def describe_change(kpi: Kpi, current: Point | None, previous: Point | None) -> Change:
+    """Arrow and words for the change since the last meeting, the meaning first."""
+    if current is None:
+        return Change(ARROWS["none"], "No figures yet", "none", None, None)
+    if previous is None:
+        return Change(ARROWS["none"], "New since the last meeting", "none", None, None)
+    was = kpi.format_value(previous.value)
+    if current.period_label == previous.period_label:
+        if round(current.value - previous.value, kpi.decimals) != 0:
+            return Change(ARROWS["none"], f"No new figure; {current.period_label} revised from {was}",
+                          "none", None, None)
+        return Change(ARROWS["none"], "No new figure", "none", None, None)
+    diff = current.value - previous.value
+    if round(diff, kpi.decimals) == 0:
+        return Change(ARROWS["steady"], f"No change from {was}", "steady", False, None)
+    direction = "up" if diff > 0 else "down"
+    move = f"{'up' if diff > 0 else 'down'} {magnitude(kpi, diff)} from {was}"
+    significant = movement_is_significant(kpi, current, previous)
+    if significant is None:
+        return Change(ARROWS["steady"], f"Not tested: {move}", direction, None, None)
+    if not significant:
+        return Change(ARROWS["steady"], f"No significant change: {move}", direction, False, None)
+    if kpi.polarity == "no_polarity":
+        return Change(ARROWS[direction], f"Significant {'rise' if diff > 0 else 'fall'}: {move}",
+                      direction, True, None)
+    better = (diff > 0) == (kpi.polarity == "higher_is_better")
+    assessment = "better" if better else "worse"
+    return Change(ARROWS[direction], f"Getting {assessment}: {move}", direction, True, assessment)
+
+
+def trend_words(trend: stats.TrendResult) -> str:
+    """The recent trend in a few plain words: 'Getting better', 'Increasing', 'No significant change'."""
+    if trend.assessment:
+        return f"Getting {trend.assessment}"
+    if trend.direction == "not_enough_data":
+        return "Not enough data"
+    return sentence_case(trend.label)
+
+
+def sentence_case(text: str) -> str:
+    """'no significant change' -> 'No significant change' (Fingertips' labels are lower case)."""
+    return text[:1].upper() + text[1:]
+
+
+# -- comparison with England and the target ------------------------------------------------------------
+def compare_with_england(kpi: Kpi, current: Point | None, england: Point | None) -> tuple[str, str, str]:
+    """(result, shape, words): the Fingertips comparison of the local value with England's."""
+    if current is None:
+        return "not compared", "–", "No local figure yet"
+    if kpi.comparator is None:
+        return "not compared", "–", "No national comparator"
+    if england is None:
+        return "not compared", "–", "No England figure yet"
+    lo, hi = with_interval(kpi, current)
+    if lo is None:
+        return "not compared", "–", "Not tested: no confidence interval"
+    result = stats.compare_with_benchmark(current.value, lo, hi, england.value, kpi.polarity)
+    shape, words = COMPARISON_BADGES[result]
+    return result, shape, words
+
+
+def target_status(kpi: Kpi, value: float | None) -> tuple[str, str]:
+    """('Met' | 'Not met' | 'No target' | 'No data', words naming the target)."""
+    if kpi.target is None:
+        return "No target", "No target set"
+    goal = kpi.format_value(kpi.target.value)
+    if value is None or pd.isna(value):
+        return "No data", f"Target {goal}"
+    if kpi.polarity == "higher_is_better":
+        return ("Met" if value >= kpi.target.value else "Not met"), f"target {goal} or more"
+    if kpi.polarity == "lower_is_better":
+        return ("Met" if value <= kpi.target.value else "Not met"), f"target {goal} or less"
+    return "No target", f"Target {goal} (no direction set)"
+
+
+# -- meetings -------------------------------------------------------------------------------------------
+def meetings(store: Store) -> list[date]:
+    """Board meeting dates held in the store, oldest first."""
+    df = store.df("SELECT meeting_date FROM meetings ORDER BY meeting_date")
+    return [pd.Timestamp(d).date() for d in df["meeting_date"]]
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59, 999999))
+
+
+def meeting_context(store: Store, meeting_date: date | None, *,
+                    today: date | None = None) -> tuple[datetime | None, datetime | None]:
+    """(as_at, previous meeting's as_at) for a meeting; None as the meeting means "now".
+
+    A meeting sees everything recorded by the end of its day; its "last meeting"
+    is the one before it.
+    """
+    today = today or now().date()
+    if meeting_date is None:
+        earlier = [m for m in meetings(store) if m <= today]
+    else:
+        earlier = [m for m in meetings(store) if m < meeting_date]
+    previous = end_of_day(earlier[-1]) if earlier else None
+    return (None if meeting_date is None else end_of_day(meeting_date)), previous
+
+
+def past_meetings(store: Store, *, today: date | None = None) -> list[date]:
+    """Meetings that have happened (today counts), newest first."""
+    today = today or now().date()
+    return sorted((m for m in meetings(store) if m <= today), reverse=True)
+
+
+# -- the scorecard ----------------------------------------------------------------------------------------
+POINT_COLUMNS = ["kpi_id", "area_code", "is_local", "period_label", "period_end", "value", "numerator", "denominator",
+                 "lower_ci", "upper_ci", "is_demo", "source"]
+
+
+def home_and_england(store: Store, framework: Framework, kpis: list[Kpi] | tuple[Kpi, ...],
+                     as_at: datetime | None) -> dict[str, tuple[list[dict], list[dict]]]:
+    """Per KPI, the home area's series and England's, oldest first, values only: all KPIs in one query.
+
+    Each is a list of rows (dicts of POINT_COLUMNS). Where the sub-group sends its own returns, those,
+    not the published figure, make the home series.
+    """
+    df = kpis_series(store, list(kpis), area_codes=[framework.home_area, ENGLAND], as_at=as_at,
+                     columns=POINT_COLUMNS[1:])
+    df = df.loc[df["value"].notna(), POINT_COLUMNS]
+    out: dict[str, tuple[list[dict], list[dict]]] = {k.id: ([], []) for k in kpis}
+    for row in df.to_dict("records"):
+        home, eng = out[row["kpi_id"]]
+        if row["area_code"] == framework.home_area:
+            home.append(row)
+        if row["area_code"] == ENGLAND:
+            eng.append(row)
+    for home, eng in out.values():
+        if any(r["is_local"] for r in home):  # the sub-group's own returns, not the published figure
+            home[:] = [r for r in home if r["is_local"]]
+        home.sort(key=lambda r: r["period_end"])  # stable: already in order, kept as it is
+        eng.sort(key=lambda r: r["period_end"])
+    return out
+
+
+def _latest(rows: list[dict]) -> Point | None:
+    return Point.from_row(rows[-1]) if rows else None
+
+
+def _england(rows: list[dict], local: Point | None) -> Point | None:
+    """England's newest value whose period ends on or before the local period's end."""
+    if local is None or not rows:
+        return None
+    ok = [r for r in rows if pd.Timestamp(r["period_end"]).date() <= local.period_end] if local.period_end else rows
+    return Point.from_row(ok[-1]) if ok else None
+
+
+def _trend(kpi: Kpi, rows: list[dict]) -> stats.TrendResult:
+    """Fingertips' recent trend over the home area's values (rows oldest first): from numerators and
+    denominators where a percentage has them all, else from the values."""
+    if kpi.unit == "percentage" and rows and all(pd.notna(r["numerator"]) and pd.notna(r["denominator"])
+                                                 for r in rows):
+        return stats.trend_result(numerators=[r["numerator"] for r in rows],
+                                  denominators=[r["denominator"] for r in rows], polarity=kpi.polarity)
+    return stats.trend_result(values=[r["value"] for r in rows], polarity=kpi.polarity)
+
+
+def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = None,
+              previous_meeting: datetime | None = None, kpi_ids: list[str] | None = None) -> pd.DataFrame:
+    """One row per KPI (or per KPI in `kpi_ids`), in framework order, as known at `as_at` (None: now)."""
+    areas = {a.id: a.name for a in framework.areas}
+    outcomes = {o.id: o.name for o in framework.outcomes}
+    area_order = {a.id: i for i, a in enumerate(framework.areas)}
+    outcome_order = {o.id: i for i, o in enumerate(framework.outcomes)}
+    kpis = [k for k in framework.kpis if kpi_ids is None or k.id in kpi_ids]
+    series = home_and_england(store, framework, kpis, as_at)
+    before = home_and_england(store, framework, kpis, previous_meeting) if previous_meeting is not None else None
+    rows = []
+    for kpi in kpis:
+        home, eng = series[kpi.id]
+        current = _latest(home)
+        previous = _latest(before[kpi.id][0]) if before is not None else None
+        england = _england(eng, current)
+        change = describe_change(kpi, current, previous)
+        comparison, shape, comparison_words = compare_with_england(kpi, current, england)
+        trend = _trend(kpi, home)
+        status, target_words = target_status(kpi, current.value if current else None)
+        lo, hi = with_interval(kpi, current) if current else (None, None)
+        rows.append({
+            "kpi_id": kpi.id, "area": kpi.area, "area_name": areas.get(kpi.area, kpi.area),
+            "outcome": kpi.outcome, "outcome_name": outcomes.get(kpi.outcome, kpi.outcome),
+            "area_order": area_order.get(kpi.area, 99), "outcome_order": outcome_order.get(kpi.outcome, 99),
+            "title": kpi.short_title, "full_title": kpi.title, "unit": kpi.unit, "polarity": kpi.polarity,
+            "latest_period": current.period_label if current else None,
+            "period_end": current.period_end if current else None,
+            "value": current.value if current else None,
+            "value_text": kpi.format_value(current.value) if current else "No data yet",
+            "lower_ci": lo, "upper_ci": hi,
+            "is_demo": bool(current and current.is_demo), "source": current.source if current else "",
+            "previous_period": previous.period_label if previous else None,
+            "previous_value": previous.value if previous else None,
+            "previous_text": (f"{kpi.format_value(previous.value)} ({previous.period_label})"
+                              if previous else "–"),
+            "change_symbol": change.symbol, "change_text": change.words, "change_direction": change.direction,
+            "change_significant": change.significant, "change_assessment": change.assessment,
+            "england_period": england.period_label if england else None,
+            "england_value": england.value if england else None,
+            "england_value_text": kpi.format_value(england.value) if england else None,
+            "england_text": (f"{kpi.format_value(england.value)} ({england.period_label})" if england
+                             else ("No national comparator" if kpi.comparator is None else "Not published")),
+            "comparison": comparison, "comparison_symbol": shape, "comparison_text": comparison_words,
+            "trend": sentence_case(trend.label), "trend_words": trend_words(trend), "trend_direction": trend.direction, "trend_assessment": trend.assessment,
+            "sparkline": [float(r["value"]) for r in home[-SPARK_POINTS:]],
+            "target": kpi.target.value if kpi.target else None,
+            "target_status": status, "target_text": target_words,
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,152 @@
+"""Board tables: the scorecard's rows turned into short, plain-English Markdown cells with badges.
+
+Pure pandas; the pages pass the result to `st.table`. Text from the framework is
+escaped so it is shown, never interpreted; sparklines are SVG made from numbers.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from kpis.core.framework import KPI_ID
+from kpis.charts.figures import BADGE_COLOURS, sparkline_svg
+
+BOARD_COLUMNS = ["KPI", "Latest", "Since last meeting", "Compared with England", "Trend line", "Recent trend",
+                 "Target"]
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$]|:(?=[A-Za-z]))")
+
+
+def md_escape(text: object) -> str:
+    """Escape Markdown (and Streamlit's $ maths and :directives:) so text shows as typed."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _latest(row) -> str:
+    if row["latest_period"] is None or pd.isna(row["latest_period"]):
+        return "No data yet"
+    demo = " (demo)" if row["is_demo"] else ""
+    return f"**{md_escape(row['value_text'])}**{demo}, {md_escape(row['latest_period'])}"
+
+
+def _change(row) -> str:
+    return f"{row['change_symbol']} {md_escape(row['change_text'])}"
+
+
+def _england(row) -> str:
+    text = f"{row['comparison_symbol']} {md_escape(row['comparison_text'])}"
+    if row["england_period"] is not None and not pd.isna(row["england_period"]):
+        value = row["england_value_text"]
+        who = "" if row["comparison"] != "not compared" else "England "
+        text += f" ({who}{md_escape(value)} in {md_escape(row['england_period'])})"
+    return text
+
+
+def _sparkline(row) -> str:
+    values = row["sparkline"] or []
+    uri = sparkline_svg(values)
+    if not uri:
+        return "–"
+    return f"![Sparkline of the last {len(values)} figures, oldest first]({uri})"
+
+
+def _target(row) -> str:
+    status = row["target_status"]
+    if status in ("Met", "Not met"):
+        mark = "✓" if status == "Met" else "✗"
+        return f"{mark} {status} ({md_escape(row['target_text'])})"
+    return "–" if row["target_text"] == "No target set" else md_escape(row["target_text"])
+
+
+def kpi_cell(kpi_id: str, title: str, *, link: str | None = "kpi") -> str:
+    """The KPI id in bold (a link to its detail page when `link` names that page's path) and its title."""
+    ident = f"**{md_escape(kpi_id)}**"
+    if link and KPI_ID.fullmatch(kpi_id):
+        ident = f"[{ident}]({link}?kpi={kpi_id})"
+    return f"{ident} {md_escape(title)}"
+
+
+def board_table(card: pd.DataFrame, *, link: str | None = "kpi") -> pd.DataFrame:
+    """The scorecard as the board reads it: short columns, one row per KPI."""
+    if card.empty:
+        return pd.DataFrame(columns=BOARD_COLUMNS)
+    return pd.DataFrame({
+        "KPI": [kpi_cell(k, t, link=link) for k, t in zip(card["kpi_id"], card["title"])],
+        "Latest": [_latest(r) for _, r in card.iterrows()],
+        "Since last meeting": [_change(r) for _, r in card.iterrows()],
+        "Compared with England": [_england(r) for _, r in card.iterrows()],
+        "Trend line": [_sparkline(r) for _, r in card.iterrows()],
+        "Recent trend": [md_escape(w) for w in card["trend_words"]],
+        "Target": [_target(r) for _, r in card.iterrows()],
+    }, index=card.index)
+
+
+SECTION_STYLE = "background-color: #F3F2F1; font-weight: 700; border-top: 2px solid #3D3D3D"
+
+
+def style_board_table(table: pd.DataFrame, comparisons: pd.Series | list,
+                      sections: list[bool] | None = None) -> Styler:
+    """Colour the England cell by the comparison (the words and shapes already say it); shade section rows."""
+    comparisons = list(comparisons)
+    sections = sections or [False] * len(table)
+
+    def colour(column: pd.Series) -> list[str]:
+        out = []
+        for result in comparisons:
+            bg_fg = BADGE_COLOURS.get(result)
+            out.append(f"background-color: {bg_fg[0]}; color: {bg_fg[1]}; font-weight: 600" if bg_fg else "")
+        return out
+
+    def section(row: pd.Series) -> list[str]:
+        return [SECTION_STYLE if sections[table.index.get_loc(row.name)] else ""] * len(row)
+
+    return (table.style.apply(colour, subset=["Compared with England"]).apply(section, axis=1)
+            .hide(axis="index"))
+
+
+def grouped_board_table(card: pd.DataFrame, by: str, *, link: str | None = "kpi"
+                        ) -> tuple[pd.DataFrame, list, list[bool]]:
+    """One table for the whole scorecard, a shaded heading row before each group.
+
+    Returns the table, each row's comparison (for the badge colour) and which rows are headings.
+    `link` as in `board_table` (None: the KPI ids are not links).
+    """
+    parts, comparisons, sections = [], [], []
+    for name, rows in group_rows(card, by):
+        parts.append(pd.DataFrame([{**{c: "" for c in BOARD_COLUMNS}, "KPI": f"**{md_escape(name)}**"}]))
+        comparisons.append(None)
+        sections.append(True)
+        parts.append(board_table(rows, link=link))
+        comparisons += rows["comparison"].to_list()
+        sections += [False] * len(rows)
+    if not parts:
+        return pd.DataFrame(columns=BOARD_COLUMNS), [], []
+    return pd.concat(parts, ignore_index=True), comparisons, sections
+
+
+def group_rows(card: pd.DataFrame, by: str) -> list[tuple[str, pd.DataFrame]]:
+    """Split the scorecard by 'area' or 'outcome', in framework order, keeping row order within."""
+    name_col = {"area": "area_name", "outcome": "outcome_name"}[by]
+    keys = list(dict.fromkeys(card[by]))
+    if f"{by}_order" in card:
+        rank = dict(zip(card[by], card[f"{by}_order"]))
+        keys.sort(key=lambda k: rank[k])
+    groups = []
+    for key in keys:
+        part = card[card[by] == key]
+        groups.append((str(part[name_col].iloc[0]), part))
+    return groups
+
+
+def summary_counts(card: pd.DataFrame) -> dict[str, int]:
+    """Headline counts for the top of the scorecard."""
+    return {
+        "better": int((card["comparison"] == "better").sum()),
+        "similar": int((card["comparison"] == "similar").sum()),
+        "worse": int((card["comparison"] == "worse").sum()),
+        "improved": int((card["change_assessment"] == "better").sum()),
+        "worsened": int((card["change_assessment"] == "worse").sum()),
+        "targets_met": int((card["target_status"] == "Met").sum()),
+        "targets": int(card["target_status"].isin(["Met", "Not met"]).sum()),
+    }

@@ -1,0 +1,1 @@
+"""Plotly figures and their tables, in the colour-blind-safe palette."""

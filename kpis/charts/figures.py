@@ -1,0 +1,351 @@
+"""Plotly figures and their tables, in the Government Analysis Function's colour-blind-safe palette.
+
+Every figure builder has a table partner returning the same numbers as a tidy
+DataFrame, so a page can put the numbers beside the chart. Colour is never the
+only signal: each series also has its own marker shape and line dash, and the
+legend and hover text name it.
+"""
+from __future__ import annotations
+
+import base64
+import math
+import re
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpis.core.framework import Kpi
+
+# The palette, in one place.
+PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
+AREA_COLOUR, ENGLAND_COLOUR = "#12436D", "#F46A25"
+ROLE_STYLE = {  # colour, marker symbol, line dash
+    "home": (AREA_COLOUR, "circle", "solid"),
+    "home_published": (AREA_COLOUR, "circle-open", "dot"),
+    "england": (ENGLAND_COLOUR, "diamond", "dash"),
+    "region": ("#28A197", "square", "dot"),
+    "neighbours": ("#801650", "triangle-up", "dashdot"),
+}
+FONT = dict(family="Source Sans Pro, DejaVu Sans, sans-serif", size=15, color="#0B0C0C")
+
+# Comparison-with-England badges: background and text colour (contrast at least 4.5:1).
+BADGE_COLOURS = {
+    "better": ("#12436D", "#FFFFFF"),
+    "worse": ("#F46A25", "#0B0C0C"),
+    "similar": ("#BFBFBF", "#0B0C0C"),
+    "higher": ("#A285D1", "#0B0C0C"),
+    "lower": ("#A285D1", "#0B0C0C"),
+}
+
+
+def axis_title(kpi: Kpi) -> str:
+    return {"percentage": "Percentage (%)", "count": "Number", "rate_per_10000": "Rate per 10,000",
+            "rate_per_100000": "Rate per 100,000"}[kpi.unit]
+
+
+def _midpoint(start, end) -> pd.Timestamp:
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    return s + (e - s) / 2
+
+
+def _fmt(kpi: Kpi, value) -> str:
+    return kpi.format_value(None if value is None or pd.isna(value) else float(value))
+
+
+HOVER_COLUMNS = ["series", "period_label", "period_start", "period_end", "value", "lower_ci", "upper_ci", "is_demo"]
+
+
+def _hover(kpi: Kpi, row) -> str:
+    text = f"{row['series']}<br>{row['period_label']}: {_fmt(kpi, row['value'])}"
+    if pd.notna(row.get("lower_ci")) and pd.notna(row.get("upper_ci")):
+        text += f"<br>95% CI {_fmt(kpi, row['lower_ci'])} to {_fmt(kpi, row['upper_ci'])}"
+    if row.get("is_demo"):
+        text += "<br>Demo data (synthetic)"
+    return text
+
+
+def _layout(*, title: str, height: int, font_size: int = 15) -> dict:
+    """The figures' shared layout, as a plain dict: a figure is built once from its traces and layout
+    (`go.Figure(data=..., layout=...)`), which is many times quicker than updating a built figure in steps."""
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": font_size + 2}},
+        "font": {**FONT, "size": font_size}, "height": height,
+        "margin": {"l": 10, "r": 10, "t": 90, "b": 10}, "plot_bgcolor": "#FFFFFF", "paper_bgcolor": "#FFFFFF",
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0}, "hoverlabel": {"font": {"size": 14}},
+        "xaxis": {"showgrid": False, "linecolor": "#3D3D3D", "ticks": "outside"},
+        "yaxis": {"gridcolor": "#E5E5E5", "linecolor": "#3D3D3D", "zeroline": True, "zerolinecolor": "#BFBFBF"},
+    }
+
+
+def vline(layout: dict, x: float, *, line: dict, text: str) -> None:
+    """What `fig.add_vline(x, line=..., annotation_text=text, annotation_position="top")` adds, into `layout`."""
+    layout.setdefault("shapes", []).append(
+        {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain", "line": line})
+    layout.setdefault("annotations", []).append(
+        {"showarrow": False, "text": text, "x": x, "xanchor": "center", "xref": "x", "y": 1, "yanchor": "bottom",
+         "yref": "y domain"})
+
+
+# -- trend ------------------------------------------------------------------------------------
+def series_name(role: str, area_name: str) -> str:
+    return {"england": "England", "neighbours": "Statistical neighbours (average)",
+            "home_published": f"{area_name}: published figure"}.get(role, area_name)
+
+
+def trend_table(df: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
+    """The numbers behind `trend_figure`: one row per series and period, as people read them."""
+    if df.empty:
+        return pd.DataFrame(columns=["Series", "Period", "Value", "95% CI", "Numerator", "Denominator",
+                                     "Status", "Source"])
+    return _trend_table(_with_series(df), kpi)
+
+
+def _trend_table(d: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
+    """`trend_table` of a frame already through `_with_series`."""
+    d = d.sort_values(["order", "period_end", "series"])
+    ci = [f"{_fmt(kpi, lo)} to {_fmt(kpi, hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
+          for lo, hi in zip(d["lower_ci"], d["upper_ci"])]
+    return pd.DataFrame({
+        "Series": d["series"].to_list(),
+        "Period": d["period_label"].to_list(),
+        "Value": [_fmt(kpi, v) + (" (demo)" if demo else "") for v, demo in zip(d["value"], d["is_demo"])],
+        "95% CI": ci,
+        "Numerator": [_count(v) for v in d["numerator"]],
+        "Denominator": [_count(v) for v in d["denominator"]],
+        "Status": d["status"].fillna("").str.replace("_", " ").to_list(),
+        "Source": d["source"].fillna("").to_list(),
+    })
+
+
+def _gap(a, b) -> float:
+    """a - b, or 0 where either is missing (an error bar of no length)."""
+    return 0.0 if a is None or b is None or pd.isna(a) or pd.isna(b) else float(a - b)
+
+
+def _count(v) -> str:
+    return "" if v is None or pd.isna(v) else f"{float(v):,.0f}"
+
+
+def _with_series(df: pd.DataFrame) -> pd.DataFrame:
+    """Name each row's series; neighbours collapse to one average series per period."""
+    d = df.copy()
+    if "role" not in d.columns:
+        d["role"] = "home"
+    for col in ("lower_ci", "upper_ci", "numerator", "denominator", "status", "source", "is_demo"):
+        if col not in d.columns:
+            d[col] = None
+    d["is_demo"] = d["is_demo"].fillna(False).astype(bool)
+    nb = d[d["role"] == "neighbours"]
+    if not nb.empty:
+        avg = (nb.dropna(subset=["value"]).groupby(["period_label", "period_start", "period_end"], as_index=False)
+               .agg(value=("value", "mean"), n=("value", "size")))
+        avg = avg.assign(role="neighbours", area_name="Statistical neighbours", lower_ci=None, upper_ci=None,
+                         numerator=None, denominator=None, status="published", is_demo=False,
+                         source=[f"Average of {n} neighbours" for n in avg["n"]]).drop(columns="n")
+        d = pd.concat([d[d["role"] != "neighbours"], avg], ignore_index=True)
+    d["series"] = [series_name(r, a) for r, a in zip(d["role"], d.get("area_name", d["role"]))]
+    d["order"] = d["role"].map({"home": 0, "home_published": 1, "england": 2, "region": 3,
+                                "neighbours": 4}).fillna(5)
+    return d
+
+
+def trend_figure(df: pd.DataFrame, kpi: Kpi, *, title: str | None = None, height: int = 420,
+                 font_size: int = 15) -> go.Figure:
+    """The home area's values with 95% confidence intervals, and comparator lines.
+
+    `df` is `kpi_series` output with a `role` column: home, england, region or
+    neighbours. Comparators published for whole years are drawn as a level line
+    across their period, so a quarter can be read against the year it falls in.
+    """
+    return _trend_figure(df, _with_series(df) if not df.empty else df, kpi, title=title, height=height,
+                         font_size=font_size)
+
+
+def trend_views(df: pd.DataFrame, kpi: Kpi, *, title: str | None = None, height: int = 420,
+                font_size: int = 15) -> tuple[go.Figure, pd.DataFrame]:
+    """`trend_figure` and `trend_table` of the same frame, its series named once for both."""
+    d = _with_series(df) if not df.empty else df
+    table = _trend_table(d, kpi) if not df.empty else trend_table(df, kpi)
+    return _trend_figure(df, d, kpi, title=title, height=height, font_size=font_size), table
+
+
+def _trend_figure(df: pd.DataFrame, d: pd.DataFrame, kpi: Kpi, *, title: str | None, height: int,
+                  font_size: int) -> go.Figure:
+    """`trend_figure` of `df`, given `d`, the same through `_with_series`."""
+    traces = []
+    if not df.empty:
+        # Plain rows, read once: pandas filtering and sorting per series costs more than the figure itself.
+        every = [r for r in d[HOVER_COLUMNS + ["role"]].to_dict("records") if pd.notna(r["value"])]
+        for role in ("home", "home_published", "england", "region", "neighbours"):
+            rows = sorted((r for r in every if r["role"] == role), key=lambda r: r["period_end"])
+            if not rows:
+                continue
+            colour, symbol, dash = ROLE_STYLE[role]
+            name = rows[0]["series"]
+            if role == "home":
+                x = [_midpoint(r["period_start"], r["period_end"]) for r in rows]
+                has_ci = any(pd.notna(r["lower_ci"]) and pd.notna(r["upper_ci"]) for r in rows)
+                err = dict(type="data", symmetric=False, visible=has_ci, color=colour, thickness=1.2,
+                           width=4, array=[_gap(r["upper_ci"], r["value"]) for r in rows],
+                           arrayminus=[_gap(r["value"], r["lower_ci"]) for r in rows])
+                traces.append(go.Scatter(
+                    x=x, y=np.array([r["value"] for r in rows], dtype="float64"), mode="lines+markers",
+                    name=f"{name} (with 95% confidence interval)",
+                    line=dict(color=colour, width=3, dash=dash), marker=dict(symbol=symbol, size=9, color=colour),
+                    error_y=err, hovertext=[_hover(kpi, r) for r in rows], hoverinfo="text"))
+            else:
+                xs, ys, texts = [], [], []
+                for r in rows:
+                    xs += [pd.Timestamp(r["period_start"]), pd.Timestamp(r["period_end"]), None]
+                    ys += [r["value"], r["value"], None]
+                    texts += [_hover(kpi, r)] * 2 + [None]
+                traces.append(go.Scatter(
+                    x=xs, y=ys, mode="lines+markers", name=name, connectgaps=False,
+                    line=dict(color=colour, width=2.5, dash=dash), marker=dict(symbol=symbol, size=8, color=colour),
+                    hovertext=texts, hoverinfo="text"))
+    layout = _layout(title=title or f"{kpi.id} {kpi.short_title}", height=height, font_size=font_size)
+    layout["showlegend"] = True  # name the series even when there is only one
+    layout["yaxis"].update(title={"text": axis_title(kpi)}, rangemode="tozero" if kpi.unit == "count" else "normal")
+    layout["xaxis"]["title"] = {"text": "Period"}
+    if df.empty or d["value"].notna().sum() == 0:
+        layout["annotations"] = [dict(text="No figures yet", showarrow=False, x=0.5, y=0.5, xref="paper",
+                                      yref="paper", font=dict(size=18))]
+    return go.Figure(data=traces, layout=layout)
+
+
+# -- breakdowns ---------------------------------------------------------------------------------
+def breakdown_table(df: pd.DataFrame, kpi: Kpi, breakdown_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Rows of `breakdown_figure`, in the same order, as people read them."""
+    names = breakdown_names or {}
+    if df.empty:
+        return pd.DataFrame(columns=["Group", "Period", "Value", "95% CI", "Numerator", "Denominator", "Status"])
+    return _breakdown_table(_order_breakdowns(df, names), kpi)
+
+
+def _breakdown_table(d: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
+    """`breakdown_table` of a frame already through `_order_breakdowns`."""
+    ci = [f"{_fmt(kpi, lo)} to {_fmt(kpi, hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
+          for lo, hi in zip(d["lower_ci"], d["upper_ci"])]
+    return pd.DataFrame({
+        "Group": d["label"].to_list(), "Period": d["period_label"].to_list(),
+        "Value": [("Suppressed (small number)" if s == "suppressed" else _fmt(kpi, v))
+                  + (" (demo)" if demo else "") for v, s, demo in zip(d["value"], d["status"], d["is_demo"])],
+        "95% CI": ci, "Numerator": [_count(v) for v in d["numerator"]],
+        "Denominator": [_count(v) for v in d["denominator"]],
+        "Status": d["status"].fillna("").str.replace("_", " ").to_list(),
+    })
+
+
+def _natural(text: str) -> tuple:
+    """Sort '5-10' before '11-15': numbers inside labels compare as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(text)))
+
+
+def _order_breakdowns(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    d = df.copy()
+    d["is_demo"] = d["is_demo"].fillna(False).astype(bool) if "is_demo" in d else False
+    values = d["breakdown_label"] if "breakdown_label" in d else d["breakdown_value"]
+    d["label"] = [("All children and young people" if t == "all"
+                   else f"{names.get(t, t.replace('_', ' ').capitalize())}: {v}")
+                  for t, v in zip(d["breakdown_type"], values)]
+    d["first"] = (d["breakdown_type"] != "all").astype(int)
+    keys = list(zip(d["first"].to_list(), d["breakdown_type"].to_list(), [_natural(v) for v in values]))
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # stable, as pandas' sort on several columns
+    return d.iloc[order].reset_index(drop=True)
+
+
+def breakdown_figure(df: pd.DataFrame, kpi: Kpi, *, breakdown_names: dict[str, str] | None = None,
+                     england_value: float | None = None, title: str | None = None,
+                     font_size: int = 15) -> go.Figure:
+    """Horizontal bars from zero, one per group at risk of health inequalities, with 95% CIs."""
+    d = _order_breakdowns(df, breakdown_names or {}) if not df.empty else df
+    return _breakdown_figure(df, d, kpi, england_value=england_value, title=title, font_size=font_size)
+
+
+def breakdown_views(df: pd.DataFrame, kpi: Kpi, *, breakdown_names: dict[str, str] | None = None,
+                    england_value: float | None = None, title: str | None = None,
+                    font_size: int = 15) -> tuple[go.Figure, pd.DataFrame]:
+    """`breakdown_figure` and `breakdown_table` of the same frame, its groups ordered once for both."""
+    d = _order_breakdowns(df, breakdown_names or {}) if not df.empty else df
+    table = _breakdown_table(d, kpi) if not df.empty else breakdown_table(df, kpi, breakdown_names)
+    return _breakdown_figure(df, d, kpi, england_value=england_value, title=title, font_size=font_size), table
+
+
+def _breakdown_figure(df: pd.DataFrame, d: pd.DataFrame, kpi: Kpi, *, england_value: float | None,
+                      title: str | None, font_size: int) -> go.Figure:
+    """`breakdown_figure` of `df`, given `d`, the same through `_order_breakdowns`."""
+    traces, annotations, layout_extra = [], [], {}
+    if not df.empty:
+        d = d.iloc[::-1]  # plotly draws the first category at the bottom
+        colours = ["#3D3D3D" if t == "all" else AREA_COLOUR for t in d["breakdown_type"]]
+        has_ci = d["lower_ci"].notna() & d["upper_ci"].notna()
+        traces.append(go.Bar(
+            x=d["value"], y=d["label"], orientation="h", marker=dict(color=colours), name=kpi.short_title,
+            text=[_fmt(kpi, v) if pd.notna(v) else "" for v in d["value"]], textposition="inside",
+            insidetextanchor="start", textfont=dict(color="#FFFFFF"), cliponaxis=False,
+            error_x=dict(type="data", symmetric=False, visible=bool(has_ci.any()), color="#0B0C0C", thickness=1.2,
+                         array=(d["upper_ci"] - d["value"]).fillna(0).to_list(),
+                         arrayminus=(d["value"] - d["lower_ci"]).fillna(0).to_list()),
+            hovertext=[f"{lab}<br>{p}: {_fmt(kpi, v)}" + (f"<br>95% CI {_fmt(kpi, lo)} to {_fmt(kpi, hi)}"
+                                                          if pd.notna(lo) else "")
+                       for lab, p, v, lo, hi in zip(d["label"], d["period_label"], d["value"], d["lower_ci"],
+                                                    d["upper_ci"])],
+            hoverinfo="text", showlegend=False))
+        for label in d.loc[d["value"].isna(), "label"]:
+            annotations.append(dict(x=0, y=label, text="suppressed (small number)", showarrow=False,
+                                    xanchor="left", font=dict(color="#3D3D3D")))
+        if england_value is not None and not pd.isna(england_value):
+            layout_extra["annotations"] = annotations
+            vline(layout_extra, float(england_value), line=dict(color=ENGLAND_COLOUR, width=2.5, dash="dash"),
+                  text=f"England {_fmt(kpi, england_value)}")
+    height = max(220, 34 * (0 if df.empty else len(d)) + 120)
+    layout = _layout(title=title or f"{kpi.id} by group", height=height, font_size=font_size)
+    if annotations:
+        layout["annotations"] = annotations
+    layout.update(layout_extra)
+    upper = 0 if df.empty else pd.concat([d["value"], d["upper_ci"]]).max()
+    upper = 100 if kpi.unit == "percentage" and (pd.isna(upper) or upper > 90) else (upper or 1) * 1.15
+    layout["xaxis"].update(title={"text": axis_title(kpi)}, range=[0, upper], showgrid=True, gridcolor="#E5E5E5")
+    layout["yaxis"].update(title={"text": None}, automargin=True)
+    return go.Figure(data=traces, layout=layout)
+
+
+# -- sparklines -------------------------------------------------------------------------------------
+def _clean(values: Iterable) -> list[float]:
+    return [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+
+
+def sparkline_figure(values: Sequence[float | None], *, height: int = 60) -> go.Figure:
+    """A small, static line of recent values (no axes), for a page that wants plotly everywhere."""
+    ys = _clean(values)
+    fig = go.Figure(go.Scatter(y=ys, mode="lines+markers", line=dict(color=AREA_COLOUR, width=2),
+                               marker=dict(size=[0] * (len(ys) - 1) + [7], color=AREA_COLOUR), hoverinfo="y"))
+    fig.update_layout(height=height, margin=dict(l=2, r=2, t=2, b=2), showlegend=False,
+                      plot_bgcolor="#FFFFFF", paper_bgcolor="#FFFFFF")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def sparkline_svg(values: Sequence[float | None], *, width: int = 96, height: int = 26) -> str | None:
+    """A tiny SVG line of recent values, as a data: URI for a Markdown image; None with under two points.
+
+    Made only from numbers, never from user text, so it is safe to embed.
+    """
+    ys = _clean(values)
+    if len(ys) < 2:
+        return None
+    lo, hi = min(ys), max(ys)
+    span = (hi - lo) or 1.0
+    pad = 4
+    step = (width - 2 * pad) / (len(ys) - 1)
+    pts = [(pad + i * step, height - pad - (y - lo) / span * (height - 2 * pad)) for i, y in enumerate(ys)]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    lx, ly = pts[-1]
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}"><polyline fill="none" stroke="{AREA_COLOUR}" stroke-width="2" '
+           f'stroke-linejoin="round" points="{points}"/><circle cx="{lx:.1f}" cy="{ly:.1f}" r="3" '
+           f'fill="{AREA_COLOUR}"/></svg>')
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()

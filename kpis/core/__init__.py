@@ -1,0 +1,1 @@
+"""Domain facts every other part relies on: the framework, periods, areas, statistics, problems, exports."""

@@ -1,0 +1,202 @@
+"""Downloads: CSV and Excel versions of any table, safe to open in a spreadsheet.
+
+Nothing in an export can run as a formula. In Excel files every text cell is
+written as text (cell type 's'), so a value such as ``=1+1`` shows as those
+four characters and is never calculated. CSV has no cell types, so text that
+starts with ``= + - @``, a tab or a carriage return gets a leading apostrophe
+(OWASP's advice against CSV injection).
+
+Every Excel file has a Metadata sheet first: what it is, definitions, sources,
+periods, the Open Government Licence attribution and when it was made.
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+from datetime import date, datetime, timezone
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+try:  # the shared guard, where the returns module has it
+    from kpis.returns.filesafety import safe_cell_text
+except ImportError:  # pragma: no cover - only while that module is missing
+    def safe_cell_text(value):
+        if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+            return "'" + value
+        return value
+
+OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+METADATA_SHEET = "Metadata"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIME = "text/csv"
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_HEADER_FILL = PatternFill("solid", fgColor="12436D")
+
+
+def generated_at() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# -- CSV ------------------------------------------------------------------------------
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (with a byte-order mark, so Excel reads accents right); text cells and headers guarded."""
+    safe = df.copy()
+    safe.columns = [safe_cell_text(str(c)) for c in safe.columns]
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(lambda v: safe_cell_text(v) if isinstance(v, str) else v)
+    # CRLF line ends (RFC 4180) also make the writer quote a field holding a bare carriage return.
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+# -- Excel ----------------------------------------------------------------------------
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique worksheet name (31 characters, none of []:*?/\\)."""
+    base = re.sub(r"\s+", " ", _SHEET_BAD.sub(" ", str(name))).strip().strip("'")[:31].strip() or "Sheet"
+    title, n = base, 2
+    while title.lower() in taken:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(title.lower())
+    return title
+
+
+def _cell_value(value: Any) -> Any:
+    """A value openpyxl can write: numbers stay numbers, missing is empty, the rest is text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (bool, int, float)):
+        return value
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        try:
+            return _cell_value(value.item())
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(timezone.utc).replace(tzinfo=None)
+    if isinstance(value, date):
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def _write(ws, row: int, col: int, value: Any, *, bold: bool = False):
+    cell = ws.cell(row=row, column=col)
+    v = _cell_value(value)
+    cell.value = v
+    if isinstance(v, str):
+        cell.data_type = "s"  # text, whatever it starts with: never a formula
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _write_table(ws, df: pd.DataFrame) -> None:
+    for j, name in enumerate(df.columns, start=1):
+        cell = _write(ws, 1, j, name)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = _HEADER_FILL
+    for i, row in enumerate(df.itertuples(index=False, name=None), start=2):
+        for j, value in enumerate(row, start=1):
+            cell = _write(ws, i, j, value)
+            if isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "A2"
+    for j, name in enumerate(df.columns, start=1):
+        sample = [str(name)] + [str(v) for v in df.iloc[:200, j - 1].tolist()]
+        ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, max(len(s) for s in sample) + 2))
+
+
+def metadata_rows(metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, text) rows: a list value gives one row per item; licence and time are always there."""
+    rows: list[tuple[str, str]] = []
+    meta = dict(metadata)
+    meta.setdefault("Licence", OGL_ATTRIBUTION)
+    meta.setdefault("Generated", generated_at())
+    for key, value in meta.items():
+        if isinstance(value, pd.DataFrame):
+            value = [" | ".join(f"{c}: {v}" for c, v in r.items() if pd.notna(v)) for _, r in value.iterrows()]
+        if isinstance(value, (list, tuple)):
+            items = [str(v) for v in value if v not in (None, "")] or ["–"]
+            rows += [(key if i == 0 else "", item) for i, item in enumerate(items)]
+        else:
+            rows.append((key, "–" if value in (None, "") else str(value)))
+    if not any(OGL_ATTRIBUTION in text for _, text in rows):
+        rows.append(("Licence", OGL_ATTRIBUTION))
+    return rows
+
+
+def to_excel_bytes(sheets: Mapping[str, pd.DataFrame], metadata: Mapping[str, Any]) -> bytes:
+    """An .xlsx with a Metadata sheet first, then one sheet per table."""
+    wb = Workbook()
+    meta = wb.active
+    taken: set[str] = {METADATA_SHEET.lower()}
+    meta.title = METADATA_SHEET
+    _write(meta, 1, 1, "Field", bold=True)
+    _write(meta, 1, 2, "Value", bold=True)
+    for i, (key, text) in enumerate(metadata_rows(metadata), start=2):
+        _write(meta, i, 1, key, bold=True)
+        _write(meta, i, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
+    meta.column_dimensions["A"].width = 22
+    meta.column_dimensions["B"].width = 110
+    for name, df in sheets.items():
+        _write_table(wb.create_sheet(sheet_title(name, taken)), df)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def file_stem(*parts: str) -> str:
+    """A safe file name stem from words: letters, digits and hyphens only."""
+    text = "-".join(p for p in parts if p)
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:80] or "export"
+
+
+def describe_periods(labels: Sequence[Any]) -> str:
+    """'2021/22 to 2025/26 (5 periods)' from period labels in time order."""
+    seen = [str(p) for p in dict.fromkeys(v for v in labels if v is not None and not pd.isna(v))]
+    if not seen:
+        return "–"
+    if len(seen) == 1:
+        return seen[0]
+    return f"{seen[0]} to {seen[-1]} ({len(seen)} periods)"
+
+
+def export_metadata(*, title: str, view: str, definitions: Sequence[str] = (), sources: Sequence[str] = (),
+                    periods: str = "–", notes: Sequence[str] = (), demo: bool = False) -> dict[str, Any]:
+    """The Metadata sheet's contents for one view: what, how defined, from where, when, and any caveats."""
+    meta: dict[str, Any] = {"Title": title, "View": view, "Definitions": list(definitions) or ["–"],
+                            "Sources": list(sources) or ["–"], "Periods": periods}
+    if notes:
+        meta["Notes"] = list(notes)
+    meta["Demo data"] = ("Yes: some local figures are synthetic demo data, generated by a seeded script and "
+                         "marked as demo in the data.") if demo else "No"
+    meta["Licence"] = OGL_ATTRIBUTION
+    meta["Generated"] = generated_at()
+    return meta
+
+
+COUNT_WORDS = ("numerator", "denominator", "rows", "values", "areas", "councils", "rank", "submissions",
+               "count", "days", "kpis")
+
+
+def number_formats(df: pd.DataFrame, *, decimals: int = 1) -> dict[str, str]:
+    """printf formats for a table's float columns: counts whole, other numbers to `decimals` places."""
+    out = {}
+    for col in df.columns:
+        if pd.api.types.is_float_dtype(df[col]):
+            words = str(col).lower().replace("_", " ").split()
+            whole = words == ["of"] or any(w.strip("()'") in COUNT_WORDS for w in words)
+            out[col] = "%.0f" if whole else f"%.{decimals}f"
+    return out

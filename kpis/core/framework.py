@@ -1,0 +1,301 @@
+"""The KPI framework: areas, outcomes and KPIs, loaded from a TOML data file.
+
+The framework is data, not code. The loader is pure (no I/O beyond reading the
+file) and reports every problem at once, the way a partnership editing the
+file by hand needs it.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
+DEFAULT_FRAMEWORK = DATA_DIR / "frameworks" / "worcestershire.toml"
+
+UNITS = {
+    "percentage": "%",
+    "count": "count",
+    "rate_per_10000": "per 10,000",
+    "rate_per_100000": "per 100,000",
+}
+POLARITIES = ("higher_is_better", "lower_is_better", "no_polarity")
+FREQUENCIES = ("quarterly", "annual")
+SOURCES = ("fingertips", "dfe_ees", "lait")
+KPI_ID = re.compile(r"^[A-Z]{1,4}[0-9]{2,3}$")
+
+
+class FrameworkError(ValueError):
+    """Every problem found in a framework file, in plain English."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"The KPI framework {self.path} has {len(problems)} problem(s):\n{lines}")
+
+
+@dataclass(frozen=True)
+class Comparator:
+    source: str
+    code: str
+    name: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def indicator_id(self) -> str:
+        """The id under which imported values of this source indicator are stored."""
+        return f"{self.source}:{self.code}"
+
+
+@dataclass(frozen=True)
+class Target:
+    value: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    area: str
+    outcome: str
+    title: str
+    short_title: str
+    definition: str
+    unit: str
+    decimals: int
+    polarity: str
+    frequency: str
+    breakdowns: tuple[str, ...]
+    methodology: str = ""
+    owner: str = ""
+    next_update: str = ""
+    comparator: Comparator | None = None
+    target: Target | None = None
+
+    @property
+    def unit_label(self) -> str:
+        return UNITS[self.unit]
+
+    @property
+    def is_local_only(self) -> bool:
+        return self.comparator is None
+
+    def format_value(self, value: float | None) -> str:
+        if value is None or value != value:  # NaN
+            return "–"
+        text = f"{value:,.{self.decimals}f}"
+        return f"{text}%" if self.unit == "percentage" else text
+
+
+@dataclass(frozen=True)
+class OutcomeArea:
+    id: str
+    name: str
+    sub_group: str
+    short_name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Framework:
+    path: str
+    name: str
+    short_name: str
+    home_area: str
+    home_area_dfe: str
+    reports_to: str
+    meetings: tuple[str, ...]
+    breakdowns: dict[str, str]
+    areas: tuple[OutcomeArea, ...]
+    outcomes: tuple[Outcome, ...]
+    kpis: tuple[Kpi, ...]
+
+    def kpi(self, kpi_id: str) -> Kpi:
+        for k in self.kpis:
+            if k.id == kpi_id:
+                return k
+        raise KeyError(f"There is no KPI '{kpi_id}' in the framework. Known ids: {', '.join(self.kpi_ids)}.")
+
+    def area(self, area_id: str) -> OutcomeArea:
+        for a in self.areas:
+            if a.id == area_id:
+                return a
+        raise KeyError(f"There is no outcome area '{area_id}'. Known areas: {', '.join(a.id for a in self.areas)}.")
+
+    @property
+    def kpi_ids(self) -> list[str]:
+        return [k.id for k in self.kpis]
+
+    def kpis_in_area(self, area_id: str) -> list[Kpi]:
+        return [k for k in self.kpis if k.area == area_id]
+
+    def kpis_in_outcome(self, outcome_id: str) -> list[Kpi]:
+        return [k for k in self.kpis if k.outcome == outcome_id]
+
+
+def framework_path(explicit: str | Path | None = None) -> Path:
+    """--framework beats KPIS_FRAMEWORK beats the shipped Worcestershire framework."""
+    chosen = explicit or os.environ.get("KPIS_FRAMEWORK") or DEFAULT_FRAMEWORK
+    return Path(chosen)
+
+
+def load_framework(path: str | Path | None = None) -> Framework:
+    p = framework_path(path)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FrameworkError(p, [f"the file {p} does not exist"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise FrameworkError(p, [f"the file is not valid TOML: {exc}"]) from None
+    return parse_framework(raw, path=p)
+
+
+def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Framework:
+    """Check a parsed framework and build it; raise FrameworkError listing every problem."""
+    problems: list[str] = []
+    part = raw.get("partnership") or {}
+    if not isinstance(part, dict):
+        part = {}
+    for key in ("name", "home_area"):
+        if not part.get(key):
+            problems.append(f"[partnership] needs '{key}'")
+    home = str(part.get("home_area", ""))
+    if home and not re.fullmatch(r"E\d{8}", home):
+        problems.append(f"[partnership] home_area '{home}' should be an ONS code such as E10000034")
+
+    breakdowns = raw.get("breakdowns") or {"all": "All children and young people"}
+    if "all" not in breakdowns:
+        problems.append("[breakdowns] must include 'all'")
+
+    areas = _parse_list(raw, "areas", ("id", "name", "sub_group"), problems)
+    outcomes = _parse_list(raw, "outcomes", ("id", "name"), problems)
+    area_ids = {a["id"] for a in areas}
+    outcome_ids = {o["id"] for o in outcomes}
+
+    kpis: list[Kpi] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw.get("kpis") or [], start=1):
+        kpi = _parse_kpi(item, i, area_ids, outcome_ids, set(breakdowns) | {"all"}, seen, problems)
+        if kpi:
+            kpis.append(kpi)
+    if not raw.get("kpis"):
+        problems.append("the framework has no [[kpis]]")
+    for a in area_ids:
+        if not any(item.get("area") == a for item in raw.get("kpis") or []):
+            problems.append(f"outcome area '{a}' has no KPIs")
+    if problems:
+        raise FrameworkError(path, problems)
+    return Framework(
+        path=str(path),
+        name=part["name"],
+        short_name=part.get("short_name", part["name"]),
+        home_area=home,
+        home_area_dfe=str(part.get("home_area_dfe", "")),
+        reports_to=part.get("reports_to", ""),
+        meetings=tuple(sorted(str(m) for m in part.get("meetings", []))),
+        breakdowns=dict(breakdowns),
+        areas=tuple(OutcomeArea(id=a["id"], name=a["name"], sub_group=a["sub_group"],
+                                short_name=a.get("short_name", "")) for a in areas),
+        outcomes=tuple(Outcome(id=o["id"], name=o["name"], description=o.get("description", ""))
+                       for o in outcomes),
+        kpis=tuple(kpis),
+    )
+
+
+def _parse_list(raw: dict, key: str, required: tuple[str, ...], problems: list[str]) -> list[dict]:
+    items = raw.get(key) or []
+    if not items:
+        problems.append(f"the framework has no [[{key}]]")
+    ids: set[str] = set()
+    good = []
+    for i, item in enumerate(items, start=1):
+        missing = [r for r in required if not item.get(r)]
+        if missing:
+            problems.append(f"[[{key}]] number {i} is missing {', '.join(missing)}")
+            continue
+        if item["id"] in ids:
+            problems.append(f"[[{key}]] id '{item['id']}' appears twice")
+        ids.add(item["id"])
+        good.append(item)
+    return good
+
+
+def _parse_kpi(item: dict, i: int, area_ids: set[str], outcome_ids: set[str],
+               breakdown_ids: set[str], seen: set[str], problems: list[str]) -> Kpi | None:
+    kid = str(item.get("id", ""))
+    where = f"KPI {kid}" if kid else f"[[kpis]] number {i}"
+    before = len(problems)
+    if not KPI_ID.match(kid):
+        problems.append(f"{where}: id '{kid}' should be letters then digits, such as SG02")
+    elif kid in seen:
+        problems.append(f"{where}: the id is used twice")
+    seen.add(kid)
+    for key in ("title", "definition"):
+        if not item.get(key):
+            problems.append(f"{where}: '{key}' is missing")
+    _check_choice(item, "area", area_ids, where, problems)
+    _check_choice(item, "outcome", outcome_ids, where, problems)
+    _check_choice(item, "unit", UNITS, where, problems)
+    _check_choice(item, "polarity", POLARITIES, where, problems)
+    _check_choice(item, "frequency", FREQUENCIES, where, problems)
+    decimals = item.get("decimals", 1)
+    if not isinstance(decimals, int) or not 0 <= decimals <= 4:
+        problems.append(f"{where}: decimals should be a whole number from 0 to 4, found {decimals!r}")
+    bds = item.get("breakdowns", ["all"])
+    unknown = [b for b in bds if b not in breakdown_ids]
+    if unknown:
+        problems.append(f"{where}: breakdown(s) {', '.join(unknown)} are not listed in [breakdowns]")
+    if "all" not in bds:
+        problems.append(f"{where}: breakdowns must include 'all'")
+    comparator = _parse_comparator(item.get("comparator"), where, problems)
+    target = None
+    if "target" in item:
+        t = item["target"]
+        if not isinstance(t, dict) or not isinstance(t.get("value"), (int, float)):
+            problems.append(f"{where}: target should be {{ value = number, note = \"...\" }}")
+        else:
+            target = Target(value=float(t["value"]), note=t.get("note", ""))
+    if len(problems) > before:
+        return None
+    return Kpi(
+        id=kid, area=item["area"], outcome=item["outcome"], title=item["title"],
+        short_title=item.get("short_title", item["title"]), definition=item["definition"],
+        unit=item["unit"], decimals=decimals, polarity=item["polarity"], frequency=item["frequency"],
+        breakdowns=tuple(bds), methodology=item.get("methodology", ""), owner=item.get("owner", ""),
+        next_update=item.get("next_update", ""), comparator=comparator, target=target,
+    )
+
+
+def _check_choice(item: dict, key: str, allowed, where: str, problems: list[str]) -> None:
+    value = item.get(key)
+    if value is None:
+        problems.append(f"{where}: '{key}' is missing (one of {', '.join(sorted(allowed))})")
+    elif value not in allowed:
+        problems.append(f"{where}: {key} '{value}' is not one of {', '.join(sorted(allowed))}")
+
+
+def _parse_comparator(c: Any, where: str, problems: list[str]) -> Comparator | None:
+    if c is None:
+        return None
+    if not isinstance(c, dict) or not c.get("source") or not c.get("code"):
+        problems.append(f"{where}: comparator needs a source and a code")
+        return None
+    if c["source"] not in SOURCES:
+        problems.append(f"{where}: comparator source '{c['source']}' is not one of {', '.join(SOURCES)}")
+        return None
+    options = {k: v for k, v in c.items() if k not in ("source", "code", "name")}
+    return Comparator(source=c["source"], code=str(c["code"]), name=c.get("name", ""), options=options)

@@ -1,0 +1,1 @@
+"""Board packs and HWBB reports as PDF, PowerPoint and Excel."""

@@ -1,0 +1,313 @@
+"""What every benchmark reader shares: errors, the report, markers, areas, periods, indicators."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from kpis.core.framework import Framework, Kpi
+from kpis.store.database import KEY, STATUSES
+
+LICENCE = "Open Government Licence v3.0"
+ENGLAND = "E92000001"
+# ONS codes of England's regions, by the names the publishers use (lower case).
+REGIONS = {
+    "north east": "E12000001", "north west": "E12000002", "yorkshire and the humber": "E12000003",
+    "yorkshire and humber": "E12000003", "east midlands": "E12000004", "west midlands": "E12000005",
+    "east of england": "E12000006", "east": "E12000006", "london": "E12000007", "south east": "E12000008",
+    "south west": "E12000009", "england": ENGLAND,
+}
+# Published markers for a missing value and the status each becomes. DfE open data: c confidential,
+# x not available, z not applicable, low rounds to 0 but is not 0, u low reliability, : not available,
+# ~ rounds to 0 (older releases). LAIT and Fingertips tidy files: '-' and 'NA'; an empty cell.
+MARKERS = {
+    "c": "suppressed", "x": "not_available", "z": "not_applicable", "low": "low_reliability",
+    "u": "low_reliability", ":": "not_available", "~": "low_reliability", "-": "not_available",
+    "..": "not_available", "na": "not_available", "n/a": "not_available", "": "not_available",
+}
+MARKER_MEANINGS = {
+    "c": "suppressed to protect confidentiality", "x": "not available", "z": "not applicable",
+    "low": "rounds to 0 but is not 0", "u": "low reliability", ":": "not available",
+    "~": "rounds to 0 but is not 0", "-": "not available", "..": "not available", "": "no value published",
+}
+OBS_FIELDS = ["_row", "indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_raw",
+              "time_identifier", "year_type", "value", "numerator", "denominator", "lower_ci", "upper_ci",
+              "status", "status_note", "skip"]
+INDICATOR_FIELDS = ["indicator_id", "source", "source_code", "name", "unit", "polarity", "definition",
+                    "methodology", "kpi_id", "last_updated", "next_update", "licence"]
+
+
+class BenchmarkError(ValueError):
+    """A benchmark file could not be imported; the message says why in plain English."""
+
+
+class BenchmarkFormatError(BenchmarkError):
+    """The file's header is not one of the recognised formats."""
+
+
+@dataclass
+class ImportReport:
+    format: str
+    source_name: str
+    file_name: str
+    rows_read: int
+    rows_imported: int
+    rows_skipped: int
+    skipped_reasons: dict[str, int]
+    batch_id: int | None
+    indicators: list[str]
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    observations: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["counts"] = {"new": self.new, "changed": self.changed, "unchanged": self.unchanged}
+        return d
+
+
+@dataclass
+class Parsed:
+    """What a reader hands back: candidate observations and the indicators they belong to."""
+    format: str
+    frame: pd.DataFrame | None   # OBS_FIELDS columns; None when the reader built table `cand` itself
+    indicators: pd.DataFrame     # INDICATOR_FIELDS columns
+    rows_read: int
+    notes: list[str] = field(default_factory=list)
+    # A reader that does its own checks (`finalise`'s work, its own way) gives the function here.
+    finish: Callable | None = None
+
+
+# -- small vectorised helpers -------------------------------------------------------------
+def clean_text(s: pd.Series) -> pd.Series:
+    return s.astype("string").fillna("").str.strip()
+
+
+def to_number(s: pd.Series) -> pd.Series:
+    """Numbers from text; anything else (markers, blanks) becomes NaN."""
+    text = clean_text(s).str.replace(",", "", regex=False).str.rstrip("%")
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def marker_status(raw: pd.Series, numbers: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Status and status note for each cell: published when a number, else what its marker says."""
+    text = clean_text(raw)
+    missing = numbers.isna()
+    status = pd.Series("published", index=raw.index, dtype="object")
+    note = pd.Series(None, index=raw.index, dtype="object")
+    key = text.str.lower()
+    mapped = key.map(MARKERS)
+    status[missing] = mapped[missing].fillna("not_available")
+    note[missing & (text != "")] = text[missing & (text != "")]
+    return status, note
+
+
+def slug(text: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+    return s or "blank"
+
+
+def slug_series(s: pd.Series) -> pd.Series:
+    uniq = {v: slug(v) for v in s.dropna().unique()}
+    return s.astype(object).map(uniq).astype("string")
+
+
+def guess_unit(name: str | None, axis: str | None = None) -> str | None:
+    """A framework unit from an indicator's name or axis title, when it says."""
+    text = f"{axis or ''} {name or ''}".lower()
+    if re.search(r"(per|/)\s*100,?000", text):
+        return "rate_per_100000"
+    if re.search(r"(per|/)\s*10,?000", text):
+        return "rate_per_10000"
+    if "%" in text or "percentage" in text or "proportion" in text or "prevalence" in text:
+        return "percentage"
+    if re.match(r"\s*(number|count)", text):
+        return "count"
+    return None
+
+
+def blank_frame(n: int) -> pd.DataFrame:
+    """A frame of n candidate observations with every field present."""
+    df = pd.DataFrame({c: pd.Series([None] * n, dtype="object") for c in OBS_FIELDS})
+    for c in ("value", "numerator", "denominator", "lower_ci", "upper_ci"):
+        df[c] = np.nan
+    df["_row"] = np.arange(n)
+    df["breakdown_type"] = "all"
+    df["breakdown_value"] = "all"
+    df["status"] = "published"
+    return df
+
+
+def comparators(framework: Framework | None, source: str) -> dict[str, Kpi]:
+    """indicator_id -> the (first) framework KPI whose comparator it is, for one source."""
+    out: dict[str, Kpi] = {}
+    for k in framework.kpis if framework else ():
+        if k.comparator and k.comparator.source == source:
+            out.setdefault(k.comparator.indicator_id, k)
+    return out
+
+
+def indicator_frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=INDICATOR_FIELDS)
+    df["licence"] = df["licence"].astype(object).where(df["licence"].notna(), LICENCE)
+    return df.drop_duplicates("indicator_id").astype("object").where(lambda d: d.notna(), None)
+
+
+# -- areas ---------------------------------------------------------------------------------
+class AreaIndex:
+    """The areas table, for turning published codes and names into ONS codes."""
+
+    def __init__(self, areas: pd.DataFrame):
+        self.table = areas
+        self.known = set(areas["area_code"].dropna())
+        a = areas.dropna(subset=["dfe_code"]).copy()
+        a["dfe_code"] = a["dfe_code"].astype(str).str.replace(r"\.0$", "", regex=True)
+        # One DfE number can name an old and a new council (a boundary change kept the number):
+        # the current one wins, then the one that ended last.
+        a["_current"] = a["valid_to"].isna()
+        a = a.sort_values(["_current", "valid_to"], ascending=[False, False], na_position="first")
+        self.dfe_to_ons = dict(a.drop_duplicates("dfe_code")[["dfe_code", "area_code"]].itertuples(index=False))
+
+    @classmethod
+    def from_store(cls, store) -> "AreaIndex":
+        return cls(store.df("SELECT area_code, dfe_code, name, area_type, valid_to FROM areas"))
+
+    def ons_for_dfe(self, codes: pd.Series) -> pd.Series:
+        text = clean_text(codes).str.replace(r"\.0$", "", regex=True)
+        return text.map(self.dfe_to_ons)
+
+
+# -- from candidates to observations (in DuckDB, so a 600,000-row file takes seconds) --------
+CAND_TYPES = {"_row": "BIGINT", "value": "DOUBLE", "numerator": "DOUBLE", "denominator": "DOUBLE",
+              "lower_ci": "DOUBLE", "upper_ci": "DOUBLE"}
+OUT = KEY + ["period_type", "period_start", "period_end", "value", "numerator", "denominator", "lower_ci",
+             "upper_ci", "status", "status_note"]
+DUPLICATE = "duplicate of an earlier row"
+CONFLICT = "another row has a different value for the same area, period and breakdown"
+
+
+def register_candidates(con, frame: pd.DataFrame) -> None:
+    """Make the table `cand` (OBS_FIELDS, typed) from a reader's pandas frame."""
+    con.register("cand_frame", frame[OBS_FIELDS])
+    cols = ", ".join(f"CAST({c} AS {CAND_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in OBS_FIELDS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cand AS SELECT {cols} FROM cand_frame")
+    con.unregister("cand_frame")
+
+
+def known_areas_table(con, areas: AreaIndex) -> None:
+    """The temp table `known_areas`: every area code of the areas table."""
+    con.register("known_frame", pd.DataFrame({"area_code": sorted(areas.known)}))
+    con.execute("CREATE OR REPLACE TEMP TABLE known_areas AS SELECT area_code::VARCHAR AS area_code "
+                "FROM known_frame")
+    con.unregister("known_frame")
+
+
+def period_table(con, combos_sql: str, parse_period: Callable, period_error: type) -> None:
+    """The temp table `pmap`: each distinct (period_raw, time_identifier, year_type) of `combos_sql`
+    ('' for none) parsed once, in Python, with its label, type, dates, or the reason it is not understood."""
+    parsed = []
+    for raw, ti, yt in con.execute(combos_sql).fetchall():
+        raw, ti, yt = raw or "", ti or "", yt or ""
+        try:
+            p = parse_period(raw, time_identifier=ti or None, year_type=yt or None)
+            parsed.append((raw, ti, yt, p.label, p.type, p.start, p.end, None))
+        except (period_error, ValueError):
+            parsed.append((raw, ti, yt, None, None, None, None, f"period not understood: '{raw}'"))
+    pmap = pd.DataFrame(parsed, columns=["period_raw", "time_identifier", "year_type", "period_label",
+                                         "period_type", "period_start", "period_end", "pskip"])
+    con.register("pmap_frame", pmap.astype("object").where(pmap.notna(), None))
+    con.execute("""CREATE OR REPLACE TEMP TABLE pmap AS SELECT DISTINCT period_raw::VARCHAR period_raw,
+        time_identifier::VARCHAR time_identifier, year_type::VARCHAR year_type, period_label::VARCHAR period_label,
+        period_type::VARCHAR period_type, period_start::DATE period_start, period_end::DATE period_end,
+        pskip::VARCHAR pskip FROM pmap_frame""")
+    con.unregister("pmap_frame")
+
+
+def final_columns() -> str:
+    fill = {"breakdown_type": "'all'", "breakdown_value": "'all'", "status": "'published'"}
+    return ", ".join(f"coalesce({c}, {fill[c]}) AS {c}" if c in fill else c for c in OUT)
+
+
+def check_statuses(statuses) -> None:
+    bad = sorted({st for st in statuses if st not in STATUSES})
+    if bad:  # a reader's mistake, not the file's: every marker maps to a known status
+        raise ValueError(f"Unknown status value(s) {bad}; expected one of {', '.join(STATUSES)}")
+
+
+def finalise(con, areas: AreaIndex, parse_period: Callable, period_error: type) -> tuple[int, dict[str, int], list[str]]:
+    """From table or view `cand`: check areas, parse periods, drop duplicates.
+
+    Leaves the view `final_obs` (`_row` and the columns `OUT`: one row per observation to store) in
+    `con` for `kpis.store.database.write_observations_from`, and returns the number of source rows imported,
+    the reasons (with counts) for the rows skipped and the indicators of the values kept. Periods are
+    parsed once per distinct text, in Python; everything else is set-based SQL.
+    """
+    known_areas_table(con, areas)
+    period_table(con, "SELECT DISTINCT period_raw, time_identifier, year_type FROM cand WHERE skip IS NULL",
+                 parse_period, period_error)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE checked AS
+        SELECT c._row, c.indicator_id, c.area_code, c.breakdown_type, c.breakdown_value,
+               p.period_label, p.period_type, p.period_start, p.period_end, c.value, c.numerator, c.denominator,
+               c.lower_ci, c.upper_ci, c.status, c.status_note,
+               CASE WHEN c.skip IS NOT NULL THEN c.skip
+                    WHEN coalesce(c.area_code, '') = '' THEN 'no area code'
+                    WHEN k.area_code IS NULL THEN 'area code not in the areas table'
+                    ELSE p.pskip END AS reason
+        FROM cand c
+        LEFT JOIN known_areas k ON k.area_code = c.area_code
+        LEFT JOIN pmap p ON p.period_raw = coalesce(c.period_raw, '')
+             AND p.time_identifier = coalesce(c.time_identifier, '') AND p.year_type = coalesce(c.year_type, '')""")
+    key = ", ".join(KEY)
+    # One pass: rows by indicator and reason, and the distinct keys kept (the indicator is part of the
+    # key, so the distinct keys of each indicator add up to the distinct keys of all).
+    groups = con.execute(f"""
+        SELECT indicator_id, reason, count(*), count(DISTINCT hash({key})) FILTER (WHERE reason IS NULL),
+               list(DISTINCT coalesce(status, 'published')) FILTER (WHERE reason IS NULL)
+        FROM checked GROUP BY ALL""").fetchall()
+    check_statuses(st for g in groups for st in (g[4] or []))
+    kept = sum(n for _, r, n, _, _ in groups if r is None)
+    if kept != sum(d for _, r, _, d, _ in groups if r is None):  # two rows share a key
+        return rank_duplicates(con)
+    used = sorted({i for i, r, _, _, _ in groups if r is None})
+    # A source row may give several values (value columns): it is skipped when none is kept.
+    per_row = con.execute("""
+        WITH per_row AS (SELECT _row, min(reason) AS reason, bool_or(reason IS NULL) AS kept FROM checked GROUP BY _row)
+        SELECT kept, CASE WHEN NOT kept THEN reason END AS reason, count(*) FROM per_row GROUP BY ALL""").fetchall()
+    reasons = {r: n for k, r, n in sorted(per_row, key=lambda x: (-x[2], str(x[1]))) if not k}
+    imported = sum(n for k, _, n in per_row if k)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT _row, {final_columns()} FROM checked "
+                "WHERE reason IS NULL")
+    return int(imported), reasons, used
+
+
+def rank_duplicates(con) -> tuple[int, dict[str, int], list[str]]:
+    """`finalise` when rows of table `checked` share a key: the first value of each key is kept and the
+    others are counted, as duplicates when they agree with it and as conflicts when they do not."""
+    key = ", ".join(KEY)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ranked AS
+        SELECT *, row_number() OVER w AS rn,
+               (value IS NOT DISTINCT FROM first_value(value) OVER w
+                AND numerator IS NOT DISTINCT FROM first_value(numerator) OVER w
+                AND denominator IS NOT DISTINCT FROM first_value(denominator) OVER w
+                AND status IS NOT DISTINCT FROM first_value(status) OVER w) AS same
+        FROM checked WHERE reason IS NULL
+        WINDOW w AS (PARTITION BY {key} ORDER BY _row)""")
+    reasons = dict(con.execute(f"""
+        WITH every AS (
+            SELECT _row, reason FROM checked WHERE reason IS NOT NULL
+            UNION ALL
+            SELECT _row, CASE WHEN rn = 1 THEN NULL WHEN same THEN '{DUPLICATE}' ELSE '{CONFLICT}' END FROM ranked),
+        per_row AS (SELECT _row, min(reason) AS reason, bool_or(reason IS NULL) AS kept FROM every GROUP BY _row)
+        SELECT reason, count(*) FROM per_row WHERE NOT kept GROUP BY reason ORDER BY 2 DESC, 1""").fetchall())
+    imported = con.execute("SELECT count(DISTINCT _row) FROM ranked WHERE rn = 1").fetchall()[0][0]
+    used = sorted(r[0] for r in con.execute("SELECT DISTINCT indicator_id FROM ranked WHERE rn = 1").fetchall())
+    con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT _row, {final_columns()} FROM ranked WHERE rn = 1")
+    return int(imported), {str(k): int(v) for k, v in reasons.items()}, used

@@ -1,0 +1,229 @@
+"""Import published benchmark files: England, regional and council figures from Fingertips, DfE, LAIT.
+
+`import_benchmarks(store, path, framework=...)` recognises a file by its header
+(never its name), reads it (`kpis.published`), resolves areas against the
+areas table and periods with `kpis.core.periods.parse_period`, and writes it in
+one transaction: a batch, the source indicators, the observations (new values
+added, changed ones versioned, unchanged ones left alone), the batch's counts
+and an audit entry. Every row read is either imported or skipped with a
+reason; a failure leaves the database as it was.
+
+Recognised formats (by their header):
+
+- ``fingertips``: OHID Fingertips "download data" CSV (Indicator ID, Area Code, Time period, Value, ...);
+- ``dfe_ees``: DfE Explore education statistics open data CSV (time_period, time_identifier,
+  geographic_level, ...);
+- ``lait``: DfE LAIT long format, CSV or Parquet (Short Desc, Years, LA and Regions, Values, ...);
+- ``tidy``: a tidy CSV made from Fingertips (area_code, period, indicator, value, ...).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from kpis.core.framework import DATA_DIR, Framework
+from kpis.published import dfe_ees, fingertips, lait, tidy
+from kpis.published.common import (
+    INDICATOR_FIELDS, LICENCE, OUT, AreaIndex, BenchmarkError, BenchmarkFormatError, ImportReport, Parsed,
+    finalise, register_candidates,
+)
+from kpis.core.periods import PeriodError, parse_period
+from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_observations_from
+
+__all__ = ["import_benchmarks", "load_reference_data", "load_areas_table", "detect_format", "ImportReport",
+           "BenchmarkError", "BenchmarkFormatError", "REFERENCE_DIR", "LICENCE"]
+
+REFERENCE_DIR = DATA_DIR / "reference"
+FORMATS = {
+    "fingertips": "OHID Fingertips 'download data' CSV (columns Indicator ID, Area Code, Time period, Value, ...)",
+    "dfe_ees": "DfE Explore education statistics open data CSV (columns time_period, time_identifier, "
+               "geographic_level, ...)",
+    "lait": "DfE LAIT long format, CSV or Parquet (columns Short Desc, Years, LA and Regions, Values, LA Number)",
+    "tidy": "a tidy Fingertips CSV (columns area_code, period, indicator, value)",
+}
+# The shipped extracts, in the order they are loaded (a tidy file last: Fingertips' own files win).
+REFERENCE_FILES = [
+    ("dfe/d3_cpps_subsequent_plan_2013_to_2025.csv", "DfE Children in need 2025, table D3"),
+    ("lait/bds_long_extract.parquet", "DfE Local Authority Interactive Tool"),
+    ("fingertips/la_hospital_admissions_extract.csv", "OHID Fingertips 90284 (councils)"),
+    ("fingertips/region_hospital_admissions_extract.csv", "OHID Fingertips 90284 (regions)"),
+    ("fingertips/indicators-CountyUA_extract.csv", "OHID Fingertips 93356"),
+    ("trafford/obese_reception.csv", "OHID Fingertips 90319, tidied by Trafford Data Lab"),
+]
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names of a CSV or Parquet file, without reading the rest."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+        try:
+            return list(pq.read_schema(path).names)
+        except Exception as exc:  # noqa: BLE001 - any unreadable Parquet file is a format problem
+            raise BenchmarkFormatError(f"{path.name} could not be read as a Parquet file ({exc}).") from None
+    with open(path, "rb") as fh:
+        head = fh.read(64 * 1024)
+    text = head.decode("utf-8-sig", errors="replace")
+    try:
+        return [c.strip() for c in next(csv.reader(io.StringIO(text)))]
+    except StopIteration:
+        return []
+
+
+def detect_format(path: str | Path) -> str:
+    """'fingertips', 'dfe_ees', 'lait' or 'tidy', from the header; BenchmarkFormatError otherwise."""
+    path = Path(path)
+    if not path.exists():
+        raise BenchmarkError(f"There is no file {path}.")
+    columns = read_header(path)
+    for name, module in (("fingertips", fingertips), ("dfe_ees", dfe_ees), ("lait", lait), ("tidy", tidy)):
+        if module.matches(columns):
+            return name
+    shown = ", ".join(columns[:8]) + (" ..." if len(columns) > 8 else "") if columns else "no columns"
+    known = "\n".join(f"  - {v}" for v in FORMATS.values())
+    raise BenchmarkFormatError(
+        f"{path.name} is not in a format this tool recognises. Its first columns are: {shown}.\n"
+        f"Recognised formats:\n{known}")
+
+
+def import_benchmarks(store: Store, path: str | Path, *, framework: Framework | None, actor: "Actor | str" = "cli",
+                      source_name: str | None = None, lait_dictionary: str | Path | None = None) -> ImportReport:
+    """Import one published file; all or nothing. Returns what was read, imported and skipped.
+
+    ``actor`` is who is asking. A signed-in person (an ``Actor``) must be an administrator once accounts
+    exist (`kpis.access.permissions`); a string names a trusted caller (the command line, the demo build).
+    """
+    from kpis.access.permissions import Actor, require, users_exist
+    if isinstance(actor, Actor):
+        if users_exist(store):
+            require(actor, "admin")
+        actor = actor.email
+    started = time.perf_counter()
+    path = Path(path)
+    fmt = detect_format(path)
+    if not store.scalar("SELECT count(*) FROM areas"):
+        load_areas_table(store)
+    areas = AreaIndex.from_store(store)
+    if not areas.known:
+        raise BenchmarkError("The areas table is empty, so no published figure can be placed. Load "
+                             "data/reference/areas.csv first (python -m kpis init).")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    at = now()
+    source = source_name or FORMATS[fmt].split(" (")[0]
+    # Read, check and write in one transaction, in DuckDB: the rows never pass through Python.
+    with store.transaction() as cur:
+        parsed = _read(cur, fmt, path, framework, areas, lait_dictionary)
+        try:  # a reader may leave its file to be read here (a view), so its faults can show here
+            if parsed.frame is not None:
+                register_candidates(cur, parsed.frame)
+            rows_imported, reasons, used = (parsed.finish or finalise)(cur, areas, parse_period, PeriodError)
+        except (UnicodeDecodeError, duckdb.Error) as exc:
+            raise BenchmarkFormatError(f"{path.name} looks like a {FORMATS[fmt]} but could not be read: "
+                                       f"{exc}") from None
+        rows_skipped = parsed.rows_read - rows_imported
+        if sum(reasons.values()) != rows_skipped:  # every row is accounted for, or something is wrong
+            raise BenchmarkError(f"Internal error: {rows_skipped} rows skipped but {sum(reasons.values())} "
+                                 "reasons.")
+        indicators = parsed.indicators[parsed.indicators["indicator_id"].isin(set(used))]
+        batch_id = start_batch(cur, kind="import", at=at, source=source, submitted_by=actor,
+                               file_name=path.name, sha256=digest, note=f"format {fmt}")
+        _upsert_indicators(cur, indicators)
+        counts = write_observations_from(cur, batch_id=batch_id, relation="final_obs", columns=OUT, at=at,
+                                         checked=True, indicators=used,  # finalise checked them
+                                         row_column="_row" if parsed.finish else None)  # unique there
+        finish_batch(cur, batch_id, rows_read=parsed.rows_read, rows_imported=rows_imported,
+                     rows_skipped=rows_skipped, skipped_reasons=reasons, counts=counts)
+        audit(cur, actor=actor, action="import", at=at,
+              detail={"batch_id": batch_id, "file": path.name, "sha256": digest, "format": fmt,
+                      "rows_read": parsed.rows_read, "rows_imported": rows_imported, "rows_skipped": rows_skipped,
+                      "skipped_reasons": reasons, **counts, "indicators": used})
+    return ImportReport(format=fmt, source_name=source, file_name=path.name, rows_read=parsed.rows_read,
+                        rows_imported=rows_imported, rows_skipped=rows_skipped, skipped_reasons=reasons,
+                        batch_id=batch_id, indicators=used, new=counts["new"], changed=counts["changed"],
+                        unchanged=counts["unchanged"], observations=sum(counts.values()),
+                        seconds=round(time.perf_counter() - started, 3), notes=parsed.notes)
+
+
+def _read(con, fmt: str, path: Path, framework: Framework | None, areas: AreaIndex,
+          lait_dictionary: str | Path | None) -> Parsed:
+    try:
+        if fmt == "fingertips":
+            return fingertips.read(path, framework=framework)
+        if fmt == "dfe_ees":
+            return dfe_ees.read(path, framework=framework, areas=areas)
+        if fmt == "lait":
+            dictionary = Path(lait_dictionary) if lait_dictionary else _lait_dictionary_for(path)
+            return lait.read(con, path, framework=framework, areas=areas, dictionary=dictionary)
+        return tidy.read(path, framework=framework)
+    except (UnicodeDecodeError, pd.errors.ParserError, duckdb.Error) as exc:
+        raise BenchmarkFormatError(f"{path.name} looks like a {FORMATS[fmt]} but could not be read: {exc}") from None
+
+
+def _lait_dictionary_for(path: Path) -> Path | None:
+    """A LAIT data dictionary next to the file, else the shipped extract."""
+    for candidate in (*sorted(path.parent.glob("lait_data_dictionary*.csv")),
+                      REFERENCE_DIR / "lait" / "lait_data_dictionary_extract.csv"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _upsert_indicators(cur, indicators: pd.DataFrame) -> None:
+    """Add source indicators, or refresh them; a field we do not know keeps its stored value."""
+    if indicators.empty:
+        return
+    df = indicators[INDICATOR_FIELDS].astype("object").where(indicators[INDICATOR_FIELDS].notna(), None)
+    cur.register("incoming_indicators", df)
+    try:
+        keep = ", ".join(f"{c} = coalesce(excluded.{c}, indicators.{c})" for c in INDICATOR_FIELDS[1:])
+        cur.execute(f"INSERT INTO indicators ({', '.join(INDICATOR_FIELDS)}) "
+                    f"SELECT {', '.join(INDICATOR_FIELDS)} FROM incoming_indicators "
+                    f"ON CONFLICT (indicator_id) DO UPDATE SET {keep}")
+    finally:
+        cur.unregister("incoming_indicators")
+
+
+def load_reference_data(store: Store, *, framework: Framework | None,
+                        data_dir: str | Path = REFERENCE_DIR, actor: str = "init") -> list[ImportReport]:
+    """Import every shipped extract in data/reference (those present), one transaction each."""
+    data_dir = Path(data_dir)
+    load_areas_table(store, data_dir)
+    reports = []
+    for rel, name in REFERENCE_FILES:
+        path = data_dir / rel
+        if path.exists():
+            reports.append(import_benchmarks(store, path, framework=framework, actor=actor, source_name=name,
+                                             lait_dictionary=data_dir / "lait" / "lait_data_dictionary_extract.csv"))
+    return reports
+
+
+def load_areas_table(store: Store, data_dir: str | Path = REFERENCE_DIR) -> int:
+    """Fill the areas and statistical_neighbours tables from areas.csv and statistical_neighbours.csv
+    when they are empty. Returns the number of areas in the table."""
+    from kpis.core.areas import AREA_COLUMNS, NEIGHBOUR_COLUMNS, load_areas, load_neighbours
+    data_dir = Path(data_dir)
+    areas_file, neighbours_file = data_dir / "areas.csv", data_dir / "statistical_neighbours.csv"
+    have_areas = store.scalar("SELECT count(*) FROM areas")
+    have_neighbours = store.scalar("SELECT count(*) FROM statistical_neighbours")
+    with store.transaction() as cur:
+        if not have_areas and areas_file.exists():
+            a = load_areas(areas_file)[AREA_COLUMNS]
+            for c in ("valid_from", "valid_to"):
+                a[c] = a[c].dt.date
+            a = a.astype("object").where(a.notna(), None)
+            cur.register("incoming_areas", a)
+            cur.execute(f"INSERT INTO areas ({', '.join(AREA_COLUMNS)}) SELECT * FROM incoming_areas")
+            cur.unregister("incoming_areas")
+        if not have_neighbours and neighbours_file.exists():
+            n = load_neighbours(neighbours_file)[NEIGHBOUR_COLUMNS]
+            n = n.astype("object").where(n.notna(), None)
+            cur.register("incoming_neighbours", n)
+            cur.execute(f"INSERT INTO statistical_neighbours ({', '.join(NEIGHBOUR_COLUMNS)}) "
+                        "SELECT * FROM incoming_neighbours")
+            cur.unregister("incoming_neighbours")
+    return int(store.scalar("SELECT count(*) FROM areas"))

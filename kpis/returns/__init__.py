@@ -1,0 +1,1 @@
+"""Quarterly returns: reading a lead's file, its layout, the rules, the check, templates, submission."""

@@ -1,0 +1,370 @@
+"""Check a whole return: its quarter, the row rules, the table rules, and the rows ready to store.
+
+`check_parsed` is the one entry point: it settles the return's quarter, runs
+every row rule (`validation`), then the rules that look across rows, and turns
+the good rows into observations with confidence intervals. Nothing here writes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from kpis.core import stats
+from kpis.core.framework import Framework
+from kpis.returns.cells import read_period, read_text, show
+from kpis.core.problems import ERROR, WARNING, Problem, errors, warnings
+from kpis.returns.layout import (INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, breakdown_label,
+                                normalise)
+from kpis.returns.reader import ReturnFile, describe
+from kpis.returns.rules import FORMULA_START, PER, VALUE_STATUSES, Context, Row, check_rows
+
+# "Far from recent history": compare with the last HISTORY_POINTS values of the same KPI and breakdown.
+HISTORY_POINTS = 4
+MIN_HISTORY = 2          # fewer earlier values: no warning
+MAX_CHANGE = 0.5         # more than a 50% rise or fall on the latest earlier value ...
+SD_LIMIT = 3             # ... or (with 3+ earlier values) more than 3 standard deviations from their mean
+MIN_GAP = 5.0            # ... and at least 5 (percentage points, or children) away, so small numbers do not nag
+NARRATIVE_MAX_CHARS = 10_000
+
+
+@dataclass
+class CheckedReturn:
+    """A return after every check: the problems, and the rows that would be stored."""
+    name: str
+    area_id: str
+    period: object                      # the return's quarter (Period) or None if it could not be told
+    rows: pd.DataFrame                  # observation columns + sheet, row, breakdown_label
+    narrative: dict | None
+    problems: list[Problem]
+    parsed: ReturnFile
+    period_source: str = ""
+
+    @property
+    def errors(self) -> list[Problem]:
+        return errors(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return warnings(self.problems)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def problems_table(self) -> pd.DataFrame:
+        """The problems as a table for a page: errors first, then things to check."""
+        rows = [{"Severity": "Error" if p.is_error else "Check", "Where": p.where, "Found": p.found,
+                 "Expected": p.expected, "Message": p.message} for p in self.errors + self.warnings]
+        return pd.DataFrame(rows, columns=["Severity", "Where", "Found", "Expected", "Message"])
+
+    def to_dict(self) -> dict:
+        return {"file": self.name, "area": self.area_id, "period": getattr(self.period, "label", None),
+                "valid": self.ok, "errors": len(self.errors), "warnings": len(self.warnings),
+                "rows": int(len(self.rows)), "read": describe(self.parsed),
+                "problems": [p.to_dict() for p in self.problems]}
+
+
+def check_parsed(parsed: ReturnFile, *, framework: Framework, area_id: str, store=None,
+                 today: date | None = None, period=None) -> CheckedReturn:
+    """Run every check on a return that has been read. `period` (a Period or label) fixes its quarter."""
+    framework.area(area_id)  # raises KeyError for an unknown area
+    ctx = Context(framework=framework, area_id=area_id, today=today or date.today())
+    problems = list(parsed.problems)
+    problems += settle_period(parsed, ctx, period)
+    rows, row_problems = check_rows(parsed, ctx)
+    problems += row_problems
+    unread = {(p.sheet, p.row) for p in parsed.problems if p.row and p.is_error}
+    for row in rows:
+        if (row.sheet, row.row) in unread:
+            row.failed = True   # e.g. a formula with no saved result: the row's figures are not known
+    for rule in TABLE_RULES:
+        problems += rule(rows, parsed, ctx)
+    narrative, narrative_problems = check_narrative(parsed, ctx)
+    problems += narrative_problems
+    good = [r for r in rows if not r.failed and r.kpi and r.period and r.breakdown]
+    observations = to_observations(good, framework)
+    if store is not None and not observations.empty:
+        problems += warn_far_from_history(observations, store, framework, ctx)
+        problems += warn_blank_replaces_value(observations, store, framework, ctx)
+    # the file as a whole first (its instructions sheet), then the data sheet row by row, then the narrative
+    order = {INSTRUCTIONS_SHEET: 0, parsed.sheet: 1}
+    problems.sort(key=lambda p: (order.get(p.sheet, 2), p.sheet, p.row or 0, p.severity != ERROR))
+    return CheckedReturn(parsed.name, area_id, ctx.period, observations, narrative, problems, parsed,
+                         ctx.period_source)
+
+
+# -- the return's quarter ------------------------------------------------------------------
+def settle_period(parsed: ReturnFile, ctx: Context, given) -> list[Problem]:
+    """Given > the latest ended quarter in the rows > the quarter the template was made for."""
+    from kpis.core.periods import parse_period
+    declared = read_period(parsed.declared_period)[0] if parsed.declared_period is not None else None
+    if given is not None:
+        ctx.period, ctx.period_source = parse_period(given), "given"
+        return []
+    quarters = [p for p in (read_period(v)[0] for v in parsed.rows["period"].dropna().unique())
+                if p is not None and p.type == "financial_quarter"] if not parsed.rows.empty else []
+    if quarters:
+        ended = [p for p in quarters if p.end < ctx.today] or quarters  # a mistyped future quarter is not it
+        ctx.period, ctx.period_source = max(ended, key=lambda p: p.start), "rows"
+        if declared and declared != ctx.period:
+            return [Problem(INSTRUCTIONS_SHEET, None, None, declared.label, ctx.period.label,
+                            f"The template was made for {declared.label} but its rows are for {ctx.period.label}; "
+                            f"it is read as the {ctx.period.label} return.", WARNING)]
+        return []
+    if declared:
+        ctx.period, ctx.period_source = declared, "template"
+    return []
+
+
+# -- table rules: each takes (rows, parsed, ctx) -----------------------------------------
+def rule_in_return_quarter(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list[Problem]:
+    """Quarterly KPIs report the return's quarter; annual KPIs a year that ended by then."""
+    if ctx.period is None:
+        return []
+    out = []
+    for row in rows:
+        p, kpi = row.period, row.kpi
+        if p is None or kpi is None or row.failed:
+            continue
+        if kpi.frequency == "quarterly" and p.type == "financial_quarter" and p != ctx.period:
+            out.append(row.problem(ctx, "period", ctx.period.label,
+                                   f"{p.label} is outside this return's quarter ({ctx.period.label}). Send "
+                                   f"{p.label} figures in the {p.label} return (a corrected return replaces "
+                                   "them and keeps the old values as history)."))
+        elif kpi.frequency == "annual" and p.end > ctx.period.end:
+            out.append(row.problem(ctx, "period", f"a year ending by {ctx.period.end:%d %B %Y}",
+                                   f"{p.label} ends after this return's quarter ({ctx.period.label})."))
+    return out
+
+
+def rule_no_duplicates(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list[Problem]:
+    """Each KPI, breakdown and period appears once."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for row in rows:
+        if row.kpi is None or row.period is None or row.breakdown is None:
+            continue
+        key = (row.kpi.id, row.breakdown.type, row.breakdown.value, row.period.label)
+        if key in seen:
+            out.append(Problem(row.sheet, row.row, None, f"{row.kpi.id}, {row.breakdown.label}, {row.period.label}",
+                               "each KPI, breakdown and period once",
+                               f"This row repeats row {seen[key]} (same KPI, breakdown and period). Keep one of "
+                               "them."))
+            row.failed = True
+        else:
+            seen[key] = row.row
+    return out
+
+
+def rule_file_is_this_sub_groups(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list[Problem]:
+    """A template records its sub-group: it must be the one the return is sent as."""
+    declared = parsed.declared_area
+    if not declared or normalise(declared) == normalise(ctx.area_id):
+        return []
+    known = {normalise(a.id): a for a in ctx.framework.areas}
+    theirs = known.get(normalise(declared))
+    name = theirs.label if theirs else declared
+    return [Problem(INSTRUCTIONS_SHEET, None, RETURN_AREA_LABEL, declared, ctx.area_id,
+                    f"This file is the {name} return template, but it is being sent as the "
+                    f"{ctx.framework.area(ctx.area_id).label} return. Choose the right sub-group, or use the "
+                    f"{ctx.framework.area(ctx.area_id).label} template.")]
+
+
+def rule_has_data(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list[Problem]:
+    """A return holds at least one data row."""
+    if rows or parsed.problems:
+        return []
+    return [Problem(parsed.sheet, None, None, "no data rows", "at least one row with a KPI id and a value",
+                    "The data sheet has a header but no rows of figures.")]
+
+
+def rule_period_known(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list[Problem]:
+    """Without a Period column the return's quarter must be known some other way."""
+    if "period" in parsed.columns or ctx.period is not None or not rows:
+        return []
+    return [Problem(parsed.sheet, None, None, "no Period column", "a column headed 'Period'",
+                    "There is no 'Period' column, so the quarter of these figures is unknown. Add a Period column "
+                    "(for example 2025/26 Q2).")]
+
+
+def rule_has_figures(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list[Problem]:
+    """A return with rows but not one figure, marker or status is an empty template sent by mistake."""
+    if not rows or any(r.failed or not r.blank for r in rows):
+        return []
+    return [Problem(parsed.sheet, None, parsed.columns.get("value"), "every value blank",
+                    "at least one value, or a marker such as <5 or n/a",
+                    "Every value in the return is blank, so there is nothing to store. Fill in the values (write "
+                    "n/a where a figure is not available).")]
+
+
+TABLE_RULES = [rule_period_known, rule_in_return_quarter, rule_no_duplicates, rule_file_is_this_sub_groups,
+               rule_has_data, rule_has_figures]
+
+
+# -- narrative ---------------------------------------------------------------------------
+def check_narrative(parsed: ReturnFile, ctx: Context) -> tuple[dict | None, list[Problem]]:
+    """The narrative sheet: progress, risks and barriers, service user feedback, and whether it may be published."""
+    texts = {key: read_text(parsed.narrative.get(key)) for key, _ in NARRATIVE_FIELDS}
+    if not any(texts.values()):
+        return None, []
+    problems = []
+    for key, label in NARRATIVE_FIELDS:
+        text = texts[key] or ""
+        sheet, row, col = parsed.narrative_cells.get(key, ("Narrative", None, None))
+        if text.startswith(FORMULA_START):
+            problems.append(Problem(sheet, row, col, text[:40], "text that does not start with = or @",
+                                    f"The {label.lower()} text starts with '{text[0]}', so a spreadsheet would "
+                                    "treat it as a formula. Start it with a word instead."))
+        if len(text) > NARRATIVE_MAX_CHARS:
+            problems.append(Problem(sheet, row, col, f"{len(text):,} characters",
+                                    f"at most {NARRATIVE_MAX_CHARS:,} characters",
+                                    f"The {label.lower()} text is too long for the board pack; shorten it."))
+    raw = parsed.narrative.get("publishable")
+    word = normalise(raw) if raw is not None else ""
+    publishable = word in ("yes", "y", "true", "1")
+    if word not in ("", "yes", "y", "true", "1", "no", "n", "false", "0"):
+        sheet, row, col = parsed.narrative_cells.get("publishable", ("Narrative", None, None))
+        problems.append(Problem(sheet, row, col, show(raw), "Yes or No",
+                                f"'{show(raw)}' should be Yes or No: may this narrative be published?"))
+    if ctx.period is None:
+        return None, problems
+    return {**{k: v or "" for k, v in texts.items()}, "publishable": publishable,
+            "period_label": ctx.period.label}, problems
+
+
+# -- rows ready to store -----------------------------------------------------------------
+_Z95 = float(_st.norm.ppf(0.975))
+
+
+def wilson_pct(numerators: np.ndarray, denominators: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`stats.wilson_interval` for whole arrays at once, in percent (the same formula, vectorised)."""
+    x, n, z = numerators.astype(float), denominators.astype(float), _Z95
+    centre = 2 * x + z * z
+    spread = z * np.sqrt(z * z + 4 * x * (1 - x / n))
+    bottom = 2 * (n + z * z)
+    lower = np.where(x == 0, 0.0, np.maximum(0.0, (centre - spread) / bottom))
+    upper = np.where(x == n, 1.0, np.minimum(1.0, (centre + spread) / bottom))
+    return lower * 100, upper * 100
+
+
+def to_observations(rows: list[Row], framework: Framework) -> pd.DataFrame:
+    """Rows as the store takes them, with 95% confidence limits: Wilson for proportions, Byar's for counts."""
+    records = [{
+        "indicator_id": r.kpi.id, "area_code": framework.home_area, "breakdown_type": r.breakdown.type,
+        "breakdown_value": r.breakdown.value, "period_label": r.period.label, "period_type": r.period.type,
+        "period_start": r.period.start, "period_end": r.period.end,
+        "value": r.value if r.status in VALUE_STATUSES else None,
+        "numerator": r.numerator, "denominator": r.denominator, "lower_ci": None, "upper_ci": None,
+        "status": r.status, "status_note": r.status_note, "commentary": r.commentary, "is_demo": False,
+        "unit": r.kpi.unit, "sheet": r.sheet, "row": r.row, "breakdown_label": r.breakdown.label, "blank": r.blank,
+    } for r in rows]
+    columns = ["indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_label", "period_type",
+               "period_start", "period_end", "value", "numerator", "denominator", "lower_ci", "upper_ci", "status",
+               "status_note", "commentary", "is_demo", "unit", "sheet", "row", "breakdown_label", "blank"]
+    df = pd.DataFrame.from_records(records, columns=columns)
+    if df.empty:
+        return df.drop(columns=["unit"])
+    for col in ("value", "numerator", "denominator", "lower_ci", "upper_ci"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+    has_value = df["value"].notna()
+    pct = has_value & (df["unit"] == "percentage") & df["numerator"].notna() & (df["denominator"] > 0)
+    if pct.any():
+        lo, hi = wilson_pct(df.loc[pct, "numerator"].to_numpy(), df.loc[pct, "denominator"].to_numpy())
+        df.loc[pct, "lower_ci"], df.loc[pct, "upper_ci"] = lo, hi
+    count = has_value & (df["unit"] == "count")
+    if count.any():
+        limits = [_byars(v) for v in df.loc[count, "value"]]
+        df.loc[count, "lower_ci"] = [lo for lo, _ in limits]
+        df.loc[count, "upper_ci"] = [hi for _, hi in limits]
+    rate = has_value & df["unit"].isin(list(PER)) & df["numerator"].notna() & (df["denominator"] > 0)
+    if rate.any():
+        scale = df.loc[rate, "unit"].map(PER) / df.loc[rate, "denominator"]
+        limits = [_byars(v) for v in df.loc[rate, "numerator"]]
+        df.loc[rate, "lower_ci"] = [lo for lo, _ in limits] * scale
+        df.loc[rate, "upper_ci"] = [hi for _, hi in limits] * scale
+    return df.drop(columns=["unit"])
+
+
+_BYARS: dict[float, tuple[float, float]] = {}
+
+
+def _byars(count: float) -> tuple[float, float]:
+    count = float(count)
+    if count not in _BYARS:
+        _BYARS[count] = stats.byars_interval(count)
+    return _BYARS[count]
+
+
+# -- warnings from history ---------------------------------------------------------------
+def warn_far_from_history(obs: pd.DataFrame, store, framework: Framework, ctx: Context) -> list[Problem]:
+    """'Check this' when a value is far from the same KPI and breakdown's recent values.
+
+    Compared with the last 4 earlier values (at least 2 needed): a warning when the
+    value is more than 5 away (percentage points, or units) and either changed by
+    more than 50% on the latest earlier value, or lies more than 3 standard
+    deviations from their mean (with 3 or more earlier values). Warnings never block.
+    """
+    incoming = obs[obs["value"].notna() & obs["status"].isin(VALUE_STATUSES)]
+    if incoming.empty:
+        return []
+    earliest = min(incoming["period_start"])
+    summary = store.df("""
+        WITH recent AS (
+            SELECT indicator_id, breakdown_type, breakdown_value, period_end, period_label, value
+            FROM current_observations
+            WHERE area_code = ? AND indicator_id IN (SELECT unnest(?)) AND value IS NOT NULL
+              AND status IN ('published', 'provisional', 'low_reliability') AND period_end < ?
+            QUALIFY row_number() OVER (PARTITION BY indicator_id, breakdown_type, breakdown_value, period_type
+                                       ORDER BY period_end DESC) <= ?)
+        SELECT indicator_id, breakdown_type, breakdown_value, count(*) AS n, avg(value) AS mean,
+               stddev_samp(value) AS sd, arg_max(value, period_end) AS last,
+               list(value ORDER BY period_end) AS "values", arg_min(period_label, period_end) AS first_label,
+               arg_max(period_label, period_end) AS last_label
+        FROM recent GROUP BY ALL""",
+                       [framework.home_area, sorted(incoming["indicator_id"].unique()), earliest, HISTORY_POINTS])
+    if summary.empty:
+        return []
+    key = ["indicator_id", "breakdown_type", "breakdown_value"]
+    merged = incoming.merge(summary, on=key, how="inner")
+    merged = merged[merged["n"] >= MIN_HISTORY]
+    gap_last = (merged["value"] - merged["last"]).abs()
+    gap_mean = (merged["value"] - merged["mean"]).abs()
+    jump = (merged["last"].abs() > 0) & (gap_last > MAX_CHANGE * merged["last"].abs())
+    outlier = (merged["n"] >= 3) & (merged["sd"] > 0) & (gap_mean > SD_LIMIT * merged["sd"])
+    flagged = merged[(jump | outlier) & (gap_last >= MIN_GAP)]
+    out = []
+    for r in flagged.itertuples(index=False):
+        kpi = framework.kpi(r.indicator_id)
+        recent = ", ".join(kpi.format_value(v) for v in r.values)
+        column = ctx.parsed.columns.get("value") if ctx.parsed else None
+        out.append(Problem(r.sheet, int(r.row), column, kpi.format_value(r.value),
+                           f"a value near recent ones ({recent})",
+                           f"Check this: {kpi.format_value(r.value)} is far from {kpi.id}'s recent values for "
+                           f"{breakdown_label(framework, r.breakdown_type, r.breakdown_value)} ({recent}, "
+                           f"{r.first_label} to {r.last_label}). If it is right, you can still submit; a line in "
+                           "the commentary helps the board.", WARNING))
+    return out
+
+
+def warn_blank_replaces_value(obs: pd.DataFrame, store, framework: Framework, ctx: Context) -> list[Problem]:
+    """'Check this' when a blank cell would replace a figure stored earlier (the old one is kept as history)."""
+    blank = obs[obs["blank"]]
+    if blank.empty:
+        return []
+    key = ["indicator_id", "breakdown_type", "breakdown_value", "period_label"]
+    current = store.df("SELECT indicator_id, breakdown_type, breakdown_value, period_label, value "
+                       "FROM current_observations WHERE area_code = ? AND value IS NOT NULL "
+                       "AND period_label IN (SELECT unnest(?)) AND indicator_id IN (SELECT unnest(?))",
+                       [framework.home_area, sorted(blank["period_label"].unique()),
+                        sorted(blank["indicator_id"].unique())])
+    hit = blank.merge(current, on=key, suffixes=("", "_old"))
+    column = ctx.parsed.columns.get("value") if ctx.parsed else None
+    return [Problem(r.sheet, int(r.row), column, "blank", f"the value (stored earlier: "
+                    f"{framework.kpi(r.indicator_id).format_value(r.value_old)})",
+                    f"This value is blank, so it will be stored as 'not available' in place of "
+                    f"{framework.kpi(r.indicator_id).format_value(r.value_old)} sent earlier. If that figure still "
+                    "stands, copy it in.", WARNING) for r in hit.itertuples(index=False)]

@@ -1,0 +1,257 @@
+"""Preview and submit a quarterly return; read every version back; export current values.
+
+`submit` runs check -> read -> validate -> one transaction. The transaction
+records the batch (who, when, file name, sha256), the raw file under a
+generated name (so any return can be replayed), the values (new ones added,
+changed ones versioned, unchanged ones left alone), the narrative and an audit
+entry, all or nothing. The same file sent twice for the same sub-group stores
+nothing and names the submission it duplicates; that check runs again inside
+the transaction, under the store's write lock, so two at once cannot both pass.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from kpis.core.framework import Framework
+from kpis.access.permissions import check_submitter
+from kpis.core.problems import Problem
+from kpis.returns.check import CheckedReturn, check_parsed
+from kpis.returns.layout import STATUS_LABELS, breakdown_label
+from kpis.returns.reader import read_return
+from kpis.store.database import (KEY, VALUE_COLUMNS, Store, audit, finish_batch, now, start_batch, store_raw_file,
+                        write_narrative, write_observations)
+
+
+class ReturnRejected(ValueError):
+    """The return has errors; nothing was stored. `problems` lists every one."""
+
+    def __init__(self, checked: CheckedReturn):
+        self.checked = checked
+        self.problems: list[Problem] = checked.problems
+        super().__init__(f"The return has {len(checked.errors)} problem(s) to fix; nothing was stored.")
+
+
+@dataclass
+class Preview:
+    """What a submission would do: new values, changed ones (old -> new) and unchanged ones."""
+    new: pd.DataFrame
+    changed: pd.DataFrame
+    unchanged: pd.DataFrame
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"new": len(self.new), "changed": len(self.changed), "unchanged": len(self.unchanged)}
+
+
+@dataclass
+class Receipt:
+    """What a submission stored, or which earlier submission it duplicates."""
+    area_id: str
+    period_label: str | None
+    file_name: str
+    sha256: str
+    batch_id: int | None = None
+    duplicate_of: int | None = None
+    submitted_by: str | None = None
+    submitted_at: object = None
+    raw_name: str | None = None
+    counts: dict = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0})
+    narrative_stored: bool = False
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def stored(self) -> bool:
+        return self.batch_id is not None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["warnings"] = [w.to_dict() for w in self.warnings]
+        d["submitted_at"] = str(self.submitted_at) if self.submitted_at else None
+        return d
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_return(store: Store | None, framework: Framework, *, name: str, data: bytes, area_id: str,
+                 today: date | None = None, period=None) -> CheckedReturn:
+    """Check the file's content, read it and run every check. Raises UnreadableFile; never writes."""
+    parsed = read_return(name, data, framework)
+    return check_parsed(parsed, framework=framework, area_id=area_id, store=store, today=today, period=period)
+
+
+def preview(store: Store, framework: Framework, validated: CheckedReturn) -> Preview:
+    """Compare the return's rows with the current values, as `write_observations` will."""
+    rows = validated.rows
+    label_cols = ["indicator_id", "breakdown_label", "period_label"]
+    if rows.empty:
+        empty = pd.DataFrame(columns=label_cols + ["sheet", "row", "new"])
+        return Preview(empty, empty.copy(), empty.copy())
+    current = store.df("SELECT * FROM current_observations WHERE area_code = ? AND indicator_id IN (SELECT unnest(?))",
+                       [framework.home_area, sorted(rows["indicator_id"].unique())])
+    current = current[KEY + VALUE_COLUMNS + ["version", "batch_id"]].rename(
+        columns={c: f"old_{c}" for c in VALUE_COLUMNS + ["version", "batch_id"]})
+    merged = rows.merge(current, on=KEY, how="left", indicator=True)
+    is_new = merged["_merge"] == "left_only"
+    differs = pd.Series(False, index=merged.index)
+    for c in VALUE_COLUMNS:
+        a, b = merged[c], merged[f"old_{c}"]
+        same = (a == b) | (a.isna() & b.isna())
+        differs |= ~same.fillna(False).astype(bool)
+    merged["what_changed"] = [", ".join(c for c in VALUE_COLUMNS if not _same(getattr(r, c), getattr(r, f"old_{c}")))
+                              if not n else "" for r, n in zip(merged.itertuples(index=False), is_new)]
+    merged["new"] = [_shown(framework, r.indicator_id, r.value, r.status, r.status_note)
+                     for r in merged.itertuples(index=False)]
+    merged["old"] = [_shown(framework, r.indicator_id, r.old_value, r.old_status, r.old_status_note)
+                     if not n else "" for r, n in zip(merged.itertuples(index=False), is_new)]
+    base = label_cols + ["sheet", "row"]
+    return Preview(
+        new=merged.loc[is_new, base + ["new", "commentary"]].reset_index(drop=True),
+        changed=merged.loc[~is_new & differs, base + ["old", "new", "what_changed", "old_version"]]
+        .reset_index(drop=True),
+        unchanged=merged.loc[~is_new & ~differs, base + ["new"]].reset_index(drop=True))
+
+
+def _same(a, b) -> bool:
+    return (pd.isna(a) and pd.isna(b)) if (pd.isna(a) or pd.isna(b)) else a == b
+
+
+def _shown(framework: Framework, kpi_id: str, value, status, note) -> str:
+    if value is not None and value == value:
+        text = framework.kpi(kpi_id).format_value(value)
+        return text if status == "published" else f"{text} ({STATUS_LABELS.get(status, status).lower()})"
+    label = STATUS_LABELS.get(status, str(status))
+    return f"{label} ({note})" if note else label
+
+
+def find_duplicate(cur_or_store, area_id: str, digest: str) -> int | None:
+    """The earlier submission of the very same file for this sub-group, if any."""
+    sql = ("SELECT min(batch_id) FROM batches WHERE kind = 'submission' AND outcome_area = ? AND sha256 = ?")
+    # A Store has .scalar, a DuckDB cursor has not. Not isinstance: when a source file changes, Streamlit re-imports
+    # kpis.store.database while the app's cached Store, made from the earlier class, lives on.
+    if hasattr(cur_or_store, "scalar"):
+        value = cur_or_store.scalar(sql, [area_id, digest])
+    else:
+        value = cur_or_store.execute(sql, [area_id, digest]).fetchone()[0]
+    return None if value is None else int(value)
+
+
+def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_id: str, by: str,
+           today: date | None = None, period=None) -> Receipt:
+    """Check and store a return in one transaction. Raises PermissionDenied, UnreadableFile or ReturnRejected;
+    else a Receipt."""
+    if not by or "@" not in by:
+        raise ValueError("Say who is submitting, as an email address.")
+    check_submitter(store, by, area_id)  # once accounts exist: a registered lead for this area, or an admin
+    digest = sha256(data)
+    earlier = find_duplicate(store, area_id, digest)
+    if earlier is not None:  # the very file already stored: nothing to check, nothing to write
+        label = store.scalar("SELECT period_label FROM batches WHERE batch_id = ?", [earlier])
+        return Receipt(area_id=area_id, period_label=label, file_name=Path(name).name, sha256=digest,
+                       submitted_by=by, duplicate_of=earlier)
+    checked = check_return(store, framework, name=name, data=data, area_id=area_id, today=today, period=period)
+    receipt = Receipt(area_id=area_id, period_label=getattr(checked.period, "label", None),
+                      file_name=Path(name).name, sha256=digest, submitted_by=by, warnings=checked.warnings)
+    if not checked.ok:
+        raise ReturnRejected(checked)
+    rows = checked.rows.drop(columns=["sheet", "row", "breakdown_label"])
+    at = now()
+    with store.transaction() as cur:
+        receipt.duplicate_of = find_duplicate(cur, area_id, digest)
+        if receipt.duplicate_of is not None:
+            return receipt  # a twin arrived first while this one was being checked; nothing is written
+        bid = start_batch(cur, kind="submission", at=at, source="return", submitted_by=by, outcome_area=area_id,
+                          period_label=receipt.period_label, file_name=receipt.file_name, sha256=digest)
+        raw_name = f"return-{bid:06d}-{digest[:16]}.{checked.parsed.kind}"  # generated, never the user's name
+        store_raw_file(cur, batch_id=bid, raw_name=raw_name, file_name=receipt.file_name, sha256=digest, content=data)
+        counts = write_observations(cur, batch_id=bid, rows=rows, at=at)
+        narrative = checked.narrative
+        stored_narrative = bool(narrative) and write_narrative(
+            cur, batch_id=bid, at=at, outcome_area=area_id, period_label=narrative["period_label"],
+            progress=narrative["progress"], risks_barriers=narrative["risks_barriers"],
+            service_user_feedback=narrative["service_user_feedback"], publishable=narrative["publishable"])
+        finish_batch(cur, bid, rows_read=len(checked.parsed.rows), rows_imported=len(rows),
+                     rows_skipped=checked.parsed.notes_skipped, counts=counts)
+        audit(cur, actor=by, action="submission", at=at,
+              detail={"batch_id": bid, "area": area_id, "period": receipt.period_label, "file": receipt.file_name,
+                      "sha256": digest, **counts, "narrative": stored_narrative,
+                      "warnings": len(checked.warnings)})
+    try:
+        store.checkpoint()  # fold the WAL into the file; committed data is safe in the WAL regardless
+    except duckdb.Error:
+        pass
+    receipt.batch_id, receipt.raw_name, receipt.submitted_at = bid, raw_name, at
+    receipt.counts, receipt.narrative_stored = counts, stored_narrative
+    return receipt
+
+
+def raw_file(store: Store, batch_id: int) -> tuple[str, bytes] | None:
+    """The file as it was uploaded for a submission (its original name, its bytes), for replaying it."""
+    row = store.df("SELECT file_name, content FROM raw_files WHERE batch_id = ?", [batch_id])
+    return None if row.empty else (row.at[0, "file_name"], bytes(row.at[0, "content"]))
+
+
+def history(store: Store, kpi_id: str, framework: Framework | None = None) -> pd.DataFrame:
+    """Every version of a KPI's values, oldest first, with the submission that brought each."""
+    df = store.df("""
+        SELECT o.breakdown_type, o.breakdown_value, o.period_label, o.period_end, o.version, o.value,
+               o.numerator, o.denominator, o.lower_ci, o.upper_ci, o.status, o.status_note, o.commentary,
+               o.valid_from, o.valid_to, o.valid_to IS NULL AS is_current, o.is_demo, o.area_code,
+               o.batch_id, b.kind, b.submitted_by, b.submitted_at, b.file_name
+        FROM observations o LEFT JOIN batches b ON b.batch_id = o.batch_id
+        WHERE o.indicator_id = ?
+        ORDER BY o.area_code, o.breakdown_type, o.breakdown_value, o.period_end, o.version""", [kpi_id])
+    if framework is not None and not df.empty:
+        df.insert(2, "breakdown", [breakdown_label(framework, t, v)
+                                   for t, v in zip(df["breakdown_type"], df["breakdown_value"])])
+    return df
+
+
+EXPORT_SQL = """
+    SELECT o.indicator_id, i.name AS indicator_name, o.area_code, a.name AS area_name, o.breakdown_type,
+           o.breakdown_value, o.period_label, o.period_type, o.period_start, o.period_end, o.value, o.numerator,
+           o.denominator, o.lower_ci, o.upper_ci, o.status, o.status_note, o.commentary, o.is_demo, o.version,
+           o.valid_from, o.batch_id, b.kind AS source_kind, b.source, b.submitted_by, b.submitted_at,
+           b.file_name, b.sha256
+    FROM current_observations o
+    LEFT JOIN batches b ON b.batch_id = o.batch_id
+    LEFT JOIN indicators i ON i.indicator_id = o.indicator_id
+    LEFT JOIN areas a ON a.area_code = o.area_code
+    {where}
+    ORDER BY o.indicator_id, o.area_code, o.breakdown_type, o.breakdown_value, o.period_end"""
+
+
+def export_frame(store: Store, *, kpi_ids: list[str] | None = None) -> pd.DataFrame:
+    """All current values (or those of some indicators) with where each came from."""
+    where, params = ("WHERE o.indicator_id IN (SELECT unnest(?))", [kpi_ids]) if kpi_ids else ("", [])
+    return store.df(EXPORT_SQL.format(where=where), params)
+
+
+def export(store: Store, path: str | Path, *, kpi_ids: list[str] | None = None) -> int:
+    """Write current values with provenance to .csv or .xlsx; text can never run as a formula. Returns rows."""
+    from kpis.core import exports
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValueError(f"Export to a .csv or .xlsx file, not '{path.name}'.")
+    df = export_frame(store, kpi_ids=kpi_ids)
+    if suffix == ".csv":
+        data = exports.to_csv_bytes(df)
+    else:
+        df = df.map(exports.safe_cell_text) if not df.empty else df
+        data = exports.to_excel_bytes({"Values": df}, {
+            "Contents": "Current values of every indicator in the KPI store, with their provenance: the "
+                        "submission or import (batch) that brought each, who sent it, when, and the file.",
+            "Rows": len(df)})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return len(df)

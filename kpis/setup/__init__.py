@@ -1,0 +1,1 @@
+"""Creating a database: schema, areas, indicators, meetings and the seeded demo."""

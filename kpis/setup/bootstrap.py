@@ -1,0 +1,146 @@
+"""Create a database: schema, areas, the framework's indicators and meetings, and the demo."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kpis.setup import demo
+from kpis.core.framework import Framework
+from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_narrative, write_observations
+
+
+@dataclass
+class InitReport:
+    schema_version: int
+    areas: int
+    kpis: int
+    imports: list[dict] = field(default_factory=list)
+    demo_batches: int = 0
+    demo_values: int = 0
+
+
+def register_framework(store: Store, framework: Framework) -> None:
+    """Record the framework's KPIs as indicators and its board meetings."""
+    with store.transaction() as cur:
+        for k in framework.kpis:
+            cur.execute("INSERT OR REPLACE INTO indicators (indicator_id, source, source_code, name, unit, polarity, "
+                        "definition, methodology, kpi_id, next_update) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        [k.id, "framework", k.id, k.title, k.unit, k.polarity, k.definition, k.methodology,
+                         k.id, k.next_update])
+        for m in framework.meetings:
+            cur.execute("INSERT OR IGNORE INTO meetings VALUES (?, ?)", [m, "Partnership board"])
+        cur.execute("INSERT OR REPLACE INTO settings VALUES ('framework', ?), ('partnership', ?), ('home_area', ?)",
+                    [framework.path, framework.name, framework.home_area])
+        _audit_framework_change(cur, framework)
+
+
+def _audit_framework_change(cur, framework: Framework) -> None:
+    """An audit entry when the framework file loaded is new or has changed since the last load."""
+    from pathlib import Path
+
+    from kpis.access.permissions import command_line_actor
+    path = Path(framework.path)
+    digest = hashlib.sha256(path.read_bytes() if path.is_file() else ",".join(framework.kpi_ids).encode()).hexdigest()
+    old = cur.execute("SELECT value FROM settings WHERE key = 'framework_sha256'").fetchone()
+    if old and old[0] == digest:
+        return
+    cur.execute("INSERT OR REPLACE INTO settings VALUES ('framework_sha256', ?)", [digest])
+    audit(cur, actor=command_line_actor().email, action="framework", at=now(),
+          detail={"file": path.name, "sha256": digest, "kpis": framework.kpi_ids, "changed": bool(old)})
+
+
+def initialise(store: Store, framework: Framework, *, with_demo: bool = False) -> InitReport:
+    from kpis.published import comparators as benchmarks  # imported here: a bare `init` needs only the areas
+
+    benchmarks.load_areas_table(store)
+    register_framework(store, framework)
+    report = InitReport(schema_version=store.schema_version(),
+                        areas=int(store.scalar("SELECT count(*) FROM areas")), kpis=len(framework.kpis))
+    if with_demo:
+        for r in benchmarks.load_reference_data(store, framework=framework):
+            report.imports.append(r.to_dict())
+        date_demo_imports_by_publication(store)
+        report.demo_batches, report.demo_values = add_demo_returns(store, framework)
+        with store.transaction() as cur:
+            cur.execute("INSERT OR REPLACE INTO settings VALUES ('demo', 'true')")
+    store.checkpoint()
+    return report
+
+
+PUBLICATION_LAG_MONTHS = 7
+
+
+def date_demo_imports_by_publication(store: Store) -> None:
+    """Date each imported figure from when it would have been published, not from when the demo was built.
+
+    The demo pretends the partnership has used the dashboard since 2023, so that "as at" a past board
+    meeting shows the England figures known then. Official statistics appear some months after their
+    period ends (DfE children in need: about 7 months; EYFS: about 3); the demo uses one estimate,
+    period end + 7 months, never later than the import itself. Only first versions from imports change.
+    """
+    with store.transaction() as cur:
+        cur.execute(f"""
+            UPDATE observations SET valid_from = least(valid_from,
+                CAST(period_end + INTERVAL {PUBLICATION_LAG_MONTHS} MONTH AS TIMESTAMP))
+            WHERE version = 1 AND valid_to IS NULL
+              AND batch_id IN (SELECT batch_id FROM batches WHERE kind = 'import')""")
+
+
+def add_demo_returns(store: Store, framework: Framework) -> tuple[int, int]:
+    """One synthetic return per sub-group per quarter, dated when it would have arrived.
+
+    The EWMH return for the latest quarter is left out on purpose (a missing
+    return), and Safeguarding revises one earlier figure (a revision), so the
+    demo shows what real data looks like.
+    """
+    if store.scalar("SELECT count(*) FROM batches WHERE kind = 'submission' AND is_demo"):
+        return 0, 0
+    rng = np.random.default_rng(demo.SEED)
+    quarters = demo.demo_quarters()
+    batches = values = 0
+    for i, quarter in enumerate(quarters):
+        frame = demo.quarter_rows(framework, quarter, i, rng)
+        at = demo.submitted_at(quarter)
+        for area in framework.areas:
+            if area.id == "ewmh" and quarter == quarters[-1]:
+                continue
+            kpi_ids = [k.id for k in framework.kpis_in_area(area.id)]
+            rows = frame[frame["indicator_id"].isin(kpi_ids)]
+            if rows.empty:
+                continue
+            if area.id == "safeguarding" and i == len(quarters) - 1:
+                rows = pd.concat([rows, _revision(store, quarters[i - 1])])
+            with store.transaction() as cur:
+                bid = start_batch(cur, kind="submission", at=at, source="demo", submitted_by=demo.DEMO_SUBMITTER,
+                                  outcome_area=area.id, period_label=quarter.label,
+                                  file_name=f"demo-{area.id}-{quarter.label.replace('/', '-')}.xlsx", is_demo=True,
+                                  note="Demo data (synthetic)")
+                counts = write_observations(cur, batch_id=bid, rows=rows, at=at)
+                if quarter.label.endswith(("Q2", "Q4")):  # narratives twice a year
+                    write_narrative(cur, batch_id=bid, at=at, outcome_area=area.id, period_label=quarter.label,
+                                    publishable=True, is_demo=True, **demo.demo_narrative(area.name, quarter, rng))
+                finish_batch(cur, bid, rows_read=len(rows), rows_imported=len(rows), counts=counts)
+                audit(cur, actor=demo.DEMO_SUBMITTER, action="submission", at=at,
+                      detail={"batch_id": bid, "area": area.id, "period": quarter.label, "demo": True})
+            batches += 1
+            values += counts["new"] + counts["changed"]
+    return batches, values
+
+
+def _revision(store: Store, quarter) -> pd.DataFrame:
+    """The previous quarter's SG01 'all' value, corrected upwards by two plans."""
+    old = store.df("SELECT * FROM current_observations WHERE indicator_id = 'SG01' AND breakdown_type = 'all' "
+                   "AND period_label = ?", [quarter.label])
+    if old.empty or pd.isna(old.loc[0, "numerator"]):
+        return old.iloc[0:0]
+    row = old.iloc[0].to_dict()
+    row["numerator"] += 2
+    row["value"] = 100.0 * row["numerator"] / row["denominator"]
+    row["commentary"] = "Revised: two plans closed late in the case system (demo data)."
+    from kpis.core import stats
+    lo, hi = stats.wilson_interval(int(row["numerator"]), int(row["denominator"]))
+    row["lower_ci"], row["upper_ci"] = 100 * lo, 100 * hi
+    return pd.DataFrame([row])

@@ -1,0 +1,1 @@
+"""The DuckDB store: versioned observations and batches, series read back, narratives, backups."""

@@ -1,0 +1,453 @@
+"""The DuckDB store: schema migrations, versioned observations, batches and the audit log.
+
+Every value ever written is kept. A newer version of a value closes the old one
+(`valid_to`) instead of replacing it, so the data "as at" any moment can be read
+back. All writes of one submission or import go through one transaction.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from kpis.core.framework import DATA_DIR
+
+DEFAULT_DB = DATA_DIR / "kpis.duckdb"
+KEY = ["indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_label"]
+VALUE_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci", "status", "status_note", "commentary"]
+OBS_COLUMNS = KEY + ["period_type", "period_start", "period_end"] + VALUE_COLUMNS + ["is_demo"]
+STATUSES = ("published", "provisional", "suppressed", "not_available", "not_applicable", "low_reliability")
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "core tables", """
+        CREATE SEQUENCE batch_seq START 1;
+        CREATE SEQUENCE obs_seq START 1;
+        CREATE SEQUENCE audit_seq START 1;
+        CREATE TABLE areas (
+            area_code VARCHAR PRIMARY KEY, dfe_code VARCHAR, name VARCHAR NOT NULL, area_type VARCHAR NOT NULL,
+            region_code VARCHAR, region_name VARCHAR, valid_from DATE, valid_to DATE, successor_code VARCHAR);
+        CREATE TABLE statistical_neighbours (
+            dfe_code VARCHAR, rank INTEGER, neighbour_dfe_code VARCHAR, closeness VARCHAR, source VARCHAR);
+        CREATE TABLE indicators (
+            indicator_id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, source_code VARCHAR NOT NULL,
+            name VARCHAR, unit VARCHAR, polarity VARCHAR, definition VARCHAR, methodology VARCHAR,
+            kpi_id VARCHAR, last_updated VARCHAR, next_update VARCHAR, licence VARCHAR);
+        CREATE TABLE batches (
+            batch_id BIGINT PRIMARY KEY DEFAULT nextval('batch_seq'),
+            kind VARCHAR NOT NULL,                 -- submission | import | demo
+            source VARCHAR, outcome_area VARCHAR, period_label VARCHAR,
+            submitted_by VARCHAR, submitted_at TIMESTAMP NOT NULL,
+            file_name VARCHAR, sha256 VARCHAR, raw_name VARCHAR,
+            rows_read INTEGER, rows_imported INTEGER, rows_skipped INTEGER, skipped_reasons JSON,
+            new_values INTEGER, changed_values INTEGER, unchanged_values INTEGER,
+            is_demo BOOLEAN DEFAULT FALSE, note VARCHAR);
+        CREATE TABLE raw_files (
+            raw_name VARCHAR PRIMARY KEY, batch_id BIGINT, file_name VARCHAR, sha256 VARCHAR,
+            size_bytes BIGINT, content BLOB);
+        CREATE TABLE observations (
+            obs_id BIGINT PRIMARY KEY DEFAULT nextval('obs_seq'),
+            indicator_id VARCHAR NOT NULL, area_code VARCHAR NOT NULL,
+            breakdown_type VARCHAR NOT NULL DEFAULT 'all', breakdown_value VARCHAR NOT NULL DEFAULT 'all',
+            period_label VARCHAR NOT NULL, period_type VARCHAR NOT NULL,
+            period_start DATE NOT NULL, period_end DATE NOT NULL,
+            value DOUBLE, numerator DOUBLE, denominator DOUBLE, lower_ci DOUBLE, upper_ci DOUBLE,
+            status VARCHAR NOT NULL DEFAULT 'published', status_note VARCHAR, commentary VARCHAR,
+            is_demo BOOLEAN NOT NULL DEFAULT FALSE,
+            batch_id BIGINT NOT NULL, version INTEGER NOT NULL,
+            valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP);
+        CREATE INDEX obs_indicator ON observations (indicator_id);
+        CREATE TABLE narratives (
+            outcome_area VARCHAR NOT NULL, period_label VARCHAR NOT NULL,
+            progress VARCHAR, risks_barriers VARCHAR, service_user_feedback VARCHAR,
+            publishable BOOLEAN DEFAULT FALSE, is_demo BOOLEAN DEFAULT FALSE,
+            batch_id BIGINT NOT NULL, valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP);
+        CREATE TABLE meetings (meeting_date DATE PRIMARY KEY, title VARCHAR);
+        CREATE TABLE audit_log (
+            audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+            logged_at TIMESTAMP NOT NULL, actor VARCHAR, action VARCHAR NOT NULL, detail JSON);
+        CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR);
+        CREATE VIEW current_observations AS SELECT * FROM observations WHERE valid_to IS NULL;
+        CREATE VIEW current_narratives AS SELECT * FROM narratives WHERE valid_to IS NULL;
+    """),
+    (2, "user accounts", """
+        CREATE TABLE users (
+            email VARCHAR PRIMARY KEY,             -- lower case
+            role VARCHAR NOT NULL,                 -- viewer | lead | analyst | admin
+            areas VARCHAR[] NOT NULL,              -- outcome areas a lead submits for
+            password_hash VARCHAR,                 -- argon2id; NULL: single sign-on only
+            failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP,
+            created_at TIMESTAMP NOT NULL, created_by VARCHAR, last_sign_in TIMESTAMP);
+    """),
+    # Keeping an index up to date made a 640,000-row import spend most of its time on it. Value ids
+    # are now given by the writer (`write_observations`: the largest id so far plus the row's
+    # number, under the store's write lock; one process at a time holds the file for writing).
+    (3, "observations without index maintenance on import", """
+        CREATE TABLE observations_v3 (
+            obs_id BIGINT NOT NULL,
+            indicator_id VARCHAR NOT NULL, area_code VARCHAR NOT NULL,
+            breakdown_type VARCHAR NOT NULL DEFAULT 'all', breakdown_value VARCHAR NOT NULL DEFAULT 'all',
+            period_label VARCHAR NOT NULL, period_type VARCHAR NOT NULL,
+            period_start DATE NOT NULL, period_end DATE NOT NULL,
+            value DOUBLE, numerator DOUBLE, denominator DOUBLE, lower_ci DOUBLE, upper_ci DOUBLE,
+            status VARCHAR NOT NULL DEFAULT 'published', status_note VARCHAR, commentary VARCHAR,
+            is_demo BOOLEAN NOT NULL DEFAULT FALSE,
+            batch_id BIGINT NOT NULL, version INTEGER NOT NULL,
+            valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP);
+        INSERT INTO observations_v3 SELECT * FROM observations ORDER BY obs_id;
+        DROP VIEW current_observations;
+        DROP TABLE observations;
+        ALTER TABLE observations_v3 RENAME TO observations;
+        DROP SEQUENCE obs_seq;
+        CREATE VIEW current_observations AS SELECT * FROM observations WHERE valid_to IS NULL;
+    """),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class StoreError(RuntimeError):
+    """A problem with the database, said in plain English."""
+
+
+def now() -> datetime:
+    """UTC wall-clock time without tzinfo, the form DuckDB TIMESTAMP columns hold."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def db_path(explicit: str | Path | None = None) -> Path:
+    return Path(explicit or os.environ.get("KPIS_DB") or DEFAULT_DB)
+
+
+def is_lock_error(exc: Exception) -> bool:
+    """DuckDB's 'Could not set lock on file ...: Conflicting lock is held' (another process has the file)."""
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def damaged_message(path: Path, exc: Exception) -> str:
+    """What to say when a file is not a readable DuckDB database."""
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (f"The database {path} is damaged or is not a KPI database, so it cannot be opened. Nothing was "
+            f"changed. Restore the latest backup with: python -m kpis --db {path} restore BACKUP.zip "
+            f"(or rebuild it with: python -m kpis --db {path} init --demo). Details: {detail}")
+
+
+class Store:
+    """One DuckDB connection per process; a cursor per thread; one lock around writes."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False, create: bool = True):
+        self.path = db_path(path)
+        self.read_only = read_only
+        if not self.path.exists() and (read_only or not create):
+            raise StoreError(f"There is no database at {self.path}. Create it with: python -m kpis --db {self.path} init --demo")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            if is_lock_error(exc):
+                raise StoreError(f"The database {self.path} could not be opened: it may be in use by another "
+                                 f"program (only one process can open it at a time). Details: {exc}") from None
+            raise StoreError(damaged_message(self.path, exc)) from None
+        self._write_lock = threading.RLock()
+        if not read_only:
+            try:
+                self.migrate()
+            except duckdb.Error as exc:  # a damaged block is often found only when the catalogue is read
+                if "corrupt" not in str(exc).lower():
+                    raise
+                self.con.close()
+                raise StoreError(damaged_message(self.path, exc)) from None
+
+    # -- reading ---------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.con.cursor()
+
+    def df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: list | None = None) -> Any:
+        cur = self.cursor()
+        try:
+            row = cur.execute(sql, params or []).fetchone()
+            return row[0] if row else None
+        finally:
+            cur.close()
+
+    def schema_version(self) -> int:
+        try:
+            return int(self.scalar("SELECT max(version) FROM schema_migrations") or 0)
+        except duckdb.CatalogException:
+            return 0
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- writing ---------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: the body's writes commit together or not at all."""
+        if self.read_only:
+            raise StoreError("This database was opened read-only; it cannot be changed.")
+        with self._write_lock:
+            cur = self.con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                cur.close()
+                raise
+            cur.execute("COMMIT")
+            cur.close()
+
+    def checkpoint(self) -> None:
+        with self._write_lock:
+            self.con.execute("CHECKPOINT")
+
+    def migrate(self) -> int:
+        with self._write_lock:
+            self.con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                             "name VARCHAR, applied_at TIMESTAMP)")
+            current = self.schema_version()
+            for version, name, sql in MIGRATIONS:
+                if version <= current:
+                    continue
+                with self.transaction() as cur:
+                    cur.execute(sql)
+                    cur.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, now()])
+            return self.schema_version()
+
+
+# -- write helpers: all take the transaction's cursor --------------------------------
+def start_batch(cur, *, kind: str, at: datetime, source: str | None = None, submitted_by: str | None = None,
+                outcome_area: str | None = None, period_label: str | None = None, file_name: str | None = None,
+                sha256: str | None = None, is_demo: bool = False, note: str | None = None) -> int:
+    row = cur.execute(
+        "INSERT INTO batches (kind, source, outcome_area, period_label, submitted_by, submitted_at, file_name, "
+        "sha256, is_demo, note) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING batch_id",
+        [kind, source, outcome_area, period_label, submitted_by, at, file_name, sha256, is_demo, note]).fetchone()
+    return int(row[0])
+
+
+def finish_batch(cur, batch_id: int, *, rows_read: int, rows_imported: int, rows_skipped: int = 0,
+                 skipped_reasons: dict[str, int] | None = None, counts: dict[str, int] | None = None) -> None:
+    counts = counts or {}
+    cur.execute(
+        "UPDATE batches SET rows_read=?, rows_imported=?, rows_skipped=?, skipped_reasons=?, new_values=?, "
+        "changed_values=?, unchanged_values=? WHERE batch_id=?",
+        [rows_read, rows_imported, rows_skipped, json.dumps(skipped_reasons or {}),
+         counts.get("new", 0), counts.get("changed", 0), counts.get("unchanged", 0), batch_id])
+
+
+def store_raw_file(cur, *, batch_id: int, raw_name: str, file_name: str, sha256: str, content: bytes) -> None:
+    cur.execute("INSERT INTO raw_files VALUES (?,?,?,?,?,?)",
+                [raw_name, batch_id, file_name, sha256, len(content), content])
+    cur.execute("UPDATE batches SET raw_name=? WHERE batch_id=?", [raw_name, batch_id])
+
+
+def audit(cur, *, actor: str | None, action: str, at: datetime, detail: dict | None = None) -> None:
+    cur.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?,?,?,?)",
+                [at, actor, action, json.dumps(detail or {}, default=str)])
+
+
+def normalise_rows(rows: pd.DataFrame | list[dict]) -> pd.DataFrame:
+    """Give incoming observations every column, in order, with the right types."""
+    df = pd.DataFrame(rows).copy()
+    for col in OBS_COLUMNS:
+        if col not in df.columns:
+            df[col] = None
+    df["breakdown_type"] = df["breakdown_type"].fillna("all")
+    df["breakdown_value"] = df["breakdown_value"].fillna("all")
+    df["status"] = df["status"].fillna("published")
+    df["is_demo"] = df["is_demo"].fillna(False).astype(bool)
+    for col in ("value", "numerator", "denominator", "lower_ci", "upper_ci"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+    for col in ("period_start", "period_end"):
+        df[col] = pd.to_datetime(df[col]).dt.date
+    for col in KEY + ["period_type", "status", "status_note", "commentary"]:
+        df[col] = df[col].astype("object").where(df[col].notna(), None)
+    bad = sorted(set(df["status"]) - set(STATUSES))
+    if bad:
+        raise ValueError(f"Unknown status value(s) {bad}; expected one of {', '.join(STATUSES)}")
+    dupes = df.duplicated(KEY, keep=False)
+    if dupes.any():
+        first = df.loc[dupes, KEY].iloc[0].to_dict()
+        raise ValueError(f"{int(dupes.sum())} incoming rows share a key, for example {first}")
+    return df[OBS_COLUMNS]
+
+
+NUMBER_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci"]
+DATE_COLUMNS = ["period_start", "period_end"]
+TEXT_COLUMNS = KEY + ["period_type", "status", "status_note", "commentary"]
+SQL_TYPES = {**{c: "VARCHAR" for c in TEXT_COLUMNS}, **{c: "DOUBLE" for c in NUMBER_COLUMNS},
+             **{c: "DATE" for c in DATE_COLUMNS}, "is_demo": "BOOLEAN"}
+DEFAULTS = {"breakdown_type": "'all'", "breakdown_value": "'all'", "status": "'published'", "is_demo": "false"}
+
+
+def _arrow_column(col: str, s: pd.Series):
+    """One incoming column as Arrow, converted in pandas (as `normalise_rows` does) only when its type needs it."""
+    try:
+        arr = pa.array(s, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        arr = None
+    t = None if arr is None else (arr.type.value_type if pa.types.is_dictionary(arr.type) else arr.type)
+    if col in NUMBER_COLUMNS:
+        if t is not None and (pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_null(t)):
+            return arr
+        return pa.array(pd.to_numeric(s, errors="coerce").astype("float64"), from_pandas=True)
+    if col in DATE_COLUMNS:
+        if t is not None and (pa.types.is_date(t) or pa.types.is_timestamp(t)):
+            return arr
+        return pa.array(pd.to_datetime(s).dt.date, pa.date32(), from_pandas=True)
+    if col == "is_demo":
+        if t is not None and pa.types.is_boolean(t):
+            return arr
+        return pa.array(s.fillna(False).astype(bool))
+    if t is not None and (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)):
+        return arr
+    return pa.array([None if v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT
+                     else str(v) for v in s], pa.string())
+
+
+def incoming_table(rows: pd.DataFrame | list[dict]) -> tuple[pa.Table | None, list[str]]:
+    """Incoming observations as an Arrow table of the columns given (and their names): cheap to hand to DuckDB.
+
+    A large import arrives with text as categoricals and numbers as floats; those pass through
+    untouched. Anything else (text numbers, date strings, objects) is converted as `normalise_rows` does.
+    """
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    present = [c for c in OBS_COLUMNS if c in df.columns]
+    return pa.table({c: _arrow_column(c, df[c]) for c in present}) if present else None, present
+
+
+def write_observations(cur, *, batch_id: int, rows: pd.DataFrame | list[dict], at: datetime) -> dict[str, int]:
+    """Add new values, version changed ones and leave unchanged ones alone.
+
+    Set-based so a large import costs a few statements, not one per row. The rules of
+    `normalise_rows` (defaults, types, known statuses, one row per key) are applied in SQL over
+    the incoming rows as Arrow. Returns counts of new, changed and unchanged values.
+    """
+    table, present = incoming_table(rows)
+    if table is None or table.num_rows == 0:
+        return {"new": 0, "changed": 0, "unchanged": 0}
+    cur.register("incoming_obs", table)
+    try:
+        return write_observations_from(cur, batch_id=batch_id, relation="incoming_obs", columns=present, at=at)
+    finally:  # on an error the caller's transaction rolls back
+        cur.unregister("incoming_obs")
+
+
+def write_observations_from(cur, *, batch_id: int, relation: str, columns: list[str], at: datetime,
+                            checked: bool = False, indicators: list[str] | None = None,
+                            row_column: str | None = None) -> dict[str, int]:
+    """`write_observations` for rows already in DuckDB: `relation` (a table or view the cursor sees)
+    has the observation columns `columns`; the others take their defaults. An import builds its rows
+    in SQL and hands them over here without a round trip through Python.
+
+    A caller that has already kept one row per key and only known statuses says so (`checked`).
+    If it also names every indicator of the rows (`indicators`), the rows of indicators with no current
+    value are all new: they are written in one statement, without comparing them with stored values
+    (a new source, or new measures in a large file). `row_column` names a column unique per row.
+    """
+    cast = {c: f"CAST(i.{c} AS {SQL_TYPES[c]})" for c in columns}
+    typed = ", ".join((f"coalesce({cast[c]}, {DEFAULTS[c]})" if c in DEFAULTS else cast[c]) if c in columns
+                      else f"{DEFAULTS.get(c, 'NULL')}::{SQL_TYPES[c]}" for c in OBS_COLUMNS)
+    names = ", ".join(OBS_COLUMNS)
+    # Ids: after the largest so far, one per incoming row. Safe because writes run one at a time:
+    # under the store's lock, in one process (DuckDB lets one process at a time write the file).
+    next_id = "SELECT coalesce(max(obs_id), 0) FROM observations"
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    only = ""
+    if checked and indicators is not None:
+        held = [r[0] for r in cur.execute(
+            "SELECT DISTINCT indicator_id FROM observations WHERE valid_to IS NULL AND indicator_id IN "
+            "(SELECT unnest(?::VARCHAR[]))", [list(indicators)]).fetchall()]
+        fresh = sorted(set(indicators) - set(held))
+        if fresh:
+            number = f"i.{row_column}" if row_column else "row_number() OVER ()"
+            n = cur.execute(f"""
+                INSERT INTO observations (obs_id, {names}, batch_id, version, valid_from)
+                SELECT ({next_id}) + 1 + {number}, {typed}, ?, 1, ? FROM {relation} i
+                WHERE i.indicator_id IN (SELECT unnest(?::VARCHAR[]))""", [batch_id, at, fresh]).fetchall()
+            counts["new"] += int(n[0][0]) if n else 0
+        if not held:
+            return counts
+        only = "WHERE i.indicator_id IN (SELECT unnest(?::VARCHAR[]))"
+    on = " AND ".join(f"o.{k} = i.{k}" for k in KEY)
+    differs = " OR ".join(f"o.{c} IS DISTINCT FROM i.{c}" for c in VALUE_COLUMNS + ["is_demo"])
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE obs_diff AS
+        WITH i ({names}) AS (SELECT {typed} FROM {relation} i {only})
+        SELECT i.*, o.obs_id AS old_id, o.version AS old_version,
+               CASE WHEN o.obs_id IS NULL THEN 'new' WHEN {differs} THEN 'changed' ELSE 'unchanged' END AS change
+        FROM i
+        LEFT JOIN (SELECT * FROM observations WHERE valid_to IS NULL) o ON {on}""", [held] if only else [])
+    if not checked:
+        _check_incoming(cur)
+    for change, n in cur.execute("SELECT change, count(*) FROM obs_diff GROUP BY change").fetchall():
+        counts[change] += int(n)
+    if counts["changed"]:
+        cur.execute("UPDATE observations SET valid_to = ? WHERE valid_to IS NULL AND obs_id IN "
+                    "(SELECT old_id FROM obs_diff WHERE change = 'changed')", [at])
+    cur.execute(f"""
+        INSERT INTO observations (obs_id, {names}, batch_id, version, valid_from)
+        SELECT ({next_id}) + 1 + rowid, {names}, ?, coalesce(old_version, 0) + 1, ? FROM obs_diff
+        WHERE change <> 'unchanged'""", [batch_id, at])  # rowid: unique in the new temp table
+    cur.execute("DROP TABLE obs_diff")  # on an error the caller's transaction rolls back, and it with it
+    return counts
+
+
+def _check_incoming(cur) -> None:
+    """`normalise_rows`' checks, in SQL over table obs_diff: known statuses, one row per key."""
+    known = ", ".join(f"'{s}'" for s in STATUSES)
+    bad = sorted(r[0] for r in cur.execute(f"SELECT DISTINCT status FROM obs_diff WHERE status NOT IN ({known})")
+                 .fetchall())
+    if bad:
+        raise ValueError(f"Unknown status value(s) {bad}; expected one of {', '.join(STATUSES)}")
+    key = ", ".join(KEY)
+    distinct, total = cur.execute(f"SELECT count(DISTINCT hash({key})), count(*) FROM obs_diff").fetchall()[0]
+    if distinct == total:  # every key hashes apart, so no two rows share a key (cheaper than grouping on text)
+        return
+    dupes = cur.execute(f"SELECT {key}, sum(n) OVER () AS rows FROM (SELECT {key}, count(*) AS n FROM obs_diff "
+                        "GROUP BY ALL HAVING count(*) > 1) LIMIT 1").fetchall()  # fetchall: leave no open result
+    if dupes:
+        first = dict(zip(KEY, dupes[0][:len(KEY)]))
+        raise ValueError(f"{int(dupes[0][-1])} incoming rows share a key, for example {first}")
+
+
+def write_narrative(cur, *, batch_id: int, at: datetime, outcome_area: str, period_label: str,
+                    progress: str, risks_barriers: str, service_user_feedback: str,
+                    publishable: bool = False, is_demo: bool = False) -> bool:
+    """Store a sub-group narrative; an identical resubmission stores nothing. Returns True if stored."""
+    old = cur.execute("SELECT progress, risks_barriers, service_user_feedback, publishable FROM narratives "
+                      "WHERE outcome_area=? AND period_label=? AND valid_to IS NULL",
+                      [outcome_area, period_label]).fetchone()
+    new = (progress, risks_barriers, service_user_feedback, publishable)
+    if old == new:
+        return False
+    if old:
+        cur.execute("UPDATE narratives SET valid_to=? WHERE outcome_area=? AND period_label=? AND valid_to IS NULL",
+                    [at, outcome_area, period_label])
+    cur.execute("INSERT INTO narratives VALUES (?,?,?,?,?,?,?,?,?,NULL)",
+                [outcome_area, period_label, *new, is_demo, batch_id, at])
+    return True
+
+
+def observations_as_at(when: datetime | None = None) -> str:
+    """SQL for the observations that were current at `when` (None: now)."""
+    if when is None:
+        return "SELECT * FROM observations WHERE valid_to IS NULL"
+    ts = pd.Timestamp(when).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (f"SELECT * FROM observations WHERE valid_from <= TIMESTAMP '{ts}' "
+            f"AND (valid_to IS NULL OR valid_to > TIMESTAMP '{ts}')")

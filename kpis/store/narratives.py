@@ -1,0 +1,43 @@
+"""The sub-groups' narratives: progress, risks and barriers, service user feedback, per period.
+
+Narratives are versioned like observations: a corrected narrative closes the old one, so
+what the board read at a meeting can be shown again.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from kpis.store.database import Store
+
+SECTIONS = {"progress": "Progress", "risks_barriers": "Risks and barriers",
+            "service_user_feedback": "Service user feedback"}
+
+
+def _as_at_sql(as_at: datetime | None) -> tuple[str, list]:
+    if as_at is None:
+        return "n.valid_to IS NULL", []
+    return "n.valid_from <= ? AND (n.valid_to IS NULL OR n.valid_to > ?)", [as_at, as_at]
+
+
+def narrative_history(store: Store, area_id: str, *, as_at: datetime | None = None) -> pd.DataFrame:
+    """Every narrative of one sub-group current at `as_at` (None: now), newest period first."""
+    cond, params = _as_at_sql(as_at)
+    df = store.df(f"""
+        SELECT n.outcome_area, n.period_label, n.progress, n.risks_barriers, n.service_user_feedback,
+               n.publishable, n.is_demo, n.valid_from AS recorded_at, b.submitted_by,
+               (SELECT max(o.period_end) FROM observations o WHERE o.batch_id = n.batch_id) AS period_end
+        FROM narratives n LEFT JOIN batches b ON b.batch_id = n.batch_id
+        WHERE n.outcome_area = ? AND {cond}""", [area_id, *params])
+    if df.empty:
+        return df
+    # Order by the period the narrative covers; the time it was recorded breaks ties or fills gaps.
+    df["sort_key"] = pd.to_datetime(df["period_end"]).fillna(pd.to_datetime(df["recorded_at"]))
+    return df.sort_values(["sort_key", "recorded_at"], ascending=False).drop(columns="sort_key").reset_index(drop=True)
+
+
+def latest_narrative(store: Store, area_id: str, as_at: datetime | None = None) -> dict | None:
+    """The sub-group's newest narrative as known at `as_at`, or None if it has sent none."""
+    history = narrative_history(store, area_id, as_at=as_at)
+    return None if history.empty else history.iloc[0].to_dict()

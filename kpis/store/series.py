@@ -1,0 +1,126 @@
+"""Read a KPI's values: the home area's own returns plus the published comparator series."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from kpis.core.areas import ENGLAND
+from kpis.core.framework import Framework, Kpi
+from kpis.store.database import Store, observations_as_at
+
+SOURCE_LABEL_SQL = """
+    CASE WHEN b.is_demo THEN 'Demo data (synthetic)'
+         WHEN b.kind = 'submission' THEN 'Sub-group return'
+         ELSE coalesce(b.source, 'Published statistics') END"""
+
+
+SERIES_COLUMNS = {  # kpi_series' columns, in order, as SQL
+    "indicator_id": "o.indicator_id", "area_code": "o.area_code", "area_name": "coalesce(a.name, o.area_code)",
+    "area_type": "a.area_type", "breakdown_type": "o.breakdown_type", "breakdown_value": "o.breakdown_value",
+    "period_label": "o.period_label", "period_type": "o.period_type", "period_start": "o.period_start",
+    "period_end": "o.period_end", "value": "o.value", "lower_ci": "o.lower_ci", "upper_ci": "o.upper_ci",
+    "numerator": "o.numerator", "denominator": "o.denominator", "status": "o.status",
+    "status_note": "o.status_note", "commentary": "o.commentary", "is_demo": "o.is_demo", "batch_id": "o.batch_id",
+    "version": "o.version", "valid_from": "o.valid_from", "source": SOURCE_LABEL_SQL,
+    "is_local": "o.indicator_id = w.kpi_id",
+}
+
+
+def kpi_series(store: Store, kpi: Kpi, *, area_codes: list[str] | None = None, breakdown_type: str | None = "all",
+               as_at: datetime | None = None) -> pd.DataFrame:
+    """Every current value of a KPI (local returns and its comparator), one row per area, breakdown, period."""
+    df = kpis_series(store, [kpi], area_codes=area_codes, breakdown_type=breakdown_type, as_at=as_at)
+    return df.drop(columns="kpi_id")
+
+
+def kpis_series(store: Store, kpis: list[Kpi], *, area_codes: list[str] | None = None,
+                breakdown_type: str | None = "all", as_at: datetime | None = None,
+                columns: list[str] | None = None) -> pd.DataFrame:
+    """`kpi_series` of several KPIs in one query: the same rows and columns, with `kpi_id` first, in the order of
+    `kpis` (so `df[df["kpi_id"] == k.id].reset_index(drop=True)` is `kpi_series` of k without that column).
+    `columns`: only these of kpi_series' columns (fewer columns, less to convert), in kpi_series' order.
+
+    Where the home area has both its own return and a published figure for the same period, the return wins.
+    """
+    unknown = sorted(set(columns or []) - set(SERIES_COLUMNS))
+    if unknown:
+        raise ValueError(f"kpi_series has no column(s) {', '.join(unknown)}")
+    selected = ", ".join(f"{sql} AS {name}" for name, sql in SERIES_COLUMNS.items()
+                         if columns is None or name in columns)
+    pairs = [(k.id, k.id, i) for i, k in enumerate(kpis)]
+    pairs += [(k.id, k.comparator.indicator_id, i) for i, k in enumerate(kpis)
+              if k.comparator and k.comparator.indicator_id != k.id]
+    where, params = [], [[p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs]]
+    if area_codes:
+        where.append("o.area_code IN (SELECT unnest(?))")
+        params.append(list(area_codes))
+    if breakdown_type:
+        where.append("o.breakdown_type = ?")
+        params.append(breakdown_type)
+    return store.df(f"""
+        WITH wanted AS (SELECT unnest(?) AS kpi_id, unnest(?) AS indicator_id, unnest(?) AS kpi_order)
+        SELECT w.kpi_id, {selected}
+        FROM ({observations_as_at(as_at)}) o
+        JOIN wanted w ON w.indicator_id = o.indicator_id
+        LEFT JOIN areas a ON a.area_code = o.area_code
+        LEFT JOIN batches b ON b.batch_id = o.batch_id
+        {'WHERE ' + ' AND '.join(where) if where else ''}
+        QUALIFY row_number() OVER (PARTITION BY w.kpi_id, o.area_code, o.breakdown_type, o.breakdown_value,
+                                                o.period_label ORDER BY o.indicator_id = w.kpi_id DESC) = 1
+        ORDER BY w.kpi_order, o.area_code, o.breakdown_type, o.breakdown_value, o.period_end,
+                 o.indicator_id = w.kpi_id, o.indicator_id, o.period_label""", params)
+
+
+def empty_text_as_none(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows taken from a larger frame, made to look as a query of just them would: a text column without any
+    value holds None (DuckDB's form), not a missing value in a string column. Changes and returns `df`."""
+    text = [c for c, kind in df.dtypes.items() if kind == object or isinstance(kind, pd.StringDtype)]
+    empty = df[text].isna().all()
+    for col in empty.index[empty.to_numpy()]:
+        df[col] = pd.Series([None] * len(df), index=df.index, dtype=object)
+    return df
+
+
+def latest_overview(store: Store, framework: Framework, *, as_at: datetime | None = None) -> pd.DataFrame:
+    """One row per KPI: the home area's latest value, and England's latest value ending on or before it."""
+    rows = []
+    every = kpis_series(store, list(framework.kpis), area_codes=[framework.home_area, ENGLAND], as_at=as_at)
+    by_kpi = dict(tuple(every.groupby("kpi_id", sort=False)))
+    for kpi in framework.kpis:
+        df = by_kpi.get(kpi.id, every.iloc[:0])
+        home = df[(df["area_code"] == framework.home_area) & df["value"].notna()]
+        eng = df[(df["area_code"] == ENGLAND) & df["value"].notna()]
+        row = {"kpi_id": kpi.id, "area": kpi.area, "short_title": kpi.short_title, "unit": kpi.unit,
+               "polarity": kpi.polarity, "latest_period": None, "value": None, "value_text": "No data yet",
+               "is_demo": False, "source": "", "england_period": None, "england_value": None,
+               "england_text": "Not published" if kpi.comparator else "No national comparator"}
+        if not home.empty:
+            last = home.iloc[-1]
+            row.update(latest_period=last["period_label"], value=last["value"], is_demo=bool(last["is_demo"]),
+                       value_text=kpi.format_value(last["value"]), source=last["source"])
+            eng = eng[eng["period_end"] <= last["period_end"]]
+        if not eng.empty:
+            e = eng.iloc[-1]
+            row.update(england_period=e["period_label"], england_value=e["value"],
+                       england_text=f"{kpi.format_value(e['value'])} ({e['period_label']})")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def data_as_at(store: Store) -> datetime | None:
+    """When the newest value in the store was recorded."""
+    value = store.scalar("SELECT max(valid_from) FROM observations")
+    return None if value is None else pd.Timestamp(value).to_pydatetime()
+
+
+def is_demo_database(store: Store) -> bool:
+    return bool(store.scalar("SELECT count(*) FROM observations WHERE is_demo AND valid_to IS NULL"))
+
+
+def row_counts(store: Store, framework: Framework) -> dict[str, int]:
+    """Current values per KPI, counting its own returns and its comparator series."""
+    counts = dict(store.df("SELECT indicator_id, count(*) AS n FROM current_observations GROUP BY 1")
+                  .itertuples(index=False, name=None))
+    return {k.id: int(counts.get(k.id, 0)) + (int(counts.get(k.comparator.indicator_id, 0)) if k.comparator else 0)
+            for k in framework.kpis}

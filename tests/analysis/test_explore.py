@@ -1,0 +1,279 @@
+"""The explorer's analysis on the demo database: compare areas, spine, trends, neighbours, breakdowns."""
+import math
+
+import pandas as pd
+import pytest
+
+from kpis.analysis import explore
+
+from kpis.analysis import charts as explore_charts
+
+from kpis.analysis import inequalities
+
+from kpis.analysis import timeseries
+from kpis.core.areas import ENGLAND
+from kpis.core.framework import load_framework
+from kpis.store.database import Store
+
+HOME = "E10000034"
+SG02_HOME = {"2020/21": 24.7, "2021/22": 29.2, "2022/23": 29.8, "2023/24": 26.8, "2024/25": 31.4}
+SG02_ENGLAND = {"2020/21": 22.1, "2021/22": 22.7, "2022/23": 23.6, "2023/24": 24.7, "2024/25": 24.5}
+
+
+@pytest.fixture(scope="module")
+def store(demo_db_master):
+    s = Store(demo_db_master, read_only=True)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def fw():
+    return load_framework()
+
+
+@pytest.fixture(scope="module")
+def sg02(store, fw):
+    return explore.indicator(store, fw, "SG02")
+
+
+# -- choosing an indicator --------------------------------------------------------------------------
+def test_choices_list_every_kpi_then_every_source_indicator(store, fw):
+    choices = explore.indicator_choices(store, fw)
+    kpis = choices[choices["kind"] == "Framework KPI"]
+    assert kpis["indicator_id"].tolist() == fw.kpi_ids
+    sources = set(choices.loc[choices["kind"] == "Source indicator", "indicator_id"])
+    assert {"dfe_ees:d3_cpps_subsequent_plan", "lait:FSP_NEW_GOODDEV", "fingertips:90284"} <= sources
+    sg02 = choices.set_index("indicator_id").loc["SG02"]
+    assert sg02["area_series_id"] == "dfe_ees:d3_cpps_subsequent_plan" and sg02["areas"] > 150
+
+
+def test_a_kpi_uses_its_comparator_for_other_areas_unless_none_is_imported(store, fw, sg02):
+    assert sg02.area_series_id == "dfe_ees:d3_cpps_subsequent_plan"
+    assert sg02.polarity == "lower_is_better" and sg02.unit == "percentage"
+    assert explore.indicator(store, fw, "SG03").area_series_id == "SG03"   # comparator named, not imported
+    assert explore.indicator(store, fw, "MH01").area_series_id == "MH01"   # local only
+    source = explore.indicator(store, fw, "fingertips:90284")
+    assert source.kind == "Source indicator" and source.polarity == "no_polarity"
+    assert source.axis_title == "Value (unit as published)"
+    with pytest.raises(KeyError, match="no indicator"):
+        explore.indicator(store, fw, "nope:1")
+
+
+def test_default_indicator_covers_the_home_area(store, fw):
+    kpi = explore.default_indicator(store, fw)
+    assert fw.kpi(kpi).comparator is not None
+
+
+# -- intervals and comparisons ------------------------------------------------------------------------
+def frame(**cols) -> pd.DataFrame:
+    base = {"value": [None], "numerator": [None], "denominator": [None], "lower_ci": [None], "upper_ci": [None]}
+    base.update({k: [v] for k, v in cols.items()})
+    return pd.DataFrame(base).astype("float64")
+
+
+def test_intervals_published_are_kept_missing_ones_calculated_and_the_method_said():
+    given = explore.with_intervals(frame(value=30.0, lower_ci=25.0, upper_ci=35.0), "percentage").iloc[0]
+    assert (given["lower_ci"], given["upper_ci"], given["ci_method"]) == (25.0, 35.0, explore.CI_PUBLISHED)
+    wilson = explore.with_intervals(frame(value=31.36, numerator=223, denominator=711), "percentage").iloc[0]
+    assert wilson["ci_method"] == explore.CI_WILSON
+    assert wilson["lower_ci"] == pytest.approx(28.06, abs=0.01) and wilson["upper_ci"] == pytest.approx(34.87, abs=0.01)
+    byar = explore.with_intervals(frame(value=4.0), "count").iloc[0]
+    assert byar["ci_method"] == explore.CI_BYAR and byar["lower_ci"] == pytest.approx(1.0899, abs=1e-3)
+    rate = explore.with_intervals(frame(value=60.5, numerator=595, denominator=98246), "rate_per_10000").iloc[0]
+    assert rate["ci_method"] == explore.CI_BYAR and rate["lower_ci"] < 60.5 < rate["upper_ci"]
+    none = explore.with_intervals(frame(value=68.0), "percentage").iloc[0]
+    assert none["ci_method"] == explore.CI_NONE and math.isnan(none["lower_ci"])
+    bad = explore.with_intervals(frame(value=50.0, numerator=9, denominator=4), "percentage").iloc[0]
+    assert bad["ci_method"] == explore.CI_NONE                        # impossible counts: no interval, no crash
+
+
+def test_significance_in_words_with_and_without_polarity():
+    df = pd.DataFrame({"value": [31.4, 24.0, 19.5, None, 50.0], "lower_ci": [28.1, 21.0, 16.0, None, None],
+                       "upper_ci": [34.9, 27.0, 23.5, None, None],
+                       "status": ["published", "published", "published", "suppressed", "published"]})
+    out = explore.add_significance(df, 24.5, "lower_is_better")
+    assert out["significance"].tolist() == ["worse", "similar", "better", "not compared", "not compared"]
+    assert out["significance_text"].tolist() == [
+        "Significantly worse than England", "Similar to England", "Significantly better than England",
+        "Suppressed (small number)", "Not compared: no confidence interval"]
+    plain = explore.add_significance(df, 24.5, "no_polarity")
+    assert plain["significance_text"].iloc[0] == "Significantly higher than England"
+    nobench = explore.add_significance(df, None, "lower_is_better")
+    assert nobench["significance_text"].iloc[0] == "Not compared: no England value for this period"
+
+
+@pytest.mark.parametrize("rank,n,polarity,label", [
+    (1, 152, "lower_is_better", "A (best quarter)"), (38, 152, "higher_is_better", "A (best quarter)"),
+    (39, 152, "higher_is_better", "B"), (114, 152, "lower_is_better", "C"), (115, 152, "lower_is_better", "D (worst quarter)"),
+    (152, 152, "lower_is_better", "D (worst quarter)"), (1, 4, "no_polarity", "1 (highest quarter)"),
+    (float("nan"), 152, "lower_is_better", "–"),
+])
+def test_quartile_bands(rank, n, polarity, label):
+    assert explore.quartile_label(rank, n, polarity) == label
+
+
+# -- compare areas ----------------------------------------------------------------------------------------
+def test_compare_areas_for_sg02_in_2024_25(store, sg02):
+    df = explore.compare_areas(store, sg02, home=HOME)
+    assert set(df["period_label"]) == {"2024/25"}                    # the home area's latest published year
+    home = df[df["role"] == "home"].iloc[0]
+    assert home["value"] == 31.4 and home["significance"] == "worse"
+    assert home["significance_text"] == "Significantly worse than England"
+    assert home["ci_method"] == explore.CI_PUBLISHED
+    eng = df[df["area_code"] == ENGLAND].iloc[0]
+    assert eng["role"] == "england" and eng["significance"] == "benchmark" and pd.isna(eng["rank"])
+    assert df["england_value"].iloc[0] == 24.5
+    councils = df[df["rank"].notna()]
+    assert (councils["area_type"] == "county_ua").all()
+    assert int(home["of_councils"]) == len(councils) >= 150
+    assert int(home["rank"]) == int((councils["value"] < 31.4).sum()) + 1    # lower is better: 1 = lowest
+    assert home["quartile"] == "D (worst quarter)"
+    assert int(home["of_neighbour_group"]) == 11 and int(home["neighbour_rank"]) == 11
+    assert df["value"].dropna().is_monotonic_increasing                     # sorted best first
+    assert set(df.loc[df["role"] == "neighbour", "area_code"]) == set(explore.comparators(HOME).neighbours)
+
+
+def test_area_groups(store, sg02):
+    df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
+    nb = explore.area_group(df, "neighbours", home=HOME)
+    assert len(nb) == 13 and set(nb["role"]) == {"home", "england", "region", "neighbour"}
+    region = explore.area_group(df, "region", home=HOME)
+    assert set(region.loc[region["role"].isin(["council", "home"]), "region_code"]) == {"E12000005"}
+    assert len(explore.area_group(df, "all_councils", home=HOME)) > 150
+    with pytest.raises(ValueError):
+        explore.area_group(df, "planets", home=HOME)
+
+
+def test_rank_summary_and_table(store, sg02):
+    df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
+    text = explore.rank_summary(df, sg02)
+    assert text.startswith("Worcestershire: 31.4% in 2024/25. Significantly worse than England. Rank ")
+    assert "(1 = lowest, the best); quartile D (worst quarter). 11th of 11 among itself and its statistical neighbours." in text
+    table = explore.compare_table(explore.area_group(df, "neighbours", home=HOME), sg02)
+    assert {"Area", "Value", "Lower 95% CI", "Upper 95% CI", "Compared with England", "Quartile"} <= set(table.columns)
+
+
+def test_spine(store, sg02):
+    df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
+    sp = explore.spine(df)
+    assert sp["min"] <= sp["p25"] <= sp["median"] <= sp["p75"] <= sp["max"]
+    assert sp["england"] == 24.5 and sp["home"] == 31.4 and sp["councils"] == int(df["of_councils"].iloc[0])
+    assert explore.spine_table(sp, sg02)["Measure"].tolist()[:5] == [
+        "Lowest council", "25th percentile", "Median council", "75th percentile", "Highest council"]
+    fig = explore_charts.spine_figure(sp, sg02)
+    assert fig.layout.xaxis.autorange == "reversed"                      # better to the right
+
+
+def test_local_only_kpi_compares_only_the_home_area(store, fw):
+    ind = explore.indicator(store, fw, "MH01")
+    df = explore.compare_areas(store, ind, home=HOME)
+    assert df["area_code"].unique().tolist() == [HOME]
+
+
+# -- over time ------------------------------------------------------------------------------------------
+def test_trends_with_local_returns_and_england(store, sg02):
+    df = timeseries.trends(store, sg02, [HOME, ENGLAND], home=HOME, last_years=5)
+    pub = df[df["role"] == "home"].set_index("period_label")["value"].to_dict()
+    assert pub == SG02_HOME
+    local = df[df["role"] == "home_local"]
+    assert not local.empty and local["is_demo"].all()
+    assert local["series"].iloc[0] == "Worcestershire (local returns, demo data)"
+    assert local["period_type"].eq("financial_quarter").all()
+    eng = df[df["role"] == "england"]
+    assert (eng["significance"] == "benchmark").all()
+    # a 2025/26 quarter is compared with England's latest year ending on or before it, 2024/25 (24.5%)
+    q = local[local["period_label"] == "2025/26 Q1"].iloc[0]
+    assert q["significance"] in ("similar", "better", "worse")
+    no_local = timeseries.trends(store, sg02, [HOME], home=HOME, last_years=5, local_returns=False)
+    assert set(no_local["role"]) == {"home"}
+
+
+def test_trends_of_a_source_indicator_for_picked_areas(store, fw):
+    ind = explore.indicator(store, fw, "lait:PrevRegCPR")
+    df = timeseries.trends(store, ind, [HOME, "E10000013"], home=HOME, last_years=None)
+    assert set(df["area_code"]) == {HOME, "E10000013"}
+    assert (df["ci_method"] == explore.CI_NONE).all()                   # LAIT publishes no counts
+    assert (df["significance_text"] == "Not compared: no confidence interval").all()
+    assert "E92000001" not in set(df["area_code"])                      # England only fetched as the benchmark
+
+
+def test_neighbours_over_five_years_answers_the_sg02_question(store, sg02):
+    nc = timeseries.neighbour_comparison(store, sg02, home=HOME, last_years=5)
+    assert nc["period_label"].tolist() == list(SG02_HOME)
+    assert dict(zip(nc["period_label"], nc["home_value"])) == SG02_HOME
+    assert dict(zip(nc["period_label"], nc["england_value"])) == SG02_ENGLAND
+    last = nc.iloc[-1]
+    assert last["neighbours_with_value"] == 10 and last["neighbours_mean"] == pytest.approx(25.56)
+    assert int(last["rank_among_neighbours"]) == 11 and last["neighbour_group_size"] == 11
+    assert last["home_vs_england"] == "Significantly worse than England"
+    text = timeseries.neighbour_summary(nc, sg02, "Worcestershire")
+    assert "Over 5 periods from 2020/21 to 2024/25" in text and "ranked 11 of 11" in text
+    table = timeseries.neighbour_table(nc, sg02, "Worcestershire")
+    assert table["Worcestershire"].tolist() == list(SG02_HOME.values())
+
+
+def test_neighbour_matrix(store, sg02):
+    m = timeseries.neighbour_matrix(store, sg02, home=HOME, last_years=5)
+    assert list(m.columns) == ["Area code", "Area", "Role", *SG02_HOME]
+    assert m["Area"].iloc[0] == "Worcestershire" and m["Area"].iloc[-1] == "England"
+    assert len(m) == 1 + 10 + 1 + 1
+    assert m.iloc[0][list(SG02_HOME)].tolist() == list(SG02_HOME.values())
+
+
+def test_trend_figure_has_a_trace_per_series_and_the_band(store, sg02):
+    df = timeseries.trends(store, sg02, [HOME, ENGLAND], home=HOME, last_years=5)
+    band = timeseries.neighbour_band(timeseries.neighbour_comparison(store, sg02, home=HOME, last_years=5))
+    fig = explore_charts.trend_figure(df, sg02, band=band)
+    names = [t.name for t in fig.data]
+    assert names[:2] == ["Statistical neighbours: lowest to highest", "Neighbours' median"]
+    assert {"Worcestershire", "England", "Worcestershire (local returns, demo data)"} <= set(names)
+    assert list(fig.layout.xaxis.ticktext) == list(SG02_HOME)
+
+
+# -- breakdowns -------------------------------------------------------------------------------------------
+def test_breakdown_options_and_local_breakdowns(store, fw, sg02):
+    opts = inequalities.breakdown_options(store, sg02, HOME, fw.breakdowns)
+    assert set(opts["breakdown_type"]) == {"age_band", "district"}
+    assert set(opts["series"]) == {"Local returns"}
+    df = inequalities.breakdowns(store, sg02, series_id="SG02", area_code=HOME, breakdown_type="district",
+                                 names=fw.breakdowns)
+    assert df["group"].iloc[0] == "All children and young people" and df["significance"].iloc[0] == "benchmark"
+    assert set(df["group"].iloc[1:]) == {"Bromsgrove", "Malvern Hills", "Redditch", "Worcester", "Wychavon",
+                                         "Wyre Forest"}
+    assert df["period_label"].nunique() == 1
+    suppressed = df[df["status"] == "suppressed"]
+    assert suppressed["numerator"].isna().all() and suppressed["denominator"].isna().all()   # counts hidden too
+    assert (suppressed["significance_text"] == "Suppressed (small number)").all()
+    compared = df[(df["breakdown_type"] != "all") & df["value"].notna()]
+    assert compared["significance_text"].str.endswith("all children in Worcestershire").all()
+
+
+def test_deprivation_deciles_in_order_from_most_to_least_deprived(store, fw):
+    ind = explore.indicator(store, fw, "fingertips:90284")
+    areas = inequalities.breakdown_areas(store, ind)
+    assert areas["area_code"].iloc[0] == ENGLAND
+    btype = "county_ua_deprivation_deciles_in_england_imd2019_4_23_geography"
+    df = inequalities.breakdowns(store, ind, series_id=ind.id, area_code=ENGLAND, breakdown_type=btype)
+    groups = df["group"].tolist()[1:]
+    assert groups[0].startswith("Most deprived") and groups[-1].startswith("Least deprived")
+    assert len(groups) == 10
+    label = inequalities.breakdown_label(btype)
+    assert label == "Deprivation decile of counties and unitary authorities (IMD 2019, 2023 boundaries)"
+
+
+def test_counts_by_group_are_not_compared_with_the_total(store, fw):
+    ind = explore.indicator(store, fw, "MH01")
+    df = inequalities.breakdowns(store, ind, series_id="MH01", area_code=HOME, breakdown_type="send")
+    assert (df.loc[df["breakdown_type"] != "all", "significance"] == "not compared").all()
+
+
+def test_view_metadata_for_exports(store, sg02):
+    df = timeseries.trends(store, sg02, [HOME, ENGLAND], home=HOME, last_years=5)
+    meta = explore.view_metadata(sg02, view="Over time", data=df)
+    assert meta["Title"] == "SG02 Repeat child protection plans"
+    assert meta["Demo data"].startswith("Yes")
+    assert meta["Periods"].startswith("2020/21 to 2026/27 Q2")
+    assert "DfE Children in need 2025, table D3" in meta["Sources"]
+    assert any("Wilson" in n for n in meta["Notes"])
+    assert "Open Government Licence v3.0" in meta["Licence"]

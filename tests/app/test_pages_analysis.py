@@ -1,0 +1,218 @@
+"""AppTest of the analysis pages: explorer, definitions, data quality and the SQL console."""
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpis.cli.main import main
+from kpis.store.database import Store
+from tests.conftest import ROOT
+
+PAGES = ["pages/explorer.py", "pages/definitions.py", "pages/data_quality.py", "pages/sql.py"]
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [s.value for s in at.subheader] + [h.value for h in at.header] + [i.value for i in at.info]
+    parts += [w.value for w in at.warning] + [e.value for e in at.error] + [s.value for s in at.success]
+    return "\n".join(str(p) for p in parts)
+
+
+def open_page(page: str, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def downloads(at) -> list[str]:
+    return [d.proto.label for d in at.get("download_button")]
+
+
+# -- explorer ---------------------------------------------------------------------------------------------
+def test_explorer_answers_the_sg02_neighbours_question(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("pages/explorer.py", indicator="SG02")
+    assert at.selectbox(key="ex_indicator").value == "SG02"
+    body = texts(at)
+    assert "Demo data" in body
+    assert "Worcestershire: 31.4% in 2024/25. Significantly worse than England. Rank " in body
+    assert "Worcestershire against its statistical neighbours" in body
+    assert "Over 5 periods from 2020/21 to 2024/25, Worcestershire was above" in body
+    tables = [d.value for d in at.dataframe]
+    against = next(t for t in tables if "Neighbours' average" in t.columns)
+    assert against["Period"].tolist() == ["2020/21", "2021/22", "2022/23", "2023/24", "2024/25"]
+    assert against["Worcestershire"].tolist() == [24.7, 29.2, 29.8, 26.8, 31.4]
+    compare = next(t for t in tables if "Compared with England" in t.columns and "Area" in t.columns)
+    assert "Significantly worse than England" in compare["Compared with England"].tolist()
+    figs = figures(at)
+    titles = [f["layout"]["title"]["text"] for f in figs]
+    assert "SG02 Repeat child protection plans, 2024/25" in titles
+    assert any(t.startswith("Where Worcestershire sits among") for t in titles)
+    assert "SG02 Repeat child protection plans: last 5 years" in titles
+    bars = figs[titles.index("SG02 Repeat child protection plans, 2024/25")]
+    legend = {t.get("name") for t in bars["data"] if t.get("showlegend", True) is not False}
+    assert {"Significantly worse", "Similar"} <= legend                # colour is named in words
+    assert len(downloads(at)) == 6 and downloads(at).count("Download Excel") == 3
+
+
+def test_explorer_compare_with_all_councils_and_another_period(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("pages/explorer.py", indicator="SG02")
+    at.radio(key="ex_group").set_value("all_councils").run()
+    at.selectbox(key="ex_period").select("2020/21").run()
+    assert not at.exception
+    bars = figures(at)[0]
+    areas = [y for t in bars["data"] if t["type"] == "bar" for y in t["y"]]
+    assert len(areas) > 140
+    assert "in 2020/21" in texts(at)
+
+
+def test_explorer_source_indicator_with_breakdowns_and_years(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("pages/explorer.py", indicator="fingertips:90284")
+    assert not at.exception
+    at.select_slider(key="ex_years").set_value(10).run()
+    at.selectbox(key="ex_bd_area").select("E92000001").run()
+    assert not at.exception
+    assert any(o.startswith("Deprivation decile of counties") for o in at.selectbox(key="ex_bd_type").options)
+    at.selectbox(key="ex_bd_type").select(
+        "fingertips:90284|county_ua_deprivation_deciles_in_england_imd2019_4_23_geography").run()
+    assert not at.exception
+    groups = next(d.value for d in at.dataframe if "Group" in d.value.columns)["Group"].tolist()
+    assert groups[0] == "All children and young people" and groups[1].startswith("Most deprived")
+
+
+def test_explorer_local_only_kpi(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("pages/explorer.py", indicator="MH01")
+    assert "No other area publishes this indicator" in texts(at)
+
+
+def test_explorer_unknown_indicator_in_the_url_falls_back(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("pages/explorer.py", indicator="<script>")
+    assert at.selectbox(key="ex_indicator").value != "<script>"
+
+
+# -- definitions --------------------------------------------------------------------------------------------
+def test_definitions_page_lists_and_searches(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("pages/definitions.py")
+    table = at.dataframe[0].value
+    assert "SG02" in table["Id"].tolist() and "lait:FSP_NEW_GOODDEV" in table["Id"].tolist()
+    n = len(table)
+    at.text_input(key="def_search").input("second or subsequent").run()
+    hits = at.dataframe[0].value["Id"].tolist()
+    assert "SG02" in hits and len(hits) < n
+    at.radio(key="def_kind").set_value("Source indicator").run()
+    assert "SG02" not in at.dataframe[0].value["Id"].tolist()
+    assert downloads(at) == ["Download CSV", "Download Excel"]
+    at.radio(key="def_kind").set_value("Framework KPI").run()
+    at.selectbox(key="def_one").select(next(o for o in at.selectbox(key="def_one").options
+                                            if o.startswith("SG02: "))).run()
+    details = at.table[0].value
+    assert "Child protection plans starting in the period" in " ".join(details.iloc[:, 0].astype(str))
+
+
+# -- data quality -----------------------------------------------------------------------------------------
+def test_data_quality_page(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("pages/data_quality.py")
+    body = texts(at)
+    for heading in ("Returns by quarter", "Unusual values", "Suppressed and not available", "Imports and skipped rows"):
+        assert heading in body
+    grid = at.dataframe[0].value
+    assert grid.columns[0] == "Sub-group"
+    assert "Missing" in grid.iloc[:, 1].tolist()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Missing"] == "1" and metrics["On time"] != "0"
+    frames = [d.value for d in at.dataframe]
+    assert any("Why rows were skipped" in f.columns for f in frames)
+    assert len(downloads(at)) == 2
+
+
+# -- SQL console ------------------------------------------------------------------------------------------
+def result_table(at):
+    """The query result: the first table (the views' column lists come after it, in the side column)."""
+    return at.dataframe[0].value
+
+
+def fingerprint(db) -> tuple:
+    s = Store(db)
+    try:
+        return tuple(s.con.execute(f"SELECT count(*), sum(hash(t::VARCHAR)) FROM {t} t").fetchone()
+                     for t in ("observations", "areas", "indicators", "batches", "audit_log"))
+    finally:
+        s.close()
+
+
+def test_sql_console_runs_the_example_and_refuses_hostile_statements(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("pages/sql.py")
+    body = texts(at)
+    assert "read-only snapshot" in body
+    assert len(at.expander) >= 7                                     # the documented views
+    at.button(key="sql_run").click().run()
+    assert not at.exception and not at.error
+    result = result_table(at)
+    assert {"area_name", "period_label", "repeat_plans_pct"} <= set(result.columns)
+    assert result["area_name"].nunique() == 11 and result["period_label"].nunique() == 5
+    assert downloads(at) == ["Download CSV", "Download Excel"]
+    for hostile, phrase in [("DROP TABLE observations", "DROP statement"),
+                            ("SELECT * FROM read_csv('/etc/passwd')", "read or write a file"),
+                            ("SELECT 1; DELETE FROM areas", "Only one statement"),
+                            ("COPY observations TO '/tmp/stolen.csv'", "COPY statement")]:
+        at.text_area(key="sql_query").input(hostile).run()
+        at.button(key="sql_run").click().run()
+        assert not at.exception
+        assert phrase in at.error[0].value, hostile
+        assert not downloads(at)
+    st_cache_clear()
+    before = fingerprint(demo_db)
+    assert before[0][0] > 20000
+
+
+def st_cache_clear() -> None:
+    import streamlit as st
+    st.cache_resource.clear()
+
+
+def test_sql_console_does_not_change_the_database(demo_db, app_env):
+    before = fingerprint(demo_db)
+    app_env(demo_db)
+    at = open_page("pages/sql.py")
+    for hostile in ("DELETE FROM observations", "UPDATE areas SET name = 'x'", "INSERT INTO areas VALUES ('x')",
+                    "CREATE TABLE t AS SELECT 1", "ATTACH '/tmp/a.duckdb'", "SET threads = 1"):
+        at.text_area(key="sql_query").input(hostile).run()
+        at.button(key="sql_run").click().run()
+        assert at.error, hostile
+    st_cache_clear()
+    assert fingerprint(demo_db) == before
+
+
+def test_sql_console_example_picker(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("pages/sql.py")
+    index = next(i for i, o in enumerate(at.selectbox(key="sql_example").options) if "skipped" in o)
+    at.selectbox(key="sql_example").select_index(index).run()
+    assert "FROM submissions" in at.text_area(key="sql_query").value
+    at.button(key="sql_run").click().run()
+    assert not at.error and "rows_skipped" in result_table(at).columns
+
+
+# -- every page on an empty database -------------------------------------------------------------------------
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_on_an_empty_database(tmp_path, app_env, page):
+    db = tmp_path / "empty.duckdb"
+    assert main(["--db", str(db), "init"]) == 0
+    app_env(db)
+    at = open_page(page)
+    assert not at.exception

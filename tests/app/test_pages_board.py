@@ -1,0 +1,204 @@
+"""AppTest of the board pages on the demo database (and on an empty one): scorecard, what changed,
+the outcome-area pages, and KPI detail opened by a `?kpi=` link."""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpis.cli.main import main
+from pages._area import url_path
+from streamlit.util import calc_hash
+from tests.support.board import FRAMEWORK
+
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+TIMEOUT = 60
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [s.value for s in at.subheader] + [i.value for i in at.info] + [w.value for w in at.warning]
+    return "\n".join(str(p) for p in parts)
+
+
+def ok(at) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+    at.query_params.update(query)
+    return ok(at.switch_page(page).run())
+
+
+def area_page(area_id: str) -> AppTest:
+    """An outcome-area page, opened through `dashboard.py`'s navigation.
+
+    The area pages are callables made from the framework, and `AppTest.switch_page` only takes files,
+    so the test asks for the page the way a browser does: by the hash of its URL path.
+    """
+    at = ok(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run())
+    at._page_hash = calc_hash(url_path(area_id))  # noqa: SLF001 (no public way to open a callable page)
+    return ok(at.run())
+
+
+def scorecard_rows(at):
+    """The scorecard table as {KPI id: row}; heading rows are skipped."""
+    table = at.table[0].value
+    rows = {}
+    for _, row in table.iterrows():
+        cell = row["KPI"]
+        if cell.startswith("[**"):
+            rows[cell[3:7]] = row
+    return table, rows
+
+
+@pytest.fixture
+def demo(demo_db, app_env):
+    return app_env(demo_db)
+
+
+def test_scorecard_shows_every_kpi_grouped_by_area(demo):
+    at = open_page("pages/scorecard.py")
+    assert [t.value for t in at.title] == ["Board scorecard"]
+    table, rows = scorecard_rows(at)
+    assert len(at.table) == 1 and list(rows) == FRAMEWORK.kpi_ids
+    headings = [c for c in table["KPI"] if c.startswith("**")]
+    assert headings == ["**Early help**", "**Emotional wellbeing and mental health**", "**SEND**", "**Safeguarding**"]
+    sg02 = rows["SG02"]
+    assert sg02["Latest"].startswith("**") and "(demo), 2026/27 Q2" in sg02["Latest"]
+    assert "England (24.5% in 2024/25)" in sg02["Compared with England"]
+    assert sg02["Compared with England"][0] in "●◆■"
+    assert sg02["Target"].startswith(("✓ Met", "✗ Not met"))
+    assert sg02["Trend line"].startswith("![Sparkline") and sg02["Recent trend"]
+    assert rows["MH01"]["Since last meeting"] == "– No new figure"        # the EWMH return is missing
+    body = texts(at)
+    assert "Compared with England:" in body and "Demo data" in body
+    assert "changes are since the last meeting on" in body
+
+
+def test_choosing_a_meeting_shows_what_was_known_then(demo):
+    at = open_page("pages/scorecard.py")
+    before = scorecard_rows(at)[1]["SG02"]["Latest"]
+    box = at.selectbox(key="meeting")
+    assert box.options[0] == "Latest data (today)" and box.options[1].startswith("Board meeting, ")
+    ok(box.select_index(1).run())
+    after = scorecard_rows(at)[1]["SG02"]["Latest"]
+    assert before != after and "2026/27 Q1" in after
+    assert at.query_params["meeting"] == at.selectbox(key="meeting").value
+    assert "what was known at the board meeting on" in texts(at)
+    # the choice follows the board to the next page
+    ok(at.switch_page("pages/changes.py").run())
+    assert "what was known at the board meeting on" in texts(at)
+
+
+def test_grouping_by_overarching_outcome(demo):
+    at = open_page("pages/scorecard.py")
+    ok(at.button_group(key="group_by").set_value("outcome").run())
+    table, rows = scorecard_rows(at)
+    headings = [c for c in table["KPI"] if c.startswith("**")]
+    assert headings == [f"**{o.name}**" for o in FRAMEWORK.outcomes]
+    assert set(rows) == set(FRAMEWORK.kpi_ids)
+
+
+def test_presentation_mode_hides_the_controls(demo):
+    at = open_page("pages/scorecard.py")
+    assert len(at.selectbox) == 1 and len(at.button_group) == 1
+    ok(at.toggle(key="presentation").set_value(True).run())
+    assert len(at.selectbox) == 0 and len(at.button_group) == 0
+    assert len(at.table) == 1 and len(scorecard_rows(at)[1]) == len(FRAMEWORK.kpis)
+    css = " ".join(str(h.proto.body) for h in at.get("html"))
+    assert "stSidebar" in css and "font-size: 1.15rem" in css
+    ok(at.toggle(key="presentation").set_value(False).run())
+    assert len(at.selectbox) == 1
+
+
+def test_kpi_detail_opens_from_a_link(demo):
+    at = open_page("pages/kpi.py", kpi="SG02")
+    assert [t.value for t in at.title] == ["SG02 Repeat child protection plans"]
+    assert at.selectbox(key="kpi").value == "SG02" and at.query_params["kpi"] == "SG02"
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) == 2                                             # trend and groups
+    names = {t.get("name") for t in charts[0]["data"]}
+    assert "England" in names and any(n.startswith("Worcestershire") for n in names if n)
+    assert charts[0]["layout"]["yaxis"]["title"]["text"] == "Percentage (%)"
+    assert charts[1]["layout"]["xaxis"]["range"][0] == 0
+    definition = at.table[1].value
+    assert "Definition" in list(definition.index) and "Polarity" in list(definition.index)
+    assert "No figure for this KPI has been revised" in texts(at)
+    download = at.get("download_button")
+    assert len(download) == 1 and "SG02" in download[0].proto.label
+    frames = [d.value for d in at.dataframe]
+    assert any("Series" in f.columns for f in frames)                 # the numbers under the trend chart
+
+
+def test_kpi_detail_shows_revisions_and_switches_kpi(demo):
+    at = open_page("pages/kpi.py", kpi="SG01")
+    history = [d.value for d in at.dataframe if "Version" in d.value.columns]
+    assert history and set(history[0]["Version"]) == {1, 2}
+    ok(at.selectbox(key="kpi").select("EH05").run())
+    assert [t.value for t in at.title] == ["EH05 Early Help Assessments by partners"]
+    assert at.query_params["kpi"] == "EH05"
+
+
+def test_kpi_detail_adds_region_and_neighbours(demo):
+    at = open_page("pages/kpi.py", kpi="SG02")
+    ok(at.button_group(key="compare").set_value(["england", "region", "neighbours"]).run())
+    names = {t.get("name") for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]}
+    assert {"England", "West Midlands", "Statistical neighbours (average)"} <= names
+
+
+def test_unknown_kpi_in_a_link_is_explained(demo):
+    at = open_page("pages/kpi.py", kpi="ZZ99")
+    assert "There is no KPI" in texts(at)
+    assert [t.value for t in at.title] == [f"{FRAMEWORK.kpis[0].id} {FRAMEWORK.kpis[0].short_title}"]
+
+
+def test_what_changed_page(demo):
+    at = open_page("pages/changes.py")
+    heads = [s.value for s in at.subheader]
+    for title in ("Significant movements", "Comparison with England changed", "Returns late or missing",
+                  "Revisions to earlier figures", "New data"):
+        assert any(h.startswith(title) for h in heads), heads
+    late = [t.value for t in at.table if "Status" in t.value.columns][0]
+    assert late["Sub-group"].str.contains("Emotional Wellbeing").any() and (late["Status"] == "Missing").any()
+    revised = [t.value for t in at.table if "Was" in t.value.columns][0]
+    assert revised["KPI"].str.startswith("SG01").any()
+
+
+@pytest.mark.parametrize("area", [a.id for a in FRAMEWORK.areas])
+def test_each_outcome_area_page(demo, area):
+    at = area_page(area)
+    fw_area = FRAMEWORK.area(area)
+    assert [t.value for t in at.title] == [fw_area.name]
+    heads = [s.value for s in at.subheader]
+    assert any(h.startswith("Sub-group narrative, ") and h.endswith("(demo)") for h in heads)
+    kpis = FRAMEWORK.kpis_in_area(area)
+    assert all(any(h == f"{k.id} {k.short_title}" for h in heads) for k in kpis)
+    charts = at.get("plotly_chart")
+    assert len(charts) >= len(kpis)
+    assert "Progress" in texts(at) and "Risks and barriers" in texts(at) and "Service user feedback" in texts(at)
+    assert any(e.label.startswith("Earlier narratives") for e in at.expander)
+
+
+@pytest.fixture
+def empty(tmp_path, app_env):
+    db = tmp_path / "empty.duckdb"
+    assert main(["--db", str(db), "init"]) == 0
+    return app_env(db)
+
+
+def test_board_pages_on_an_empty_database(empty):
+    at = open_page("pages/scorecard.py")
+    assert "There are no figures for this date" in texts(at)
+    at = open_page("pages/changes.py")
+    at = open_page("pages/kpi.py", kpi="SG02")
+    assert "No figure for this KPI has been revised" in texts(at)
+    for area in FRAMEWORK.areas:
+        assert "has not sent a narrative yet" in texts(area_page(area.id))

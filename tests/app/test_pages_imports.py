@@ -1,0 +1,87 @@
+"""AppTest of the Admin imports page on a copy of the demo database."""
+from __future__ import annotations
+
+import warnings
+
+from streamlit.testing.v1 import AppTest
+
+from kpis.store.database import Store
+from tests.support.apptest import ok, texts
+from tests.conftest import ROOT
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+FIXTURES = ROOT / "tests" / "fixtures" / "benchmarks"
+TIMEOUT = 60
+
+
+def open_page() -> AppTest:
+    return ok(AppTest.from_file(str(ROOT / "pages" / "imports.py"), default_timeout=TIMEOUT).run())
+
+
+def upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
+    at = ok(at.file_uploader(key="imports_file").set_value((name, data, mime)).run())
+    return ok(at.button(key="imports_run").click().run())
+
+
+def imports_in(db) -> int:
+    store = Store(db)  # the app's own connection may be open in this process: the same (read-write) settings
+    try:
+        return int(store.scalar("SELECT count(*) FROM batches WHERE kind = 'import'"))
+    finally:
+        store.close()
+
+
+def test_page_lists_past_imports(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page()
+    assert at.title[0].value == "Import published figures"
+    assert at.button(key="imports_run").disabled  # nothing chosen yet
+    history = at.dataframe[-1].value
+    assert len(history) == imports_in(demo_db) == 6
+    assert "d3_cpps_subsequent_plan_2013_to_2025.csv" in set(history["File"])
+    assert {"Rows read", "Imported", "Skipped", "Why skipped"} <= set(history.columns)
+    assert "Past imports" in texts(at)
+
+
+def test_upload_a_fingertips_file_shows_the_summary(demo_db, app_env):
+    app_env(demo_db)
+    at = upload(open_page(), "fingertips_27col.csv", (FIXTURES / "fingertips_27col.csv").read_bytes())
+    words = texts(at)
+    assert "Imported fingertips_27col.csv" in words and "13 of 16 rows; 3 skipped" in words
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Rows read": "16", "Rows imported": "13", "Rows skipped": "3"}
+    reasons = at.dataframe[0].value
+    assert reasons.to_dict("records") == [{"Reason": "duplicate of an earlier row", "Rows": 3}]
+    history = at.dataframe[-1].value
+    assert history.iloc[0]["File"] == "fingertips_27col.csv" and history.iloc[0]["Skipped"] == 3
+    assert history.iloc[0]["Imported by"].startswith("open demo mode")
+    assert imports_in(demo_db) == 7
+
+
+def test_upload_a_tidy_file_lists_skip_reasons(demo_db, app_env):
+    app_env(demo_db)
+    at = upload(open_page(), "tidy_obese_reception.csv", (FIXTURES / "tidy_obese_reception.csv").read_bytes())
+    reasons = at.dataframe[0].value.to_dict("records")
+    assert reasons == [{"Reason": "period not understood: '2020/21 - 24/25'", "Rows": 5}]
+
+
+def test_an_unrecognised_file_is_refused_in_plain_words(demo_db, app_env):
+    app_env(demo_db)
+    at = upload(open_page(), "budget.csv", b"Service,Budget,Spend\nEarly help,100,95\n")
+    assert at.error and "budget.csv is not in a format this tool recognises" in at.error[0].value
+    assert not at.metric
+    assert imports_in(demo_db) == 6
+
+
+def test_only_administrators_may_import_once_accounts_exist(demo_db, app_env):
+    from kpis.access.accounts import add_user
+    from kpis.access.permissions import command_line_actor
+    store = Store(demo_db)
+    try:
+        add_user(store, actor=command_line_actor(), email="admin@example.org", role="admin", password="x" * 16)
+    finally:
+        store.close()
+    app_env(demo_db)
+    at = open_page()  # nobody signed in
+    assert at.error and "Only administrators" in at.error[0].value
+    assert not at.file_uploader

@@ -1,0 +1,210 @@
+"""AppTest of the upload page on a copy of the demo database: a good return through to the receipt, a flawed
+one (problems, annotated copy, confirm off), hostile files, a repeated file, and a lead's own areas only."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import warnings
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from streamlit.testing.v1 import AppTest
+
+from kpis.core.exports import XLSX_MIME
+from kpis.store.database import Store
+from kpis.returns.templates import default_period
+from tests.support.apptest import ok, texts
+from tests.conftest import ROOT
+from tests.support.returns import FIXTURES, filled_template, framework, to_bytes
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+TIMEOUT = 60
+PERIOD = default_period(date.today()).label     # the page offers the latest ended quarter first
+EMAIL = "lead@worcestershire.gov.uk"
+ROWS = 27                                        # the safeguarding template: SG01 x 11, SG02 x 11, SG03 x 5
+
+
+def open_upload() -> AppTest:
+    at = ok(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run())
+    return ok(at.switch_page("pages/upload.py").run())
+
+
+def upload(at, name: str, data: bytes, mime: str = XLSX_MIME) -> AppTest:
+    return ok(at.file_uploader(key="upload_file").set_value((name, data, mime)).run())
+
+
+def flawed_return() -> bytes:
+    """The real safeguarding template, filled in, with a percentage of 150 and a KPI id that does not exist."""
+    fw = framework()
+    wb = load_workbook(io.BytesIO(filled_template(fw, "safeguarding", PERIOD)))
+    ws = wb["Data"]
+    ws["F2"] = 150
+    ws["G2"] = ws["H2"] = None
+    ws["A4"] = "SG99"
+    return to_bytes(wb)
+
+
+def submissions(db) -> int:
+    return rows_in_db(db, "SELECT count(*) FROM batches WHERE kind = 'submission'")[0][0]
+
+
+def rows_in_db(db, sql: str, params=()) -> list[tuple]:
+    store = Store(db)
+    try:
+        return store.con.execute(sql, list(params)).fetchall()
+    finally:
+        store.close()
+
+
+def test_good_return_through_to_receipt(demo_db, app_env):
+    app_env(demo_db)
+    at = open_upload()
+    assert "Submit a quarterly return" in at.title[0].value
+    assert "Demo data" in texts(at)
+    subheads = [s.value for s in at.subheader]
+    assert subheads[:2] == ["1. Choose your sub-group and quarter", "2. Upload your filled-in return"]
+    assert at.selectbox(key="upload_period").value == PERIOD
+    at = ok(at.selectbox(key="upload_area").select("safeguarding").run())
+
+    data = filled_template(framework(), "safeguarding", PERIOD)
+    at = upload(at, "safeguarding-return.xlsx", data)
+    body = texts(at)
+    assert at.status[0].label.startswith("Checked safeguarding-return.xlsx: ")     # progress, then the outcome
+    assert at.get("progress")[0].proto.value == 100
+    assert "3. Problems to fix" in body and "4. What will change" in body and "5. Confirm" in body
+    assert not at.error and "Nothing must be fixed" in body
+    assert f"Read as the **Safeguarding** return for **{PERIOD}**" in body
+    metrics = {m.label: m.value for m in at.metric}
+    total = sum(int(v) for v in metrics.values())
+    assert total == ROWS and set(metrics) == {"New figures", "Changed figures", "Unchanged figures"}
+    confirm = at.button(key="upload_confirm")
+    assert confirm.disabled                    # no email yet
+    at = ok(at.text_input(key="upload_email").input("not an email").run())
+    assert "is not an email address" in texts(at)
+    assert at.button(key="upload_confirm").disabled
+    at = ok(at.text_input(key="upload_email").input(EMAIL).run())
+    assert not at.button(key="upload_confirm").disabled
+
+    at = ok(at.button(key="upload_confirm").click().run())
+    success = " ".join(x.value for x in at.success)
+    assert "Return stored as submission" in success
+    receipt = dict(zip(at.table[0].value["Item"], at.table[0].value["Detail"]))
+    batch_id = int(receipt["Submission id"])
+    assert receipt["File name"] == "safeguarding-return.xlsx"
+    assert receipt["Quarter"] == PERIOD
+    assert at.code[0].value == hashlib.sha256(data).hexdigest()
+    assert int(receipt["New figures"]) + int(receipt["Changed figures"]) + int(receipt["Unchanged figures"]) == ROWS
+    assert "UTC" in receipt["Submitted at"] and "Submitted by" in receipt
+    assert [b for b in at.button if b.key == "upload_confirm"] == []     # no second submit button
+
+    # a rerun (any widget change) shows the same receipt and stores nothing again
+    at = ok(at.run())
+    assert f"submission {batch_id}" in " ".join(x.value for x in at.success)
+    db_values = rows_in_db(demo_db, "SELECT count(*) FROM observations WHERE batch_id = ? AND valid_to IS NULL",
+                           [batch_id])
+    assert db_values[0][0] == ROWS
+    batch = rows_in_db(demo_db, "SELECT submitted_by, file_name, outcome_area FROM batches WHERE batch_id = ?",
+                       [batch_id])
+    assert batch[0] == (EMAIL, "safeguarding-return.xlsx", "safeguarding")
+    sg02 = rows_in_db(demo_db, "SELECT value FROM current_observations WHERE indicator_id = 'SG02' AND "
+                               "breakdown_type = 'all' AND period_label = ? AND area_code = 'E10000034'", [PERIOD])
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb["Data"]
+    sg02_all = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "SG02")
+    assert sg02[0][0] == pytest.approx(ws.cell(sg02_all, 6).value)
+
+    # the KPI's revision history shows the new version with its submission id
+    at = ok(at.selectbox(key="upload_history_kpi_safeguarding").select("SG02").run())
+    at = ok(at.selectbox(key="upload_history_quarter").select(PERIOD).run())
+    history = at.dataframe[-1].value
+    assert batch_id in set(history["Submission"])
+    assert (history["Version"] >= 2).any()      # the demo figures for this quarter are now history
+
+
+def test_flawed_return_shows_problems_and_blocks_confirm(demo_db, app_env):
+    app_env(demo_db)
+    before = submissions(demo_db)
+    at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    at = upload(at, "flawed.xlsx", flawed_return())
+    errors = " ".join(e.value for e in at.error)
+    assert "2 problems must be fixed" in errors
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Severity", "Sheet", "Row", "Column", "Message", "Found", "Expected"]
+    assert list(table["Severity"][:2]) == ["Error: must be fixed"] * 2
+    first, second = table.iloc[0], table.iloc[1]
+    assert (first["Sheet"], first["Row"], first["Column"], first["Found"]) == ("Data", 2, "F (Value)", "150")
+    assert "0 to 100" in first["Expected"]
+    assert (second["Row"], second["Column"], second["Found"]) == (4, "A (KPI id)", "SG99")
+    assert "SG01, SG02, SG03" in second["Message"]
+    assert not table["Severity"][2:].str.startswith("Error").any()     # errors first
+    downloads = [d for d in at.get("download_button") if "problems marked" in d.proto.label]
+    assert downloads and downloads[0].proto.url    # the annotated copy is offered
+    at = ok(at.text_input(key="upload_email").input(EMAIL).run())
+    assert at.button(key="upload_confirm").disabled
+    assert "Confirm is off until the 2 errors" in texts(at)
+    assert submissions(demo_db) == before
+
+
+HOSTILE = {name: case for name, case in json.loads((FIXTURES / "expected.json").read_text()).items()
+           if case["exit_code"] == 2}       # files that cannot be read at all (exit code 1: readable, with problems)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_file_gets_a_plain_error(demo_db, app_env, name):
+    """Each hostile fixture (empty, a picture renamed .xlsx, a zip bomb, macros, an old .xls, ...) gets its
+    plain reason, under its own name and renamed .xlsx (the content decides, never the name)."""
+    app_env(demo_db)
+    for upload_name in dict.fromkeys([name, Path(name).with_suffix(".xlsx").name]):
+        at = upload(open_upload(), upload_name, (FIXTURES / name).read_bytes())
+        errors = " ".join(e.value for e in at.error)
+        assert HOSTILE[name]["message"].lower() in errors.lower(), upload_name
+        assert "Traceback" not in texts(at) and not at.exception
+        assert [b for b in at.button if b.key == "upload_confirm"] == []
+
+
+def test_same_file_twice_names_the_earlier_submission(demo_db, app_env):
+    app_env(demo_db)
+    before = submissions(demo_db)
+    data = filled_template(framework(), "early_help", PERIOD)
+    receipts = []
+    for _ in range(2):
+        at = ok(open_upload().selectbox(key="upload_area").select("early_help").run())
+        at = upload(at, "eh.xlsx", data)
+        at = ok(at.text_input(key="upload_email").input(EMAIL).run())
+        at = ok(at.button(key="upload_confirm").click().run())
+        receipts.append(dict(zip(at.table[0].value["Item"], at.table[0].value["Detail"])))
+    first = int(receipts[0]["Submission id"])
+    assert int(receipts[1]["Same file as submission"]) == first
+    assert "already submitted as submission" in " ".join(x.value for x in at.info)
+    assert submissions(demo_db) == before + 1
+
+
+def test_csv_return_and_template_download(demo_db, app_env):
+    app_env(demo_db)
+    at = ok(open_upload().selectbox(key="upload_area").select("send").run())
+    template = [d for d in at.get("download_button") if d.proto.label == "Download the return template"]
+    assert template and template[0].proto.url
+    csv = (f"KPI id,Breakdown,Period,Value\nSD01,All,{PERIOD},55\nSD02,All,{PERIOD},=1+1\n").encode()
+    at = upload(at, "send.csv", csv, "text/csv")
+    table = at.dataframe[0].value
+    assert table.iloc[0]["Row"] == 3 and table.iloc[0]["Found"] == "=1+1"
+    assert any("problems marked" in d.proto.label for d in at.get("download_button"))
+
+
+def test_a_lead_chooses_only_their_own_areas(demo_db, app_env, monkeypatch):
+    app_env(demo_db)
+    import pages._auth
+    monkeypatch.setattr(pages._auth, "current_user",
+                        lambda: {"email": EMAIL, "role": "lead", "areas": ["safeguarding"]})
+    at = open_upload()
+    assert at.selectbox(key="upload_area").options == ["Worcestershire Safeguarding Children Partnership "
+                                                       "(Safeguarding)"]
+    assert f"Submitting as" not in texts(at)      # shown at step 5, after an upload
+    at = upload(at, "sg.xlsx", filled_template(framework(), "safeguarding", PERIOD))
+    assert f"Submitting as **{EMAIL}**" in texts(at)
+    assert not at.text_input                       # no email to type when signed in
+    assert not at.button(key="upload_confirm").disabled
+

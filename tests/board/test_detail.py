@@ -1,0 +1,101 @@
+"""One KPI in full (comparators, groups, revisions, download) and the sub-groups' narratives."""
+from __future__ import annotations
+
+import warnings
+from datetime import datetime
+
+import pytest
+
+from kpis.board.detail import (breakdown_data, comparison_areas, definition_rows, england_value_for, kpi_download,
+                         revision_history, trend_data)
+from kpis.store.narratives import latest_narrative, narrative_history
+from kpis.store.database import Store, start_batch, write_narrative
+from tests.support.board import FRAMEWORK
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
+@pytest.fixture(scope="module")
+def demo(demo_db_master):
+    s = Store(demo_db_master, read_only=True)
+    yield s
+    s.close()
+
+
+def test_comparators_of_worcestershire(demo):
+    areas = comparison_areas(demo, FRAMEWORK)
+    assert areas["home"] == ["E10000034"] and areas["england"] == ["E92000001"]
+    assert areas["region"] == ["E12000005"]                      # West Midlands
+    assert len(areas["neighbours"]) >= 10 and "E10000034" not in areas["neighbours"]
+
+
+def test_trend_data_keeps_returns_and_published_figures_apart(demo):
+    df = trend_data(demo, FRAMEWORK, FRAMEWORK.kpi("SG02"), comparators=("england", "region", "neighbours"))
+    assert set(df["role"]) == {"home", "home_published", "england", "region", "neighbours"}
+    assert (df.loc[df["role"] == "home", "indicator_id"] == "SG02").all()
+    only_england = trend_data(demo, FRAMEWORK, FRAMEWORK.kpi("SG02"))
+    assert set(only_england["role"]) == {"home", "home_published", "england"}
+
+
+def test_breakdowns_name_districts(demo):
+    df = breakdown_data(demo, FRAMEWORK, FRAMEWORK.kpi("SG02"))
+    assert set(df["period_label"]) == {"2026/27 Q2"}
+    assert {"all", "age_band", "district"} == set(df["breakdown_type"])
+    assert "Bromsgrove" in set(df["breakdown_label"])
+    value, period = england_value_for(demo, FRAMEWORK, FRAMEWORK.kpi("SG02"), df["period_end"].max())
+    assert (value, period) == (24.5, "2024/25")
+
+
+def test_revision_history_lists_every_version(demo):
+    history = revision_history(demo, FRAMEWORK, FRAMEWORK.kpi("SG01"))
+    q1 = history[(history["Period"] == "2026/27 Q1") & (history["Group"] == "All")]
+    assert q1["Version"].to_list() == [1, 2]
+    assert q1["Replaced on"].to_list()[1] == "still current"
+    assert "Revised" in q1["Note"].to_list()[1]
+    assert revision_history(demo, FRAMEWORK, FRAMEWORK.kpi("SG02")).empty
+
+
+def test_download_has_every_number_with_period_and_source(demo):
+    data = kpi_download(demo, FRAMEWORK, FRAMEWORK.kpi("SG02"))
+    for column in ("kpi_id", "comparison_role", "area_code", "breakdown_type", "period_label", "period_start",
+                   "period_end", "value", "lower_ci", "upper_ci", "source", "is_demo"):
+        assert column in data.columns
+    assert {"home", "england", "region", "neighbours"} <= set(data["comparison_role"])
+    assert data.loc[data["comparison_role"] == "home", "is_demo"].any()
+    assert (data["kpi_id"] == "SG02").all()
+
+
+def test_definition_rows():
+    rows = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("SG02")).values.tolist())
+    assert rows["Polarity"] == "Lower is better"
+    assert rows["Target"].startswith("22.0%")
+    assert "Children in need" in rows["Methodology"]
+    local = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("EH05")).values.tolist())
+    assert local["National comparator"].startswith("None")
+
+
+# -- narratives --------------------------------------------------------------------------------------
+def test_demo_narratives(demo):
+    latest = latest_narrative(demo, "safeguarding")
+    assert latest["period_label"] == "2026/27 Q2" and latest["is_demo"]
+    assert latest["progress"].startswith("Demo data.")
+    assert latest_narrative(demo, "safeguarding", as_at=datetime(2026, 9, 9, 23, 59))["period_label"] == "2025/26 Q4"
+    assert latest_narrative(demo, "ewmh")["period_label"] == "2025/26 Q4"     # its latest return is missing
+    history = narrative_history(demo, "send")
+    assert history["period_label"].to_list()[:3] == ["2026/27 Q2", "2025/26 Q4", "2025/26 Q2"]
+
+
+def test_a_corrected_narrative_keeps_the_old_one(tmp_path):
+    s = Store(tmp_path / "n.duckdb")
+    try:
+        for at, progress in ((datetime(2025, 5, 1), "First draft"), (datetime(2025, 5, 20), "Corrected")):
+            with s.transaction() as cur:
+                bid = start_batch(cur, kind="submission", at=at, outcome_area="send", period_label="2024/25 Q4")
+                write_narrative(cur, batch_id=bid, at=at, outcome_area="send", period_label="2024/25 Q4",
+                                progress=progress, risks_barriers="R", service_user_feedback="F")
+        assert latest_narrative(s, "send")["progress"] == "Corrected"
+        assert latest_narrative(s, "send", as_at=datetime(2025, 5, 10))["progress"] == "First draft"
+        assert latest_narrative(s, "send", as_at=datetime(2025, 4, 1)) is None
+        assert latest_narrative(s, "ewmh") is None
+    finally:
+        s.close()

@@ -1,0 +1,133 @@
+"""Exports: the Excel Metadata sheet, and nothing in a CSV or Excel download can run as a formula."""
+import csv
+import io
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from kpis.core import exports
+
+HOSTILE = ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "\t=1", "\r=1", '=HYPERLINK("http://x","y")',
+           "=cmd|' /C calc'!A0"]
+
+
+def table() -> pd.DataFrame:
+    return pd.DataFrame({
+        "Area": ["Worcestershire", *HOSTILE],
+        "Value": [31.4] + [float(i) for i in range(len(HOSTILE))],
+        "Count": [223] + list(range(len(HOSTILE))),
+        "When": pd.to_datetime(["2025-03-31"] * (len(HOSTILE) + 1)),
+        "Missing": [None] * (len(HOSTILE) + 1),
+    })
+
+
+def meta() -> dict:
+    return exports.export_metadata(title="SG02 Repeat child protection plans", view="Compare areas, 2024/25",
+                                   definitions=["SG02: percentage of plans that are a second or subsequent plan",
+                                                "=EVIL()"],
+                                   sources=["DfE Children in need 2025, table D3"], periods="2020/21 to 2024/25",
+                                   notes=["A note"], demo=True)
+
+
+def workbook(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def test_excel_has_a_metadata_sheet_first_with_everything_an_analyst_needs():
+    wb = workbook(exports.to_excel_bytes({"Compare areas": table()}, meta()))
+    assert wb.sheetnames == ["Metadata", "Compare areas"]
+    rows = {r[0]: r[1] for r in wb["Metadata"].iter_rows(min_row=2, values_only=True) if r[0]}
+    for field in ("Title", "View", "Definitions", "Sources", "Periods", "Notes", "Demo data", "Licence", "Generated"):
+        assert field in rows, field
+    assert rows["Licence"] == exports.OGL_ATTRIBUTION
+    assert rows["Licence"] == ("Contains public sector information licensed under the Open Government Licence "
+                               "v3.0.")
+    assert rows["Periods"] == "2020/21 to 2024/25"
+    assert rows["Generated"].endswith("UTC") and rows["Generated"][:2] == "20"
+    assert rows["Demo data"].startswith("Yes")
+    texts = [r[1] for r in wb["Metadata"].iter_rows(min_row=2, values_only=True)]
+    assert "=EVIL()" in texts                                   # a second definition, on its own row, as text
+
+
+def test_metadata_always_carries_the_licence_and_the_time_even_when_not_given():
+    wb = workbook(exports.to_excel_bytes({"Data": table()}, {"Title": "x"}))
+    values = [r[1] for r in wb["Metadata"].iter_rows(min_row=2, values_only=True)]
+    assert exports.OGL_ATTRIBUTION in values
+    assert any(str(v).endswith("UTC") for v in values)
+
+
+def test_no_excel_cell_is_a_formula_and_text_that_looks_like_one_stays_text():
+    data = exports.to_excel_bytes({"Compare areas": table(), "=Sheet": table()}, meta())
+    wb = workbook(data)
+    for ws in wb:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    ws = wb["Compare areas"]
+    column = [c.value for c in ws["A"]][2:]
+    assert column == HOSTILE                                     # exactly as given, not run, not altered
+    assert all(c.data_type == "s" for c in ws["A"][1:])
+    assert ws["B2"].value == 31.4 and ws["B2"].data_type == "n"  # numbers stay numbers
+    assert ws["C2"].value == 223
+    assert ws["E2"].value is None                                # missing stays empty
+    with zipfile.ZipFile(io.BytesIO(data)) as z:                 # and no formula element anywhere in the file
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name)
+
+
+def test_csv_text_that_could_run_as_a_formula_gets_an_apostrophe():
+    text = exports.to_csv_bytes(table()).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0] == "Area,Value,Count,When,Missing"
+    assert lines[1].startswith("Worcestershire,31.4,223,2025-03-31")
+    body = "\n".join(lines[2:])
+    for bad in ("=1+1", "+SUM(A1:A2)", "-2+3", "@cmd"):
+        assert f"'{bad}" in body
+    fields = [f for row in csv.reader(io.StringIO(text, newline="")) for f in row]
+    assert not any(f.startswith(("=", "+", "-", "@", "\t", "\r")) for f in fields)
+    assert "'\t=1" in fields and "'\r=1" in fields
+    assert exports.to_csv_bytes(table()).startswith(b"\xef\xbb\xbf")   # Excel reads UTF-8 with the mark
+
+
+def test_csv_headers_are_guarded_too():
+    df = pd.DataFrame({"=1+1": [1]})
+    assert exports.to_csv_bytes(df).decode("utf-8-sig").splitlines()[0] == "'=1+1"
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("Compare areas", "Compare areas"),
+    ("a/b:c*d?e[f]g\\h", "a b c d e f g h"),
+    ("x" * 40, "x" * 31),
+    ("", "Sheet"),
+])
+def test_sheet_titles_are_valid(name, expected):
+    assert exports.sheet_title(name, set()) == expected
+
+
+def test_sheet_titles_are_unique():
+    taken: set[str] = set()
+    assert [exports.sheet_title("Data", taken) for _ in range(3)] == ["Data", "Data (2)", "Data (3)"]
+
+
+def test_control_characters_do_not_break_the_workbook():
+    df = pd.DataFrame({"Text": ["bell\x07 and nul\x00 removed"]})
+    ws = workbook(exports.to_excel_bytes({"T": df}, {}))["T"]
+    assert ws["A2"].value == "bell and nul removed"
+
+
+def test_describe_periods_and_file_stem():
+    assert exports.describe_periods(["2020/21", "2021/22", "2021/22", "2024/25"]) == "2020/21 to 2024/25 (3 periods)"
+    assert exports.describe_periods([]) == "–"
+    assert exports.describe_periods(["2024/25"]) == "2024/25"
+    assert exports.file_stem("SG02", "2024/25", "neighbours") == "sg02-2024-25-neighbours"
+    assert exports.file_stem("../../etc/passwd") == "etc-passwd"
+
+
+def test_number_formats_keep_counts_whole():
+    df = pd.DataFrame({"Value": [1.25], "Numerator": [3.0], "Of": [11.0], "Area": ["x"],
+                       "Average of the rest of the series": [2.5]})
+    assert exports.number_formats(df, decimals=2) == {"Value": "%.2f", "Numerator": "%.0f", "Of": "%.0f",
+                                                      "Average of the rest of the series": "%.2f"}

@@ -1,0 +1,72 @@
+"""Run the real app and a real headless Chromium (Debian's), for browser tests and screenshots.
+
+Under CI (CI=true) a missing Chromium is a failure, never a skip.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tools.bench.loadtest import free_port, serve_app
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    message = "Debian's chromium is not installed: apt-get install chromium"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@contextlib.contextmanager
+def running_app(db: Path, *, env: dict | None = None, timeout: float = 60):
+    """Start `streamlit run dashboard.py` on 127.0.0.1 and yield its base URL; stop it afterwards.
+
+    The same server starter as the load test (`tools.bench.loadtest.serve_app`); its log sits beside the database."""
+    with serve_app(db, env=env, timeout=timeout, log=Path(db).parent / f"streamlit-{free_port()}.log") as app:
+        yield app.url
+
+
+@contextlib.contextmanager
+def browser_page(*, width: int = 1400, height: int = 1000):
+    from playwright.sync_api import sync_playwright
+    exe = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def wait_for_app(page, *, text: str | None = None, timeout: float = 30_000) -> None:
+    """Wait until the main area shows `text` (or any heading) and Streamlit has stopped running."""
+    main = page.locator('[data-testid="stMain"]')
+    if text:
+        main.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+    else:
+        main.locator("h1, h2, h3").first.wait_for(timeout=timeout)
+    # The status widget says "Running..." while the script runs; wait until it has gone quiet.
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                 || !document.querySelector('[data-testid="stStatusWidget"]').innerText.includes('Running')""",
+        timeout=timeout)
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

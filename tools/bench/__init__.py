@@ -1,0 +1,1 @@
+"""`make bench` and the load test: seeded full-scale data, timings, memory."""

@@ -1,0 +1,531 @@
+"""`make bench`: how fast and how big, on a realistic full-scale dataset, against the goals of issue 9.
+
+    python -m tools.bench.run                       # scales 1 and 10, 3 runs each figure at scale 1
+    python -m tools.bench.run --quick               # a smoke run at a tiny scale (seconds, for tests)
+    python -m tools.bench.run --scale 1,10 --runs 3 --out bench/results.json
+
+Each scale is measured in its own worker process (`--worker`), so one scale's memory does not
+colour the next. A worker generates the seeded dataset (`tools.bench.dataset`), builds a database from it
+and measures, reporting the median of `--runs` runs (`--scale-runs`, default 1, at scales other
+than 1, to keep a full run near ten minutes on two cores):
+
+- ``import_ratio``: `import_benchmarks` of the LAIT Parquet into a database holding everything but
+  LAIT, divided by DuckDB reading the same file into a table (`CREATE TABLE AS SELECT * FROM
+  read_parquet`) in a fresh database file; the two are run alternately, so machine load hits both;
+- ``submit_5000_rows_s``: check, preview and submit of the 5,016-row return of
+  `tools/bench/returns.py` into a copy of the full database (a fresh copy each run);
+- ``scorecard_ms``: `kpis.board.scorecard.scorecard` for every KPI of the framework;
+- ``page_render_ms``: every page registered by `dashboard.py`, server-side through AppTest, in a
+  child process (so `kpis` never imports streamlit): a warm-up run first (imports, the store),
+  then each page with Streamlit's data cache cleared before every run, as for the first visitor
+  after new data. ``page_render_warm_ms`` is the same with the cache kept, ``page_render_first_ms`` the
+  first visit of each page (its resource caches cold too);
+- ``board_pack_pdf_s``: `kpis.packs.pdf.bench_board_pack_pdf` (the full board pack, charts drawn);
+- ``peak_rss_mb``: the largest resident set of the processes, read with `resource.getrusage`:
+  RUSAGE_SELF of each worker (import, submission, scorecard, PDF all run there) and RUSAGE_CHILDREN
+  of the worker (the page-render process, which has ended and been waited for). kaleido's Chromium
+  is still running when this is read, so it is not counted; the largest process is named.
+- ``load_p95_ms`` (with ``load_p50_ms``, ``load_max_ms``, ``load_sessions``): `tools.bench.loadtest.run_load` at the
+  main scale only, into a copy of the full database: `--load-sessions` (20; 5 with --quick) browser sessions
+  open the scorecard at once while a lead submits a return through the upload page; the 95th-percentile
+  render time. Its goal is the issue's: every session renders with no error and the return is stored once.
+  It runs after ``peak_rss_mb`` is read, so the app server and Chromium it starts are not counted there
+  (``details.load`` has the server's own peak, and the CPU the server and the browser used).
+
+Nothing here asserts a time: it measures and reports, and `bench/results.json` keeps the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DEFAULT_OUT = ROOT / "bench" / "results.json"
+NOT_MEASURED = "not measured yet: "
+GOALS = {  # key: (comparison, limit, words)
+    "import_ratio": ("<=", 3.0, "<= 3"),
+    "submit_5000_rows_s": ("<", 2.0, "< 2 s"),
+    "scorecard_ms": ("<", 300.0, "< 300 ms"),
+    "page_render_ms": ("<", 1000.0, "< 1,000 ms each"),
+    "board_pack_pdf_s": ("<", 30.0, "< 30 s"),
+    "peak_rss_mb": ("<", 800.0, "< 800 MB"),
+}
+LOAD_GOAL = "all render, no error; stored once"
+SCALED_FIGURES = ["import_s", "submit_5000_rows_s", "scorecard_ms", "page_render_total_ms", "board_pack_pdf_s",
+                  "peak_rss_mb"]
+
+
+# -- small helpers -------------------------------------------------------------------------
+def median(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def rss_mb(who: int) -> float:
+    """Peak resident set size in MB (Linux reports ru_maxrss in KB)."""
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+@contextmanager
+def call_timer(module, names: list[str]):
+    """Time every call of module.<name> while inside (a bench-only wrapper; the code is unchanged)."""
+    spent = {n: 0.0 for n in names}
+    originals = {n: getattr(module, n) for n in names}
+
+    def wrap(name, fn):
+        def inner(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - started
+        return inner
+
+    for n in names:
+        setattr(module, n, wrap(n, originals[n]))
+    try:
+        yield spent
+    finally:
+        for n, fn in originals.items():
+            setattr(module, n, fn)
+
+
+def remove_db(path: Path) -> None:
+    for p in (path, Path(f"{path}.wal")):
+        p.unlink(missing_ok=True)
+
+
+def copy_db(src: Path, dst: Path) -> None:
+    remove_db(dst)
+    shutil.copyfile(src, dst)
+    if Path(f"{src}.wal").exists():
+        shutil.copyfile(f"{src}.wal", f"{dst}.wal")
+
+
+# -- the measurements of one scale (run in a worker process) ------------------------------------
+def build_base(db: Path, files, framework) -> dict:
+    """Areas, framework, the shipped reference extracts and the bench Fingertips file: everything but LAIT."""
+    from kpis.published.comparators import import_benchmarks, load_reference_data
+    from kpis.setup.bootstrap import initialise
+    from kpis.store.database import Store
+    remove_db(db)
+    store = Store(db)
+    try:
+        initialise(store, framework)
+        load_reference_data(store, framework=framework)
+        fingertips_s = timed(lambda: import_benchmarks(store, files.fingertips, framework=framework,
+                                                       source_name="Fingertips (bench)"))
+        store.checkpoint()
+    finally:
+        store.close()
+    return {"fingertips_import_s": round(fingertips_s, 3)}
+
+
+def measure_import(base: Path, full: Path, files, framework, runs: int, work: Path) -> dict:
+    """The product's LAIT import and DuckDB's plain read of the same file, alternately."""
+    import duckdb
+
+    from kpis.published import comparators as benchmarks
+    from kpis.published import lait
+    from kpis.store.database import Store
+    product, baseline, phases = [], [], []
+    for run in range(runs):
+        plain = work / "plain.duckdb"
+        remove_db(plain)
+        con = duckdb.connect(str(plain))
+        path = str(files.lait).replace("'", "''")
+        baseline.append(timed(lambda: con.execute(f"CREATE TABLE lait AS SELECT * FROM read_parquet('{path}')")))
+        con.close()
+        remove_db(plain)
+        copy_db(base, full)
+        store = Store(full)
+        try:
+            with call_timer(benchmarks, ["_read", "write_observations_from"]) as spent, \
+                    call_timer(lait, ["finish"]) as checks:  # LAIT's own checks (read hands them over)
+                seconds = timed(lambda: benchmarks.import_benchmarks(store, files.lait, framework=framework,
+                                                                     source_name="LAIT (bench)"))
+            spent.update(checks)
+            store.checkpoint()
+        finally:
+            store.close()
+        product.append(seconds)
+        phases.append({"read_s": spent["_read"], "checks_s": spent["finish"],
+                       "write_s": spent["write_observations_from"],
+                       "other_s": seconds - sum(spent.values())})
+    mid = sorted(range(runs), key=lambda i: product[i])[runs // 2]
+    return {
+        "import_s": round(median(product), 3), "import_runs_s": [round(x, 3) for x in product],
+        "duckdb_read_s": round(median(baseline), 3), "duckdb_read_runs_s": [round(x, 3) for x in baseline],
+        "import_ratio": round(median(product) / median(baseline), 2),
+        "import_phases_s": {k: round(v, 3) for k, v in phases[mid].items()},
+    }
+
+
+def measure_scorecard(db: Path, framework, runs: int) -> dict:
+    from kpis.board.scorecard import scorecard
+    from kpis.store.database import Store
+    store = Store(db, read_only=True)
+    try:
+        times = [timed(lambda: scorecard(store, framework)) * 1000 for _ in range(runs + 1)][1:]  # first: warm-up
+    finally:
+        store.close()
+    return {"scorecard_ms": round(median(times), 1), "scorecard_runs_ms": [round(t, 1) for t in times]}
+
+
+def load_bench_returns():
+    """tools/bench/returns.py (the returns bench), loaded by path: tools/ is not a package."""
+    import importlib.util
+    path = ROOT / "scripts" / "bench_returns.py"
+    spec = importlib.util.spec_from_file_location("bench_returns", path)
+    if spec is None or not path.exists():
+        raise FileNotFoundError(f"{path} is missing")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def measure_submit(full: Path, runs: int, work: Path, quick: bool) -> dict:
+    """A 5,016-row return (check, preview, submit) into a fresh copy of the full database each run."""
+    try:
+        br = load_bench_returns()
+        needed = ("bench_framework", "return_workbook", "TODAY")
+        missing = [n for n in needed if not hasattr(br, n)]
+        if missing:
+            raise AttributeError(f"tools/bench/returns.py has no {', '.join(missing)}")
+        from kpis.setup.bootstrap import register_framework
+        from kpis.store.database import Store
+        from kpis.returns.submission import check_return, preview, submit
+    except (ImportError, AttributeError, FileNotFoundError) as exc:
+        return {"submit_5000_rows_s": f"{NOT_MEASURED}the returns bench could not be loaded ({exc})"}
+    framework = br.bench_framework(10 if quick else 228)
+    history = br.return_workbook(framework, "2025/26 Q1")
+    data = br.return_workbook(framework, "2025/26 Q2", shift=3)
+    times, rows = [], 0
+    for _ in range(runs):
+        db = work / "submit.duckdb"
+        copy_db(full, db)
+        store = Store(db)
+        try:
+            register_framework(store, framework)
+            submit(store, framework, name="q1.xlsx", data=history, area_id="bench", by="bench@example.org",
+                   today=br.TODAY)
+            started = time.perf_counter()
+            checked = check_return(store, framework, name="q2.xlsx", data=data, area_id="bench", today=br.TODAY)
+            preview(store, framework, checked)
+            receipt = submit(store, framework, name="q2.xlsx", data=data, area_id="bench", by="bench@example.org",
+                             today=br.TODAY)
+            times.append(time.perf_counter() - started)
+            rows = sum(receipt.counts.values())
+        finally:
+            store.close()
+            remove_db(db)
+    return {"submit_5000_rows_s": round(median(times), 3), "submit_runs_s": [round(t, 3) for t in times],
+            "submit_rows": rows}
+
+
+def measure_pdf(full: Path, runs: int) -> dict:
+    try:
+        from kpis.packs.pdf import bench_board_pack_pdf
+    except ImportError as exc:
+        return {"board_pack_pdf_s": f"{NOT_MEASURED}kpis.packs.pdf.bench_board_pack_pdf is missing ({exc})"}
+    try:
+        times = [bench_board_pack_pdf(full) for _ in range(runs)]
+    except Exception as exc:  # noqa: BLE001 - e.g. no browser for the charts: say so, measure the rest
+        return {"board_pack_pdf_s": f"{NOT_MEASURED}the board pack failed: {type(exc).__name__}: {exc}"}
+    return {"board_pack_pdf_s": round(median(times), 2), "board_pack_pdf_runs_s": [round(t, 2) for t in times]}
+
+
+def measure_load(full: Path, framework_path: Path, sessions: int, work: Path) -> dict:
+    """`sessions` browser sessions read the scorecard while a lead submits (tools.bench.loadtest), on a copy of `full`."""
+    db = work / "load.duckdb"
+    copy_db(full, db)
+    try:
+        from tools.bench.loadtest import run_load
+        got = run_load(db, sessions=sessions, framework_path=framework_path)
+    except Exception as exc:  # noqa: BLE001 - e.g. no Chromium: say so, measure the rest
+        return {"load_p95_ms": f"{NOT_MEASURED}the load test failed: {type(exc).__name__}: {exc}"}
+    finally:
+        remove_db(db)
+    details = {k: v for k, v in got.items() if k not in ("requests",)}
+    return {"load_p95_ms": got["p95_ms"] if got["p95_ms"] is not None else f"{NOT_MEASURED}no session rendered",
+            "load_p50_ms": got["p50_ms"], "load_max_ms": got["max_ms"], "load_sessions": got["sessions"],
+            "load": details}
+
+
+def load_verdict(load: Any) -> str:
+    """The issue's goal for the load test: every session rendered with no error; the return stored once."""
+    if not isinstance(load, dict):
+        return "not measured"
+    problems = []
+    if load["rendered_ok"] != load["sessions"]:
+        problems.append(f"{load['sessions'] - load['rendered_ok']} of {load['sessions']} sessions failed")
+    if load["submission"]["stored_count"] != 1:
+        problems.append(f"stored {load['submission']['stored_count']} times")
+    if load["off_host_requests"]:
+        problems.append("requests left 127.0.0.1")
+    return "NOT MET (" + "; ".join(problems) + ")" if problems else "met"
+
+
+# The page-render child. It runs in its own process because `kpis` never imports streamlit.
+PAGES_CHILD = r"""
+import json, os, resource, statistics, sys, time
+from streamlit.testing.v1 import AppTest
+import streamlit as st
+runs = int(sys.argv[1])
+at = AppTest.from_file("dashboard.py", default_timeout=600).run()        # warm-up: imports, the store
+out = {"cold_ms": {}, "warm_ms": {}, "first_ms": {}, "rss_after_mb": {}, "errors": {}}
+for page_hash, info in list(at._registered_pages.items()):                # every page st.navigation registered
+    name = info.get("url_pathname") or "home"
+    cold, warm = [], []
+    for _ in range(runs):
+        at._page_hash = page_hash   # AppTest.switch_page only knows file pages; area pages are functions
+        st.cache_data.clear()
+        t = time.perf_counter(); at.run(); cold.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter(); at.run(); warm.append((time.perf_counter() - t) * 1000)
+    if at.exception:
+        out["errors"][name] = str(at.exception[0].value)[:300]
+    out["first_ms"][name] = round(cold[0], 1)
+    out["rss_after_mb"][name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["cold_ms"][name] = round(statistics.median(cold), 1)
+    out["warm_ms"][name] = round(statistics.median(warm), 1)
+out["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+print("PAGES_JSON " + json.dumps(out))
+"""
+
+
+def measure_pages(full: Path, framework_path: Path, runs: int) -> dict:
+    env = {**os.environ, "KPIS_DB": str(full), "KPIS_FRAMEWORK": str(framework_path)}
+    proc = subprocess.run([sys.executable, "-c", PAGES_CHILD, str(runs)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=3600)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("PAGES_JSON ")), None)
+    if proc.returncode != 0 or line is None:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        return {"page_render_ms": f"{NOT_MEASURED}the AppTest process failed: {' | '.join(tail)}"}
+    got = json.loads(line[len("PAGES_JSON "):])
+    return {"page_render_ms": got["cold_ms"], "page_render_warm_ms": got["warm_ms"],
+            "page_render_first_ms": got["first_ms"], "pages_peak_rss_after_mb": got["rss_after_mb"],
+            "page_render_total_ms": round(sum(got["cold_ms"].values()), 1),
+            "page_errors": got["errors"], "pages_process_rss_mb": got["rss_mb"]}
+
+
+def measure_scale(factor: float, *, runs: int, work: Path, quick: bool, load_sessions: int = 0) -> dict:
+    """Every figure at one scale. Run in a worker process (see `main`)."""
+    from tools.bench import dataset as benchgen
+    from kpis.core.framework import load_framework
+    from kpis.store.database import Store
+    work.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"scale": factor, "runs": runs}
+    started = time.perf_counter()
+    files = benchgen.generate(work / "data", scale=factor)
+    result["generate_s"] = round(time.perf_counter() - started, 2)
+    os.environ["KPIS_FRAMEWORK"] = str(files.framework)  # the pack and the pages load the bench framework
+    framework = load_framework(files.framework)
+    base, full = work / "base.duckdb", work / "full.duckdb"
+    result.update(build_base(base, files, framework))
+    result.update(measure_import(base, full, files, framework, runs, work))
+    store = Store(full)
+    try:
+        started = time.perf_counter()
+        kpi_values = benchgen.write_kpi_returns(store, framework)
+        result["kpi_returns_s"] = round(time.perf_counter() - started, 2)
+        store.checkpoint()
+        observations = int(store.scalar("SELECT count(*) FROM current_observations"))
+    finally:
+        store.close()
+    result["data"] = {"lait_rows": files.lait_rows, "fingertips_rows": files.fingertips_rows, "kpis": files.kpis,
+                      "kpi_values": kpi_values, "observations": observations,
+                      "database_mb": round(full.stat().st_size / 2**20, 1)}
+    result.update(measure_scorecard(full, framework, runs))
+    result.update(measure_submit(full, runs, work, quick))
+    result.update(measure_pages(full, files.framework, runs))
+    result.update(measure_pdf(full, runs))
+    result["rss_self_mb"] = rss_mb(resource.RUSAGE_SELF)
+    result["rss_children_mb"] = rss_mb(resource.RUSAGE_CHILDREN)
+    sizes = {"worker (import, submit, scorecard, PDF)": result["rss_self_mb"],
+             "page-render child (AppTest)": result.get("pages_process_rss_mb") or 0.0}
+    result["peak_rss_process"] = max(sizes, key=sizes.get)
+    result["peak_rss_mb"] = max(result["rss_self_mb"], result["rss_children_mb"])
+    if load_sessions:  # after the peak RSS is read: the app and Chromium it starts are not counted there
+        result.update(measure_load(full, files.framework, load_sessions, work))
+    return result
+
+
+# -- the orchestrator --------------------------------------------------------------------------
+def run_worker(factor: float, *, runs: int, work: Path, quick: bool, load_sessions: int = 0) -> dict:
+    out = work / f"worker-{factor:g}.json"
+    cmd = [sys.executable, "-m", "tools.bench.run", "--worker", f"{factor:g}", "--runs", str(runs),
+           "--workdir", str(work / f"scale-{factor:g}"), "--out", str(out), "--load-sessions", str(load_sessions)]
+    cmd += ["--quick"] if quick else []
+    proc = subprocess.run(cmd, cwd=ROOT)
+    if proc.returncode != 0 or not out.exists():
+        return {"scale": factor, "error": f"the worker for scale {factor:g} failed (exit {proc.returncode})"}
+    return json.loads(out.read_text())
+
+
+def verdict(key: str, value: Any) -> tuple[str, str]:
+    """(goal words, 'met' / 'not met (...)' / 'not measured')."""
+    op, limit, words = GOALS[key]
+    if isinstance(value, str) or value is None:
+        return words, "not measured"
+    values = list(value.values()) if isinstance(value, dict) else [value]
+    if not values:
+        return words, "not measured"
+    worst = max(values)
+    ok = worst <= limit if op == "<=" else worst < limit
+    return words, "met" if ok else f"NOT MET ({worst / limit:.1f}x the goal)"
+
+
+def growth(scales: list[dict]) -> dict:
+    """How each figure grows from the smallest to the largest scale, against how the data grow."""
+    done = [s for s in scales if "error" not in s]
+    if len(done) < 2:
+        return {"note": "one scale only: nothing to compare"}
+    lo, hi = min(done, key=lambda s: s["scale"]), max(done, key=lambda s: s["scale"])
+    data = hi["data"]["observations"] / max(1, lo["data"]["observations"])
+    out: dict[str, Any] = {"from_scale": lo["scale"], "to_scale": hi["scale"], "data_growth": round(data, 2)}
+    for key in SCALED_FIGURES:
+        a, b = lo.get(key), hi.get(key)
+        if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or not a:
+            out[key] = {"growth": None, "met": None, "note": "not measured at both scales"}
+            continue
+        g = b / a
+        out[key] = {"growth": round(g, 2), "met": g <= data}
+    return out
+
+
+def summarise(scales: list[dict], *, main_scale: float, args: argparse.Namespace, started: float) -> dict:
+    main = next((s for s in scales if s.get("scale") == main_scale), scales[0])
+    results: dict[str, Any] = {}
+    for key in ("import_ratio", "submit_5000_rows_s", "scorecard_ms", "page_render_ms", "board_pack_pdf_s",
+                "peak_rss_mb"):
+        results[key] = main.get(key, f"{NOT_MEASURED}{main.get('error', 'missing')}")
+    results["load_p95_ms"] = main.get("load_p95_ms", f"{NOT_MEASURED}{main.get('error', 'missing')}")
+    for key in ("load_p50_ms", "load_max_ms", "load_sessions"):
+        results[key] = main.get(key)
+    per_scale = {}
+    for s in scales:
+        per_scale[f"{s['scale']:g}x"] = {k: s.get(k) for k in (
+            "data", "runs", "import_s", "duckdb_read_s", "import_ratio", "import_phases_s", "submit_5000_rows_s",
+            "scorecard_ms", "page_render_ms", "page_render_total_ms", "board_pack_pdf_s", "peak_rss_mb",
+            "peak_rss_process", "load_p95_ms", "error")}
+    results["scale"] = {**per_scale, "growth": growth(scales)}
+    results["goals"] = {k: {"goal": verdict(k, results[k])[0], "result": verdict(k, results[k])[1]} for k in GOALS}
+    results["goals"]["load"] = {"goal": LOAD_GOAL, "result": load_verdict(main.get("load"))}
+    g = results["scale"]["growth"]
+    results["goals"]["scale"] = {"goal": "grows no faster than the data",
+                                 "result": "not measured" if "data_growth" not in g else
+                                 ("met" if all(v.get("met") for k, v in g.items() if isinstance(v, dict)) else
+                                  "NOT MET for " + ", ".join(k for k, v in g.items()
+                                                             if isinstance(v, dict) and v.get("met") is False))}
+    results["details"] = main
+    results["meta"] = {
+        "main_scale": main_scale, "scales": [s.get("scale") for s in scales], "runs": args.runs,
+        "scale_runs": args.scale_runs, "quick": args.quick, "seconds": round(time.perf_counter() - started, 1),
+        "cpus": os.cpu_count(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(), "medians_of": "runs (see *_runs_* in details)",
+        "peak_rss_method": "resource.getrusage: RUSAGE_SELF of each scale's worker process and RUSAGE_CHILDREN "
+                           "(the AppTest page-render process, waited for); kaleido's Chromium is not counted",
+    }
+    return results
+
+
+def table(results: dict) -> str:
+    rows = [("Figure", "Result", "Goal", "Met")]
+    for key in GOALS:
+        value, (goal, met) = results[key], verdict(key, results[key])
+        if isinstance(value, dict):
+            rows.append((key, f"max {max(value.values()):,.0f}" if value else "-", goal, met))
+            for page, ms in value.items():
+                ok = "met" if ms < GOALS[key][1] else "NOT MET"
+                rows.append((f"  page {page}", f"{ms:,.0f} ms", "", ok))
+        else:
+            rows.append((key, value if isinstance(value, str) else f"{value:,.2f}", goal, met))
+    p95 = results.get("load_p95_ms")
+    shown = p95 if isinstance(p95, str) or p95 is None else (
+        f"{p95:,.0f} ms (p50 {results['load_p50_ms']:,.0f}, max {results['load_max_ms']:,.0f}; "
+        f"{results['load_sessions']} sessions)")
+    rows.append(("load_p95_ms", shown, LOAD_GOAL, results["goals"].get("load", {}).get("result", "-")))
+    g = results["scale"]["growth"]
+    if "data_growth" in g:
+        rows.append((f"scale {g['from_scale']:g}x -> {g['to_scale']:g}x", f"data x{g['data_growth']}",
+                     "grows no faster than the data", results["goals"]["scale"]["result"]))
+        for key in SCALED_FIGURES:
+            v = g[key]
+            rows.append((f"  {key}", "-" if v["growth"] is None else f"x{v['growth']}", "",
+                         "-" if v["met"] is None else ("met" if v["met"] else "NOT MET")))
+    else:
+        rows.append(("scale", g.get("note", "-"), "grows no faster than the data", "not measured"))
+    width = [max(len(str(r[i])) for r in rows) for i in range(4)]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, width)).rstrip() for r in rows)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m tools.bench.run", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="a smoke run: a tiny scale, one run")
+    p.add_argument("--scale", help="comma-separated scale factors (default 1,10; with --quick 0.01)")
+    p.add_argument("--runs", type=int, help="runs of each figure at scale 1 (default 3; with --quick 1)")
+    p.add_argument("--scale-runs", type=int, default=1, help="runs at the other scales (default 1)")
+    p.add_argument("--out", default=str(DEFAULT_OUT), help="where to write the JSON (default bench/results.json)")
+    p.add_argument("--workdir", help="where to build the data (default: a temporary folder, removed after)")
+    p.add_argument("--keep", action="store_true", help="keep the generated data and databases")
+    p.add_argument("--load-sessions", type=int,
+                   help="browser sessions of the load test, at the main scale (default 20; with --quick 5; 0: none)")
+    p.add_argument("--worker", type=float, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.runs = args.runs or (1 if args.quick else 3)
+    if args.load_sessions is None:
+        args.load_sessions = 5 if args.quick else 20
+    args.scales = [float(x) for x in (args.scale or ("0.01" if args.quick else "1,10")).split(",") if x.strip()]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.worker is not None:  # one scale, in this process
+        result = measure_scale(args.worker, runs=args.runs, work=Path(args.workdir), quick=args.quick,
+                               load_sessions=args.load_sessions)
+        Path(args.out).write_text(json.dumps(result, indent=2, default=str))
+        return 0
+    started = time.perf_counter()
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="kpis-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    main_scale = 1.0 if 1.0 in args.scales else args.scales[0]
+    try:
+        scales = []
+        for factor in args.scales:
+            runs = args.runs if factor == main_scale else args.scale_runs
+            print(f"Measuring scale {factor:g}x ({runs} run{'s' if runs > 1 else ''})...", flush=True)
+            scales.append(run_worker(factor, runs=runs, work=work, quick=args.quick,
+                                     load_sessions=args.load_sessions if factor == main_scale else 0))
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    results = summarise(scales, main_scale=main_scale, args=args, started=started)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(table(results))
+    print(f"\nWritten to {out}. Medians of {args.runs} run(s) at {main_scale:g}x; "
+          f"{args.scale_runs} at other scales.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
