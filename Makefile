@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DB ?= data/kpis.duckdb
 PORT ?= 8501
 
-.PHONY: run test venv db bench clean
+.PHONY: run test test-fast lint chromium venv db bench clean
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or run make PYTHON=python3)"; exit 2; }
@@ -24,8 +24,32 @@ db: $(DB)
 run: $(VENV)/.installed $(DB)
 	KPIS_DB=$(DB) $(VENV)/bin/streamlit run dashboard.py --server.port $(PORT)
 
-test: $(VENV)/.installed
+# The browser the tests, chart images and the load test need: Debian's Chromium through apt when we are
+# root on Debian, otherwise Playwright's own Chromium (downloaded once into ~/.cache/ms-playwright).
+chromium: $(VENV)/.installed
+	@if $(PY) -m kpis.core.chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium, fonts-dejavu-core and poppler-utils with apt"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core poppler-utils >/dev/null; \
+	else \
+	  echo "Installing Playwright's Chromium (not root on Debian, so apt is not used)"; \
+	  $(PY) -m playwright install chromium; \
+	fi
+	@$(PY) -m kpis.core.chromium
+
+# Every test, browser, load and benchmark smoke tests included.
+test: $(VENV)/.installed chromium
 	$(PY) -m pytest -q
+
+# The fast tests only (no browser, load or benchmark tests), on both cores: for a developer's loop.
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not slow" -n 2
+
+# Architecture contracts (import-linter) and ruff.
+lint: $(VENV)/.installed
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
 
 # Full-scale benchmark (about 10 minutes on 2 cores): prints a table, writes bench/results.json.
 # BENCH_ARGS="--quick" for a smoke run; "--scale 1 --runs 5" and so on (python -m tools.bench.run --help).
@@ -33,4 +57,4 @@ bench: $(VENV)/.installed
 	$(PY) -m tools.bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(DB) $(DB).wal .pytest_cache
+	rm -rf $(VENV) $(DB) $(DB).wal .pytest_cache .ruff_cache .import_linter_cache

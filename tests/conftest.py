@@ -8,6 +8,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Folders whose tests drive a real browser or time the whole app: `make test-fast` leaves them out.
+SLOW_FOLDERS = {"browser": ("slow", "browser"), "tooling": ("slow",)}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        folder = Path(str(item.path)).resolve().relative_to(ROOT / "tests").parts[0]
+        for mark in SLOW_FOLDERS.get(folder, ()):
+            item.add_marker(getattr(pytest.mark, mark))
 
 
 @pytest.fixture(scope="session")

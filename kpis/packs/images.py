@@ -2,9 +2,9 @@
 
 kaleido 1.x drives a headless Chrome or Chromium. Starting one per image costs about 3 s,
 so the first image starts kaleido's persistent "sync server" (`kaleido.start_sync_server`)
-and every later image reuses it (about 0.2 s each). We look for the browser ourselves
-(BROWSER_PATH, then `chromium` on PATH, then /usr/bin/chromium) and never let kaleido
-download one: without a browser, `ChartRendererUnavailable` says what to install.
+and every later image reuses it (about 0.2 s each). The browser is the one `kpis.core.chromium`
+finds (the same as the browser tests'), and kaleido is never let download one: without a browser,
+`ChartRendererUnavailable` says what to install.
 
 kaleido's server answers one request at a time through shared queues, so calls from
 several threads (Streamlit runs one per session) are serialised by a lock here.
@@ -12,18 +12,17 @@ several threads (Streamlit runs one per session) are serialised by a lock here.
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
-from pathlib import Path
 
 import plotly.graph_objects as go
 
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+from kpis.core import chromium
+from kpis.core.chromium import ChromiumNotFound, find_chromium
+
 START_TIMEOUT_S = 60.0
 INSTALL_HINT = ("Charts are drawn by a headless Chromium, and none was found. Install Debian's Chromium with "
-                "`apt-get install chromium` (or set BROWSER_PATH to a Chrome or Chromium executable). "
+                "`apt-get install chromium` (or set CHROMIUM to a Chrome or Chromium executable). "
                 "Nothing was downloaded.")
 
 _lock = threading.RLock()
@@ -36,18 +35,11 @@ class ChartRendererUnavailable(RuntimeError):
 
 def find_browser() -> str:
     """The Chrome or Chromium executable kaleido should use; raise ChartRendererUnavailable if none."""
-    explicit = os.environ.get("BROWSER_PATH")
-    if explicit:
-        if Path(explicit).is_file() and os.access(explicit, os.X_OK):
-            return explicit
-        raise ChartRendererUnavailable(f"BROWSER_PATH={explicit!r} is not an executable file. {INSTALL_HINT}")
-    for name in BROWSER_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    if DEBIAN_CHROMIUM.is_file() and os.access(DEBIAN_CHROMIUM, os.X_OK):
-        return str(DEBIAN_CHROMIUM)
-    raise ChartRendererUnavailable(INSTALL_HINT)
+    try:
+        return find_chromium()
+    except ChromiumNotFound as exc:
+        detail = str(exc).split(". ")[0] + ". " if os.environ.get(chromium.ENV_VAR) else ""
+        raise ChartRendererUnavailable(detail + INSTALL_HINT) from None
 
 
 def renderer_available() -> bool:

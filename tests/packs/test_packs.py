@@ -15,6 +15,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 
+from kpis.core import chromium
 from kpis.packs import images
 from kpis.core.framework import load_framework
 from kpis.cli.main import main
@@ -232,9 +233,10 @@ def test_cli_bad_arguments_exit_2(demo_db, tmp_path, capsys, monkeypatch, args, 
 
 
 def _no_browser(monkeypatch, tmp_path):
-    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.delenv("CHROMIUM", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(images, "DEBIAN_CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
+    monkeypatch.setattr(chromium, "DEBIAN_CHROMIUM", tmp_path / "no-chromium")
 
 
 def test_without_a_browser_the_error_says_what_to_install(demo_db, tmp_path, monkeypatch, capsys):

@@ -1,9 +1,7 @@
 """Preview, submission, duplicates, history, export, concurrency and a crash part-way through."""
 import csv
 import hashlib
-import importlib.util
 import io
-import os
 import subprocess
 import sys
 import threading
@@ -224,10 +222,8 @@ def test_export_csv_and_xlsx_with_provenance_and_formula_safe_text(fw, store, tm
 
 
 def _load_bench():
-    spec = importlib.util.spec_from_file_location("bench_returns", ROOT / "scripts" / "bench_returns.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from tools.bench import returns
+    return returns
 
 
 def test_the_5000_row_benchmark_stores_every_row(tmp_path):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from kpis.core.chromium import ChromiumNotFound, find_chromium
 from tools.bench.loadtest import free_port, serve_app
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -20,10 +20,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 def chromium_path() -> str:
-    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    message = "Debian's chromium is not installed: apt-get install chromium"
+    """The one Chromium the product uses (`kpis.core.chromium`); under CI=true a missing one fails."""
+    try:
+        return find_chromium()
+    except ChromiumNotFound as exc:
+        message = str(exc)
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)

@@ -60,6 +60,8 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+from kpis.core import chromium
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 HOST = "127.0.0.1"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -104,11 +106,14 @@ class LoadTestError(RuntimeError):
 
 # -- small parts ------------------------------------------------------------------------------
 def find_chromium(explicit: str | Path | None = None) -> str:
-    found = (str(explicit) if explicit else None) or os.environ.get("CHROMIUM") or shutil.which("chromium") \
-        or shutil.which("chromium-browser")
-    if not found or not Path(found).exists():
-        raise LoadTestError("No Chromium found: install Debian's (apt-get install chromium) or set CHROMIUM.")
-    return found
+    if explicit:
+        if not Path(explicit).exists():
+            raise LoadTestError(f"No Chromium at {explicit}.")
+        return str(explicit)
+    try:
+        return chromium.find_chromium()
+    except chromium.ChromiumNotFound as exc:
+        raise LoadTestError(str(exc)) from None
 
 
 def free_port() -> int:

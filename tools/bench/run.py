@@ -190,15 +190,9 @@ def measure_scorecard(db: Path, framework, runs: int) -> dict:
 
 
 def load_bench_returns():
-    """tools/bench/returns.py (the returns bench), loaded by path: tools/ is not a package."""
-    import importlib.util
-    path = ROOT / "scripts" / "bench_returns.py"
-    spec = importlib.util.spec_from_file_location("bench_returns", path)
-    if spec is None or not path.exists():
-        raise FileNotFoundError(f"{path} is missing")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """tools/bench/returns.py, the returns bench."""
+    from tools.bench import returns  # here, not at the top: it builds its own sys.path when run as a script
+    return returns
 
 
 def measure_submit(full: Path, runs: int, work: Path, quick: bool) -> dict:
