@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     from kpis.published.comparators import BenchmarkError, import_benchmarks
-    from kpis.cli.main import EXIT_UNUSABLE, CliError
+    from kpis.cli.errors import EXIT_UNUSABLE, CliError
     from kpis.cli.database import open_store
     from kpis.access.permissions import command_line_actor
     framework = load_framework(args.framework)
@@ -68,7 +68,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_scorecard(args: argparse.Namespace) -> int:
     from kpis.analysis.comparisons import as_at_end_of, kpi_benchmarks
-    from kpis.cli.main import EXIT_UNUSABLE, CliError
+    from kpis.cli.errors import EXIT_UNUSABLE, CliError
     from kpis.cli.database import open_store
     framework = load_framework(args.framework)
     areas = [a.id for a in framework.areas]

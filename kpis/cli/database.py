@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def open_store(args: argparse.Namespace, *, create: bool = False, read_only: bool = False) -> Store:
-    from kpis.cli.main import CliError, EXIT_UNUSABLE
+    from kpis.cli.errors import CliError, EXIT_UNUSABLE
     try:
         return Store(args.db, create=create, read_only=read_only)
     except StoreError as exc:

@@ -1,29 +1,21 @@
 """The command-line interface: `python -m kpis [--db PATH] [--framework FILE] COMMAND ...`.
 
 Exit codes: 0 success; 1 the input was understood but is invalid; 2 unusable
-arguments or an unreadable file. Each command lives in `kpis/cli/` and
-registers itself; this module only parses, dispatches and turns errors into
+arguments or an unreadable file. Each group of commands is a module of
+`kpis.cli` with `register(subparsers)`; this module only parses, dispatches and turns errors into
 plain-English messages (never a traceback).
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from typing import Sequence
 
+from kpis.cli import comparators, database, maintenance, packs, returns, sql, users
+from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError  # noqa: F401 (the CLI's public names)
 from kpis.core.framework import FrameworkError
 
-COMMAND_MODULES = ["database", "comparators", "returns", "sql", "packs", "users", "maintenance"]
-EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
-
-
-class CliError(Exception):
-    """A failure the user can act on. `code` is the exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_INVALID):
-        super().__init__(message)
-        self.code = code
+COMMAND_MODULES = [database, comparators, returns, sql, packs, users, maintenance]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,13 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", help="DuckDB file (default: $KPIS_DB, else data/kpis.duckdb)")
     parser.add_argument("--framework", help="KPI framework TOML file (default: $KPIS_FRAMEWORK, else the Worcestershire framework)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"kpis.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"kpis.cli.{name}":
-                continue  # that capability is not built yet
-            raise
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 

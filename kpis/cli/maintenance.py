@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_backup(args: argparse.Namespace) -> int:
     from kpis.store.backup import BackupError, backup
-    from kpis.cli.main import EXIT_UNUSABLE, CliError
+    from kpis.cli.errors import EXIT_UNUSABLE, CliError
     from kpis.cli.database import open_store
     store = open_store(args, create=False)
     try:
@@ -52,7 +52,7 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     from kpis.store.backup import BackupError, restore
-    from kpis.cli.main import EXIT_UNUSABLE, CliError
+    from kpis.cli.errors import EXIT_UNUSABLE, CliError
     try:
         report = restore(args.file, db_path(args.db))
     except (BackupError, StoreError, OSError) as exc:

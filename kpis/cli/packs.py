@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _meeting(text: str | None) -> date | None:
-    from kpis.cli.main import CliError, EXIT_UNUSABLE
+    from kpis.cli.errors import CliError, EXIT_UNUSABLE
     if text is None:
         return None
     try:
@@ -53,7 +53,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 def run_board_pack(args: argparse.Namespace) -> int:
     from kpis.core.framework import load_framework
-    from kpis.cli.main import CliError, EXIT_INVALID, EXIT_UNUSABLE
+    from kpis.cli.errors import CliError, EXIT_INVALID, EXIT_UNUSABLE
     from kpis.cli.database import open_store
     from kpis.packs.images import ChartRendererUnavailable, stop as stop_renderer
     from kpis.packs.pdf import PdfFontsMissing

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from kpis.core.framework import load_framework
-from kpis.cli.main import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
+from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
 from kpis.store.database import Store, StoreError, db_path
 
 MAX_LISTED = 200   # problems printed as text; --json always has them all

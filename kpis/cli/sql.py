@@ -32,7 +32,7 @@ def _plain(value):
 
 
 def run_sql(args: argparse.Namespace) -> int:
-    from kpis.cli.main import CliError, EXIT_UNUSABLE
+    from kpis.cli.errors import CliError, EXIT_UNUSABLE
     from kpis.cli.database import open_store
     if not args.views and not args.query:
         raise CliError('give a query in quotes, such as: python -m kpis sql "SELECT * FROM kpis", '

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpis.core.framework import load_framework
-from kpis.cli.main import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
+from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
 from kpis.access.permissions import ROLES
 from kpis.store.database import Store, StoreError
 

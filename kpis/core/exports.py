@@ -23,13 +23,19 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-try:  # the shared guard, where the returns module has it
-    from kpis.returns.filesafety import safe_cell_text
-except ImportError:  # pragma: no cover - only while that module is missing
-    def safe_cell_text(value):
-        if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
-            return "'" + value
-        return value
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell_text(value: object) -> object:
+    """Text that Excel or LibreOffice will show as text, never run as a formula.
+
+    A string starting with = + - @ tab or carriage return gets a leading
+    apostrophe (OWASP's advice for CSV injection). Other values pass through.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 METADATA_SHEET = "Metadata"

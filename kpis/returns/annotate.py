@@ -20,7 +20,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text, safe_cell_text
+from kpis.core.exports import safe_cell_text
+from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
 from kpis.core.problems import Problem
 from kpis.returns.layout import normalise
 

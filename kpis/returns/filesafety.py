@@ -15,8 +15,8 @@ the lead what to do instead. The checks run before openpyxl sees the file:
   compound file with an EncryptionInfo stream), legacy .xls (OLE2/BIFF),
   OpenDocument spreadsheets, pictures, PDFs and other binary files.
 
-``safe_cell_text`` is for the other direction: text written out to CSV or
-Excel must not turn into a formula when someone opens the export.
+The other direction, text written out to CSV or Excel that must never turn
+into a formula, is `kpis.core.exports.safe_cell_text`.
 """
 from __future__ import annotations
 
@@ -171,18 +171,3 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def _control_share(text: str) -> float:
     sample = text[:65536]
     return len(_CONTROL.findall(sample)) / max(len(sample), 1)
-
-
-# -- writing text out -------------------------------------------------------------------
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell_text(value):
-    """Text that Excel or LibreOffice will show as text, never run as a formula.
-
-    A string starting with = + - @ tab or carriage return gets a leading
-    apostrophe (OWASP's advice for CSV injection). Other values pass through.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value

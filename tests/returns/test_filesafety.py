@@ -10,7 +10,8 @@ from defusedxml import EntitiesForbidden
 from openpyxl import Workbook
 
 from kpis.returns import filesafety
-from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text, safe_cell_text
+from kpis.core.exports import safe_cell_text
+from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "returns"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
