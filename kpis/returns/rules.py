@@ -370,11 +370,3 @@ def check_rows(parsed: ReturnFile, ctx: Context) -> tuple[list[Row], list[Proble
             problems.extend(rule(row, ctx))
         rows.append(row)
     return rows, problems
-
-
-def validate_return(parsed: ReturnFile, *, framework: Framework, area_id: str, store=None,
-                    today: date | None = None, period=None) -> list[Problem]:
-    """Every problem in a return, errors and warnings, in sheet and row order."""
-    from kpis.returns.check import check_parsed
-    return check_parsed(parsed, framework=framework, area_id=area_id, store=store, today=today,
-                        period=period).problems

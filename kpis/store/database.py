@@ -261,32 +261,6 @@ def audit(cur, *, actor: str | None, action: str, at: datetime, detail: dict | N
                 [at, actor, action, json.dumps(detail or {}, default=str)])
 
 
-def normalise_rows(rows: pd.DataFrame | list[dict]) -> pd.DataFrame:
-    """Give incoming observations every column, in order, with the right types."""
-    df = pd.DataFrame(rows).copy()
-    for col in OBS_COLUMNS:
-        if col not in df.columns:
-            df[col] = None
-    df["breakdown_type"] = df["breakdown_type"].fillna("all")
-    df["breakdown_value"] = df["breakdown_value"].fillna("all")
-    df["status"] = df["status"].fillna("published")
-    df["is_demo"] = df["is_demo"].fillna(False).astype(bool)
-    for col in ("value", "numerator", "denominator", "lower_ci", "upper_ci"):
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
-    for col in ("period_start", "period_end"):
-        df[col] = pd.to_datetime(df[col]).dt.date
-    for col in KEY + ["period_type", "status", "status_note", "commentary"]:
-        df[col] = df[col].astype("object").where(df[col].notna(), None)
-    bad = sorted(set(df["status"]) - set(STATUSES))
-    if bad:
-        raise ValueError(f"Unknown status value(s) {bad}; expected one of {', '.join(STATUSES)}")
-    dupes = df.duplicated(KEY, keep=False)
-    if dupes.any():
-        first = df.loc[dupes, KEY].iloc[0].to_dict()
-        raise ValueError(f"{int(dupes.sum())} incoming rows share a key, for example {first}")
-    return df[OBS_COLUMNS]
-
-
 NUMBER_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci"]
 DATE_COLUMNS = ["period_start", "period_end"]
 TEXT_COLUMNS = KEY + ["period_type", "status", "status_note", "commentary"]
@@ -296,7 +270,7 @@ DEFAULTS = {"breakdown_type": "'all'", "breakdown_value": "'all'", "status": "'p
 
 
 def _arrow_column(col: str, s: pd.Series):
-    """One incoming column as Arrow, converted in pandas (as `normalise_rows` does) only when its type needs it."""
+    """One incoming column as Arrow, converted in pandas only when its type needs it."""
     try:
         arr = pa.array(s, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
@@ -324,7 +298,7 @@ def incoming_table(rows: pd.DataFrame | list[dict]) -> tuple[pa.Table | None, li
     """Incoming observations as an Arrow table of the columns given (and their names): cheap to hand to DuckDB.
 
     A large import arrives with text as categoricals and numbers as floats; those pass through
-    untouched. Anything else (text numbers, date strings, objects) is converted as `normalise_rows` does.
+    untouched. Anything else (text numbers, date strings, objects) is converted in pandas.
     """
     df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
     present = [c for c in OBS_COLUMNS if c in df.columns]
@@ -335,7 +309,7 @@ def write_observations(cur, *, batch_id: int, rows: pd.DataFrame | list[dict], a
     """Add new values, version changed ones and leave unchanged ones alone.
 
     Set-based so a large import costs a few statements, not one per row. The rules of
-    `normalise_rows` (defaults, types, known statuses, one row per key) are applied in SQL over
+    the rules of a row (defaults, types, known statuses, one row per key) are applied in SQL over
     the incoming rows as Arrow. Returns counts of new, changed and unchanged values.
     """
     table, present = incoming_table(rows)
@@ -409,7 +383,7 @@ def write_observations_from(cur, *, batch_id: int, relation: str, columns: list[
 
 
 def _check_incoming(cur) -> None:
-    """`normalise_rows`' checks, in SQL over table obs_diff: known statuses, one row per key."""
+    """The checks of incoming rows, in SQL over table obs_diff: known statuses, one row per key."""
     known = ", ".join(f"'{s}'" for s in STATUSES)
     bad = sorted(r[0] for r in cur.execute(f"SELECT DISTINCT status FROM obs_diff WHERE status NOT IN ({known})")
                  .fetchall())

@@ -7,10 +7,9 @@ from openpyxl import load_workbook
 
 from kpis.core import stats
 from kpis.returns.cells import read_number
-from kpis.returns.check import wilson_pct
+from kpis.returns.check import check_parsed, wilson_pct
 from kpis.returns.reader import read_return
 from kpis.returns.submission import check_return, submit
-from kpis.returns.rules import validate_return
 from tests.support.returns import PERIOD, TODAY, filled_template, fw, simple_return, store  # noqa: F401
 
 ALL = "All children and young people"
@@ -247,8 +246,8 @@ def test_every_problem_is_reported_at_once(fw):
             ["SG01", "Age band: 5-10", PERIOD, 150],             # over 100%
             ["SG01", "Age band: 11-15", PERIOD, 50, 13, 20],     # disagrees with counts
             ["SG01", "Age band: 11-15", PERIOD, 65, 13, 20]]     # duplicate
-    problems = validate_return(read_return("r.xlsx", simple_return(rows)), framework=fw, area_id="safeguarding",
-                               today=TODAY)
+    problems = check_parsed(read_return("r.xlsx", simple_return(rows)), framework=fw, area_id="safeguarding",
+                            today=TODAY).problems
     assert [(p.row, p.column) for p in problems] == [
         (2, "D (Value)"), (3, "A (KPI id)"), (4, "B (Breakdown)"), (5, "C (Period)"), (6, "E (Numerator)"),
         (7, "D (Value)"), (8, "D (Value)"), (9, None)]

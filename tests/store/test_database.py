@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pytest
 
-from kpis.store.database import (SCHEMA_VERSION, Store, StoreError, audit, finish_batch, normalise_rows, observations_as_at,
+from kpis.store.database import (SCHEMA_VERSION, Store, StoreError, audit, finish_batch, observations_as_at,
                         start_batch, write_observations)
 
 T0 = datetime(2025, 5, 1, 9, 0)
@@ -89,11 +89,12 @@ def test_statuses_are_stored_not_turned_into_zero(store):
     assert got["value"] != got["value"]  # NaN: no number stored
 
 
-def test_bad_rows_are_refused_before_writing():
+def test_bad_rows_are_refused_before_writing(store):
     with pytest.raises(ValueError, match="Unknown status"):
-        normalise_rows([row(1.0, status="maybe")])
+        submit(store, [row(1.0, status="maybe")], T0)
     with pytest.raises(ValueError, match="share a key"):
-        normalise_rows([row(1.0), row(2.0)])
+        submit(store, [row(1.0), row(2.0)], T0)
+    assert store.scalar("SELECT count(*) FROM observations") == 0
 
 
 def test_read_only_store_refuses_writes_and_missing_file_is_explained(tmp_path):
