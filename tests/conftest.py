@@ -28,6 +28,15 @@ def demo_db_master(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def store(tmp_path):
+    """An empty store (schema only), closed afterwards. Test modules with a store of their own override it."""
+    from kpis.store.database import Store
+    s = Store(tmp_path / "test.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture
 def demo_db(demo_db_master, tmp_path) -> Path:
     """A private copy of the demo database, so a test may change it."""
     path = tmp_path / "demo.duckdb"

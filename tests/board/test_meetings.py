@@ -13,13 +13,6 @@ ANALYST = Actor("analyst@example.org", "analyst")
 AT = datetime(2026, 1, 5, 10, 0)
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "m.duckdb")
-    yield s
-    s.close()
-
-
 def test_only_admins_change_meeting_dates_and_each_change_is_audited(store):
     with pytest.raises(PermissionDenied, match="analyst@example.org"):
         add_meeting(store, actor=ANALYST, meeting_date=date(2026, 3, 11))

@@ -139,13 +139,6 @@ def test_trend_words_are_short():
 
 
 # -- meetings -------------------------------------------------------------------------------------------
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "board.duckdb")
-    yield s
-    s.close()
-
-
 def test_meeting_context(store):
     add_meetings(store, date(2025, 3, 12), date(2025, 6, 11), date(2025, 9, 10))
     assert meetings(store) == [date(2025, 3, 12), date(2025, 6, 11), date(2025, 9, 10)]

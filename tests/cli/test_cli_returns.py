@@ -11,23 +11,13 @@ from openpyxl import load_workbook
 
 from kpis.cli.main import main
 from kpis.store.database import Store
+from tests.support.cli import cli
 from tests.support.returns import FIXTURES, PERIOD, new_store, snapshot, to_bytes
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
 AREAS = ["early_help", "ewmh", "send", "safeguarding"]
 TODAY = ["--today", "2025-11-20"]
-
-
-@pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "cli.duckdb"
-    new_store(path).close()
-    return path
-
-
-def cli(db, *args):
-    return main(["--db", str(db), *map(str, args)])
 
 
 def fill(path: Path) -> None:

@@ -11,22 +11,12 @@ from openpyxl import load_workbook
 
 from kpis.cli.main import main
 from kpis.store.database import Store
+from tests.support.cli import cli
 from tests.support.returns import PERIOD, filled_template, framework, new_store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "correct horse battery staple"
 TODAY = ["--today", "2025-11-20"]
-
-
-@pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "cli.duckdb"
-    new_store(path).close()
-    return path
-
-
-def cli(db, *args):
-    return main(["--db", str(db), *map(str, args)])
 
 
 def test_user_add_list_remove(db, capsys):

@@ -25,13 +25,6 @@ def submit(store, rows, at):
     return bid, counts
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "t.duckdb")
-    yield s
-    s.close()
-
-
 def test_schema_is_migrated_once_and_reopens(tmp_path):
     s = Store(tmp_path / "m.duckdb")
     assert s.schema_version() == SCHEMA_VERSION
