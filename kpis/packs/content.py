@@ -12,6 +12,7 @@ objects: the writers turn them into PNG with `kpis.packs.images`.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -30,6 +31,7 @@ from kpis.packs.words import (PackError, Table, appendix, change_tables, kpi_wor
 from kpis.board.scorecard import end_of_day, meeting_context, meetings
 from kpis.store.database import Store, now
 
+Progress = Callable[[float, str], None]  # hears (fraction done, what is being made)
 REPORTS = {"board": "Board pack", "hwbb": "Report to the Health and Wellbeing Board"}
 HWBB_INTERVAL = timedelta(days=150)  # "six-monthly": compare with the meeting at least ~5 months earlier
 TABLE_COLUMNS = ["Series", "Period", "Value", "95% CI", "Numerator", "Denominator"]
@@ -220,7 +222,7 @@ def _overview(rows: pd.DataFrame) -> Table:
 
 # -- the whole pack -----------------------------------------------------------------------------------
 def board_pack_content(store: Store, framework: Framework, *, meeting: date | None = None,
-                       report: str = "board", progress=None) -> PackContent:
+                       report: str = "board", progress: Progress | None = None) -> PackContent:
     """Everything a board pack (report='board') or HWBB report (report='hwbb') shows, for one meeting.
 
     `progress(fraction, message)` is called as sections are gathered.

@@ -17,7 +17,7 @@ from fpdf.prefs import ViewerPreferences
 from kpis.charts.figures import BADGE_COLOURS
 from kpis.core.exports import OGL_ATTRIBUTION
 from kpis.packs.images import render_png
-from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Table
+from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress, Table
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
@@ -87,7 +87,8 @@ class PackPDF(FPDF):
         self.set_text_color(*INK)
         self.ln(1.5)
 
-    def paragraph(self, text: str, *, size: float = 9.5, style: str = "", colour=INK, gap: float = 1.5) -> None:
+    def paragraph(self, text: str, *, size: float = 9.5, style: str = "",
+                  colour: tuple[int, int, int] = INK, gap: float = 1.5) -> None:
         self.set_font(FONT, style, size)
         self.set_text_color(*colour)
         self.multi_cell(0, size * 0.48, text, align="L", new_x="LMARGIN", new_y="NEXT")
@@ -254,7 +255,7 @@ def _appendix(pdf: PackPDF, c: PackContent) -> None:
             pdf.table_block(table, size=7.3)
 
 
-def build_pdf(content: PackContent, *, progress=None) -> bytes:
+def build_pdf(content: PackContent, *, progress: Progress | None = None) -> bytes:
     """The whole pack as PDF bytes. `progress(fraction, message)` hears about each part."""
     say = progress or (lambda fraction, message: None)
     pdf = PackPDF(content)
@@ -270,7 +271,7 @@ def build_pdf(content: PackContent, *, progress=None) -> bytes:
     return bytes(pdf.output())
 
 
-def bench_board_pack_pdf(db_path) -> float:
+def bench_board_pack_pdf(db_path: str | Path) -> float:
     """Seconds to build the full board pack PDF (every KPI, charts drawn) from a database."""
     from kpis.core.framework import load_framework
     from kpis.packs.content import board_pack_content

@@ -16,12 +16,13 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.lang import MSO_LANGUAGE_ID
 from pptx.enum.text import MSO_ANCHOR
-from pptx.util import Emu, Inches, Pt
+from pptx.slide import Slide
+from pptx.util import Emu, Inches, Length, Pt
 
 from kpis.charts.figures import BADGE_COLOURS
 from kpis.core.exports import OGL_ATTRIBUTION
 from kpis.packs.images import render_png
-from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Table
+from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress, Table
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -61,7 +62,7 @@ class Deck:
         props.language = "en-GB"
         props.keywords = f"KPI scorecard, {content.short_name}"
 
-    def slide(self, title: str, *, notes: str = ""):
+    def slide(self, title: str, *, notes: str = "") -> Slide:
         s = self.prs.slides.add_slide(self.prs.slide_layouts[TITLE_ONLY])
         t = s.shapes.title
         t.left, t.top, t.width, t.height = MARGIN, Inches(0.25), WIDTH - 2 * MARGIN, Inches(0.8)
@@ -80,11 +81,13 @@ class Deck:
         _runs(box.text_frame, [(f"{self.c.short_name}  ·  {REPORTS[self.c.report]}  ·  {self.c.meeting_text}"
                                 f"{demo}  ·  Slide {n}", 9, False)], colour=GREY)
 
-    def text(self, s, x, y, w, h, paragraphs: list[tuple[str, float, bool]]) -> None:
+    def text(self, s: Slide, x: Length, y: Length, w: Length, h: Length,
+             paragraphs: list[tuple[str, float, bool]]) -> None:
         box = s.shapes.add_textbox(x, y, w, h)
         _runs(box.text_frame, paragraphs)
 
-    def table(self, s, table: Table, x, y, w, *, rows: list[int] | None = None, size: float = 11) -> int:
+    def table(self, s: Slide, table: Table, x: Length, y: Length, w: Length, *,
+              rows: list[int] | None = None, size: float = 11) -> int:
         """Add `table` (or the rows numbered in `rows`), with group heading rows merged across.
         Row heights follow the wrapped text (estimated); returns the table's height."""
         rows = list(range(len(table.rows))) if rows is None else rows
@@ -112,7 +115,7 @@ class Deck:
                 self._cell(grid.cell(r, j), table.rows[i][j], size, fill=fill or WHITE, colour=colour or INK)
         return sum(h for _, _, h in lines)
 
-    def table_slides(self, title: str, table: Table, *, size: float, top=Inches(1.05), notes: str = "",
+    def table_slides(self, title: str, table: Table, *, size: float, top: Length = Inches(1.05), notes: str = "",
                      lead: str = "") -> None:
         """As many slides as `table` needs at `size` points, each with the header row."""
         w = WIDTH - 2 * MARGIN
@@ -134,7 +137,8 @@ class Deck:
         cell.text_frame.clear()
         _runs(cell.text_frame, [(text, size, bold)], colour=colour)
 
-    def picture(self, s, chart: Chart, x, y, w, *, max_h=HEIGHT - Inches(1.6)) -> int:
+    def picture(self, s: Slide, chart: Chart, x: Length, y: Length, w: Length, *,
+                max_h: Length = HEIGHT - Inches(1.6)) -> int:
         """Add the chart no wider than `w` and no taller than `max_h`; returns its height."""
         png = render_png(chart.figure, width=chart.width_px, height=chart.height_px)
         h = int(w * chart.height_px / chart.width_px)
@@ -293,7 +297,7 @@ def _appendix(d: Deck) -> None:
                            lead=" ".join(paragraphs))
 
 
-def build_pptx(content: PackContent, *, progress=None) -> bytes:
+def build_pptx(content: PackContent, *, progress: Progress | None = None) -> bytes:
     """The whole pack as a .pptx file's bytes. `progress(fraction, message)` hears about each part."""
     say = progress or (lambda fraction, message: None)
     d = Deck(content)

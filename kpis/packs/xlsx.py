@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kpis.core.exports import OGL_ATTRIBUTION, XLSX_MIME, to_excel_bytes
-from kpis.packs.content import REPORTS, PackContent
+from kpis.packs.content import REPORTS, PackContent, Progress
 from kpis.packs.words import METHODS, SYMBOLS
 
 __all__ = ["XLSX_MIME", "build_xlsx", "workbook_sheets"]
@@ -94,7 +94,7 @@ def metadata(c: PackContent) -> dict:
     }
 
 
-def build_xlsx(content: PackContent, *, progress=None) -> bytes:
+def build_xlsx(content: PackContent, *, progress: Progress | None = None) -> bytes:
     """The pack as an .xlsx file's bytes: Metadata first, then the scorecard and the data."""
     say = progress or (lambda fraction, message: None)
     say(0.5, "Writing the Excel file")
