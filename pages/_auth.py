@@ -19,7 +19,7 @@ import streamlit as st
 
 from kpis.access import accounts as auth
 from kpis.board.tables import md_escape
-from kpis.access.permissions import Actor, actor_for, users_exist
+from kpis.access.permissions import Actor, actor_for, normalise_email, users_exist
 from kpis.store.database import now
 from pages._common import store
 
@@ -53,12 +53,12 @@ def current_actor(*, at: datetime | None = None) -> Actor | None:
     at = at or now()
     session = st.session_state.get(SESSION_KEY)
     sso_email = _sso_email()
-    if sso_email and (session is None or session.get("email") != sso_email.lower()):
+    if sso_email and (session is None or session.get("email") != normalise_email(sso_email)):
         actor = auth.single_sign_on(store(), sso_email, at=at)  # logged once per browser session
         if actor is None:
             st.session_state[NOTICE_KEY] = (f"{sso_email} signed in with single sign-on but has no account here. "
                                             "Ask an administrator to add you.")
-            st.session_state[SESSION_KEY] = {"email": sso_email.lower(), "method": "sso", "unknown": True,
+            st.session_state[SESSION_KEY] = {"email": normalise_email(sso_email), "method": "sso", "unknown": True,
                                              "started": at, "last_seen": at}
             return None
         st.session_state[SESSION_KEY] = {"email": actor.email, "method": "sso", "started": at, "last_seen": at}

@@ -7,7 +7,7 @@ from kpis.access import accounts as auth
 
 from kpis.board import meetings
 from kpis.access.audit import ACTIONS, audit_entries
-from kpis.access.permissions import ROLES, PermissionDenied
+from kpis.access.permissions import ROLES, PermissionDenied, normalise_email
 from pages._auth import current_actor, open_demo_mode
 from pages._common import framework, store
 
@@ -61,7 +61,7 @@ with users_tab:
             if st.form_submit_button("Add user"):
                 attempt(lambda: auth.add_user(s, actor=actor, email=email, role=role, areas=areas,
                                               password=password or None, known_areas=[a.id for a in fw.areas]),
-                        f"Added {email.strip().lower()}.")
+                        f"Added {normalise_email(email)}.")
         others = [e for e in users["email"] if e != actor.email]
         if others:
             st.subheader("Change an account")

@@ -1,9 +1,11 @@
 """KPI detail, linkable as `?kpi=SG02`: definition, trend, every number, revisions, download."""
 import streamlit as st
 
+from kpis.core import exports
 from kpis.board.tables import board_table, md_escape, style_board_table
 from kpis.board.detail import definition_rows, kpi_download, page_series, revision_history
 from kpis.board.scorecard import scorecard
+from pages._auth import current_actor, open_demo_mode
 from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block, url_select)
 from pages._common import demo_notice, framework, store
@@ -64,9 +66,13 @@ else:
     st.dataframe(history, hide_index=True, width="stretch")
 
 st.subheader("Download")
-data = kpi_download(store(), fw, kpi, as_at=as_at)
-st.download_button(f"Download every {kpi.id} figure (CSV, {len(data):,} rows)", data.to_csv(index=False),
-                   file_name=f"{kpi.id}-figures.csv", mime="text/csv", icon=":material/download:",
-                   key="download")
-st.caption("The file holds every current figure for this KPI: local and comparator areas, every group and "
-           "period, with confidence limits, status, source and when each value was recorded.")
+if open_demo_mode() or ((actor := current_actor()) is not None and actor.can("download")):
+    data = kpi_download(store(), fw, kpi, as_at=as_at)
+    st.download_button(f"Download every {kpi.id} figure (CSV, {len(data):,} rows)", exports.to_csv_bytes(data),
+                       file_name=f"{kpi.id}-figures.csv", mime=exports.CSV_MIME, icon=":material/download:",
+                       key="download")
+    st.caption("The file holds every current figure for this KPI: local and comparator areas, every group and "
+               "period, with confidence limits, status, source and when each value was recorded.")
+else:
+    st.caption("Downloads of the data are for analysts and administrators. Every figure on this page is in the "
+               "tables above.")

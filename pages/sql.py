@@ -11,7 +11,8 @@ st.title("SQL console")
 st.markdown(
     f"Ask your own questions in SQL (DuckDB dialect). Queries run on a **read-only snapshot** of the documented "
     f"views below, with no access to files or the network; only a single `SELECT` runs, for at most "
-    f"{console.DEFAULT_TIMEOUT_S:g} seconds. The same console is on the command line: "
+    f"{console.DEFAULT_TIMEOUT_S:g} seconds and within a fixed amount of memory, and a result is cut at the row "
+    f"limit or at {console.MAX_RESULT_BYTES // 2**20} MB. The same console is on the command line: "
     f"`python -m kpis sql \"SELECT ...\" --json`.")
 
 examples = console.example_queries(fw)

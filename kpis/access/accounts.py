@@ -157,34 +157,38 @@ def list_users(store: Store, *, at: datetime | None = None) -> pd.DataFrame:
 
 # -- signing in ------------------------------------------------------------------------------------
 def authenticate(store: Store, email: str, password: str, *, at: datetime | None = None) -> Actor:
-    """Check an email and password; return the Actor, or raise SignInFailed with a message to show."""
+    """Check an email and password; return the Actor, or raise SignInFailed with a message to show.
+
+    Each attempt is counted *before* its password is checked, in one UPDATE ... RETURNING under the store's
+    write lock: a burst of parallel guesses gets at most `MAX_FAILURES` checks, never one per guess.
+    """
     at = at or now()
     email = normalise_email(email)
-    row = store.df("SELECT password_hash, failed_attempts, locked_until FROM users WHERE email = ?", [email]) \
-        if users_exist(store) else pd.DataFrame()
-    if row.empty:
+    claimed = _claim_attempt(store, email, at) if users_exist(store) else None
+    if claimed is None:
         _verify(_dummy(), password)  # as slow as a real check, so timing does not reveal which accounts exist
         _log_failure(store, email, "unknown account", at)
         raise SignInFailed(NOT_RECOGNISED)
-    locked_until = row.at[0, "locked_until"]
-    if pd.notna(locked_until) and pd.Timestamp(locked_until).to_pydatetime() > at:
+    digest, attempts, locked_until = claimed
+    if locked_until is not None and pd.Timestamp(locked_until).to_pydatetime() > at:
         until = pd.Timestamp(locked_until).to_pydatetime()
         _log_failure(store, email, "account locked", at)
         raise SignInFailed(locked_message(until, at), locked_until=until)
-    digest = row.at[0, "password_hash"]
+    if attempts > MAX_FAILURES:  # others are being checked right now and use up the allowance: no check
+        _log_failure(store, email, "too many attempts at once", at)
+        raise SignInFailed(locked_message(at + LOCKOUT, at), locked_until=at + LOCKOUT)
     matches = _verify(digest or _dummy(), password) and digest is not None  # no password: single sign-on only
     if not matches:
-        failures = int(row.at[0, "failed_attempts"]) + 1
-        lock = at + LOCKOUT if failures >= MAX_FAILURES else None
+        lock = at + LOCKOUT if attempts >= MAX_FAILURES else None
         with store.transaction() as cur:
-            cur.execute("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE email = ?",
-                        [0 if lock else failures, lock, email])
+            if lock:
+                cur.execute("UPDATE users SET failed_attempts = 0, locked_until = ? WHERE email = ?", [lock, email])
             audit(cur, actor=email, action="sign_in_failed", at=at,
                   detail={"reason": "no local password" if digest is None else "wrong password",
-                          "failures_in_a_row": failures})
+                          "failures_in_a_row": attempts})
             if lock:
                 audit(cur, actor=email, action="account_locked", at=at,
-                      detail={"until": lock, "after_failures": failures})
+                      detail={"until": lock, "after_failures": attempts})
         if lock:
             raise SignInFailed(f"{NOT_RECOGNISED} {locked_message(lock, at)}", locked_until=lock)
         raise SignInFailed(NOT_RECOGNISED)
@@ -195,6 +199,19 @@ def authenticate(store: Store, email: str, password: str, *, at: datetime | None
                     [at, _hasher.hash(password), email] if rehash else [at, email])
         audit(cur, actor=email, action="sign_in", at=at, detail={"method": "password"})
     return actor_for(store, email)
+
+
+def _claim_attempt(store: Store, email: str, at: datetime) -> tuple | None:
+    """Count one attempt at `email`'s password, unless it is locked: (hash, attempts counted, locked until).
+
+    One statement reads and writes the count, inside the write lock, so no two attempts see the same count.
+    A success resets it; `MAX_FAILURES` failures lock the account. None: there is no such account.
+    """
+    with store.transaction() as cur:
+        return cur.execute(
+            "UPDATE users SET failed_attempts = failed_attempts + "
+            "CASE WHEN locked_until IS NOT NULL AND locked_until > ? THEN 0 ELSE 1 END "
+            "WHERE email = ? RETURNING password_hash, failed_attempts, locked_until", [at, email]).fetchone()
 
 
 def locked_message(until: datetime, at: datetime) -> str:

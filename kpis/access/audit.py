@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from kpis.access.permissions import normalise_email
 from kpis.store.database import Store
 
 ACTIONS = {
@@ -34,7 +35,7 @@ def audit_entries(store: Store, *, actions: list[str] | None = None, actor: str 
         params.append(list(actions))
     if actor:
         where.append("lower(actor) LIKE ?")
-        params.append(f"%{actor.strip().lower()}%")
+        params.append(f"%{normalise_email(actor)}%")
     if since is not None:
         where.append("logged_at >= ?")
         params.append(since)

@@ -135,5 +135,6 @@ def check_submitter(store: Store, email: str, area_id: str) -> Actor | None:
     return require(actor, "submit", area=area_id)
 
 
-def normalise_email(email: str) -> str:
+def normalise_email(email: str | None) -> str:
+    """The one spelling of an email address, wherever it is typed, stored or compared: trimmed, lower case."""
     return (email or "").strip().lower()

@@ -7,17 +7,30 @@ documented views copied into a separate DuckDB file, which is then opened
 - with ``enable_external_access = false`` (no files, no network, no ATTACH,
   COPY, INSTALL or LOAD),
 - with ``lock_configuration = true`` (no SET can undo the above),
-- with a memory limit and no spilling to disk.
+- with a memory limit and no spilling to disk,
 
-Before it runs, DuckDB's own parser must find exactly one statement, of type
-SELECT. The result is streamed and cut at a row limit, and a timer interrupts
-the query when it runs too long. The same path serves the app's console and
+and the query runs in a child process (``kpis.analysis.sql_sandbox``) whose address space and CPU time the
+operating system caps: DuckDB's own memory limit does not hold for strings and lists, and a query
+that runs out of memory or time takes down only that child, never the app. Its result is cut at a
+row limit and at a byte limit (every type counted), and the child is killed when it runs too long.
+
+Before it runs, DuckDB's own parser must find exactly one statement, a SELECT (or a PIVOT, which DuckDB
+expands into a temporary type and a SELECT). The same path serves the app's console and
 ``python -m kpis sql``.
+
+Snapshots live in ``kpis-sql-PID-*`` folders in the temporary directory; folders whose process has gone
+(killed before it could tidy up) are removed when the next snapshot is made.
 """
 from __future__ import annotations
 
 import atexit
+import os
+import pickle
+import re
+import select
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -28,20 +41,20 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from kpis.analysis import sql_sandbox as sandbox
 from kpis.core.framework import Framework
 from kpis.store.database import Store
 
 DEFAULT_ROW_LIMIT = 1000
 MAX_ROW_LIMIT = 100_000
 DEFAULT_TIMEOUT_S = 10.0
-MEMORY_LIMIT = "512MB"
-SAFE_CONFIG = {
-    "enable_external_access": False,
-    "lock_configuration": True,
-    "memory_limit": MEMORY_LIMIT,
-    "temp_directory": "",       # nothing spills to disk
-    "threads": 2,
-}
+SAFE_CONFIG = sandbox.SAFE_CONFIG
+MEMORY_LIMIT = SAFE_CONFIG["memory_limit"]
+MAX_RESULT_BYTES = 32 * 2**20           # the most a result may hold, whatever its types
+ADDRESS_SPACE_BYTES = 2 * 2**30         # the query process's whole address space (DuckDB alone maps ~0.8 GB)
+MAX_WORKERS = 2                         # query processes per snapshot (the server has 2 cores)
+MAX_IDLE_WORKERS = 2                    # idle ones kept in all (each holds ~70 MB); the oldest others end
+KILL_GRACE_S = 3.0                      # after the time limit, how long the child has to stop by itself
 
 
 @dataclass(frozen=True)
@@ -202,9 +215,15 @@ class Snapshot:
 
     def __init__(self, store: Store, *, key: tuple):
         self.key = key
-        self.dir = Path(tempfile.mkdtemp(prefix="kpis-sql-"))
+        remove_stale_snapshots()
+        self.dir = Path(tempfile.mkdtemp(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-"))
         _ALL_DIRS.append(self.dir)
-        path = self.dir / "snapshot.duckdb"
+        self.path = self.dir / "snapshot.duckdb"
+        self._idle: list[_Worker] = []
+        self._started = 0
+        self._pool = threading.Condition()
+        self._closed = False
+        path = self.path
         # The new file is attached to the store's own connection, so DuckDB copies the rows straight across:
         # they never pass through Python (a copy of every observation in Arrow would cost hundreds of MB).
         # Only these statements name it; it is detached again before anyone else opens it.
@@ -229,24 +248,183 @@ class Snapshot:
         self.con = duckdb.connect(str(path), read_only=True, config=SAFE_CONFIG)
 
     def close(self) -> None:
+        with self._pool:
+            self._closed = True
+            idle, self._idle = self._idle, []
         try:
+            for worker in idle:
+                worker.stop()
             self.con.close()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- the query processes: at most MAX_WORKERS, reused while they stay healthy --------------
+    def _take_worker(self, wait_s: float) -> _Worker:
+        deadline = time.monotonic() + wait_s
+        with self._pool:
+            while not self._idle and self._started >= MAX_WORKERS:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._closed:
+                    raise QueryFailed("The console is busy with other people's queries. Try again in a moment.")
+                self._pool.wait(left)
+            if self._idle:
+                return self._idle.pop()
+            self._started += 1
+        try:
+            return _Worker(self.path)
+        except BaseException:
+            with self._pool:
+                self._started -= 1
+                self._pool.notify()
+            raise
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._pool:
+            keep = worker.alive() and not self._closed
+            if keep:
+                worker.idle_since = time.monotonic()
+                self._idle.append(worker)
+            else:
+                self._started -= 1
+            self._pool.notify()
+        if not keep:
+            worker.stop()
+        _trim_idle_workers()
+
+    def _drop_idle(self, worker: _Worker) -> bool:
+        """Stop `worker` if it is still idle here; True if it was."""
+        with self._pool:
+            if worker not in self._idle:
+                return False
+            self._idle.remove(worker)
+            self._started -= 1
+            self._pool.notify()
+        worker.stop()
+        return True
+
+    def idle_workers(self) -> list[_Worker]:
+        with self._pool:
+            return list(self._idle)
+
+
+def _trim_idle_workers() -> None:
+    """Keep at most MAX_IDLE_WORKERS idle query processes over every snapshot (a process may serve many
+    databases, as the tests do), ending the longest idle first."""
+    with _LOCK:
+        snaps = list(_CURRENT.values()) + [snap for _, snap in _RETIRED]
+    idle = sorted(((w.idle_since, id(w), w, snap) for snap in snaps for w in snap.idle_workers()),
+                  key=lambda t: t[:2])
+    for _, _, worker, snap in idle[:max(0, len(idle) - MAX_IDLE_WORKERS)]:
+        snap._drop_idle(worker)
 
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+class _Worker:
+    """One query process (kpis.analysis.sql_sandbox) on one snapshot file."""
+
+    def __init__(self, path: Path):
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent.parent)      # so `-m kpis.analysis.sql_sandbox` imports this copy
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kpis.analysis.sql_sandbox", str(path), str(ADDRESS_SPACE_BYTES)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True)
+        _ALL_WORKERS.add(self)
+        self.idle_since = time.monotonic()
+        if self.receive(time.monotonic() + 30) != ("ready",):
+            self.stop()
+            raise QueryFailed("The console could not start its query process. Try again in a moment.")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def send(self, request: dict) -> None:
+        sandbox.write_frame(self.proc.stdin, request)
+
+    def receive(self, deadline: float):
+        """The child's next frame; None if it died or did not answer by `deadline` (monotonic)."""
+        fd = self.proc.stdout.fileno()
+        buf = bytearray()
+        need = sandbox._HEADER.size
+        size = None
+        while len(buf) < need:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, max(need - len(buf), 1 << 16))
+            if not chunk:
+                return None
+            buf += chunk
+            if size is None and len(buf) >= sandbox._HEADER.size:
+                (size,) = sandbox._HEADER.unpack(bytes(buf[:sandbox._HEADER.size]))
+                need = sandbox._HEADER.size + size
+        return pickle.loads(bytes(buf[sandbox._HEADER.size:need]))
+
+    def stop(self) -> None:
+        """End the child: close its input (it exits by itself when idle), else kill it by its id."""
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        _ALL_WORKERS.discard(self)
+
+
+SNAPSHOT_PREFIX = "kpis-sql-"
 _ALL_DIRS: list[Path] = []
+_ALL_WORKERS: set[_Worker] = set()
 _LOCK = threading.Lock()
 _CURRENT: dict[str, Snapshot] = {}
 _RETIRED: list[tuple[float, Snapshot]] = []
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:      # someone else's process: alive
+        return True
+    return True
+
+
+def remove_stale_snapshots(tmp: Path | None = None) -> list[Path]:
+    """Remove snapshot folders left by a process that was killed before it could tidy up; return them.
+
+    A folder is ``kpis-sql-PID-random``: stale when no process PID runs. (Folders named before the
+    process id was part of the name, ``kpis-sql-random``, are stale once a day old.)
+    """
+    removed = []
+    for d in Path(tmp or tempfile.gettempdir()).glob(f"{SNAPSHOT_PREFIX}*"):
+        try:
+            if not d.is_dir() or d.stat().st_uid != os.getuid():
+                continue
+            pid_text = d.name[len(SNAPSHOT_PREFIX):].split("-", 1)[0]
+            stale = (not _process_alive(int(pid_text))) if pid_text.isdigit() and "-" in d.name[len(SNAPSHOT_PREFIX):] \
+                else time.time() - d.stat().st_mtime > 86400
+        except (OSError, ValueError):
+            continue
+        if stale:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
 @atexit.register
 def _remove_snapshots() -> None:
+    for worker in list(_ALL_WORKERS):
+        worker.proc.kill()
+        worker.proc.wait()
     for d in _ALL_DIRS:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -296,6 +474,8 @@ def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statemen
         raise QueryRefused(f"Only one statement can run at a time; this text holds {len(statements)}. "
                            "Remove everything after the first semicolon.")
     statement = statements[0]
+    if statement.type == duckdb.StatementType.MULTI and _is_pivot(sql):
+        return statement
     if statement.type != duckdb.StatementType.SELECT:
         kind = statement.type.name.replace("_", " ")
         article = "an" if kind[0] in "AEIOU" else "a"
@@ -306,33 +486,50 @@ def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statemen
     return statement
 
 
+_READ_STARTS = {"SELECT", "WITH", "FROM", "PIVOT", "PIVOT_WIDER", "VALUES", "TABLE", "("}
+_WORD = re.compile(r"[A-Za-z_]+|\S")
+
+
+def _is_pivot(sql: str) -> bool:
+    """A PIVOT whose columns come from the data, which DuckDB parses as one MULTI statement (a temporary
+    ENUM type of the values, then a SELECT). Other MULTI statements (ALTER ... DEFAULT, TRUNCATE a, b)
+    write, and are refused here; the read-only snapshot would refuse them too."""
+    words = [(_WORD.match(sql, start).group(0).upper(), kind) for start, kind in duckdb.tokenize(sql)
+             if kind in (duckdb.token_type.keyword, duckdb.token_type.operator) and _WORD.match(sql, start)]
+    return bool(words) and words[0][0] in _READ_STARTS and any(
+        kind == duckdb.token_type.keyword and word in ("PIVOT", "PIVOT_WIDER") for word, kind in words)
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _explain(exc: duckdb.Error, timeout_s: float) -> str:
+def _explain(kind: str, message: str, timeout_s: float) -> str:
+    """A plain message for DuckDB's error `kind` (its exception class name) and `message` (first line)."""
     views = ", ".join(VIEW_NAMES)
-    if isinstance(exc, duckdb.InterruptException):
+    if kind == "InterruptException":
         return (f"The query was stopped after {timeout_s:g} seconds, the console's time limit. Narrow it down: "
                 "a WHERE clause, fewer columns, no cross joins.")
-    if isinstance(exc, duckdb.PermissionException):
+    if kind == "PermissionException":
         return ("The query tries to read or write a file, a URL or a database outside the console, which is not "
                 f"allowed. Query the documented views instead: {views}.")
-    if isinstance(exc, duckdb.OutOfMemoryException):
-        return (f"The query needed more than the console's {MEMORY_LIMIT} of memory. Aggregate or filter first, "
-                "or select fewer rows.")
-    if isinstance(exc, duckdb.CatalogException):
-        return f"{_first_line(exc)} The console can read these views only: {views}."
-    if isinstance(exc, duckdb.InvalidInputException) and "read-only" in str(exc):
+    if kind == "OutOfMemoryException":
+        return (f"The query needed more memory than the console allows ({MEMORY_LIMIT} for DuckDB, "
+                f"{ADDRESS_SPACE_BYTES // 2**20:,} MB in all), so it was stopped. Aggregate or filter first, "
+                "select fewer rows, or build shorter texts and lists.")
+    if kind == "CatalogException":
+        return f"{message} The console can read these views only: {views}."
+    if kind == "InvalidInputException" and "read-only" in message:
         return "The console is read-only: the query would have changed data."
-    return f"DuckDB could not run the query: {_first_line(exc)}"
+    return f"DuckDB could not run the query: {message}"
 
 
 def run_query(store: Store, sql: str, *, row_limit: int = DEFAULT_ROW_LIMIT,
-              timeout_s: float = DEFAULT_TIMEOUT_S) -> QueryResult:
-    """Run one read-only SELECT on a snapshot of the documented views.
+              timeout_s: float = DEFAULT_TIMEOUT_S, byte_limit: int = MAX_RESULT_BYTES) -> QueryResult:
+    """Run one read-only SELECT on a snapshot of the documented views, in a query process of its own.
 
-    Raises QueryRefused (not one SELECT) or QueryFailed (DuckDB stopped it), each with a plain message.
+    Raises QueryRefused (not one SELECT) or QueryFailed (DuckDB or a limit stopped it), each with a plain
+    message. A query that outgrows the process's memory or time ends that process, never this one.
     """
     if not 1 <= int(row_limit) <= MAX_ROW_LIMIT:
         raise QueryRefused(f"The row limit must be from 1 to {MAX_ROW_LIMIT:,}, not {row_limit}.")
@@ -340,25 +537,42 @@ def run_query(store: Store, sql: str, *, row_limit: int = DEFAULT_ROW_LIMIT,
     cur = snap.con.cursor()
     try:
         statement = check_statement(cur, sql)
-        timer = threading.Timer(timeout_s, cur.interrupt)
-        started = time.monotonic()
-        timer.start()
-        try:
-            result = cur.execute(statement)
-            names = [d[0] for d in (result.description or [])]
-            rows = result.fetchmany(int(row_limit) + 1)
-        except duckdb.Error as exc:
-            raise QueryFailed(_explain(exc, timeout_s)) from None
-        finally:
-            timer.cancel()
-        seconds = time.monotonic() - started
     finally:
         cur.close()
-    truncated = len(rows) > row_limit
-    data = pd.DataFrame.from_records(rows[:row_limit], columns=_unique(names))
-    notes = [f"Only the first {row_limit:,} rows are shown; add a LIMIT or a WHERE clause, or raise the limit."] \
-        if truncated else []
-    return QueryResult(data=data, truncated=truncated, row_limit=int(row_limit), seconds=seconds,
+    worker = snap._take_worker(wait_s=timeout_s)
+    started = time.monotonic()
+    try:
+        worker.send({"sql": statement.query, "row_limit": int(row_limit), "byte_limit": int(byte_limit),
+                     "timeout_s": float(timeout_s), "cpu_s": float(timeout_s) * SAFE_CONFIG["threads"] + 2})
+        answer = worker.receive(started + timeout_s + KILL_GRACE_S)
+    except (OSError, ValueError):       # the pipe broke: the process had died
+        answer = None
+    finally:
+        seconds = time.monotonic() - started
+        if worker.alive() and (answer is None):
+            worker.proc.kill()          # it did not stop in time: end it (only this child, by its id)
+            worker.proc.wait()
+        snap._give_back(worker)
+    if answer is None:
+        if seconds >= timeout_s:
+            raise QueryFailed(_explain("InterruptException", "", timeout_s))
+        raise QueryFailed(_explain("OutOfMemoryException", "", timeout_s))
+    if answer[0] == "error":
+        raise QueryFailed(_explain(answer[1], answer[2], timeout_s))
+    _, names, rows, cut, _ = answer
+    if cut == "bytes" and not rows:
+        raise QueryFailed(f"The first row of the result alone is larger than the console's "
+                          f"{byte_limit / 2**20:g} MB limit on a result. Select shorter texts and lists, "
+                          "or aggregate them (length(...), count(*)).")
+    data = pd.DataFrame.from_records(rows, columns=_unique(names))
+    notes = []
+    if cut == "rows":
+        notes.append(f"Only the first {row_limit:,} rows are shown; add a LIMIT or a WHERE clause, or raise the "
+                     "limit.")
+    elif cut == "bytes":
+        notes.append(f"Only the first {len(rows):,} rows are shown: the result passed the console's "
+                     f"{byte_limit / 2**20:g} MB limit on a result. Select fewer or shorter columns, or aggregate.")
+    return QueryResult(data=data, truncated=cut is not None, row_limit=int(row_limit), seconds=seconds,
                        snapshot_at=snap.made_at, notes=notes)
 
 

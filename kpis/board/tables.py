@@ -15,12 +15,29 @@ from kpis.charts.figures import BADGE_COLOURS, sparkline_svg
 
 BOARD_COLUMNS = ["KPI", "Latest", "Since last meeting", "Compared with England", "Trend line", "Recent trend",
                  "Target"]
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$]|:(?=[A-Za-z]))")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$&]|:(?=[A-Za-z]))")
+_ORDINAL_DOT = re.compile(r"^(\d{1,9})\.(?=[ \t]|$)", re.MULTILINE)       # "1. " starts a numbered list
+_BLOCK_DASH = re.compile(r"^(?=[-=]+[ \t]*$|-[ \t]|-$)", re.MULTILINE)  # "- " a list; "===", "---" a heading
+# GitHub-flavoured Markdown turns bare addresses into links, even after backslash escapes: a word joiner
+# (U+2060, invisible, zero width) between www and its dot, before :// and after @ stops it (seen in Chromium).
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?<=[a-z])(?=://)|(?<=@)")
+WORD_JOINER = "\u2060"
 
 
 def md_escape(text: object) -> str:
-    """Escape Markdown (and Streamlit's $ maths and :directives:) so text shows as typed."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """Escape Markdown so text shows as typed: no link, heading, list, rule, code block, HTML or maths.
+
+    Besides the punctuation Markdown uses (and Streamlit's $ maths and :directives:), this escapes what starts
+    a block at the start of a line (- = and "1."; "===" or "---" under a line would make it a heading),
+    drops a line's indentation (four spaces make a code block), breaks bare addresses (https://..., www....,
+    name@...) with an invisible word joiner so they stay text, and keeps the writer's line breaks.
+    """
+    out = _MD_SPECIAL.sub(r"\\\1", str(text))
+    out = "\n".join(line.lstrip(" \t") for line in out.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    out = _BLOCK_DASH.sub(r"\\", out)
+    out = _ORDINAL_DOT.sub(r"\1\\.", out)
+    out = _AUTOLINK.sub(WORD_JOINER, out)
+    return re.sub(r"(?<!\n)\n(?!\n)", "  \n", out)   # a single line break stays a line break
 
 
 def _latest(row) -> str:

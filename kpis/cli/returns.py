@@ -225,6 +225,8 @@ def run_submit(args) -> int:
     from kpis.returns.submission import ReturnRejected, check_return, find_duplicate, preview, sha256, submit
     framework = _framework_and_area(args)
     period, today = _period(args.period), _today(args)
+    from kpis.access.permissions import normalise_email
+    args.by = normalise_email(args.by)
     if "@" not in args.by:
         raise CliError(f"--by should be the submitter's email address, not '{args.by}'.", EXIT_UNUSABLE)
     data = _read_file(args.file)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from kpis.core.framework import load_framework
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
-from kpis.access.permissions import ROLES
+from kpis.access.permissions import ROLES, normalise_email
 from kpis.store.database import Store, StoreError
 
 PROMPT = object()  # --password given without a value: ask for it
@@ -116,7 +116,7 @@ def run_remove(args) -> int:
         raise CliError(str(exc), EXIT_INVALID) from None
     finally:
         store.close()
-    print(f"Removed {args.email.strip().lower()}.")
+    print(f"Removed {normalise_email(args.email)}.")
     return EXIT_OK
 
 

@@ -16,11 +16,12 @@ from scipy import stats as _st
 from kpis.core import stats
 from kpis.core.framework import Framework
 from kpis.returns.cells import read_period, read_text, show
+from kpis.returns.filesafety import formula_risk
 from kpis.core.problems import ERROR, WARNING, Problem, errors, warnings
 from kpis.returns.layout import (INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, breakdown_label,
                                 normalise)
 from kpis.returns.reader import ReturnFile, describe
-from kpis.returns.rules import FORMULA_START, PER, VALUE_STATUSES, Context, Row, check_rows
+from kpis.returns.rules import FORMULA_EXPECTED, PER, VALUE_STATUSES, Context, Row, check_rows
 
 # "Far from recent history": compare with the last HISTORY_POINTS values of the same KPI and breakdown.
 HISTORY_POINTS = 4
@@ -215,10 +216,11 @@ def check_narrative(parsed: ReturnFile, ctx: Context) -> tuple[dict | None, list
     for key, label in NARRATIVE_FIELDS:
         text = texts[key] or ""
         sheet, row, col = parsed.narrative_cells.get(key, ("Narrative", None, None))
-        if text.startswith(FORMULA_START):
-            problems.append(Problem(sheet, row, col, text[:40], "text that does not start with = or @",
-                                    f"The {label.lower()} text starts with '{text[0]}', so a spreadsheet would "
-                                    "treat it as a formula. Start it with a word instead."))
+        why = formula_risk(text)
+        if why:
+            problems.append(Problem(sheet, row, col, text[:40], FORMULA_EXPECTED,
+                                    f"The {label.lower()} text could run as a formula in a spreadsheet: {why}. "
+                                    "Start it with a word instead."))
         if len(text) > NARRATIVE_MAX_CHARS:
             problems.append(Problem(sheet, row, col, f"{len(text):,} characters",
                                     f"at most {NARRATIVE_MAX_CHARS:,} characters",

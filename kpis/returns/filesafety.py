@@ -171,3 +171,30 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def _control_share(text: str) -> float:
     sample = text[:65536]
     return len(_CONTROL.findall(sample)) / max(len(sample), 1)
+
+
+# -- text that could run as a formula --------------------------------------------------
+# After a leading + or -, what makes text a formula rather than prose: a function call (HYPERLINK(, SUM(),
+# a DDE link (cmd|' /C calc'), or a reference to another sheet or workbook (Sheet1!A1).
+_FORMULA_BODY = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\(|\||!")
+
+
+def formula_risk(text: str | None) -> str | None:
+    """Why a lead's text (commentary, narrative) could run as a spreadsheet formula, or None.
+
+    The six characters a spreadsheet may read as the start of a formula (= + - @ tab, carriage return) are
+    treated alike in every download: ``kpis.core.exports.safe_cell_text`` neutralises all of them.
+    On the way in, text is
+    refused only when it could really run: anything starting with = or @ (tab and carriage return are
+    trimmed away with the other outer spaces, so what follows them is what counts), and + or - followed by a
+    function call, a DDE link (|) or a sheet reference (!): ``+HYPERLINK(...)``, ``-2+3+cmd|' /C calc'!A0``.
+    What a lead really types stays valid: "- fewer referrals", "+3 on last quarter", "-5% since Q1".
+    """
+    body = (text or "").strip(" \t\r\n")
+    if not body:
+        return None
+    if body[0] in "=@":
+        return f"it starts with '{body[0]}'"
+    if body[0] in "+-" and _FORMULA_BODY.search(body):
+        return f"it starts with '{body[0]}' and holds a function call, a '|' or a '!'"
+    return None

@@ -21,6 +21,7 @@ from datetime import date
 
 from kpis.core.framework import Framework, Kpi
 from kpis.returns.cells import BLANK, Number, read_kpi_id, read_number, read_period, read_text, show
+from kpis.returns.filesafety import formula_risk
 from kpis.core.problems import ERROR, WARNING, Problem
 from kpis.returns.layout import (STATUS_LABELS, BreakdownOption, breakdown_lookup, free_breakdown, normalise,
                                 parse_status)
@@ -29,7 +30,7 @@ from kpis.returns.reader import ReturnFile
 VALUE_STATUSES = ("published", "provisional", "low_reliability")    # a number goes with these
 GAP_STATUSES = ("suppressed", "not_available", "not_applicable")    # no number goes with these
 YEAR_TYPES = ("financial_year", "academic_year", "calendar_year")
-FORMULA_START = ("=", "@")
+FORMULA_EXPECTED = "text, not something a spreadsheet would run as a formula"
 PER = {"rate_per_10000": 10_000, "rate_per_100000": 100_000}
 
 
@@ -342,13 +343,14 @@ def _decimals(x: float) -> int:
 
 
 def rule_commentary_not_formula(row: Row, ctx: Context) -> list[Problem]:
-    """Commentary is text: one starting with = or @ would run as a formula in a spreadsheet."""
+    """Commentary is text: one that could run as a spreadsheet formula is refused (filesafety.formula_risk)."""
     text = read_text(row.raw.get("commentary"))
     row.commentary = text
-    if text and text.startswith(FORMULA_START):
-        return [row.problem(ctx, "commentary", "text that does not start with = or @",
-                            "The commentary starts with '" + text[0] + "', so a spreadsheet would treat it as "
-                            "a formula. Start it with a word instead.")]
+    why = formula_risk(text)
+    if why:
+        return [row.problem(ctx, "commentary", FORMULA_EXPECTED,
+                            f"The commentary could run as a formula in a spreadsheet: {why}. Start it with a "
+                            "word instead.")]
     return []
 
 

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from kpis.core.framework import Framework
-from kpis.access.permissions import check_submitter
+from kpis.access.permissions import check_submitter, normalise_email
 from kpis.core.problems import Problem
 from kpis.returns.check import CheckedReturn, check_parsed
 from kpis.returns.layout import STATUS_LABELS, breakdown_label
@@ -147,6 +147,7 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
            today: date | None = None, period=None) -> Receipt:
     """Check and store a return in one transaction. Raises PermissionDenied, UnreadableFile or ReturnRejected;
     else a Receipt."""
+    by = normalise_email(by)   # one spelling per person, wherever they typed it
     if not by or "@" not in by:
         raise ValueError("Say who is submitting, as an email address.")
     check_submitter(store, by, area_id)  # once accounts exist: a registered lead for this area, or an admin

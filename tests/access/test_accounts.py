@@ -168,3 +168,40 @@ def test_weak_hashes_are_upgraded_on_sign_in(store, monkeypatch):
     authenticate(store, "lead@example.org", PASSWORD, at=T0)
     new = store.scalar("SELECT password_hash FROM users WHERE email = 'lead@example.org'")
     assert new != weak and not auth._hasher.check_needs_rehash(new)
+
+
+def test_parallel_wrong_passwords_are_checked_at_most_max_failures_times(store, monkeypatch):
+    """A burst of wrong passwords at once cannot get more guesses than the limit (the count is atomic)."""
+    import threading
+    checked = []
+    real_verify = auth._verify
+    digest = store.scalar("SELECT password_hash FROM users WHERE email = 'lead@example.org'")
+
+    def counting_verify(d, password):
+        if d == digest:
+            checked.append(password)
+        return real_verify(d, password)
+
+    monkeypatch.setattr(auth, "_verify", counting_verify)
+    start = threading.Barrier(21)
+    outcomes = []
+
+    def guess(i):
+        start.wait()
+        try:
+            authenticate(store, "lead@example.org", f"wrong guess number {i:02d}", at=T0)
+            outcomes.append("signed in")
+        except SignInFailed as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(21)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 21 and "signed in" not in outcomes
+    assert len(checked) == MAX_FAILURES, f"{len(checked)} passwords checked against a limit of {MAX_FAILURES}"
+    with pytest.raises(SignInFailed, match="locked"):           # now locked, even for the right password
+        authenticate(store, "lead@example.org", PASSWORD, at=T0 + timedelta(minutes=1))
+    assert len(checked) == MAX_FAILURES
+    authenticate(store, "lead@example.org", PASSWORD, at=T0 + LOCKOUT + timedelta(seconds=1))   # then it lifts

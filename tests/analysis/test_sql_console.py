@@ -234,3 +234,131 @@ def test_cli_views_and_usage(small_db, capsys):
 def test_cli_missing_database_is_a_plain_error(tmp_path, capsys):
     assert main(["--db", str(tmp_path / "none.duckdb"), "sql", "SELECT 1"]) == 2
     assert "There is no database" in capsys.readouterr().err
+
+
+# -- limits that hold for every type (issue 15) ------------------------------------------------
+HOSTILE_MEMORY = ["SELECT repeat('x', 10000000) FROM range(1000)",
+                  "SELECT length(repeat('x', 1000000000))",
+                  "SELECT list(range(300000000))"]
+APP_PROCESS = r'''
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))   # a safety net for the test machine
+from kpis.store.database import Store
+from kpis.analysis import sql_console as console
+store = Store(sys.argv[1], read_only=True)
+out = []
+for q in json.loads(sys.argv[2]):
+    try:
+        console.run_query(store, q)
+        out.append([q, "ran"])
+    except console.SqlError as exc:
+        out.append([q, str(exc)])
+out.append(["after", int(console.run_query(store, "SELECT 42 AS n").data["n"].iloc[0])])
+console._remove_snapshots()          # ends (and reaps) the query processes, so their peak is counted below
+out.append(["children_peak_mb", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024])
+out.append(["app_peak_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024])
+print(json.dumps(out))
+'''
+
+
+def test_strings_and_lists_cannot_exhaust_memory_and_the_app_keeps_serving(small_db):
+    """The three queries that passed 2-8 GB: each is stopped with a plain message, in bounded memory."""
+    import subprocess
+    import sys
+    root = Path(console.__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-c", APP_PROCESS, str(small_db), json.dumps(HOSTILE_MEMORY)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root)
+    out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err[-2000:]
+    results = json.loads(out)
+    assert results[5][1] < 600, results                            # the app's own process stayed small
+    for query, message in results[:3]:   # stopped by the memory cap, or (a busy machine) by the time limit
+        assert ("needed more memory" in message or "time limit" in message) and "Traceback" not in message, \
+            (query, message)
+    assert results[3] == ["after", 42]                             # the app still answers
+    assert results[4][1] < console.ADDRESS_SPACE_BYTES / 2**20     # no query process passed its cap
+
+
+def test_results_are_cut_by_bytes_as_well_as_rows_whatever_the_type(store):
+    texts = console.run_query(store, "SELECT repeat('x', 1000000) AS t FROM range(100)", byte_limit=8 * 2**20)
+    assert 1 <= len(texts.data) < 10 and texts.truncated
+    assert "8 MB limit" in texts.notes[0]
+    lists = console.run_query(store, "SELECT range(100000) AS l FROM range(100)", byte_limit=8 * 2**20)
+    assert 1 <= len(lists.data) < 100 and lists.truncated
+    with pytest.raises(console.QueryFailed, match="first row of the result alone is larger"):
+        console.run_query(store, "SELECT repeat('x', 10000000) AS t", byte_limit=8 * 2**20)
+    small = console.run_query(store, "SELECT repeat('x', 10) AS t FROM range(5)")
+    assert len(small.data) == 5 and not small.truncated and small.notes == []
+
+
+def test_pivot_is_a_read_and_runs(store):
+    df = console.run_query(store, "PIVOT observations ON breakdown_type USING count(*) GROUP BY area_code "
+                                  "ORDER BY area_code").data
+    assert list(df.columns) == ["area_code", "age_band", "all"]
+    assert df.set_index("area_code")["all"].to_dict() == {"E10000034": 1, "E92000001": 1}
+    nested = console.run_query(store, "SELECT * FROM (PIVOT observations ON status USING count(*))").data
+    assert {"published", "suppressed"} <= set(nested.columns)
+    again = console.run_query(store, "PIVOT observations ON breakdown_type USING count(*) GROUP BY status")
+    assert len(again.data) == 2                               # reruns cleanly: published, suppressed
+    with pytest.raises(console.QueryRefused):   # a MULTI statement that is not a PIVOT is still refused
+        console.run_query(store, "ALTER TABLE areas ADD COLUMN x INTEGER DEFAULT 1")
+    with pytest.raises(console.QueryRefused, match="Only one statement"):
+        console.run_query(store, "PIVOT observations ON status USING count(*); DROP TABLE areas")
+
+
+SNAPSHOT_THEN_KILLED = r'''
+import os, signal, sys
+from kpis.store.database import Store
+from kpis.analysis import sql_console as console
+snap = console.snapshot(Store(sys.argv[1], read_only=True))
+print(snap.dir, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)         # no atexit, no clean-up
+'''
+
+
+def test_snapshots_left_by_a_killed_process_are_removed_when_the_next_is_made(small_db, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    root = Path(console.__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", SNAPSHOT_THEN_KILLED, str(small_db)], capture_output=True,
+                          text=True, cwd=root, timeout=120)
+    assert proc.returncode == -9
+    left = Path(proc.stdout.strip())
+    assert left.is_dir() and (left / "snapshot.duckdb").exists()
+    other = tmp_path / "other.duckdb"                  # a second database, so a new snapshot is made here
+    shutil.copy(small_db, other)
+    s = Store(other, read_only=True)
+    try:
+        console.snapshot(s)
+    finally:
+        s.close()
+    assert not left.exists()
+    ours = [d for d in Path(left.parent).glob("kpis-sql-*") if d.name.startswith(f"kpis-sql-{__import__('os').getpid()}-")]
+    assert ours, "this process's own snapshot is kept"
+
+
+def test_cli_sql_stops_a_memory_hungry_query_with_a_plain_message(small_db, capsys):
+    assert main(["--db", str(small_db), "sql", "SELECT length(repeat('x', 1500000000)) AS n"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: The query needed more memory than the console allows")
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert main(["--db", str(small_db), "sql", "PIVOT observations ON status USING count(*) GROUP BY area_code",
+                 "--json"]) == 0
+    assert {"area_code", "published", "suppressed"} <= set(json.loads(capsys.readouterr().out)["columns"])
+
+
+def test_idle_query_processes_are_few_however_many_databases_are_queried(small_db, tmp_path):
+    import shutil
+    stores = []
+    try:
+        for i in range(4):
+            path = tmp_path / f"copy{i}.duckdb"
+            shutil.copy(small_db, path)
+            stores.append(Store(path, read_only=True))
+            assert console.run_query(stores[-1], "SELECT 1 AS n").data["n"].iloc[0] == 1
+        alive = [w for w in console._ALL_WORKERS if w.alive()]
+        assert len(alive) <= console.MAX_IDLE_WORKERS
+    finally:
+        for s in stores:
+            s.close()

@@ -216,3 +216,17 @@ def test_pages_on_an_empty_database(tmp_path, app_env, page):
     app_env(db)
     at = open_page(page)
     assert not at.exception
+
+
+def test_sql_console_page_stops_a_memory_hungry_query_and_keeps_serving(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("pages/sql.py")
+    at.text_area(key="sql_query").input("SELECT list(range(300000000)) AS l").run()
+    at.button(key="sql_run").click().run()
+    assert not at.exception
+    assert "needed more memory than the console allows" in at.error[0].value and not downloads(at)
+    at.text_area(key="sql_query").input("PIVOT observations ON status USING count(*) GROUP BY area_type").run()
+    at.button(key="sql_run").click().run()
+    assert not at.exception and not at.error
+    assert {"area_type", "published"} <= set(result_table(at).columns)
+    st_cache_clear()

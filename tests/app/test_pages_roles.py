@@ -84,7 +84,7 @@ def test_each_role_sees_exactly_its_pages(accounts_db, app_env, role):
     if role is None:
         assert "published figures" in body and "Signed in as" not in body      # the public view is the default
     else:
-        assert f"Signed in as **{ACCOUNTS[role][0]}**" in body.replace("\\", "")
+        assert f"Signed in as **{ACCOUNTS[role][0]}**" in body.replace("\\", "").replace("\u2060", "")
         assert "No accounts set up" not in body
 
 
@@ -271,3 +271,13 @@ def test_a_lead_cannot_submit_for_another_area_on_the_upload_page(accounts_db, a
     at.button(key="upload_confirm").click().run()
     assert "sub-group lead for safeguarding, not for send" in " ".join(e.value for e in at.error)
     assert app_store().scalar("SELECT count(*) FROM batches WHERE kind = 'submission'") == before
+
+
+@pytest.mark.parametrize("role,offered", [("viewer", False), ("lead", False), ("analyst", True), ("admin", True)])
+def test_only_analysts_and_administrators_get_the_kpi_download(accounts_db, app_env, role, offered):
+    at = app(accounts_db, app_env, role)
+    at.switch_page("pages/kpi.py").run()
+    assert not at.exception, at.exception
+    assert bool(at.get("download_button")) is offered
+    if not offered:
+        assert "Downloads of the data are for analysts and administrators" in texts(at)

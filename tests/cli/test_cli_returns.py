@@ -179,3 +179,24 @@ def test_validate_a_csv_exported_from_the_template(db, tmp_path, capsys):
     path = tmp_path / "sd.csv"
     path.write_bytes(buf.getvalue().encode("cp1252"))
     assert cli(db, "validate", path, "--area", "send", *TODAY) == 0, capsys.readouterr().out
+
+
+def test_submitter_emails_are_stored_trimmed_and_in_lower_case(db, tmp_path, capsys):
+    """`--by` as typed ('  Lead@Example.ORG ') is the same person as lead@example.org: stored one way."""
+    template = tmp_path / "sg.xlsx"
+    cli(db, "template", "safeguarding", "--period", PERIOD, "-o", template)
+    fill(template)
+    assert cli(db, "submit", template, "--area", "safeguarding", "--by", "  Lead@Example.ORG ", *TODAY) == 0
+    assert "by lead@example.org." in capsys.readouterr().out
+    store = Store(db, read_only=True)
+    try:
+        assert store.scalar("SELECT list(DISTINCT submitted_by) FROM batches WHERE kind = 'submission'") == \
+            ["lead@example.org"]
+    finally:
+        store.close()
+
+
+def test_the_one_email_function_trims_and_lowers():
+    from kpis.access.permissions import normalise_email
+    assert normalise_email("  Lead@Example.ORG \t") == "lead@example.org"
+    assert normalise_email(None) == ""

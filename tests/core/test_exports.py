@@ -131,3 +131,64 @@ def test_number_formats_keep_counts_whole():
                        "Average of the rest of the series": [2.5]})
     assert exports.number_formats(df, decimals=2) == {"Value": "%.2f", "Numerator": "%.0f", "Of": "%.0f",
                                                       "Average of the rest of the series": "%.2f"}
+
+
+# -- every download in the app goes through this module (issue 15) ---------------------------------
+# Files that are not a table of stored data, each built by the kpis module named, which guards its own text:
+NOT_TABLES = {
+    ("board_pack.py", "pack.data"): "the board pack (PDF, PowerPoint, or Excel written by exports.to_excel_bytes)",
+    ("upload.py", "result['annotated']"): "the lead's own file with problems marked (annotate: safe_cell_text)",
+    ("upload.py", "json.dumps(r.to_dict(), indent=2, default=str)"): "a receipt in JSON, not a spreadsheet",
+    ("upload.py", "template"): "the blank return template (templates.build_template)",
+}
+SAFE_WRITERS = {"to_csv_bytes", "to_excel_bytes"}
+
+
+def _download_sources():
+    import ast
+    from pathlib import Path
+    pages = Path(__file__).resolve().parent.parent.parent / "pages"
+    for path in sorted(pages.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "download_button":
+                data = node.args[1] if len(node.args) > 1 else next(k.value for k in node.keywords if k.arg == "data")
+                yield path.name, data
+
+
+def test_every_download_button_in_the_pages_writes_through_the_safe_export_functions():
+    import ast
+    seen = 0
+    for page, data in _download_sources():
+        seen += 1
+        call = data.body if isinstance(data, ast.Lambda) else data
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in SAFE_WRITERS:
+            assert ast.unparse(call.func.value) == "exports", (page, ast.unparse(data))
+            continue
+        assert (page, ast.unparse(data).replace('"', "'")) in {(p, s.replace('"', "'")) for p, s in NOT_TABLES}, \
+            f"{page}: a download of {ast.unparse(data)} does not go through kpis.core.exports"
+    assert seen >= 10
+
+
+def test_the_kpi_download_neutralises_commentary_that_would_run(demo_db):
+    from kpis.core.framework import load_framework
+    from kpis.board.detail import kpi_download
+    from kpis.store.database import Store
+    store = Store(demo_db)
+    try:
+        with store.transaction() as cur:
+            cur.execute("UPDATE observations SET commentary = ? WHERE rowid = (SELECT min(rowid) FROM observations "
+                        "WHERE indicator_id = 'SG02' AND valid_to IS NULL AND area_code = 'E10000034')",
+                        ["-2+3+cmd|' /C calc'!A0"])
+            cur.execute("UPDATE observations SET commentary = ? WHERE rowid = (SELECT max(rowid) FROM observations "
+                        "WHERE indicator_id = 'SG02' AND valid_to IS NULL AND area_code = 'E10000034')",
+                        ['+HYPERLINK("http://evil.example","Click")'])
+        fw = load_framework()
+        data = kpi_download(store, fw, fw.kpi("SG02"))
+    finally:
+        store.close()
+    text = exports.to_csv_bytes(data).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    commentary = {r["commentary"] for r in rows if r["commentary"]}
+    assert {"'-2+3+cmd|' /C calc'!A0", "'+HYPERLINK(\"http://evil.example\",\"Click\")"} <= commentary
+    assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values() if v and not
+                   v.lstrip("-").replace(".", "", 1).isdigit())

@@ -354,3 +354,36 @@ def test_problems_table_and_file_level_problems_come_first(fw):
     table = checked.problems_table()
     assert list(table.columns) == ["Severity", "Where", "Found", "Expected", "Message"]
     assert table.iloc[0]["Where"] == "sheet 'Instructions', column Sub-group id"
+
+
+# -- text that could run as a formula (issue 15) --------------------------------------------------
+RUNS_AS_FORMULA = ["=HYPERLINK(\"x\")", "@SUM(A1)", "+HYPERLINK(\"http://evil.example\",\"Click\")",
+                   "-2+3+cmd|' /C calc'!A0", "\t=1+1", "\r@cmd", "-SUM(A1:A9)", "+Sheet2!A1"]
+PLAIN_PROSE = ["- fewer referrals this quarter", "+3 on last quarter", "-5% since Q1 (see note)", "-2",
+               "Referrals fell - see the narrative", "A + B = C"]
+
+
+@pytest.mark.parametrize("text", RUNS_AS_FORMULA)
+def test_commentary_that_could_run_as_a_formula_is_refused_whatever_it_starts_with(fw, text):
+    p = only_error(check(fw, [["SG01", ALL, PERIOD, 60, None, None, None, text]]))
+    assert p.column == "H (Commentary)" and "formula" in p.message
+
+
+@pytest.mark.parametrize("text", PLAIN_PROSE)
+def test_commentary_a_lead_really_types_is_accepted(fw, text):
+    checked = check(fw, [["SG01", ALL, PERIOD, 60, None, None, None, text]])
+    assert not checked.errors, [p.message for p in checked.errors]
+
+
+def test_a_narrative_that_could_run_as_a_formula_is_refused(fw):
+    wb = load_workbook(io.BytesIO(filled_template(fw, "send")))
+    for row in wb["Narrative"].iter_rows(min_col=1, max_col=2):
+        if row[0].value == "Progress":
+            row[1].value = "+HYPERLINK(\"http://evil.example\",\"Click\")"
+        if row[0].value == "Risks and barriers":
+            row[1].value = "- fewer referrals than planned"
+    buf = io.BytesIO()
+    wb.save(buf)
+    checked = check_return(None, fw, name="t.xlsx", data=buf.getvalue(), area_id="send", today=TODAY)
+    found = [p.found for p in checked.errors if p.sheet == "Narrative"]
+    assert found == ["+HYPERLINK(\"http://evil.example\",\"Click\""]      # the first 40 characters
