@@ -14,7 +14,7 @@ from typing import Sequence
 
 from kpis.core.framework import FrameworkError
 
-COMMAND_MODULES = ["database", "comparators", "returns", "sql", "packs", "users", "maintenance"]
+COMMAND_MODULES = ["database", "comparators", "refresh", "returns", "sql", "packs", "users", "maintenance"]
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
 
