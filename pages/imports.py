@@ -69,6 +69,10 @@ if report:
                      hide_index=True, width="stretch")
     else:
         st.caption("No row was skipped.")
+    if report.get("notes"):
+        st.markdown("**What the import noticed**")
+        st.caption("Unexpected symbols, and where each indicator's unit and polarity came from.")
+        st.dataframe({"Note": report["notes"]}, hide_index=True, width="stretch")
 
 st.subheader("Past imports")
 history = import_history(s)

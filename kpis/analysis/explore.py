@@ -38,6 +38,7 @@ STATUS_WORDS = {"suppressed": "Suppressed (small number)", "not_available": "Not
                 "not_applicable": "Not applicable"}
 CI_PUBLISHED, CI_WILSON, CI_BYAR, CI_NONE = ("Given with the data", "Wilson score (calculated)", "Byar's method (calculated)",
                                              "None: no counts published")
+NOT_COMPARED_BY_PUBLISHER = "Not compared: the publisher does not compare this value with England"
 SIGNIFICANCE_METHOD = ("Compared with England as Fingertips does: significantly better or worse when England's "
                        "value lies outside the area's 95% confidence interval, similar otherwise; higher or lower "
                        "where the indicator has no polarity.")
@@ -208,6 +209,11 @@ def add_significance(df: pd.DataFrame, benchmark: pd.Series | float | None, pola
             continue
         words.append(significance_words(code, has_ci=pd.notna(lo) and pd.notna(hi), has_benchmark=pd.notna(b),
                                         has_value=pd.notna(v), versus=versus))
+    if versus == "England" and "not_compared_by_publisher" in d:
+        # A value the publisher did not compare with England (Fingertips' "Not compared") is not compared by us.
+        for i in np.flatnonzero(d["not_compared_by_publisher"].fillna(False).to_numpy(dtype=bool)):
+            if pd.notna(d["value"].iloc[i]):
+                codes[i], words[i] = "not compared", NOT_COMPARED_BY_PUBLISHER
     d["significance"], d["significance_text"] = codes, words
     return d
 
@@ -226,6 +232,7 @@ _SELECT = """
                 ELSE coalesce(b.source, 'Published statistics') END AS source
     FROM current_observations o LEFT JOIN areas a ON a.area_code = o.area_code
     LEFT JOIN batches b ON b.batch_id = o.batch_id"""
+_LABEL_KEY = ["area_code", "breakdown_type", "breakdown_value", "period_label"]
 
 
 @dataclass(frozen=True)
@@ -266,6 +273,19 @@ def read_values(store: Store, indicator_id: str, *, breakdown_type: str | None =
     df = store.df(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY o.period_end, o.area_code", params)
     for col in ("period_start", "period_end"):
         df[col] = pd.to_datetime(df[col])
+    return _with_published_labels(store, indicator_id, df)
+
+
+def _with_published_labels(store: Store, indicator_id: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Column `not_compared_by_publisher`: True where the publisher (Fingertips) marked the value "Not compared"
+    with England. Read apart, only those few keys, so the values' own query stays as it was."""
+    keys = store.df(f"SELECT {', '.join(_LABEL_KEY)} FROM current_published_comparisons WHERE versus = 'England' "
+                    "AND indicator_id = ? AND lower(label) = 'not compared'", [indicator_id])
+    if keys.empty or df.empty:
+        df["not_compared_by_publisher"] = np.zeros(len(df), dtype=bool)
+        return df
+    marked = set(keys.itertuples(index=False, name=None))
+    df["not_compared_by_publisher"] = [k in marked for k in zip(*(df[c].to_list() for c in _LABEL_KEY))]
     return df
 
 

@@ -63,6 +63,8 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"  skipped {n:,}: {reason}")
     print(f"Values: {report.new:,} new, {report.changed:,} changed, {report.unchanged:,} unchanged "
           f"(batch {report.batch_id}, {report.seconds:.1f} s).")
+    for note in report.notes:
+        print(f"  note: {note}")
     return 0
 
 

@@ -35,7 +35,12 @@ MARKER_MEANINGS = {
 }
 OBS_FIELDS = ["_row", "indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_raw",
               "time_identifier", "year_type", "value", "numerator", "denominator", "lower_ci", "upper_ci",
-              "status", "status_note", "skip"]
+              "status", "status_note", "skip", "published_comparison"]
+# A symbol that is not one of MARKERS but is still a status on its cell, never a label: short, one word
+# (DfE's `k`, a stray `*`). Longer text in a number column is a label, so the column is a breakdown.
+TOKEN = re.compile(r"^\S{1,3}$")
+# The headline of a breakdown column: DfE's `Total`, Fingertips' `Persons` and `Not applicable` sex.
+TOTALS = {"total", "all"}
 INDICATOR_FIELDS = ["indicator_id", "source", "source_code", "name", "unit", "polarity", "definition",
                     "methodology", "kpi_id", "last_updated", "next_update", "licence"]
 
@@ -95,13 +100,42 @@ def to_number(s: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
+def marker_key(text: pd.Series) -> pd.Series:
+    """Lower case, without the square brackets of the GSS style (`[c]`, `[low]`)."""
+    return text.str.lower().str.replace(r"^\[(.*)\]$", r"\1", regex=True)
+
+
+def unexpected_tokens(raw: pd.Series, numbers: pd.Series) -> dict[str, int]:
+    """The symbols in a column that are neither numbers nor known markers, with how many cells hold each."""
+    text = clean_text(raw)
+    other = text[numbers.isna() & (text != "")]
+    other = other[~marker_key(other).isin(list(MARKERS))]
+    return {str(k): int(v) for k, v in other.value_counts().items()}
+
+
+def token_note(column: str, tokens: dict[str, int]) -> str:
+    """What the import report says about symbols it did not expect in one column."""
+    listed = ", ".join(f"'{t}' ({n} cell{'s' if n != 1 else ''})" for t, n in sorted(tokens.items()))
+    return (f"column {column}: unexpected symbol(s) {listed}, not a number and not a published marker; "
+            "stored as 'not available' with the symbol as the status note")
+
+
+def join_parts(parts: list[pd.Series]) -> pd.Series:
+    """Join non-empty parts with '|', row by row, without a Python loop over rows."""
+    out = parts[0].astype("string")
+    for p in parts[1:]:
+        p = p.astype("string")
+        out = pd.Series(np.where(out == "", p, np.where(p == "", out, out + "|" + p)), index=out.index)
+    return out.astype("string")
+
+
 def marker_status(raw: pd.Series, numbers: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Status and status note for each cell: published when a number, else what its marker says."""
     text = clean_text(raw)
     missing = numbers.isna()
     status = pd.Series("published", index=raw.index, dtype="object")
     note = pd.Series(None, index=raw.index, dtype="object")
-    key = text.str.lower()
+    key = marker_key(text)
     mapped = key.map(MARKERS)
     status[missing] = mapped[missing].fillna("not_available")
     note[missing & (text != "")] = text[missing & (text != "")]

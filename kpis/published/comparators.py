@@ -36,7 +36,8 @@ from kpis.published.common import (
 from kpis.core.periods import PeriodError, parse_period
 from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_observations_from
 
-__all__ = ["import_benchmarks", "load_reference_data", "load_areas_table", "detect_format", "ImportReport",
+__all__ = ["import_benchmarks", "import_files", "load_reference_data", "load_areas_table", "detect_format",
+           "ImportReport",
            "BenchmarkError", "BenchmarkFormatError", "REFERENCE_DIR", "LICENCE"]
 
 REFERENCE_DIR = DATA_DIR / "reference"
@@ -68,11 +69,16 @@ def read_header(path: Path) -> list[str]:
             raise BenchmarkFormatError(f"{path.name} could not be read as a Parquet file ({exc}).") from None
     with open(path, "rb") as fh:
         head = fh.read(64 * 1024)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise BenchmarkFormatError(f"{path.name} is a spreadsheet workbook (Excel), not a CSV or Parquet file. "
+                                   "Open it and save the sheet with the data as CSV, then import that.")
     text = head.decode("utf-8-sig", errors="replace")
     try:
         return [c.strip() for c in next(csv.reader(io.StringIO(text)))]
     except StopIteration:
         return []
+    except csv.Error as exc:
+        raise BenchmarkFormatError(f"{path.name} could not be read as a CSV file ({exc}).") from None
 
 
 def detect_format(path: str | Path) -> str:
@@ -98,55 +104,107 @@ def import_benchmarks(store: Store, path: str | Path, *, framework: Framework | 
     ``actor`` is who is asking. A signed-in person (an ``Actor``) must be an administrator once accounts
     exist (`kpis.access.permissions`); a string names a trusted caller (the command line, the demo build).
     """
+    return import_files(store, [path], framework=framework, actor=actor, source_name=source_name,
+                        lait_dictionary=lait_dictionary)
+
+
+def import_files(store: Store, paths: list[str | Path], *, framework: Framework | None, actor: "Actor | str" = "cli",
+                 source_name: str | None = None, lait_dictionary: str | Path | None = None, note: str | None = None,
+                 keep_raw: bool = False) -> ImportReport:
+    """Import several published files as one batch (`kpis.published.refresh` fetches them), all or nothing: one file
+    that cannot be understood leaves the database as it was. ``keep_raw`` stores each file's bytes too."""
     from kpis.access.permissions import Actor, require, users_exist
     if isinstance(actor, Actor):
         if users_exist(store):
             require(actor, "admin")
         actor = actor.email
     started = time.perf_counter()
-    path = Path(path)
-    fmt = detect_format(path)
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise BenchmarkError("There is no file to import.")
+    formats = [detect_format(p) for p in paths]
     if not store.scalar("SELECT count(*) FROM areas"):
         load_areas_table(store)
     areas = AreaIndex.from_store(store)
     if not areas.known:
         raise BenchmarkError("The areas table is empty, so no published figure can be placed. Load "
                              "data/reference/areas.csv first (python -m kpis init).")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
+    one = len(paths) == 1
+    digest = digests[0] if one else hashlib.sha256("".join(digests).encode()).hexdigest()
+    fmt = formats[0] if len(set(formats)) == 1 else "mixed"
+    file_name = paths[0].name if one else "; ".join(p.name for p in paths)
     at = now()
-    source = source_name or FORMATS[fmt].split(" (")[0]
+    source = source_name or (FORMATS[fmt].split(" (")[0] if fmt in FORMATS else "Published statistics")
+    totals = {"rows_read": 0, "rows_imported": 0}
+    reasons: dict[str, int] = {}
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    used_all: set[str] = set()
+    notes: list[str] = []
     # Read, check and write in one transaction, in DuckDB: the rows never pass through Python.
     with store.transaction() as cur:
-        parsed = _read(cur, fmt, path, framework, areas, lait_dictionary)
-        try:  # a reader may leave its file to be read here (a view), so its faults can show here
-            if parsed.frame is not None:
-                register_candidates(cur, parsed.frame)
-            rows_imported, reasons, used = (parsed.finish or finalise)(cur, areas, parse_period, PeriodError)
-        except (UnicodeDecodeError, duckdb.Error) as exc:
-            raise BenchmarkFormatError(f"{path.name} looks like a {FORMATS[fmt]} but could not be read: "
-                                       f"{exc}") from None
-        rows_skipped = parsed.rows_read - rows_imported
-        if sum(reasons.values()) != rows_skipped:  # every row is accounted for, or something is wrong
-            raise BenchmarkError(f"Internal error: {rows_skipped} rows skipped but {sum(reasons.values())} "
-                                 "reasons.")
-        indicators = parsed.indicators[parsed.indicators["indicator_id"].isin(set(used))]
-        batch_id = start_batch(cur, kind="import", at=at, source=source, submitted_by=actor,
-                               file_name=path.name, sha256=digest, note=f"format {fmt}")
-        _upsert_indicators(cur, indicators)
-        counts = write_observations_from(cur, batch_id=batch_id, relation="final_obs", columns=OUT, at=at,
-                                         checked=True, indicators=used,  # finalise checked them
-                                         row_column="_row" if parsed.finish else None)  # unique there
-        finish_batch(cur, batch_id, rows_read=parsed.rows_read, rows_imported=rows_imported,
+        batch_id = start_batch(cur, kind="import", at=at, source=source, submitted_by=actor, file_name=file_name,
+                               sha256=digest, note=note or f"format {fmt}")
+        for i, (path, f, d) in enumerate(zip(paths, formats, digests), start=1):
+            got = _import_one(cur, path, f, framework, areas, lait_dictionary, batch_id, at)
+            prefix = "" if one else f"{path.name}: "
+            totals["rows_read"] += got["rows_read"]
+            totals["rows_imported"] += got["rows_imported"]
+            for r, n in got["reasons"].items():
+                reasons[prefix + r] = reasons.get(prefix + r, 0) + n
+            for k in counts:
+                counts[k] += got["counts"][k]
+            used_all.update(got["used"])
+            notes += [prefix + n for n in got["notes"]]
+            if keep_raw:
+                cur.execute("INSERT INTO raw_files VALUES (?,?,?,?,?,?)",
+                            [f"import-{batch_id}-{i}-{path.name}", batch_id, path.name, d,
+                             path.stat().st_size, path.read_bytes()])
+        rows_skipped = totals["rows_read"] - totals["rows_imported"]
+        used = sorted(used_all)
+        finish_batch(cur, batch_id, rows_read=totals["rows_read"], rows_imported=totals["rows_imported"],
                      rows_skipped=rows_skipped, skipped_reasons=reasons, counts=counts)
         audit(cur, actor=actor, action="import", at=at,
-              detail={"batch_id": batch_id, "file": path.name, "sha256": digest, "format": fmt,
-                      "rows_read": parsed.rows_read, "rows_imported": rows_imported, "rows_skipped": rows_skipped,
-                      "skipped_reasons": reasons, **counts, "indicators": used})
-    return ImportReport(format=fmt, source_name=source, file_name=path.name, rows_read=parsed.rows_read,
-                        rows_imported=rows_imported, rows_skipped=rows_skipped, skipped_reasons=reasons,
+              detail={"batch_id": batch_id, "file": file_name, "sha256": digest, "format": fmt,
+                      "rows_read": totals["rows_read"], "rows_imported": totals["rows_imported"],
+                      "rows_skipped": rows_skipped, "skipped_reasons": reasons, **counts, "indicators": used,
+                      "notes": notes,
+                      **({} if one else {"files": [p.name for p in paths], "sha256_each": digests})})
+    return ImportReport(format=fmt, source_name=source, file_name=file_name, rows_read=totals["rows_read"],
+                        rows_imported=totals["rows_imported"], rows_skipped=rows_skipped, skipped_reasons=reasons,
                         batch_id=batch_id, indicators=used, new=counts["new"], changed=counts["changed"],
                         unchanged=counts["unchanged"], observations=sum(counts.values()),
-                        seconds=round(time.perf_counter() - started, 3), notes=parsed.notes)
+                        seconds=round(time.perf_counter() - started, 3), notes=notes)
+
+
+def _import_one(cur, path: Path, fmt: str, framework: Framework | None, areas: AreaIndex,
+                lait_dictionary: str | Path | None, batch_id: int, at) -> dict:
+    """Read, check and write one file into the open transaction's batch."""
+    parsed = _read(cur, fmt, path, framework, areas, lait_dictionary)
+    try:  # a reader may leave its file to be read here (a view), so its faults can show here
+        if parsed.frame is not None:
+            register_candidates(cur, parsed.frame)
+        rows_imported, reasons, used = (parsed.finish or finalise)(cur, areas, parse_period, PeriodError)
+    except (UnicodeDecodeError, duckdb.Error) as exc:
+        raise BenchmarkFormatError(f"{path.name} looks like a {FORMATS[fmt]} but could not be read: "
+                                   f"{exc}") from None
+    rows_skipped = parsed.rows_read - rows_imported
+    if sum(reasons.values()) != rows_skipped:  # every row is accounted for, or something is wrong
+        raise BenchmarkError(f"Internal error: {rows_skipped} rows skipped but {sum(reasons.values())} "
+                             "reasons.")
+    if parsed.rows_read and not rows_imported:  # nothing understood: refuse the file, store nothing
+        why = "; ".join(f"{n:,} row{'s' if n != 1 else ''}: {r}" for r, n in list(reasons.items())[:5])
+        raise BenchmarkError(f"{path.name} looks like a {FORMATS[fmt]}, but none of its {parsed.rows_read:,} "
+                             f"rows could be imported, so nothing was stored. {why}.")
+    indicators = parsed.indicators[parsed.indicators["indicator_id"].isin(set(used))]
+    _upsert_indicators(cur, indicators)
+    counts = write_observations_from(cur, batch_id=batch_id, relation="final_obs", columns=OUT, at=at,
+                                     checked=True, indicators=used,  # finalise checked them
+                                     row_column="_row" if parsed.finish else None)  # unique there
+    if parsed.frame is not None and parsed.frame["published_comparison"].notna().any():
+        _store_published_comparisons(cur, batch_id)
+    return {"rows_read": parsed.rows_read, "rows_imported": rows_imported, "reasons": reasons, "used": used,
+            "counts": counts, "notes": parsed.notes}
 
 
 def _read(con, fmt: str, path: Path, framework: Framework | None, areas: AreaIndex,
@@ -171,6 +229,27 @@ def _lait_dictionary_for(path: Path) -> Path | None:
         if candidate.exists():
             return candidate
     return None
+
+
+def _store_published_comparisons(cur, batch_id: int) -> None:
+    """The publisher's "Compared to England" label of every value kept, where it is new or has changed (the
+    label it replaces is kept, no longer current)."""
+    keys = ("indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_label")
+    on = " AND ".join(f"p.{k} = i.{k}" for k in keys)
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE incoming_labels AS
+        SELECT {", ".join(f"f.{k}" for k in keys)}, 'England' AS versus, c.published_comparison AS label
+        FROM final_obs f JOIN cand c ON c._row = f._row AND c.indicator_id = f.indicator_id
+        WHERE c.published_comparison IS NOT NULL""")
+    cur.execute(f"""
+        UPDATE published_comparisons p SET is_current = false FROM incoming_labels i
+        WHERE p.is_current AND p.versus = i.versus AND {on} AND p.label <> i.label""")
+    cur.execute(f"""
+        INSERT INTO published_comparisons
+        SELECT i.*, ?, true FROM incoming_labels i
+        WHERE NOT EXISTS (SELECT 1 FROM published_comparisons p WHERE p.is_current AND p.versus = i.versus
+                          AND {on})""", [batch_id])
+    cur.execute("DROP TABLE incoming_labels")
 
 
 def _upsert_indicators(cur, indicators: pd.DataFrame) -> None:

@@ -11,8 +11,17 @@ analysts can see it; the file stem drops a trailing ``_2013_to_2025``.
 Areas: National -> E92000001, Regional -> region_code, Local authority ->
 new_la_code (or old_la_code, the DfE number, through the areas table); other
 geographic levels are skipped with a reason. Markers (c x z low u : ~ and
-blank) become statuses with the marker as the status note. For a percentage
-with a numerator and denominator, Wilson 95% limits are added.
+blank, also in the GSS style `[c]`) become statuses with the marker as the
+status note. A symbol we do not know (`k`, `*`: up to three characters, no
+space) is a status on its cell too, never a reason to treat the column as a
+label: it is stored as not available, with the symbol as its note, and the
+import report counts it by column. For a percentage with a numerator and
+denominator, Wilson 95% limits are added.
+
+Breakdowns: every text column that varies (other than the framework's
+filters) is a breakdown dimension, and its `Total` (or `All`) rows are the
+headline of that dimension: a row that is `Total` in every such column is the
+figure for all children (breakdown `all`).
 """
 from __future__ import annotations
 
@@ -25,8 +34,8 @@ import pandas as pd
 from kpis.core import stats
 from kpis.core.framework import Framework
 from kpis.published.common import (
-    ENGLAND, MARKERS, AreaIndex, Parsed, blank_frame, clean_text, guess_unit, indicator_frame, marker_status,
-    to_number,
+    ENGLAND, MARKERS, TOKEN, TOTALS, AreaIndex, Parsed, blank_frame, clean_text, guess_unit, indicator_frame,
+    join_parts, marker_key, marker_status, to_number, token_note, unexpected_tokens,
 )
 
 REQUIRED = {"time_period", "time_identifier", "geographic_level"}
@@ -102,18 +111,28 @@ def read(path: Path, *, framework: Framework | None, areas: AreaIndex) -> Parsed
         f = blank_frame(n)
         f["skip"] = "no measure columns in the file"
         pieces.append(f)
+    notes = [f"comparators: {', '.join(sorted(seen)) or 'none'}; "
+             f"other measure columns: {len([m for m in measures if m not in used])}"]
+    for col in measures:
+        tokens = unexpected_tokens(raw[col], numeric[col])
+        if tokens:
+            notes.append(token_note(col, tokens))
     return Parsed(format="dfe_ees", frame=pd.concat(pieces, ignore_index=True),
-                  indicators=indicator_frame(rows), rows_read=n,
-                  notes=[f"comparators: {', '.join(sorted(seen)) or 'none'}; "
-                         f"other measure columns: {len([m for m in measures if m not in used])}"])
+                  indicators=indicator_frame(rows), rows_read=n, notes=notes)
 
 
 def _is_measure(text: pd.Series, numbers: pd.Series) -> bool:
-    """A column is a measure when every cell is a number or a published marker, and one is a number."""
+    """A column is a measure when one cell is a number and the others are markers, short symbols (`TOKEN`: a
+    stray `k`) or a few words (at most 1 in 20 cells, none of them `Total`): a stray note in a percentage
+    column is a status on its cell, never what makes the column a label. A column of numbers with a Total
+    row (ages, say) is a breakdown."""
     if not numbers.notna().any():
         return False
-    other = clean_text(text)[numbers.isna()].str.lower()
-    return bool(other.isin(list(MARKERS)).all())
+    other = clean_text(text)[numbers.isna()]
+    odd = other[~(marker_key(other).isin(list(MARKERS)) | other.str.match(TOKEN.pattern))]
+    if odd.empty:
+        return True
+    return len(odd) * 20 <= len(text) and not odd.str.lower().isin(TOTALS).any()
 
 
 def _areas(raw: pd.DataFrame, areas: AreaIndex) -> tuple[pd.Series, pd.Series]:
@@ -142,11 +161,14 @@ def _frame(raw, iid, vcol, numeric, area, area_skip, period, ti, dims) -> pd.Dat
     f["status"], f["status_note"] = status.to_numpy(), note.to_numpy()
     varying = [d for d in dims if raw[d].nunique() > 1]
     if varying:
-        f["breakdown_type"] = "|".join(varying)
-        vals = clean_text(raw[varying[0]])
-        for d in varying[1:]:
-            vals = vals + "|" + clean_text(raw[d])
-        f["breakdown_value"] = vals.to_numpy()
+        types, values = [], []
+        for d in varying:
+            text = clean_text(raw[d])
+            part = ~text.str.lower().isin(TOTALS) & (text != "")  # a Total row is the headline of this dimension
+            types.append(pd.Series(np.where(part, d, ""), index=raw.index))
+            values.append(text.where(part, ""))
+        f["breakdown_type"] = join_parts(types).replace("", "all").to_numpy(dtype=object)
+        f["breakdown_value"] = join_parts(values).replace("", "all").to_numpy(dtype=object)
     return f
 
 

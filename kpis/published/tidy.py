@@ -11,7 +11,9 @@ optionally area_type, compared_to_England, inequality.
   text as its value (deprivation quintiles, for example). A ``unit`` other than
   Persons (Male, Female) is a breakdown ``sex``.
 - The value 'NA' (or blank) is stored as ``not_available``. The published
-  ``compared_to_England`` is ignored (the app recomputes comparisons).
+  ``compared_to_England`` is kept beside each value (table
+  ``published_comparisons``), as for a Fingertips file: the app recomputes
+  comparisons, but a value the publisher did not compare is not compared.
 """
 from __future__ import annotations
 
@@ -69,6 +71,9 @@ def read(path: Path, *, framework: Framework | None) -> Parsed:
     f["value"] = values.to_numpy()
     status, note = marker_status(raw["value"], values)
     f["status"], f["status_note"] = status.to_numpy(dtype=object), note.to_numpy(dtype=object)
+
+    label = col("compared_to_England")
+    f["published_comparison"] = label.where(~label.str.lower().isin(["", "na"]), None).to_numpy(dtype=object)
 
     measure = dict(zip(indicator, col("measure")))
     rows = []

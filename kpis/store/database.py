@@ -108,6 +108,17 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         DROP SEQUENCE obs_seq;
         CREATE VIEW current_observations AS SELECT * FROM observations WHERE valid_to IS NULL;
     """),
+    # What the publisher said of a value against a benchmark (Fingertips' "Compared to England"), kept
+    # beside the value so that a value it did not compare is not compared by us either. A changed label
+    # is added as a new row and the old one kept (is_current false), as values are.
+    (4, "published comparisons", """
+        CREATE TABLE published_comparisons (
+            indicator_id VARCHAR NOT NULL, area_code VARCHAR NOT NULL, breakdown_type VARCHAR NOT NULL,
+            breakdown_value VARCHAR NOT NULL, period_label VARCHAR NOT NULL, versus VARCHAR NOT NULL,
+            label VARCHAR NOT NULL, batch_id BIGINT NOT NULL, is_current BOOLEAN NOT NULL);
+        CREATE VIEW current_published_comparisons AS
+            SELECT * EXCLUDE (is_current) FROM published_comparisons WHERE is_current;
+    """),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

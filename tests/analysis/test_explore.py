@@ -54,8 +54,10 @@ def test_a_kpi_uses_its_comparator_for_other_areas_unless_none_is_imported(store
     assert explore.indicator(store, fw, "SG03").area_series_id == "SG03"   # comparator named, not imported
     assert explore.indicator(store, fw, "MH01").area_series_id == "MH01"   # local only
     source = explore.indicator(store, fw, "fingertips:90284")
-    assert source.kind == "Source indicator" and source.polarity == "no_polarity"
-    assert source.axis_title == "Value (unit as published)"
+    # issue 14: no framework KPI, so polarity and unit come from the file itself: Fingertips marks councils
+    # above England 'Worse' (lower is better), and its Value is Count / Denominator x 10,000
+    assert source.kind == "Source indicator" and source.polarity == "lower_is_better"
+    assert source.unit == "rate_per_10000" and source.axis_title == "Rate per 10,000"
     with pytest.raises(KeyError, match="no indicator"):
         explore.indicator(store, fw, "nope:1")
 

@@ -178,8 +178,8 @@ def write_fingertips(path: Path, *, framework: Framework, scale: float, rng: np.
         "Lower CI 99.8 limit": np.full(n, np.nan), "Upper CI 99.8 limit": np.full(n, np.nan),
         "Count": np.where(suppressed, np.nan, count), "Denominator": denominator,
         "Value note": np.where(suppressed, "Value suppressed for disclosure control due to small count", None),
-        "Recent Trend": blank, "Compared to England value or percentiles": np.full(n, "Not compared", dtype=object),
-        "Compared to percentiles": np.full(n, "Not compared", dtype=object),
+        "Recent Trend": blank, "Compared to England value or percentiles": blank,
+        "Compared to percentiles": blank,
         "Time period Sortable": (np.array(YEARS) * 10_000)[y_idx], "New data": blank, "Compared to goal": blank,
         "Time period range": np.full(n, "1y", dtype=object),
     }
