@@ -64,7 +64,11 @@ with st.expander("How to read this scorecard", expanded=False):
         "with whether that is better or worse; ▶ when it did not; – when there is no new figure to compare.\n"
         "- **Compared with England**: ● Better, ◆ Similar, ■ Worse than England, judged by whether England's "
         "value lies outside our 95% confidence interval; ○ Higher or Lower where neither direction is better. "
-        "The England figure is for the latest period ending on or before ours, and that period is named.\n"
+        "The England figure is for the latest period ending on or before ours, and that period is named. "
+        "– **Not tested** where no counts are published (so no interval): the difference from England and the "
+        "quartile among all councils (A = best quarter) are given instead. – **Related measure** where no national "
+        "figure of the KPI's own definition exists: our published figure on a close national measure (named) "
+        "against England's; the KPI's own value is not compared with it.\n"
         "- **Recent trend**: the line shows up to the last eight figures; the words come from the Fingertips "
         "test over the last five points (99.9% level).\n"
         "- **Target**: ✓ Met or ✗ Not met, only where the partnership has set a target; – where none is set.")

@@ -58,6 +58,22 @@ LAIT_MEASURES = [
     "HCP_PHOF",                      # ASQ-3 offered at 2-2.5 years
     "PrevRegCPR",                    # CP plans second or subsequent, % (SG02)
 ]
+# LAIT measures related to a KPI but not its definition (a framework's related_comparator), in a file of
+# their own so that the extract above stays as it was.
+LAIT_RELATED_MEASURES = [
+    "ExcessRec",                     # Reception overweight or obese, NCMP (related to EH02)
+    "ExcessYr6",                     # Year 6 overweight or obese, NCMP (related to EH03)
+    "Emotional_LAC",                 # looked-after children's average SDQ score (related to MH03)
+]
+
+# DfE children in need, table C3 (factors identified at the end of assessment): SG03's related measure.
+# Not (yet) in the shared folder's MANIFEST, so its source is named here; the extract is the 2025 rows of
+# England, the West Midlands and Worcestershire, cut record by record from the file in the public repository.
+C3_FACTORS = "dfe/c3_factors_identified_at_end_of_assessment_2018_to_2025.csv"
+EXTRA_SOURCES = {C3_FACTORS: {
+    "source_repo": "dfe-analytical-services/CSC_outcomes_and_enablers",
+    "source_path": "data-raw/c3_factors_identified_at_end_of_assessment_2018_to_2025.csv",
+    "commit": "f70b723fc674481cad872da2ff4b6ba2385c048f", "licence": "repo MIT; data OGL v3"}}
 
 DFE_AREA_FILES = [
     "dfe/b1_children_in_need_2013_to_2025.csv",
@@ -285,9 +301,20 @@ def extract_lait(shared: Path, out: Path) -> None:
         again.astype(object).where(again.notna(), None)), "the LAIT CSV and Parquet extracts differ")
     print(f"  lait/bds_long_extract.csv/.parquet: {kept.num_rows} of {table.num_rows} rows, {len(LAIT_MEASURES)} measures")
 
+    missing = [m for m in LAIT_RELATED_MEASURES if m not in found]
+    check(not missing, f"LAIT measures not in bds_long_0.parquet: {missing}")
+    related = table.filter(pc.is_in(table.column("Short Desc"),
+                                    value_set=pa.array(LAIT_RELATED_MEASURES, type=table.schema.field("Short Desc").type)))
+    pq.write_table(related, out / "lait/bds_long_related_extract.parquet", compression="zstd")
+    check(pq.read_table(out / "lait/bds_long_related_extract.parquet").equals(related),
+          "the related LAIT extract does not read back the same")
+    print(f"  lait/bds_long_related_extract.parquet: {related.num_rows} of {table.num_rows} rows, "
+          f"{len(LAIT_RELATED_MEASURES)} measures")
+
+    every = LAIT_MEASURES + LAIT_RELATED_MEASURES
     total, n = filter_csv(shared / "lait/lait_data_dictionary.csv", out / "lait/lait_data_dictionary_extract.csv",
-                          lambda r: r["Measure_short"] in LAIT_MEASURES)
-    check(n == len(LAIT_MEASURES), f"the LAIT data dictionary has {n} rows for the {len(LAIT_MEASURES)} measures")
+                          lambda r: r["Measure_short"] in every)
+    check(n == len(every), f"the LAIT data dictionary has {n} rows for the {len(every)} measures")
     print(f"  lait/lait_data_dictionary_extract.csv: {n} of {total} rows")
 
 
@@ -317,6 +344,20 @@ def extract_fingertips(shared: Path, out: Path, areas: pd.DataFrame, sn: pd.Data
     print(f"  fingertips/indicators-CountyUA_extract.csv: {n} of {total} rows, {len(keep_cua)} areas")
 
 
+def extract_c3_factors(shared: Path, out: Path) -> None:
+    """The 2025 rows of England, the home region and the home council, when the source is in the shared folder;
+    else the shipped extract is kept (and must be there)."""
+    if not (shared / C3_FACTORS).exists():
+        check((out / C3_FACTORS).exists(), f"{C3_FACTORS} is neither in the shared folder nor shipped")
+        print(f"  {C3_FACTORS}: kept as shipped (its source is not in the shared folder)")
+        return
+    total, n = filter_csv(shared / C3_FACTORS, out / C3_FACTORS, lambda r: r["time_period"] == "2025" and (
+        r["geographic_level"] == "National" or (r["geographic_level"] == "Regional" and r["region_code"] == "E12000005")
+        or r["new_la_code"] == HOME_ONS))
+    check(n == 3, f"{C3_FACTORS}: {n} rows kept, expected England, the West Midlands and Worcestershire")
+    print(f"  {C3_FACTORS}: {n} of {total} rows")
+
+
 def copy_whole(shared: Path, out: Path, names: list[str]) -> None:
     for name in names:
         (out / name).parent.mkdir(parents=True, exist_ok=True)
@@ -330,7 +371,7 @@ def manifest(shared: Path) -> dict[str, dict[str, str]]:
 
 
 def write_readme(shared: Path, out: Path) -> None:
-    m = manifest(shared)
+    m = {**EXTRA_SOURCES, **manifest(shared)}
 
     def src(path: str) -> str:
         r = m[path]
@@ -350,6 +391,21 @@ def write_readme(shared: Path, out: Path) -> None:
          "and `LA Number` is written as `885.0` because it is a double in the Parquet (England 970, regions 980-990)"),
         ("lait/bds_long_extract.parquet", "lait/bds_long_0.parquet",
          "The same rows as `bds_long_extract.csv`, in the original Parquet schema.", "same rows, zstd compression"),
+        ("lait/bds_long_related_extract.parquet", "lait/bds_long_0.parquet",
+         "DfE LAIT data in the same long format and Parquet schema, for national measures related to a KPI but not "
+         "its definition (the framework's `related_comparator`): "
+         f"{', '.join('`' + x + '`' for x in LAIT_RELATED_MEASURES)} (NCMP Reception and Year 6 excess weight, "
+         "related to EH02 and EH03; looked-after children's average SDQ score, related to MH03). Kept apart from "
+         "`bds_long_extract` so that file stays as it was.",
+         "rows whose `Short Desc` is one of those measures; same 7 columns, zstd compression"),
+        (C3_FACTORS, C3_FACTORS,
+         "DfE Children in need statistics, table C3: episodes of need by factor identified at the end of assessment "
+         "(counts; the denominator is `Episodes_with_assessment_factor`), year ending 31 March 2025. SG03's related "
+         "measure: `Mental_Health_parent` as a percentage of `Episodes_with_assessment_factor` (England 33.5%), "
+         "with a Wilson interval from the published counts.",
+         "the 2025 records of England, the West Midlands and Worcestershire, cut record by record from the source "
+         "(which is not in the shared folder's MANIFEST: `extract_c3_factors()` re-cuts them when it is there, and "
+         "otherwise keeps this file)"),
         ("lait/lait_data_dictionary_extract.csv", "lait/lait_data_dictionary.csv",
          "LAIT data dictionary: definition, polarity, source and methodology of each measure kept.",
          "rows whose `Measure_short` is one of the measures kept (it equals `Short Desc`); records cut byte for byte"),
@@ -460,6 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         copy_whole(shared, out, ["dfe/d3_cpps_subsequent_plan_2013_to_2025.csv", "trafford/obese_reception.csv",
                                  "trafford/school_readiness.csv", "trafford/neet.csv", "trafford/cla_health_assessment.csv"])
         extract_lait(shared, out)
+        extract_c3_factors(shared, out)
         extract_fingertips(shared, out, areas, sn)
         write_readme(shared, out)
         print("  README.md")

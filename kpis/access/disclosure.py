@@ -34,9 +34,9 @@ from kpis.core.framework import Framework, FrameworkError
 from kpis.returns.layout import breakdown_label
 from kpis.store.series import kpis_series
 from kpis.store.database import Store
+from kpis.core.units import GAP_LABELS, SCALE
 
 DEFAULT_THRESHOLD = 7
-SCALE = {"percentage": 100.0, "rate_per_10000": 10_000.0, "rate_per_100000": 100_000.0}
 SMALL, AT_SOURCE, SECONDARY = "small number", "suppressed at source", "secondary suppression"
 HIDDEN_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci"]
 PUBLIC_NOTE = (f"Counts from 1 to the KPI's threshold (usually {DEFAULT_THRESHOLD}) are suppressed, with the rates "
@@ -237,7 +237,7 @@ def shown_value(kpi, value, status: str, suppression: str) -> str:
     if suppression:
         return "Suppressed"
     if value is None or pd.isna(value):
-        return {"not_available": "Not available", "not_applicable": "Not applicable"}.get(status, "No figure")
+        return GAP_LABELS.get(status, "No figure") if status != "suppressed" else "No figure"
     text = kpi.format_value(value)
     return f"{text} (low reliability)" if status == "low_reliability" else text
 

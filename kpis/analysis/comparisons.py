@@ -13,6 +13,10 @@ strings, None), in framework order. The rules:
 - **comparison**: `stats.compare_with_benchmark` against that England value with the local 95%
   limits: better / similar / worse (higher / lower with no polarity), or 'not compared' (no
   comparator, no England value, or no confidence interval).
+- **england_relation / relation_basis / england_difference**: what is known against England, in words
+  (`kpis.published.relation.relate`, the board scorecard's rule too): a significance test; else the difference with
+  the quartile and rank; else the home area's standing on the KPI's related national measure (``related_*``
+  keys: indicator, period, value, England's value, quartile, rank). None when nothing can be said.
 - **trend**: Fingertips' recent trend over the home series' most recent five periods, which must be
   unbroken: one of `stats.TREND_LABELS`. Percentages with numerators and denominators use the
   chi-squared test for trend in proportions (`stats.trend_result`), other values the weighted
@@ -39,8 +43,9 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-import numpy as np
 import pandas as pd
+
+from kpis.published import relation as comparison
 
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
@@ -48,15 +53,20 @@ from kpis.core.framework import Framework, Kpi
 from kpis.analysis.explore import comparators, with_intervals
 from kpis.store.series import kpi_series
 from kpis.store.database import Store
+from kpis.core.units import SCALE
+
+lait_quartile, lait_rank = stats.lait_quartile, stats.lait_rank  # read from here by older callers
 
 COUNCIL = "county_ua"
-PER = {"rate_per_10000": 10_000, "rate_per_100000": 100_000, "percentage": 100}
 LOCAL, PUBLISHED = "local return", "published"
 COLUMNS = ["kpi_id", "area", "title", "full_title", "unit", "polarity", "period", "period_end", "value",
            "value_source", "is_demo", "lower_ci", "upper_ci", "england_value", "england_period", "comparison",
            "trend", "trend_method", "previous_period", "previous_value", "change", "benchmark_period",
            "region", "region_value", "neighbours_value", "neighbours_method", "neighbours_count",
-           "benchmark_value", "quartile", "rank", "rank_of"]
+           "benchmark_value", "quartile", "rank", "rank_of",
+           "england_relation", "relation_basis", "england_difference",
+           "related_indicator", "related_period", "related_value", "related_england_value", "related_quartile",
+           "related_rank"]
 
 
 def kpi_benchmarks(store: Store, framework: Framework, *, as_at: datetime | None = None) -> list[dict]:
@@ -83,7 +93,7 @@ def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: s
                polarity=kpi.polarity, comparison="not compared", trend=stats.CANNOT, region=comp.region)
     known = series[series["value"].notna()] if len(series) else series
     if known.empty:
-        return row
+        return _relate(store, framework, kpi, row, current_councils, as_at, None)
     cur = known.iloc[-1]
     end = cur["period_end"]
     row.update(period=str(cur["period_label"]), period_end=end.date().isoformat(), value=_num(cur["value"]),
@@ -108,7 +118,7 @@ def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: s
     # The other comparators, all read for one published period.
     period = row["england_period"] or _latest_period(published, end)
     if period is None:
-        return row
+        return _relate(store, framework, kpi, row, current_councils, as_at, end)
     row["benchmark_period"] = period
     same = published[(published["period_label"] == period) & published["value"].notna()]
     region = same[same["area_code"] == comp.region]
@@ -126,6 +136,27 @@ def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: s
         row["quartile"] = lait_quartile(value, values, kpi.polarity)
         row["rank"] = lait_rank(value, values, kpi.polarity)
         row["rank_of"] = int(len(values))
+    return _relate(store, framework, kpi, row, current_councils, as_at, end)
+
+
+def _relate(store: Store, framework: Framework, kpi: Kpi, row: dict, councils: set[str],
+            as_at: datetime | None, end) -> dict:
+    """The relation to England in words (`kpis.published.relation.relate`), through the related measure when need be."""
+    related = None
+    if kpi.related is not None:
+        related = comparison.related_standings(store, [kpi], home=framework.home_area, as_at=as_at, councils=councils,
+                                               until={kpi.id: None if end is None else pd.Timestamp(end).date()}
+                                               ).get(kpi.id)
+    same_figure = row["benchmark_value"] is not None and row["benchmark_value"] == row["value"]
+    rel = comparison.relate(kpi, value=row["value"], lower=row["lower_ci"], upper=row["upper_ci"],
+                            england=row["england_value"], england_period=row["england_period"],
+                            quartile=row["quartile"] if same_figure else None,
+                            rank=row["rank"] if same_figure else None, rank_of=row["rank_of"], related=related)
+    row.update(england_relation=rel.words, relation_basis=rel.basis, england_difference=rel.difference)
+    if related is not None:
+        row.update(related_indicator=related.indicator_id, related_period=related.period,
+                   related_value=related.value, related_england_value=related.england,
+                   related_quartile=related.quartile, related_rank=related.rank)
     return row
 
 
@@ -158,35 +189,12 @@ def _neighbours(kpi: Kpi, rows: pd.DataFrame) -> tuple[float | None, str | None,
     n = len(rows)
     if not n:
         return None, None, 0
-    per = PER.get(kpi.unit)
+    per = SCALE.get(kpi.unit)
     num, den = rows["numerator"], rows["denominator"]
     if per and num.notna().all() and den.notna().all() and (den > 0).all():
         return (round(float(num.sum()) / float(den.sum()) * per, 6),
                 f"pooled rate of {n} neighbours (sum of numerators / sum of denominators)", n)
     return round(float(rows["value"].astype(float).mean()), 6), f"mean of {n} neighbours' values", n
-
-
-def lait_quartile(value: float, values: pd.Series | list[float], polarity: str) -> str | None:
-    """LAIT's quartile banding of `value` among `values`: A the best quarter, D the worst; None with no polarity."""
-    pol = stats.normalise_polarity(polarity)
-    v = np.asarray(values, dtype="float64")
-    v = v[~np.isnan(v)]
-    if pol == "no_polarity" or not len(v) or value is None or math.isnan(value):
-        return None
-    q25, q50, q75 = np.quantile(v, [0.25, 0.5, 0.75])  # linear interpolation, as R's default (type 7)
-    band = 0 if value <= q25 else 1 if value <= q50 else 2 if value <= q75 else 3  # lowest values first
-    return ("ABCD" if pol == "lower_is_better" else "DCBA")[band]
-
-
-def lait_rank(value: float, values: pd.Series | list[float], polarity: str) -> int | None:
-    """Rank of `value` among `values`, 1 = best, ties sharing the better rank (R's ties.method = 'min')."""
-    pol = stats.normalise_polarity(polarity)
-    v = np.asarray(values, dtype="float64")
-    v = v[~np.isnan(v)]
-    if pol == "no_polarity" or value is None or math.isnan(value):
-        return None
-    better = (v > value) if pol == "higher_is_better" else (v < value)
-    return int(better.sum()) + 1
 
 
 def as_at_end_of(day: date) -> datetime:

@@ -23,21 +23,19 @@ from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set
 from kpis.core.framework import Framework, Kpi
 from kpis.store.series import empty_text_as_none
 from kpis.store.database import Store
+from kpis.core.units import AXIS_TITLES, GAP_LABELS
 
 COUNCIL = "county_ua"
 SOURCE_NAMES = {"framework": "Sub-group return (local)", "dfe_ees": "DfE Explore education statistics",
                 "lait": "DfE Local Authority Interactive Tool (LAIT)", "fingertips": "OHID Fingertips"}
-UNIT_AXIS = {"percentage": "Percentage (%)", "count": "Number", "rate_per_10000": "Rate per 10,000",
-             "rate_per_100000": "Rate per 100,000"}
+UNIT_AXIS = AXIS_TITLES
 SIGNIFICANCE_TEXT = {
     "better": "Significantly better than England", "worse": "Significantly worse than England",
     "similar": "Similar to England", "higher": "Significantly higher than England",
     "lower": "Significantly lower than England", "benchmark": "England: the benchmark",
 }
-STATUS_WORDS = {"suppressed": "Suppressed (small number)", "not_available": "Not available",
-                "not_applicable": "Not applicable"}
-CI_PUBLISHED, CI_WILSON, CI_BYAR, CI_NONE = ("Given with the data", "Wilson score (calculated)", "Byar's method (calculated)",
-                                             "None: no counts published")
+STATUS_WORDS = GAP_LABELS
+CI_PUBLISHED, CI_WILSON, CI_BYAR, CI_NONE = stats.CI_PUBLISHED, stats.CI_WILSON, stats.CI_BYAR, stats.CI_NONE
 NOT_COMPARED_BY_PUBLISHER = "Not compared: the publisher does not compare this value with England"
 SIGNIFICANCE_METHOD = ("Compared with England as Fingertips does: significantly better or worse when England's "
                        "value lies outside the area's 95% confidence interval, similar otherwise; higher or lower "
@@ -146,32 +144,13 @@ def indicator(store: Store, framework: Framework, indicator_id: str) -> Indicato
 
 # -- intervals and comparisons ------------------------------------------------------------
 def with_intervals(df: pd.DataFrame, unit: str | None) -> pd.DataFrame:
-    """Fill missing 95% limits from counts (Wilson for percentages, Byar's for counts and rates); say which."""
+    """Fill missing 95% limits from counts (`stats.fill_intervals`: Wilson for percentages, Byar's for counts and
+    rates); column `ci_method` says which."""
     d = df.copy()
-    methods, lows, highs = [], [], []
-    for v, n, den, lo, hi in zip(*(d[c].to_list() for c in ("value", "numerator", "denominator", "lower_ci",
-                                                            "upper_ci"))):
-        if pd.notna(lo) and pd.notna(hi):
-            methods.append(CI_PUBLISHED), lows.append(lo), highs.append(hi)
-            continue
-        interval, method = None, CI_NONE
-        try:
-            if pd.isna(v):
-                method = ""
-            elif unit == "percentage" and pd.notna(n) and pd.notna(den) and den > 0 and 0 <= n <= den:
-                interval, method = stats.proportion_ci_pct(n, den), CI_WILSON
-            elif unit == "count" and v >= 0:
-                interval, method = stats.byars_interval(v), CI_BYAR
-            elif unit in ("rate_per_10000", "rate_per_100000") and pd.notna(n) and pd.notna(den) and den > 0:
-                per = 10_000 if unit == "rate_per_10000" else 100_000
-                interval, method = stats.rate_ci(n, den, per), CI_BYAR
-        except ValueError:
-            interval, method = None, CI_NONE
-        methods.append(method)
-        lows.append(interval[0] if interval else None)
-        highs.append(interval[1] if interval else None)
-    d["lower_ci"] = pd.to_numeric(pd.Series(lows, index=d.index, dtype="object"), errors="coerce")
-    d["upper_ci"] = pd.to_numeric(pd.Series(highs, index=d.index, dtype="object"), errors="coerce")
+    lows, highs, methods = stats.fill_intervals(d["value"], d["numerator"], d["denominator"], d["lower_ci"],
+                                                d["upper_ci"], unit)
+    d["lower_ci"] = pd.Series(lows, index=d.index, dtype="float64")
+    d["upper_ci"] = pd.Series(highs, index=d.index, dtype="float64")
     d["ci_method"] = methods
     return d
 

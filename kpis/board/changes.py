@@ -22,6 +22,7 @@ from kpis.core.periods import Period, PeriodError, financial_quarter_of, parse_p
 from kpis.board.scorecard import scorecard
 from kpis.store.series import SOURCE_LABEL_SQL
 from kpis.store.database import Store, now
+from kpis.core.units import STATUS_LABELS
 
 RETURN_DUE = timedelta(weeks=6)
 KEYS = ("new_data", "significant_movements", "comparison_changes", "revisions", "missing_returns")
@@ -64,7 +65,7 @@ def new_data(store: Store, framework: Framework, *, since: datetime, until: date
             newest, periods = "–", f"{part['period_label'].nunique()} period(s)"
         else:
             last = overall.iloc[-1]
-            newest = (("Suppressed (small number)" if last["status"] == "suppressed"
+            newest = ((STATUS_LABELS["suppressed"] if last["status"] == "suppressed"
                        else _fmt(framework, kpi_id, last["value"]))
                       + (" (demo)" if last["is_demo"] else "") + f" in {last['period_label']}")
             first = overall["period_label"].iloc[0]

@@ -11,7 +11,9 @@ The rules, in plain words:
 - **Compared with England**: England's newest value for a period that ends on or before the
   local period's end (the period is named), judged as Fingertips does: better or worse when
   England lies outside the local 95% confidence interval, similar otherwise; with no polarity,
-  higher or lower.
+  higher or lower. Where that cannot be tested, the relation is still stated (`kpis.published.relation`): the
+  difference, quartile and rank when the value has no interval, or the home area's figure on a related
+  national measure (a KPI's `related_comparator`) against England's; ``england_relation`` holds the words.
 - **Recent trend**: Fingertips' test over the most recent five points (`kpis.core.stats.trend_result`).
 - **Target**: met when the value is on the right side of the target for the KPI's polarity.
 """
@@ -20,10 +22,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
 import pandas as pd
 from scipy import stats as _st
 
+from kpis.published import relation as relations
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
@@ -72,15 +76,15 @@ class Point:
 
 
 def with_interval(kpi: Kpi, p: Point) -> tuple[float | None, float | None]:
-    """The point's 95% limits; worked out by Wilson or Byar's method when only counts were stored."""
-    if p.lower_ci is not None and p.upper_ci is not None:
-        return p.lower_ci, p.upper_ci
-    if kpi.unit == "percentage" and p.numerator is not None and p.denominator:
-        lo, hi = stats.wilson_interval(p.numerator, p.denominator)
-        return 100 * lo, 100 * hi
-    if kpi.unit == "count" and float(p.value).is_integer():
-        return stats.byars_interval(p.value)
-    return None, None
+    """The point's 95% limits; worked out by Wilson or Byar's method when only counts were stored
+    (`stats.interval_of`, the rule the explorer and the return check use too)."""
+    return _interval(kpi.unit, p.value, p.numerator, p.denominator, p.lower_ci, p.upper_ci)
+
+
+@lru_cache(maxsize=4096)
+def _interval(unit: str, value, numerator, denominator, lower, upper) -> tuple[float | None, float | None]:
+    lo, hi, _ = stats.interval_of(unit, value, numerator, denominator, lower, upper)
+    return lo, hi
 
 
 # -- change since the last meeting -------------------------------------------------------------------
@@ -298,6 +302,36 @@ def _trend(kpi: Kpi, rows: list[dict]) -> stats.TrendResult:
     return stats.trend_result(values=[r["value"] for r in rows], polarity=kpi.polarity)
 
 
+def _standings(store: Store, framework: Framework, kpis: list[Kpi],
+               points: dict[str, tuple[Point | None, Point | None]],
+               as_at: datetime | None) -> dict[tuple[str, str], relations.Standing]:
+    """The home area's standing among councils where the scorecard needs it, in one query: on the KPI's own
+    comparator when the value has no interval, on its related measure when the KPI cannot be compared itself."""
+    requests = {}
+    for kpi in kpis:
+        current, england = points[kpi.id]
+        untested = current is not None and england is not None and kpi.comparator is not None
+        if untested and with_interval(kpi, current)[0] is None:
+            requests[(kpi.id, "own")] = (kpi.comparator, kpi.polarity, current.period_end)
+        elif kpi.related is not None and not untested:
+            requests[(kpi.id, "related")] = (kpi.related, kpi.polarity, current.period_end if current else None)
+    return relations.standings(store, requests, home=framework.home_area, as_at=as_at)
+
+
+def _relation(kpi: Kpi, current: Point | None, england: Point | None,
+              known: dict[tuple[str, str], relations.Standing]) -> relations.Relation:
+    """`kpis.published.relation.relate` for a scorecard row: the same words as the benchmark view's."""
+    lo, hi = with_interval(kpi, current) if current else (None, None)
+    own = known.get((kpi.id, "own"))
+    same = own is not None and england is not None and current is not None and own.value == current.value \
+        and own.period == england.period_label
+    return relations.relate(kpi, value=current.value if current else None, lower=lo, upper=hi,
+                            england=england.value if england else None,
+                            england_period=england.period_label if england else None,
+                            quartile=own.quartile if same else None, rank=own.rank if same else None,
+                            rank_of=own.rank_of if same else None, related=known.get((kpi.id, "related")))
+
+
 def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = None,
               previous_meeting: datetime | None = None, kpi_ids: list[str] | None = None) -> pd.DataFrame:
     """One row per KPI (or per KPI in `kpi_ids`), in framework order, as known at `as_at` (None: now)."""
@@ -308,14 +342,18 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
     kpis = [k for k in framework.kpis if kpi_ids is None or k.id in kpi_ids]
     series = home_and_england(store, framework, kpis, as_at)
     before = home_and_england(store, framework, kpis, previous_meeting) if previous_meeting is not None else None
+    points = {k.id: (_latest(series[k.id][0]), _england(series[k.id][1], _latest(series[k.id][0]))) for k in kpis}
+    known = _standings(store, framework, kpis, points, as_at)
     rows = []
     for kpi in kpis:
         home, eng = series[kpi.id]
-        current = _latest(home)
+        current, england = points[kpi.id]
         previous = _latest(before[kpi.id][0]) if before is not None else None
-        england = _england(eng, current)
         change = describe_change(kpi, current, previous)
         comparison, shape, comparison_words = compare_with_england(kpi, current, england)
+        relation = _relation(kpi, current, england, known)
+        if comparison == "not compared" and relation.short:
+            comparison_words = relation.short
         trend = _trend(kpi, home)
         status, target_words = target_status(kpi, current.value if current else None)
         lo, hi = with_interval(kpi, current) if current else (None, None)
@@ -342,6 +380,7 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
             "england_text": (f"{kpi.format_value(england.value)} ({england.period_label})" if england
                              else ("No national comparator" if kpi.comparator is None else "Not published")),
             "comparison": comparison, "comparison_symbol": shape, "comparison_text": comparison_words,
+            "relation_basis": relation.basis, "england_relation": relation.words,
             "trend": sentence_case(trend.label), "trend_words": trend_words(trend), "trend_direction": trend.direction, "trend_assessment": trend.assessment,
             "sparkline": [float(r["value"]) for r in home[-SPARK_POINTS:]],
             "target": kpi.target.value if kpi.target else None,

@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpis.core.framework import Kpi
+from kpis.core.units import AXIS_TITLES, STATUS_LABELS
 
 # The palette, in one place.
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
@@ -41,8 +42,7 @@ BADGE_COLOURS = {
 
 
 def axis_title(kpi: Kpi) -> str:
-    return {"percentage": "Percentage (%)", "count": "Number", "rate_per_10000": "Rate per 10,000",
-            "rate_per_100000": "Rate per 100,000"}[kpi.unit]
+    return AXIS_TITLES[kpi.unit]
 
 
 def _midpoint(start, end) -> pd.Timestamp:
@@ -230,7 +230,7 @@ def _breakdown_table(d: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
           for lo, hi in zip(d["lower_ci"], d["upper_ci"])]
     return pd.DataFrame({
         "Group": d["label"].to_list(), "Period": d["period_label"].to_list(),
-        "Value": [("Suppressed (small number)" if s == "suppressed" else _fmt(kpi, v))
+        "Value": [(STATUS_LABELS["suppressed"] if s == "suppressed" else _fmt(kpi, v))
                   + (" (demo)" if demo else "") for v, s, demo in zip(d["value"], d["status"], d["is_demo"])],
         "95% CI": ci, "Numerator": [_count(v) for v in d["numerator"]],
         "Denominator": [_count(v) for v in d["denominator"]],

@@ -13,15 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpis.core.units import UNIT_LABELS
+
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 DEFAULT_FRAMEWORK = DATA_DIR / "frameworks" / "worcestershire.toml"
 
-UNITS = {
-    "percentage": "%",
-    "count": "count",
-    "rate_per_10000": "per 10,000",
-    "rate_per_100000": "per 100,000",
-}
+UNITS = UNIT_LABELS  # the unit codes a framework may use, with their labels (kpis.core.units)
 POLARITIES = ("higher_is_better", "lower_is_better", "no_polarity")
 FREQUENCIES = ("quarterly", "annual")
 SOURCES = ("fingertips", "dfe_ees", "lait")
@@ -75,6 +72,9 @@ class Kpi:
     next_update: str = ""
     comparator: Comparator | None = None
     target: Target | None = None
+    # A published national measure close to the KPI but not the same definition: the home area's standing on it
+    # against England is stated, the KPI's own value is never compared with it.
+    related: Comparator | None = None
 
     @property
     def unit_label(self) -> str:
@@ -262,6 +262,7 @@ def _parse_kpi(item: dict, i: int, area_ids: set[str], outcome_ids: set[str],
     if "all" not in bds:
         problems.append(f"{where}: breakdowns must include 'all'")
     comparator = _parse_comparator(item.get("comparator"), where, problems)
+    related = _parse_comparator(item.get("related_comparator"), f"{where} (related_comparator)", problems)
     target = None
     if "target" in item:
         t = item["target"]
@@ -276,7 +277,7 @@ def _parse_kpi(item: dict, i: int, area_ids: set[str], outcome_ids: set[str],
         short_title=item.get("short_title", item["title"]), definition=item["definition"],
         unit=item["unit"], decimals=decimals, polarity=item["polarity"], frequency=item["frequency"],
         breakdowns=tuple(bds), methodology=item.get("methodology", ""), owner=item.get("owner", ""),
-        next_update=item.get("next_update", ""), comparator=comparator, target=target,
+        next_update=item.get("next_update", ""), comparator=comparator, target=target, related=related,
     )
 
 

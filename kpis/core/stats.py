@@ -56,7 +56,11 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
+import pandas as pd
 from scipy import stats as _st
+
+from kpis.core.units import RATE_SCALE
 
 TREND_POINTS = 5
 TREND_SIGNIFICANCE = 0.002  # Fingertips: chi-squared (1 df) above 9.5495
@@ -103,36 +107,13 @@ def normalise_polarity(polarity: str | None) -> str:
 
 
 # -- confidence intervals ---------------------------------------------------------------
-def wilson_interval(count: float, denominator: float, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for count/denominator, as proportions of 1 (0..1)."""
-    if _missing(count) or _missing(denominator):
-        raise ValueError("Wilson interval needs a count and a denominator")
-    if denominator <= 0:
-        raise ValueError(f"the denominator must be more than 0, not {denominator}")
-    if count < 0:
-        raise ValueError(f"the count must not be negative, not {count}")
-    if count > denominator:
-        raise ValueError(f"the count ({count}) cannot be more than the denominator ({denominator})")
-    z = _z(confidence)
-    x, n = float(count), float(denominator)
-    centre = 2 * x + z * z
-    spread = z * math.sqrt(z * z + 4 * x * (1 - x / n))
-    bottom = 2 * (n + z * z)
-    lower = max(0.0, (centre - spread) / bottom)
-    upper = min(1.0, (centre + spread) / bottom)
-    if count == 0:
-        lower = 0.0
-    if count == denominator:
-        upper = 1.0
-    return lower, upper
-
-
+# One formula per statistic: the array functions (`wilson_limits`, `byars_limits`) hold it; the scalar
+# ones check their input and call them.
 def wilson_limits(counts, denominators, confidence: float = 0.95):
-    """Wilson limits (proportions of 1) for arrays of counts and denominators, vectorised.
+    """Wilson limits (proportions of 1) for arrays of counts and denominators, vectorised: the one Wilson formula.
 
     Inputs must already be valid (0 <= count <= denominator, denominator > 0).
     """
-    import numpy as np
     z = _z(confidence)
     x = np.asarray(counts, dtype="float64")
     n = np.asarray(denominators, dtype="float64")
@@ -144,10 +125,53 @@ def wilson_limits(counts, denominators, confidence: float = 0.95):
     return lower, upper
 
 
+def wilson_pct(counts, denominators, confidence: float = 0.95):
+    """`wilson_limits` in percent (0..100)."""
+    lower, upper = wilson_limits(counts, denominators, confidence)
+    return lower * 100, upper * 100
+
+
+def wilson_interval(count: float, denominator: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for count/denominator, as proportions of 1 (0..1)."""
+    if _missing(count) or _missing(denominator):
+        raise ValueError("Wilson interval needs a count and a denominator")
+    if denominator <= 0:
+        raise ValueError(f"the denominator must be more than 0, not {denominator}")
+    if count < 0:
+        raise ValueError(f"the count must not be negative, not {count}")
+    if count > denominator:
+        raise ValueError(f"the count ({count}) cannot be more than the denominator ({denominator})")
+    lower, upper = wilson_limits(float(count), float(denominator), confidence)
+    return float(lower), float(upper)
+
+
 def proportion_ci_pct(numerator: float, denominator: float, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson interval in percent (0..100)."""
     lo, hi = wilson_interval(numerator, denominator, confidence)
     return lo * 100, hi * 100
+
+
+BYAR_EXACT_BELOW = 10  # exact Poisson limits (chi-squared quantiles) for counts below this
+
+
+def byars_limits(counts, confidence: float = 0.95):
+    """Byar's limits for an array of counts (exact Poisson below 10), vectorised: the one Byar formula.
+
+    Inputs must already be valid (counts >= 0).
+    """
+    c = _conf(confidence)
+    z = _z(c)
+    x = np.asarray(counts, dtype="float64")
+    alpha = 1 - c
+    small = x < BYAR_EXACT_BELOW
+    with np.errstate(divide="ignore", invalid="ignore"):
+        big_lo = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
+        big_hi = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * np.sqrt(x + 1))) ** 3
+        exact_lo = np.where(x == 0, 0.0, _st.chi2.ppf(alpha / 2, 2 * x) / 2)
+        exact_hi = _st.chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2
+    lower = np.where(small, exact_lo, np.maximum(0.0, big_lo))
+    upper = np.where(small, exact_hi, big_hi)
+    return lower, upper
 
 
 def byars_interval(count: float, confidence: float = 0.95) -> tuple[float, float]:
@@ -156,17 +180,8 @@ def byars_interval(count: float, confidence: float = 0.95) -> tuple[float, float
         raise ValueError("Byar's interval needs a count")
     if count < 0:
         raise ValueError(f"the count must not be negative, not {count}")
-    c = _conf(confidence)
-    x = float(count)
-    if x < 10:
-        alpha = 1 - c
-        lower = 0.0 if x == 0 else float(_st.chi2.ppf(alpha / 2, 2 * x)) / 2
-        upper = float(_st.chi2.ppf(1 - alpha / 2, 2 * x + 2)) / 2
-        return lower, upper
-    z = _z(c)
-    lower = x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3
-    upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * math.sqrt(x + 1))) ** 3
-    return max(0.0, lower), upper
+    lower, upper = byars_limits(float(count), confidence)
+    return float(lower), float(upper)
 
 
 def rate_ci(count: float, population: float, per: float = 10000, confidence: float = 0.95) -> tuple[float, float]:
@@ -175,6 +190,72 @@ def rate_ci(count: float, population: float, per: float = 10000, confidence: flo
         raise ValueError(f"the population must be more than 0, not {population}")
     lo, hi = byars_interval(count, confidence)
     return lo / population * per, hi / population * per
+
+
+# -- the interval of an observation -----------------------------------------------------
+CI_PUBLISHED, CI_WILSON, CI_BYAR, CI_NONE = ("Given with the data", "Wilson score (calculated)",
+                                             "Byar's method (calculated)", "None: no counts published")
+
+
+def fill_intervals(values, numerators, denominators, lowers, uppers, units, confidence: float = 0.95):
+    """The 95% limits of observations: as given when both are, else worked out from the counts the Fingertips way.
+
+    The one rule, used by the scorecard, the explorer and the return check:
+
+    - both limits given: kept (`CI_PUBLISHED`);
+    - no value: no limits, no method ('');
+    - a percentage with 0 <= numerator <= denominator, denominator > 0: Wilson score (`CI_WILSON`);
+    - a count with a value of 0 or more: Byar's method on the value (`CI_BYAR`);
+    - a rate per 10,000 or 100,000 with numerator >= 0 and denominator > 0: Byar's on the numerator,
+      scaled (`CI_BYAR`);
+    - otherwise none (`CI_NONE`).
+
+    Every argument but `units` is a sequence of numbers (None or NaN when missing); `units` is one unit code
+    for all or a sequence of codes. Returns (lower, upper, method) as two float arrays (NaN: none) and a list.
+    """
+    v, num, den, lo, hi = (_floats(a) for a in (values, numerators, denominators, lowers, uppers))
+    unit = (np.full(len(v), units, dtype=object) if units is None or isinstance(units, str)
+            else np.asarray(list(units), dtype=object))
+    given = ~np.isnan(lo) & ~np.isnan(hi)
+    has_value = ~np.isnan(v) & ~given
+    with np.errstate(invalid="ignore"):
+        pct = has_value & (unit == "percentage") & (den > 0) & (num >= 0) & (num <= den)
+        count = has_value & (unit == "count") & (v >= 0)
+        scale = np.array([RATE_SCALE.get(u, np.nan) if isinstance(u, str) else np.nan for u in unit], dtype="float64")
+        rate = has_value & ~np.isnan(scale) & (den > 0) & (num >= 0)
+    lower, upper = np.where(given, lo, np.nan), np.where(given, hi, np.nan)
+    if pct.any():
+        lower[pct], upper[pct] = wilson_pct(num[pct], den[pct], confidence)
+    if count.any():
+        lower[count], upper[count] = byars_limits(v[count], confidence)
+    if rate.any():
+        b_lo, b_hi = byars_limits(num[rate], confidence)
+        lower[rate], upper[rate] = b_lo / den[rate] * scale[rate], b_hi / den[rate] * scale[rate]
+    method = np.where(given, CI_PUBLISHED, np.where(np.isnan(v), "", np.where(
+        pct, CI_WILSON, np.where(count | rate, CI_BYAR, CI_NONE))))
+    return lower, upper, method.tolist()
+
+
+def _floats(a) -> np.ndarray:
+    """Numbers as a float array, NaN where missing (None, NaN, pd.NA or text that is not a number)."""
+    if isinstance(a, pd.Series):
+        return pd.to_numeric(a, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    if isinstance(a, np.ndarray) and a.dtype.kind in "fiu":
+        return a.astype("float64")
+    out = []
+    for x in a:
+        try:
+            out.append(np.nan if x is None or pd.isna(x) else float(x))
+        except (TypeError, ValueError):
+            out.append(np.nan)
+    return np.asarray(out, dtype="float64")
+
+
+def interval_of(unit: str | None, value, numerator=None, denominator=None, lower=None,
+                upper=None) -> tuple[float | None, float | None, str]:
+    """`fill_intervals` for one observation: (lower, upper, method), None for a limit that cannot be known."""
+    lo, hi, method = fill_intervals([value], [numerator], [denominator], [lower], [upper], unit)
+    return (None if np.isnan(lo[0]) else float(lo[0])), (None if np.isnan(hi[0]) else float(hi[0])), method[0]
 
 
 # -- comparison with a benchmark --------------------------------------------------------
@@ -194,6 +275,30 @@ def compare_with_benchmark(value: float | None, lower: float | None, upper: floa
         return "higher" if higher else "lower"
     good = higher if pol == "higher_is_better" else not higher
     return "better" if good else "worse"
+
+
+# -- standing among councils (DfE LAIT) --------------------------------------------------
+def lait_quartile(value: float, values: pd.Series | list[float], polarity: str) -> str | None:
+    """LAIT's quartile banding of `value` among `values`: A the best quarter, D the worst; None with no polarity."""
+    pol = normalise_polarity(polarity)
+    v = np.asarray(values, dtype="float64")
+    v = v[~np.isnan(v)]
+    if pol == "no_polarity" or not len(v) or value is None or math.isnan(value):
+        return None
+    q25, q50, q75 = np.quantile(v, [0.25, 0.5, 0.75])  # linear interpolation, as R's default (type 7)
+    band = 0 if value <= q25 else 1 if value <= q50 else 2 if value <= q75 else 3  # lowest values first
+    return ("ABCD" if pol == "lower_is_better" else "DCBA")[band]
+
+
+def lait_rank(value: float, values: pd.Series | list[float], polarity: str) -> int | None:
+    """Rank of `value` among `values`, 1 = best, ties sharing the better rank (R's ties.method = 'min')."""
+    pol = normalise_polarity(polarity)
+    v = np.asarray(values, dtype="float64")
+    v = v[~np.isnan(v)]
+    if pol == "no_polarity" or value is None or math.isnan(value):
+        return None
+    better = (v > value) if pol == "higher_is_better" else (v < value)
+    return int(better.sum()) + 1
 
 
 # -- recent trend -----------------------------------------------------------------------

@@ -57,6 +57,12 @@ REFERENCE_FILES = [
     ("fingertips/indicators-CountyUA_extract.csv", "OHID Fingertips 93356"),
     ("trafford/obese_reception.csv", "OHID Fingertips 90319, tidied by Trafford Data Lab"),
 ]
+# Published measures related to a KPI but not of its definition (a framework's related_comparator).
+RELATED_FILES = [
+    ("lait/bds_long_related_extract.parquet", "DfE Local Authority Interactive Tool (measures related to KPIs)"),
+    ("dfe/c3_factors_identified_at_end_of_assessment_2018_to_2025.csv",
+     "DfE Children in need 2025, table C3: factors identified at the end of assessment"),
+]
 
 
 def read_header(path: Path) -> list[str]:
@@ -268,12 +274,16 @@ def _upsert_indicators(cur, indicators: pd.DataFrame) -> None:
 
 
 def load_reference_data(store: Store, *, framework: Framework | None,
-                        data_dir: str | Path = REFERENCE_DIR, actor: str = "init") -> list[ImportReport]:
-    """Import every shipped extract in data/reference (those present), one transaction each."""
+                        data_dir: str | Path = REFERENCE_DIR, actor: str = "init",
+                        files: list[tuple[str, str]] = REFERENCE_FILES) -> list[ImportReport]:
+    """Import every shipped extract in data/reference (those present), one transaction each.
+
+    `files`: which (REFERENCE_FILES by default; RELATED_FILES for the measures related to KPIs).
+    """
     data_dir = Path(data_dir)
     load_areas_table(store, data_dir)
     reports = []
-    for rel, name in REFERENCE_FILES:
+    for rel, name in files:
         path = data_dir / rel
         if path.exists():
             reports.append(import_benchmarks(store, path, framework=framework, actor=actor, source_name=name,

@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 from kpis.core import stats
 from kpis.core.framework import Framework
@@ -21,7 +19,7 @@ from kpis.core.problems import ERROR, WARNING, Problem, errors, warnings
 from kpis.returns.layout import (INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, breakdown_label,
                                 normalise)
 from kpis.returns.reader import ReturnFile, describe
-from kpis.returns.rules import FORMULA_EXPECTED, PER, VALUE_STATUSES, Context, Row, check_rows
+from kpis.returns.rules import FORMULA_EXPECTED, VALUE_STATUSES, Context, Row, check_rows
 
 # "Far from recent history": compare with the last HISTORY_POINTS values of the same KPI and breakdown.
 HISTORY_POINTS = 4
@@ -239,18 +237,7 @@ def check_narrative(parsed: ReturnFile, ctx: Context) -> tuple[dict | None, list
 
 
 # -- rows ready to store -----------------------------------------------------------------
-_Z95 = float(_st.norm.ppf(0.975))
-
-
-def wilson_pct(numerators: np.ndarray, denominators: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`stats.wilson_interval` for whole arrays at once, in percent (the same formula, vectorised)."""
-    x, n, z = numerators.astype(float), denominators.astype(float), _Z95
-    centre = 2 * x + z * z
-    spread = z * np.sqrt(z * z + 4 * x * (1 - x / n))
-    bottom = 2 * (n + z * z)
-    lower = np.where(x == 0, 0.0, np.maximum(0.0, (centre - spread) / bottom))
-    upper = np.where(x == n, 1.0, np.minimum(1.0, (centre + spread) / bottom))
-    return lower * 100, upper * 100
+wilson_pct = stats.wilson_pct  # read from here by older callers
 
 
 def to_observations(rows: list[Row], framework: Framework) -> pd.DataFrame:
@@ -273,35 +260,13 @@ def to_observations(rows: list[Row], framework: Framework) -> pd.DataFrame:
     for col in ("value", "numerator", "denominator", "lower_ci", "upper_ci"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     has_value = df["value"].notna()
-    pct = has_value & (df["unit"] == "percentage") & df["numerator"].notna() & (df["denominator"] > 0)
-    if pct.any():
-        lo, hi = wilson_pct(df.loc[pct, "numerator"].to_numpy(), df.loc[pct, "denominator"].to_numpy())
-        df.loc[pct, "lower_ci"], df.loc[pct, "upper_ci"] = lo, hi
-    count = has_value & (df["unit"] == "count")
-    if count.any():
-        limits = [_byars(v) for v in df.loc[count, "value"]]
-        df.loc[count, "lower_ci"] = [lo for lo, _ in limits]
-        df.loc[count, "upper_ci"] = [hi for _, hi in limits]
-    rate = has_value & df["unit"].isin(list(PER)) & df["numerator"].notna() & (df["denominator"] > 0)
-    if rate.any():
-        scale = df.loc[rate, "unit"].map(PER) / df.loc[rate, "denominator"]
-        limits = [_byars(v) for v in df.loc[rate, "numerator"]]
-        df.loc[rate, "lower_ci"] = [lo for lo, _ in limits] * scale
-        df.loc[rate, "upper_ci"] = [hi for _, hi in limits] * scale
+    lo, hi, _ = stats.fill_intervals(df.loc[has_value, "value"], df.loc[has_value, "numerator"],
+                                     df.loc[has_value, "denominator"], df.loc[has_value, "lower_ci"],
+                                     df.loc[has_value, "upper_ci"], df.loc[has_value, "unit"])
+    df.loc[has_value, "lower_ci"], df.loc[has_value, "upper_ci"] = lo, hi
     return df.drop(columns=["unit"])
 
 
-_BYARS: dict[float, tuple[float, float]] = {}
-
-
-def _byars(count: float) -> tuple[float, float]:
-    count = float(count)
-    if count not in _BYARS:
-        _BYARS[count] = stats.byars_interval(count)
-    return _BYARS[count]
-
-
-# -- warnings from history ---------------------------------------------------------------
 def warn_far_from_history(obs: pd.DataFrame, store, framework: Framework, ctx: Context) -> list[Problem]:
     """'Check this' when a value is far from the same KPI and breakdown's recent values.
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from kpis.core.framework import Framework, Kpi
 from kpis.setup.demo import BREAKDOWN_VALUES, DISTRICTS
+from kpis.core.units import STATUS_LABELS  # noqa: F401  (read from here by templates, submission, pages)
 
 INSTRUCTIONS_SHEET, DATA_SHEET, NARRATIVE_SHEET, LISTS_SHEET = "Instructions", "Data", "Narrative", "Lists"
 
@@ -65,10 +66,6 @@ def column_key(header: object) -> str | None:
 
 
 # -- statuses and markers ----------------------------------------------------------
-STATUS_LABELS = {
-    "published": "Published", "provisional": "Provisional", "suppressed": "Suppressed (small number)",
-    "not_available": "Not available", "not_applicable": "Not applicable", "low_reliability": "Low reliability",
-}
 # What leads type in a value cell instead of a number, and the status each means.
 MARKERS = {
     "*": "suppressed", "**": "suppressed", "c": "suppressed", "supp": "suppressed", "suppressed": "suppressed",

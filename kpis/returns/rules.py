@@ -26,12 +26,10 @@ from kpis.core.problems import ERROR, WARNING, Problem
 from kpis.returns.layout import (STATUS_LABELS, BreakdownOption, breakdown_lookup, free_breakdown, normalise,
                                 parse_status)
 from kpis.returns.reader import ReturnFile
+from kpis.core.units import GAP_STATUSES, SCALE, VALUE_STATUSES
 
-VALUE_STATUSES = ("published", "provisional", "low_reliability")    # a number goes with these
-GAP_STATUSES = ("suppressed", "not_available", "not_applicable")    # no number goes with these
 YEAR_TYPES = ("financial_year", "academic_year", "calendar_year")
 FORMULA_EXPECTED = "text, not something a spreadsheet would run as a formula"
-PER = {"rate_per_10000": 10_000, "rate_per_100000": 100_000}
 
 
 @dataclass
@@ -322,7 +320,7 @@ def rule_value_matches_counts(row: Row, ctx: Context) -> list[Problem]:
     if kpi.unit == "count":
         expected = n
     elif d:
-        expected = n / d * (100 if kpi.unit == "percentage" else PER.get(kpi.unit, 1))
+        expected = n / d * SCALE.get(kpi.unit, 1)
     else:
         return []
     if row.value is None:

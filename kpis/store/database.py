@@ -19,12 +19,12 @@ import pandas as pd
 import pyarrow as pa
 
 from kpis.core.framework import DATA_DIR
+from kpis.core.units import STATUSES
 
 DEFAULT_DB = DATA_DIR / "kpis.duckdb"
 KEY = ["indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_label"]
 VALUE_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci", "status", "status_note", "commentary"]
 OBS_COLUMNS = KEY + ["period_type", "period_start", "period_end"] + VALUE_COLUMNS + ["is_demo"]
-STATUSES = ("published", "provisional", "suppressed", "not_available", "not_applicable", "low_reliability")
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core tables", """

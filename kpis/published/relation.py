@@ -1,0 +1,242 @@
+"""What is known about a KPI against England, in words: one rule for the board scorecard and the benchmark view.
+
+Three ways, the strongest first:
+
+1. **Significance test** (Fingertips): the value has a 95% interval (given, or worked out from its counts by
+   `stats.interval_of`): better or worse when England's value lies outside it, similar otherwise (higher or
+   lower with no polarity).
+2. **Difference, quartile and rank**: the value has no interval (the publisher gives no counts, as LAIT):
+   no test can be made, so the difference from England is stated, with the area's LAIT quartile band (A = best)
+   and rank among all councils for the same published figure where known.
+3. **Related national measure** (a framework KPI's ``related_comparator``): no national figure of the KPI's own
+   definition exists, so the home area's published figure on the related measure is set against England's
+   (tested when counts are published, else by difference, quartile and rank). The KPI's own value is never
+   compared with a measure of another definition; the words say so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from kpis.core import stats
+from kpis.core.areas import ENGLAND
+from kpis.core.framework import Comparator, Kpi
+from kpis.store.database import Store, observations_as_at
+
+COUNCIL = "county_ua"
+TESTED, DIFFERENCE, RELATED = "significance test", "difference, quartile and rank", "related national measure"
+BADGE_WORDS = {"better": "Better than England", "similar": "Similar to England", "worse": "Worse than England",
+               "higher": "Higher than England", "lower": "Lower than England"}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The home area's published value of one series against England's and all councils', in one period."""
+    indicator_id: str
+    name: str
+    unit: str | None
+    polarity: str
+    period: str
+    value: float
+    lower: float | None
+    upper: float | None
+    england: float
+    quartile: str | None
+    rank: int | None
+    rank_of: int | None
+    note: str = ""
+    short_name: str = ""
+
+
+@dataclass(frozen=True)
+class Relation:
+    result: str                 # better | similar | worse | higher | lower | not compared
+    basis: str | None           # TESTED | DIFFERENCE | RELATED | None (nothing can be said)
+    words: str | None
+    difference: float | None    # value minus England's, in the unit of the value compared
+    short: str | None = None    # the same in a few words, for a scorecard cell
+
+
+def fmt(value: float, unit: str | None, decimals: int = 1) -> str:
+    text = f"{value:,.{decimals}f}"
+    return f"{text}%" if unit == "percentage" else text
+
+
+def difference_words(value: float, england: float, unit: str | None, decimals: int = 1) -> str:
+    """'0.3 points below England', '2.0 above England', 'the same as England' (to the shown decimals)."""
+    diff = round(value - england, decimals)
+    if diff == 0:
+        return "the same as England"
+    size = f"{abs(diff):,.{decimals}f}{' points' if unit == 'percentage' else ''}"
+    return f"{size} {'above' if diff > 0 else 'below'} England"
+
+
+def rank_words(quartile: str | None, rank: int | None, rank_of: int | None) -> str:
+    if quartile is None or rank is None:
+        return ""
+    return f"quartile {quartile} (A = best), rank {rank} of {rank_of} councils"
+
+
+def relate(kpi: Kpi, *, value: float | None, lower: float | None, upper: float | None,
+           england: float | None, england_period: str | None, quartile: str | None = None,
+           rank: int | None = None, rank_of: int | None = None, related: Standing | None = None) -> Relation:
+    """The relation of a KPI to England: tested, else difference and rank, else through a related measure."""
+    none = Relation("not compared", None, None, None)
+    if value is not None and england is not None and kpi.comparator is not None:
+        diff = round(value - england, 6)
+        if lower is not None and upper is not None:
+            result = stats.compare_with_benchmark(value, lower, upper, england, kpi.polarity)
+            words = (f"{BADGE_WORDS[result]}: {kpi.format_value(value)} (95% interval {kpi.format_value(lower)} "
+                     f"to {kpi.format_value(upper)}) vs England {kpi.format_value(england)} ({england_period})")
+            return Relation(result, TESTED, words, diff, BADGE_WORDS[result])
+        standing = rank_words(quartile, rank, rank_of)
+        words = (f"Not tested (no counts published): {difference_words(value, england, kpi.unit, kpi.decimals)} "
+                 f"({kpi.format_value(value)} vs England {kpi.format_value(england)}, {england_period})"
+                 + (f"; {standing}" if standing else ""))
+        short = f"Not tested (no counts): {difference_words(value, england, kpi.unit, kpi.decimals)}" + (
+            f", quartile {quartile}" if quartile else "")
+        return Relation("not compared", DIFFERENCE, words, diff, short)
+    if related is None:
+        return none
+    return Relation("not compared", RELATED, related_words(related), round(related.value - related.england, 6),
+                    related_short(related))
+
+
+def related_short(s: Standing) -> str:
+    """'Related measure, excess weight (AY 2024/25): 1.0 points below England; quartile B'."""
+    if s.lower is not None and s.upper is not None:
+        result = stats.compare_with_benchmark(s.value, s.lower, s.upper, s.england, s.polarity)
+        how = BADGE_WORDS[result][0].lower() + BADGE_WORDS[result][1:]
+    else:
+        how = difference_words(s.value, s.england, s.unit)
+    return f"Related measure, {s.short_name}: {how}" + (f", quartile {s.quartile}" if s.quartile else "")
+
+
+def related_words(s: Standing) -> str:
+    """A related measure's standing, said so that no one reads it as the KPI's own comparison."""
+    if s.lower is not None and s.upper is not None:
+        result = stats.compare_with_benchmark(s.value, s.lower, s.upper, s.england, s.polarity)
+        how = (f"{BADGE_WORDS[result][0].lower()}{BADGE_WORDS[result][1:]} (95% interval here "
+               f"{fmt(s.lower, s.unit)} to {fmt(s.upper, s.unit)})")
+    else:
+        how = f"{difference_words(s.value, s.england, s.unit)}, not tested (no counts published)"
+    standing = rank_words(s.quartile, s.rank, s.rank_of)
+    return (f"Related measure, not this KPI's definition: {s.name}, {s.period}: {fmt(s.value, s.unit)} here vs "
+            f"England {fmt(s.england, s.unit)}: {how}" + (f"; {standing}" if standing else ""))
+
+
+# -- reading standings --------------------------------------------------------------------------------
+def current_councils(store: Store) -> set[str]:
+    areas = store.df("SELECT area_code FROM areas WHERE area_type = ? AND valid_to IS NULL", [COUNCIL])
+    return set(areas["area_code"])
+
+
+def related_standings(store: Store, kpis: list[Kpi] | tuple[Kpi, ...], *, home: str,
+                      as_at: datetime | None = None, until: dict[str, date | None] | None = None,
+                      councils: set[str] | None = None) -> dict[str, Standing]:
+    """Per KPI with a related comparator, the home area's standing on it (one query for all), as known at `as_at`.
+
+    `until`: per KPI id, the end of the local period; the related figure is then the newest whose period ends
+    on or before it (as England's is for the KPI itself). None or missing: the newest published.
+    """
+    return standings(store, {k.id: (k.related, k.polarity, (until or {}).get(k.id)) for k in kpis
+                             if k.related is not None}, home=home, as_at=as_at, councils=councils)
+
+
+def standings(store: Store, requests: dict[Any, tuple[Comparator, str, date | None]], *, home: str,
+              as_at: datetime | None = None, councils: set[str] | None = None) -> dict[Any, Standing]:
+    """Per key, the home area's standing on a published series: `requests` maps a key to (comparator, the KPI's
+    polarity, the end of the local period or None). The period is the newest with a home and an England figure
+    ending on or before that end. One query for all keys: the chosen period's rows of every area. Keys with no
+    home and England figure are left out. `councils`: the current councils (default: from the areas table)."""
+    if not requests:
+        return {}
+    keys = list(requests)
+    comps = [requests[k][0] for k in keys]
+    ends = [None if requests[k][2] is None else pd.Timestamp(requests[k][2]).date() for k in keys]
+    sql = f"""
+        WITH obs AS (
+            SELECT indicator_id, area_code, period_label, period_end, value, numerator, denominator, lower_ci, upper_ci
+            FROM ({observations_as_at(as_at)}) o
+            WHERE indicator_id IN (SELECT unnest(?)) AND breakdown_type = 'all' AND value IS NOT NULL),
+        wanted AS (SELECT unnest(?) AS k, unnest(?) AS iid, unnest(?) AS total_id, CAST(unnest(?) AS DATE) AS until),
+        pick AS (
+            SELECT w.k, w.iid, w.total_id, h.period_label
+            FROM wanted w JOIN obs h ON h.indicator_id = w.iid AND h.area_code = ?
+            JOIN obs e ON e.indicator_id = w.iid AND e.area_code = ? AND e.period_label = h.period_label
+            WHERE w.until IS NULL OR h.period_end <= w.until
+            QUALIFY row_number() OVER (PARTITION BY w.k ORDER BY h.period_end DESC) = 1)
+        SELECT p.k, o.*, (a.area_type = ? AND a.valid_to IS NULL) AS is_council,
+               (SELECT count(*) FROM areas WHERE area_type = ? AND valid_to IS NULL) AS n_councils
+        FROM pick p JOIN obs o ON o.period_label = p.period_label AND o.indicator_id IN (p.iid, p.total_id)
+        LEFT JOIN areas a ON a.area_code = o.area_code"""
+    params = [sorted({i for c in comps for i in (c.indicator_id, _denominator_id(c)) if i}),
+              list(range(len(keys))), [c.indicator_id for c in comps], [_denominator_id(c) or "" for c in comps],
+              ends, home, ENGLAND, COUNCIL, COUNCIL]
+    cur = store.cursor()
+    try:  # plain tuples: a few hundred rows, no DataFrame needed
+        result = cur.execute(sql, params)
+        names = [d[0] for d in result.description]
+        found = [dict(zip(names, row)) for row in result.fetchall()]
+    finally:
+        cur.close()
+    by_key: dict[int, list[dict]] = {}
+    for r in found:
+        by_key.setdefault(int(r["k"]), []).append(r)
+    out = {}
+    for i, rows in by_key.items():
+        comp, polarity, _ = requests[keys[i]]
+        rows = _series(rows, comp)
+        mine = [r for r in rows if r["area_code"] == home]
+        england = [r["value"] for r in rows if r["area_code"] == ENGLAND]
+        if not mine or not england:
+            continue
+        if councils is not None:
+            values, n_councils = [float(r["value"]) for r in rows if r["area_code"] in councils], len(councils)
+        else:
+            values, n_councils = [float(r["value"]) for r in rows if r["is_council"]], int(rows[0]["n_councils"])
+        out[keys[i]] = _standing(comp, polarity, mine[0], float(england[0]), values, n_councils)
+    return out
+
+
+def _denominator_id(comp: Comparator) -> str | None:
+    code = comp.options.get("denominator_code")
+    return f"{comp.source}:{code}" if code else None
+
+
+def _series(rows: list[dict], comp: Comparator) -> list[dict]:
+    """One series' rows; for a measure published only as counts (a `denominator_code`), the count as a percentage
+    of the total for the same area and period, with both kept as numerator and denominator."""
+    counts = [r for r in rows if r["indicator_id"] == comp.indicator_id]
+    total_id = _denominator_id(comp)
+    if total_id is None:
+        return counts
+    totals = {(r["area_code"], r["period_label"]): r["value"] for r in rows if r["indicator_id"] == total_id}
+    out = []
+    for r in counts:
+        total = totals.get((r["area_code"], r["period_label"]))
+        if total is not None and total > 0:
+            out.append({**r, "value": r["value"] / total * 100, "numerator": r["value"], "denominator": total,
+                        "lower_ci": None, "upper_ci": None})
+    return out
+
+
+# Councils are ranked only when most have a figure: a rank among a handful would mislead.
+RANK_MIN_SHARE = 0.5
+
+
+def _standing(comp: Comparator, polarity: str, mine: dict, england: float, values: list[float],
+              n_councils: int) -> Standing:
+    unit = comp.options.get("unit")
+    pol = stats.normalise_polarity(comp.options.get("polarity") or polarity)
+    lo, hi, _ = stats.interval_of(unit, mine["value"], mine["numerator"], mine["denominator"], mine["lower_ci"],
+                                  mine["upper_ci"])
+    value = float(mine["value"])
+    ranked = pol != "no_polarity" and len(values) > 0 and len(values) >= RANK_MIN_SHARE * n_councils
+    return Standing(comp.indicator_id, comp.name or comp.code, unit, pol, str(mine["period_label"]), value, lo, hi,
+                    england, stats.lait_quartile(value, values, pol) if ranked else None,
+                    stats.lait_rank(value, values, pol) if ranked else None, len(values) if ranked else None,
+                    str(comp.options.get("note", "")), str(comp.options.get("short_name") or comp.name or comp.code))
