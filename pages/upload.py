@@ -13,13 +13,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from kpis.returns.annotate import annotate_workbook, describe, problem_summary, problem_table
+from kpis.returns.annotate import describe, marked_copy, problem_summary, problem_table
 from kpis.access.accounts import EMAIL
 from kpis.board.tables import md_escape
 from kpis.core.exports import XLSX_MIME
 from kpis.returns.filesafety import UnreadableFile
 from kpis.core.periods import parse_period, previous_quarter
 from kpis.access.permissions import Actor, PermissionDenied, normalise_email
+from kpis.core.problems import total
 from kpis.returns.layout import STATUS_LABELS
 from kpis.returns.reader import read_return
 from kpis.returns.submission import ReturnRejected, check_return, history, preview, sha256, submit
@@ -89,7 +90,7 @@ def run_check(name: str, data: bytes, area_id: str) -> dict:
             result["preview"] = preview(s, fw, checked)
             if checked.problems:
                 bar.progress(90, text="Marking the problems on a copy of your file")
-                result["annotated"] = annotate_workbook(data, checked.problems, name=name)
+                result["annotated"], result["no_marked_copy"] = marked_copy(data, checked.problems, name=name)
         except UnreadableFile as exc:
             result["error"] = str(exc)
         except Exception as exc:  # noqa: BLE001 - a plain message, never a traceback
@@ -143,12 +144,14 @@ def show_problems(result: dict) -> None:
         st.markdown("**What must be fixed**")
         sentences(checked.errors, ERRORS_LISTED)
     if checked.warnings:
-        with st.expander(f"What to check: {len(checked.warnings)} "
-                         f"{'warning' if len(checked.warnings) == 1 else 'warnings'}, in full",
+        with st.expander(f"What to check: {total(checked.warnings):,} "
+                         f"{'warning' if total(checked.warnings) == 1 else 'warnings'}, in full",
                          expanded=not checked.errors):
             sentences(checked.warnings, WARNINGS_LISTED)
-    st.markdown(f"**Every problem in one table** ({len(checked.problems)}), errors first. The marked copy of "
-                "your file below has the same list, with each cell shaded and a note on it.")
+    listed = "" if total(checked.problems) == len(checked.problems) else f", the first {len(checked.problems) - 1:,} listed"
+    copy_note = (" The marked copy of your file below has the same list, with each cell shaded and a note on it."
+                 if result.get("annotated") else "")
+    st.markdown(f"**Every problem in one table** ({total(checked.problems):,}{listed}), errors first.{copy_note}")
     st.dataframe(problem_table(checked.problems), hide_index=True, width="stretch",
                  alt=f"Problems found in {result['name']}: {summary}",
                  column_config={"Severity": st.column_config.TextColumn(width=140),
@@ -158,6 +161,10 @@ def show_problems(result: dict) -> None:
                                 "Message": st.column_config.TextColumn(width=420),
                                 "Found": st.column_config.TextColumn(width=80),
                                 "Expected": st.column_config.TextColumn(width=240)})
+    if not result.get("annotated"):
+        st.info(result.get("no_marked_copy") or "No marked copy of your file could be made; every problem is "
+                "listed above.", icon=":material/info:")
+        return
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in Path(result["name"]).stem)[:60] or "return"
     st.download_button("Download your file with the problems marked", result["annotated"],
                        file_name=f"{stem}-problems.xlsx", mime=XLSX_MIME, icon=":material/download:",
@@ -226,7 +233,7 @@ def show_confirm(key: str, result: dict, data: bytes) -> None:
         st.session_state[RECEIPTS].pop(key, None)
     by = submitter()
     if checked.errors:
-        n = len(checked.errors)
+        n = total(checked.errors)
         st.caption(f"Confirm is off until the {n} {'error' if n == 1 else 'errors'} in step 3 "
                    f"{'is' if n == 1 else 'are'} fixed: fix your file and upload it again.")
     st.button("Confirm and submit", type="primary", key="upload_confirm", icon=":material/send:",

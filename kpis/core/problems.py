@@ -15,6 +15,7 @@ class Problem:
     expected: str               # what would have been accepted, e.g. "a percentage from 0 to 100, such as 65"
     message: str                # the whole story in one or two plain sentences
     severity: str = ERROR       # error (blocks the return) | warning (worth a look; does not block)
+    count: int = 1              # problems this line stands for: more than 1 on the "… and N more" line of a cap
 
     @property
     def is_error(self) -> bool:
@@ -34,7 +35,15 @@ class Problem:
         return f"{label}: {self.where}: {self.message}"
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "where": self.where}
+        d = {**asdict(self), "where": self.where}
+        if self.count == 1:
+            del d["count"]          # only the "… and N more" line of a capped list stands for several
+        return d
+
+
+def total(problems: list[Problem]) -> int:
+    """How many problems a list stands for, counting those left off a capped list (`return_budget`)."""
+    return sum(p.count for p in problems)
 
 
 def errors(problems: list[Problem]) -> list[Problem]:

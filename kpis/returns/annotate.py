@@ -22,7 +22,8 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from kpis.core.exports import safe_cell_text
 from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
-from kpis.core.problems import Problem
+from kpis.core.problems import Problem, total
+from kpis.returns.budget import OverBudget, marked_copy_refusal
 from kpis.returns.layout import normalise
 
 PROBLEMS_SHEET = "Problems"
@@ -61,8 +62,8 @@ def describe(p: Problem) -> str:
 
 def problem_summary(problems: list[Problem]) -> str:
     """'3 problems must be fixed; 1 warning to check.' in words a lead can act on."""
-    n_err = sum(p.is_error for p in problems)
-    n_warn = len(problems) - n_err
+    n_err = sum(p.count for p in problems if p.is_error)   # a capped list's "… and N more" line counts N
+    n_warn = total(problems) - n_err
     if not problems:
         return "No problems found."
     parts = []
@@ -80,9 +81,16 @@ def problem_summary(problems: list[Problem]) -> str:
 def annotate_workbook(data: bytes, problems: list[Problem], *, name: str = "return.xlsx") -> bytes:
     """A copy of the uploaded return (xlsx, or CSV turned into xlsx) with every problem marked.
 
-    Raises UnreadableFile if the upload is not a workbook or CSV that can be opened.
+    Raises UnreadableFile if the upload is not a workbook or CSV that can be opened, and OverBudget when
+    opening it whole would take more than the reading budget (`return_budget`): openpyxl makes an object
+    for every cell present and every cell of every merged range.
     """
     kind = check_upload(name, data)
+    from kpis.returns.reader import read_return   # the read is kept: this costs nothing after a check
+    parsed = read_return(name, data)
+    reason = marked_copy_refusal(f"'{name}'", cells=parsed.cells, merged=parsed.merged)
+    if reason:
+        raise OverBudget(reason)
     if kind == "xlsx":
         wb = _open(name, data)
         sheet_for = {ws.title: ws for ws in wb.worksheets}
@@ -103,6 +111,14 @@ def annotate_workbook(data: bytes, problems: list[Problem], *, name: str = "retu
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def marked_copy(data: bytes, problems: list[Problem], *, name: str = "return.xlsx") -> tuple[bytes | None, str | None]:
+    """(the marked copy, None), or (None, the plain reason why none can be made) for a page to show."""
+    try:
+        return annotate_workbook(data, problems, name=name), None
+    except UnreadableFile as exc:
+        return None, str(exc)
 
 
 def _open(name: str, data: bytes):

@@ -15,7 +15,8 @@ from kpis.core import stats
 from kpis.core.framework import Framework
 from kpis.returns.cells import read_period, read_text, show
 from kpis.returns.filesafety import formula_risk
-from kpis.core.problems import ERROR, WARNING, Problem, errors, warnings
+from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
+from kpis.returns.budget import cap_problems
 from kpis.returns.layout import (INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, breakdown_label,
                                 normalise)
 from kpis.returns.reader import ReturnFile, describe
@@ -62,7 +63,7 @@ class CheckedReturn:
 
     def to_dict(self) -> dict:
         return {"file": self.name, "area": self.area_id, "period": getattr(self.period, "label", None),
-                "valid": self.ok, "errors": len(self.errors), "warnings": len(self.warnings),
+                "valid": self.ok, "errors": total(self.errors), "warnings": total(self.warnings),
                 "rows": int(len(self.rows)), "read": describe(self.parsed),
                 "problems": [p.to_dict() for p in self.problems]}
 
@@ -92,6 +93,7 @@ def check_parsed(parsed: ReturnFile, *, framework: Framework, area_id: str, stor
     # the file as a whole first (its instructions sheet), then the data sheet row by row, then the narrative
     order = {INSTRUCTIONS_SHEET: 0, parsed.sheet: 1}
     problems.sort(key=lambda p: (order.get(p.sheet, 2), p.sheet, p.row or 0, p.severity != ERROR))
+    problems = cap_problems(problems, sheet=parsed.sheet)   # every one counted, the first ones listed
     return CheckedReturn(parsed.name, area_id, ctx.period, observations, narrative, problems, parsed,
                          ctx.period_source)
 

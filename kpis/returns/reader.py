@@ -12,9 +12,7 @@ import copy
 import csv
 import hashlib
 import io
-import re
 import threading
-import zipfile
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -22,12 +20,12 @@ import pandas as pd
 from kpis.returns.cells import looks_like_kpi_id, show
 from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
 from kpis.core.problems import Problem
+from kpis.returns.budget import MAX_CELLS, too_many_cells
 from kpis.returns.layout import (DATA_SHEET, LISTS_SHEET, NARRATIVE_KEYS, NARRATIVE_SHEET, READ_COLUMNS,
                                 RETURN_AREA_LABEL, RETURN_PERIOD_LABEL, column_key, normalise)
 
 HEADER_SEARCH_ROWS = 30
 NUMBER_COLUMNS = ("value", "numerator", "denominator")
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 @dataclass
@@ -45,6 +43,8 @@ class ReturnFile:
     problems: list[Problem] = field(default_factory=list)
     encoding: str | None = None
     notes_skipped: int = 0
+    cells: int = 0                              # cells present in the file (the budget counts these)
+    merged: list[tuple[str, str, int]] = field(default_factory=list)  # (sheet, range, cells covered, unclipped)
 
     def where(self, key: str) -> str | None:
         return self.columns.get(key)
@@ -78,8 +78,11 @@ def _letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def find_header(grid: list[list]) -> tuple[int, dict[str, int], dict[str, str]] | None:
-    """The header row: the first of the top rows naming a KPI id column and a value-like column."""
+def find_header(grid: list[list], letter=_letter) -> tuple[int, dict[str, int], dict[str, str]] | None:
+    """The header row: the first of the top rows naming a KPI id column and a value-like column.
+
+    `letter(position)` names a grid position's column (a sheet read without its empty columns has its own).
+    """
     for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
         keys: dict[str, int] = {}
         headers: dict[str, str] = {}
@@ -87,7 +90,7 @@ def find_header(grid: list[list]) -> tuple[int, dict[str, int], dict[str, str]] 
             key = column_key(cell) if isinstance(cell, str) else None
             if key and key not in keys:
                 keys[key] = c
-                headers[key] = f"{_letter(c)} ({str(cell).strip()})"
+                headers[key] = f"{letter(c)} ({str(cell).strip()})"
         if "kpi_id" in keys and keys.keys() & {"value", "numerator", "period", "breakdown"}:
             return r, keys, headers
     return None
@@ -98,6 +101,8 @@ def _rows_from_grid(grid: list[list], header: tuple, sheet: str, percent_format=
     records, notes = [], 0
     for r in range(r0 + 1, len(grid)):
         row = grid[r]
+        if not row:
+            continue
         rec = {k: (row[c] if c < len(row) else None) for k, c in keys.items() if k in READ_COLUMNS}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in rec.values()):
             continue
@@ -136,53 +141,41 @@ def _missing_column_problems(sheet: str, header: tuple) -> list[Problem]:
 
 # -- xlsx ---------------------------------------------------------------------------------
 def _read_xlsx(name: str, data: bytes) -> ReturnFile:
-    wb = _open_workbook(name, data, data_only=True)
+    from kpis.returns.workbook_reader import read_workbook
     try:
-        sheets = [ws for ws in wb.worksheets if normalise(ws.title) != normalise(LISTS_SHEET)]
-        grids, percent_cells = {}, {}
-        styled = _has_percent_styles(wb)
-        for ws in sheets:
-            grids[ws.title], percent_cells[ws.title] = _grid(ws, data, percent_styles=styled)
+        sheets = read_workbook(f"'{name}'", data, skip=lambda title: normalise(title) == normalise(LISTS_SHEET))
     except UnreadableFile:
         raise
-    except Exception as exc:  # read-only mode parses each sheet as it is read: a broken sheet fails here
+    except Exception as exc:  # openpyxl raises many kinds for broken files; all mean "cannot read"
         raise UnreadableFile(f"'{name}' could not be read as an Excel workbook ({_reason(exc)}). Open it in "
                              "Excel, save it as an Excel Workbook (.xlsx) and upload it again.") from None
-    finally:
-        wb.close()
+    cells = sum(ws.cells for ws in sheets)
+    merged = [(ws.title, ref, n) for ws in sheets for ref, n in ws.merged]
+    sheets = [ws for ws in sheets if normalise(ws.title) != normalise(LISTS_SHEET)]
+    grids = {ws.title: ws.grid for ws in sheets}
     found = []
     for i, ws in enumerate(sheets):
-        header = find_header(grids[ws.title])
+        header = find_header(ws.grid, ws.letter)
         if header:
-            rank = (normalise(ws.title) != normalise(DATA_SHEET), ws.sheet_state != "visible", i)
+            rank = (normalise(ws.title) != normalise(DATA_SHEET), ws.state != "visible", i)
             found.append((rank, ws, header))
     declared_period, declared_area = _declared(sheets, grids)
     if not found:
         first = sheets[0].title if sheets else DATA_SHEET
         return ReturnFile(name, "xlsx", first, _rows_from_grid([], (0, {}, {}), first)[0], {},
                           problems=[_no_header_problem(first)], declared_period=declared_period,
-                          declared_area=declared_area)
+                          declared_area=declared_area, cells=cells, merged=merged)
     _, ws, header = min(found, key=lambda f: f[0])
     problems = _missing_column_problems(ws.title, header)
-    pct = percent_cells[ws.title]
-    rows, notes = _rows_from_grid(grids[ws.title], header, ws.title, percent_format=lambda r, c: (r, c) in pct)
+    pct = ws.percent
+    rows, notes = _rows_from_grid(ws.grid, header, ws.title, percent_format=lambda r, c: (r, c) in pct)
     result = ReturnFile(name, "xlsx", ws.title, rows, header[2], declared_period=declared_period,
-                        declared_area=declared_area, notes_skipped=notes)
+                        declared_area=declared_area, notes_skipped=notes, cells=cells, merged=merged)
     _read_narrative(result, [s for s in sheets if s is not ws], grids)
-    if _has_formulas(data):
-        problems += _uncached_formulas(name, data, result, header)
+    if ws.formulas:
+        problems += _uncached_formulas(ws, result, header)
     result.problems = problems
     return result
-
-
-def _open_workbook(name: str, data: bytes, *, data_only: bool):
-    from openpyxl import load_workbook
-    try:
-        # read-only mode streams each sheet (about twice as fast); merged cells are read from the XML ourselves
-        return load_workbook(io.BytesIO(data), data_only=data_only, read_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for broken files; all mean "cannot read"
-        raise UnreadableFile(f"'{name}' could not be opened as an Excel workbook ({_reason(exc)}). Open it in "
-                             "Excel, save it as an Excel Workbook (.xlsx) and upload it again.") from None
 
 
 def _reason(exc: Exception) -> str:
@@ -191,61 +184,6 @@ def _reason(exc: Exception) -> str:
         return "it contains XML entity declarations, which are refused for safety"
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:160]
-
-
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
-
-
-def _has_percent_styles(wb) -> bool:
-    """Does any cell style use a percentage format? If not, values alone are read (about 30% faster).
-
-    Uses openpyxl's style tables; if they cannot be read, assume yes and look at every cell.
-    """
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-    try:
-        for style in wb._cell_styles:
-            fid = style.numFmtId
-            fmt = (BUILTIN_FORMATS.get(fid, "") if fid < BUILTIN_FORMATS_MAX_SIZE
-                   else wb._number_formats[fid - BUILTIN_FORMATS_MAX_SIZE])
-            if "%" in (fmt or ""):
-                return True
-        return False
-    except (AttributeError, IndexError, TypeError):
-        return True
-
-
-def _grid(ws, data: bytes, *, percent_styles: bool = True) -> tuple[list[list], set[tuple[int, int]]]:
-    """Every cell value of a sheet, each merged range filled with its top-left value; and the
-    (row, column) of numbers formatted as percentages (Excel stores 65% as 0.65)."""
-    from openpyxl.utils.cell import range_boundaries
-    ws.reset_dimensions()  # some writers record a wrong size; read every row there is
-    grid, percent = [], set()
-    if not percent_styles:
-        grid = [list(line) for line in ws.iter_rows(values_only=True)]
-    for r, line in enumerate(ws.iter_rows() if percent_styles else (), start=1):
-        values = []
-        for c, cell in enumerate(line, start=1):
-            v = cell.value
-            values.append(v)
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and "%" in (cell.number_format or ""):
-                percent.add((r, c))
-        grid.append(values)
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        xml = z.read(ws._worksheet_path) if ws._worksheet_path in z.namelist() else b""
-    for ref in _MERGE.findall(xml):
-        min_col, min_row, max_col, max_row = range_boundaries(ref.decode())
-        if min_row > len(grid):
-            continue
-        top = grid[min_row - 1]
-        top_left = top[min_col - 1] if min_col <= len(top) else None
-        for r in range(min_row, min(max_row, len(grid)) + 1):
-            row = grid[r - 1]
-            if len(row) < max_col:
-                row.extend([None] * (max_col - len(row)))
-            for c in range(min_col, max_col + 1):
-                if (r, c) != (min_row, min_col):
-                    row[c - 1] = top_left
-    return grid, percent
 
 
 def _declared(sheets, grids) -> tuple[object, str | None]:
@@ -272,7 +210,7 @@ def _read_narrative(result: ReturnFile, sheets, grids) -> None:
                 if key and key not in found:
                     rest = [(j, v) for j, v in enumerate(row[c + 1:], start=c + 1) if not _blank(v) and v != cell]
                     value, col = (rest[0][1], rest[0][0]) if rest else (None, c + 1)
-                    found[key] = (value, (ws.title, r + 1, _letter(col)))
+                    found[key] = (value, (ws.title, r + 1, ws.letter(col)))
                     break
         if len(found) >= 2 or (found and normalise(ws.title) == normalise(NARRATIVE_SHEET)):
             result.narrative = {k: v for k, (v, _) in found.items()}
@@ -280,37 +218,23 @@ def _read_narrative(result: ReturnFile, sheets, grids) -> None:
             return
 
 
-def _has_formulas(data: bytes) -> bool:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return any(_FORMULA.search(z.read(n)) for n in z.namelist() if n.startswith("xl/worksheets/")
-                   and n.endswith(".xml"))
-
-
-def _uncached_formulas(name: str, data: bytes, result: ReturnFile, header: tuple) -> list[Problem]:
+def _uncached_formulas(ws, result: ReturnFile, header: tuple) -> list[Problem]:
     """Formulas whose result Excel never saved (files written by scripts, or saved without recalculating)."""
-    wb = _open_workbook(name, data, data_only=False)
-    try:
-        ws = wb[result.sheet]
-        ws.reset_dimensions()
-        r0, keys, labels = header
-        rows = result.rows
-        row_index = {r: i for i, r in enumerate(rows["row"].tolist())}
-        columns = {c + 1: key for key, c in keys.items() if key in READ_COLUMNS}
-        problems = []
-        for line in ws.iter_rows(min_row=r0 + 2):
-            for cell in line:
-                key = columns.get(getattr(cell, "column", None))
-                if key is None or cell.data_type != "f" or cell.row not in row_index:
-                    continue
-                if _blank(rows[key].iat[row_index[cell.row]]):
-                    formula = str(cell.value)
-                    problems.append(Problem(
-                        result.sheet, cell.row, labels[key], formula, "a number, or a formula with its result saved",
-                        f"This cell has the formula {formula} but no saved result, so its value is unknown (it is "
-                        "not read as zero). Open the file in Excel, let it calculate, save, and upload again; or "
-                        "type the number."))
-    finally:
-        wb.close()
+    r0, keys, labels = header
+    rows = result.rows
+    row_index = {r: i for i, r in enumerate(rows["row"].tolist())}
+    columns = {c + 1: key for key, c in keys.items() if key in READ_COLUMNS}
+    problems = []
+    for (row, column), formula in sorted(ws.formulas.items()):
+        key = columns.get(column)
+        if key is None or row <= r0 + 1 or row not in row_index:
+            continue
+        if _blank(rows[key].iat[row_index[row]]):
+            problems.append(Problem(
+                result.sheet, row, labels[key], formula, "a number, or a formula with its result saved",
+                f"This cell has the formula {formula} but no saved result, so its value is unknown (it is "
+                "not read as zero). Open the file in Excel, let it calculate, save, and upload again; or "
+                "type the number."))
     return problems
 
 
@@ -320,18 +244,35 @@ def _read_csv(name: str, data: bytes) -> ReturnFile:
     head = text[:8192]
     delimiter = max((",", ";", "\t", "|"), key=head.count)
     try:
-        grid = [[c if c.strip() else None for c in row]
-                for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        grid, cells = _csv_grid(name, text, delimiter)
     except csv.Error as exc:
         raise UnreadableFile(f"'{name}' could not be read as CSV ({exc}). Save it from Excel as 'CSV UTF-8' "
                              "and upload it again.") from None
     header = find_header(grid)
     if not header:
         return ReturnFile(name, "csv", name, _rows_from_grid([], (0, {}, {}), name)[0], {},
-                          problems=[_no_header_problem(name)], encoding=encoding)
+                          problems=[_no_header_problem(name)], encoding=encoding, cells=cells)
     rows, notes = _rows_from_grid(grid, header, name)
     return ReturnFile(name, "csv", name, rows, header[2], problems=_missing_column_problems(name, header),
-                      encoding=encoding, notes_skipped=notes)
+                      encoding=encoding, notes_skipped=notes, cells=cells)
+
+
+def _csv_grid(name: str, text: str, delimiter: str) -> tuple[list[list], int]:
+    """The CSV's rows, blank fields as None; cells counted as they are read, up to the budget.
+
+    Past the budget nothing more is kept, but the rows are still counted, so the refusal can say how big
+    the file is (rows x columns).
+    """
+    grid, cells, rows, width = [], 0, 0, 0
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        rows += 1
+        width = max(width, len(row))
+        cells += len(row)
+        if cells <= MAX_CELLS:
+            grid.append([c if c.strip() else None for c in row])
+    if cells > MAX_CELLS:
+        raise too_many_cells(f"'{name}'", "the file", rows, width)
+    return grid, cells
 
 
 def describe(parsed: ReturnFile) -> dict:

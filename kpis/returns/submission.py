@@ -20,7 +20,7 @@ import pandas as pd
 
 from kpis.core.framework import Framework
 from kpis.access.permissions import check_submitter, normalise_email
-from kpis.core.problems import Problem
+from kpis.core.problems import Problem, total
 from kpis.returns.check import CheckedReturn, check_parsed
 from kpis.returns.layout import STATUS_LABELS, breakdown_label
 from kpis.returns.reader import read_return
@@ -34,7 +34,7 @@ class ReturnRejected(ValueError):
     def __init__(self, checked: CheckedReturn):
         self.checked = checked
         self.problems: list[Problem] = checked.problems
-        super().__init__(f"The return has {len(checked.errors)} problem(s) to fix; nothing was stored.")
+        super().__init__(f"The return has {total(checked.errors)} problem(s) to fix; nothing was stored.")
 
 
 @dataclass

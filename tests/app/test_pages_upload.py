@@ -208,3 +208,36 @@ def test_a_lead_chooses_only_their_own_areas(demo_db, app_env, monkeypatch):
     assert not at.text_input                       # no email to type when signed in
     assert not at.button(key="upload_confirm").disabled
 
+
+
+BUDGET = FIXTURES / "budget"
+
+
+def test_a_merge_bomb_is_checked_and_the_page_says_why_no_marked_copy(demo_db, app_env):
+    """A 5 KB workbook with a merged range A2:XFD20001 is read with the range clipped to its cells; the marked
+    copy would open 327 million merged cells, so the page says so plainly instead of offering it."""
+    app_env(demo_db)
+    at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    at = upload(at, "merge_bomb.xlsx", (BUDGET / "merge_bomb.xlsx").read_bytes())
+    assert at.status[0].label.startswith("Checked merge_bomb.xlsx: ") and not at.exception
+    notes = " ".join(i.value for i in at.info)
+    assert "No marked copy of 'merge_bomb.xlsx' is offered" in notes and "A2:XFD20001" in notes
+    assert "327,680,000 cells" in notes and "Every problem is listed on this page" in notes
+    assert not [d for d in at.get("download_button") if "problems marked" in d.proto.label]
+    assert "Traceback" not in texts(at)
+
+
+@pytest.mark.parametrize("name, words", [("many_problems.csv", "… and 5,000 more problems"),
+                                         ("xfd_rows.xlsx", "problems marked")])
+def test_many_problems_are_capped_and_a_sparse_sheet_still_gets_its_marked_copy(demo_db, app_env, name, words):
+    app_env(demo_db)
+    at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    at = upload(at, name, (BUDGET / name).read_bytes(), "text/csv" if name.endswith(".csv") else XLSX_MIME)
+    assert not at.exception and "Traceback" not in texts(at)
+    if name.endswith(".csv"):
+        assert "6000 problems must be fixed" in " ".join(e.value for e in at.error)
+        table = at.dataframe[0].value
+        assert len(table) == 1001 and words in table["Message"].iloc[-1]
+        assert "Every problem in one table** (6,000, the first 1,000 listed)" in texts(at)
+    downloads = [d for d in at.get("download_button") if "problems marked" in d.proto.label]
+    assert downloads and downloads[0].proto.url
