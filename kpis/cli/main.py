@@ -13,6 +13,7 @@ import sys
 from typing import Sequence
 
 from kpis.core.framework import FrameworkError
+from kpis.store.database import StoreError
 
 COMMAND_MODULES = ["database", "comparators", "returns", "sql", "packs", "users", "maintenance"]
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
-    except FrameworkError as exc:
+    except (FrameworkError, StoreError) as exc:  # StoreError: the database is busy, damaged or missing
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
