@@ -1,8 +1,11 @@
 """Entry point: page config, navigation for who is signed in, and the shared sidebar. No logic lives here."""
+from contextlib import ExitStack
+
 import streamlit as st
 
-from pages._auth import account_box, current_actor, open_demo_mode
-from pages._common import sidebar
+from kpis.store.database import StoreBusy
+from pages._auth import account_box, current_actor, open_demo_mode, remember_visitor, remembered_visitor
+from pages._common import busy_page, busy_sidebar, sidebar, store
 from pages._nav import page_groups
 
 # An emoji icon: Streamlit draws it as a data: URL. A ":material/...:" icon would make every browser fetch the
@@ -12,14 +15,33 @@ st.set_page_config(page_title="Children's partnership KPIs", page_icon="📊", l
 OPEN_MODE_BANNER = ("**No accounts set up: anyone can see every page.** An administrator should add users with "
                     "`python -m kpis user add`; from then on everyone signs in.")
 
-open_mode = open_demo_mode()
-actor = None if open_mode else current_actor()
-groups = page_groups(actor, open_mode=open_mode)
-groups["About"] = [st.Page("pages/accessibility.py", title="Accessibility statement",  # public, for everyone
-                           icon=":material/accessibility:", url_path="accessibility")]
-navigation = st.navigation(groups)
-sidebar()
-account_box(actor)
-if open_mode:  # in the sidebar, so it is on every page but never on a board page shown on a projector
-    st.sidebar.warning(OPEN_MODE_BANNER, icon=":material/lock_open:")
-navigation.run()
+# The database is held for this run only and let go at its end, whatever happens, so command-line tools
+# (an import, a backup) can use it between runs. If another program holds it for longer than the app waits,
+# the page says so and the navigation stays the one this visitor had (st.navigation runs on every run).
+held = ExitStack()
+try:
+    busy = False
+    try:
+        held.enter_context(store().session())
+        open_mode = open_demo_mode()
+        actor = None if open_mode else current_actor()
+        remember_visitor(open_mode, actor)
+    except StoreBusy:
+        busy = True
+        open_mode, actor = remembered_visitor()
+    groups = page_groups(actor, open_mode=open_mode)
+    groups["About"] = [st.Page("pages/accessibility.py", title="Accessibility statement",  # public, for everyone
+                               icon=":material/accessibility:", url_path="accessibility")]
+    navigation = st.navigation(groups)
+    if busy:
+        busy_sidebar()
+        account_box(actor)
+        busy_page()
+    else:
+        sidebar()
+        account_box(actor)
+        if open_mode:  # in the sidebar, so it is on every page but never on a board page shown on a projector
+            st.sidebar.warning(OPEN_MODE_BANNER, icon=":material/lock_open:")
+        navigation.run()
+finally:
+    held.close()

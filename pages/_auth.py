@@ -20,11 +20,13 @@ import streamlit as st
 from kpis.access import accounts as auth
 from kpis.board.tables import md_escape
 from kpis.access.permissions import Actor, actor_for, normalise_email, users_exist
-from kpis.store.database import now
+from kpis.store.database import StoreBusy, now
 from pages._common import store
 
 SESSION_KEY = "auth_session"
 NOTICE_KEY = "auth_notice"
+VISITOR_KEY = "auth_last_visitor"
+_last_open_mode = {"known": False}  # this server's last answer to "are there no accounts yet?"
 IDLE_TIMEOUT = timedelta(minutes=30)
 MAX_SESSION = timedelta(hours=12)
 
@@ -40,6 +42,20 @@ def sso_configured() -> bool:
 def open_demo_mode() -> bool:
     """No account exists yet (a fresh demo install): nobody signs in and every page is open."""
     return not users_exist(store())
+
+
+def remember_visitor(open_mode: bool, actor: Actor | None) -> None:
+    """Keep who this visitor was on this run, for a run when the database is busy (`remembered_visitor`)."""
+    st.session_state[VISITOR_KEY] = (open_mode, actor)
+    _last_open_mode["known"] = open_mode
+
+
+def remembered_visitor() -> tuple[bool, Actor | None]:
+    """(open mode, actor) as on this visitor's last run; a new visitor gets what the server last saw, signed out.
+
+    Used only to list the same pages while the database is busy; no page is run and no figure is shown then.
+    """
+    return st.session_state.get(VISITOR_KEY) or (_last_open_mode["known"], None)
 
 
 def _sso_email() -> str | None:
@@ -97,10 +113,15 @@ def sign_in(email: str, password: str) -> Actor:
 
 def sign_out() -> None:
     session = st.session_state.get(SESSION_KEY)
+    notice = "You have signed out."
     if session and not session.get("unknown"):
-        _end(session, reason="signed out", at=now())
+        try:
+            _end(session, reason="signed out", at=now())
+        except StoreBusy:  # sign out all the same; only the audit line is missing
+            notice += " (The sign-out could not be written to the audit log: the database was busy.)"
     st.session_state.pop(SESSION_KEY, None)
-    st.session_state[NOTICE_KEY] = "You have signed out."
+    st.session_state.pop(VISITOR_KEY, None)
+    st.session_state[NOTICE_KEY] = notice
     if session and session.get("method") == "sso":
         st.logout()
 

@@ -1,4 +1,4 @@
-"""Streamlit glue shared by the pages: the one store per process, the framework, the sidebar.
+"""Streamlit glue shared by the pages: the one store per process, the framework, the sidebar, the busy page.
 
 Pages arrange what `kpis` returns; nothing here decides anything about the data.
 """
@@ -8,7 +8,7 @@ import streamlit as st
 
 from kpis.core.framework import Framework, load_framework
 from kpis.store.series import data_as_at, is_demo_database
-from kpis.store.database import Store, db_path
+from kpis.store.database import APP_WAIT_S, BUSY_MESSAGE, Store, db_path
 
 def _leave_legacy_pages_mode() -> None:
     """Make a deep link work on a freshly started server.
@@ -35,11 +35,13 @@ DEMO_NOTICE = ("**Demo data.** Local figures marked *demo* are synthetic, genera
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    return Store(path)
+    return Store(path, hold=False, wait_s=APP_WAIT_S)
 
 
 def store() -> Store:
-    """One DuckDB connection for the whole server process (DuckDB allows one writer process)."""
+    """The server's one store. It holds the file only while a page runs (`dashboard.py` opens a session around
+    each run), so command-line tools get their turn between runs. Raises StoreBusy if another program holds it
+    for longer than the app waits."""
     return _store(str(db_path()))
 
 
@@ -68,3 +70,17 @@ def sidebar() -> None:
         st.caption(f"Data as at {as_at:%d %B %Y}" if as_at else "No data loaded yet")
         if is_demo_database(s):
             st.warning("Includes **demo data**: synthetic local figures, clearly marked.", icon=":material/science:")
+
+
+def busy_page() -> None:
+    """What a visitor sees while another program holds the database: the reason and a way to try again."""
+    st.title("The database is busy")
+    st.warning(BUSY_MESSAGE, icon=":material/hourglass_top:")
+    st.button("Try again", key="busy_try_again", icon=":material/refresh:")
+
+
+def busy_sidebar() -> None:
+    """The sidebar without figures: the partnership's name only."""
+    with st.sidebar:
+        st.markdown(f"**{framework().short_name}**")
+        st.caption("Figures are unavailable for a moment: the database is busy.")

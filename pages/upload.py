@@ -23,6 +23,7 @@ from kpis.access.permissions import Actor, PermissionDenied, normalise_email
 from kpis.core.problems import total
 from kpis.returns.layout import STATUS_LABELS
 from kpis.returns.reader import read_return
+from kpis.store.database import StoreBusy
 from kpis.returns.submission import ReturnRejected, check_return, history, preview, sha256, submit
 from kpis.returns.templates import build_template, default_period, template_filename
 from pages._auth import current_user
@@ -110,11 +111,13 @@ def do_submit(key: str, name: str, data: bytes, area_id: str, signed_in: str | N
         return
     by = signed_in or normalise_email(st.session_state.get("upload_email", ""))
     try:
-        st.session_state[RECEIPTS][key] = {"receipt": submit(s, fw, name=name, data=data, area_id=area_id, by=by)}
+        with s.session():  # one hold of the file for the whole submission (a callback runs outside the page's)
+            receipt = submit(s, fw, name=name, data=data, area_id=area_id, by=by)
+        st.session_state[RECEIPTS][key] = {"receipt": receipt}
     except ReturnRejected as exc:
         st.session_state[RECEIPTS][key] = {"error": f"{exc} {problem_summary(exc.problems)} See step 3."}
         st.session_state[CHECKS].pop(key, None)  # the stored figures changed under us: check the file again
-    except (UnreadableFile, PermissionDenied) as exc:
+    except (UnreadableFile, PermissionDenied, StoreBusy) as exc:
         st.session_state[RECEIPTS][key] = {"error": str(exc)}
     except Exception as exc:  # noqa: BLE001
         st.session_state[RECEIPTS][key] = {"error": fail("storing the return", exc)}

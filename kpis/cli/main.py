@@ -14,6 +14,7 @@ from typing import Sequence
 from kpis.cli import comparators, database, maintenance, packs, refresh, returns, sql, users
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError  # noqa: F401 (the CLI's public names)
 from kpis.core.framework import FrameworkError
+from kpis.store.database import StoreError
 
 COMMAND_MODULES = [database, comparators, refresh, returns, sql, packs, users, maintenance]
 
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
-    except FrameworkError as exc:
+    except (FrameworkError, StoreError) as exc:  # StoreError: the database is busy, damaged or missing
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -150,50 +151,171 @@ def damaged_message(path: Path, exc: Exception) -> str:
             f"(or rebuild it with: python -m kpis --db {path} init --demo). Details: {detail}")
 
 
-class Store:
-    """One DuckDB connection per process; a cursor per thread; one lock around writes."""
+BUSY_MESSAGE = ("The database is busy: another program (an import or a backup) is using it. "
+                "Try again in a minute.")
+CLI_WAIT_S = 30.0   # a command-line tool waits this long for the file before it gives up
+APP_WAIT_S = 10.0   # the app waits less: someone is looking at the page
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False, create: bool = True):
+
+def busy_wait(default: float) -> float:
+    """Seconds to wait for a database another process holds: `KPIS_DB_WAIT` if set, else `default`."""
+    try:
+        return max(0.0, float(os.environ["KPIS_DB_WAIT"]))
+    except (KeyError, ValueError):
+        return default
+
+
+class StoreBusy(StoreError):
+    """Another process held the database file for longer than we were willing to wait."""
+
+    def __init__(self, path: Path, waited_s: float):
+        super().__init__(f"{BUSY_MESSAGE} (Waited {waited_s:.0f} seconds.)")  # no path: visitors see it too
+        self.path, self.waited_s = path, waited_s
+
+
+def connect(path: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """Open the file, retrying with backoff while another process holds it; StoreBusy after `wait_s`.
+
+    DuckDB lets one process at a time open a file for writing (and none may read it meanwhile), so every
+    program here opens it only while working and closes it after; whoever finds it taken waits its turn.
+    """
+    started = time.monotonic()
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if not is_lock_error(exc):
+                raise StoreError(damaged_message(path, exc)) from None
+            waited = time.monotonic() - started
+            if waited + delay > wait_s:
+                raise StoreBusy(path, max(waited, wait_s)) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+class _HeldCursor:
+    """A cursor that keeps the store's connection open until it is closed (on-demand stores only)."""
+
+    def __init__(self, store: "Store"):
+        self._store = store
+        self._session = store.session()
+        self._session.__enter__()
+        try:
+            self._cur = store._con.cursor()
+        except BaseException:
+            self._session.__exit__(None, None, None)
+            raise
+
+    def __getattr__(self, name: str):
+        return getattr(self._cur, name)
+
+    def close(self) -> None:
+        if self._session is not None:
+            try:
+                self._cur.close()
+            finally:
+                session, self._session = self._session, None
+                session.__exit__(None, None, None)
+
+
+class Store:
+    """The KPI database: a cursor per thread, one lock around writes.
+
+    Two ways to hold the file. A command-line tool (`hold=True`, the default) opens it once and keeps it until
+    `close()`. The app (`hold=False`) holds it only while working: `session()` opens it (or joins the threads
+    already using it) and the last one out closes it, so a scheduled import or backup can run between page
+    runs. Every read and write outside a session is a session of its own. Both wait (with backoff) for a file
+    another process holds, then raise `StoreBusy`, whose message says so in plain English.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False, create: bool = True,
+                 hold: bool = True, wait_s: float | None = None):
         self.path = db_path(path)
         self.read_only = read_only
+        self.hold = hold
+        self.wait_s = busy_wait(CLI_WAIT_S if wait_s is None else wait_s)
         if not self.path.exists() and (read_only or not create):
             raise StoreError(f"There is no database at {self.path}. Create it with: python -m kpis --db {self.path} init --demo")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            if is_lock_error(exc):
-                raise StoreError(f"The database {self.path} could not be opened: it may be in use by another "
-                                 f"program (only one process can open it at a time). Details: {exc}") from None
-            raise StoreError(damaged_message(self.path, exc)) from None
         self._write_lock = threading.RLock()
-        if not read_only:
-            try:
-                self.migrate()
-            except duckdb.Error as exc:  # a damaged block is often found only when the catalogue is read
-                if "corrupt" not in str(exc).lower():
+        self._guard = threading.RLock()  # around opening and closing, and the count of users
+        self._users = 0
+        self._con: duckdb.DuckDBPyConnection | None = None
+        if hold:
+            self._open()
+        else:
+            with self.session():  # create or upgrade the schema once, and see that the file is a database
+                pass
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise StoreError("The database is not open here: use `with store.session():` around the work.")
+        return self._con
+
+    def _open(self) -> None:
+        self._con = connect(self.path, read_only=self.read_only, wait_s=self.wait_s)
+        if self.read_only:
+            return
+        try:
+            self.migrate()
+        except duckdb.Error as exc:  # a damaged block is often found only when the catalogue is read
+            self._con.close()
+            self._con = None
+            if "corrupt" not in str(exc).lower():
+                raise
+            raise StoreError(damaged_message(self.path, exc)) from None
+        except BaseException:
+            self._con.close()
+            self._con = None
+            raise
+
+    @contextmanager
+    def session(self) -> Iterator["Store"]:
+        """Hold the file for the body (on-demand stores); nested and concurrent sessions share one connection."""
+        if self.hold:
+            yield self
+            return
+        with self._guard:
+            self._users += 1  # first, so the schema check inside `_open` (a session too) does not close it
+            if self._con is None:
+                try:
+                    self._open()  # waits its bounded time for another process; StoreBusy after it
+                except BaseException:
+                    self._users -= 1
                     raise
-                self.con.close()
-                raise StoreError(damaged_message(self.path, exc)) from None
+        try:
+            yield self
+        finally:
+            with self._guard:
+                self._users -= 1
+                if self._users == 0 and self._con is not None:
+                    con, self._con = self._con, None
+                    con.close()  # a writable connection folds its log into the file as it closes
 
     # -- reading ---------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        return self.con.cursor()
+        if self.hold:
+            return self.con.cursor()
+        return _HeldCursor(self)  # type: ignore[return-value]
 
     def df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
-        cur = self.cursor()
-        try:
-            return cur.execute(sql, params or []).df()
-        finally:
-            cur.close()
+        with self.session():
+            cur = self.con.cursor()
+            try:
+                return cur.execute(sql, params or []).df()
+            finally:
+                cur.close()
 
     def scalar(self, sql: str, params: list | None = None) -> Any:
-        cur = self.cursor()
-        try:
-            row = cur.execute(sql, params or []).fetchone()
-            return row[0] if row else None
-        finally:
-            cur.close()
+        with self.session():
+            cur = self.con.cursor()
+            try:
+                row = cur.execute(sql, params or []).fetchone()
+                return row[0] if row else None
+            finally:
+                cur.close()
 
     def schema_version(self) -> int:
         try:
@@ -202,7 +324,9 @@ class Store:
             return 0
 
     def close(self) -> None:
-        self.con.close()
+        if self._con is not None:
+            con, self._con = self._con, None
+            con.close()
 
     # -- writing ---------------------------------------------------------------
     @contextmanager
@@ -210,7 +334,7 @@ class Store:
         """All or nothing: the body's writes commit together or not at all."""
         if self.read_only:
             raise StoreError("This database was opened read-only; it cannot be changed.")
-        with self._write_lock:
+        with self.session(), self._write_lock:
             cur = self.con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -223,7 +347,7 @@ class Store:
             cur.close()
 
     def checkpoint(self) -> None:
-        with self._write_lock:
+        with self.session(), self._write_lock:
             self.con.execute("CHECKPOINT")
 
     def migrate(self) -> int:

@@ -253,8 +253,8 @@ def test_a_database_in_use_is_still_explained_as_in_use(demo_db):
     """)
     try:
         assert holder.stdout.readline().decode().strip() == "open"
-        with pytest.raises(StoreError, match="in use by another"):
-            Store(demo_db)
+        with pytest.raises(StoreError, match="The database is busy: another program"):
+            Store(demo_db, wait_s=1)  # waits its turn a little, then says so
     finally:
         holder.kill()
         holder.wait()

@@ -5,10 +5,7 @@
 `run_load(db)` measures it end to end, with the real app and a real Chromium, all on 127.0.0.1:
 
 - The app is started as `streamlit run dashboard.py` on 127.0.0.1 at a free port (`serve_app`).
-- The app keeps the database file open for writing for as long as it runs (`pages/_common.py` keeps one
-  `Store` per server process, and DuckDB lets one process at a time open a file for writing), so the
-  command-line `submit` cannot write while the app is up: it would stop with "in use by another program".
-  The lead therefore submits as a lead really does while the app is running: through the app's upload page,
+- The lead submits as a lead really does while the app is running: through the app's upload page,
   in a browser context of its own. The return is the sub-group's real template (`kpis.returns.templates`) filled in
   from last quarter's figures and checked before the app starts (`make_return`), or a file you give.
 - One Chromium (`CHROMIUM_ARGS`: no sandbox, no GPU, no background networking, component updates or sync,
