@@ -6,7 +6,7 @@ from kpis.board.detail import definition_rows, kpi_download, page_series, revisi
 from kpis.board.scorecard import scorecard
 from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block, url_select)
-from pages._common import demo_notice, framework, store
+from pages._common import data_table, demo_notice, framework, store
 
 fw = framework()
 ids = fw.kpi_ids
@@ -61,7 +61,7 @@ if history.empty:
     st.caption("No figure for this KPI has been revised: every value is its first version.")
 else:
     st.caption("Each row is one version of a figure that was later corrected; the newest version is current.")
-    st.dataframe(history, hide_index=True, width="stretch")
+    data_table(history, wrap=("Source", "Note", "Group"))
 
 st.subheader("Download")
 data = kpi_download(store(), fw, kpi, as_at=as_at)

@@ -66,7 +66,7 @@ with st.expander("How to read this scorecard", expanded=False):
         "value lies outside our 95% confidence interval; ○ Higher or Lower where neither direction is better. "
         "The England figure is for the latest period ending on or before ours, and that period is named.\n"
         "- **Recent trend**: the line shows up to the last eight figures; the words come from the Fingertips "
-        "test over the last five points (99.9% level).\n"
+        "test over the last five points (99.8% level).\n"
         "- **Target**: ✓ Met or ✗ Not met, only where the partnership has set a target; – where none is set.")
 
 if not presenting:

@@ -27,6 +27,15 @@ from kpis.store.database import Store
 COUNCIL = "county_ua"
 SOURCE_NAMES = {"framework": "Sub-group return (local)", "dfe_ees": "DfE Explore education statistics",
                 "lait": "DfE Local Authority Interactive Tool (LAIT)", "fingertips": "OHID Fingertips"}
+def comparator_label(kpi, series_id: str) -> str:
+    """A KPI's published comparator as a person reads it: its name and publisher, the code after them for
+    analysts ('Good level of development (DfE Local Authority Interactive Tool (LAIT), code lait:FSP_NEW_GOODDEV)')."""
+    c = kpi.comparator if kpi is not None else None
+    if c is None:
+        return series_id
+    return f"{c.name or c.code} ({SOURCE_NAMES.get(c.source, c.source)}, code {series_id})"
+
+
 UNIT_AXIS = {"percentage": "Percentage (%)", "count": "Number", "rate_per_10000": "Rate per 10,000",
              "rate_per_100000": "Rate per 100,000"}
 SIGNIFICANCE_TEXT = {
@@ -513,7 +522,8 @@ def view_metadata(ind: Indicator, *, view: str, data: pd.DataFrame, notes: list[
     if ind.methodology:
         defs.append(f"Methodology: {ind.methodology}")
     if ind.area_series_id != ind.id:
-        defs.append(f"Other areas' values come from the published comparator {ind.area_series_id}.")
+        defs.append(f"Other areas' values come from the published comparator "
+                    f"{comparator_label(ind.kpi, ind.area_series_id)}.")
     sources = sorted({str(s) for s in data.get("source", pd.Series(dtype=str)).dropna()}) or [
         SOURCE_NAMES.get(ind.source, ind.source)]
     order = data.sort_values("period_end")["period_label"] if "period_end" in data else data.get("period_label", [])

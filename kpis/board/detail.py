@@ -178,10 +178,11 @@ def kpi_download(store: Store, framework: Framework, kpi: Kpi, *, as_at: datetim
 
 def definition_rows(framework: Framework, kpi: Kpi) -> pd.DataFrame:
     """The KPI's metadata as a two-column table."""
+    from kpis.analysis.explore import comparator_label
     area = framework.area(kpi.area)
     outcome = next((o.name for o in framework.outcomes if o.id == kpi.outcome), kpi.outcome)
-    comparator = (f"{kpi.comparator.name or kpi.comparator.code} (source: {kpi.comparator.source}, "
-                  f"code {kpi.comparator.code})" if kpi.comparator else "None: a local measure with no national figure")
+    comparator = (comparator_label(kpi, kpi.comparator.indicator_id) if kpi.comparator
+                  else "None: a local measure with no national figure")
     rows = [("Definition", kpi.definition), ("Methodology", kpi.methodology or "Not recorded"),
             ("Unit", kpi.unit_label), ("Polarity", POLARITY_WORDS[kpi.polarity]),
             ("National comparator", comparator), ("Outcome area", f"{area.name} ({area.sub_group})"),

@@ -15,7 +15,7 @@ from scipy import stats as _st
 
 from kpis.core import stats
 from kpis.core.framework import Framework
-from kpis.returns.cells import read_period, read_text, show
+from kpis.returns.cells import example_quarter, read_period, read_text, show
 from kpis.core.problems import ERROR, WARNING, Problem, errors, warnings
 from kpis.returns.layout import (INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, breakdown_label,
                                 normalise)
@@ -188,7 +188,7 @@ def rule_period_known(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list
         return []
     return [Problem(parsed.sheet, None, None, "no Period column", "a column headed 'Period'",
                     "There is no 'Period' column, so the quarter of these figures is unknown. Add a Period column "
-                    "(for example 2025/26 Q2).")]
+                    f"(for example {example_quarter(None, ctx.today).label}).")]
 
 
 def rule_has_figures(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list[Problem]:
