@@ -9,10 +9,10 @@ from datetime import date, datetime
 
 import streamlit as st
 
-from kpis.charts.figures import breakdown_views, trend_views
+from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
 from kpis.board.detail import breakdown_data, england_value_for, trend_data
 from kpis.board.scorecard import meeting_context, past_meetings
-from pages._common import framework, store
+from pages._common import data_table, framework, store
 
 LATEST = "latest"
 
@@ -138,13 +138,17 @@ def comparator_picker(*, show: bool = True) -> tuple[str, ...]:
 def trend_block(kpi, *, as_at, comparators, presenting: bool, key: str, height: int = 420, series=None) -> None:
     """A KPI's trend chart with its numbers below (`series`: the page's values read at once, `page_series`)."""
     df = trend_data(store(), framework(), kpi, comparators=comparators, as_at=as_at, series=series)
+    reason = no_figures_reason(df, kpi)
+    if reason:  # a sentence, not an empty chart
+        st.info(reason, icon=":material/info:")
+        return
     figure, table = trend_views(df, kpi, title=f"{kpi.short_title}: trend", height=height,
                                 font_size=19 if presenting else 15)
     st.plotly_chart(figure, key=f"trend-{key}", config={"displaylogo": False})
     st.caption("Points sit at the middle of each period, with bars for the 95% confidence interval. England and "
                "other published figures are level lines across the period they cover (a year, usually).")
     with st.expander("The numbers in this chart"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        data_table(table, wrap=("Series", "Group", "Source", "Status"), budget=420 if not presenting else 860)
 
 
 def breakdown_block(kpi, *, as_at, presenting: bool, key: str, series=None) -> None:
@@ -164,4 +168,4 @@ def breakdown_block(kpi, *, as_at, presenting: bool, key: str, series=None) -> N
     if england is not None:
         st.caption(f"Dashed line: England, {kpi.format_value(england)} ({england_period}).")
     with st.expander("The numbers in this chart"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        data_table(table, wrap=("Series", "Group", "Source", "Status"), budget=420 if not presenting else 860)

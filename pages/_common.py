@@ -4,6 +4,7 @@ Pages arrange what `kpis` returns; nothing here decides anything about the data.
 """
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from kpis.core.framework import Framework, load_framework
@@ -84,3 +85,52 @@ def busy_sidebar() -> None:
     with st.sidebar:
         st.markdown(f"**{framework().short_name}**")
         st.caption("Figures are unavailable for a moment: the database is busy.")
+
+
+BLANK = "–"        # what an empty cell shows: never "None"
+WRAP_ROW_PX = 68   # Streamlit's grid wraps text only in rows taller than 4rem
+CHAR_PX, CELL_PAD_PX, MIN_COL_PX, MAX_COL_PX = 7.2, 24, 56, 420
+
+
+def column_widths(df, *, budget: int = 860, wrap: tuple[str, ...] = (),
+                  floors: dict[str, int] | None = None) -> dict[str, int]:
+    """Pixel widths from each column's header and typical content, so a table fits a laptop screen's main
+    area (`budget`, 1366 px less the sidebar): the `wrap` columns give up width first, down to their floor
+    (`floors`, else 110 px), and wrap instead. (A stretched grid scales every column to the container, so
+    what is left over is shared out in proportion.)"""
+    floors = floors or {}
+    widths = {}
+    for col in df.columns:
+        values = df[col].dropna().astype(str)
+        typical = int(values.str.len().quantile(0.9)) if len(values) else 0
+        if pd.api.types.is_numeric_dtype(df[col]):
+            typical = min(typical, 10)  # the grid rounds long decimals for display
+        widths[col] = int(min(max(max(len(str(col)), typical) * CHAR_PX + CELL_PAD_PX, MIN_COL_PX), MAX_COL_PX))
+    over = sum(widths.values()) - budget
+    squeezable = [c for c in wrap if c in widths]
+    while over > 0 and squeezable:
+        room = {c: widths[c] - floors.get(c, 110) for c in squeezable if widths[c] > floors.get(c, 110)}
+        if not room:
+            break
+        take = min(over, sum(room.values()))
+        for c, r in room.items():
+            widths[c] -= int(take * r / sum(room.values())) + 1
+        over = sum(widths.values()) - budget
+    return widths
+
+
+def data_table(df, *, wrap: tuple[str, ...] = (), column_config: dict | None = None, budget: int = 860,
+               floors: dict[str, int] | None = None, lines: int = 3, **kwargs) -> None:
+    """`st.dataframe` that fits the width: columns sized to their content, long text wrapped (taller rows)
+    where `wrap` names columns that need it, and blanks shown as '–'."""
+    widths = column_widths(df, budget=budget, wrap=wrap, floors=floors)
+    config = {c: st.column_config.Column(width=w) for c, w in widths.items()}
+    for col, cfg in (column_config or {}).items():  # st.column_config.* are dicts: keep them, with our width
+        cfg = dict(cfg)
+        if cfg.get("width") is None:
+            cfg["width"] = widths.get(col)
+        config[col] = cfg
+    wrapped = any(c in df.columns and df[c].dropna().astype(str).str.len().max() * CHAR_PX > widths[c] - CELL_PAD_PX
+                  for c in wrap) if len(df) else False
+    st.dataframe(df, hide_index=True, width="stretch", placeholder=BLANK, column_config=config,
+                 row_height=max(WRAP_ROW_PX, 21 * lines + 8) if wrapped else None, **kwargs)

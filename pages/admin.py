@@ -48,7 +48,7 @@ with users_tab:
                                        "local_password": "Local password", "locked": "Locked",
                                        "created_at": "Added", "created_by": "Added by",
                                        "last_sign_in": "Last sign-in"}).drop(columns=["role"]),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="–")
     if actor is not None:
         with st.form("add_user", clear_on_submit=True):
             st.subheader("Add a user")
@@ -86,11 +86,11 @@ with audit_tab:
     st.caption(f"{len(log)} entr{'y' if len(log) == 1 else 'ies'}, newest first (at most 1,000). Times are UTC.")
     st.dataframe(log.drop(columns=["audit_id", "action"]).rename(
         columns={"logged_at": "When", "actor": "Who", "what": "What", "detail": "Details"}),
-        hide_index=True, width="stretch")
+        hide_index=True, width="stretch", placeholder="–")
 
 with meetings_tab:
     dates = meetings.meetings(s)
-    st.dataframe({"Board meeting": [f"{d:%A %d %B %Y}" for d in dates]}, hide_index=True)
+    st.dataframe({"Board meeting": [f"{d:%A %d %B %Y}" for d in dates]}, hide_index=True, placeholder="–")
     if actor is not None:
         with st.form("add_meeting", clear_on_submit=True):
             day = st.date_input("New meeting date", value=None, key="new_meeting_date", format="DD/MM/YYYY")

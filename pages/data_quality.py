@@ -5,7 +5,7 @@ from kpis.core import exports
 
 from kpis.analysis import quality
 from kpis.store.series import is_demo_database
-from pages._common import demo_notice, framework, store
+from pages._common import data_table, demo_notice, framework, store
 
 fw = framework()
 s = store()
@@ -26,8 +26,9 @@ comp_t, unusual_t, counts_t, imports_t, skipped_t = (quality.readable(d) for d i
 
 def show(df) -> None:
     formats = exports.number_formats(df)
-    st.dataframe(df, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format=f) for c, f in formats.items()})
+    data_table(df, wrap=tuple(c for c in ("Name", "Source", "File", "Group", "Why skipped", "Reason", "Sub-group")
+                              if c in df.columns), floors={"Name": 220, "Sub-group": 200},
+               column_config={c: st.column_config.NumberColumn(format=f) for c, f in formats.items()})
 
 st.header("Returns by quarter")
 if comp.empty:
@@ -40,7 +41,7 @@ else:
         col.metric(status, n)
     st.caption("Each cell is one sub-group's return for one quarter, latest quarter first. *Partial* means fewer of "
                "the sub-group's quarterly KPIs than it reports; the days say how late the first version came.")
-    st.dataframe(grid, hide_index=True, width="stretch")
+    data_table(grid, wrap=("Sub-group",), floors={"Sub-group": 230})
     with st.expander("Every return, in detail"):
         show(comp_t)
 

@@ -5,7 +5,7 @@ from kpis.analysis import dictionary
 
 from kpis.core import exports
 from kpis.board.tables import md_escape
-from pages._common import framework, store
+from pages._common import BLANK, data_table, framework, store
 
 fw = framework()
 st.title("Definitions")
@@ -19,8 +19,11 @@ kind = c2.radio("Show", ["All", "Framework KPI", "Source indicator"], horizontal
 rows = dictionary.search(full, text, None if kind == "All" else kind)
 st.caption(f"{len(rows)} of {len(full)} indicators.")
 
-st.dataframe(rows[["Id", "Kind", "Name", "Polarity", "Unit", "Source", "Last updated", "Next update", "Periods held",
-                   "Areas"]], hide_index=True, width="stretch")
+# The next update and every other field are under "In full" and in the downloads.
+data_table(rows[["Name", "Id", "Kind", "Polarity", "Unit", "Source", "Last updated", "Periods held", "Areas"]],
+           wrap=("Name", "Source", "Polarity", "Last updated", "Kind"), floors={"Name": 260, "Source": 150},
+           column_config={"Id": st.column_config.TextColumn(help="The indicator's code, for analysts and the SQL "
+                                                                 "console")})
 
 left, right, _ = st.columns([1, 1, 2])
 meta = exports.export_metadata(
@@ -39,6 +42,7 @@ if not rows.empty:
     labels = {f"{r['Id']}: {r['Name']}": i for i, r in rows.iterrows()}
     chosen = st.selectbox("Indicator", list(labels), key="def_one",
                           help="Every field held for one indicator, including its methodology notes.")
-    st.table(rows.loc[labels[chosen]].drop(labels=["Id"]).rename("Details").astype(str).to_frame())
+    one = rows.loc[labels[chosen]].drop(labels=["Id"]).rename("Details")
+    st.table(one.map(lambda v: BLANK if v is None or v != v or str(v).strip() in ("", "None") else str(v)).to_frame())
 if rows.empty:
     st.info(f"No indicator matches '{md_escape(text)}'.", icon=":material/search_off:")

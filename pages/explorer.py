@@ -12,11 +12,12 @@ from kpis.analysis import inequalities
 from kpis.analysis import timeseries
 from kpis.core.areas import ENGLAND
 from kpis.board.tables import md_escape
-from pages._common import demo_notice, framework, store
+from pages._common import BLANK, demo_notice, framework, store
 
 
-def downloads(name: str, sheets: dict, meta: dict, *, key: str) -> None:
-    """A CSV of the first table and an Excel workbook of all of them (with a Metadata sheet)."""
+def downloads(name: str, sheets: dict, meta: dict, *, key: str, decimals: int = 1) -> None:
+    """A CSV of the first table and an Excel workbook of all of them (with a Metadata sheet), rounded as shown."""
+    sheets = {title: exports.rounded(table, decimals=decimals) for title, table in sheets.items()}
     first = next(iter(sheets.values()))
     stem = exports.file_stem(name)
     left, right, _ = st.columns([1, 1, 2])
@@ -30,7 +31,7 @@ def downloads(name: str, sheets: dict, meta: dict, *, key: str) -> None:
 def show(df, decimals: int = 1) -> None:
     """A table with whole counts and values to the indicator's decimals."""
     formats = exports.number_formats(df, decimals=decimals)
-    st.dataframe(df, hide_index=True, width="stretch",
+    st.dataframe(df, hide_index=True, width="stretch", placeholder=BLANK,
                  column_config={c: st.column_config.NumberColumn(format=f) for c, f in formats.items()})
 
 
@@ -58,7 +59,8 @@ polarity = {"higher_is_better": "higher is better", "lower_is_better": "lower is
 st.markdown(f"**{md_escape(ind.name)}** ({md_escape(ind.kind.lower())}; {md_escape(ind.axis_title.lower())}; "
             f"{polarity}). {md_escape(ind.definition)}")
 if ind.kpi and ind.area_series_id != ind.id:
-    st.caption(f"Other areas' values come from the published comparator {md_escape(ind.area_series_id)}; the home "
+    st.caption(f"Other areas' values come from the published comparator "
+               f"{md_escape(explore.comparator_label(ind.kpi, ind.area_series_id))}; the home "
                "area's own quarterly returns appear in *Over time* and *Breakdowns*.")
 
 series_areas = explore.area_names(s, ind.area_series_id)  # code -> name of every area of the series
@@ -95,7 +97,7 @@ with compare_tab:
                   {"Compare areas": table, "All areas": explore.compare_table(cmp, ind),
                    "Spread of councils": explore.spine_table(sp, ind)},
                   explore.view_metadata(ind, view=f"Compare areas ({explore.GROUPS[group]}), {period}", data=cmp),
-                  key="ex_compare")
+                  key="ex_compare", decimals=ind.decimals)
 
 with time_tab:
     c1, c2 = st.columns([1, 2])
@@ -134,7 +136,8 @@ with time_tab:
     st.subheader("Every value shown")
     show(sheets["Over time"], ind.decimals)
     downloads(f"{ind.id}-over-time-{years}-years", sheets,
-              explore.view_metadata(ind, view=f"Over time, last {years} years", data=tr), key="ex_time")
+              explore.view_metadata(ind, view=f"Over time, last {years} years", data=tr), key="ex_time",
+              decimals=ind.decimals)
 
 with groups_tab:
     have = inequalities.breakdown_areas(s, ind)
@@ -162,4 +165,4 @@ with groups_tab:
                    "when the all-children value lies outside the group's 95% confidence interval.")
         downloads(f"{ind.id}-{area_names.get(area, area)}-{btype}-{bd_period}", {"Breakdown": bt},
                   explore.view_metadata(ind, view=f"Breakdown by {opt_labels[chosen]}, {area_names.get(area)}, "
-                                        f"{bd_period}", data=bd), key="ex_groups")
+                                        f"{bd_period}", data=bd), key="ex_groups", decimals=ind.decimals)

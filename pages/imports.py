@@ -66,7 +66,7 @@ if report:
     if report["skipped_reasons"]:
         st.markdown("**Why rows were skipped**")
         st.dataframe({"Reason": list(report["skipped_reasons"]), "Rows": list(report["skipped_reasons"].values())},
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", placeholder="–")
     else:
         st.caption("No row was skipped.")
     if report.get("notes"):
@@ -84,4 +84,5 @@ else:
         "batch_id": "Batch", "submitted_at": "When", "file_name": "File", "source": "Source", "format": "Format",
         "submitted_by": "Imported by", "rows_read": "Rows read", "rows_imported": "Imported",
         "rows_skipped": "Skipped", "skipped_reasons": "Why skipped", "new_values": "New values",
-        "changed_values": "Changed", "unchanged_values": "Unchanged"}), hide_index=True, width="stretch")
+        "changed_values": "Changed", "unchanged_values": "Unchanged"}),
+        hide_index=True, width="stretch", placeholder="–")

@@ -8,7 +8,7 @@ from kpis.board.scorecard import scorecard
 from pages._auth import current_actor, open_demo_mode
 from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block, url_select)
-from pages._common import demo_notice, framework, store
+from pages._common import data_table, demo_notice, framework, store
 
 fw = framework()
 ids = fw.kpi_ids
@@ -63,7 +63,7 @@ if history.empty:
     st.caption("No figure for this KPI has been revised: every value is its first version.")
 else:
     st.caption("Each row is one version of a figure that was later corrected; the newest version is current.")
-    st.dataframe(history, hide_index=True, width="stretch")
+    data_table(history, wrap=("Source", "Note", "Group"))
 
 st.subheader("Download")
 if open_demo_mode() or ((actor := current_actor()) is not None and actor.can("download")):

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from kpis.board.tables import md_escape
-from kpis.access.disclosure import PUBLIC_NOTE, newest_periods, public_narratives, public_rows, publish
+from kpis.access.disclosure import PUBLIC_NOTE, england_figures, newest_periods, public_narratives, public_rows, publish
 from kpis.store.narratives import SECTIONS
 from kpis.store.series import data_as_at, is_demo_database
 from pages._common import framework, store
@@ -30,9 +30,11 @@ def published(db: str, as_at, narratives_at) -> tuple[dict, bool, pd.DataFrame]:
     whole = [i for i, key in enumerate(zip(rows["indicator_id"], rows["period_label"])) if key in chosen]
     figures = publish(rows.iloc[whole], fw)  # every row of the chosen periods, in order
     at = {i: n for n, i in enumerate(whole)}  # row of `rows` (a RangeIndex) -> row of `figures`
-    shown = {area_id: (figures.iloc[[at[i] for i in totals]],
-                       figures.iloc[[at[i] for i in parts]].reset_index(drop=True))
-             for area_id, (totals, parts) in picked.items()}
+    shown = {}
+    for area_id, (totals, parts) in picked.items():
+        latest = figures.iloc[[at[i] for i in totals]]
+        latest = latest.assign(england=england_figures(store(), fw, latest))
+        shown[area_id] = (latest, figures.iloc[[at[i] for i in parts]].reset_index(drop=True))
     return shown, not rows.empty, public_narratives(store(), fw)
 
 
@@ -41,17 +43,20 @@ shown, any_figures, narratives = published(str(store().path), data_as_at(store()
 
 
 def count_text(x) -> str:
-    return "" if pd.isna(x) else f"{x:,.0f}"
+    return "–" if pd.isna(x) else f"{x:,.0f}"
 
 
 def table(rows: pd.DataFrame, *, first: str) -> pd.DataFrame:
-    return pd.DataFrame({
+    columns = {
         first: rows["first"],
         "Period": rows["period_label"],
         "Value": rows["value_text"] + rows["is_demo"].map({True: " (demo)", False: ""}),
         "Count": rows["numerator"].map(count_text),
         "Out of": rows["denominator"].map(count_text),
-    }).set_index(first)
+    }
+    if "england" in rows:
+        columns["England (period)"] = rows["england"]
+    return pd.DataFrame(columns).set_index(first)
 
 
 if not any_figures:

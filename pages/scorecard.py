@@ -70,7 +70,7 @@ with st.expander("How to read this scorecard", expanded=False):
         "figure of the KPI's own definition exists: our published figure on a close national measure (named) "
         "against England's; the KPI's own value is not compared with it.\n"
         "- **Recent trend**: the line shows up to the last eight figures; the words come from the Fingertips "
-        "test over the last five points (99.9% level).\n"
+        "test over the last five points (99.8% level).\n"
         "- **Target**: ✓ Met or ✗ Not met, only where the partnership has set a target; – where none is set.")
 
 if not presenting:

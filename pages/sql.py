@@ -1,9 +1,10 @@
 """SQL console: one read-only SELECT at a time over documented views, with downloads."""
+import pandas as pd
 import streamlit as st
 
 from kpis.core import exports
 from kpis.analysis import sql_console as console
-from pages._common import framework, store
+from pages._common import data_table, framework, store
 
 fw = framework()
 s = store()
@@ -24,48 +25,51 @@ def use_example() -> None:
     st.session_state["sql_query"] = examples[st.session_state["sql_example"]]
 
 
-main, side = st.columns([3, 2])
-with side:
-    st.subheader("Views")
-    for view in console.describe_views(s):
-        with st.expander(f"{view['name']} ({view['rows']:,} rows)"):
-            st.caption(view["description"])
-            st.dataframe([{"Column": c["name"], "Type": c["type"], "Description": c["description"]}
-                          for c in view["columns"]], hide_index=True, width="stretch")
-with main:
-    st.selectbox("Start from an example", list(examples), key="sql_example", on_change=use_example, index=None,
-                 placeholder="Choose an example query")
-    st.text_area("Query", key="sql_query", height=220)
-    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-    limit = c1.number_input("Row limit", min_value=1, max_value=console.MAX_ROW_LIMIT,
-                            value=console.DEFAULT_ROW_LIMIT, step=100, key="sql_limit")
-    if c2.button("Run query", type="primary", icon=":material/play_arrow:", key="sql_run"):
-        try:
-            st.session_state["sql_result"] = (st.session_state["sql_query"],
-                                              console.run_query(s, st.session_state["sql_query"], row_limit=int(limit)))
-            st.session_state.pop("sql_error", None)
-        except console.SqlError as exc:
-            st.session_state["sql_error"] = str(exc)
-            st.session_state.pop("sql_result", None)
+st.selectbox("Start from an example", list(examples), key="sql_example", on_change=use_example, index=None,
+             placeholder="Choose an example query")
+st.text_area("Query", key="sql_query", height=220)
+c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+limit = c1.number_input("Row limit", min_value=1, max_value=console.MAX_ROW_LIMIT,
+                        value=console.DEFAULT_ROW_LIMIT, step=100, key="sql_limit")
+if c2.button("Run query", type="primary", icon=":material/play_arrow:", key="sql_run"):
+    try:
+        st.session_state["sql_result"] = (st.session_state["sql_query"],
+                                          console.run_query(s, st.session_state["sql_query"], row_limit=int(limit)))
+        st.session_state.pop("sql_error", None)
+    except console.SqlError as exc:
+        st.session_state["sql_error"] = str(exc)
+        st.session_state.pop("sql_result", None)
 
-    if st.session_state.get("sql_error"):
-        st.error(st.session_state["sql_error"], icon=":material/block:")
-    elif st.session_state.get("sql_result"):
-        query, result = st.session_state["sql_result"]
-        st.caption(f"{len(result.data):,} row(s) in {result.seconds:.2f} s; snapshot of the data taken "
-                   f"{result.snapshot_at}.")
-        for note in result.notes:
-            st.warning(note, icon=":material/content_cut:")
-        st.dataframe(result.data, hide_index=True, width="stretch")
-        meta = exports.export_metadata(
-            title="SQL console result", view="Read-only SQL query", definitions=[f"Query: {query}"],
-            sources=["Snapshot of the documented views of the KPI database"], periods="As selected by the query",
-            notes=[f"Rows: {len(result.data):,}" + (" (cut at the row limit)" if result.truncated else ""),
-                   f"Snapshot taken {result.snapshot_at}"],
-            demo=bool("is_demo" in result.data and result.data["is_demo"].fillna(False).astype(bool).any()))
-        left, right = st.columns(2)
-        left.download_button("Download CSV", exports.to_csv_bytes(result.data), file_name="query-result.csv",
-                             mime=exports.CSV_MIME, icon=":material/download:", key="sql_csv")
-        right.download_button("Download Excel", exports.to_excel_bytes({"Result": result.data}, meta),
-                              file_name="query-result.xlsx", mime=exports.XLSX_MIME, icon=":material/download:",
-                              key="sql_xlsx")
+
+# The result spans the whole page, so wide results keep their columns; the views' reference comes after it.
+if st.session_state.get("sql_error"):
+    st.error(st.session_state["sql_error"], icon=":material/block:")
+elif st.session_state.get("sql_result"):
+    query, result = st.session_state["sql_result"]
+    st.caption(f"{len(result.data):,} row(s) in {result.seconds:.2f} s; snapshot of the data taken "
+               f"{result.snapshot_at}.")
+    for note in result.notes:
+        st.warning(note, icon=":material/content_cut:")
+    data_table(result.data, wrap=tuple(c for c in result.data.columns if result.data[c].dtype == object
+                                       or str(result.data[c].dtype).startswith("str")), budget=900)
+    meta = exports.export_metadata(
+        title="SQL console result", view="Read-only SQL query", definitions=[f"Query: {query}"],
+        sources=["Snapshot of the documented views of the KPI database"], periods="As selected by the query",
+        notes=[f"Rows: {len(result.data):,}" + (" (cut at the row limit)" if result.truncated else ""),
+               f"Snapshot taken {result.snapshot_at}"],
+        demo=bool("is_demo" in result.data and result.data["is_demo"].fillna(False).astype(bool).any()))
+    left, right = st.columns(2)
+    left.download_button("Download CSV", exports.to_csv_bytes(result.data), file_name="query-result.csv",
+                         mime=exports.CSV_MIME, icon=":material/download:", key="sql_csv")
+    right.download_button("Download Excel", exports.to_excel_bytes({"Result": result.data}, meta),
+                          file_name="query-result.xlsx", mime=exports.XLSX_MIME, icon=":material/download:",
+                          key="sql_xlsx")
+
+
+st.subheader("Views")
+st.caption("The documented views a query can read, with their columns.")
+for view in console.describe_views(s):
+    with st.expander(f"{view['name']} ({view['rows']:,} rows)"):
+        st.caption(view["description"])
+        data_table(pd.DataFrame([{"Column": c["name"], "Type": c["type"], "Description": c["description"]}
+                                 for c in view["columns"]]), wrap=("Description",))

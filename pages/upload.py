@@ -24,16 +24,17 @@ from kpis.core.problems import total
 from kpis.returns.layout import STATUS_LABELS
 from kpis.returns.reader import read_return
 from kpis.store.database import StoreBusy
+from kpis.returns.receipts import receipt_html, receipt_rows
 from kpis.returns.submission import ReturnRejected, check_return, history, preview, sha256, submit
 from kpis.returns.templates import build_template, default_period, template_filename
 from pages._auth import current_user
-from pages._common import demo_notice, framework, store
+from pages._common import data_table, demo_notice, framework, store
 
 log = logging.getLogger(__name__)
 CHECKS, RECEIPTS = "upload_checks", "upload_receipts"
-# .xlsx and .csv are read. Old .xls, macro-enabled .xlsm and OpenDocument .ods are let through too, so that
-# `kpis.returns.filesafety` can say how to save them as .xlsx (the browser would only say the type is not allowed).
-ACCEPTED = ["xlsx", "csv", "xls", "xlsm", "ods"]
+# What the caption says is what the widget takes. A file renamed past the browser's check still meets
+# `kpis.returns.filesafety`, which says how to save it as .xlsx.
+ACCEPTED = ["xlsx", "csv"]
 ERRORS_LISTED, WARNINGS_LISTED = 10, 50   # spelt out as sentences above the table; all are in the table
 CHECKS_KEPT = 4               # checked files remembered per session (each holds its marked copy)
 QUARTERS_OFFERED = 5          # the latest ended quarter and four before it (for corrected returns)
@@ -155,15 +156,10 @@ def show_problems(result: dict) -> None:
     copy_note = (" The marked copy of your file below has the same list, with each cell shaded and a note on it."
                  if result.get("annotated") else "")
     st.markdown(f"**Every problem in one table** ({total(checked.problems):,}{listed}), errors first.{copy_note}")
-    st.dataframe(problem_table(checked.problems), hide_index=True, width="stretch",
-                 alt=f"Problems found in {result['name']}: {summary}",
-                 column_config={"Severity": st.column_config.TextColumn(width=140),
-                                "Sheet": st.column_config.TextColumn(width=70),
-                                "Row": st.column_config.NumberColumn(format="%d", width=50),
-                                "Column": st.column_config.TextColumn(width=100),
-                                "Message": st.column_config.TextColumn(width=420),
-                                "Found": st.column_config.TextColumn(width=80),
-                                "Expected": st.column_config.TextColumn(width=240)})
+    data_table(problem_table(checked.problems), wrap=("Message", "Expected", "Found", "Severity", "Column"),
+               floors={"Message": 300, "Expected": 160, "Severity": 70, "Column": 80}, lines=4,
+               alt=f"Problems found in {result['name']}: {summary}",
+               column_config={"Row": st.column_config.NumberColumn(format="%d")})
     if not result.get("annotated"):
         st.info(result.get("no_marked_copy") or "No marked copy of your file could be made; every problem is "
                 "listed above.", icon=":material/info:")
@@ -197,13 +193,13 @@ def show_preview(result: dict) -> None:
         table = pv.changed.drop(columns=["old_version"]).assign(what_changed=pv.changed["what_changed"].map(
             lambda text: ", ".join(dict.fromkeys(FIELD_NAMES.get(f, f) for f in text.split(", ") if f))))
         table = table.rename(columns=PREVIEW_COLUMNS)
-        st.dataframe(table, hide_index=True, width="stretch")
+        data_table(table, wrap=("Breakdown",))
     if counts["new"]:
         st.markdown(f"**New**: {counts['new']}.")
-        st.dataframe(pv.new.rename(columns=PREVIEW_COLUMNS), hide_index=True, width="stretch")
+        data_table(pv.new.rename(columns=PREVIEW_COLUMNS), wrap=("Breakdown",))
     if counts["unchanged"]:
         with st.expander(f"Unchanged: {counts['unchanged']} (already stored with the same values)"):
-            st.dataframe(pv.unchanged.rename(columns=PREVIEW_COLUMNS), hide_index=True, width="stretch")
+            data_table(pv.unchanged.rename(columns=PREVIEW_COLUMNS), wrap=("Breakdown",))
 
 
 def submitter() -> str | None:
@@ -244,19 +240,6 @@ def show_confirm(key: str, result: dict, data: bytes) -> None:
               on_click=do_submit, args=(key, result["name"], data, result["area"], user["email"] if user else None))
 
 
-def receipt_rows(r) -> list[tuple[str, str]]:
-    sub_group = fw.area(r.area_id).sub_group
-    if r.duplicate_of is not None:
-        return [("Same file as submission", str(r.duplicate_of)), ("Sub-group", sub_group),
-                ("Quarter", r.period_label or "–"), ("File name", r.file_name)]
-    return [("Submission id", str(r.batch_id)), ("Submitted at", f"{r.submitted_at:%d %B %Y, %H:%M:%S} UTC"),
-            ("Submitted by", r.submitted_by or "–"), ("Sub-group", sub_group), ("Quarter", r.period_label or "–"),
-            ("File name", r.file_name), ("New figures", str(r.counts.get("new", 0))),
-            ("Changed figures", str(r.counts.get("changed", 0))),
-            ("Unchanged figures", str(r.counts.get("unchanged", 0))),
-            ("Narrative stored", "Yes" if r.narrative_stored else "No"), ("Warnings", str(len(r.warnings)))]
-
-
 def show_receipt(key: str) -> None:
     st.subheader("6. Receipt", anchor="receipt")
     outcome = st.session_state[RECEIPTS].get(key)
@@ -269,14 +252,20 @@ def show_receipt(key: str) -> None:
                 "To correct a figure, change the file and upload it again.", icon=":material/content_copy:")
     else:
         st.success(f"Return stored as submission {r.batch_id}. Thank you.", icon=":material/task_alt:")
-    rows = receipt_rows(r)
+    sub_group = fw.area(r.area_id).sub_group
+    rows = receipt_rows(r, sub_group=sub_group)
     st.table({"Item": [k for k, _ in rows], "Detail": [md_escape(v) for _, v in rows]}, hide_index=True)
     st.markdown("**SHA-256 of the file**: its fingerprint, the same for the very same file and different for any "
                 "other.")
     st.code(r.sha256, language=None)
-    st.download_button("Download the receipt (JSON)", json.dumps(r.to_dict(), indent=2, default=str),
-                       file_name=f"receipt-{r.batch_id or r.duplicate_of}.json", mime="application/json",
-                       key="upload_receipt_json", on_click="ignore", icon=":material/receipt_long:")
+    left, right, _ = st.columns([1, 1, 1])
+    left.download_button("Printable receipt (HTML)", receipt_html(r, sub_group=sub_group, partnership=fw.short_name),
+                         file_name=f"receipt-{r.batch_id or r.duplicate_of}.html", mime="text/html",
+                         key="upload_receipt_html", on_click="ignore", icon=":material/print:",
+                         help="Opens in any browser; print it or keep it with the file you sent.")
+    right.download_button("Receipt for systems (JSON)", json.dumps(r.to_dict(), indent=2, default=str),
+                          file_name=f"receipt-{r.batch_id or r.duplicate_of}.json", mime="application/json",
+                          key="upload_receipt_json", on_click="ignore", icon=":material/receipt_long:")
 
 
 def steps() -> None:
@@ -310,7 +299,8 @@ def steps() -> None:
     st.subheader("2. Upload your filled-in return", anchor="upload")
     upload = st.file_uploader("Excel workbook (.xlsx) or CSV file, up to 10 MB", type=ACCEPTED, key="upload_file")
     if upload is None:
-        st.caption("The checks start as soon as the file is uploaded. Nothing is stored until you confirm.")
+        st.caption("The checks start as soon as the file is uploaded. Nothing is stored until you confirm. An older "
+                   ".xls, a macro-enabled .xlsm or an OpenDocument .ods file: open it in Excel and save it as .xlsx.")
         return
     data = upload.getvalue()
     key = f"{area_id}:{sha256(data)}"
@@ -358,8 +348,8 @@ def revision_history() -> None:
     revised = int((df["version"] > 1).sum())
     st.markdown(f"{len(table):,} {'version' if len(table) == 1 else 'versions'}; {revised:,} of them "
                 f"{'corrects' if revised == 1 else 'correct'} an earlier figure.")
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"Submission": st.column_config.NumberColumn(format="%d")})
+    data_table(table, wrap=("Breakdown", "File", "Sent by", "Came from"),
+               column_config={"Submission": st.column_config.NumberColumn(format="%d")})
 
 
 try:

@@ -30,6 +30,7 @@ from typing import Callable, Mapping
 
 import pandas as pd
 
+from kpis.core.areas import ENGLAND as ENGLAND_CODE
 from kpis.core.framework import Framework, FrameworkError
 from kpis.returns.layout import breakdown_label
 from kpis.store.series import kpis_series
@@ -225,12 +226,39 @@ def publish(rows: pd.DataFrame, framework: Framework) -> pd.DataFrame:
 
 def newest_periods(rows: pd.DataFrame, kpi_ids: list[str]) -> tuple[list, list]:
     """Of these KPIs' rows (`public_rows`, or `public_frame` with `indicator_id` for `kpi_id`): the index of each
-    KPI's newest all-children row, oldest period first, and the index of that period's groups, in row order.
-    What the public page shows, picked before disclosure control so that only these periods need it."""
+    KPI's newest all-children row, in the order of `kpi_ids` (the framework's), and the index of that period's
+    groups, in row order. What the public page shows, picked before disclosure control so that only these
+    periods need it."""
     mine = rows[rows["indicator_id"].isin(kpi_ids)]
     totals = mine[mine["breakdown_type"] == "all"].sort_values("period_end").groupby("indicator_id").tail(1)
+    order = {k: n for n, k in enumerate(kpi_ids)}
+    totals = totals.iloc[sorted(range(len(totals)), key=lambda i: order[totals["indicator_id"].iloc[i]])]
     parts = mine.reset_index().merge(totals[["indicator_id", "period_label"]], on=["indicator_id", "period_label"])
     return list(totals.index), list(parts.loc[parts["breakdown_type"] != "all", "index"])
+
+
+def england_figures(store: Store, framework: Framework, totals: pd.DataFrame, *,
+                    as_at: datetime | None = None) -> list[str]:
+    """For each row of `totals` (`kpi_id`, `period_end`): England's published figure for the latest period ending
+    on or before it, with that period ('24.5% (2024/25)'), or words saying why there is none. England's figures
+    are national statistics, published already, so they need no disclosure control."""
+    if totals.empty:
+        return []
+    kpis = {k.id: k for k in framework.kpis}
+    wanted = [kpis[k] for k in dict.fromkeys(totals["kpi_id"])]
+    eng = kpis_series(store, wanted, area_codes=[ENGLAND_CODE], breakdown_type="all", as_at=as_at,
+                      columns=["period_label", "period_end", "value"])
+    eng = eng[eng["value"].notna()].sort_values("period_end")
+    out = []
+    for kpi_id, end in zip(totals["kpi_id"], totals["period_end"]):
+        kpi = kpis[kpi_id]
+        if kpi.comparator is None:
+            out.append("No national comparator")
+            continue
+        mine = eng[(eng["kpi_id"] == kpi_id) & (pd.to_datetime(eng["period_end"]) <= pd.Timestamp(end))]
+        out.append("No England figure yet" if mine.empty else
+                   f"{kpi.format_value(float(mine['value'].iloc[-1]))} ({mine['period_label'].iloc[-1]})")
+    return out
 
 
 def shown_value(kpi, value, status: str, suppression: str) -> str:

@@ -99,13 +99,13 @@ def compare_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = None
                        for n, p, v, t, lo, hi in zip(part["area_name"], part["period_label"], part["value"],
                                                      part["significance_text"], part["lower_ci"], part["upper_ci"])],
             hoverinfo="text"))
-    top = pd.concat([d["value"], d["upper_ci"]]).max()
+    eng = df["england_value"].iloc[0] if "england_value" in df and len(df) else None
+    top = pd.concat([d["value"], d["upper_ci"], pd.Series([eng], dtype="float64")]).max()  # labels clear England
     top = float(top) if pd.notna(top) and top > 0 else 1.0
     traces.append(_value_labels(cats, [ind.format(v) + ("" if c == "benchmark" else f" {SHORT_WORDS.get(c, '')}")
                                        for v, c in zip(d["value"], d["significance"])], top * 1.04))
     height = max(320, 26 * len(d) + 200)
     layout = _layout(title=title or f"{ind.label}, {d['period_label'].iloc[0]}", height=height)
-    eng = df["england_value"].iloc[0] if "england_value" in df and len(df) else None
     if eng is not None and pd.notna(eng):
         vline(layout, float(eng), line=dict(color=ENGLAND_COLOUR, width=2.5, dash="dash"),
               text=f"England {ind.format(eng)}")

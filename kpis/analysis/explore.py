@@ -23,11 +23,10 @@ from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set
 from kpis.core.framework import Framework, Kpi
 from kpis.store.series import empty_text_as_none
 from kpis.store.database import Store
+from kpis.core.sources import SOURCE_NAMES, comparator_label  # noqa: F401 (the explorer's names)
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
 
 COUNCIL = "county_ua"
-SOURCE_NAMES = {"framework": "Sub-group return (local)", "dfe_ees": "DfE Explore education statistics",
-                "lait": "DfE Local Authority Interactive Tool (LAIT)", "fingertips": "OHID Fingertips"}
 UNIT_AXIS = AXIS_TITLES
 SIGNIFICANCE_TEXT = {
     "better": "Significantly better than England", "worse": "Significantly worse than England",
@@ -512,7 +511,8 @@ def view_metadata(ind: Indicator, *, view: str, data: pd.DataFrame, notes: list[
     if ind.methodology:
         defs.append(f"Methodology: {ind.methodology}")
     if ind.area_series_id != ind.id:
-        defs.append(f"Other areas' values come from the published comparator {ind.area_series_id}.")
+        defs.append(f"Other areas' values come from the published comparator "
+                    f"{comparator_label(ind.kpi, ind.area_series_id)}.")
     sources = sorted({str(s) for s in data.get("source", pd.Series(dtype=str)).dropna()}) or [
         SOURCE_NAMES.get(ind.source, ind.source)]
     order = data.sort_values("period_end")["period_label"] if "period_end" in data else data.get("period_label", [])

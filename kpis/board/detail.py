@@ -12,6 +12,7 @@ import pandas as pd
 
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
+from kpis.core.sources import comparator_label
 from kpis.setup.demo import DISTRICTS
 from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
 from kpis.store.database import Store
@@ -180,8 +181,8 @@ def definition_rows(framework: Framework, kpi: Kpi) -> pd.DataFrame:
     """The KPI's metadata as a two-column table."""
     area = framework.area(kpi.area)
     outcome = next((o.name for o in framework.outcomes if o.id == kpi.outcome), kpi.outcome)
-    comparator = (f"{kpi.comparator.name or kpi.comparator.code} (source: {kpi.comparator.source}, "
-                  f"code {kpi.comparator.code})" if kpi.comparator else "None: a local measure with no national figure")
+    comparator = (comparator_label(kpi, kpi.comparator.indicator_id) if kpi.comparator
+                  else "None: a local measure with no national figure")
     rows = [("Definition", kpi.definition), ("Methodology", kpi.methodology or "Not recorded"),
             ("Unit", kpi.unit_label), ("Polarity", POLARITY_WORDS[kpi.polarity]),
             ("National comparator", comparator), ("Outcome area", f"{area.name} ({area.sub_group})"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import math
 import re
+import textwrap
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -17,7 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpis.core.framework import Kpi
-from kpis.core.units import AXIS_TITLES, STATUS_LABELS
+from kpis.core.sources import SOURCE_NAMES
+from kpis.core.units import AXIS_TITLES
 
 # The palette, in one place.
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
@@ -66,17 +68,99 @@ def _hover(kpi: Kpi, row) -> str:
     return text
 
 
-def _layout(*, title: str, height: int, font_size: int = 15) -> dict:
+TITLE_CHARS = 44   # a title wraps at this many characters: it must fit half a laptop screen (about 440 px)
+NOTE_CHARS = 56    # the sources note, in smaller type
+NOTE_SIZE = 12
+GROUP_CHARS = 30   # a group's name on a by-group chart wraps at this many characters
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Lines of at most `width` characters, broken between words (plotly never wraps text itself)."""
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def line_px(font_size: int) -> int:
+    """The height of one line of text, or of one legend entry, at `font_size`."""
+    return round(font_size * 1.45)
+
+
+def _layout(*, title: str, height: int, font_size: int = 15, top_extra: int = 0) -> dict:
     """The figures' shared layout, as a plain dict: a figure is built once from its traces and layout
-    (`go.Figure(data=..., layout=...)`), which is many times quicker than updating a built figure in steps."""
+    (`go.Figure(data=..., layout=...)`), which is many times quicker than updating a built figure in steps.
+
+    The title is pinned to the top of the figure, wrapped so that it is never cut off, and the top margin is
+    exactly its height (plus `top_extra`, for a label above the plot): nothing else is drawn there, so the
+    legend can never overlap it (`place_below` puts the legend under the x axis)."""
+    lines = wrap(title, TITLE_CHARS)
+    top = 10 + len(lines) * line_px(font_size + 2) + 10 + top_extra
+    # Plotly anchors a title of several lines as if it had one: move it down by the lines it adds.
+    shift = (len(lines) - 1) * line_px(font_size + 2) / height
     return {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": font_size + 2}},
+        "title": {"text": "<br>".join(lines), "x": 0, "xanchor": "left", "xref": "container", "y": 1 - shift,
+                  "yanchor": "top", "yref": "container", "pad": {"t": 10, "l": 8},
+                  "font": {"size": font_size + 2}},
         "font": {**FONT, "size": font_size}, "height": height,
-        "margin": {"l": 10, "r": 10, "t": 90, "b": 10}, "plot_bgcolor": "#FFFFFF", "paper_bgcolor": "#FFFFFF",
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0}, "hoverlabel": {"font": {"size": 14}},
+        "margin": {"l": 10, "r": 10, "t": top, "b": 10}, "plot_bgcolor": "#FFFFFF", "paper_bgcolor": "#FFFFFF",
+        "legend": {"orientation": "v", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"},
+        "hoverlabel": {"font": {"size": 14}},
         "xaxis": {"showgrid": False, "linecolor": "#3D3D3D", "ticks": "outside"},
         "yaxis": {"gridcolor": "#E5E5E5", "linecolor": "#3D3D3D", "zeroline": True, "zerolinecolor": "#BFBFBF"},
     }
+
+
+def place_below(layout: dict, *, legend_rows: int, note: str = "", axis_title: bool = True) -> dict:
+    """Legend, then the sources note, under the x axis, in a bottom margin made tall enough for both.
+
+    Plotly places a legend in fractions of the plot area, so its offset is worked out from pixel heights:
+    the tick labels (and the axis title), then one line per legend entry, then the note's lines. The figure
+    grows by what it adds below, so the plot keeps its height."""
+    size = layout["font"]["size"]
+    axis_px = round(size * (3.4 if axis_title else 2.0))
+    legend_px = legend_rows * line_px(size) + 12
+    lines = wrap(note, NOTE_CHARS) if note else []
+    note_px = len(lines) * line_px(NOTE_SIZE)
+    bottom = axis_px + legend_px + note_px + 14
+    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    layout["height"] += bottom - layout["margin"]["b"]
+    layout["margin"]["b"] = bottom
+    layout["xaxis"]["automargin"] = False
+    layout["legend"].update(orientation="v", y=-axis_px / plot_px, yanchor="top", x=0, xanchor="left")
+    if lines:
+        layout.setdefault("annotations", []).append(
+            {"text": "<br>".join(lines), "showarrow": False, "xref": "paper", "x": 0, "xanchor": "left",
+             "yref": "paper", "y": -(axis_px + legend_px + 4) / plot_px, "yanchor": "top", "align": "left",
+             "font": {"size": NOTE_SIZE, "color": "#3D3D3D"}, "name": "sources"})
+    return layout
+
+
+NEIGHBOURS_SOURCE = "neighbours"
+
+
+def sources_note(d: pd.DataFrame) -> str:
+    """'Sources: demo data (synthetic) for Worcestershire, 2023/24 Q1 to 2026/27 Q2; DfE Children in need 2025,
+    table D3 for England and West Midlands, 2012/13 to 2024/25.' Each source once, with the series it gives
+    and the periods they span."""
+    if d.empty or "series" not in d:
+        return ""
+    shown = d[d["value"].notna()].sort_values(["order", "period_end"])
+    if shown.empty:
+        return ""
+    source = [(NEIGHBOURS_SOURCE if role == "neighbours" else str(src) if pd.notna(src)
+               else "source not recorded") for role, src in zip(shown["role"], shown["source"])]
+    shown = shown.assign(note_source=source)
+    parts = []
+    for src, part in shown.groupby("note_source", sort=False):
+        names = list(dict.fromkeys(part["series"]))
+        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        ordered = part.sort_values("period_end")
+        first, last = ordered["period_label"].iloc[0], ordered["period_label"].iloc[-1]
+        span = first if first == last else f"{first} to {last}"
+        if src == NEIGHBOURS_SOURCE:
+            parts.append(f"the average of the statistical neighbours' published figures, {span}")
+            continue
+        src = src[:1].lower() + src[1:] if src.startswith("Demo") else src
+        parts.append(f"{src} for {who}, {span}")
+    return "Sources: " + "; ".join(parts) + "."
 
 
 def vline(layout: dict, x: float, *, line: dict, text: str) -> None:
@@ -210,9 +294,28 @@ def _trend_figure(df: pd.DataFrame, d: pd.DataFrame, kpi: Kpi, *, title: str | N
     layout["yaxis"].update(title={"text": axis_title(kpi)}, rangemode="tozero" if kpi.unit == "count" else "normal")
     layout["xaxis"]["title"] = {"text": "Period"}
     if df.empty or d["value"].notna().sum() == 0:
+        # Nothing to draw: say so, without axes that would show an invented range (-1 to 4).
         layout["annotations"] = [dict(text="No figures yet", showarrow=False, x=0.5, y=0.5, xref="paper",
                                       yref="paper", font=dict(size=18))]
+        layout["xaxis"]["visible"] = layout["yaxis"]["visible"] = False
+        layout["height"] = min(height, 200)
+        return go.Figure(data=traces, layout=layout)
+    place_below(layout, legend_rows=len(traces), note=sources_note(d))
     return go.Figure(data=traces, layout=layout)
+
+
+def no_figures_reason(df: pd.DataFrame, kpi: Kpi) -> str | None:
+    """Why a KPI's trend has nothing to draw, in a sentence; None when there is something to draw.
+
+    `df` is `trend_data` output (with `role`). A page shows this sentence instead of an empty chart."""
+    if not df.empty and df["value"].notna().any():
+        return None
+    if kpi.comparator is None:
+        england = "it has no national comparator"
+    else:
+        source = SOURCE_NAMES.get(kpi.comparator.source, kpi.comparator.source)
+        england = f"no England figure ({kpi.comparator.name}, from {source}) has been imported yet"
+    return f"No figures to chart for {kpi.id} yet: none has been returned or published for the area, and {england}."
 
 
 # -- breakdowns ---------------------------------------------------------------------------------
@@ -230,7 +333,7 @@ def _breakdown_table(d: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
           for lo, hi in zip(d["lower_ci"], d["upper_ci"])]
     return pd.DataFrame({
         "Group": d["label"].to_list(), "Period": d["period_label"].to_list(),
-        "Value": [(STATUS_LABELS["suppressed"] if s == "suppressed" else _fmt(kpi, v))
+        "Value": [(_fmt(kpi, v) if pd.notna(v) else missing_words(s).capitalize())
                   + (" (demo)" if demo else "") for v, s, demo in zip(d["value"], d["status"], d["is_demo"])],
         "95% CI": ci, "Numerator": [_count(v) for v in d["numerator"]],
         "Denominator": [_count(v) for v in d["denominator"]],
@@ -273,41 +376,77 @@ def breakdown_views(df: pd.DataFrame, kpi: Kpi, *, breakdown_names: dict[str, st
     return _breakdown_figure(df, d, kpi, england_value=england_value, title=title, font_size=font_size), table
 
 
+MISSING_WORDS = {"suppressed": "suppressed (small number)", "not_available": "not available",
+                 "not_applicable": "not applicable"}
+
+
+def missing_words(status) -> str:
+    """A missing value's status as the sub-group returned it, in words ('not available', not 'suppressed')."""
+    return MISSING_WORDS.get(status if isinstance(status, str) else "", "no figure")
+
+
+def nice_ticks(top: float) -> list[float]:
+    """Round tick values from 0 to `top` (4 to 6 of them), so the axis does not run on under the labels."""
+    if not top or top <= 0 or pd.isna(top):
+        return [0.0]
+    raw = top / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return [round(i * step, 10) for i in range(int(top // step) + 1)]
+
+
 def _breakdown_figure(df: pd.DataFrame, d: pd.DataFrame, kpi: Kpi, *, england_value: float | None,
                       title: str | None, font_size: int) -> go.Figure:
-    """`breakdown_figure` of `df`, given `d`, the same through `_order_breakdowns`."""
-    traces, annotations, layout_extra = [], [], {}
+    """`breakdown_figure` of `df`, given `d`, the same through `_order_breakdowns`.
+
+    Each bar's value, and each missing value's status, sits in a column right of every bar, whisker and the
+    England line, so the dashed line never cuts through a label."""
+    traces, layout_extra = [], {}
+    has_england = england_value is not None and not pd.isna(england_value)
+    top = 0.0 if df.empty else pd.concat([d["value"], d["upper_ci"]]).max()
+    top = max(float(top) if pd.notna(top) else 0.0, float(england_value) if has_england else 0.0) or 1.0
+    annotations = []
     if not df.empty:
         d = d.iloc[::-1]  # plotly draws the first category at the bottom
+        # Long group names wrap, so they leave the bars room on half a laptop screen.
+        d = d.assign(label=["<br>".join(wrap(lab, GROUP_CHARS)) for lab in d["label"]])
         colours = ["#3D3D3D" if t == "all" else AREA_COLOUR for t in d["breakdown_type"]]
         has_ci = d["lower_ci"].notna() & d["upper_ci"].notna()
         traces.append(go.Bar(
             x=d["value"], y=d["label"], orientation="h", marker=dict(color=colours), name=kpi.short_title,
-            text=[_fmt(kpi, v) if pd.notna(v) else "" for v in d["value"]], textposition="inside",
-            insidetextanchor="start", textfont=dict(color="#FFFFFF"), cliponaxis=False,
             error_x=dict(type="data", symmetric=False, visible=bool(has_ci.any()), color="#0B0C0C", thickness=1.2,
                          array=(d["upper_ci"] - d["value"]).fillna(0).to_list(),
                          arrayminus=(d["value"] - d["lower_ci"]).fillna(0).to_list()),
-            hovertext=[f"{lab}<br>{p}: {_fmt(kpi, v)}" + (f"<br>95% CI {_fmt(kpi, lo)} to {_fmt(kpi, hi)}"
-                                                          if pd.notna(lo) else "")
-                       for lab, p, v, lo, hi in zip(d["label"], d["period_label"], d["value"], d["lower_ci"],
-                                                    d["upper_ci"])],
+            hovertext=[f"{lab}<br>{p}: " + (_fmt(kpi, v) if pd.notna(v) else missing_words(st))
+                       + (f"<br>95% CI {_fmt(kpi, lo)} to {_fmt(kpi, hi)}" if pd.notna(lo) else "")
+                       for lab, p, v, lo, hi, st in zip(d["label"], d["period_label"], d["value"], d["lower_ci"],
+                                                        d["upper_ci"], d["status"])],
             hoverinfo="text", showlegend=False))
-        for label in d.loc[d["value"].isna(), "label"]:
-            annotations.append(dict(x=0, y=label, text="suppressed (small number)", showarrow=False,
-                                    xanchor="left", font=dict(color="#3D3D3D")))
-        if england_value is not None and not pd.isna(england_value):
+        shown = d[d["value"].notna()]
+        for label, v in zip(shown["label"], shown["value"]):  # in the right margin, past every bar and line
+            annotations.append(dict(xref="paper", x=1, xanchor="left", xshift=4, y=label, text=_fmt(kpi, v),
+                                    showarrow=False, font=dict(color="#0B0C0C"), name="value"))
+        # A missing value's words start at zero, where its bar would be, on a white ground: the England line
+        # passes behind them, never through them.
+        for label, status in zip(d.loc[d["value"].isna(), "label"], d.loc[d["value"].isna(), "status"]):
+            annotations.append(dict(x=0, y=label, text=missing_words(status), showarrow=False, xanchor="left",
+                                    font=dict(color="#3D3D3D", size=max(font_size - 3, 12)), bgcolor="#FFFFFF",
+                                    name="missing"))
+        if has_england:
             layout_extra["annotations"] = annotations
             vline(layout_extra, float(england_value), line=dict(color=ENGLAND_COLOUR, width=2.5, dash="dash"),
                   text=f"England {_fmt(kpi, england_value)}")
-    height = max(220, 34 * (0 if df.empty else len(d)) + 120)
-    layout = _layout(title=title or f"{kpi.id} by group", height=height, font_size=font_size)
+    rows = 0 if df.empty else len(d)
+    layout = _layout(title=title or f"{kpi.id} by group", height=max(220, 34 * rows + 120), font_size=font_size,
+                     top_extra=line_px(font_size) if has_england else 0)
     if annotations:
         layout["annotations"] = annotations
     layout.update(layout_extra)
-    upper = 0 if df.empty else pd.concat([d["value"], d["upper_ci"]]).max()
-    upper = 100 if kpi.unit == "percentage" and (pd.isna(upper) or upper > 90) else (upper or 1) * 1.15
-    layout["xaxis"].update(title={"text": axis_title(kpi)}, range=[0, upper], showgrid=True, gridcolor="#E5E5E5")
+    # The value labels sit just right of the plot, in a right margin sized to the longest of them.
+    longest = max([len(_fmt(kpi, v)) for v in d["value"] if pd.notna(v)] or [0]) if not df.empty else 0
+    layout["margin"]["r"] = round(longest * font_size * 0.62) + 16
+    layout["xaxis"].update(title={"text": axis_title(kpi)}, range=[0, top * 1.02], showgrid=True,
+                           gridcolor="#E5E5E5", tickvals=nice_ticks(top))
     layout["yaxis"].update(title={"text": None}, automargin=True)
     return go.Figure(data=traces, layout=layout)
 

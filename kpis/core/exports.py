@@ -206,3 +206,15 @@ def number_formats(df: pd.DataFrame, *, decimals: int = 1) -> dict[str, str]:
             whole = words == ["of"] or any(w.strip("()'") in COUNT_WORDS for w in words)
             out[col] = "%.0f" if whole else f"%.{decimals}f"
     return out
+
+
+def rounded(df: pd.DataFrame, *, decimals: int = 1) -> pd.DataFrame:
+    """A copy for download: counts as whole numbers (51, not 51.0), other numbers to `decimals` places, so a
+    CSV carries what the screen shows (15.2, not 15.246007187970715). Missing stays missing."""
+    out = df.copy()
+    for col, fmt in number_formats(df, decimals=decimals).items():
+        if fmt == "%.0f":
+            out[col] = df[col].round(0).astype("Int64")
+        else:
+            out[col] = df[col].round(decimals)
+    return out

@@ -41,19 +41,19 @@ def recent_window(df: pd.DataFrame, *, years: int = WINDOW_YEARS, min_points: in
 
 
 def mark_demo(fig: go.Figure, is_demo: bool) -> go.Figure:
-    """Say on the chart itself, under its title, that its local figures are demo data."""
+    """Say on the chart itself, under its title, that its local figures are demo data (the top margin grows by
+    the line it takes, so the note never meets the plot)."""
     if is_demo:
-        fig.update_layout(title_subtitle=dict(text=DEMO_LABEL, font=dict(size=12, color="#3D3D3D")))
+        top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
+        fig.update_layout(title_subtitle=dict(text=DEMO_LABEL, font=dict(size=12, color="#3D3D3D")),
+                          margin=dict(t=top + 20))
     return fig
 
 
 def pack_trend_figure(df: pd.DataFrame, kpi: Kpi, *, title: str, is_demo: bool) -> go.Figure:
-    """`kpis.charts.figures.trend_figure` for print: the legend below the chart (the title and the demo note take
-    the top), no x-axis title (the dates say it)."""
+    """`kpis.charts.figures.trend_figure` for print: the title and the demo note on top, the legend and the sources
+    below the chart (as `trend_figure` places them)."""
     fig = trend_figure(df, kpi, title=title, height=420, font_size=14)
-    fig.update_xaxes(title_text=None)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.09, x=0), margin=dict(b=20, t=70),
-                      showlegend=True)
     return mark_demo(fig, is_demo)
 
 

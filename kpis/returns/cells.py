@@ -101,11 +101,36 @@ def read_text(raw: object) -> str | None:
 
 
 # -- periods -----------------------------------------------------------------------
-def read_period(raw: object):
+def quarter_forms(quarter) -> tuple[str, str, str]:
+    """A financial quarter written the three ways a lead may type it: ('2026/27 Q2', 'Q2 2026-27', 'Jul-Sep 2026')."""
+    from kpis.core.periods import MONTHS
+    start = quarter.start
+    fy = start.year if start.month >= 4 else start.year - 1
+    q = (start.month - 4) % 12 // 3 + 1
+    months = f"{MONTHS[start.month - 1][:3].title()}-{MONTHS[start.month + 1][:3].title()} {start.year}"
+    return quarter.label, f"Q{q} {fy}-{str(fy + 1)[-2:]}", months
+
+
+def example_quarter(return_quarter=None, today: date | None = None):
+    """The quarter to show in a message: the return's own, else the latest that has ended by `today`."""
+    if return_quarter is not None and getattr(return_quarter, "type", "") == "financial_quarter":
+        return return_quarter
+    from kpis.core import periods
+    return periods.previous_quarter(periods.financial_quarter_of(today or date.today()))
+
+
+def period_expected(return_quarter=None, today: date | None = None) -> str:
+    """'a period such as 2026/27 Q2, Q2 2026-27 or Jul-Sep 2026', in the return's own quarter."""
+    label, other, months = quarter_forms(example_quarter(return_quarter, today))
+    return f"a period such as {label}, {other} or {months}"
+
+
+def read_period(raw: object, *, return_quarter=None, today: date | None = None):
     """A period cell -> (Period, None) or (None, what was expected).
 
     Text goes to `periods.parse_period` ('2025/26 Q2', 'Q2 2025-26', 'Jul-Sep 2025', '01/07/2025', ...);
-    an Excel date means the financial quarter holding it.
+    an Excel date means the financial quarter holding it. What was expected is written in the return's own
+    quarter (`return_quarter`), or the latest ended quarter when that is not known yet.
     """
     from kpis.core import periods
     if isinstance(raw, datetime):
@@ -113,8 +138,9 @@ def read_period(raw: object):
     if isinstance(raw, date):
         return periods.financial_quarter_of(raw), None
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, "a period such as 2025/26 Q2"
-    return _read_period_text(show(raw) if not isinstance(raw, str) else raw.strip())
+        return None, period_expected(return_quarter, today)
+    found = _read_period_text(show(raw) if not isinstance(raw, str) else raw.strip())
+    return found if found is not None else (None, period_expected(return_quarter, today))
 
 
 @lru_cache(maxsize=4096)
@@ -123,4 +149,4 @@ def _read_period_text(text: str):
     try:
         return periods.parse_period(text), None
     except periods.PeriodError:
-        return None, "a period such as 2025/26 Q2, Q2 2025-26 or Jul-Sep 2025"
+        return None

@@ -13,7 +13,7 @@ import pandas as pd
 
 from kpis.core import stats
 from kpis.core.framework import Framework
-from kpis.returns.cells import read_period, read_text, show
+from kpis.returns.cells import example_quarter, read_period, read_text, show
 from kpis.returns.filesafety import formula_risk
 from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
 from kpis.returns.budget import cap_problems
@@ -189,7 +189,7 @@ def rule_period_known(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list
         return []
     return [Problem(parsed.sheet, None, None, "no Period column", "a column headed 'Period'",
                     "There is no 'Period' column, so the quarter of these figures is unknown. Add a Period column "
-                    "(for example 2025/26 Q2).")]
+                    f"(for example {example_quarter(None, ctx.today).label}).")]
 
 
 def rule_has_figures(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list[Problem]:

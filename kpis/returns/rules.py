@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kpis.core.framework import Framework, Kpi
-from kpis.returns.cells import BLANK, Number, read_kpi_id, read_number, read_period, read_text, show
+from kpis.returns.cells import (BLANK, Number, example_quarter, quarter_forms, read_kpi_id, read_number, read_period,
+                                read_text, show)
 from kpis.returns.filesafety import formula_risk
 from kpis.core.problems import ERROR, WARNING, Problem
 from kpis.returns.layout import (STATUS_LABELS, BreakdownOption, breakdown_lookup, free_breakdown, normalise,
@@ -117,10 +118,14 @@ def rule_period_readable(row: Row, ctx: Context) -> list[Problem]:
         return []
     if ctx.parsed is not None and "period" not in ctx.parsed.columns:
         return []  # no Period column at all: reported once for the file, not on every row
-    row.period, expected = read_period(raw)
+    row.period, expected = read_period(raw, return_quarter=ctx.period, today=ctx.today)
     if row.period is None:
-        return [row.problem(ctx, "period", expected, f"The period '{show(raw)}' could not be read. Write it as "
-                                                     "2025/26 Q2 (or Q2 2025-26, or Jul-Sep 2025).")]
+        quarter = example_quarter(ctx.period, ctx.today)
+        label, other, months = quarter_forms(quarter)
+        whose = ("This return is for" if ctx.period is not None and ctx.period.type == "financial_quarter"
+                 else "The latest quarter that has ended is")
+        return [row.problem(ctx, "period", expected, f"The period '{show(raw)}' could not be read. {whose} "
+                                                     f"{label}: write it as {label} (or {other}, or {months}).")]
     return []
 
 
@@ -144,7 +149,8 @@ def rule_period_fits_kpi(row: Row, ctx: Context) -> list[Problem]:
     if row.kpi is None or row.period is None:
         return []
     if row.kpi.frequency == "quarterly" and row.period.type != "financial_quarter":
-        return [row.problem(ctx, "period", "a financial quarter such as 2025/26 Q2",
+        quarter = example_quarter(ctx.period, ctx.today).label
+        return [row.problem(ctx, "period", f"a financial quarter such as {quarter}",
                             f"{row.kpi.id} is reported every quarter, but '{row.period.label}' is not a quarter.")]
     if row.kpi.frequency == "annual" and row.period.type not in YEAR_TYPES:
         return [row.problem(ctx, "period", "a year such as 2024/25 or AY 2024/25",

@@ -170,3 +170,25 @@ def test_provisional_values_and_unpublishable_narratives_are_not_public(demo_db)
     narr = public_narratives(store, FW)
     assert len(narr) and "send" not in set(narr["outcome_area"])
     store.close()
+
+
+def test_the_public_views_england_figures_name_their_period(demo_db):
+    """England's figure for the latest period ending on or before the local one, with that period; words else."""
+    from kpis.access.disclosure import england_figures, newest_periods, public_rows
+    store = Store(demo_db, read_only=True)
+    try:
+        rows = public_rows(store, FW)
+        ids = [k.id for k in FW.kpis_in_area("safeguarding")]
+        totals, _ = newest_periods(rows, ids)
+        picked = rows.loc[totals].rename(columns={"indicator_id": "kpi_id"})
+        assert picked["kpi_id"].tolist() == [k for k in ids if k in set(picked["kpi_id"])]   # framework order
+        shown = dict(zip(picked["kpi_id"], england_figures(store, FW, picked)))
+        eng = store.df("SELECT period_label, period_end, value FROM current_observations WHERE indicator_id = "
+                       "'dfe_ees:d3_cpps_subsequent_plan' AND area_code = 'E92000001' AND breakdown_type = 'all' "
+                       "AND value IS NOT NULL ORDER BY period_end")
+        end = picked.set_index("kpi_id").at["SG02", "period_end"]
+        last = eng[eng["period_end"] <= pd.Timestamp(end)].iloc[-1]
+        assert shown["SG02"] == f"{last['value']:.1f}% ({last['period_label']})"
+        assert shown["SG01"] == "No national comparator"
+    finally:
+        store.close()

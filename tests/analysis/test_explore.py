@@ -279,3 +279,45 @@ def test_view_metadata_for_exports(store, sg02):
     assert "DfE Children in need 2025, table D3" in meta["Sources"]
     assert any("Wilson" in n for n in meta["Notes"])
     assert "Open Government Licence v3.0" in meta["Licence"]
+
+
+def test_downloads_carry_what_the_screen_shows(store, sg02):
+    """Issue 16: the explorer's CSV carried 15.246007187970715 and counts as 51.0."""
+    from kpis.core import exports
+    df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
+    table = explore.compare_table(df, sg02)
+    raw = exports.to_csv_bytes(table).decode("utf-8-sig")
+    assert any(len(x.split(".")[-1]) > 3 for x in raw.replace("\r\n", ",").split(",") if x.count(".") == 1
+               and x.replace(".", "").isdigit())                     # the raw table does carry long decimals
+    shown = exports.rounded(table, decimals=sg02.decimals)
+    text = exports.to_csv_bytes(shown).decode("utf-8-sig")
+    numbers = [x for x in text.replace("\r\n", ",").split(",") if x.replace(".", "", 1).isdigit()]
+    assert numbers and all(len(x.split(".")[1]) <= 1 for x in numbers if "." in x)
+    for col in ("Numerator", "Denominator"):
+        assert str(shown[col].dtype) == "Int64"
+        assert not any(x.endswith(".0") for x in shown[col].dropna().astype(str))
+    assert shown["Value"].isna().sum() == table["Value"].isna().sum()    # missing stays missing
+    lower = shown["Lower 95% CI"].dropna()
+    assert (lower == lower.round(1)).all() and len(lower) == table["Lower 95% CI"].notna().sum()
+
+
+def test_compare_labels_sit_right_of_the_england_line(store, sg02):
+    df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
+    shown = explore.area_group(df, "neighbours", home=HOME)
+    higher = shown.assign(england_value=shown["value"].max() + 10)          # England beyond every bar
+    fig = explore_charts.compare_figure(higher, sg02)
+    labels = next(t for t in fig.data if t.type == "scatter" and t.mode == "text")
+    line = next(s for s in fig.layout.shapes if s.line.dash == "dash")
+    assert line.x0 < min(labels.x)
+
+
+def test_a_comparator_is_named_with_its_publisher_and_the_code_after(fw):
+    """Issue 16: people read 'lait:FSP_NEW_GOODDEV' and 'dfe_ees:d3_cpps_subsequent_plan'."""
+    from kpis.board.detail import definition_rows
+    eh04 = fw.kpi("EH04")
+    label = explore.comparator_label(eh04, eh04.comparator.indicator_id)
+    assert label.startswith(eh04.comparator.name) and "DfE Local Authority Interactive Tool" in label
+    assert label.endswith(f"code {eh04.comparator.indicator_id})")
+    shown = definition_rows(fw, fw.kpi("SG02")).set_index("Item").iloc[:, 0]["National comparator"]
+    assert shown.startswith("Child protection plans which are a second or subsequent plan (DfE Explore education")
+    assert "source: dfe_ees" not in shown

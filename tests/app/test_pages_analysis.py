@@ -230,3 +230,23 @@ def test_sql_console_page_stops_a_memory_hungry_query_and_keeps_serving(demo_db,
     assert not at.exception and not at.error
     assert {"area_type", "published"} <= set(result_table(at).columns)
     st_cache_clear()
+
+
+def test_wide_tables_fit_and_blanks_are_dashes(demo_db, app_env):
+    """Issue 16: SQL results showed about 5 columns (in a side-by-side layout); definitions printed 'None'."""
+    app_env(demo_db)
+    at = open_page("pages/sql.py")
+    at.text_area(key="sql_query").input("SELECT indicator_id, area_code, breakdown_type, breakdown_value, "
+                                        "period_label, value, lower_ci, upper_ci, numerator, denominator, status "
+                                        "FROM observations LIMIT 20").run()
+    at.button(key="sql_run").click().run()
+    grid = at.dataframe[0]
+    columns = {k: v for k, v in json.loads(grid.proto.columns).items() if k != "_index"}   # the hidden index
+    assert len(columns) == 11 and grid.proto.placeholder == "–"
+    widths = [c["width"] for c in columns.values()]
+    assert sum(widths[:9]) <= 906     # 9 of the 11 in the 906 px main area at 1366 px (5 were, beside the views)
+    at = open_page("pages/definitions.py")
+    details = at.table[0].value
+    assert "None" not in details.to_string()
+    names = at.dataframe[0]
+    assert list(names.value.columns)[:2] == ["Name", "Id"]                # the name first, the code beside it

@@ -202,3 +202,26 @@ def test_board_pages_on_an_empty_database(empty):
     assert "No figure for this KPI has been revised" in texts(at)
     for area in FRAMEWORK.areas:
         assert "has not sent a narrative yet" in texts(area_page(area.id))
+
+
+def test_the_explainer_names_the_trend_tests_level(demo):
+    """The Fingertips trend test runs at 99.8% (kpis.core.stats); the explainer said 99.9%."""
+    body = texts(open_page("pages/scorecard.py"))
+    assert "(99.8% level)" in body and "99.9" not in body
+
+
+def test_an_area_page_says_why_a_kpi_has_no_chart_and_keeps_legends_off_titles(demo):
+    """Issue 16: EH03 drew an empty chart with axes from -1 to 4; legends overlapped titles."""
+    at = area_page("early_help")
+    infos = [i.value for i in at.info]
+    assert any(i.startswith("No figures to chart for EH03 yet") for i in infos), infos
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert charts
+    for chart in charts:
+        lay = chart["layout"]
+        assert any(t.get("x") is not None and len(t.get("x")) for t in chart["data"])   # nothing empty is drawn
+        assert lay["title"]["yref"] == "container" and lay["legend"]["yanchor"] == "top"
+        plot_px = lay["height"] - lay["margin"]["t"] - lay["margin"]["b"]
+        assert lay["legend"]["y"] < 0 and lay["legend"]["y"] * plot_px < -30             # under the x axis
+    trends = [c for c in charts if c["layout"]["title"]["text"].endswith("trend")]
+    assert all(any(a.get("name") == "sources" for a in c["layout"].get("annotations", [])) for c in trends)

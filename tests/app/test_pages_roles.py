@@ -226,7 +226,7 @@ def test_open_demo_mode_shows_every_page_with_a_banner(demo_db, app_env):
 
 def count_cells(table: pd.DataFrame) -> list[str]:
     cells = list(table["Count"]) + list(table["Out of"])
-    return [c for c in cells if c and 1 <= float(str(c).replace(",", "")) <= 7]
+    return [c for c in cells if c and c != "–" and 1 <= float(str(c).replace(",", "")) <= 7]
 
 
 def test_the_public_view_shows_no_count_from_1_to_7(accounts_db, app_env):
@@ -281,3 +281,23 @@ def test_only_analysts_and_administrators_get_the_kpi_download(accounts_db, app_
     assert bool(at.get("download_button")) is offered
     if not offered:
         assert "Downloads of the data are for analysts and administrators" in texts(at)
+
+
+def test_the_public_view_has_england_and_the_frameworks_order(accounts_db, app_env):
+    """Issue 16: no England column, and KPIs in the order of their periods rather than the framework's."""
+    at = app(accounts_db, app_env)
+    assert not at.exception, at.exception
+    from kpis.core.framework import load_framework
+    fw = load_framework()
+    latest = [t.value for t in at.table if t.value.index.name == "KPI"]
+    assert len(latest) == len(fw.areas)
+    for table, area in zip(latest, fw.areas):
+        ids = [str(label).split()[0] for label in table.index]
+        order = [k.id for k in fw.kpis_in_area(area.id)]
+        assert ids == [k for k in order if k in ids]                     # framework order
+        assert "England (period)" in table.columns
+        assert "None" not in table.to_string() and "nan" not in table.to_string()
+    every = pd.concat(latest)
+    england = dict(zip([str(i).split()[0] for i in every.index], every["England (period)"]))
+    assert england["SG02"].endswith("(2024/25)") and england["SG02"][0].isdigit()
+    assert england["MH01"] == "No national comparator"

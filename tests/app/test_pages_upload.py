@@ -99,6 +99,8 @@ def test_good_return_through_to_receipt(demo_db, app_env):
     assert int(receipt["New figures"]) + int(receipt["Changed figures"]) + int(receipt["Unchanged figures"]) == ROWS
     assert "UTC" in receipt["Submitted at"] and "Submitted by" in receipt
     assert [b for b in at.button if b.key == "upload_confirm"] == []     # no second submit button
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert "Printable receipt (HTML)" in labels and "Receipt for systems (JSON)" in labels
 
     # a rerun (any widget change) shows the same receipt and stores nothing again
     at = ok(at.run())
@@ -155,9 +157,14 @@ HOSTILE = {name: case for name, case in json.loads((FIXTURES / "expected.json").
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_file_gets_a_plain_error(demo_db, app_env, name):
     """Each hostile fixture (empty, a picture renamed .xlsx, a zip bomb, macros, an old .xls, ...) gets its
-    plain reason, under its own name and renamed .xlsx (the content decides, never the name)."""
+    plain reason, under its own name and renamed .xlsx (the content decides, never the name). The widget takes
+    only .xlsx and .csv (issue 16), so an .xls, .xlsm or .ods under its own name never reaches the page: only
+    its renamed copy does."""
     app_env(demo_db)
-    for upload_name in dict.fromkeys([name, Path(name).with_suffix(".xlsx").name]):
+    names = [name, Path(name).with_suffix(".xlsx").name]
+    if Path(name).suffix not in (".xlsx", ".csv"):
+        names = names[1:]
+    for upload_name in dict.fromkeys(names):
         at = upload(open_upload(), upload_name, (FIXTURES / name).read_bytes())
         errors = " ".join(e.value for e in at.error)
         assert HOSTILE[name]["message"].lower() in errors.lower(), upload_name
@@ -241,3 +248,25 @@ def test_many_problems_are_capped_and_a_sparse_sheet_still_gets_its_marked_copy(
         assert "Every problem in one table** (6,000, the first 1,000 listed)" in texts(at)
     downloads = [d for d in at.get("download_button") if "problems marked" in d.proto.label]
     assert downloads and downloads[0].proto.url
+
+
+def test_the_widget_takes_what_its_caption_says(demo_db, app_env):
+    app_env(demo_db)
+    at = open_upload()
+    box = at.file_uploader(key="upload_file")
+    assert list(box.proto.type) == [".xlsx", ".csv"]
+    assert box.proto.label.startswith("Excel workbook (.xlsx) or CSV file")
+    assert "save it as .xlsx" in texts(at)
+
+
+def test_the_problem_table_fits_a_laptop_screen_and_wraps(demo_db, app_env):
+    """Issue 16: Message, Found and Expected ran off the right of a 1366 px screen."""
+    app_env(demo_db)
+    at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    at = upload(at, "flawed.xlsx", flawed_return())
+    grid = at.dataframe[0]
+    columns = {k: v for k, v in json.loads(grid.proto.columns).items() if k != "_index"}   # the hidden index
+    assert set(columns) == {"Severity", "Sheet", "Row", "Column", "Message", "Found", "Expected"}
+    assert sum(c["width"] for c in columns.values()) <= 860     # the main area beside the sidebar at 1366 px
+    assert columns["Message"]["width"] >= 140 and grid.proto.row_height >= 65   # wrapped, not cut
+    assert grid.proto.placeholder == "–"

@@ -165,3 +165,91 @@ def test_grouped_table_and_badges():
     assert [name for name, _ in group_rows(card, "outcome")] == ["The right interventions"]
     counts = summary_counts(card.assign(change_assessment=[None, "better"]))
     assert counts["similar"] == 1 and counts["improved"] == 1 and counts["targets"] == 1
+
+
+# -- issue 16: charts that read cleanly -------------------------------------------------------------
+def _plot_px(layout) -> float:
+    return layout.height - layout.margin.t - layout.margin.b
+
+
+def _title_px(layout) -> float:
+    """The height the title's lines take from the top of the figure."""
+    from kpis.charts.figures import line_px
+    return 10 + (layout.title.text.count("<br>") + 1) * line_px(layout.title.font.size)
+
+
+def test_the_legend_sits_under_the_x_axis_and_never_reaches_the_title():
+    from kpis.charts.figures import line_px
+    for font_size in (15, 19):                                 # the page, and presentation mode
+        fig = trend_figure(series_rows(), SG02, title="Repeat child protection plans: trend", font_size=font_size)
+        lay = fig.layout
+        assert lay.title.yref == "container" and lay.title.yanchor == "top"
+        assert lay.margin.t >= _title_px(lay)                  # the whole title fits in the top margin ...
+        assert lay.legend.yanchor == "top" and lay.legend.orientation == "v"
+        legend_top_px = lay.legend.y * _plot_px(lay)           # ... and the legend starts below the plot,
+        assert legend_top_px <= -font_size * 3                 # under the tick labels and the axis title
+        entries = len([t for t in fig.data if t.showlegend is not False])
+        assert -legend_top_px + entries * line_px(font_size) <= lay.margin.b   # and ends inside the figure
+
+
+def test_a_long_title_wraps_instead_of_being_cut_off():
+    from kpis.charts.figures import TITLE_CHARS
+    title = "Child protection plans ending with a successful outcome: by group, 2026/27 Q2"
+    fig = breakdown_figure(breakdown_rows(), SG02, breakdown_names=FRAMEWORK.breakdowns, england_value=24.5,
+                           title=title)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) == 2 and all(len(line) <= TITLE_CHARS for line in lines)
+    assert " ".join(lines) == title and lines[-1].endswith("2026/27 Q2")
+    assert fig.layout.margin.t >= _title_px(fig.layout)
+
+
+def test_bar_labels_sit_clear_of_the_england_line_and_the_whiskers():
+    for england in (24.5, 55.0):                               # inside the bars, and beyond every bar
+        fig = breakdown_figure(breakdown_rows(), SG02, breakdown_names=FRAMEWORK.breakdowns, england_value=england)
+        labels = [a for a in fig.layout.annotations if a.name == "value"]
+        rows = breakdown_rows()
+        right = max(rows["upper_ci"].max(), rows["value"].max(), england)
+        assert {(a.xref, a.x, a.xanchor) for a in labels} == {("paper", 1, "left")}   # right of the plot area,
+        assert fig.layout.xaxis.range[1] >= right             # which holds every bar, whisker and the line
+        assert [a.text for a in labels][::-1] == ["27.3%", "22.2%", "25.7%", "40.6%"]  # none for the missing one
+        line = next(s for s in fig.layout.shapes if s.line.color == ENGLAND_COLOUR)
+        assert line.x0 == england <= fig.layout.xaxis.range[1]
+        missing = [a for a in fig.layout.annotations if a.text == "suppressed (small number)"]
+        assert len(missing) == 1 and missing[0].bgcolor == "#FFFFFF"   # the dashed line passes behind the words
+        assert fig.layout.margin.r >= len("27.3%") * 15 * 0.6   # the margin is wide enough for the labels
+        assert max(fig.layout.xaxis.tickvals) <= right          # ticks stop at the data
+
+
+def test_a_missing_value_is_labelled_by_its_real_status():
+    rows = breakdown_rows()
+    rows.loc[rows["breakdown_value"] == "16-17", ["value", "lower_ci", "upper_ci", "status"]] = \
+        [None, None, None, "not_available"]
+    fig = breakdown_figure(rows, SG02, breakdown_names=FRAMEWORK.breakdowns)
+    words = sorted(a.text for a in fig.layout.annotations if a.name == "missing")
+    assert words == ["not available", "suppressed (small number)"]
+    table = breakdown_table(rows, SG02, FRAMEWORK.breakdowns).set_index("Group")
+    assert table.loc["Age band: 16-17", "Value"] == "Not available (demo)"
+    assert table.loc["Age band: 0-4", "Value"] == "Suppressed (small number) (demo)"
+    bars = fig.data[0]
+    assert "not available" in bars.hovertext[list(bars.y).index("Age band: 16-17")]
+
+
+def test_an_empty_trend_has_no_axes_and_the_page_gets_a_reason():
+    from kpis.charts.figures import no_figures_reason
+    fig = trend_figure(pd.DataFrame(), SG02)
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+    reason = no_figures_reason(pd.DataFrame(columns=["role", "value"]), FRAMEWORK.kpi("EH03"))
+    assert reason.startswith("No figures to chart for EH03 yet: none has been returned or published")
+    assert "no England figure (Year 6 prevalence of obesity" in reason and "OHID Fingertips" in reason
+    assert "no national comparator" in no_figures_reason(pd.DataFrame(), FRAMEWORK.kpi("MH01"))
+    assert no_figures_reason(series_rows(), SG02) is None
+
+
+def test_a_trend_chart_names_its_sources_and_periods():
+    fig = trend_figure(series_rows(), SG02)
+    note = next(a for a in fig.layout.annotations if a.name == "sources")
+    text = note.text.replace("<br>", " ")
+    assert text.startswith("Sources: demo data (synthetic) for Worcestershire, 2024/25 Q1 to 2024/25 Q2;")
+    assert "DfE for England and West Midlands, 2023/24" in text
+    assert "the average of the statistical neighbours' published figures, 2023/24" in text
+    assert note.y * _plot_px(fig.layout) < fig.layout.legend.y * _plot_px(fig.layout)   # under the legend

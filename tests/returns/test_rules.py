@@ -387,3 +387,33 @@ def test_a_narrative_that_could_run_as_a_formula_is_refused(fw):
     checked = check_return(None, fw, name="t.xlsx", data=buf.getvalue(), area_id="send", today=TODAY)
     found = [p.found for p in checked.errors if p.sheet == "Narrative"]
     assert found == ["+HYPERLINK(\"http://evil.example\",\"Click\""]      # the first 40 characters
+
+
+def test_an_unreadable_period_is_explained_in_the_returns_own_quarter(fw):
+    """Issue 16: a 2026/27 Q2 return was told 'Write it as 2025/26 Q2', the wrong year, without its quarter."""
+    from datetime import date
+    checked = check_return(None, fw, name="r.xlsx", area_id="safeguarding", today=date(2026, 10, 20),
+                           data=simple_return([["SG01", ALL, "2026/27 Q2", 60], ["SG02", ALL, "Q two", 20]]))
+    p = only_error(checked)
+    assert p.message == ("The period 'Q two' could not be read. This return is for 2026/27 Q2: write it as "
+                         "2026/27 Q2 (or Q2 2026-27, or Jul-Sep 2026).")
+    assert p.expected == "a period such as 2026/27 Q2, Q2 2026-27 or Jul-Sep 2026"
+    assert "2025/26" not in p.message + p.expected
+
+
+def test_without_a_known_quarter_the_latest_ended_quarter_is_the_example(fw):
+    from datetime import date
+    checked = check_return(None, fw, name="r.xlsx", area_id="safeguarding", today=date(2027, 2, 3),
+                           data=simple_return([["SG01", ALL, "sometime", 60]]))
+    p = checked.errors[0]
+    assert "The latest quarter that has ended is 2026/27 Q3: write it as 2026/27 Q3 (or Q3 2026-27, or " \
+           "Oct-Dec 2026)" in p.message
+
+
+def test_quarter_forms_and_the_expected_phrase():
+    from datetime import date
+    from kpis.returns.cells import period_expected, quarter_forms
+    from kpis.core.periods import financial_quarter
+    assert quarter_forms(financial_quarter(2026, 4)) == ("2026/27 Q4", "Q4 2026-27", "Jan-Mar 2027")
+    assert quarter_forms(financial_quarter(2026, 1)) == ("2026/27 Q1", "Q1 2026-27", "Apr-Jun 2026")
+    assert period_expected(None, date(2026, 7, 1)) == "a period such as 2026/27 Q1, Q1 2026-27 or Apr-Jun 2026"
