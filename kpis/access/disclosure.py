@@ -30,12 +30,13 @@ from typing import Callable, Mapping
 
 import pandas as pd
 
+from kpis.core import exports
 from kpis.core.areas import ENGLAND as ENGLAND_CODE
 from kpis.core.framework import Framework, FrameworkError
-from kpis.returns.layout import breakdown_label
-from kpis.store.series import kpis_series
-from kpis.store.database import Store
 from kpis.core.units import GAP_LABELS, SCALE
+from kpis.returns.layout import breakdown_label
+from kpis.store.database import Store
+from kpis.store.series import kpis_series
 
 DEFAULT_THRESHOLD = 7
 SMALL, AT_SOURCE, SECONDARY = "small number", "suppressed at source", "secondary suppression"
@@ -289,7 +290,6 @@ def public_narratives(store: Store, framework: Framework) -> pd.DataFrame:
 
 def public_export(store: Store, framework: Framework, path: str | Path) -> tuple[int, int]:
     """Write the public figures (and, in .xlsx, the publishable narratives). Returns (rows, suppressed)."""
-    from kpis.core import exports
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):

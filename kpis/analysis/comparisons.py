@@ -40,20 +40,20 @@ strings, None), in framework order. The rules:
 """
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime
 
 import pandas as pd
 
-from kpis.published import relation as comparison
-
+from kpis.analysis.explore import comparators, with_intervals
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
-from kpis.analysis.explore import comparators, with_intervals
-from kpis.store.series import kpi_series
-from kpis.store.database import Store
 from kpis.core.units import SCALE
+from kpis.published import relation as comparison
+from kpis.store.database import Store
+from kpis.store.series import kpi_series
 
 lait_quartile, lait_rank = stats.lait_quartile, stats.lait_rank  # read from here by older callers
 
@@ -205,7 +205,6 @@ def as_at_end_of(day: date) -> datetime:
 # -- the imports so far (the Admin imports page) ---------------------------------------------------------
 def import_history(store: Store, *, limit: int = 200) -> pd.DataFrame:
     """Past benchmark imports, newest first: when, file, source, who, and what happened to the rows."""
-    import json
     df = store.df(f"""
         SELECT batch_id, submitted_at, file_name, source, replace(note, 'format ', '') AS format, submitted_by,
                rows_read, rows_imported, rows_skipped, skipped_reasons, new_values, changed_values, unchanged_values

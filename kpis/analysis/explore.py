@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from kpis.core import stats
-from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set
+from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set, region_of
+from kpis.core.exports import describe_periods, export_metadata
 from kpis.core.framework import Framework, Kpi
-from kpis.store.series import empty_text_as_none
-from kpis.store.database import Store
 from kpis.core.sources import SOURCE_NAMES, comparator_label  # noqa: F401 (the explorer's names)
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
+from kpis.store.database import Store
+from kpis.store.series import empty_text_as_none
 
 COUNCIL = "county_ua"
 UNIT_AXIS = AXIS_TITLES
@@ -313,7 +314,6 @@ def _comparators(home: str, areas_mtime: float | None, neighbours_mtime: float |
         cs = comparator_set(home)
     except ValueError:
         try:
-            from kpis.core.areas import region_of
             region = region_of(home)
         except (ValueError, KeyError):
             region = None
@@ -505,7 +505,6 @@ def _ordinal(n: int) -> str:
 
 def view_metadata(ind: Indicator, *, view: str, data: pd.DataFrame, notes: list[str] | None = None) -> dict:
     """The Excel Metadata sheet for one explorer view of one indicator."""
-    from kpis.core.exports import describe_periods, export_metadata
     defs = [f"{ind.id}: {ind.name}. {ind.definition}".strip(),
             f"Unit: {ind.axis_title}. Polarity: {ind.polarity.replace('_', ' ')}."]
     if ind.methodology:

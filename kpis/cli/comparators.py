@@ -6,6 +6,9 @@ import json
 import math
 from datetime import date
 
+from kpis.access.permissions import command_line_actor
+from kpis.cli.database import open_store
+from kpis.cli.errors import EXIT_UNUSABLE, CliError
 from kpis.core.framework import load_framework
 
 REPORT_KEYS = ["file_name", "format", "source_name", "rows_read", "rows_imported", "rows_skipped",
@@ -39,10 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from kpis.published.comparators import BenchmarkError, import_benchmarks
-    from kpis.cli.errors import EXIT_UNUSABLE, CliError
-    from kpis.cli.database import open_store
-    from kpis.access.permissions import command_line_actor
+    from kpis.published.comparators import (  # loaded when the command runs: `python -m kpis` starts fast
+        BenchmarkError,
+        import_benchmarks,
+    )
     framework = load_framework(args.framework)
     store = open_store(args)
     try:
@@ -69,9 +72,10 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_scorecard(args: argparse.Namespace) -> int:
-    from kpis.analysis.comparisons import as_at_end_of, kpi_benchmarks
-    from kpis.cli.errors import EXIT_UNUSABLE, CliError
-    from kpis.cli.database import open_store
+    from kpis.analysis.comparisons import (  # loaded when the command runs: `python -m kpis` starts fast
+        as_at_end_of,
+        kpi_benchmarks,
+    )
     framework = load_framework(args.framework)
     areas = [a.id for a in framework.areas]
     if args.area and args.area not in areas:

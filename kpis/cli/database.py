@@ -4,8 +4,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from kpis.cli.errors import EXIT_UNUSABLE, CliError
 from kpis.core.framework import load_framework
 from kpis.store.database import Store, StoreError, db_path
+from kpis.store.series import data_as_at, is_demo_database, row_counts
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +26,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def open_store(args: argparse.Namespace, *, create: bool = False, read_only: bool = False) -> Store:
-    from kpis.cli.errors import CliError, EXIT_UNUSABLE
     try:
         return Store(args.db, create=create, read_only=read_only)
     except StoreError as exc:
@@ -32,7 +33,7 @@ def open_store(args: argparse.Namespace, *, create: bool = False, read_only: boo
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from kpis.setup.bootstrap import initialise
+    from kpis.setup.bootstrap import initialise  # loaded when the command runs: `python -m kpis` starts fast
     framework = load_framework(args.framework)
     store = open_store(args, create=True)
     try:
@@ -53,7 +54,6 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from kpis.store.series import data_as_at, is_demo_database, row_counts
     framework = load_framework(args.framework)
     store = open_store(args, read_only=True)
     try:

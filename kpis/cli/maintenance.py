@@ -8,6 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from kpis.cli.database import open_store
+from kpis.cli.errors import EXIT_UNUSABLE, CliError
+from kpis.store.backup import BackupError, backup, restore
 from kpis.store.database import StoreError, db_path
 
 
@@ -31,9 +34,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_backup(args: argparse.Namespace) -> int:
-    from kpis.store.backup import BackupError, backup
-    from kpis.cli.errors import EXIT_UNUSABLE, CliError
-    from kpis.cli.database import open_store
     store = open_store(args, create=False)
     try:
         report = backup(store, args.output, overwrite=args.force)
@@ -51,8 +51,6 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    from kpis.store.backup import BackupError, restore
-    from kpis.cli.errors import EXIT_UNUSABLE, CliError
     try:
         report = restore(args.file, db_path(args.db))
     except (BackupError, StoreError, OSError) as exc:

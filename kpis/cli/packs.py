@@ -8,6 +8,10 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from kpis.cli.database import open_store
+from kpis.cli.errors import EXIT_INVALID, EXIT_UNUSABLE, CliError
+from kpis.core.framework import load_framework
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -29,7 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _meeting(text: str | None) -> date | None:
-    from kpis.cli.errors import CliError, EXIT_UNUSABLE
     if text is None:
         return None
     try:
@@ -52,12 +55,15 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def run_board_pack(args: argparse.Namespace) -> int:
-    from kpis.core.framework import load_framework
-    from kpis.cli.errors import CliError, EXIT_INVALID, EXIT_UNUSABLE
-    from kpis.cli.database import open_store
-    from kpis.packs.images import ChartRendererUnavailable, stop as stop_renderer
-    from kpis.packs.pdf import PdfFontsMissing
-    from kpis.packs.build import FORMATS, PackError, build_pack, format_from_path
+    from kpis.packs.build import (  # loaded when the command runs: `python -m kpis` starts fast
+        FORMATS,
+        PackError,
+        build_pack,
+        format_from_path,
+    )
+    from kpis.packs.images import ChartRendererUnavailable  # loaded when the command runs: `python -m kpis` starts fast
+    from kpis.packs.images import stop as stop_renderer
+    from kpis.packs.pdf import PdfFontsMissing  # loaded when the command runs: `python -m kpis` starts fast
 
     out = Path(args.output)
     try:

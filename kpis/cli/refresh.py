@@ -5,11 +5,18 @@ import argparse
 import json
 import sys
 
+from kpis.access.permissions import command_line_actor
+from kpis.cli.database import open_store
+from kpis.cli.errors import EXIT_INVALID, EXIT_UNUSABLE, CliError
 from kpis.core.framework import load_framework
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from kpis.published.refresh import EES_API, FINGERTIPS_API, TIMEOUT_SECONDS
+    from kpis.published.refresh import (  # loaded when the command runs: `python -m kpis` starts fast
+        EES_API,
+        FINGERTIPS_API,
+        TIMEOUT_SECONDS,
+    )
     p = sub.add_parser(
         "refresh", help="fetch every comparator from the Fingertips and DfE APIs (needs the internet)",
         description="Fetch the England, regional and council figures of every comparator the framework names, from "
@@ -30,10 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_refresh(args: argparse.Namespace) -> int:
-    from kpis.cli.errors import EXIT_INVALID, EXIT_UNUSABLE, CliError
-    from kpis.cli.database import open_store
-    from kpis.access.permissions import command_line_actor
-    from kpis.published.refresh import NetworkUnreachable, RefreshError, plan, refresh
+    from kpis.published.refresh import (  # loaded when the command runs: `python -m kpis` starts fast
+        NetworkUnreachable,
+        RefreshError,
+        plan,
+        refresh,
+    )
     framework = load_framework(args.framework)
     if args.dry_run:
         requests, skipped = plan(framework, fingertips_api=args.fingertips_api, ees_api=args.ees_api)

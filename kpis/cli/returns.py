@@ -12,8 +12,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from kpis.core.framework import load_framework
+from kpis.access.permissions import PermissionDenied, check_submitter, normalise_email
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
+from kpis.core.framework import load_framework
+from kpis.core.periods import PeriodError, parse_period
 from kpis.store.database import Store, StoreError, db_path
 
 MAX_LISTED = 200   # problems printed as text; --json always has them all
@@ -73,7 +75,6 @@ def _framework_and_area(args):
 def _period(text: str | None):
     if text is None:
         return None
-    from kpis.core.periods import PeriodError, parse_period
     try:
         period = parse_period(text)
     except PeriodError:
@@ -157,7 +158,10 @@ def _preview_dict(pv) -> dict:
 
 # -- commands --------------------------------------------------------------------------------
 def run_template(args) -> int:
-    from kpis.returns.templates import build_template, default_period
+    from kpis.returns.templates import (  # loaded when the command runs: `python -m kpis` starts fast
+        build_template,
+        default_period,
+    )
     framework = _framework_and_area(args)
     period = _period(args.period) or default_period(date.today())
     out = Path(args.output)
@@ -181,8 +185,11 @@ def run_template(args) -> int:
 
 
 def run_validate(args) -> int:
-    from kpis.returns.filesafety import UnreadableFile
-    from kpis.returns.submission import check_return, preview
+    from kpis.returns.filesafety import UnreadableFile  # loaded when the command runs: `python -m kpis` starts fast
+    from kpis.returns.submission import (  # loaded when the command runs: `python -m kpis` starts fast
+        check_return,
+        preview,
+    )
     framework = _framework_and_area(args)
     period, today = _period(args.period), _today(args)
     data = _read_file(args.file)
@@ -221,11 +228,17 @@ def _summary(checked) -> None:
 
 
 def run_submit(args) -> int:
-    from kpis.returns.filesafety import UnreadableFile
-    from kpis.returns.submission import ReturnRejected, check_return, find_duplicate, preview, sha256, submit
+    from kpis.returns.filesafety import UnreadableFile  # loaded when the command runs: `python -m kpis` starts fast
+    from kpis.returns.submission import (  # loaded when the command runs: `python -m kpis` starts fast
+        ReturnRejected,
+        check_return,
+        find_duplicate,
+        preview,
+        sha256,
+        submit,
+    )
     framework = _framework_and_area(args)
     period, today = _period(args.period), _today(args)
-    from kpis.access.permissions import normalise_email
     args.by = normalise_email(args.by)
     if "@" not in args.by:
         raise CliError(f"--by should be the submitter's email address, not '{args.by}'.", EXIT_UNUSABLE)
@@ -272,7 +285,6 @@ def run_submit(args) -> int:
 
 
 def _may_submit(store: Store, email: str, area: str) -> None:
-    from kpis.access.permissions import PermissionDenied, check_submitter
     try:
         check_submitter(store, email, area)
     except PermissionDenied as exc:
@@ -290,7 +302,7 @@ def _rejected(args, checked) -> int:
 
 
 def run_history(args) -> int:
-    from kpis.returns.submission import history
+    from kpis.returns.submission import history  # loaded when the command runs: `python -m kpis` starts fast
     framework = load_framework(args.framework)
     kpi_id = args.kpi_id.strip().upper()
     store = _store(args)
@@ -318,12 +330,12 @@ def run_history(args) -> int:
 
 
 def run_export(args) -> int:
-    from kpis.returns.submission import export
+    from kpis.returns.submission import export  # loaded when the command runs: `python -m kpis` starts fast
     out = Path(args.output)
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise CliError(f"Export to a file ending .csv or .xlsx, not '{out.name}'.", EXIT_UNUSABLE)
     if getattr(args, "public", False):
-        from kpis.cli.users import run_public_export
+        from kpis.cli.users import run_public_export  # loaded when the command runs: `python -m kpis` starts fast
         return run_public_export(args, out)
     store = _store(args)
     try:

@@ -6,6 +6,8 @@ import json
 import math
 
 from kpis.analysis import sql_console as console
+from kpis.cli.database import open_store
+from kpis.cli.errors import EXIT_UNUSABLE, CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,8 +34,6 @@ def _plain(value):
 
 
 def run_sql(args: argparse.Namespace) -> int:
-    from kpis.cli.errors import CliError, EXIT_UNUSABLE
-    from kpis.cli.database import open_store
     if not args.views and not args.query:
         raise CliError('give a query in quotes, such as: python -m kpis sql "SELECT * FROM kpis", '
                        "or --views to list what can be queried", EXIT_UNUSABLE)

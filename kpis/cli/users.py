@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpis.core.framework import load_framework
+from kpis.access.accounts import AuthError, add_user, list_users, remove_user
+from kpis.access.permissions import ROLES, command_line_actor, normalise_email
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
-from kpis.access.permissions import ROLES, normalise_email
+from kpis.core.framework import load_framework
 from kpis.store.database import Store, StoreError
 
 PROMPT = object()  # --password given without a value: ask for it
@@ -66,8 +67,6 @@ def _ask_password() -> str:
 
 
 def run_add(args) -> int:
-    from kpis.access.accounts import AuthError, add_user
-    from kpis.access.permissions import command_line_actor
     framework = load_framework(args.framework)
     password = _ask_password() if args.password is PROMPT else args.password
     store = _store(args)
@@ -85,7 +84,6 @@ def run_add(args) -> int:
 
 
 def run_list(args) -> int:
-    from kpis.access.accounts import list_users
     store = _store(args)
     try:
         df = list_users(store)
@@ -107,8 +105,6 @@ def run_list(args) -> int:
 
 
 def run_remove(args) -> int:
-    from kpis.access.accounts import AuthError, remove_user
-    from kpis.access.permissions import command_line_actor
     store = _store(args)
     try:
         remove_user(store, actor=command_line_actor(), email=args.email)
@@ -122,7 +118,7 @@ def run_remove(args) -> int:
 
 def run_public_export(args, out: Path) -> int:
     """`export --public`: published figures only, small numbers suppressed; safe to publish."""
-    from kpis.access.disclosure import public_export
+    from kpis.access.disclosure import public_export  # loaded when the command runs: `python -m kpis` starts fast
     if args.kpi:
         raise CliError("--public exports every KPI; leave out --kpi.", EXIT_UNUSABLE)
     framework = load_framework(args.framework)

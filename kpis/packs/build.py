@@ -11,9 +11,13 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from kpis.core.framework import Framework
 from kpis.core.exports import XLSX_MIME, file_stem
+from kpis.core.framework import Framework
 from kpis.packs.content import REPORTS, PackError, board_pack_content, pack_meetings, resolve_meeting
+from kpis.packs.images import find_browser
+from kpis.packs.pdf import build_pdf
+from kpis.packs.pptx import build_pptx
+from kpis.packs.xlsx import build_xlsx
 from kpis.store.database import Store
 
 FORMATS = {"pdf": "PDF", "pptx": "PowerPoint", "xlsx": "Excel"}
@@ -46,13 +50,10 @@ def format_from_path(path: str | Path) -> str:
 
 def _writer(fmt: str):
     if fmt == "pdf":
-        from kpis.packs.pdf import build_pdf
         return build_pdf
     if fmt == "pptx":
-        from kpis.packs.pptx import build_pptx
         return build_pptx
     if fmt == "xlsx":
-        from kpis.packs.xlsx import build_xlsx
         return build_xlsx
     raise PackError(f"Unknown format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
 
@@ -64,7 +65,6 @@ def build_pack(store: Store, framework: Framework, *, meeting: date | None = Non
     say = progress or (lambda fraction, message: None)
     write = _writer(fmt)
     if fmt in NEEDS_CHARTS:  # fail before the slow part when no browser is installed
-        from kpis.packs.images import find_browser
         find_browser()
     started = time.perf_counter()
     content = board_pack_content(store, framework, meeting=meeting, report=report, progress=say)

@@ -19,17 +19,17 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpis.board.tables import summary_counts
-from kpis.core.framework import Framework, Kpi
 from kpis.board.changes import changes_since
 from kpis.board.detail import trend_data
-from kpis.store.narratives import SECTIONS as NARRATIVE_SECTIONS, latest_narrative
+from kpis.board.scorecard import end_of_day, meeting_context, meetings, scorecard
+from kpis.board.tables import summary_counts
 from kpis.charts.figures import trend_table
+from kpis.core.framework import Framework, Kpi
 from kpis.packs.figures import area_overview_figure, mark_demo, pack_trend_figure, recent_window
-from kpis.packs.words import (PackError, Table, appendix, change_tables, kpi_words, scorecard_table,
-                             summary_lines)
-from kpis.board.scorecard import end_of_day, meeting_context, meetings
+from kpis.packs.words import PackError, Table, appendix, change_tables, kpi_words, scorecard_table, summary_lines
 from kpis.store.database import Store, now
+from kpis.store.narratives import SECTIONS as NARRATIVE_SECTIONS
+from kpis.store.narratives import latest_narrative
 
 Progress = Callable[[float, str], None]  # hears (fraction done, what is being made)
 REPORTS = {"board": "Board pack", "hwbb": "Report to the Health and Wellbeing Board"}
@@ -235,7 +235,6 @@ def board_pack_content(store: Store, framework: Framework, *, meeting: date | No
     previous = _compare_with(store, meeting, report)
     until = min(as_at, now())
     say(0.02, "Reading the scorecard")
-    from kpis.board.scorecard import scorecard
     card = scorecard(store, framework, as_at=as_at, previous_meeting=previous)
     since_words = (f"Since the meeting of {previous:%-d %B %Y}" if previous else "Since the last meeting")
     say(0.08, "Working out what changed")

@@ -15,6 +15,7 @@ import os
 import threading
 import time
 
+import kaleido
 import plotly.graph_objects as go
 
 from kpis.core import chromium
@@ -51,7 +52,6 @@ def renderer_available() -> bool:
 
 
 def _server_thread_alive() -> bool:
-    import kaleido
     server = getattr(kaleido, "_global_server", None)
     thread = getattr(server, "_thread", None)
     return thread is None or thread.is_alive()
@@ -92,7 +92,6 @@ def start() -> None:
             return
         browser = find_browser()
         os.environ["BROWSER_PATH"] = browser  # kaleido (choreographer) reads it; it never downloads then
-        import kaleido
         kaleido.start_sync_server(mathjax=False, silence_warnings=True)
         _state["started"] = True
         try:  # the first image starts the browser: watch it
@@ -109,13 +108,11 @@ def stop() -> None:
     """Stop the server (it starts again on the next image)."""
     with _lock:
         if _state["started"]:
-            import kaleido
             kaleido.stop_sync_server(silence_warnings=True)
             _state["started"] = False
 
 
 def _render(fig: go.Figure, width: int, height: int, scale: float) -> bytes:
-    import kaleido
     return kaleido.calc_fig_sync(fig.to_dict(), opts=dict(format="png", width=width, height=height, scale=scale))
 
 

@@ -16,8 +16,10 @@ from fpdf.prefs import ViewerPreferences
 
 from kpis.charts.figures import BADGE_COLOURS
 from kpis.core.exports import OGL_ATTRIBUTION
+from kpis.core.framework import load_framework
+from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress, Table, board_pack_content
 from kpis.packs.images import render_png
-from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress, Table
+from kpis.store.database import Store
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
@@ -273,9 +275,6 @@ def build_pdf(content: PackContent, *, progress: Progress | None = None) -> byte
 
 def bench_board_pack_pdf(db_path: str | Path) -> float:
     """Seconds to build the full board pack PDF (every KPI, charts drawn) from a database."""
-    from kpis.core.framework import load_framework
-    from kpis.packs.content import board_pack_content
-    from kpis.store.database import Store
     store = Store(db_path, read_only=True)
     try:
         started = time.perf_counter()

@@ -10,9 +10,10 @@ from datetime import datetime
 
 import pandas as pd
 
-from kpis.core.framework import Framework, Kpi
 from kpis.board.detail import POLARITY_WORDS
+from kpis.board.tables import summary_counts
 from kpis.core.exports import OGL_ATTRIBUTION, describe_periods
+from kpis.core.framework import Framework, Kpi
 from kpis.store.database import Store
 
 SCORECARD_COLUMNS = ["KPI", "Latest", "Since last meeting", "Compared with England", "Recent trend", "Target"]
@@ -125,7 +126,6 @@ def kpi_words(kpi: Kpi, row: dict, *, previous: datetime | None) -> list[str]:
 
 # -- the summary -----------------------------------------------------------------------------------
 def summary_lines(card: pd.DataFrame, since_words: str) -> list[str]:
-    from kpis.board.tables import summary_counts
     n = summary_counts(card)
     with_data = int(card["latest_period"].notna().sum())
     return [

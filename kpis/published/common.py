@@ -1,12 +1,16 @@
 """What every benchmark reader shares: errors, the report, markers, areas, periods, indicators."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from kpis.core.framework import Framework, Kpi
 from kpis.store.database import KEY, STATUSES
@@ -345,3 +349,24 @@ def rank_duplicates(con) -> tuple[int, dict[str, int], list[str]]:
     used = sorted(r[0] for r in con.execute("SELECT DISTINCT indicator_id FROM ranked WHERE rn = 1").fetchall())
     con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT _row, {final_columns()} FROM ranked WHERE rn = 1")
     return int(imported), {str(k): int(v) for k, v in reasons.items()}, used
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names of a CSV or Parquet file, without reading the rest."""
+    if path.suffix.lower() == ".parquet":
+        try:
+            return list(pq.read_schema(path).names)
+        except Exception as exc:  # noqa: BLE001 - any unreadable Parquet file is a format problem
+            raise BenchmarkFormatError(f"{path.name} could not be read as a Parquet file ({exc}).") from None
+    with open(path, "rb") as fh:
+        head = fh.read(64 * 1024)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise BenchmarkFormatError(f"{path.name} is a spreadsheet workbook (Excel), not a CSV or Parquet file. "
+                                   "Open it and save the sheet with the data as CSV, then import that.")
+    text = head.decode("utf-8-sig", errors="replace")
+    try:
+        return [c.strip() for c in next(csv.reader(io.StringIO(text)))]
+    except StopIteration:
+        return []
+    except csv.Error as exc:
+        raise BenchmarkFormatError(f"{path.name} could not be read as a CSV file ({exc}).") from None

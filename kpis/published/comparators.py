@@ -18,22 +18,31 @@ Recognised formats (by their header):
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from kpis.access.permissions import Actor, require, users_exist
+from kpis.core.areas import AREA_COLUMNS, NEIGHBOUR_COLUMNS, load_areas, load_neighbours
 from kpis.core.framework import DATA_DIR, Framework
+from kpis.core.periods import PeriodError, parse_period
 from kpis.published import dfe_ees, fingertips, lait, tidy
 from kpis.published.common import (
-    INDICATOR_FIELDS, LICENCE, OUT, AreaIndex, BenchmarkError, BenchmarkFormatError, ImportReport, Parsed,
-    finalise, register_candidates,
+    INDICATOR_FIELDS,
+    LICENCE,
+    OUT,
+    AreaIndex,
+    BenchmarkError,
+    BenchmarkFormatError,
+    ImportReport,
+    Parsed,
+    finalise,
+    read_header,
+    register_candidates,
 )
-from kpis.core.periods import PeriodError, parse_period
 from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_observations_from
 
 __all__ = ["import_benchmarks", "import_files", "load_reference_data", "load_areas_table", "detect_format",
@@ -63,28 +72,6 @@ RELATED_FILES = [
     ("dfe/c3_factors_identified_at_end_of_assessment_2018_to_2025.csv",
      "DfE Children in need 2025, table C3: factors identified at the end of assessment"),
 ]
-
-
-def read_header(path: Path) -> list[str]:
-    """The column names of a CSV or Parquet file, without reading the rest."""
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-        try:
-            return list(pq.read_schema(path).names)
-        except Exception as exc:  # noqa: BLE001 - any unreadable Parquet file is a format problem
-            raise BenchmarkFormatError(f"{path.name} could not be read as a Parquet file ({exc}).") from None
-    with open(path, "rb") as fh:
-        head = fh.read(64 * 1024)
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise BenchmarkFormatError(f"{path.name} is a spreadsheet workbook (Excel), not a CSV or Parquet file. "
-                                   "Open it and save the sheet with the data as CSV, then import that.")
-    text = head.decode("utf-8-sig", errors="replace")
-    try:
-        return [c.strip() for c in next(csv.reader(io.StringIO(text)))]
-    except StopIteration:
-        return []
-    except csv.Error as exc:
-        raise BenchmarkFormatError(f"{path.name} could not be read as a CSV file ({exc}).") from None
 
 
 def detect_format(path: str | Path) -> str:
@@ -119,7 +106,6 @@ def import_files(store: Store, paths: list[str | Path], *, framework: Framework 
                  keep_raw: bool = False) -> ImportReport:
     """Import several published files as one batch (`kpis.published.refresh` fetches them), all or nothing: one file
     that cannot be understood leaves the database as it was. ``keep_raw`` stores each file's bytes too."""
-    from kpis.access.permissions import Actor, require, users_exist
     if isinstance(actor, Actor):
         if users_exist(store):
             require(actor, "admin")
@@ -294,7 +280,6 @@ def load_reference_data(store: Store, *, framework: Framework | None,
 def load_areas_table(store: Store, data_dir: str | Path = REFERENCE_DIR) -> int:
     """Fill the areas and statistical_neighbours tables from areas.csv and statistical_neighbours.csv
     when they are empty. Returns the number of areas in the table."""
-    from kpis.core.areas import AREA_COLUMNS, NEIGHBOUR_COLUMNS, load_areas, load_neighbours
     data_dir = Path(data_dir)
     areas_file, neighbours_file = data_dir / "areas.csv", data_dir / "statistical_neighbours.csv"
     have_areas = store.scalar("SELECT count(*) FROM areas")

@@ -26,11 +26,22 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from kpis.core.framework import Framework
 from kpis.published.common import (
-    MARKERS, REGIONS, AreaIndex, Parsed, check_statuses, comparators, guess_unit, indicator_frame, known_areas_table,
-    period_table, rank_duplicates,
+    MARKERS,
+    REGIONS,
+    AreaIndex,
+    Parsed,
+    check_statuses,
+    comparators,
+    guess_unit,
+    indicator_frame,
+    known_areas_table,
+    period_table,
+    rank_duplicates,
+    read_header,
 )
 
 REQUIRED = {"Short Desc", "Years", "LA and Regions", "Values"}
@@ -51,11 +62,9 @@ def read(con, path: Path, *, framework: Framework | None, areas: AreaIndex, dict
     """Read a LAIT file into views and small tables in `con` (DuckDB), without a Python row loop; `finish`
     checks and counts the rows."""
     if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
         names = set(pq.read_schema(path).names)
         scan, row = f"read_parquet({_lit(path)}, file_row_number = true)", "file_row_number"
     else:
-        from kpis.published.comparators import read_header
         names = set(read_header(path))
         scan, row = f"read_csv({_lit(path)}, all_varchar = true, header = true)", "row_number() OVER () - 1"
     raw = lambda c: _q(c) if c in names else "NULL"  # noqa: E731

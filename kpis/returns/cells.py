@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+from kpis.core import periods
+from kpis.core.periods import MONTHS
 from kpis.returns.layout import marker_status
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -103,7 +105,6 @@ def read_text(raw: object) -> str | None:
 # -- periods -----------------------------------------------------------------------
 def quarter_forms(quarter) -> tuple[str, str, str]:
     """A financial quarter written the three ways a lead may type it: ('2026/27 Q2', 'Q2 2026-27', 'Jul-Sep 2026')."""
-    from kpis.core.periods import MONTHS
     start = quarter.start
     fy = start.year if start.month >= 4 else start.year - 1
     q = (start.month - 4) % 12 // 3 + 1
@@ -115,7 +116,6 @@ def example_quarter(return_quarter=None, today: date | None = None):
     """The quarter to show in a message: the return's own, else the latest that has ended by `today`."""
     if return_quarter is not None and getattr(return_quarter, "type", "") == "financial_quarter":
         return return_quarter
-    from kpis.core import periods
     return periods.previous_quarter(periods.financial_quarter_of(today or date.today()))
 
 
@@ -132,7 +132,6 @@ def read_period(raw: object, *, return_quarter=None, today: date | None = None):
     an Excel date means the financial quarter holding it. What was expected is written in the return's own
     quarter (`return_quarter`), or the latest ended quarter when that is not known yet.
     """
-    from kpis.core import periods
     if isinstance(raw, datetime):
         return periods.financial_quarter_of(raw.date()), None
     if isinstance(raw, date):
@@ -145,7 +144,6 @@ def read_period(raw: object, *, return_quarter=None, today: date | None = None):
 
 @lru_cache(maxsize=4096)
 def _read_period_text(text: str):
-    from kpis.core import periods
     try:
         return periods.parse_period(text), None
     except periods.PeriodError:

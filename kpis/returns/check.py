@@ -13,12 +13,12 @@ import pandas as pd
 
 from kpis.core import stats
 from kpis.core.framework import Framework
-from kpis.returns.cells import example_quarter, read_period, read_text, show
-from kpis.returns.filesafety import formula_risk
+from kpis.core.periods import parse_period
 from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
 from kpis.returns.budget import cap_problems
-from kpis.returns.layout import (INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, breakdown_label,
-                                normalise)
+from kpis.returns.cells import example_quarter, read_period, read_text, show
+from kpis.returns.filesafety import formula_risk
+from kpis.returns.layout import INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, breakdown_label, normalise
 from kpis.returns.reader import ReturnFile, describe
 from kpis.returns.rules import FORMULA_EXPECTED, VALUE_STATUSES, Context, Row, check_rows
 
@@ -101,7 +101,6 @@ def check_parsed(parsed: ReturnFile, *, framework: Framework, area_id: str, stor
 # -- the return's quarter ------------------------------------------------------------------
 def settle_period(parsed: ReturnFile, ctx: Context, given) -> list[Problem]:
     """Given > the latest ended quarter in the rows > the quarter the template was made for."""
-    from kpis.core.periods import parse_period
     declared = read_period(parsed.declared_period)[0] if parsed.declared_period is not None else None
     if given is not None:
         ctx.period, ctx.period_source = parse_period(given), "given"

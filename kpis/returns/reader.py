@@ -16,13 +16,24 @@ import threading
 from dataclasses import dataclass, field
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
-from kpis.returns.cells import looks_like_kpi_id, show
-from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
 from kpis.core.problems import Problem
 from kpis.returns.budget import MAX_CELLS, too_many_cells
-from kpis.returns.layout import (DATA_SHEET, LISTS_SHEET, NARRATIVE_KEYS, NARRATIVE_SHEET, READ_COLUMNS,
-                                RETURN_AREA_LABEL, RETURN_PERIOD_LABEL, column_key, normalise)
+from kpis.returns.cells import looks_like_kpi_id, show
+from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
+from kpis.returns.layout import (
+    DATA_SHEET,
+    LISTS_SHEET,
+    NARRATIVE_KEYS,
+    NARRATIVE_SHEET,
+    READ_COLUMNS,
+    RETURN_AREA_LABEL,
+    RETURN_PERIOD_LABEL,
+    column_key,
+    normalise,
+)
+from kpis.returns.workbook_reader import read_workbook
 
 HEADER_SEARCH_ROWS = 30
 NUMBER_COLUMNS = ("value", "numerator", "denominator")
@@ -74,7 +85,6 @@ _RECENT_LOCK = threading.Lock()
 
 # -- shared grid logic --------------------------------------------------------------------
 def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
     return get_column_letter(index + 1)
 
 
@@ -141,7 +151,6 @@ def _missing_column_problems(sheet: str, header: tuple) -> list[Problem]:
 
 # -- xlsx ---------------------------------------------------------------------------------
 def _read_xlsx(name: str, data: bytes) -> ReturnFile:
-    from kpis.returns.workbook_reader import read_workbook
     try:
         sheets = read_workbook(f"'{name}'", data, skip=lambda title: normalise(title) == normalise(LISTS_SHEET))
     except UnreadableFile:

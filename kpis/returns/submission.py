@@ -18,14 +18,25 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kpis.core.framework import Framework
 from kpis.access.permissions import check_submitter, normalise_email
+from kpis.core import exports
+from kpis.core.framework import Framework
 from kpis.core.problems import Problem, total
 from kpis.returns.check import CheckedReturn, check_parsed
 from kpis.returns.layout import STATUS_LABELS, breakdown_label
 from kpis.returns.reader import read_return
-from kpis.store.database import (KEY, VALUE_COLUMNS, Store, audit, finish_batch, now, start_batch, store_raw_file,
-                        write_narrative, write_observations)
+from kpis.store.database import (
+    KEY,
+    VALUE_COLUMNS,
+    Store,
+    audit,
+    finish_batch,
+    now,
+    start_batch,
+    store_raw_file,
+    write_narrative,
+    write_observations,
+)
 
 
 class ReturnRejected(ValueError):
@@ -237,7 +248,6 @@ def export_frame(store: Store, *, kpi_ids: list[str] | None = None) -> pd.DataFr
 
 def export(store: Store, path: str | Path, *, kpi_ids: list[str] | None = None) -> int:
     """Write current values with provenance to .csv or .xlsx; text can never run as a formula. Returns rows."""
-    from kpis.core import exports
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
