@@ -2,7 +2,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-DB ?= data/kpis.duckdb
+# Each framework gets its own demo database: KPIS_FRAMEWORK=data/frameworks/x.toml make run uses data/kpis-x.duckdb.
+DB ?= data/kpis$(if $(KPIS_FRAMEWORK),-$(basename $(notdir $(KPIS_FRAMEWORK))),).duckdb
 PORT ?= 8501
 
 .PHONY: run test test-fast lint chromium venv db bench clean

@@ -13,10 +13,6 @@ from pages._board import (breakdown_block, comparator_picker, describe_view, mee
                           trend_block)
 from pages._common import demo_notice, framework, store
 
-AREA_ICONS = {"early_help": ":material/child_care:", "ewmh": ":material/psychology:",
-              "send": ":material/accessible:", "safeguarding": ":material/shield_person:"}
-
-
 def url_path(area_id: str) -> str:
     return area_id.replace("_", "-")
 
@@ -29,7 +25,7 @@ def area_pages() -> list[st.Page]:
             render_area(area_id)
         run.__name__ = f"area_{area.id}"
         pages.append(st.Page(run, title=area.name,
-                             icon=AREA_ICONS.get(area.id, ":material/topic:"), url_path=url_path(area.id)))
+                             icon=area.icon, url_path=url_path(area.id)))
     return pages
 
 

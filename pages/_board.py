@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import streamlit as st
 
+from kpis.core.areas import region_name
 from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
 from kpis.board.detail import breakdown_data, england_value_for, trend_data
 from kpis.board.scorecard import meeting_context, past_meetings
@@ -98,7 +99,7 @@ def meeting_selector(*, show: bool = True) -> tuple[str, datetime | None, dateti
     """The chosen meeting ('latest' or an ISO date) with its as-at moment and the previous meeting's."""
     options = [LATEST] + [m.isoformat() for m in past_meetings(store())]
     choice = url_select("View as at", options, key="meeting", format_func=meeting_label, show=show,
-                        help="Board meetings are held four times a year. Choosing one shows only what was known "
+                        help="The board meetings in the framework. Choosing one shows only what was known "
                              "by the end of that day; changes are counted from the meeting before it.")
     as_at, previous = meeting_context(store(), None if choice == LATEST else date.fromisoformat(choice))
     return choice, as_at, previous
@@ -127,9 +128,10 @@ COMPARATOR_LABELS = {"england": "England", "region": "Region", "neighbours": "St
 def comparator_picker(*, show: bool = True) -> tuple[str, ...]:
     """England always; add the region or statistical neighbours."""
     if show:
+        region = region_name(framework().home_area)
         st.pills("Compare with", list(COMPARATOR_LABELS), format_func=COMPARATOR_LABELS.get, key="compare",
                  selection_mode="multi", default=["england"], persist_state="session",
-                 help="England is the comparator the scorecard uses. Add the West Midlands region or the "
+                 help=f"England is the comparator the scorecard uses. Add the {region + ' ' if region else ''}region or the "
                       "council's statistical neighbours (similar councils) to the trend charts.")
     chosen = st.session_state.get("compare") or ["england"]
     return tuple(c for c in COMPARATOR_LABELS if c in chosen)

@@ -10,8 +10,9 @@ FORMAT_HELP = {"pdf": "PDF: for printing and reading on screen", "pptx": "PowerP
                "xlsx": "Excel: the scorecard and every number, with a metadata sheet"}
 
 st.title("Board pack")
-st.caption("Board papers go out a week before each meeting; twice a year the partnership reports to the Health "
-           "and Wellbeing Board. Choose the meeting, the report and the format, then build the file.")
+st.caption("Board papers go out a week before each meeting; twice a year the partnership reports to the "
+           f"{framework().reports_to or 'Health and Wellbeing Board'}. Choose the meeting, the report and the format, "
+           "then build the file.")
 demo_notice()
 
 meetings = pack_meetings(store())

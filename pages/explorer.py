@@ -157,7 +157,8 @@ with groups_tab:
         bd_periods = inequalities.breakdown_periods(s, series_id, area, btype)
         bd_period = c3.selectbox("Period", bd_periods[::-1], key="ex_bd_period")
         bd = inequalities.breakdowns(s, ind, series_id=series_id, area_code=area, breakdown_type=btype,
-                                     period_label=bd_period, names=fw.breakdowns)
+                                     period_label=bd_period, names=fw.breakdowns,
+                                     districts=fw.districts)
         st.plotly_chart(explore_charts.breakdown_figure(bd, ind), key="ex_breakdown_chart")
         bt = inequalities.breakdown_table(bd)
         show(bt, ind.decimals)

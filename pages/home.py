@@ -1,4 +1,4 @@
-"""Home: the four outcome areas, their KPIs and the latest period of each."""
+"""Home: the framework's outcome areas, their KPIs and the latest period of each."""
 import streamlit as st
 
 from kpis.store.series import latest_overview
@@ -8,8 +8,10 @@ from pages._area import area_pages, url_path
 fw = framework()
 AREA_PAGES = {page.url_path: page for page in area_pages()}
 st.title(fw.name)
+AREA_COUNT = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
 st.markdown(
-    f"Key performance indicators for the partnership's four outcome areas, reported to each board meeting and "
+    f"Key performance indicators for the partnership's {AREA_COUNT.get(len(fw.areas), len(fw.areas))} outcome "
+    f"area{'s' if len(fw.areas) != 1 else ''}, reported to each board meeting and "
     f"twice a year to the {fw.reports_to or 'Health and Wellbeing Board'}. England comparisons use real published "
     f"statistics (Open Government Licence v3.0).")
 demo_notice()

@@ -34,7 +34,7 @@ from kpis.core import exports
 from kpis.core.areas import ENGLAND as ENGLAND_CODE
 from kpis.core.framework import Framework, FrameworkError
 from kpis.core.units import GAP_LABELS, SCALE
-from kpis.returns.layout import breakdown_label
+from kpis.core.framework import breakdown_label
 from kpis.store.database import Store
 from kpis.store.series import kpis_series
 

@@ -11,7 +11,6 @@ import re
 
 import pandas as pd
 
-from kpis.setup.demo import DISTRICTS
 from kpis.analysis.explore import Indicator, add_significance, read_values, with_intervals
 from kpis.store.database import Store
 
@@ -53,8 +52,9 @@ def _value_key(value: str) -> tuple:
     return tuple(keys)
 
 
-def group_name(btype: str, value: str) -> str:
-    return DISTRICTS.get(value, value) if btype == "district" else str(value).replace("|", " / ")
+def group_name(btype: str, value: str, districts: dict[str, str] | None = None) -> str:
+    """A group as people say it; `districts` (the framework's ONS code -> name) names district codes."""
+    return (districts or {}).get(value, value) if btype == "district" else str(value).replace("|", " / ")
 
 
 def breakdown_options(store: Store, ind: Indicator, area_code: str,
@@ -91,7 +91,8 @@ def breakdown_periods(store: Store, series_id: str, area_code: str, breakdown_ty
 
 
 def breakdowns(store: Store, ind: Indicator, *, series_id: str, area_code: str, breakdown_type: str,
-               period_label: str | None = None, names: dict[str, str] | None = None) -> pd.DataFrame:
+               period_label: str | None = None, names: dict[str, str] | None = None,
+               districts: dict[str, str] | None = None) -> pd.DataFrame:
     """One breakdown of one area in one period (the latest by default), with the 'all' row first.
 
     Each group gets 95% limits (calculated from counts where not given) and a comparison, in words, with the
@@ -115,7 +116,7 @@ def breakdowns(store: Store, ind: Indicator, *, series_id: str, area_code: str, 
     is_all = df["breakdown_type"] == "all"
     df.loc[is_all, ["significance", "significance_text"]] = ["benchmark", "All children: the benchmark"]
     df["group_type"] = [("All children" if t == "all" else breakdown_label(t, names)) for t in df["breakdown_type"]]
-    df["group"] = ["All children and young people" if t == "all" else group_name(t, v)
+    df["group"] = ["All children and young people" if t == "all" else group_name(t, v, districts)
                    for t, v in zip(df["breakdown_type"], df["breakdown_value"])]
     order = [(0,) if t == "all" else (1,) + _value_key(v) for t, v in zip(df["breakdown_type"], df["breakdown_value"])]
     df["all_value"] = all_value

@@ -159,7 +159,7 @@ def unusual_values(store: Store, framework: Framework, *, area_codes: list[str] 
             if reasons:
                 flags.append({**{k: r[k] for k in ("indicator_id", "area_name", "breakdown_type", "period_label",
                                                      "value", "numerator", "denominator", "is_demo")},
-                              "breakdown_value": group_name(r["breakdown_type"], r["breakdown_value"]),
+                              "breakdown_value": group_name(r["breakdown_type"], r["breakdown_value"], framework.districts),
                               "series_average": mean, "series_sd": sd, "z_score": z, "reason": "; ".join(reasons)})
     return pd.DataFrame(flags, columns=["indicator_id", "area_name", "breakdown_type", "breakdown_value",
                                         "period_label", "value", "numerator", "denominator", "is_demo",

@@ -82,7 +82,7 @@ def _cols(*pairs: tuple[str, str]) -> tuple[Column, ...]:
 
 _OBS_COLUMNS = (
     ("indicator_id", "KPI id (SG02) or source indicator id (dfe_ees:d3_cpps_subsequent_plan); see kpis"),
-    ("area_code", "ONS code of the area (E10000034 Worcestershire, E92000001 England)"),
+    ("area_code", "ONS code of the area (the partnership's home area, a region, a council; E92000001 England)"),
     ("area_name", "Name of the area"),
     ("area_type", "country (England), region, county_ua (a council), london_subregion"),
     ("breakdown_type", "'all', or the group type: send, looked_after, fsm, district, sex, age_band ..."),
@@ -615,15 +615,15 @@ EXAMPLES: dict[str, str] = {
 SELECT o.area_name, o.period_label, round(o.value, 1) AS repeat_plans_pct, o.numerator, o.denominator
 FROM observations o
 WHERE o.indicator_id = 'dfe_ees:d3_cpps_subsequent_plan' AND o.breakdown_type = 'all'
-  AND o.area_code IN (SELECT 'E10000034' UNION ALL
-                      SELECT neighbour_area_code FROM statistical_neighbours WHERE area_code = 'E10000034')
+  AND o.area_code IN (SELECT '{home}' UNION ALL
+                      SELECT neighbour_area_code FROM statistical_neighbours WHERE area_code = '{home}')
   AND o.period_end > (SELECT max(period_end) FROM observations
                       WHERE indicator_id = 'dfe_ees:d3_cpps_subsequent_plan') - INTERVAL 5 YEAR
 ORDER BY o.period_end, o.value""",
     "Latest value of every KPI for the home area": """
 SELECT indicator_id, period_label, value, status, is_demo
 FROM observations
-WHERE area_code = 'E10000034' AND breakdown_type = 'all' AND indicator_id IN (SELECT indicator_id FROM kpis
+WHERE area_code = '{home}' AND breakdown_type = 'all' AND indicator_id IN (SELECT indicator_id FROM kpis
                                                                               WHERE kind = 'framework KPI')
 QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY period_end DESC) = 1
 ORDER BY indicator_id""",
@@ -634,6 +634,8 @@ FROM submissions WHERE rows_skipped > 0 ORDER BY submitted_at DESC""",
 
 
 def example_queries(framework: Framework | None = None) -> dict[str, str]:
-    """Starter queries, with the partnership's own home area."""
-    home = framework.home_area if framework else "E10000034"
-    return {k: v.strip().replace("E10000034", home) for k, v in EXAMPLES.items()}
+    """Starter queries, with the partnership's own home area (default: the default framework's)."""
+    if framework is None:
+        from kpis.core.framework import load_framework
+        framework = load_framework()
+    return {k: v.strip().replace("{home}", framework.home_area) for k, v in EXAMPLES.items()}

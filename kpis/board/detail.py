@@ -13,7 +13,6 @@ import pandas as pd
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import comparator_label
-from kpis.setup.demo import DISTRICTS
 from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
 from kpis.store.database import Store
 
@@ -111,8 +110,9 @@ def breakdown_data(store: Store, framework: Framework, kpi: Kpi, *, as_at: datet
         period_label = groups.sort_values("period_end")["period_label"].iloc[-1]
     out = df[df["period_label"] == period_label].reset_index(drop=True)
     # Districts are stored by their ONS code; show their names. The areas table holds councils and
-    # regions; until it holds districts too, the demo's list of Worcestershire's districts fills in.
-    names = {**DISTRICTS, **dict(store.df("SELECT area_code, name FROM areas").itertuples(index=False, name=None))}
+    # regions; the framework's [districts] names the home area's districts.
+    names = {**framework.districts,
+             **dict(store.df("SELECT area_code, name FROM areas").itertuples(index=False, name=None))}
     out["breakdown_label"] = [names.get(v, v) if t == "district" else v
                               for t, v in zip(out["breakdown_type"], out["breakdown_value"])]
     return out

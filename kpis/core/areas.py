@@ -2,7 +2,7 @@
 
 Reads `data/reference/areas.csv` and `data/reference/statistical_neighbours.csv`
 (made by `tools/extract_reference.py` from DfE's published files). An area can be
-named by its ONS code (`E10000034`) or its DfE LA number (`885`, also `885.0` as
+named by its ONS code (`E06000001`, Hartlepool) or its DfE LA number (`805`, also `805.0` as
 it comes out of a spreadsheet). A DfE number reused by a successor council (815
 North Yorkshire, 825 Buckinghamshire, 933 Somerset) means the current council.
 """
@@ -76,7 +76,7 @@ def load_neighbours(path: Path | None = None) -> pd.DataFrame:
 # ---------------------------------------------------------------- look-ups
 
 def normalise_code(code: Any) -> str:
-    """'885', 885, 885.0 and '885.0' -> '885'; ' e10000034 ' -> 'E10000034'."""
+    """'805', 805, 805.0 and '805.0' -> '805'; ' e06000001 ' -> 'E06000001'."""
     if isinstance(code, float) and code.is_integer():
         code = int(code)
     text = str(code).strip()
@@ -101,8 +101,8 @@ def _row(areas: pd.DataFrame, code: Any) -> pd.Series:
         hits = areas.iloc[0:0]
     if hits.empty:
         raise UnknownAreaError(
-            f"Unknown area '{code}': give an ONS code such as E10000034 or a DfE local authority "
-            f"number such as 885 (England is {ENGLAND}).")
+            f"Unknown area '{code}': give an ONS code (E and eight digits) or a DfE local authority "
+            f"number (three digits); England is {ENGLAND}.")
     return hits.iloc[0][AREA_COLUMNS]
 
 
@@ -207,6 +207,16 @@ def comparator_set(home: str, *, areas: pd.DataFrame | None = None,
         "neighbours": statistical_neighbours(home, areas=areas, neighbours=neighbours),
         "all_councils": current_councils(areas=areas),
     }
+
+
+def region_name(code: str, *, areas: pd.DataFrame | None = None) -> str | None:
+    """The name of an area's region (such as 'North East' for Hartlepool), or None for England or an
+    unknown code: the partnership's region comes from the areas lookup, never from code."""
+    try:
+        row = resolve_area(code, areas)
+    except UnknownAreaError:
+        return None
+    return row["region_name"] or None
 
 
 def area_name(code: str, *, areas: pd.DataFrame | None = None) -> str:

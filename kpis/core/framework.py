@@ -22,6 +22,8 @@ UNITS = UNIT_LABELS  # the unit codes a framework may use, with their labels (kp
 POLARITIES = ("higher_is_better", "lower_is_better", "no_polarity")
 FREQUENCIES = ("quarterly", "annual")
 SOURCES = ("fingertips", "dfe_ees", "lait")
+DEFAULT_AREA_ICON = ":material/topic:"
+MATERIAL_ICON = re.compile(r"^:material/[a-z0-9_]+:$")
 KPI_ID = re.compile(r"^[A-Z]{1,4}[0-9]{2,3}$")
 
 
@@ -97,6 +99,7 @@ class OutcomeArea:
     name: str
     sub_group: str
     short_name: str = ""
+    icon: str = DEFAULT_AREA_ICON
 
     @property
     def label(self) -> str:
@@ -123,6 +126,14 @@ class Framework:
     areas: tuple[OutcomeArea, ...]
     outcomes: tuple[Outcome, ...]
     kpis: tuple[Kpi, ...]
+    # The groups each breakdown type takes, e.g. {"sex": ("Female", "Male")}; "district" holds ONS codes.
+    breakdown_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    districts: dict[str, str] = field(default_factory=dict)    # ONS code -> name, the home area's districts
+    demo: dict[str, Any] = field(default_factory=dict)         # [demo]: how the synthetic demo is made
+
+    def group_name(self, btype: str, value: str) -> str:
+        """A stored breakdown value as people say it: a district's ONS code becomes its name."""
+        return self.districts.get(value, value) if btype == "district" else str(value)
 
     def kpi(self, kpi_id: str) -> Kpi:
         for k in self.kpis:
@@ -148,7 +159,7 @@ class Framework:
 
 
 def framework_path(explicit: str | Path | None = None) -> Path:
-    """--framework beats KPIS_FRAMEWORK beats the shipped Worcestershire framework."""
+    """--framework beats KPIS_FRAMEWORK beats the shipped default framework (DEFAULT_FRAMEWORK)."""
     chosen = explicit or os.environ.get("KPIS_FRAMEWORK") or DEFAULT_FRAMEWORK
     return Path(chosen)
 
@@ -175,13 +186,18 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
             problems.append(f"[partnership] needs '{key}'")
     home = str(part.get("home_area", ""))
     if home and not re.fullmatch(r"E\d{8}", home):
-        problems.append(f"[partnership] home_area '{home}' should be an ONS code such as E10000034")
+        problems.append(f"[partnership] home_area '{home}' should be an ONS code: E followed by eight digits")
 
     breakdowns = raw.get("breakdowns") or {"all": "All children and young people"}
     if "all" not in breakdowns:
         problems.append("[breakdowns] must include 'all'")
 
+    districts, breakdown_values = _parse_breakdown_values(raw, breakdowns, problems)
     areas = _parse_list(raw, "areas", ("id", "name", "sub_group"), problems)
+    for a in areas:
+        if "icon" in a and not MATERIAL_ICON.match(str(a["icon"])):
+            problems.append(f"[[areas]] '{a['id']}': icon '{a['icon']}' should be a Material icon such as "
+                            f"\":material/child_care:\"")
     outcomes = _parse_list(raw, "outcomes", ("id", "name"), problems)
     area_ids = {a["id"] for a in areas}
     outcome_ids = {o["id"] for o in outcomes}
@@ -197,6 +213,11 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
     for a in area_ids:
         if not any(item.get("area") == a for item in raw.get("kpis") or []):
             problems.append(f"outcome area '{a}' has no KPIs")
+    demo = raw.get("demo") or {}
+    if not isinstance(demo, dict):
+        problems.append("[demo] should be a table")
+        demo = {}
+    _check_demo(demo, area_ids, {str(item.get("id")) for item in raw.get("kpis") or []}, problems)
     if problems:
         raise FrameworkError(path, problems)
     return Framework(
@@ -209,11 +230,63 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         meetings=tuple(sorted(str(m) for m in part.get("meetings", []))),
         breakdowns=dict(breakdowns),
         areas=tuple(OutcomeArea(id=a["id"], name=a["name"], sub_group=a["sub_group"],
-                                short_name=a.get("short_name", "")) for a in areas),
+                                short_name=a.get("short_name", ""), icon=a.get("icon", DEFAULT_AREA_ICON))
+                    for a in areas),
         outcomes=tuple(Outcome(id=o["id"], name=o["name"], description=o.get("description", ""))
                        for o in outcomes),
         kpis=tuple(kpis),
+        breakdown_values=breakdown_values,
+        districts=districts,
+        demo=dict(demo),
     )
+
+
+def _check_demo(demo: dict, area_ids: set[str], kpi_ids: set[str], problems: list[str]) -> None:
+    """[demo] names an outcome area and a KPI of this framework, and gives each profile three numbers."""
+    if "missing_return" in demo and demo["missing_return"] not in area_ids:
+        problems.append(f"[demo] missing_return '{demo['missing_return']}' is not an outcome area id")
+    if "revised_kpi" in demo and demo["revised_kpi"] not in kpi_ids:
+        problems.append(f"[demo] revised_kpi '{demo['revised_kpi']}' is not a KPI id")
+    profiles = demo.get("profiles") or {}
+    if not isinstance(profiles, dict):
+        problems.append("[demo.profiles] should be a table of KPI id = [level, change per quarter, denominator]")
+        return
+    for kid, prof in profiles.items():
+        if kid not in kpi_ids:
+            problems.append(f"[demo.profiles] {kid} is not a KPI id")
+        elif not (isinstance(prof, list) and len(prof) == 3 and all(isinstance(x, (int, float)) for x in prof)):
+            problems.append(f"[demo.profiles] {kid} should be [level, change per quarter, denominator], "
+                            f"found {prof!r}")
+
+
+def _parse_breakdown_values(raw: dict, breakdowns: dict, problems: list[str]
+                            ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """[districts] (ONS code = name) and [breakdown_values] (type = [groups]); districts are the
+    'district' breakdown's groups unless [breakdown_values] lists them itself."""
+    districts = raw.get("districts") or {}
+    if not isinstance(districts, dict):
+        problems.append("[districts] should be a table of ONS code = \"name\"")
+        districts = {}
+    for code, name in districts.items():
+        if not re.fullmatch(r"E\d{8}", str(code)) or not isinstance(name, str) or not name:
+            problems.append(f"[districts] {code} = {name!r}: expected an ONS code (E and eight digits) = \"name\"")
+    values = raw.get("breakdown_values") or {}
+    if not isinstance(values, dict):
+        problems.append("[breakdown_values] should be a table of breakdown = [\"group\", ...]")
+        values = {}
+    out: dict[str, tuple[str, ...]] = {}
+    for btype, groups in values.items():
+        if btype not in breakdowns:
+            problems.append(f"[breakdown_values] '{btype}' is not listed in [breakdowns]")
+        elif not isinstance(groups, list) or not groups or not all(isinstance(g, str) and g for g in groups):
+            problems.append(f"[breakdown_values] {btype} should be a list of group names, found {groups!r}")
+        elif len(set(groups)) != len(groups):
+            problems.append(f"[breakdown_values] {btype} lists a group twice")
+        else:
+            out[btype] = tuple(groups)
+    if "district" not in out and districts:
+        out["district"] = tuple(str(c) for c in districts)
+    return {str(c): str(n) for c, n in districts.items()}, out
 
 
 def _parse_list(raw: dict, key: str, required: tuple[str, ...], problems: list[str]) -> list[dict]:
@@ -300,3 +373,14 @@ def _parse_comparator(c: Any, where: str, problems: list[str]) -> Comparator | N
         return None
     options = {k: v for k, v in c.items() if k not in ("source", "code", "name")}
     return Comparator(source=c["source"], code=str(c["code"]), name=c.get("name", ""), options=options)
+
+
+def breakdown_label(framework: Framework, btype: str, value: str) -> str:
+    """How people read a breakdown group: 'All children and young people', 'Age band: 0-4'."""
+    if btype == "all":
+        return framework.breakdowns.get("all", "All children and young people")
+    type_name = framework.breakdowns.get(btype, btype.replace("_", " ").capitalize())
+    values = framework.breakdown_values.get(btype, ())
+    if len(values) == 1 and values[0] == value:
+        return type_name
+    return f"{type_name}: {framework.group_name(btype, value)}"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from kpis.core.framework import Framework, Kpi
-from kpis.setup.demo import BREAKDOWN_VALUES, DISTRICTS
+from kpis.core.framework import breakdown_label  # noqa: F401  (read from here by the returns modules)
 from kpis.core.units import STATUS_LABELS  # noqa: F401  (read from here by templates, submission, pages)
 
 INSTRUCTIONS_SHEET, DATA_SHEET, NARRATIVE_SHEET, LISTS_SHEET = "Instructions", "Data", "Narrative", "Lists"
@@ -100,23 +100,9 @@ def parse_status(text: object) -> str | None:
 # -- breakdowns --------------------------------------------------------------------
 @dataclass(frozen=True)
 class BreakdownOption:
-    label: str          # what the lead sees and picks, e.g. "District: Bromsgrove"
+    label: str          # what the lead sees and picks, e.g. "District: <a district name>"
     type: str           # stored breakdown_type, e.g. "district"
-    value: str          # stored breakdown_value, e.g. "E07000234"
-
-
-def _value_name(btype: str, value: str) -> str:
-    return DISTRICTS.get(value, value) if btype == "district" else value
-
-
-def breakdown_label(framework: Framework, btype: str, value: str) -> str:
-    if btype == "all":
-        return framework.breakdowns.get("all", "All children and young people")
-    type_name = framework.breakdowns.get(btype, btype.replace("_", " ").capitalize())
-    values = BREAKDOWN_VALUES.get(btype, [])
-    if len(values) == 1 and values[0] == value:
-        return type_name
-    return f"{type_name}: {_value_name(btype, value)}"
+    value: str          # stored breakdown_value, e.g. a district's ONS code
 
 
 def breakdown_options(framework: Framework, kpi: Kpi) -> list[BreakdownOption]:
@@ -125,7 +111,7 @@ def breakdown_options(framework: Framework, kpi: Kpi) -> list[BreakdownOption]:
     for btype in kpi.breakdowns:
         if btype != "all":
             out += [BreakdownOption(breakdown_label(framework, btype, v), btype, v)
-                    for v in BREAKDOWN_VALUES.get(btype, [])]
+                    for v in framework.breakdown_values.get(btype, ())]
     return out
 
 
@@ -142,9 +128,9 @@ def breakdown_lookup(framework: Framework, kpi: Kpi) -> dict[str, BreakdownOptio
             names = _ALL_WORDS | {normalise(opt.label)}
         else:
             type_names = {opt.type, framework.breakdowns.get(opt.type, opt.type)}
-            value_names = {opt.value, _value_name(opt.type, opt.value)}
+            value_names = {opt.value, framework.group_name(opt.type, opt.value)}
             names = {normalise(opt.label)} | {normalise(f"{t}: {v}") for t in type_names for v in value_names}
-            if len(BREAKDOWN_VALUES.get(opt.type, [])) == 1:
+            if len(framework.breakdown_values.get(opt.type, ())) == 1:
                 names |= {normalise(t) for t in type_names}
             for v in value_names:
                 key = normalise(v)
@@ -164,7 +150,7 @@ def free_breakdown(framework: Framework, kpi: Kpi, text: str) -> BreakdownOption
         return None
     head, _, value = text.partition(":")
     for btype in kpi.breakdowns:
-        if btype != "all" and not BREAKDOWN_VALUES.get(btype) and normalise(head) in (
+        if btype != "all" and not framework.breakdown_values.get(btype) and normalise(head) in (
                 normalise(btype), normalise(framework.breakdowns.get(btype, btype))) and value.strip():
             return BreakdownOption(f"{framework.breakdowns.get(btype, btype)}: {value.strip()}", btype, value.strip())
     return None

@@ -111,7 +111,9 @@ def _instructions(ws, framework: Framework, area, quarter: Period, kpis: list[Kp
         "new and what changed before anything is stored. A corrected return can be sent again: earlier values "
         "are kept as history.",
         "Do not rename or delete the sheets. You may add rows for other breakdowns; blank rows are ignored.",
-        f"KPIs in this return: {', '.join(f'{k.id} ({k.short_title})' for k in kpis)}.",
+        f"KPIs in this return: {', '.join(f'{k.id} ({k.short_title})' for k in kpis)}." if kpis else
+        "This sub-group has no quarterly KPIs: its KPIs are published statistics, imported by the dashboard, so "
+        "the Data sheet has no rows. The Narrative sheet is still yours to fill in.",
     ]
     ws.append([])
     for i, text in enumerate(steps):
@@ -168,7 +170,8 @@ def _data_sheet(ws, lists, framework: Framework, kpis: list[Kpi], quarter: Perio
     hint = DataValidation(type="custom", formula1="TRUE", allow_blank=True, showInputMessage=True,
                           promptTitle="Value", prompt="A number (65 for 65%), or <5, *, -, n/a.")
     ws.add_data_validation(hint)
-    hint.add(f"{get_column_letter(col['value'])}2:{get_column_letter(col['value'])}{row - 1}")
+    if row > 2:  # a sub-group whose KPIs are all published ones has no rows to fill
+        hint.add(f"{get_column_letter(col['value'])}2:{get_column_letter(col['value'])}{row - 1}")
     for key, width in WIDTHS.items():
         ws.column_dimensions[get_column_letter(col[key])].width = width
     for c in range(len(keys) + 1, len(headers) + 1):

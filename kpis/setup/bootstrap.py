@@ -90,30 +90,49 @@ def date_demo_imports_by_publication(store: Store) -> None:
               AND batch_id IN (SELECT batch_id FROM batches WHERE kind = 'import')""")
 
 
+def published_home_series(store: Store, framework: Framework) -> dict[str, pd.DataFrame]:
+    """Per KPI with a comparator, the home area's published figures of it, as stored (every breakdown)."""
+    wanted = {k.id: k.comparator.indicator_id for k in framework.kpis if k.comparator is not None}
+    if not wanted:
+        return {}
+    df = store.df("""SELECT indicator_id, breakdown_type, breakdown_value, period_label, period_start, period_end,
+                            value, numerator, denominator, lower_ci, upper_ci
+                     FROM current_observations WHERE area_code = ? AND indicator_id IN (SELECT unnest(?))""",
+                  [framework.home_area, list(set(wanted.values()))])
+    return {kid: df[df["indicator_id"] == iid].reset_index(drop=True) for kid, iid in wanted.items()}
+
+
 def add_demo_returns(store: Store, framework: Framework) -> tuple[int, int]:
     """One synthetic return per sub-group per quarter, dated when it would have arrived.
 
-    The EWMH return for the latest quarter is left out on purpose (a missing
-    return), and Safeguarding revises one earlier figure (a revision), so the
-    demo shows what real data looks like.
+    Where the home area's figure of a KPI is published, the demo follows the publication (see
+    `demo.demo_rows`). The framework's [demo] table may name an outcome area whose latest return is left
+    out (`missing_return`: a missing return) and a KPI whose previous figure the latest return revises
+    (`revised_kpi`), so the demo shows what real data looks like.
     """
     if store.scalar("SELECT count(*) FROM batches WHERE kind = 'submission' AND is_demo"):
         return 0, 0
     rng = np.random.default_rng(demo.SEED)
     quarters = demo.demo_quarters()
+    everything = demo.demo_rows(framework, quarters, rng, published_home_series(store, framework))
+    missing = framework.demo.get("missing_return")
+    revised = framework.demo.get("revised_kpi")
+    # A KPI with a published home figure is never revised: the demo would then contradict the publication.
+    revised_area = (framework.kpi(revised).area if revised in framework.kpi_ids
+                    and framework.kpi(revised).comparator is None else None)
     batches = values = 0
     for i, quarter in enumerate(quarters):
-        frame = demo.quarter_rows(framework, quarter, i, rng)
+        frame = everything[everything["period_label"] == quarter.label]
         at = demo.submitted_at(quarter)
         for area in framework.areas:
-            if area.id == "ewmh" and quarter == quarters[-1]:
+            if area.id == missing and quarter == quarters[-1]:
                 continue
             kpi_ids = [k.id for k in framework.kpis_in_area(area.id)]
             rows = frame[frame["indicator_id"].isin(kpi_ids)]
             if rows.empty:
                 continue
-            if area.id == "safeguarding" and i == len(quarters) - 1:
-                rows = pd.concat([rows, _revision(store, quarters[i - 1])])
+            if area.id == revised_area and i == len(quarters) - 1:
+                rows = pd.concat([rows, _revision(store, framework, revised, quarters[i - 1])])
             with store.transaction() as cur:
                 bid = start_batch(cur, kind="submission", at=at, source="demo", submitted_by=demo.DEMO_SUBMITTER,
                                   outcome_area=area.id, period_label=quarter.label,
@@ -131,16 +150,17 @@ def add_demo_returns(store: Store, framework: Framework) -> tuple[int, int]:
     return batches, values
 
 
-def _revision(store: Store, quarter) -> pd.DataFrame:
-    """The previous quarter's SG01 'all' value, corrected upwards by two plans."""
-    old = store.df("SELECT * FROM current_observations WHERE indicator_id = 'SG01' AND breakdown_type = 'all' "
-                   "AND period_label = ?", [quarter.label])
-    if old.empty or pd.isna(old.loc[0, "numerator"]):
+def _revision(store: Store, framework: Framework, kpi_id: str, quarter) -> pd.DataFrame:
+    """The previous quarter's 'all' value of a percentage KPI, corrected upwards by two."""
+    old = store.df("SELECT * FROM current_observations WHERE indicator_id = ? AND breakdown_type = 'all' "
+                   "AND period_label = ?", [kpi_id, quarter.label])
+    if old.empty or pd.isna(old.loc[0, "numerator"]) or old.loc[0, "numerator"] + 2 > old.loc[0, "denominator"]:
         return old.iloc[0:0]
     row = old.iloc[0].to_dict()
     row["numerator"] += 2
     row["value"] = 100.0 * row["numerator"] / row["denominator"]
-    row["commentary"] = "Revised: two plans closed late in the case system (demo data)."
+    row["commentary"] = framework.demo.get("revision_note",
+                                           "Revised: two cases were recorded late in the case system (demo data).")
     from kpis.core import stats
     lo, hi = stats.wilson_interval(int(row["numerator"]), int(row["denominator"]))
     row["lower_ci"], row["upper_ci"] = 100 * lo, 100 * hi

@@ -239,7 +239,7 @@ def test_breakdown_options_and_local_breakdowns(store, fw, sg02):
     assert set(opts["breakdown_type"]) == {"age_band", "district"}
     assert set(opts["series"]) == {"Local returns"}
     df = inequalities.breakdowns(store, sg02, series_id="SG02", area_code=HOME, breakdown_type="district",
-                                 names=fw.breakdowns)
+                                 names=fw.breakdowns, districts=fw.districts)
     assert df["group"].iloc[0] == "All children and young people" and df["significance"].iloc[0] == "benchmark"
     assert set(df["group"].iloc[1:]) == {"Bromsgrove", "Malvern Hills", "Redditch", "Worcester", "Wychavon",
                                          "Wyre Forest"}

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from kpis.core.framework import DATA_DIR, FrameworkError, framework_path, load_framework
+from kpis.core.framework import DATA_DIR, FrameworkError, framework_path, load_framework, parse_framework
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "frameworks"
 DOMAIN_IDS = ["EH01", "EH02", "EH03", "EH04", "EH05", "MH01", "MH02", "MH03",
@@ -81,3 +81,33 @@ def test_framework_can_be_swapped(monkeypatch):
     assert fw.name != load_framework(DATA_DIR / "frameworks" / "worcestershire.toml").name
     # --framework beats the environment variable
     assert framework_path("x.toml") == Path("x.toml")
+
+
+def test_partnership_facts_come_from_the_file_and_are_checked():
+    raw = {"partnership": {"name": "P", "home_area": "E10000019"},
+           "breakdowns": {"all": "All", "district": "District", "sex": "Sex"},
+           "breakdown_values": {"sex": ["Female", "Male"]},
+           "districts": {"E07000136": "Boston", "E07000137": "East Lindsey"},
+           "areas": [{"id": "a", "name": "A", "sub_group": "S", "icon": ":material/school:"}],
+           "outcomes": [{"id": "o", "name": "O"}],
+           "kpis": [{"id": "AB01", "area": "a", "outcome": "o", "title": "T", "definition": "D", "unit": "count",
+                     "polarity": "no_polarity", "frequency": "quarterly", "breakdowns": ["all", "district"]}],
+           "demo": {"missing_return": "a", "profiles": {"AB01": [10, 1.0, 0]}}}
+    fw = parse_framework(raw)
+    assert fw.breakdown_values == {"sex": ("Female", "Male"), "district": ("E07000136", "E07000137")}
+    assert fw.group_name("district", "E07000136") == "Boston" and fw.group_name("sex", "Male") == "Male"
+    assert fw.area("a").icon == ":material/school:" and fw.demo["profiles"]["AB01"] == [10, 1.0, 0]
+    broken = {**raw, "breakdown_values": {"pets": ["Cat"], "sex": "Female"}, "districts": {"Boston": "E07000136"},
+              "areas": [{**raw["areas"][0], "icon": "school"}],
+              "demo": {"missing_return": "b", "revised_kpi": "ZZ99", "profiles": {"AB01": [1, 2]}}}
+    with pytest.raises(FrameworkError) as err:
+        parse_framework(broken)
+    text = "\n".join(err.value.problems)
+    for fragment in ("[breakdown_values] 'pets' is not listed in [breakdowns]",
+                     "[breakdown_values] sex should be a list of group names",
+                     "[districts] Boston = 'E07000136': expected an ONS code",
+                     "icon 'school' should be a Material icon",
+                     "[demo] missing_return 'b' is not an outcome area id",
+                     "[demo] revised_kpi 'ZZ99' is not a KPI id",
+                     "[demo.profiles] AB01 should be [level, change per quarter, denominator]"):
+        assert fragment in text, fragment

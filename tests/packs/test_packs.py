@@ -99,7 +99,8 @@ def test_pdftotext_reads_the_pack_and_pdftoppm_renders_every_page(packs, tmp_pat
     path.write_bytes(packs[("board", "pdf")].data)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Contains public sector information licensed under the Open Government Licence v3.0." in text
-    assert "● Better than England" in text and "■ Worse than England" in text
+    # the demo follows DfE and LAIT (issue 14): SD04 is similar to England, SG02 and SD02 worse
+    assert "◆ Similar to England" in text and "■ Worse than England" in text
     out = ARTIFACTS / "board-pack"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -177,7 +178,8 @@ def test_board_pack_xlsx_has_metadata_scorecard_and_data(packs):
     assert card[0][0] == "KPI id" and [r[0] for r in card[1:]] == FRAMEWORK.kpi_ids
     header = card[0]
     sg02 = dict(zip(header, card[1 + FRAMEWORK.kpi_ids.index("SG02")]))
-    assert isinstance(sg02["Value"], float) and sg02["Compared with England"] == "Similar to England"
+    # as DfE published for 2024/25 (31.4% against 24.5%); the demo no longer says "similar" (issue 14)
+    assert isinstance(sg02["Value"], float) and sg02["Compared with England"] == "Worse than England"
     data = pd.DataFrame(list(wb["Data"].iter_rows(values_only=True))[1:],
                         columns=[c.value for c in wb["Data"][1]])
     assert set(data["KPI id"]) == set(FRAMEWORK.kpi_ids) - {"EH03"}
@@ -275,7 +277,7 @@ def test_content_compares_with_the_right_meeting(store):
     first = board_pack_content(store, FRAMEWORK, meeting=date(2025, 3, 12))
     assert first.previous is None and first.changes == []
     sg02 = next(k for a in board.areas for k in a.kpis if k.kpi.id == "SG02")
-    assert any(w.startswith("Compared with England: ◆ Similar to England") for w in sg02.words)
+    assert any(w.startswith("Compared with England: ■ Worse than England") for w in sg02.words)
     assert sg02.chart is not None and "England" in sg02.chart.alt
     assert all(len(a.kpis) == len(FRAMEWORK.kpis_in_area(a.area_id)) for a in board.areas)
     assert board.is_demo and all(a.narrative is not None for a in board.areas)

@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from kpis.core.framework import DATA_DIR, Framework, load_framework
-from kpis.setup.demo import BREAKDOWN_VALUES, DEMO_SUBMITTER
+from kpis.setup.demo import DEMO_SUBMITTER
 from kpis.core.periods import financial_quarter, quarters_between
 from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_observations
 
@@ -197,7 +197,8 @@ def bench_framework_text(source: Path, scale: float) -> str:
     text = source.read_text(encoding="utf-8")
     head, *blocks = re.split(r"(?m)^(?=\[\[kpis\]\]\s*$)", text)
     # Later top-level tables (after the last KPI) would be swallowed by the last block; there are none today.
-    all_breakdowns = "breakdowns = [" + ", ".join(f'"{b}"' for b in ["all", *BREAKDOWN_VALUES]) + "]"
+    groups = load_framework(source).breakdown_values
+    all_breakdowns = "breakdowns = [" + ", ".join(f'"{b}"' for b in ["all", *groups]) + "]"
     out = [head]
     copies = scaled(1, scale) if scale >= 1 else 1
     kept = blocks if scale >= 1 else _first_of_each_area(blocks)  # a smoke run: one KPI per outcome area
@@ -229,7 +230,7 @@ def kpi_rows(framework: Framework, rng: np.random.Generator) -> pd.DataFrame:
                                 financial_quarter(FIRST_QUARTER[0] + QUARTERS // 4 - 1, 4))
     cells = [(k.id, k.unit, "all", "all") for k in framework.kpis]
     cells += [(k.id, k.unit, t, v) for k in framework.kpis for t in k.breakdowns if t != "all"
-              for v in BREAKDOWN_VALUES.get(t, [])]
+              for v in framework.breakdown_values.get(t, ())]
     n_c, n_q = len(cells), len(quarters)
     c_idx, q_idx = np.repeat(np.arange(n_c), n_q), np.tile(np.arange(n_q), n_c)
     is_pct = np.array([u == "percentage" for _, u, _, _ in cells])[c_idx]

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 from openpyxl import Workbook  # noqa: E402
 
 from kpis.setup.bootstrap import register_framework  # noqa: E402
-from kpis.core.framework import parse_framework  # noqa: E402
+from kpis.core.framework import load_framework, parse_framework  # noqa: E402
 from kpis.returns.layout import COLUMNS, breakdown_options  # noqa: E402
 from kpis.store.database import Store  # noqa: E402
 from kpis.returns.submission import check_return, preview, submit  # noqa: E402
@@ -30,7 +30,10 @@ BREAKDOWNS = ["all", "district", "sex", "age_band", "ethnicity", "send", "looked
 
 
 def bench_framework(n_kpis: int = 228):
+    shipped = load_framework()  # its breakdown groups and districts: 22 breakdowns a KPI
     raw = {
+        "breakdown_values": {k: list(v) for k, v in shipped.breakdown_values.items() if k != "district"},
+        "districts": dict(shipped.districts),
         "partnership": {"name": "Bench partnership", "home_area": "E10000034"},
         "breakdowns": {"all": "All children and young people", "district": "District", "sex": "Sex",
                        "age_band": "Age band", "ethnicity": "Ethnic group", "send": "Children with SEND",
