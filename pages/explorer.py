@@ -12,7 +12,7 @@ from kpis.analysis import inequalities
 from kpis.analysis import timeseries
 from kpis.core.areas import ENGLAND
 from kpis.board.tables import md_escape
-from pages._common import demo_notice, framework, store
+from pages._common import site_notice, framework, store
 
 
 def downloads(name: str, sheets: dict, meta: dict, *, key: str) -> None:
@@ -41,7 +41,7 @@ st.title("Explorer")
 st.markdown("Any framework KPI or imported source indicator: compare areas, follow trends and look inside the "
             "groups at risk of health inequalities. Every view has its numbers in a table and downloads as CSV "
             "or Excel.")
-demo_notice()
+site_notice()
 
 choices = explore.indicator_choices(s, fw)
 ids = choices["indicator_id"].tolist()
