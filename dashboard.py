@@ -6,14 +6,13 @@ import streamlit as st
 from kpis.store.database import StoreBusy
 from pages._auth import account_box, current_actor, open_demo_mode, remember_visitor, remembered_visitor
 from pages._common import busy_page, busy_sidebar, sidebar, store
-from pages._nav import page_groups
+from pages._nav import SIDEBAR_WIDTH_PX, page_groups
 
 # An emoji icon: Streamlit draws it as a data: URL. A ":material/...:" icon would make every browser fetch the
 # favicon from fonts.gstatic.com, and all traffic is meant to stay on this server (tests/tooling/test_load.py checks).
-st.set_page_config(page_title="Children's partnership KPIs", page_icon="📊", layout="wide")
-
-OPEN_MODE_BANNER = ("**No accounts set up: anyone can see every page.** An administrator should add users with "
-                    "`python -m kpis user add`; from then on everyone signs in.")
+# The sidebar starts wide enough for the longest page name ("Emotional wellbeing and mental health") in full.
+st.set_page_config(page_title="Children's partnership KPIs", page_icon="📊", layout="wide",
+                   initial_sidebar_state=SIDEBAR_WIDTH_PX)
 
 # The database is held for this run only and let go at its end, whatever happens, so command-line tools
 # (an import, a backup) can use it between runs. If another program holds it for longer than the app waits,
@@ -30,9 +29,8 @@ try:
         busy = True
         open_mode, actor = remembered_visitor()
     groups = page_groups(actor, open_mode=open_mode)
-    groups["About"] = [st.Page("pages/accessibility.py", title="Accessibility statement",  # public, for everyone
-                               icon=":material/accessibility:", url_path="accessibility")]
-    navigation = st.navigation(groups)
+    # Every page listed, none folded behind "View N more": a role has at most 18 pages.
+    navigation = st.navigation(groups, expanded=True)
     if busy:
         busy_sidebar()
         account_box(actor)
@@ -40,8 +38,6 @@ try:
     else:
         sidebar()
         account_box(actor)
-        if open_mode:  # in the sidebar, so it is on every page but never on a board page shown on a projector
-            st.sidebar.warning(OPEN_MODE_BANNER, icon=":material/lock_open:")
         navigation.run()
 finally:
     held.close()

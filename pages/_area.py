@@ -11,7 +11,7 @@ from kpis.board.detail import page_series
 from kpis.store.narratives import SECTIONS, narrative_history
 from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block)
-from pages._common import demo_notice, framework, store
+from pages._common import site_notice, framework, store
 
 def url_path(area_id: str) -> str:
     return area_id.replace("_", "-")
@@ -39,7 +39,7 @@ def _narrative(row: dict) -> None:
 def render_area(area_id: str) -> None:
     fw = framework()
     area = fw.area(area_id)
-    head, toggle = st.columns([4, 1], vertical_alignment="center")
+    head, toggle = st.columns([3, 1], vertical_alignment="center")
     with toggle:
         presenting = presentation_mode()
     with head:
@@ -55,7 +55,7 @@ def render_area(area_id: str) -> None:
             comparators = comparator_picker()
     st.caption(f"Reported by the {area.sub_group}. " + describe_view(choice, previous))
     if not presenting:
-        demo_notice()
+        site_notice()
 
     history = narrative_history(store(), area.id, as_at=as_at)
     with st.container(border=True):

@@ -21,7 +21,7 @@ LATEST = "latest"
 PRESENTATION_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
-header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
+header[data-testid="stHeader"], [data-testid="stToolbar"], .st-key-site-notice { display: none !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 1rem !important; max-width: 100% !important; }
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.15rem; }
 [data-testid="stTable"] td p, [data-testid="stTable"] th p { font-size: 1.15rem !important; line-height: 1.3; }
@@ -38,20 +38,67 @@ NORMAL_CSS = """
 [data-testid="stTable"] img { vertical-align: middle; }
 </style>
 """
-# The scorecard's tables share column widths, so the groups line up down the screen.
+# The scorecard: one line per row, the text sized so that every row fits the screen, in both directions. The
+# numbers in it are worked out by the page from the table (no user text reaches the CSS).
 SCORECARD_CSS = """
 <style>
-.st-key-board-scorecard table { table-layout: fixed; width: 100%; }
-.st-key-board-scorecard th:nth-child(1) { width: 19%; }
-.st-key-board-scorecard th:nth-child(2) { width: 12.5%; }
-.st-key-board-scorecard th:nth-child(3) { width: 22.5%; }
-.st-key-board-scorecard th:nth-child(4) { width: 17%; }
-.st-key-board-scorecard th:nth-child(5) { width: 7.5%; }
-.st-key-board-scorecard th:nth-child(6) { width: 11.5%; }
-.st-key-board-scorecard th:nth-child(7) { width: 10%; }
-.st-key-board-scorecard td img { max-width: 100%; }
+.st-key-board-scorecard {{ container-type: inline-size; }}
+.st-key-board-scorecard table {{ table-layout: auto; width: 100%; font-size: {font} !important; }}
+.st-key-board-scorecard td, .st-key-board-scorecard th {{ padding: {pad}em 0.5em !important; vertical-align: middle;
+  font-size: inherit !important; line-height: {line} !important; }}
+.st-key-board-scorecard td > div, .st-key-board-scorecard th > div {{ max-width: none !important; }}
+.st-key-board-scorecard td p, .st-key-board-scorecard th p {{ font-size: inherit !important;
+  line-height: {line} !important; margin: 0 !important; }}
+.st-key-board-scorecard td img {{ height: {line}em !important; width: auto; max-width: none; vertical-align: top; }}
+{narrow}
 </style>
 """
+# When presenting on a screen too narrow for every column at 16 px (but tall enough for bigger text), the
+# recent-trend words and the target give way to larger text for the three answers; the summary line above
+# still counts targets met, and the normal view and each KPI's page keep both.
+NARROW_CSS = """
+@media (min-height: {min_height}px) {{ @container (max-width: {max_width}px) {{
+  .st-key-board-scorecard tr > :nth-child(n+{first_hidden}) {{ display: none; }}
+  .st-key-board-scorecard table {{ font-size: {font} !important; }}
+}} }}
+"""
+FONT = "clamp(12px, min(calc(100cqw / {width_ems:.2f}), calc((100vh - {above_px}px) / {height_ems:.2f})), {max_rem}rem)"
+# Line height and padding (top and bottom) of a scorecard row, in ems of its text: the screen's height is divided
+# by their sum; a pixel per row for its border.
+ROW_LINE, ROW_PAD = 1.25, 0.14
+# Space above the scorecard table (header, title, controls, captions) and a margin below, measured in Chromium.
+ABOVE_TABLE_PX = {"presenting": 150, "normal": 330}
+PRESENTING_GAP_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding: 0.5rem 1rem 2rem !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.4rem; }
+h1 { font-size: 2rem !important; padding: 0 !important; }
+</style>
+"""
+
+
+def scorecard_css(*, rows: int, width_ems: float, presenting: bool, narrow_ems: float | None = None,
+                  first_hidden: int = 0) -> str:
+    """CSS that sizes the scorecard's text so that `rows` one-line rows (the heading row included) of a table
+    `width_ems` wide fit the screen: up to 1.6rem when presenting (1rem otherwise), never below 12 px.
+
+    With `narrow_ems` (presenting), columns from number `first_hidden` on make way when that gives larger text.
+    """
+    above = ABOVE_TABLE_PX["presenting" if presenting else "normal"] + rows  # a pixel of border a row
+    height_ems = rows * (ROW_LINE + 2 * ROW_PAD)
+    max_rem = 1.6 if presenting else 1.0
+
+    def font(width: float) -> str:
+        return FONT.format(width_ems=width, above_px=above, height_ems=height_ems, max_rem=max_rem)
+
+    narrow = ""
+    if presenting and narrow_ems:
+        readable = 16  # px: below this with every column, and room for it in height, the two columns give way
+        narrow = NARROW_CSS.format(min_height=round(above + readable * height_ems),
+                                   max_width=round(readable * width_ems), first_hidden=first_hidden,
+                                   font=font(narrow_ems))
+    return SCORECARD_CSS.format(font=font(width_ems), pad=ROW_PAD, line=ROW_LINE, narrow=narrow) + (
+        PRESENTING_GAP_CSS if presenting else "")
 
 
 def meeting_label(value: str) -> str:

@@ -14,6 +14,7 @@ from kpis.access.permissions import Actor
 from pages._area import area_pages
 
 ROOT = Path(__file__).resolve().parent.parent
+SIDEBAR_WIDTH_PX = 336  # fits "Emotional wellbeing and mental health" and its icon without cutting it
 
 
 def _page(path: str, title: str, icon: str, url: str | None, *, default: bool = False) -> st.Page:
@@ -57,5 +58,6 @@ def page_groups(actor: Actor | None, *, open_mode: bool) -> dict[str, list[st.Pa
     public = [_page("pages/public.py", "Public view", "public", "public", default=not signed_in)]
     if not signed_in:
         public.append(_page("pages/signin.py", "Sign in", "login", "sign-in"))
-    groups["Public"] = public
+    public.append(_page("pages/accessibility.py", "Accessibility statement", "accessibility", "accessibility"))
+    groups["Public"] = public  # one section for everyone's pages: a section heading costs a line of the sidebar
     return groups

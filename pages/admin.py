@@ -9,11 +9,12 @@ from kpis.board import meetings
 from kpis.access.audit import ACTIONS, audit_entries
 from kpis.access.permissions import ROLES, PermissionDenied, normalise_email
 from pages._auth import current_actor, open_demo_mode
-from pages._common import framework, store
+from pages._common import framework, site_notice, store
 
 fw = framework()
 s = store()
 st.title("Users and audit")
+site_notice()
 open_mode = open_demo_mode()
 actor = None if open_mode else current_actor()
 if open_mode:

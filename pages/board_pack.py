@@ -4,7 +4,7 @@ import streamlit as st
 from kpis.packs.images import ChartRendererUnavailable
 from kpis.packs.pdf import PdfFontsMissing
 from kpis.packs.build import FORMATS, REPORTS, PackError, build_pack, pack_meetings, resolve_meeting
-from pages._common import demo_notice, framework, store
+from pages._common import site_notice, framework, store
 
 FORMAT_HELP = {"pdf": "PDF: for printing and reading on screen", "pptx": "PowerPoint: one slide per KPI or area",
                "xlsx": "Excel: the scorecard and every number, with a metadata sheet"}
@@ -13,7 +13,7 @@ st.title("Board pack")
 st.caption("Board papers go out a week before each meeting; twice a year the partnership reports to the "
            f"{framework().reports_to or 'Health and Wellbeing Board'}. Choose the meeting, the report and the format, "
            "then build the file.")
-demo_notice()
+site_notice()
 
 meetings = pack_meetings(store())
 if not meetings:

@@ -6,7 +6,7 @@ from kpis.board.tables import md_escape
 from kpis.board.changes import changes_since
 from kpis.store.database import now
 from pages._board import describe_view, meeting_selector, presentation_mode
-from pages._common import demo_notice, framework, store
+from pages._common import site_notice, framework, store
 
 SECTIONS = [
     ("significant_movements", "Significant movements",
@@ -26,7 +26,7 @@ EMPTY = {"significant_movements": "No KPI moved significantly.",
          "new_data": "No new figures were recorded."}
 
 fw = framework()
-head, toggle = st.columns([4, 1], vertical_alignment="center")
+head, toggle = st.columns([3, 1], vertical_alignment="center")
 with toggle:
     presenting = presentation_mode()
 with head:
@@ -34,7 +34,7 @@ with head:
 choice, as_at, previous = meeting_selector(show=not presenting)
 st.caption(describe_view(choice, previous))
 if not presenting:
-    demo_notice()
+    site_notice()
 
 if previous is None:
     st.info("There is no earlier board meeting to compare with. Choose a later meeting.", icon=":material/info:")

@@ -5,14 +5,14 @@ from kpis.core import exports
 
 from kpis.analysis import quality
 from kpis.store.series import is_demo_database
-from pages._common import data_table, demo_notice, framework, store
+from pages._common import data_table, framework, site_notice, store
 
 fw = framework()
 s = store()
 st.title("Data quality")
 st.markdown("Whether each sub-group's quarterly return came in, on time (by quarter end plus six weeks) and "
             "complete; values that look unusual; suppressed and unavailable values; and what each import skipped.")
-demo_notice()
+site_notice()
 
 comp = quality.completeness(s, fw)
 grid = quality.completeness_grid(comp)

@@ -5,10 +5,11 @@ from kpis.analysis import dictionary
 
 from kpis.core import exports
 from kpis.board.tables import md_escape
-from pages._common import BLANK, data_table, framework, store
+from pages._common import BLANK, data_table, framework, site_notice, store
 
 fw = framework()
 st.title("Definitions")
+site_notice()
 st.markdown("The data dictionary: every framework KPI and every imported source indicator, with its definition "
             "and polarity, unit and source, when it was last updated and is next due, and methodology notes.")
 

@@ -12,7 +12,7 @@ from kpis.analysis import inequalities
 from kpis.analysis import timeseries
 from kpis.core.areas import ENGLAND
 from kpis.board.tables import md_escape
-from pages._common import BLANK, demo_notice, framework, store
+from pages._common import BLANK, framework, site_notice, store
 
 
 def downloads(name: str, sheets: dict, meta: dict, *, key: str, decimals: int = 1) -> None:
@@ -42,7 +42,7 @@ st.title("Explorer")
 st.markdown("Any framework KPI or imported source indicator: compare areas, follow trends and look inside the "
             "groups at risk of health inequalities. Every view has its numbers in a table and downloads as CSV "
             "or Excel.")
-demo_notice()
+site_notice()
 
 choices = explore.indicator_choices(s, fw)
 ids = choices["indicator_id"].tolist()

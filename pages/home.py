@@ -2,7 +2,7 @@
 import streamlit as st
 
 from kpis.store.series import latest_overview
-from pages._common import demo_notice, framework, store
+from pages._common import site_notice, framework, store
 from pages._area import area_pages, url_path
 
 fw = framework()
@@ -14,7 +14,7 @@ st.markdown(
     f"area{'s' if len(fw.areas) != 1 else ''}, reported to each board meeting and "
     f"twice a year to the {fw.reports_to or 'Health and Wellbeing Board'}. England comparisons use real published "
     f"statistics (Open Government Licence v3.0).")
-demo_notice()
+site_notice()
 
 with st.container(horizontal=True):
     st.page_link("pages/scorecard.py", label="Board scorecard", icon=":material/table_chart:")

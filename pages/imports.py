@@ -8,11 +8,12 @@ from kpis.analysis.comparisons import import_history
 from kpis.published.comparators import FORMATS, BenchmarkError, detect_format, import_benchmarks
 from kpis.access.permissions import PermissionDenied
 from pages._auth import current_actor, open_demo_mode
-from pages._common import framework, store
+from pages._common import framework, site_notice, store
 
 fw = framework()
 s = store()
 st.title("Import published figures")
+site_notice()
 open_mode = open_demo_mode()
 actor = None if open_mode else current_actor()
 if not open_mode and (actor is None or not actor.can("admin")):

@@ -8,7 +8,7 @@ from kpis.board.scorecard import scorecard
 from pages._auth import current_actor, open_demo_mode
 from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block, url_select)
-from pages._common import data_table, demo_notice, framework, store
+from pages._common import data_table, framework, site_notice, store
 
 fw = framework()
 ids = fw.kpi_ids
@@ -17,7 +17,7 @@ if asked and asked not in ids:
     st.warning(f"There is no KPI '{md_escape(asked)}' in this framework; showing {ids[0]} instead.",
                icon=":material/help:")
 
-head, toggle = st.columns([4, 1], vertical_alignment="center")
+head, toggle = st.columns([3, 1], vertical_alignment="center")
 with toggle:
     presenting = presentation_mode()
 if presenting:
@@ -40,8 +40,7 @@ st.markdown(f"**{md_escape(kpi.title)}**. {md_escape(fw.area(kpi.area).name)}; r
 st.caption(describe_view(choice, previous))
 
 row = scorecard(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[kpi.id])
-if row["is_demo"].any():
-    demo_notice()
+site_notice()
 st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide_index=True,
          alt=f"Summary of {kpi.id}: latest value, change since the last meeting, England comparison, trend, target.")
 

@@ -5,16 +5,14 @@ import streamlit as st
 from kpis.board.tables import md_escape
 from kpis.access.disclosure import PUBLIC_NOTE, england_figures, newest_periods, public_narratives, public_rows, publish
 from kpis.store.narratives import SECTIONS
-from kpis.store.series import data_as_at, is_demo_database
-from pages._common import framework, store
+from kpis.store.series import data_as_at
+from pages._common import framework, site_notice, store
 
 fw = framework()
 st.title(f"{fw.short_name}: published figures")
 st.markdown(f"The key performance indicators of the {fw.name}, as published. Figures still being checked are "
             f"not shown. {PUBLIC_NOTE}")
-if is_demo_database(store()):
-    st.info("**Demo data.** Local figures marked *demo* are synthetic, generated to show how this page works.",
-            icon=":material/science:")
+site_notice()
 
 
 

@@ -1,14 +1,14 @@
 """Board scorecard: every KPI on one screen, grouped by outcome area or by overarching outcome."""
 import streamlit as st
 
-from kpis.board.tables import grouped_board_table, style_board_table, summary_counts
+from kpis.board.tables import grouped_board_table, one_line_ems, style_board_table, summary_counts
 from kpis.board.scorecard import scorecard
 from pages._auth import open_demo_mode
-from pages._board import SCORECARD_CSS, describe_view, meeting_selector, presentation_mode
-from pages._common import data_version, demo_notice, framework, store
+from pages._board import describe_view, meeting_selector, presentation_mode, scorecard_css
+from pages._common import data_version, framework, site_notice, store
 
 fw = framework()
-head, toggle = st.columns([4, 1], vertical_alignment="center")
+head, toggle = st.columns([3, 1], vertical_alignment="center")
 with toggle:
     presenting = presentation_mode()
 with head:
@@ -34,14 +34,14 @@ def board_scorecard(db: str, version: int, as_at, previous):
 
 
 card = board_scorecard(str(store().path), data_version(), as_at, previous)
-demo_words = (" Local figures marked (demo) are synthetic demo data; England figures are real published statistics."
+demo_words = (" Figures marked (demo) are synthetic; England figures are real published statistics."
               if presenting and card["is_demo"].any() else "")
 st.caption(describe_view(choice, previous) + demo_words)
+if not presenting:
+    site_notice()
 if card["latest_period"].isna().all():
     st.warning("There are no figures for this date. Choose a later meeting, or load data first.",
                icon=":material/database:")
-if card["is_demo"].any() and not presenting:
-    demo_notice()
 
 n = summary_counts(card)
 st.markdown(
@@ -49,10 +49,13 @@ st.markdown(
     f" · **Since the last meeting:** {n['improved']} getting better, {n['worsened']} getting worse"
     f" · **Targets:** {n['targets_met']} of {n['targets']} met")
 
-st.html(SCORECARD_CSS)
 # A KPI id links to its detail page in a new browser tab. A new tab is a new session, signed out, so once
 # people sign in (any account exists) the ids are plain text and "Open a KPI in detail" below is the way.
-table, comparisons, sections = grouped_board_table(card, by, link="kpi" if open_demo_mode() else None)
+table, comparisons, sections = grouped_board_table(card, by, link="kpi" if open_demo_mode() else None, compact=True)
+OPTIONAL = ["Recent trend", "Target"]  # the last columns: on a narrow projector they make way for larger text
+st.html(scorecard_css(rows=len(table) + 1, width_ems=one_line_ems(table), presenting=presenting,
+                      narrow_ems=one_line_ems(table.drop(columns=OPTIONAL)),
+                      first_hidden=list(table.columns).index(OPTIONAL[0]) + 1))
 with st.container(key="board-scorecard"):
     st.table(style_board_table(table, comparisons, sections), hide_index=True,
              alt=f"Scorecard grouped by {GROUPINGS[by].lower()}: one row per KPI with its latest value, change "
@@ -61,7 +64,8 @@ with st.container(key="board-scorecard"):
 with st.expander("How to read this scorecard", expanded=False):
     st.markdown(
         "- **Since last meeting**: ▲ or ▼ when the figure moved by more than chance would explain (a 95% test), "
-        "with whether that is better or worse; ▶ when it did not; – when there is no new figure to compare.\n"
+        "with whether that is better or worse and by how much; ▶ when it did not; – when there is no new figure "
+        "to compare. The earlier figure is on each KPI's page and under What changed.\n"
         "- **Compared with England**: ● Better, ◆ Similar, ■ Worse than England, judged by whether England's "
         "value lies outside our 95% confidence interval; ○ Higher or Lower where neither direction is better. "
         "The England figure is for the latest period ending on or before ours, and that period is named. "
@@ -71,7 +75,9 @@ with st.expander("How to read this scorecard", expanded=False):
         "against England's; the KPI's own value is not compared with it.\n"
         "- **Recent trend**: the line shows up to the last eight figures; the words come from the Fingertips "
         "test over the last five points (99.8% level).\n"
-        "- **Target**: ✓ Met or ✗ Not met, only where the partnership has set a target; – where none is set.")
+        "- **Target**: ✓ Met or ✗ Not met, only where the partnership has set a target; – where none is set.\n"
+        "- **Presentation mode** fits every KPI on the screen. On a narrow projector the recent-trend words and "
+        "the targets make way for larger text; the line above still counts the targets met.")
 
 if not presenting:
     st.page_link("pages/changes.py", label="What changed since the last meeting", icon=":material/update:")

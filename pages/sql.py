@@ -4,11 +4,12 @@ import streamlit as st
 
 from kpis.core import exports
 from kpis.analysis import sql_console as console
-from pages._common import data_table, framework, store
+from pages._common import data_table, framework, site_notice, store
 
 fw = framework()
 s = store()
 st.title("SQL console")
+site_notice()
 st.markdown(
     f"Ask your own questions in SQL (DuckDB dialect). Queries run on a **read-only snapshot** of the documented "
     f"views below, with no access to files or the network; only a single `SELECT` runs, for at most "

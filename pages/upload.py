@@ -28,7 +28,7 @@ from kpis.returns.receipts import receipt_html, receipt_rows
 from kpis.returns.submission import ReturnRejected, check_return, history, preview, sha256, submit
 from kpis.returns.templates import build_template, default_period, template_filename
 from pages._auth import current_user
-from pages._common import data_table, demo_notice, framework, store
+from pages._common import data_table, framework, site_notice, store
 
 log = logging.getLogger(__name__)
 CHECKS, RECEIPTS = "upload_checks", "upload_receipts"
@@ -61,7 +61,7 @@ st.title("Submit a quarterly return")
 st.markdown("For sub-group leads. Six steps: choose your sub-group and quarter and download the template; fill it "
             "in and upload it; fix any problems; check what will change; confirm; keep the receipt. Nothing is "
             "stored until you confirm, and an earlier figure that you correct is kept as history.")
-demo_notice()
+site_notice()
 
 
 def area_choices() -> list[str]:

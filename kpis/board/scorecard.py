@@ -95,6 +95,7 @@ class Change:
     direction: str              # up | down | steady | none
     significant: bool | None    # None: not tested
     assessment: str | None      # better | worse | None
+    short: str = ""             # "Better: up 2.1 points": the words for a one-line scorecard cell
 
 
 def movement_is_significant(kpi: Kpi, current: Point, previous: Point,
@@ -143,33 +144,37 @@ def magnitude(kpi: Kpi, diff: float) -> str:
 
 
 def describe_change(kpi: Kpi, current: Point | None, previous: Point | None) -> Change:
-    """Arrow and words for the change since the last meeting, the meaning first."""
+    """Arrow and words for the change since the last meeting, the meaning first (and the same, shorter)."""
     if current is None:
-        return Change(ARROWS["none"], "No figures yet", "none", None, None)
+        return Change(ARROWS["none"], "No figures yet", "none", None, None, "No figures yet")
     if previous is None:
-        return Change(ARROWS["none"], "New since the last meeting", "none", None, None)
+        return Change(ARROWS["none"], "New since the last meeting", "none", None, None, "New since last meeting")
     was = kpi.format_value(previous.value)
     if current.period_label == previous.period_label:
         if round(current.value - previous.value, kpi.decimals) != 0:
             return Change(ARROWS["none"], f"No new figure; {current.period_label} revised from {was}",
-                          "none", None, None)
-        return Change(ARROWS["none"], "No new figure", "none", None, None)
+                          "none", None, None, f"No new figure; revised from {was}")
+        return Change(ARROWS["none"], "No new figure", "none", None, None, "No new figure")
     diff = current.value - previous.value
     if round(diff, kpi.decimals) == 0:
-        return Change(ARROWS["steady"], f"No change from {was}", "steady", False, None)
+        return Change(ARROWS["steady"], f"No change from {was}", "steady", False, None, "No change")
     direction = "up" if diff > 0 else "down"
-    move = f"{'up' if diff > 0 else 'down'} {magnitude(kpi, diff)} from {was}"
+    by = f"{'up' if diff > 0 else 'down'} {magnitude(kpi, diff)}"
+    move = f"{by} from {was}"
     significant = movement_is_significant(kpi, current, previous)
     if significant is None:
-        return Change(ARROWS["steady"], f"Not tested: {move}", direction, None, None)
+        return Change(ARROWS["steady"], f"Not tested: {move}", direction, None, None, f"Not tested: {by}")
     if not significant:
-        return Change(ARROWS["steady"], f"No significant change: {move}", direction, False, None)
+        return Change(ARROWS["steady"], f"No significant change: {move}", direction, False, None,
+                      "No significant change")
     if kpi.polarity == "no_polarity":
-        return Change(ARROWS[direction], f"Significant {'rise' if diff > 0 else 'fall'}: {move}",
-                      direction, True, None)
+        word = "rise" if diff > 0 else "fall"
+        return Change(ARROWS[direction], f"Significant {word}: {move}", direction, True, None,
+                      f"{word.capitalize()}: {by}")
     better = (diff > 0) == (kpi.polarity == "higher_is_better")
     assessment = "better" if better else "worse"
-    return Change(ARROWS[direction], f"Getting {assessment}: {move}", direction, True, assessment)
+    return Change(ARROWS[direction], f"Getting {assessment}: {move}", direction, True, assessment,
+                  f"{assessment.capitalize()}: {by}")
 
 
 def trend_words(trend: stats.TrendResult) -> str:
@@ -372,7 +377,8 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
             "previous_value": previous.value if previous else None,
             "previous_text": (f"{kpi.format_value(previous.value)} ({previous.period_label})"
                               if previous else "–"),
-            "change_symbol": change.symbol, "change_text": change.words, "change_direction": change.direction,
+            "change_symbol": change.symbol, "change_text": change.words, "change_short": change.short,
+            "change_direction": change.direction,
             "change_significant": change.significant, "change_assessment": change.assessment,
             "england_period": england.period_label if england else None,
             "england_value": england.value if england else None,

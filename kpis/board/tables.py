@@ -47,12 +47,16 @@ def _latest(row) -> str:
     return f"**{md_escape(row['value_text'])}**{demo}, {md_escape(row['latest_period'])}"
 
 
-def _change(row) -> str:
-    return f"{row['change_symbol']} {md_escape(row['change_text'])}"
+def _change(row, compact: bool = False) -> str:
+    words = row.get("change_short") if compact else None
+    return f"{row['change_symbol']} {md_escape(words or row['change_text'])}"
 
 
-def _england(row) -> str:
-    text = f"{row['comparison_symbol']} {md_escape(row['comparison_text'])}"
+def _england(row, compact: bool = False) -> str:
+    words = row["comparison_text"]
+    if compact:
+        words = words.split(":")[0]  # "Not tested: no confidence interval": the reason is on the KPI page
+    text = f"{row['comparison_symbol']} {md_escape(words)}"
     if row["england_period"] is not None and not pd.isna(row["england_period"]):
         value = row["england_value_text"]
         who = "" if row["comparison"] != "not compared" else "England "
@@ -68,11 +72,12 @@ def _sparkline(row) -> str:
     return f"![Sparkline of the last {len(values)} figures, oldest first]({uri})"
 
 
-def _target(row) -> str:
+def _target(row, compact: bool = False) -> str:
     status = row["target_status"]
     if status in ("Met", "Not met"):
         mark = "✓" if status == "Met" else "✗"
-        return f"{mark} {status} ({md_escape(row['target_text'])})"
+        goal = row["target_text"].removeprefix("target ") if compact else row["target_text"]
+        return f"{mark} {status} ({md_escape(goal)})"
     return "–" if row["target_text"] == "No target set" else md_escape(row["target_text"])
 
 
@@ -84,18 +89,23 @@ def kpi_cell(kpi_id: str, title: str, *, link: str | None = "kpi") -> str:
     return f"{ident} {md_escape(title)}"
 
 
-def board_table(card: pd.DataFrame, *, link: str | None = "kpi") -> pd.DataFrame:
-    """The scorecard as the board reads it: short columns, one row per KPI."""
+def board_table(card: pd.DataFrame, *, link: str | None = "kpi", compact: bool = False) -> pd.DataFrame:
+    """The scorecard as the board reads it: short columns, one row per KPI.
+
+    `compact`: each cell short enough for one line (the scorecard page): the change without the earlier value,
+    the target without the word "target"; the full words stay on the KPI page.
+    """
     if card.empty:
         return pd.DataFrame(columns=BOARD_COLUMNS)
+    rows = [r for _, r in card.iterrows()]
     return pd.DataFrame({
         "KPI": [kpi_cell(k, t, link=link) for k, t in zip(card["kpi_id"], card["title"])],
-        "Latest": [_latest(r) for _, r in card.iterrows()],
-        "Since last meeting": [_change(r) for _, r in card.iterrows()],
-        "Compared with England": [_england(r) for _, r in card.iterrows()],
-        "Trend line": [_sparkline(r) for _, r in card.iterrows()],
+        "Latest": [_latest(r) for r in rows],
+        "Since last meeting": [_change(r, compact) for r in rows],
+        "Compared with England": [_england(r, compact) for r in rows],
+        "Trend line": [_sparkline(r) for r in rows],
         "Recent trend": [md_escape(w) for w in card["trend_words"]],
-        "Target": [_target(r) for _, r in card.iterrows()],
+        "Target": [_target(r, compact) for r in rows],
     }, index=card.index)
 
 
@@ -122,24 +132,51 @@ def style_board_table(table: pd.DataFrame, comparisons: pd.Series | list,
             .hide(axis="index"))
 
 
-def grouped_board_table(card: pd.DataFrame, by: str, *, link: str | None = "kpi"
+def grouped_board_table(card: pd.DataFrame, by: str, *, link: str | None = "kpi", compact: bool = False
                         ) -> tuple[pd.DataFrame, list, list[bool]]:
     """One table for the whole scorecard, a shaded heading row before each group.
 
     Returns the table, each row's comparison (for the badge colour) and which rows are headings.
-    `link` as in `board_table` (None: the KPI ids are not links).
+    `link` and `compact` as in `board_table` (link None: the KPI ids are not links).
     """
     parts, comparisons, sections = [], [], []
     for name, rows in group_rows(card, by):
         parts.append(pd.DataFrame([{**{c: "" for c in BOARD_COLUMNS}, "KPI": f"**{md_escape(name)}**"}]))
         comparisons.append(None)
         sections.append(True)
-        parts.append(board_table(rows, link=link))
+        parts.append(board_table(rows, link=link, compact=compact))
         comparisons += rows["comparison"].to_list()
         sections += [False] * len(rows)
     if not parts:
         return pd.DataFrame(columns=BOARD_COLUMNS), [], []
     return pd.concat(parts, ignore_index=True), comparisons, sections
+
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+SPARKLINE_EMS = 4.8  # the sparkline's width in ems of the table's text (its height is about 1.3 em)
+
+
+def visible_text(cell: str) -> str:
+    """What a Markdown cell shows, near enough to count its characters: no link targets, stars or escapes."""
+    if cell.startswith("!["):
+        return ""
+    return _MD_LINK.sub(r"\1", cell).replace("**", "").replace("\\", "")
+
+
+def one_line_ems(table: pd.DataFrame, *, char_em: float = 0.46, cell_padding_em: float = 1.0) -> float:
+    """About how many ems wide the table is when no cell wraps: the widest cell of each column, in ems
+    (`char_em`: the average character's width in Source Sans, measured in Chromium at 0.42-0.46), plus the
+    cells' padding.
+    The page sizes its text so that this fits the screen."""
+    width = 0.0
+    for column in table.columns:
+        cells = [str(c) for c in table[column]] + [column]
+        if any(c.startswith("![") for c in cells):
+            width += SPARKLINE_EMS
+        else:
+            width += max(len(visible_text(c)) for c in cells) * char_em
+        width += cell_padding_em
+    return width
 
 
 def group_rows(card: pd.DataFrame, by: str) -> list[tuple[str, pd.DataFrame]]:

@@ -93,6 +93,19 @@ def test_first_figure_and_no_figure():
     assert same.symbol == "▶" and same.words == "No change from 50.0%"
 
 
+def test_short_words_fit_one_line_of_the_scorecard():
+    """The scorecard page shows `short`: the meaning and the move, without the earlier figure (on the KPI page)."""
+    assert describe_change(EH01, pct("Q2", 70, 100), pct("Q1", 50, 100)).short == "Better: up 20.0 points"
+    assert describe_change(SG02, pct("Q2", 70, 100), pct("Q1", 50, 100)).short == "Worse: up 20.0 points"
+    assert describe_change(EH01, pct("Q2", 60, 100), pct("Q1", 50, 100)).short == "No significant change"
+    assert describe_change(SD05, pct("Q2", 50, 100), pct("Q1", 70, 100)).short == "Fall: down 20.0 points"
+    assert describe_change(EH01, pct("Q1", 52, 100), pct("Q1", 50, 100)).short == "No new figure; revised from 50.0%"
+    assert describe_change(EH01, pct("Q1", 50, 100), None).short == "New since last meeting"
+    assert describe_change(EH01, None, None).short == "No figures yet"
+    rate = replace(EH05, unit="rate_per_10000", decimals=1)
+    assert describe_change(rate, Point("Q2", None, 22.5), Point("Q1", None, 20.0)).short == "Not tested: up 2.5 per 10,000"
+
+
 def test_untested_moves_say_so():
     rate = replace(EH05, unit="rate_per_10000", decimals=1)
     change = describe_change(rate, Point("Q2", None, 22.5), Point("Q1", None, 20.0))

@@ -6,8 +6,8 @@ from datetime import date
 
 import pandas as pd
 
-from kpis.board.tables import (BOARD_COLUMNS, board_table, group_rows, grouped_board_table, kpi_cell, md_escape,
-                        style_board_table, summary_counts)
+from kpis.board.tables import (BOARD_COLUMNS, SPARKLINE_EMS, board_table, group_rows, grouped_board_table, kpi_cell,
+                        md_escape, one_line_ems, style_board_table, summary_counts, visible_text)
 from kpis.charts.figures import (AREA_COLOUR, ENGLAND_COLOUR, PALETTE, breakdown_figure, breakdown_table, sparkline_figure,
                          sparkline_svg, trend_figure, trend_table)
 from tests.support.board import FRAMEWORK
@@ -149,6 +149,29 @@ def test_board_table_reads_in_plain_english():
     assert mh01["KPI"] == "[**MH01**](kpi?kpi=MH01) Missing \\*education\\*"    # shown as typed, not as Markdown
     assert mh01["Trend line"] == "–" and mh01["Target"] == "–"
     assert kpi_cell("SG02", "x", link=None) == "**SG02** x"
+
+
+def test_compact_board_table_keeps_each_cell_to_one_line():
+    card = card_rows().assign(change_short=["No significant change", "Better: up 2.0 points"],
+                              comparison_text=["Similar to England", "Not tested: no confidence interval"])
+    table = board_table(card, compact=True)
+    assert list(table.columns) == BOARD_COLUMNS
+    sg02, mh01 = table.iloc[0], table.iloc[1]
+    assert sg02["Since last meeting"] == "▶ No significant change"
+    assert sg02["Compared with England"] == "◆ Similar to England (24.5% in 2024/25)"   # England's figure stays
+    assert sg02["Target"] == "✗ Not met (22.0% or less)"
+    assert mh01["Since last meeting"] == "▶ Better: up 2.0 points" and mh01["Compared with England"] == "– Not tested"
+    grouped, _, _ = grouped_board_table(card, "area", compact=True)
+    assert "▶ No significant change" in set(grouped["Since last meeting"])
+
+
+def test_one_line_width_counts_what_a_cell_shows():
+    assert visible_text("[**SG02**](kpi?kpi=SG02) Repeat \\(CP\\) plans") == "SG02 Repeat (CP) plans"
+    assert visible_text("![Sparkline of the last 3 figures](data:image/svg+xml;base64,AAAA)") == ""
+    table = pd.DataFrame({"KPI": ["**SG02** Repeat plans", "x"], "Trend line": ["![Sparkline](data:x)", "–"]})
+    assert one_line_ems(table, char_em=0.5, cell_padding_em=1.0) == len("SG02 Repeat plans") * 0.5 + 1 + SPARKLINE_EMS + 1
+    wider = table.assign(KPI=["**SG02** Repeat child protection plans", "x"])
+    assert one_line_ems(wider) > one_line_ems(table)
 
 
 def test_markdown_escaping():
