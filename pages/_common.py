@@ -10,6 +10,7 @@ import streamlit as st
 from kpis.core.framework import Framework, load_framework
 from kpis.access.permissions import users_exist
 from kpis.store.series import data_as_at, is_demo_database
+from kpis.store.series import data_version as series_data_version
 from kpis.store.database import APP_WAIT_S, BUSY_MESSAGE, Store, db_path
 
 def _leave_legacy_pages_mode() -> None:
@@ -68,9 +69,8 @@ def store() -> Store:
 
 
 def data_version() -> int:
-    """The newest batch: it changes whenever figures arrive (a submission, an import, a correction), so a cached
-    view keyed on it is worked out again exactly when the data behind it change."""
-    return int(store().scalar("SELECT coalesce(max(batch_id), 0) FROM batches"))
+    """The server store's data version (`kpis.store.series.data_version`): a cache key for views of the data."""
+    return series_data_version(store())
 
 
 @st.cache_resource(show_spinner=False)

@@ -18,15 +18,15 @@ from kpis.access.accounts import EMAIL
 from kpis.board.tables import md_escape
 from kpis.core.exports import XLSX_MIME
 from kpis.returns.filesafety import UnreadableFile
-from kpis.core.periods import parse_period, previous_quarter
+from kpis.core.periods import parse_period
 from kpis.access.permissions import Actor, PermissionDenied, normalise_email
 from kpis.core.problems import total
-from kpis.returns.layout import STATUS_LABELS
 from kpis.returns.reader import read_return
 from kpis.store.database import StoreBusy
 from kpis.returns.receipts import receipt_html, receipt_rows
-from kpis.returns.submission import ReturnRejected, check_return, history, preview, sha256, submit
-from kpis.returns.templates import build_template, default_period, template_filename
+from kpis.returns.submission import (ALL_QUARTERS, ReturnRejected, check_return, home_history, preview, sha256,
+                                     submit)
+from kpis.returns.templates import build_template, quarters_offered, template_filename
 from pages._auth import current_user
 from pages._common import data_table, framework, site_notice, store
 
@@ -46,11 +46,6 @@ PREVIEW_COLUMNS = {"indicator_id": "KPI", "breakdown_label": "Breakdown", "perio
 FIELD_NAMES = {"value": "value", "numerator": "numerator", "denominator": "denominator",
                "lower_ci": "confidence interval", "upper_ci": "confidence interval", "status": "status",
                "status_note": "status note", "commentary": "commentary"}
-HISTORY_COLUMNS = {"period_label": "Quarter", "breakdown": "Breakdown", "version": "Version", "shown": "Value",
-                   "status": "Status", "is_current": "Current", "batch_id": "Submission", "kind": "Came from",
-                   "submitted_by": "Sent by", "submitted_at": "Sent at (UTC)", "file_name": "File",
-                   "valid_to": "Replaced at (UTC)"}
-
 fw = framework()
 s = store()
 user = current_user()
@@ -275,10 +270,7 @@ def steps() -> None:
         st.warning(f"{md_escape(user['email'])} may not submit returns. An administrator can make your account a "
                    "sub-group lead for your area.", icon=":material/lock:")
         return
-    latest = default_period(date.today())
-    quarters = [latest]
-    while len(quarters) < QUARTERS_OFFERED:
-        quarters.append(previous_quarter(quarters[-1]))
+    quarters = quarters_offered(date.today(), QUARTERS_OFFERED)
     left, right = st.columns(2)
     area_id = left.selectbox("Sub-group", choices, key="upload_area",
                              format_func=lambda a: f"{fw.area(a).sub_group} ({fw.area(a).label})")
@@ -328,24 +320,16 @@ def revision_history() -> None:
     kpi_id = left.selectbox("KPI", [k.id for k in kpis], key=f"upload_history_kpi_{area_id}",  # follows step 1
                             format_func=lambda i: f"{i}: {fw.kpi(i).short_title}")
     try:
-        df = history(s, kpi_id, fw)
+        found = home_history(s, fw, kpi_id)
     except Exception as exc:  # noqa: BLE001
         st.error(fail("reading the history", exc), icon=":material/error:")
         return
-    df = df[df["area_code"] == fw.home_area]
-    if df.empty:
+    if len(found.quarters) == 1:
         st.info(f"No {kpi_id} figures are stored yet.", icon=":material/info:")
         return
-    quarters = ["All quarters"] + list(dict.fromkeys(df.sort_values("period_end", ascending=False)["period_label"]))
-    quarter = right.selectbox("Quarter", quarters, key="upload_history_quarter")
-    if quarter != "All quarters":
-        df = df[df["period_label"] == quarter]
-    kpi = fw.kpi(kpi_id)
-    df = df.assign(shown=[kpi.format_value(v) if v == v and v is not None else "–" for v in df["value"]],
-                   status=df["status"].map(lambda code: STATUS_LABELS.get(code, code)),
-                   is_current=df["is_current"].map({True: "Yes", False: "No"}))
-    table = df[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS)
-    revised = int((df["version"] > 1).sum())
+    quarter = right.selectbox("Quarter", found.quarters, key="upload_history_quarter")
+    shown = home_history(s, fw, kpi_id, quarter=quarter) if quarter != ALL_QUARTERS else found
+    table, revised = shown.table, shown.revised
     st.markdown(f"{len(table):,} {'version' if len(table) == 1 else 'versions'}; {revised:,} of them "
                 f"{'corrects' if revised == 1 else 'correct'} an earlier figure.")
     data_table(table, wrap=("Breakdown", "File", "Sent by", "Came from"),

@@ -288,6 +288,50 @@ def public_narratives(store: Store, framework: Framework) -> pd.DataFrame:
     return df.drop(columns=["area_order", "sort_key", "valid_from"]).reset_index(drop=True)
 
 
+PublicView = tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame]], bool, pd.DataFrame]
+
+
+def public_view(store: Store, framework: Framework) -> PublicView:
+    """What the public page shows: per outcome area, each KPI's newest period (its all-children figures with
+    England's, then its groups); whether anything is published at all; and the publishable narratives.
+
+    Only the chosen periods go through disclosure control, which works within a period, so they come out as in
+    `public_frame`."""
+    rows = public_rows(store, framework)
+    picked = {area.id: newest_periods(rows, [k.id for k in framework.kpis_in_area(area.id)])
+              for area in framework.areas}
+    chosen = {(rows.at[i, "indicator_id"], rows.at[i, "period_label"]) for totals, _ in picked.values()
+              for i in totals}
+    whole = [i for i, key in enumerate(zip(rows["indicator_id"], rows["period_label"])) if key in chosen]
+    figures = publish(rows.iloc[whole], framework)  # every row of the chosen periods, in order
+    at = {i: n for n, i in enumerate(whole)}  # row of `rows` (a RangeIndex) -> row of `figures`
+    shown = {}
+    for area_id, (totals, parts) in picked.items():
+        latest = figures.iloc[[at[i] for i in totals]]
+        latest = latest.assign(england=england_figures(store, framework, latest))
+        shown[area_id] = (latest, figures.iloc[[at[i] for i in parts]].reset_index(drop=True))
+    return shown, not rows.empty, public_narratives(store, framework)
+
+
+def _count_text(x: object) -> str:
+    return "–" if pd.isna(x) else f"{x:,.0f}"
+
+
+def public_table(rows: pd.DataFrame, *, first: str) -> pd.DataFrame:
+    """Rows of `public_view` as the page's table: the first column (named `first`, from rows["first"]), period,
+    value (marked demo where it is), count, out of, and England's figure with its period where known."""
+    columns = {
+        first: rows["first"],
+        "Period": rows["period_label"],
+        "Value": rows["value_text"] + rows["is_demo"].map({True: " (demo)", False: ""}),
+        "Count": rows["numerator"].map(_count_text),
+        "Out of": rows["denominator"].map(_count_text),
+    }
+    if "england" in rows:
+        columns["England (period)"] = rows["england"]
+    return pd.DataFrame(columns).set_index(first)
+
+
 def public_export(store: Store, framework: Framework, path: str | Path) -> tuple[int, int]:
     """Write the public figures (and, in .xlsx, the publishable narratives). Returns (rows, suppressed)."""
     path = Path(path)

@@ -266,3 +266,33 @@ def export(store: Store, path: str | Path, *, kpi_ids: list[str] | None = None) 
     tmp.write_bytes(data)
     tmp.replace(path)
     return len(df)
+
+
+HISTORY_COLUMNS = {"period_label": "Quarter", "breakdown": "Breakdown", "version": "Version", "shown": "Value",
+                   "status": "Status", "is_current": "Current", "batch_id": "Submission", "kind": "Came from",
+                   "submitted_by": "Sent by", "submitted_at": "Sent at (UTC)", "file_name": "File",
+                   "valid_to": "Replaced at (UTC)"}
+ALL_QUARTERS = "All quarters"
+
+
+@dataclass
+class HomeHistory:
+    """The home area's versions of one KPI's figures, as a lead reads them."""
+    table: pd.DataFrame         # HISTORY_COLUMNS' headings, oldest first
+    quarters: list[str]         # ALL_QUARTERS, then each quarter with a figure, newest first
+    revised: int                # how many of the versions correct an earlier figure
+
+
+def home_history(store: Store, framework: Framework, kpi_id: str, *, quarter: str = ALL_QUARTERS) -> HomeHistory:
+    """Every version of the home area's figures of `kpi_id` (in `quarter`, or all), with who sent each and when."""
+    df = history(store, kpi_id, framework)
+    df = df[df["area_code"] == framework.home_area]
+    quarters = [ALL_QUARTERS] + list(dict.fromkeys(df.sort_values("period_end", ascending=False)["period_label"]))
+    if quarter != ALL_QUARTERS:
+        df = df[df["period_label"] == quarter]
+    kpi = framework.kpi(kpi_id)
+    df = df.assign(shown=[kpi.format_value(v) if v == v and v is not None else "–" for v in df["value"]],
+                   status=df["status"].map(lambda code: STATUS_LABELS.get(code, code)),
+                   is_current=df["is_current"].map({True: "Yes", False: "No"}))
+    return HomeHistory(df[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS), quarters,
+                       int((df["version"] > 1).sum()))

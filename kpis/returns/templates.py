@@ -10,6 +10,7 @@ it stops accidental edits to headers and reference columns, nothing more.
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -35,6 +36,15 @@ def default_period(today) -> Period:
     """The latest quarter that has ended: the one a return is usually for."""
     from kpis.core.periods import current_quarter
     return previous_quarter(current_quarter(today))
+
+
+def quarters_offered(today: date, count: int = 5) -> list[Period]:
+    """The quarters a lead may send a return for, newest first: the latest that has ended, then the ones before
+    it (to correct an earlier return)."""
+    quarters = [default_period(today)]
+    while len(quarters) < count:
+        quarters.append(previous_quarter(quarters[-1]))
+    return quarters
 
 
 def template_kpis(framework: Framework, area_id: str) -> list[Kpi]:

@@ -124,3 +124,9 @@ def row_counts(store: Store, framework: Framework) -> dict[str, int]:
                   .itertuples(index=False, name=None))
     return {k.id: int(counts.get(k.id, 0)) + (int(counts.get(k.comparator.indicator_id, 0)) if k.comparator else 0)
             for k in framework.kpis}
+
+
+def data_version(store: Store) -> int:
+    """The newest batch: it changes whenever figures arrive (a submission, an import, a correction), so a cached
+    view keyed on it is worked out again exactly when the data behind it change."""
+    return int(store.scalar("SELECT coalesce(max(batch_id), 0) FROM batches"))

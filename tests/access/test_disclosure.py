@@ -192,3 +192,26 @@ def test_the_public_views_england_figures_name_their_period(demo_db):
         assert shown["SG01"] == "No national comparator"
     finally:
         store.close()
+
+
+def test_the_public_view_is_one_function_the_page_renders(demo_db):
+    """The page shows what `public_view` returns: per area its KPIs' newest public period, in framework order,
+    with England's figure, and nothing small enough to identify a child."""
+    from kpis.access.disclosure import public_table, public_view
+    fw = load_framework()
+    s = Store(demo_db, read_only=True)
+    try:
+        shown, any_figures, narratives = public_view(s, fw)
+    finally:
+        s.close()
+    assert any_figures and set(shown) == {a.id for a in fw.areas}
+    for area in fw.areas:
+        totals, parts = shown[area.id]
+        order = [k.id for k in fw.kpis_in_area(area.id)]
+        assert list(totals["kpi_id"]) == [k for k in order if k in set(totals["kpi_id"])]
+        table = public_table(totals.assign(first=totals["kpi_id"]), first="KPI")
+        assert list(table.columns) == ["Period", "Value", "Count", "Out of", "England (period)"]
+        counts = pd.concat([totals["numerator"], parts["numerator"]]).dropna()
+        assert not ((counts >= 1) & (counts <= 7)).any()
+        assert "None" not in table.to_string()
+    assert narratives.empty or set(narratives["outcome_area"]) <= {a.id for a in fw.areas}

@@ -127,3 +127,30 @@ def test_a_filled_template_is_valid(fw, area):
     assert checked.ok, [str(p) for p in checked.problems]
     assert len(checked.rows) == sum(len(breakdown_options(fw, k)) for k in template_kpis(fw, area))
     assert checked.narrative["progress"].startswith("Training")
+
+
+def test_the_quarters_offered_are_the_latest_ended_and_the_four_before():
+    from kpis.returns.templates import quarters_offered
+    got = [q.label for q in quarters_offered(date(2026, 10, 20))]
+    assert got == ["2026/27 Q2", "2026/27 Q1", "2025/26 Q4", "2025/26 Q3", "2025/26 Q2"]
+    assert quarters_offered(date(2026, 10, 20), 1)[0] == default_period(date(2026, 10, 20))
+
+
+def test_the_home_history_names_each_version_and_counts_corrections(fw, store):
+    from kpis.returns.submission import ALL_QUARTERS, HISTORY_COLUMNS, home_history
+    first = filled_template(fw, "safeguarding")
+    submit(store, fw, name="r1.xlsx", data=first, area_id="safeguarding", by="lead@example.org", today=TODAY)
+    wb = load_workbook(io.BytesIO(first))
+    ws = wb["Data"]
+    ws["F2"], ws["G2"], ws["H2"] = 61, None, None  # a corrected value, without the counts behind the old one
+    buf = io.BytesIO()
+    wb.save(buf)
+    submit(store, fw, name="r2.xlsx", data=buf.getvalue(), area_id="safeguarding", by="lead@example.org",
+           today=TODAY)
+    kpi_id = ws["A2"].value
+    found = home_history(store, fw, kpi_id)
+    assert found.quarters[0] == ALL_QUARTERS and PERIOD in found.quarters
+    assert list(found.table.columns) == list(HISTORY_COLUMNS.values())
+    assert found.revised == 1 and (found.table["Current"] == "No").sum() == 1
+    one = home_history(store, fw, kpi_id, quarter=PERIOD)
+    assert set(one.table["Quarter"]) == {PERIOD}
