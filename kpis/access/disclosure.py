@@ -32,7 +32,7 @@ import pandas as pd
 
 from kpis.core import exports
 from kpis.core.areas import ENGLAND as ENGLAND_CODE
-from kpis.core.framework import Framework, FrameworkError
+from kpis.core.framework import Framework, FrameworkError, Kpi
 from kpis.core.units import GAP_LABELS, SCALE
 from kpis.core.framework import breakdown_label
 from kpis.store.database import Store
@@ -262,7 +262,7 @@ def england_figures(store: Store, framework: Framework, totals: pd.DataFrame, *,
     return out
 
 
-def shown_value(kpi, value, status: str, suppression: str) -> str:
+def shown_value(kpi: Kpi, value: float | None, status: str, suppression: str) -> str:
     if suppression:
         return "Suppressed"
     if value is None or pd.isna(value):

@@ -66,7 +66,7 @@ class Indicator:
     def axis_title(self) -> str:
         return UNIT_AXIS.get(self.unit or "", "Value (unit as published)")
 
-    def format(self, value) -> str:
+    def format(self, value: float | None) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
             return "–"
         text = f"{float(value):,.{self.decimals}f}"
@@ -321,7 +321,7 @@ def _comparators(home: str, areas_mtime: float | None, neighbours_mtime: float |
     return Comparators(home, ENGLAND, cs["region"][0], tuple(cs["neighbours"]))
 
 
-def role_of(code: str, area_type, comp: Comparators) -> str:
+def role_of(code: str, area_type: str | None, comp: Comparators) -> str:
     if code == comp.home:
         return "home"
     if code == comp.england:
@@ -338,7 +338,7 @@ def _rank(values: pd.Series, polarity: str) -> pd.Series:
     return values.rank(ascending=polarity == "lower_is_better", method="min")
 
 
-def quartile_label(rank, n: int, polarity: str) -> str:
+def quartile_label(rank: float | None, n: int, polarity: str) -> str:
     if pd.isna(rank) or not n:
         return "–"
     q = min(4, max(1, math.ceil(4 * float(rank) / n)))

@@ -91,7 +91,7 @@ def completeness(store: Store, framework: Framework, *, today: date | None = Non
     return pd.DataFrame(rows)
 
 
-def status_words(row) -> str:
+def status_words(row: pd.Series) -> str:
     s = row["status"]
     if s in ("Late", "Partial and late"):
         s += f" ({int(row['days_late'])} days)"

@@ -23,6 +23,7 @@ import resource
 import struct
 import sys
 import threading
+from typing import IO, Any
 
 import duckdb
 
@@ -37,13 +38,13 @@ SAFE_CONFIG = {
 _HEADER = struct.Struct("<Q")
 
 
-def write_frame(stream, obj) -> None:
+def write_frame(stream: IO[bytes], obj: object) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 
 
-def read_frame(stream):
+def read_frame(stream: IO[bytes]) -> Any:
     """The next frame from a blocking stream, or None at its end (the other side has gone)."""
     head = stream.read(_HEADER.size)
     if len(head) < _HEADER.size:
@@ -60,7 +61,7 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def fetch(result, *, row_limit: int, byte_limit: int) -> tuple[list[tuple], str | None, int]:
+def fetch(result: duckdb.DuckDBPyConnection, *, row_limit: int, byte_limit: int) -> tuple[list[tuple], str | None, int]:
     """Rows of a running query up to both limits: (rows, what cut them: None, 'rows' or 'bytes', bytes)."""
     rows: list[tuple] = []
     size, biggest, cut = 0, byte_limit, None      # one row first, then as many as surely fit

@@ -6,7 +6,7 @@ The comparators are England, the home area's region and its statistical neighbou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -118,7 +118,8 @@ def breakdown_data(store: Store, framework: Framework, kpi: Kpi, *, as_at: datet
     return out
 
 
-def england_value_for(store: Store, framework: Framework, kpi: Kpi, period_end, *, as_at: datetime | None = None,
+def england_value_for(store: Store, framework: Framework, kpi: Kpi, period_end: date, *,
+                      as_at: datetime | None = None,
                       series: PageSeries | None = None) -> tuple[float | None, str | None]:
     """England's newest value for a period ending on or before `period_end`, and that period's label."""
     df = _series(store, kpi, area_codes=[ENGLAND], breakdown_type="all", as_at=as_at, series=series)

@@ -63,7 +63,7 @@ class Point:
     source: str = ""
 
     @classmethod
-    def from_row(cls, row) -> "Point":
+    def from_row(cls, row: dict) -> "Point":
         def num(key):
             v = row.get(key)
             return None if v is None or pd.isna(v) else float(v)

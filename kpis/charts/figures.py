@@ -380,7 +380,7 @@ MISSING_WORDS = {"suppressed": "suppressed (small number)", "not_available": "no
                  "not_applicable": "not applicable"}
 
 
-def missing_words(status) -> str:
+def missing_words(status: object) -> str:
     """A missing value's status as the sub-group returned it, in words ('not available', not 'suppressed')."""
     return MISSING_WORDS.get(status if isinstance(status, str) else "", "no figure")
 

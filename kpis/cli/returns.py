@@ -157,7 +157,7 @@ def _preview_dict(pv) -> dict:
 
 
 # -- commands --------------------------------------------------------------------------------
-def run_template(args) -> int:
+def run_template(args: argparse.Namespace) -> int:
     from kpis.returns.templates import (  # loaded when the command runs: `python -m kpis` starts fast
         build_template,
         default_period,
@@ -184,7 +184,7 @@ def run_template(args) -> int:
     return EXIT_OK
 
 
-def run_validate(args) -> int:
+def run_validate(args: argparse.Namespace) -> int:
     from kpis.returns.filesafety import UnreadableFile  # loaded when the command runs: `python -m kpis` starts fast
     from kpis.returns.submission import (  # loaded when the command runs: `python -m kpis` starts fast
         check_return,
@@ -227,7 +227,7 @@ def _summary(checked) -> None:
           f"'{checked.parsed.sheet}'.")
 
 
-def run_submit(args) -> int:
+def run_submit(args: argparse.Namespace) -> int:
     from kpis.returns.filesafety import UnreadableFile  # loaded when the command runs: `python -m kpis` starts fast
     from kpis.returns.submission import (  # loaded when the command runs: `python -m kpis` starts fast
         ReturnRejected,
@@ -301,7 +301,7 @@ def _rejected(args, checked) -> int:
     return EXIT_INVALID
 
 
-def run_history(args) -> int:
+def run_history(args: argparse.Namespace) -> int:
     from kpis.returns.submission import history  # loaded when the command runs: `python -m kpis` starts fast
     framework = load_framework(args.framework)
     kpi_id = args.kpi_id.strip().upper()
@@ -329,7 +329,7 @@ def run_history(args) -> int:
     return EXIT_OK
 
 
-def run_export(args) -> int:
+def run_export(args: argparse.Namespace) -> int:
     from kpis.returns.submission import export  # loaded when the command runs: `python -m kpis` starts fast
     out = Path(args.output)
     if out.suffix.lower() not in (".csv", ".xlsx"):

@@ -66,7 +66,7 @@ def _ask_password() -> str:
     return first
 
 
-def run_add(args) -> int:
+def run_add(args: argparse.Namespace) -> int:
     framework = load_framework(args.framework)
     password = _ask_password() if args.password is PROMPT else args.password
     store = _store(args)
@@ -83,7 +83,7 @@ def run_add(args) -> int:
     return EXIT_OK
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     store = _store(args)
     try:
         df = list_users(store)
@@ -104,7 +104,7 @@ def run_list(args) -> int:
     return EXIT_OK
 
 
-def run_remove(args) -> int:
+def run_remove(args: argparse.Namespace) -> int:
     store = _store(args)
     try:
         remove_user(store, actor=command_line_actor(), email=args.email)
@@ -116,7 +116,7 @@ def run_remove(args) -> int:
     return EXIT_OK
 
 
-def run_public_export(args, out: Path) -> int:
+def run_public_export(args: argparse.Namespace, out: Path) -> int:
     """`export --public`: published figures only, small numbers suppressed; safe to publish."""
     from kpis.access.disclosure import public_export  # loaded when the command runs: `python -m kpis` starts fast
     if args.kpi:

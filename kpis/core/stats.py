@@ -54,9 +54,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats as _st
 
@@ -109,7 +110,8 @@ def normalise_polarity(polarity: str | None) -> str:
 # -- confidence intervals ---------------------------------------------------------------
 # One formula per statistic: the array functions (`wilson_limits`, `byars_limits`) hold it; the scalar
 # ones check their input and call them.
-def wilson_limits(counts, denominators, confidence: float = 0.95):
+def wilson_limits(counts: npt.ArrayLike, denominators: npt.ArrayLike,
+                  confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson limits (proportions of 1) for arrays of counts and denominators, vectorised: the one Wilson formula.
 
     Inputs must already be valid (0 <= count <= denominator, denominator > 0).
@@ -125,7 +127,8 @@ def wilson_limits(counts, denominators, confidence: float = 0.95):
     return lower, upper
 
 
-def wilson_pct(counts, denominators, confidence: float = 0.95):
+def wilson_pct(counts: npt.ArrayLike, denominators: npt.ArrayLike,
+               confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """`wilson_limits` in percent (0..100)."""
     lower, upper = wilson_limits(counts, denominators, confidence)
     return lower * 100, upper * 100
@@ -154,7 +157,7 @@ def proportion_ci_pct(numerator: float, denominator: float, confidence: float = 
 BYAR_EXACT_BELOW = 10  # exact Poisson limits (chi-squared quantiles) for counts below this
 
 
-def byars_limits(counts, confidence: float = 0.95):
+def byars_limits(counts: npt.ArrayLike, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Byar's limits for an array of counts (exact Poisson below 10), vectorised: the one Byar formula.
 
     Inputs must already be valid (counts >= 0).
@@ -197,7 +200,9 @@ CI_PUBLISHED, CI_WILSON, CI_BYAR, CI_NONE = ("Given with the data", "Wilson scor
                                              "Byar's method (calculated)", "None: no counts published")
 
 
-def fill_intervals(values, numerators, denominators, lowers, uppers, units, confidence: float = 0.95):
+def fill_intervals(values: Iterable[object], numerators: Iterable[object], denominators: Iterable[object],
+                   lowers: Iterable[object], uppers: Iterable[object], units: str | Iterable[str | None] | None,
+                   confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The 95% limits of observations: as given when both are, else worked out from the counts the Fingertips way.
 
     The one rule, used by the scorecard, the explorer and the return check:
@@ -251,8 +256,9 @@ def _floats(a) -> np.ndarray:
     return np.asarray(out, dtype="float64")
 
 
-def interval_of(unit: str | None, value, numerator=None, denominator=None, lower=None,
-                upper=None) -> tuple[float | None, float | None, str]:
+def interval_of(unit: str | None, value: float | None, numerator: float | None = None,
+                denominator: float | None = None, lower: float | None = None,
+                upper: float | None = None) -> tuple[float | None, float | None, str]:
     """`fill_intervals` for one observation: (lower, upper, method), None for a limit that cannot be known."""
     lo, hi, method = fill_intervals([value], [numerator], [denominator], [lower], [upper], unit)
     return (None if np.isnan(lo[0]) else float(lo[0])), (None if np.isnan(hi[0]) else float(hi[0])), method[0]

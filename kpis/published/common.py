@@ -6,14 +6,15 @@ import io
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
 from kpis.core.framework import Framework, Kpi
-from kpis.store.database import KEY, STATUSES
+from kpis.store.database import KEY, STATUSES, Store
 
 LICENCE = "Open Government Licence v3.0"
 ENGLAND = "E92000001"
@@ -213,7 +214,7 @@ class AreaIndex:
         self.dfe_to_ons = dict(a.drop_duplicates("dfe_code")[["dfe_code", "area_code"]].itertuples(index=False))
 
     @classmethod
-    def from_store(cls, store) -> "AreaIndex":
+    def from_store(cls, store: Store) -> "AreaIndex":
         return cls(store.df("SELECT area_code, dfe_code, name, area_type, valid_to FROM areas"))
 
     def ons_for_dfe(self, codes: pd.Series) -> pd.Series:
@@ -230,7 +231,7 @@ DUPLICATE = "duplicate of an earlier row"
 CONFLICT = "another row has a different value for the same area, period and breakdown"
 
 
-def register_candidates(con, frame: pd.DataFrame) -> None:
+def register_candidates(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
     """Make the table `cand` (OBS_FIELDS, typed) from a reader's pandas frame."""
     con.register("cand_frame", frame[OBS_FIELDS])
     cols = ", ".join(f"CAST({c} AS {CAND_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in OBS_FIELDS)
@@ -238,7 +239,7 @@ def register_candidates(con, frame: pd.DataFrame) -> None:
     con.unregister("cand_frame")
 
 
-def known_areas_table(con, areas: AreaIndex) -> None:
+def known_areas_table(con: duckdb.DuckDBPyConnection, areas: AreaIndex) -> None:
     """The temp table `known_areas`: every area code of the areas table."""
     con.register("known_frame", pd.DataFrame({"area_code": sorted(areas.known)}))
     con.execute("CREATE OR REPLACE TEMP TABLE known_areas AS SELECT area_code::VARCHAR AS area_code "
@@ -246,7 +247,7 @@ def known_areas_table(con, areas: AreaIndex) -> None:
     con.unregister("known_frame")
 
 
-def period_table(con, combos_sql: str, parse_period: Callable, period_error: type) -> None:
+def period_table(con: duckdb.DuckDBPyConnection, combos_sql: str, parse_period: Callable, period_error: type) -> None:
     """The temp table `pmap`: each distinct (period_raw, time_identifier, year_type) of `combos_sql`
     ('' for none) parsed once, in Python, with its label, type, dates, or the reason it is not understood."""
     parsed = []
@@ -272,13 +273,14 @@ def final_columns() -> str:
     return ", ".join(f"coalesce({c}, {fill[c]}) AS {c}" if c in fill else c for c in OUT)
 
 
-def check_statuses(statuses) -> None:
+def check_statuses(statuses: Iterable[str]) -> None:
     bad = sorted({st for st in statuses if st not in STATUSES})
     if bad:  # a reader's mistake, not the file's: every marker maps to a known status
         raise ValueError(f"Unknown status value(s) {bad}; expected one of {', '.join(STATUSES)}")
 
 
-def finalise(con, areas: AreaIndex, parse_period: Callable, period_error: type) -> tuple[int, dict[str, int], list[str]]:
+def finalise(con: duckdb.DuckDBPyConnection, areas: AreaIndex, parse_period: Callable,
+             period_error: type) -> tuple[int, dict[str, int], list[str]]:
     """From table or view `cand`: check areas, parse periods, drop duplicates.
 
     Leaves the view `final_obs` (`_row` and the columns `OUT`: one row per observation to store) in
@@ -325,7 +327,7 @@ def finalise(con, areas: AreaIndex, parse_period: Callable, period_error: type) 
     return int(imported), reasons, used
 
 
-def rank_duplicates(con) -> tuple[int, dict[str, int], list[str]]:
+def rank_duplicates(con: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, int], list[str]]:
     """`finalise` when rows of table `checked` share a key: the first value of each key is kept and the
     others are counted, as duplicates when they agree with it and as conflicts when they do not."""
     key = ", ".join(KEY)

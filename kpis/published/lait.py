@@ -25,6 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -57,8 +58,8 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def read(con, path: Path, *, framework: Framework | None, areas: AreaIndex, dictionary: Path | None = None
-         ) -> Parsed:
+def read(con: duckdb.DuckDBPyConnection, path: Path, *, framework: Framework | None, areas: AreaIndex,
+         dictionary: Path | None = None) -> Parsed:
     """Read a LAIT file into views and small tables in `con` (DuckDB), without a Python row loop; `finish`
     checks and counts the rows."""
     if path.suffix.lower() == ".parquet":
@@ -145,7 +146,8 @@ def read(con, path: Path, *, framework: Framework | None, areas: AreaIndex, dict
     return Parsed(format="lait", frame=None, indicators=indicator_frame(rows), rows_read=int(n), finish=finish)
 
 
-def finish(con, areas: AreaIndex, parse_period: Callable, period_error: type) -> tuple[int, dict[str, int], list[str]]:
+def finish(con: duckdb.DuckDBPyConnection, areas: AreaIndex, parse_period: Callable,
+           period_error: type) -> tuple[int, dict[str, int], list[str]]:
     """`common.finalise` for LAIT's one value per row, keyed by numbers instead of text.
 
     Areas and periods are checked once per distinct value (tables `akeys` and `ykeys`, each with a

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from kpis.core import periods
-from kpis.core.periods import MONTHS
+from kpis.core.periods import MONTHS, Period
 from kpis.returns.layout import marker_status
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -103,7 +103,7 @@ def read_text(raw: object) -> str | None:
 
 
 # -- periods -----------------------------------------------------------------------
-def quarter_forms(quarter) -> tuple[str, str, str]:
+def quarter_forms(quarter: Period) -> tuple[str, str, str]:
     """A financial quarter written the three ways a lead may type it: ('2026/27 Q2', 'Q2 2026-27', 'Jul-Sep 2026')."""
     start = quarter.start
     fy = start.year if start.month >= 4 else start.year - 1
@@ -112,20 +112,21 @@ def quarter_forms(quarter) -> tuple[str, str, str]:
     return quarter.label, f"Q{q} {fy}-{str(fy + 1)[-2:]}", months
 
 
-def example_quarter(return_quarter=None, today: date | None = None):
+def example_quarter(return_quarter: Period | None = None, today: date | None = None) -> Period:
     """The quarter to show in a message: the return's own, else the latest that has ended by `today`."""
     if return_quarter is not None and getattr(return_quarter, "type", "") == "financial_quarter":
         return return_quarter
     return periods.previous_quarter(periods.financial_quarter_of(today or date.today()))
 
 
-def period_expected(return_quarter=None, today: date | None = None) -> str:
+def period_expected(return_quarter: Period | None = None, today: date | None = None) -> str:
     """'a period such as 2026/27 Q2, Q2 2026-27 or Jul-Sep 2026', in the return's own quarter."""
     label, other, months = quarter_forms(example_quarter(return_quarter, today))
     return f"a period such as {label}, {other} or {months}"
 
 
-def read_period(raw: object, *, return_quarter=None, today: date | None = None):
+def read_period(raw: object, *, return_quarter: Period | None = None,
+                today: date | None = None) -> tuple[Period | None, str | None]:
     """A period cell -> (Period, None) or (None, what was expected).
 
     Text goes to `periods.parse_period` ('2025/26 Q2', 'Q2 2025-26', 'Jul-Sep 2025', '01/07/2025', ...);

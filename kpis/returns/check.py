@@ -13,7 +13,7 @@ import pandas as pd
 
 from kpis.core import stats
 from kpis.core.framework import Framework
-from kpis.core.periods import parse_period
+from kpis.core.periods import Period, parse_period
 from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
 from kpis.returns.budget import cap_problems
 from kpis.returns.cells import example_quarter, read_period, read_text, show
@@ -21,6 +21,7 @@ from kpis.returns.filesafety import formula_risk
 from kpis.returns.layout import INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, breakdown_label, normalise
 from kpis.returns.reader import ReturnFile, describe
 from kpis.returns.rules import FORMULA_EXPECTED, VALUE_STATUSES, Context, Row, check_rows
+from kpis.store.database import Store
 
 # "Far from recent history": compare with the last HISTORY_POINTS values of the same KPI and breakdown.
 HISTORY_POINTS = 4
@@ -68,8 +69,8 @@ class CheckedReturn:
                 "problems": [p.to_dict() for p in self.problems]}
 
 
-def check_parsed(parsed: ReturnFile, *, framework: Framework, area_id: str, store=None,
-                 today: date | None = None, period=None) -> CheckedReturn:
+def check_parsed(parsed: ReturnFile, *, framework: Framework, area_id: str, store: Store | None = None,
+                 today: date | None = None, period: Period | str | None = None) -> CheckedReturn:
     """Run every check on a return that has been read. `period` (a Period or label) fixes its quarter."""
     framework.area(area_id)  # raises KeyError for an unknown area
     ctx = Context(framework=framework, area_id=area_id, today=today or date.today())
@@ -99,7 +100,7 @@ def check_parsed(parsed: ReturnFile, *, framework: Framework, area_id: str, stor
 
 
 # -- the return's quarter ------------------------------------------------------------------
-def settle_period(parsed: ReturnFile, ctx: Context, given) -> list[Problem]:
+def settle_period(parsed: ReturnFile, ctx: Context, given: Period | str | None) -> list[Problem]:
     """Given > the latest ended quarter in the rows > the quarter the template was made for."""
     declared = read_period(parsed.declared_period)[0] if parsed.declared_period is not None else None
     if given is not None:
@@ -268,7 +269,7 @@ def to_observations(rows: list[Row], framework: Framework) -> pd.DataFrame:
     return df.drop(columns=["unit"])
 
 
-def warn_far_from_history(obs: pd.DataFrame, store, framework: Framework, ctx: Context) -> list[Problem]:
+def warn_far_from_history(obs: pd.DataFrame, store: Store, framework: Framework, ctx: Context) -> list[Problem]:
     """'Check this' when a value is far from the same KPI and breakdown's recent values.
 
     Compared with the last 4 earlier values (at least 2 needed): a warning when the
@@ -318,7 +319,7 @@ def warn_far_from_history(obs: pd.DataFrame, store, framework: Framework, ctx: C
     return out
 
 
-def warn_blank_replaces_value(obs: pd.DataFrame, store, framework: Framework, ctx: Context) -> list[Problem]:
+def warn_blank_replaces_value(obs: pd.DataFrame, store: Store, framework: Framework, ctx: Context) -> list[Problem]:
     """'Check this' when a blank cell would replace a figure stored earlier (the old one is kept as history)."""
     blank = obs[obs["blank"]]
     if blank.empty:

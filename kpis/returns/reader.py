@@ -14,10 +14,12 @@ import hashlib
 import io
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from kpis.core.framework import Framework
 from kpis.core.problems import Problem
 from kpis.returns.budget import MAX_CELLS, too_many_cells
 from kpis.returns.cells import looks_like_kpi_id, show
@@ -61,7 +63,7 @@ class ReturnFile:
         return self.columns.get(key)
 
 
-def read_return(name: str, data: bytes, framework=None) -> ReturnFile:
+def read_return(name: str, data: bytes, framework: Framework | None = None) -> ReturnFile:
     """Check the file's content (raises UnreadableFile) and read it. `framework` is accepted for symmetry.
 
     Reading depends on nothing but the bytes, so the last few results are kept: a page that previews
@@ -88,7 +90,8 @@ def _letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def find_header(grid: list[list], letter=_letter) -> tuple[int, dict[str, int], dict[str, str]] | None:
+def find_header(grid: list[list], letter: Callable[[int], str] = _letter
+                ) -> tuple[int, dict[str, int], dict[str, str]] | None:
     """The header row: the first of the top rows naming a KPI id column and a value-like column.
 
     `letter(position)` names a grid position's column (a sheet read without its empty columns has its own).

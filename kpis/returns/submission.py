@@ -21,6 +21,7 @@ import pandas as pd
 from kpis.access.permissions import check_submitter, normalise_email
 from kpis.core import exports
 from kpis.core.framework import Framework
+from kpis.core.periods import Period
 from kpis.core.problems import Problem, total
 from kpis.returns.check import CheckedReturn, check_parsed
 from kpis.returns.layout import STATUS_LABELS, breakdown_label
@@ -92,7 +93,7 @@ def sha256(data: bytes) -> str:
 
 
 def check_return(store: Store | None, framework: Framework, *, name: str, data: bytes, area_id: str,
-                 today: date | None = None, period=None) -> CheckedReturn:
+                 today: date | None = None, period: Period | str | None = None) -> CheckedReturn:
     """Check the file's content, read it and run every check. Raises UnreadableFile; never writes."""
     parsed = read_return(name, data, framework)
     return check_parsed(parsed, framework=framework, area_id=area_id, store=store, today=today, period=period)
@@ -142,7 +143,7 @@ def _shown(framework: Framework, kpi_id: str, value, status, note) -> str:
     return f"{label} ({note})" if note else label
 
 
-def find_duplicate(cur_or_store, area_id: str, digest: str) -> int | None:
+def find_duplicate(cur_or_store: Store | duckdb.DuckDBPyConnection, area_id: str, digest: str) -> int | None:
     """The earlier submission of the very same file for this sub-group, if any."""
     sql = ("SELECT min(batch_id) FROM batches WHERE kind = 'submission' AND outcome_area = ? AND sha256 = ?")
     # A Store has .scalar, a DuckDB cursor has not. Not isinstance: when a source file changes, Streamlit re-imports
@@ -155,7 +156,7 @@ def find_duplicate(cur_or_store, area_id: str, digest: str) -> int | None:
 
 
 def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_id: str, by: str,
-           today: date | None = None, period=None) -> Receipt:
+           today: date | None = None, period: Period | str | None = None) -> Receipt:
     """Check and store a return in one transaction. Raises PermissionDenied, UnreadableFile or ReturnRejected;
     else a Receipt."""
     by = normalise_email(by)   # one spelling per person, wherever they typed it

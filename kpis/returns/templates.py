@@ -22,6 +22,7 @@ from kpis.core.periods import Period, parse_period, previous_quarter
 from kpis.returns.layout import (COLUMNS, DATA_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, NARRATIVE_FIELDS,
                                 NARRATIVE_SHEET, PUBLISHABLE_LABEL, REFERENCE_HEADERS, RETURN_AREA_LABEL,
                                 RETURN_PERIOD_LABEL, STATUS_LABELS, breakdown_options)
+from kpis.store.database import Store
 
 HEADER_FILL = PatternFill("solid", fgColor="12436D")
 REFERENCE_FILL = PatternFill("solid", fgColor="E7E7E7")
@@ -32,7 +33,7 @@ WIDTHS = {"kpi_id": 9, "title": 48, "breakdown": 34, "period": 12, "unit": 11, "
 INPUT_KEYS = ("breakdown", "period", "value", "numerator", "denominator", "status", "commentary")
 
 
-def default_period(today) -> Period:
+def default_period(today: date | None) -> Period:
     """The latest quarter that has ended: the one a return is usually for."""
     from kpis.core.periods import current_quarter
     return previous_quarter(current_quarter(today))
@@ -52,8 +53,8 @@ def template_kpis(framework: Framework, area_id: str) -> list[Kpi]:
     return [k for k in framework.kpis_in_area(area_id) if k.frequency == "quarterly"]
 
 
-def build_template(store, framework: Framework, area_id: str, period: Period | str | None = None,
-                   *, today=None) -> bytes:
+def build_template(store: Store | None, framework: Framework, area_id: str, period: Period | str | None = None,
+                   *, today: date | None = None) -> bytes:
     """The return workbook for a sub-group and quarter, as .xlsx bytes. `store` may be None."""
     area = framework.area(area_id)
     quarter = parse_period(period) if period is not None else default_period(today)
@@ -74,7 +75,8 @@ def build_template(store, framework: Framework, area_id: str, period: Period | s
     return buf.getvalue()
 
 
-def last_quarter_values(store, framework: Framework, kpis: list[Kpi], quarter: Period) -> dict[tuple, str]:
+def last_quarter_values(store: Store | None, framework: Framework, kpis: list[Kpi],
+                        quarter: Period) -> dict[tuple, str]:
     """(kpi id, breakdown type, value) -> last quarter's figure as text, for the reference column."""
     if store is None or not kpis:
         return {}

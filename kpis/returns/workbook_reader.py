@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from typing import Callable
 
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
@@ -62,7 +63,7 @@ class _Budget:
             raise too_many_cells_read(self.label, where, MAX_CELLS)
 
 
-def read_workbook(label: str, data: bytes, *, skip=lambda title: False) -> list[Sheet]:
+def read_workbook(label: str, data: bytes, *, skip: Callable[[str], bool] = lambda title: False) -> list[Sheet]:
     """Every worksheet (not those `skip(title)` names), in order. Raises OverBudget, or openpyxl's errors."""
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
     try:

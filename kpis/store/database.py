@@ -365,9 +365,10 @@ class Store:
 
 
 # -- write helpers: all take the transaction's cursor --------------------------------
-def start_batch(cur, *, kind: str, at: datetime, source: str | None = None, submitted_by: str | None = None,
-                outcome_area: str | None = None, period_label: str | None = None, file_name: str | None = None,
-                sha256: str | None = None, is_demo: bool = False, note: str | None = None) -> int:
+def start_batch(cur: duckdb.DuckDBPyConnection, *, kind: str, at: datetime, source: str | None = None,
+                submitted_by: str | None = None, outcome_area: str | None = None, period_label: str | None = None,
+                file_name: str | None = None, sha256: str | None = None, is_demo: bool = False,
+                note: str | None = None) -> int:
     row = cur.execute(
         "INSERT INTO batches (kind, source, outcome_area, period_label, submitted_by, submitted_at, file_name, "
         "sha256, is_demo, note) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING batch_id",
@@ -375,8 +376,9 @@ def start_batch(cur, *, kind: str, at: datetime, source: str | None = None, subm
     return int(row[0])
 
 
-def finish_batch(cur, batch_id: int, *, rows_read: int, rows_imported: int, rows_skipped: int = 0,
-                 skipped_reasons: dict[str, int] | None = None, counts: dict[str, int] | None = None) -> None:
+def finish_batch(cur: duckdb.DuckDBPyConnection, batch_id: int, *, rows_read: int, rows_imported: int,
+                 rows_skipped: int = 0, skipped_reasons: dict[str, int] | None = None,
+                 counts: dict[str, int] | None = None) -> None:
     counts = counts or {}
     cur.execute(
         "UPDATE batches SET rows_read=?, rows_imported=?, rows_skipped=?, skipped_reasons=?, new_values=?, "
@@ -385,13 +387,15 @@ def finish_batch(cur, batch_id: int, *, rows_read: int, rows_imported: int, rows
          counts.get("new", 0), counts.get("changed", 0), counts.get("unchanged", 0), batch_id])
 
 
-def store_raw_file(cur, *, batch_id: int, raw_name: str, file_name: str, sha256: str, content: bytes) -> None:
+def store_raw_file(cur: duckdb.DuckDBPyConnection, *, batch_id: int, raw_name: str, file_name: str, sha256: str,
+                   content: bytes) -> None:
     cur.execute("INSERT INTO raw_files VALUES (?,?,?,?,?,?)",
                 [raw_name, batch_id, file_name, sha256, len(content), content])
     cur.execute("UPDATE batches SET raw_name=? WHERE batch_id=?", [raw_name, batch_id])
 
 
-def audit(cur, *, actor: str | None, action: str, at: datetime, detail: dict | None = None) -> None:
+def audit(cur: duckdb.DuckDBPyConnection, *, actor: str | None, action: str, at: datetime,
+          detail: dict | None = None) -> None:
     cur.execute("INSERT INTO audit_log (logged_at, actor, action, detail) VALUES (?,?,?,?)",
                 [at, actor, action, json.dumps(detail or {}, default=str)])
 
@@ -440,7 +444,8 @@ def incoming_table(rows: pd.DataFrame | list[dict]) -> tuple[pa.Table | None, li
     return pa.table({c: _arrow_column(c, df[c]) for c in present}) if present else None, present
 
 
-def write_observations(cur, *, batch_id: int, rows: pd.DataFrame | list[dict], at: datetime) -> dict[str, int]:
+def write_observations(cur: duckdb.DuckDBPyConnection, *, batch_id: int, rows: pd.DataFrame | list[dict],
+                       at: datetime) -> dict[str, int]:
     """Add new values, version changed ones and leave unchanged ones alone.
 
     Set-based so a large import costs a few statements, not one per row. The rules of
@@ -457,8 +462,8 @@ def write_observations(cur, *, batch_id: int, rows: pd.DataFrame | list[dict], a
         cur.unregister("incoming_obs")
 
 
-def write_observations_from(cur, *, batch_id: int, relation: str, columns: list[str], at: datetime,
-                            checked: bool = False, indicators: list[str] | None = None,
+def write_observations_from(cur: duckdb.DuckDBPyConnection, *, batch_id: int, relation: str, columns: list[str],
+                            at: datetime, checked: bool = False, indicators: list[str] | None = None,
                             row_column: str | None = None) -> dict[str, int]:
     """`write_observations` for rows already in DuckDB: `relation` (a table or view the cursor sees)
     has the observation columns `columns`; the others take their defaults. An import builds its rows
@@ -535,8 +540,8 @@ def _check_incoming(cur) -> None:
         raise ValueError(f"{int(dupes[0][-1])} incoming rows share a key, for example {first}")
 
 
-def write_narrative(cur, *, batch_id: int, at: datetime, outcome_area: str, period_label: str,
-                    progress: str, risks_barriers: str, service_user_feedback: str,
+def write_narrative(cur: duckdb.DuckDBPyConnection, *, batch_id: int, at: datetime, outcome_area: str,
+                    period_label: str, progress: str, risks_barriers: str, service_user_feedback: str,
                     publishable: bool = False, is_demo: bool = False) -> bool:
     """Store a sub-group narrative; an identical resubmission stores nothing. Returns True if stored."""
     old = cur.execute("SELECT progress, risks_barriers, service_user_feedback, publishable FROM narratives "
