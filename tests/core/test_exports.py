@@ -140,6 +140,8 @@ NOT_TABLES = {
     ("upload.py", "result['annotated']"): "the lead's own file with problems marked (annotate: safe_cell_text)",
     ("upload.py", "json.dumps(r.to_dict(), indent=2, default=str)"): "a receipt in JSON, not a spreadsheet",
     ("upload.py", "template"): "the blank return template (templates.build_template)",
+    ("upload.py", "receipt_html(r, sub_group=sub_group, partnership=fw.short_name)"):
+        "a printable receipt in HTML, every text escaped (receipts.receipt_html), not a spreadsheet",
 }
 SAFE_WRITERS = {"to_csv_bytes", "to_excel_bytes"}
 
