@@ -137,8 +137,8 @@ NEIGHBOURS_SOURCE = "neighbours"
 
 
 def sources_note(d: pd.DataFrame) -> str:
-    """'Sources: demo data (synthetic) for Worcestershire, 2023/24 Q1 to 2026/27 Q2; DfE Children in need 2025,
-    table D3 for England and West Midlands, 2012/13 to 2024/25.' Each source once, with the series it gives
+    """'Sources: demo data (synthetic) for Hartlepool, 2023/24 Q1 to 2026/27 Q2; DfE Children in need 2025,
+    table D3 for England and North East, 2012/13 to 2024/25.' Each source once, with the series it gives
     and the periods they span."""
     if d.empty or "series" not in d:
         return ""

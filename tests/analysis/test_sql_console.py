@@ -8,6 +8,7 @@ import pytest
 from kpis.analysis import sql_console as console
 from kpis.cli.main import main
 from kpis.store.database import Store, finish_batch, now, start_batch, write_observations
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -265,7 +266,7 @@ def test_strings_and_lists_cannot_exhaust_memory_and_the_app_keeps_serving(small
     """The three queries that passed 2-8 GB: each is stopped with a plain message, in bounded memory."""
     import subprocess
     import sys
-    root = Path(console.__file__).resolve().parent.parent
+    root = ROOT
     proc = subprocess.Popen([sys.executable, "-c", APP_PROCESS, str(small_db), json.dumps(HOSTILE_MEMORY)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root)
     out, err = proc.communicate(timeout=240)
@@ -320,7 +321,7 @@ def test_snapshots_left_by_a_killed_process_are_removed_when_the_next_is_made(sm
     import shutil
     import subprocess
     import sys
-    root = Path(console.__file__).resolve().parent.parent
+    root = ROOT
     proc = subprocess.run([sys.executable, "-c", SNAPSHOT_THEN_KILLED, str(small_db)], capture_output=True,
                           text=True, cwd=root, timeout=120)
     assert proc.returncode == -9
