@@ -8,14 +8,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# Folders whose tests drive a real browser or time the whole app: `make test-fast` leaves them out.
-SLOW_FOLDERS = {"browser": ("slow", "browser"), "tooling": ("slow",)}
+# What `make test-fast` leaves out: tests that drive a real browser (Chromium, also behind chart images), time the
+# whole app, take every framework through the whole path, or kill and cap child processes. `make test` runs them.
+SLOW_FOLDERS = {"browser": ("slow", "browser"), "tooling": ("slow",), "journeys": ("slow",)}
+SLOW_FILES = {"packs/test_packs.py": ("slow", "browser"), "app/test_pages_pack.py": ("slow", "browser"),
+              "store/test_faults.py": ("slow",), "store/test_store_sharing.py": ("slow",),
+              "returns/test_read_budget.py": ("slow",)}
 
 
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
-        folder = Path(str(item.path)).resolve().relative_to(ROOT / "tests").parts[0]
-        for mark in SLOW_FOLDERS.get(folder, ()):
+        where = Path(str(item.path)).resolve().relative_to(ROOT / "tests")
+        for mark in SLOW_FOLDERS.get(where.parts[0], ()) + SLOW_FILES.get(where.as_posix(), ()):
             item.add_marker(getattr(pytest.mark, mark))
 
 
