@@ -209,7 +209,7 @@ def test_a_lead_chooses_only_their_own_areas(demo_db, app_env, monkeypatch):
     at = open_upload()
     assert at.selectbox(key="upload_area").options == ["Worcestershire Safeguarding Children Partnership "
                                                        "(Safeguarding)"]
-    assert f"Submitting as" not in texts(at)      # shown at step 5, after an upload
+    assert "Submitting as" not in texts(at)      # shown at step 5, after an upload
     at = upload(at, "sg.xlsx", filled_template(framework(), "safeguarding", PERIOD))
     assert f"Submitting as **{EMAIL}**" in texts(at)
     assert not at.text_input                       # no email to type when signed in
