@@ -178,7 +178,8 @@ def comparator_picker(*, show: bool = True) -> tuple[str, ...]:
         region = region_name(framework().home_area)
         st.pills("Compare with", list(COMPARATOR_LABELS), format_func=COMPARATOR_LABELS.get, key="compare",
                  selection_mode="multi", default=["england"], persist_state="session",
-                 help=f"England is the comparator the scorecard uses. Add the {region + ' ' if region else ''}region or the "
+                 help=f"England is the comparator the scorecard uses. Add the "
+                      f"{region + ' ' if region else ''}region or the "
                       "council's statistical neighbours (similar councils) to the trend charts.")
     chosen = st.session_state.get("compare") or ["england"]
     return tuple(c for c in COMPARATOR_LABELS if c in chosen)

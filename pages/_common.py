@@ -34,7 +34,8 @@ _leave_legacy_pages_mode()
 
 # One short notice at the top of every page (never two or three stacked): what is demo data, and, while no
 # account exists, that every page is open. A plain keyed container, not an alert, so presentation mode can hide it.
-DEMO_WORDS = "**Demo data**: figures marked *demo* are synthetic; England and council figures are real published statistics."
+DEMO_WORDS = ("**Demo data**: figures marked *demo* are synthetic; England and council figures are real "
+              "published statistics.")
 OPEN_WORDS = ("**No accounts set up: anyone can see every page.** An administrator adds users with "
               "`python -m kpis user add`; from then on everyone signs in.")
 # A page name longer than the sidebar is wide (a narrow window, a sidebar dragged narrower) wraps onto a second

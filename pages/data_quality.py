@@ -77,7 +77,8 @@ meta = exports.export_metadata(
 sheets = {"Returns by quarter": grid, "Returns in detail": comp_t, "Unusual values": unusual_t,
           "Status counts": counts_t, "Imports": imports_t, "Skipped rows": skipped_t}
 left, right, _ = st.columns([1, 1, 2])
-left.download_button("Download CSV (returns by quarter)", exports.to_csv_bytes(comp_t), file_name="returns-by-quarter.csv",
+left.download_button("Download CSV (returns by quarter)", exports.to_csv_bytes(comp_t),
+                     file_name="returns-by-quarter.csv",
                      mime=exports.CSV_MIME, icon=":material/download:", key="dq_csv")
 # The workbook is written when someone clicks (a callable), not on every visit to the page.
 right.download_button("Download Excel (every table)", lambda: exports.to_excel_bytes(sheets, meta),

@@ -15,7 +15,8 @@ st.markdown("The data dictionary: every framework KPI and every imported source 
 
 full = dictionary.data_dictionary(store(), fw)
 c1, c2 = st.columns([2, 1])
-text = c1.text_input("Search ids, names, definitions and methods", key="def_search", placeholder="e.g. child protection")
+text = c1.text_input("Search ids, names, definitions and methods", key="def_search",
+                     placeholder="e.g. child protection")
 kind = c2.radio("Show", ["All", "Framework KPI", "Source indicator"], horizontal=True, key="def_kind")
 rows = dictionary.search(full, text, None if kind == "All" else kind)
 st.caption(f"{len(rows)} of {len(full)} indicators.")

@@ -147,7 +147,8 @@ def show_problems(result: dict) -> None:
                          f"{'warning' if total(checked.warnings) == 1 else 'warnings'}, in full",
                          expanded=not checked.errors):
             sentences(checked.warnings, WARNINGS_LISTED)
-    listed = "" if total(checked.problems) == len(checked.problems) else f", the first {len(checked.problems) - 1:,} listed"
+    listed = ("" if total(checked.problems) == len(checked.problems)
+              else f", the first {len(checked.problems) - 1:,} listed")
     copy_note = (" The marked copy of your file below has the same list, with each cell shaded and a note on it."
                  if result.get("annotated") else "")
     st.markdown(f"**Every problem in one table** ({total(checked.problems):,}{listed}), errors first.{copy_note}")

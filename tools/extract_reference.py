@@ -255,7 +255,8 @@ def build_areas(shared: Path) -> pd.DataFrame:
     check(len(home) == 1 and home.iloc[0]["dfe_code"] == HOME_DFE and home.iloc[0]["region_code"] == "E12000005",
           "Worcestershire E10000034 / 885 / West Midlands E12000005 is not in areas.csv as expected")
     check(areas["area_code"].str.match(r"^E\d{8}$").all(), "an area code is not an ONS code")
-    check((areas["dfe_code"] != "").all(), f"areas without a DfE code: {areas.loc[areas['dfe_code'] == '', 'name'].tolist()}")
+    check((areas["dfe_code"] != "").all(),
+          f"areas without a DfE code: {areas.loc[areas['dfe_code'] == '', 'name'].tolist()}")
     return areas
 
 
@@ -270,7 +271,8 @@ def build_neighbours(shared: Path, areas: pd.DataFrame) -> pd.DataFrame:
     current = areas[(areas["area_type"] == "county_ua") & (areas["valid_to"] == "")]
     current_dfe = set(current["dfe_code"])
     check(set(sn["dfe_code"]) == current_dfe,
-          f"CSSN 2025 councils differ from the current councils: only in CSSN {sorted(set(sn['dfe_code']) - current_dfe)}, "
+          "CSSN 2025 councils differ from the current councils: "
+          f"only in CSSN {sorted(set(sn['dfe_code']) - current_dfe)}, "
           f"only in areas {sorted(current_dfe - set(sn['dfe_code']))}")
     missing = set(sn["neighbour_dfe_code"]) - current_dfe
     check(not missing, f"neighbours that are not current councils: {sorted(missing)}")
@@ -287,7 +289,8 @@ def extract_lait(shared: Path, out: Path) -> None:
     found = set(table.column("Short Desc").unique().to_pylist())
     missing = [m for m in LAIT_MEASURES if m not in found]
     check(not missing, f"LAIT measures not in bds_long_0.parquet: {missing}")
-    mask = pc.is_in(table.column("Short Desc"), value_set=pa.array(LAIT_MEASURES, type=table.schema.field("Short Desc").type))
+    mask = pc.is_in(table.column("Short Desc"),
+                    value_set=pa.array(LAIT_MEASURES, type=table.schema.field("Short Desc").type))
     kept = table.filter(mask)
     (out / "lait").mkdir(parents=True, exist_ok=True)
     pq.write_table(kept, out / "lait/bds_long_extract.parquet", compression="zstd")
@@ -299,12 +302,14 @@ def extract_lait(shared: Path, out: Path) -> None:
     again = pq.read_table(out / "lait/bds_long_extract.parquet").to_pandas()
     check(back.shape == again.shape and back.astype(object).where(back.notna(), None).equals(
         again.astype(object).where(again.notna(), None)), "the LAIT CSV and Parquet extracts differ")
-    print(f"  lait/bds_long_extract.csv/.parquet: {kept.num_rows} of {table.num_rows} rows, {len(LAIT_MEASURES)} measures")
+    print(f"  lait/bds_long_extract.csv/.parquet: {kept.num_rows} of {table.num_rows} rows, "
+          f"{len(LAIT_MEASURES)} measures")
 
     missing = [m for m in LAIT_RELATED_MEASURES if m not in found]
     check(not missing, f"LAIT measures not in bds_long_0.parquet: {missing}")
     related = table.filter(pc.is_in(table.column("Short Desc"),
-                                    value_set=pa.array(LAIT_RELATED_MEASURES, type=table.schema.field("Short Desc").type)))
+                                    value_set=pa.array(LAIT_RELATED_MEASURES,
+                                                       type=table.schema.field("Short Desc").type)))
     pq.write_table(related, out / "lait/bds_long_related_extract.parquet", compression="zstd")
     check(pq.read_table(out / "lait/bds_long_related_extract.parquet").equals(related),
           "the related LAIT extract does not read back the same")
@@ -380,14 +385,16 @@ def write_readme(shared: Path, out: Path) -> None:
     files = [
         ("dfe/d3_cpps_subsequent_plan_2013_to_2025.csv", "dfe/d3_cpps_subsequent_plan_2013_to_2025.csv",
          "DfE Children in need statistics, table D3: child protection plans starting in the year that are a "
-         "second or subsequent plan; England, regions, every council, 2013-2025 (SG02's comparator; England 2025 = 24.5%).",
+         "second or subsequent plan; England, regions, every council, 2013-2025 (SG02's comparator; "
+         "England 2025 = 24.5%).",
          "whole file, unchanged"),
         ("lait/bds_long_extract.csv", "lait/bds_long_0.parquet",
          "DfE Local Authority Interactive Tool data, long format (one row per measure x year x area, values as text; "
          f"`-` = not available). Measures: {', '.join('`' + x + '`' for x in LAIT_MEASURES)}.",
          "rows whose `Short Desc` is one of those measures; same 7 columns. Read it with "
          "`pd.read_csv(path, keep_default_na=False, na_values=[''])`: `Region` holds the text `NA` for England and the "
-         "regions, an empty `Data item` is a missing value (the source fills it only on each measure's first-year rows), "
+         "regions, an empty `Data item` is a missing value (the source fills it only on each measure's "
+         "first-year rows), "
          "and `LA Number` is written as `885.0` because it is a double in the Parquet (England 970, regions 980-990)"),
         ("lait/bds_long_extract.parquet", "lait/bds_long_0.parquet",
          "The same rows as `bds_long_extract.csv`, in the original Parquet schema.", "same rows, zstd compression"),
@@ -426,13 +433,17 @@ def write_readme(shared: Path, out: Path) -> None:
          "England, West Midlands, Worcestershire, its neighbours (codes of the time), Herefordshire, and "
          "Northamptonshire, Bournemouth, Poole, Cumbria and Buckinghamshire (since abolished)"),
         ("trafford/obese_reception.csv", "trafford/obese_reception.csv",
-         "Fingertips 90319 Reception prevalence of obesity, tidied by Trafford Data Lab (with England and deprivation quintiles): EH02's England comparator.",
+         "Fingertips 90319 Reception prevalence of obesity, tidied by Trafford Data Lab (with England and "
+         "deprivation quintiles): EH02's England comparator.",
          "whole file, unchanged"),
         ("trafford/school_readiness.csv", "trafford/school_readiness.csv",
-         "Fingertips school readiness (GLD at end of Reception, with FSM breakdown), tidied by Trafford Data Lab.", "whole file, unchanged"),
-        ("trafford/neet.csv", "trafford/neet.csv", "Fingertips 16-17 NEET, tidied by Trafford Data Lab.", "whole file, unchanged"),
+         "Fingertips school readiness (GLD at end of Reception, with FSM breakdown), tidied by Trafford Data Lab.",
+         "whole file, unchanged"),
+        ("trafford/neet.csv", "trafford/neet.csv", "Fingertips 16-17 NEET, tidied by Trafford Data Lab.",
+         "whole file, unchanged"),
         ("trafford/cla_health_assessment.csv", "trafford/cla_health_assessment.csv",
-         "Fingertips children looked after with an annual health assessment, tidied by Trafford Data Lab.", "whole file, unchanged"),
+         "Fingertips children looked after with an annual health assessment, tidied by Trafford Data Lab.",
+         "whole file, unchanged"),
     ]
     lines = [
         "# Reference data: trimmed extracts of real published statistics",
@@ -514,7 +525,8 @@ def main(argv: list[str] | None = None) -> int:
         sn.to_csv(out / "statistical_neighbours.csv", index=False, lineterminator="\n")
         print(f"  statistical_neighbours.csv: {len(sn)} rows, {sn['dfe_code'].nunique()} councils")
         copy_whole(shared, out, ["dfe/d3_cpps_subsequent_plan_2013_to_2025.csv", "trafford/obese_reception.csv",
-                                 "trafford/school_readiness.csv", "trafford/neet.csv", "trafford/cla_health_assessment.csv"])
+                                 "trafford/school_readiness.csv", "trafford/neet.csv",
+                                 "trafford/cla_health_assessment.csv"])
         extract_lait(shared, out)
         extract_c3_factors(shared, out)
         extract_fingertips(shared, out, areas, sn)

@@ -51,7 +51,8 @@ def data_dictionary(store: Store, framework: Framework) -> pd.DataFrame:
         comp = ""
         if k.comparator:
             held = "" if k.comparator.indicator_id in h else " (not in the database yet)"
-            comp = f"{k.comparator.indicator_id}: {k.comparator.name or by_id.get(k.comparator.indicator_id, {}).get('name', '')}{held}"
+            comp = (f"{k.comparator.indicator_id}: "
+                    f"{k.comparator.name or by_id.get(k.comparator.indicator_id, {}).get('name', '')}{held}")
         area = framework.area(k.area)
         rows.append({
             "Id": k.id, "Kind": "Framework KPI", "Name": k.title, "Outcome area": f"{area.name} ({area.sub_group})",

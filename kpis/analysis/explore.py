@@ -376,7 +376,8 @@ def _compared(df: pd.DataFrame, ind: Indicator, comp: Comparators) -> pd.DataFra
     eng = df.loc[df["area_code"] == ENGLAND, "value"]
     england_value = float(eng.iloc[0]) if len(eng) and pd.notna(eng.iloc[0]) else None
     df = add_significance(df, england_value, ind.polarity)
-    df.loc[df["role"] == "england", ["significance", "significance_text"]] = ["benchmark", SIGNIFICANCE_TEXT["benchmark"]]
+    df.loc[df["role"] == "england", ["significance", "significance_text"]] = [
+        "benchmark", SIGNIFICANCE_TEXT["benchmark"]]
     councils = (df["area_type"] == COUNCIL) & df["area_valid_to"].isna() & df["value"].notna()
     df["rank"] = _rank(df["value"].where(councils), ind.polarity)
     df["of_councils"] = int(councils.sum())
@@ -386,7 +387,8 @@ def _compared(df: pd.DataFrame, ind: Indicator, comp: Comparators) -> pd.DataFra
     df["of_neighbour_group"] = int(peers.sum())
     df["england_value"] = england_value
     ascending = ind.polarity == "lower_is_better"
-    return df.sort_values(["value", "area_name"], ascending=[ascending, True], na_position="last").reset_index(drop=True)
+    return df.sort_values(["value", "area_name"], ascending=[ascending, True],
+                          na_position="last").reset_index(drop=True)
 
 
 def compared_by_period(df: pd.DataFrame, ind: Indicator, comp: Comparators,

@@ -16,7 +16,8 @@ from kpis.store.database import Store
 
 _DECILE_WORDS = ["most deprived", "second most", "third more", "fourth more", "fifth more", "fifth less",
                  "fourth less", "third less", "second least", "least deprived"]
-_QUINTILE_WORDS = ["most deprived quintile", "second most deprived quintile", "middle", "second least deprived quintile",
+_QUINTILE_WORDS = ["most deprived quintile", "second most deprived quintile", "middle",
+                   "second least deprived quintile",
                    "least deprived quintile"]
 
 

@@ -43,7 +43,8 @@ def _quarter(label: str) -> Period | None:
 
 def quarters_to_check(store: Store, *, today: date | None = None) -> list[Period]:
     """From the first quarter anyone returned to the last quarter that has ended."""
-    labels = store.df("SELECT DISTINCT period_label FROM batches WHERE kind = 'submission' AND period_label IS NOT NULL")
+    labels = store.df("SELECT DISTINCT period_label FROM batches WHERE kind = 'submission' "
+                      "AND period_label IS NOT NULL")
     quarters = [q for q in (_quarter(x) for x in labels["period_label"]) if q]
     if not quarters:
         return []
@@ -159,7 +160,8 @@ def unusual_values(store: Store, framework: Framework, *, area_codes: list[str] 
             if reasons:
                 flags.append({**{k: r[k] for k in ("indicator_id", "area_name", "breakdown_type", "period_label",
                                                      "value", "numerator", "denominator", "is_demo")},
-                              "breakdown_value": group_name(r["breakdown_type"], r["breakdown_value"], framework.districts),
+                              "breakdown_value": group_name(r["breakdown_type"], r["breakdown_value"],
+                                                            framework.districts),
                               "series_average": mean, "series_sd": sd, "z_score": z, "reason": "; ".join(reasons)})
     return pd.DataFrame(flags, columns=["indicator_id", "area_name", "breakdown_type", "breakdown_value",
                                         "period_label", "value", "numerator", "denominator", "is_demo",
@@ -249,7 +251,8 @@ def imports(store: Store) -> pd.DataFrame:
         SELECT batch_id, kind, coalesce(source, '') AS source, outcome_area, period_label, submitted_at, file_name,
                rows_read, rows_imported, rows_skipped, CAST(skipped_reasons AS VARCHAR) AS skipped_reasons,
                new_values, changed_values, unchanged_values, is_demo
-        FROM batches WHERE kind = 'import' OR coalesce(rows_skipped, 0) > 0 ORDER BY submitted_at DESC, batch_id DESC""")
+        FROM batches WHERE kind = 'import' OR coalesce(rows_skipped, 0) > 0 """
+        """ORDER BY submitted_at DESC, batch_id DESC""")
     df["reasons"] = ["; ".join(f"{k}: {v:,} rows" for k, v in _reasons(t).items()) or "–"
                      for t in df["skipped_reasons"]]
     return df.drop(columns="skipped_reasons")

@@ -327,7 +327,8 @@ class _Worker:
 
     def __init__(self, path: Path):
         env = dict(os.environ)
-        root = str(Path(__file__).resolve().parent.parent.parent)      # so `-m kpis.analysis.sql_sandbox` imports this copy
+        # so `-m kpis.analysis.sql_sandbox` imports this copy
+        root = str(Path(__file__).resolve().parent.parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kpis.analysis.sql_sandbox", str(path), str(ADDRESS_SPACE_BYTES)],

@@ -12,7 +12,8 @@ from bisect import bisect_right
 import pandas as pd
 
 from kpis.core.areas import ENGLAND
-from kpis.analysis.explore import (Indicator, SeriesValues, add_significance, comparators, compared_by_period, read_values,
+from kpis.analysis.explore import (Indicator, SeriesValues, add_significance, comparators, compared_by_period,
+                          read_values,
                           role_of, with_intervals)
 from kpis.store.database import Store
 

@@ -28,7 +28,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m kpis", description="KPI outcomes dashboard: build, fill and query the KPI store.")
     parser.add_argument("--db", help="DuckDB file (default: $KPIS_DB, else data/kpis.duckdb)")
-    parser.add_argument("--framework", help="KPI framework TOML file (default: $KPIS_FRAMEWORK, else the shipped default, data/frameworks/worcestershire.toml)")
+    parser.add_argument("--framework", help="KPI framework TOML file (default: $KPIS_FRAMEWORK, else the shipped "
+                                            "default, data/frameworks/worcestershire.toml)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
         module.register(sub)

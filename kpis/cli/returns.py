@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--area", required=True, help="sub-group (outcome area) id, e.g. safeguarding")
         if name == "submit":
             p.add_argument("--by", required=True, help="email address of the person submitting")
-        p.add_argument("--period", help='the quarter the return is for, e.g. "2025/26 Q2" (default: read from the file)')
+        p.add_argument("--period",
+                       help='the quarter the return is for, e.g. "2025/26 Q2" (default: read from the file)')
         p.add_argument("--json", action="store_true", help="print the result as JSON")
         p.add_argument("--today", help=argparse.SUPPRESS)  # tests: judge 'the future' against a fixed date
         p.set_defaults(handler=run_validate if name == "validate" else run_submit)

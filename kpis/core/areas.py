@@ -182,7 +182,8 @@ def statistical_neighbours(code: str, *, areas: pd.DataFrame | None = None,
     if row["area_type"] != COUNCIL or row["valid_to"] is not None or mine.empty:
         detail = ""
         if row["valid_to"] is not None:
-            detail = f"; it was abolished on {row['valid_to']:%d %B %Y}, see its successors {successors(code, areas=areas)}"
+            detail = (f"; it was abolished on {row['valid_to']:%d %B %Y}, "
+                      f"see its successors {successors(code, areas=areas)}")
         raise ValueError(f"{row['name']} ({row['area_code']}) has no statistical neighbours{detail}")
     current = areas[(areas["area_type"] == COUNCIL) & _is_current(areas)]
     ons_of = dict(zip(current["dfe_code"], current["area_code"]))

@@ -89,7 +89,8 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(timezone.utc).replace(tzinfo=None)
+        return (value.replace(tzinfo=None) if value.tzinfo is None
+                else value.astimezone(timezone.utc).replace(tzinfo=None))
     if isinstance(value, date):
         return value
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))

@@ -124,7 +124,8 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, *, framework: Framework | N
               FROM d LEFT JOIN ymap y ON y.code = d.code)
         SELECT code_r, years_r, code, years, year_type, prov,
                CASE WHEN regexp_full_match(y0, '[0-9]{{4}}') AND year_type IN ('Academic Year', 'Financial Year')
-                    THEN CAST(CAST(y0 AS INT) - 1 AS VARCHAR) || '/' || lpad(CAST(CAST(y0 AS INT) % 100 AS VARCHAR), 2, '0')
+                    THEN CAST(CAST(y0 AS INT) - 1 AS VARCHAR) || '/' || """
+        """lpad(CAST(CAST(y0 AS INT) % 100 AS VARCHAR), 2, '0')
                     ELSE y0 END AS period_raw
         FROM s""")
 
@@ -161,7 +162,8 @@ def finish(con: duckdb.DuckDBPyConnection, areas: AreaIndex, parse_period: Calla
         CREATE OR REPLACE TEMP TABLE akeys AS
         SELECT a.number_r, a.name_r, a.area_code, dense_rank() OVER (ORDER BY a.area_code) AS ak,
                coalesce(a.area_skip, CASE WHEN coalesce(a.area_code, '') = '' THEN 'no area code'
-                                          WHEN k.area_code IS NULL THEN 'area code not in the areas table' END) AS reason
+                                          WHEN k.area_code IS NULL THEN 'area code not in the areas table' END) """
+        """AS reason
         FROM amap a LEFT JOIN known_areas k ON k.area_code = a.area_code""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE ykeys AS

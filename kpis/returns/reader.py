@@ -192,7 +192,8 @@ def _read_xlsx(name: str, data: bytes) -> ReturnFile:
 
 def _reason(exc: Exception) -> str:
     cause = exc.__cause__ or exc.__context__
-    if cause is not None and type(cause).__name__ in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
+    if cause is not None and type(cause).__name__ in ("EntitiesForbidden", "DTDForbidden",
+                                                       "ExternalReferenceForbidden"):
         return "it contains XML entity declarations, which are refused for safety"
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:160]

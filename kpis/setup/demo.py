@@ -148,7 +148,8 @@ def published_plan(kpi: Kpi, quarters: list[Period], published: pd.DataFrame | N
         nums = rng.multivariate_hypergeometric(dens, total_num)
         for q, n_, d_ in zip(qs, nums, dens):
             plan[q.label] = {**_proportion(int(n_), int(d_)),
-                             "status_note": f"Demo data (synthetic): the quarters of {label} add up to the published figure"}
+                             "status_note": f"Demo data (synthetic): the quarters of {label} "
+                                            "add up to the published figure"}
     return plan
 
 
@@ -223,9 +224,11 @@ def demo_rows(framework: Framework, quarters: list[Period], rng: np.random.Gener
 
 
 NARRATIVE = {
-    "progress": "Demo data. {area}: actions from the {period} plan are on track; partner training reached {n} practitioners.",
+    "progress": "Demo data. {area}: actions from the {period} plan are on track; "
+                "partner training reached {n} practitioners.",
     "risks_barriers": "Demo data. Recruitment to key posts remains a risk; data sharing with one partner is delayed.",
-    "service_user_feedback": "Demo data. Families told us they value a single named worker and fewer repeat assessments.",
+    "service_user_feedback": "Demo data. Families told us they value a single named worker "
+                             "and fewer repeat assessments.",
 }
 
 

@@ -236,7 +236,8 @@ class Store:
         self.hold = hold
         self.wait_s = busy_wait(CLI_WAIT_S if wait_s is None else wait_s)
         if not self.path.exists() and (read_only or not create):
-            raise StoreError(f"There is no database at {self.path}. Create it with: python -m kpis --db {self.path} init --demo")
+            raise StoreError(f"There is no database at {self.path}. "
+                             f"Create it with: python -m kpis --db {self.path} init --demo")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
         self._guard = threading.RLock()  # around opening and closing, and the count of users

@@ -75,7 +75,8 @@ def kpis_series(store: Store, kpis: list[Kpi], *, area_codes: list[str] | None =
 def empty_text_as_none(df: pd.DataFrame) -> pd.DataFrame:
     """Rows taken from a larger frame, made to look as a query of just them would: a text column without any
     value holds None (DuckDB's form), not a missing value in a string column. Changes and returns `df`."""
-    text = [c for c, kind in df.dtypes.items() if kind == object or isinstance(kind, pd.StringDtype)]
+    text = [c for c, kind in df.dtypes.items()
+            if kind == pd.api.types.pandas_dtype(object) or isinstance(kind, pd.StringDtype)]
     empty = df[text].isna().all()
     for col in empty.index[empty.to_numpy()]:
         df[col] = pd.Series([None] * len(df), index=df.index, dtype=object)

@@ -107,7 +107,8 @@ def test_significance_in_words_with_and_without_polarity():
 
 @pytest.mark.parametrize("rank,n,polarity,label", [
     (1, 152, "lower_is_better", "A (best quarter)"), (38, 152, "higher_is_better", "A (best quarter)"),
-    (39, 152, "higher_is_better", "B"), (114, 152, "lower_is_better", "C"), (115, 152, "lower_is_better", "D (worst quarter)"),
+    (39, 152, "higher_is_better", "B"), (114, 152, "lower_is_better", "C"),
+    (115, 152, "lower_is_better", "D (worst quarter)"),
     (152, 152, "lower_is_better", "D (worst quarter)"), (1, 4, "no_polarity", "1 (highest quarter)"),
     (float("nan"), 152, "lower_is_better", "–"),
 ])
@@ -151,7 +152,8 @@ def test_rank_summary_and_table(store, sg02):
     df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
     text = explore.rank_summary(df, sg02)
     assert text.startswith("Worcestershire: 31.4% in 2024/25. Significantly worse than England. Rank ")
-    assert "(1 = lowest, the best); quartile D (worst quarter). 11th of 11 among itself and its statistical neighbours." in text
+    assert ("(1 = lowest, the best); quartile D (worst quarter). 11th of 11 among itself and its statistical "
+            "neighbours.") in text
     table = explore.compare_table(explore.area_group(df, "neighbours", home=HOME), sg02)
     assert {"Area", "Value", "Lower 95% CI", "Upper 95% CI", "Compared with England", "Quartile"} <= set(table.columns)
 

@@ -47,7 +47,8 @@ def fingerprint(store: Store) -> dict:
     """Every table's row count and content hash, and the database's object list."""
     tables = [r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
     out = {t: store.con.execute(f"SELECT count(*), sum(hash(t::VARCHAR)) FROM {t} t").fetchone() for t in tables}
-    out["__objects__"] = store.con.execute("SELECT list(table_name ORDER BY table_name) FROM duckdb_tables()").fetchone()
+    out["__objects__"] = store.con.execute(
+        "SELECT list(table_name ORDER BY table_name) FROM duckdb_tables()").fetchone()
     out["__views__"] = store.con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()
     out["__attached__"] = store.con.execute("SELECT count(*) FROM duckdb_databases()").fetchone()
     return out
@@ -335,7 +336,8 @@ def test_snapshots_left_by_a_killed_process_are_removed_when_the_next_is_made(sm
     finally:
         s.close()
     assert not left.exists()
-    ours = [d for d in Path(left.parent).glob("kpis-sql-*") if d.name.startswith(f"kpis-sql-{__import__('os').getpid()}-")]
+    ours = [d for d in Path(left.parent).glob("kpis-sql-*")
+            if d.name.startswith(f"kpis-sql-{__import__('os').getpid()}-")]
     assert ours, "this process's own snapshot is kept"
 
 

@@ -103,7 +103,8 @@ def test_short_words_fit_one_line_of_the_scorecard():
     assert describe_change(EH01, pct("Q1", 50, 100), None).short == "New since last meeting"
     assert describe_change(EH01, None, None).short == "No figures yet"
     rate = replace(EH05, unit="rate_per_10000", decimals=1)
-    assert describe_change(rate, Point("Q2", None, 22.5), Point("Q1", None, 20.0)).short == "Not tested: up 2.5 per 10,000"
+    assert describe_change(rate, Point("Q2", None, 22.5),
+                           Point("Q1", None, 20.0)).short == "Not tested: up 2.5 per 10,000"
 
 
 def test_untested_moves_say_so():
@@ -199,7 +200,8 @@ def test_scorecard_as_at_the_second_meeting(board):
     assert r["trend"] == "Cannot be calculated"             # three points; the test needs five
     assert r["trend_words"] == "Not enough data"
     assert r["sparkline"] == pytest.approx([20.0, 24.0, 36.0])
-    assert r["area_name"] == "Safeguarding" and r["outcome_name"] == "The right education, health and care interventions"
+    assert r["area_name"] == "Safeguarding" and r["outcome_name"] == (
+        "The right education, health and care interventions")
 
 
 def test_scorecard_as_at_the_first_meeting_knows_nothing_later(board):
@@ -223,8 +225,10 @@ def test_scorecard_has_every_kpi_in_framework_order(board):
 def test_demo_scorecard_changes_between_meetings(demo_db_master):
     s = Store(demo_db_master, read_only=True)
     try:
-        at_sep = scorecard(s, FRAMEWORK, as_at=end_of_day(date(2026, 9, 9)), previous_meeting=end_of_day(date(2026, 6, 10)))
-        later = scorecard(s, FRAMEWORK, as_at=end_of_day(date(2026, 11, 30)), previous_meeting=end_of_day(date(2026, 9, 9)))
+        at_sep = scorecard(s, FRAMEWORK, as_at=end_of_day(date(2026, 9, 9)),
+                           previous_meeting=end_of_day(date(2026, 6, 10)))
+        later = scorecard(s, FRAMEWORK, as_at=end_of_day(date(2026, 11, 30)),
+                          previous_meeting=end_of_day(date(2026, 9, 9)))
     finally:
         s.close()
     assert row(at_sep)["latest_period"] == "2026/27 Q1" and row(later)["latest_period"] == "2026/27 Q2"
@@ -232,4 +236,5 @@ def test_demo_scorecard_changes_between_meetings(demo_db_master):
     # the EWMH return for 2026/27 Q2 is missing from the demo, so MH02 has no new figure
     assert row(later, "MH02")["change_text"] == "No new figure"
     # SG02 is compared with the DfE's England figure for 2024/25 (24.5%)
-    assert row(later)["england_text"] == "24.5% (2024/25)" and row(later)["comparison"] in ("better", "similar", "worse")
+    assert (row(later)["england_text"] == "24.5% (2024/25)"
+            and row(later)["comparison"] in ("better", "similar", "worse"))

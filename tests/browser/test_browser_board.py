@@ -61,7 +61,8 @@ def test_scorecard_changes_with_the_meeting(demo_db):
 
         page.get_by_text("Presentation mode").first.click()
         page.wait_for_function("() => !document.querySelector('[data-testid=\"stSelectbox\"]')"
-                               " && !document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stAlert\"]')", timeout=30_000)
+                               " && !document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stAlert\"]')",
+                               timeout=30_000)
         wait_for_app(page, text="Board scorecard")
         page.wait_for_timeout(1000)  # let stale elements of the previous run fade out before the screenshot
         assert not page.locator('[data-testid="stSidebar"]').is_visible()

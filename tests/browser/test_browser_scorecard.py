@@ -28,7 +28,7 @@ KPI_ROW = re.compile(r"^[A-Z]{1,4}[0-9]{2,3} ")
 
 # The table's box, the scroll position of the page, and for each KPI row its id, the three answers as shown
 # (an empty string for a hidden cell) and its height against the text size (one line, or more).
-MEASURE = """() => {
+MEASURE = ("""() => {
   const table = document.querySelector('.st-key-board-scorecard table');
   const box = table.getBoundingClientRect();
   const heads = [...table.querySelectorAll('thead th')].map(th => th.innerText.trim());
@@ -43,9 +43,10 @@ MEASURE = """() => {
   return {top: box.top, bottom: box.bottom, left: box.left, right: box.right,
           width: innerWidth, height: innerHeight, font_px: parseFloat(getComputedStyle(table).fontSize),
           scrolled: scrollers.filter(Boolean).map(e => e.scrollTop), heads: heads,
-          visible_heads: [...table.querySelectorAll('thead th')].filter(th => th.offsetWidth > 0).map(th => th.innerText.trim()),
+          visible_heads: [...table.querySelectorAll('thead th')].filter(th => th.offsetWidth > 0)"""
+           """.map(th => th.innerText.trim()),
           rows: rows};
-}"""
+}""")
 
 
 def open_scorecard(page, url: str, *, presenting: bool) -> dict:
@@ -122,7 +123,8 @@ def db_24(tmp_path, demo_db) -> tuple[Path, Path]:
     return demo_db, framework
 
 
-@pytest.mark.parametrize("screen,presenting", [(PROJECTOR, True), (DESKTOP, False)], ids=["presenting-1366", "normal-1920"])
+@pytest.mark.parametrize("screen,presenting", [(PROJECTOR, True), (DESKTOP, False)],
+                         ids=["presenting-1366", "normal-1920"])
 def test_a_24_kpi_framework_fits_too(db_24, screen, presenting):
     db, framework = db_24
     kpi_ids = load_framework(framework).kpi_ids

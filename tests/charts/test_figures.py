@@ -8,7 +8,8 @@ import pandas as pd
 
 from kpis.board.tables import (BOARD_COLUMNS, SPARKLINE_EMS, board_table, group_rows, grouped_board_table, kpi_cell,
                         md_escape, one_line_ems, style_board_table, summary_counts, visible_text)
-from kpis.charts.figures import (AREA_COLOUR, ENGLAND_COLOUR, PALETTE, breakdown_figure, breakdown_table, sparkline_figure,
+from kpis.charts.figures import (AREA_COLOUR, ENGLAND_COLOUR, PALETTE, breakdown_figure, breakdown_table,
+                         sparkline_figure,
                          sparkline_svg, trend_figure, trend_table)
 from tests.support.board import FRAMEWORK
 
@@ -20,7 +21,8 @@ def series_rows() -> pd.DataFrame:
     rows = []
     for i, (label, start, end, value) in enumerate([("2024/25 Q1", "2024-04-01", "2024-06-30", 20.0),
                                                     ("2024/25 Q2", "2024-07-01", "2024-09-30", 22.0)]):
-        rows.append(dict(role="home", area_name="Worcestershire", period_label=label, period_start=date.fromisoformat(start),
+        rows.append(dict(role="home", area_name="Worcestershire", period_label=label,
+                         period_start=date.fromisoformat(start),
                          period_end=date.fromisoformat(end), value=value, lower_ci=value - 3, upper_ci=value + 4,
                          numerator=30 + i, denominator=150, status="published", source="Demo data (synthetic)",
                          is_demo=True))
@@ -63,7 +65,8 @@ def test_trend_figure_draws_each_series_with_its_own_colour_shape_and_dash():
 
 def test_trend_table_has_every_number_of_the_chart():
     table = trend_table(series_rows(), SG02)
-    assert list(table.columns) == ["Series", "Period", "Value", "95% CI", "Numerator", "Denominator", "Status", "Source"]
+    assert list(table.columns) == ["Series", "Period", "Value", "95% CI", "Numerator", "Denominator", "Status",
+                                   "Source"]
     assert table["Series"].to_list() == ["Worcestershire", "Worcestershire", "England", "West Midlands",
                                          "Statistical neighbours (average)"]
     assert table.loc[0, "Value"] == "20.0% (demo)" and table.loc[0, "95% CI"] == "17.0% to 24.0%"
@@ -169,7 +172,8 @@ def test_one_line_width_counts_what_a_cell_shows():
     assert visible_text("[**SG02**](kpi?kpi=SG02) Repeat \\(CP\\) plans") == "SG02 Repeat (CP) plans"
     assert visible_text("![Sparkline of the last 3 figures](data:image/svg+xml;base64,AAAA)") == ""
     table = pd.DataFrame({"KPI": ["**SG02** Repeat plans", "x"], "Trend line": ["![Sparkline](data:x)", "–"]})
-    assert one_line_ems(table, char_em=0.5, cell_padding_em=1.0) == len("SG02 Repeat plans") * 0.5 + 1 + SPARKLINE_EMS + 1
+    assert one_line_ems(table, char_em=0.5, cell_padding_em=1.0) == (len("SG02 Repeat plans") * 0.5 + 1
+                                                                     + SPARKLINE_EMS + 1)
     wider = table.assign(KPI=["**SG02** Repeat child protection plans", "x"])
     assert one_line_ems(wider) > one_line_ems(table)
 

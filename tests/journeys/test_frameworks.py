@@ -207,7 +207,8 @@ def test_demo_values_never_contradict_the_home_areas_published_figures(built, tm
             demo = store.df("SELECT * FROM current_observations WHERE indicator_id = ? AND area_code = ? AND is_demo",
                             [kpi.id, fw.home_area])
             for p in pub.itertuples():
-                inside = demo[(demo["breakdown_type"] == p.breakdown_type) & (demo["breakdown_value"] == p.breakdown_value)
+                inside = demo[(demo["breakdown_type"] == p.breakdown_type)
+                              & (demo["breakdown_value"] == p.breakdown_value)
                               & (pd.to_datetime(demo["period_start"]) >= pd.Timestamp(p.period_start))
                               & (pd.to_datetime(demo["period_end"]) <= pd.Timestamp(p.period_end))]
                 if inside.empty:

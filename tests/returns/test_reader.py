@@ -100,7 +100,8 @@ def test_a_formula_without_a_cached_value_is_a_problem_not_a_zero(fw):
 
 
 def test_merged_cells_are_filled_from_their_top_left_cell():
-    wb = workbook([["SG01", ALL, PERIOD, 60], [None, "Age band: 0-4", PERIOD, 55], [None, "Age band: 5-10", PERIOD, 58]])
+    wb = workbook([["SG01", ALL, PERIOD, 60], [None, "Age band: 0-4", PERIOD, 55],
+                   [None, "Age band: 5-10", PERIOD, 58]])
     wb.active.merge_cells("A2:A4")
     parsed = read_return("r.xlsx", to_bytes(wb))
     assert [r["kpi_id"] for r in rows_of(parsed)] == ["SG01", "SG01", "SG01"]

@@ -1,4 +1,4 @@
-"""Peak memory and time of each hostile return, through the validate path and the upload path.
+("""Peak memory and time of each hostile return, through the validate path and the upload path.
 
     .venv/bin/python tools/bench/hostile.py            # prints a table; takes a minute or two
 
@@ -6,9 +6,10 @@ Each file runs in its own child process (so one file's peak is not another's): v
 `check_return` (read, every rule, no store); upload is that plus the marked copy the upload page offers
 (`annotate.marked_copy`). The child reports its peak resident memory (VmHWM: its own, where ru_maxrss
 would carry the parent's over from the fork) and the seconds taken. The imports alone take about 190 MB;
-"baseline" is a child that reads nothing. The files are the reading budget's corpus (tests/fixtures/returns/budget, the two big ones made by its make_budget.py), the older
+"baseline" is a child that reads nothing. The files are the reading budget's corpus (tests/fixtures/returns/budget, """
+ """the two big ones made by its make_budget.py), the older
 hostile corpus (tests/fixtures/returns) and a real filled-in template for comparison.
-"""
+""")
 from __future__ import annotations
 
 import json

@@ -247,7 +247,8 @@ def measure_pdf(full: Path, runs: int) -> dict:
 
 
 def measure_load(full: Path, framework_path: Path, sessions: int, work: Path) -> dict:
-    """`sessions` browser sessions read the scorecard while a lead submits (tools.bench.loadtest), on a copy of `full`."""
+    ("""`sessions` browser sessions read the scorecard while a lead submits (tools.bench.loadtest), on a copy """
+     """of `full`.""")
     db = work / "load.duckdb"
     copy_db(full, db)
     try:
