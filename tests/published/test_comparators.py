@@ -14,6 +14,7 @@ from kpis.published.comparators import (
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.core.stats import wilson_interval
 from kpis.store.database import Store
+from tests.support.published import one, totals
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "benchmarks"
 ENGLAND, WORCS = "E92000001", "E10000034"
@@ -22,29 +23,6 @@ LAIT_PARQUET = REFERENCE_DIR / "lait" / "bds_long_extract.parquet"
 LAIT_CSV = REFERENCE_DIR / "lait" / "bds_long_extract.csv"
 
 
-@pytest.fixture(scope="module")
-def framework():
-    return load_framework(DEFAULT_FRAMEWORK)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "t.duckdb")
-    load_areas_table(s, REFERENCE_DIR)
-    yield s
-    s.close()
-
-
-def one(store, indicator, area, period, breakdown=("all", "all")):
-    df = store.df("SELECT * FROM current_observations WHERE indicator_id = ? AND area_code = ? AND period_label = ? "
-                  "AND breakdown_type = ? AND breakdown_value = ?", [indicator, area, period, *breakdown])
-    assert len(df) == 1, df
-    return df.iloc[0]
-
-
-def totals(store) -> dict[str, int]:
-    return {t: int(store.scalar(f"SELECT count(*) FROM {t}"))
-            for t in ("observations", "batches", "indicators", "audit_log")}
 
 
 def check_counts(report):

@@ -11,35 +11,13 @@ from kpis.published.comparators import (REFERENCE_DIR, BenchmarkError, Benchmark
                                         import_benchmarks, load_areas_table)
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.store.database import Store
+from tests.support.published import one, totals
 from tests.conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 ENGLAND, WORCS = "E92000001", "E10000034"
 
 
-@pytest.fixture(scope="module")
-def framework():
-    return load_framework(DEFAULT_FRAMEWORK)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "t.duckdb")
-    load_areas_table(s, REFERENCE_DIR)
-    yield s
-    s.close()
-
-
-def one(store, indicator, area, period, breakdown=("all", "all")):
-    df = store.df("SELECT * FROM current_observations WHERE indicator_id = ? AND area_code = ? AND period_label = ? "
-                  "AND breakdown_type = ? AND breakdown_value = ?", [indicator, area, period, *breakdown])
-    assert len(df) == 1, df
-    return df.iloc[0]
-
-
-def totals(store) -> dict[str, int]:
-    return {t: int(store.scalar(f"SELECT count(*) FROM {t}"))
-            for t in ("observations", "batches", "indicators", "audit_log", "published_comparisons")}
 
 
 # -- DfE: symbols are statuses, Total is the headline ------------------------------------------------
