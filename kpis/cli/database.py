@@ -33,7 +33,8 @@ def open_store(args: argparse.Namespace, *, create: bool = False, read_only: boo
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from kpis.setup.bootstrap import initialise  # loaded when the command runs: `python -m kpis` starts fast
+    # imported here, not at the top: `python -m kpis` loads only the command it runs
+    from kpis.setup.bootstrap import initialise
     framework = load_framework(args.framework)
     store = open_store(args, create=True)
     try:

@@ -55,15 +55,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def run_board_pack(args: argparse.Namespace) -> int:
-    from kpis.packs.build import (  # loaded when the command runs: `python -m kpis` starts fast
+    # imported here, not at the top: `python -m kpis` loads only the command it runs
+    from kpis.packs.build import (
         FORMATS,
         PackError,
         build_pack,
         format_from_path,
     )
-    from kpis.packs.images import ChartRendererUnavailable  # loaded when the command runs: `python -m kpis` starts fast
+    from kpis.packs.images import ChartRendererUnavailable
     from kpis.packs.images import stop as stop_renderer
-    from kpis.packs.pdf import PdfFontsMissing  # loaded when the command runs: `python -m kpis` starts fast
+    from kpis.packs.pdf import PdfFontsMissing
 
     out = Path(args.output)
     try:

@@ -12,7 +12,8 @@ from kpis.core.framework import load_framework
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from kpis.published.refresh import (  # loaded when the command runs: `python -m kpis` starts fast
+    # imported here, not at the top: `python -m kpis` loads only the command it runs
+    from kpis.published.refresh import (
         EES_API,
         FINGERTIPS_API,
         TIMEOUT_SECONDS,
@@ -37,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_refresh(args: argparse.Namespace) -> int:
-    from kpis.published.refresh import (  # loaded when the command runs: `python -m kpis` starts fast
+    # imported here, not at the top: `python -m kpis` loads only the command it runs
+    from kpis.published.refresh import (
         NetworkUnreachable,
         RefreshError,
         plan,

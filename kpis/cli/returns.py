@@ -159,7 +159,8 @@ def _preview_dict(pv) -> dict:
 
 # -- commands --------------------------------------------------------------------------------
 def run_template(args: argparse.Namespace) -> int:
-    from kpis.returns.templates import (  # loaded when the command runs: `python -m kpis` starts fast
+    # imported here, not at the top: `python -m kpis` loads only the command it runs
+    from kpis.returns.templates import (
         build_template,
         default_period,
     )
@@ -186,8 +187,9 @@ def run_template(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from kpis.returns.filesafety import UnreadableFile  # loaded when the command runs: `python -m kpis` starts fast
-    from kpis.returns.submission import (  # loaded when the command runs: `python -m kpis` starts fast
+    # imported here, not at the top: `python -m kpis` loads only the command it runs
+    from kpis.returns.filesafety import UnreadableFile
+    from kpis.returns.submission import (
         check_return,
         preview,
     )
@@ -229,8 +231,9 @@ def _summary(checked) -> None:
 
 
 def run_submit(args: argparse.Namespace) -> int:
-    from kpis.returns.filesafety import UnreadableFile  # loaded when the command runs: `python -m kpis` starts fast
-    from kpis.returns.submission import (  # loaded when the command runs: `python -m kpis` starts fast
+    # imported here, not at the top: `python -m kpis` loads only the command it runs
+    from kpis.returns.filesafety import UnreadableFile
+    from kpis.returns.submission import (
         ReturnRejected,
         check_return,
         find_duplicate,
@@ -303,7 +306,8 @@ def _rejected(args, checked) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    from kpis.returns.submission import history  # loaded when the command runs: `python -m kpis` starts fast
+    # imported here, not at the top: `python -m kpis` loads only the command it runs
+    from kpis.returns.submission import history
     framework = load_framework(args.framework)
     kpi_id = args.kpi_id.strip().upper()
     store = _store(args)
@@ -331,12 +335,14 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from kpis.returns.submission import export  # loaded when the command runs: `python -m kpis` starts fast
+    # imported here, not at the top: `python -m kpis` loads only the command it runs
+    from kpis.returns.submission import export
     out = Path(args.output)
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise CliError(f"Export to a file ending .csv or .xlsx, not '{out.name}'.", EXIT_UNUSABLE)
     if getattr(args, "public", False):
-        from kpis.cli.users import run_public_export  # loaded when the command runs: `python -m kpis` starts fast
+        # imported here, not at the top: `python -m kpis` loads only the command it runs
+        from kpis.cli.users import run_public_export
         return run_public_export(args, out)
     store = _store(args)
     try:

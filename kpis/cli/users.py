@@ -118,7 +118,8 @@ def run_remove(args: argparse.Namespace) -> int:
 
 def run_public_export(args: argparse.Namespace, out: Path) -> int:
     """`export --public`: published figures only, small numbers suppressed; safe to publish."""
-    from kpis.access.disclosure import public_export  # loaded when the command runs: `python -m kpis` starts fast
+    # imported here, not at the top: `python -m kpis` loads only the command it runs
+    from kpis.access.disclosure import public_export
     if args.kpi:
         raise CliError("--public exports every KPI; leave out --kpi.", EXIT_UNUSABLE)
     framework = load_framework(args.framework)
