@@ -238,3 +238,16 @@ def test_demo_scorecard_changes_between_meetings(demo_db_master):
     # SG02 is compared with the DfE's England figure for 2024/25 (24.5%)
     assert (row(later)["england_text"] == "24.5% (2024/25)"
             and row(later)["comparison"] in ("better", "similar", "worse"))
+
+
+def test_the_board_table_keeps_what_is_known_about_england_in_few_words():
+    """Issue 14: a KPI with no interval said only 'Not tested' beside England's figure; a related measure said
+    only its name. The compact cell keeps the difference, the quartile and the direction."""
+    from kpis.board.tables import compact_relation
+    assert compact_relation("Not tested (no counts): 0.3 points below England, quartile C") == \
+        "0.3 pts below"
+    assert compact_relation("Related measure, excess weight: 1.0 points below England, quartile B") == \
+        "Related: excess weight, 1.0 pts below"
+    assert compact_relation("Related measure, parental mental health at assessment: worse than England") == \
+        "Related: parental mental health at assessment, worse"
+    assert compact_relation("Similar to England: 24.5% (95% interval 20.1% to 29.0%)") == "Similar to England"
