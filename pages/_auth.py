@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from kpis.access import accounts as auth
-from kpis.board.tables import md_escape
+from kpis.board.tables import md_email, md_escape
 from kpis.access.permissions import Actor, actor_for, normalise_email, users_exist
 from kpis.store.database import StoreBusy, now
 from pages._common import store
@@ -138,5 +138,5 @@ def account_box(actor: Actor | None) -> None:
     with st.sidebar:
         st.divider()
         areas = f" ({', '.join(actor.areas)})" if actor.areas else ""
-        st.caption(f"Signed in as **{md_escape(actor.email)}**, {actor.role_name.lower()}{md_escape(areas)}")
+        st.caption(f"Signed in as **{md_email(actor.email)}**, {actor.role_name.lower()}{md_escape(areas)}")
         st.button("Sign out", key="sign_out", icon=":material/logout:", on_click=sign_out)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from kpis.returns.annotate import describe, marked_copy, problem_summary, problem_table
 from kpis.access.accounts import EMAIL
-from kpis.board.tables import md_escape
+from kpis.board.tables import md_email, md_escape
 from kpis.core.exports import XLSX_MIME
 from kpis.returns.filesafety import UnreadableFile
 from kpis.core.periods import parse_period
@@ -201,7 +201,7 @@ def show_preview(result: dict) -> None:
 def submitter() -> str | None:
     """Who is submitting: the signed-in user, or an email address typed in (open demo mode)."""
     if user is not None:
-        st.markdown(f"Submitting as **{md_escape(user['email'])}**.")
+        st.markdown(f"Submitting as **{md_email(user['email'])}**.")
         return user["email"]
     typed = st.text_input("Your email address", key="upload_email", placeholder="name@worcestershire.gov.uk",
                           help="Recorded with the submission, so the KPI team knows who sent it.")
@@ -250,7 +250,8 @@ def show_receipt(key: str) -> None:
         st.success(f"Return stored as submission {r.batch_id}. Thank you.", icon=":material/task_alt:")
     sub_group = fw.area(r.area_id).sub_group
     rows = receipt_rows(r, sub_group=sub_group)
-    st.table({"Item": [k for k, _ in rows], "Detail": [md_escape(v) for _, v in rows]}, hide_index=True)
+    st.table({"Item": [k for k, _ in rows],   # the account's address whole; the lead's file name escaped
+              "Detail": [md_email(v) if k == "Submitted by" else md_escape(v) for k, v in rows]}, hide_index=True)
     st.markdown("**SHA-256 of the file**: its fingerprint, the same for the very same file and different for any "
                 "other.")
     st.code(r.sha256, language=None)
@@ -268,7 +269,7 @@ def steps() -> None:
     st.subheader("1. Choose your sub-group and quarter", anchor="choose")
     choices = area_choices()
     if not choices:
-        st.warning(f"{md_escape(user['email'])} may not submit returns. An administrator can make your account a "
+        st.warning(f"{md_email(user['email'])} may not submit returns. An administrator can make your account a "
                    "sub-group lead for your area.", icon=":material/lock:")
         return
     quarters = quarters_offered(date.today(), QUARTERS_OFFERED)

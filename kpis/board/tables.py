@@ -40,6 +40,13 @@ def md_escape(text: object) -> str:
     return re.sub(r"(?<!\n)\n(?!\n)", "  \n", out)   # a single line break stays a line break
 
 
+def md_email(email: str) -> str:
+    """An account's email address (checked when the account was made) in Markdown: punctuation escaped, the address
+    kept whole, with no invisible joiner, so it reads and copies as it is. Lead-written text goes through
+    `md_escape`."""
+    return _MD_SPECIAL.sub(r"\\\1", str(email))
+
+
 def _latest(row) -> str:
     if row["latest_period"] is None or pd.isna(row["latest_period"]):
         return "No data yet"
@@ -53,11 +60,12 @@ def _change(row, compact: bool = False) -> str:
 
 
 def compact_relation(words: str) -> str:
-    """A relation to England in few words, for one line of the board table, keeping what is known:
-    'Not tested (no counts): 0.3 points below England, quartile C' -> '0.3 pts below' (the row's '–' says it is not
-    tested; England's figure follows; the quartile and rank are on the KPI page); 'Related measure, excess weight: 1.0 points below England, quartile B' ->
-    'Related: excess weight, 1.0 pts below'; '...: worse than England' -> '...: worse' (the column says
-    'Compared with England');
+    """A relation to England in few words, for one line of the board table, keeping what is known.
+
+    'Not tested (no counts): 0.3 points below England, quartile C' -> '0.3 pts below' (the row's '–' says it is
+    not tested; England's figure follows; the quartile and rank are on the KPI page).
+    'Related measure, excess weight: 1.0 points below England, quartile B' -> 'Related: excess weight, 1.0 pts
+    below'; '...: worse than England' -> '...: worse' (the column says 'Compared with England').
     'Similar to England: ...' -> 'Similar to England' (the interval is on the KPI page)."""
     short = re.sub(r" points? (below|above) England", r" pts \1", words)
     short = re.sub(r"^(\d[\d,.]*) (below|above) England", r"\1 \2", short)

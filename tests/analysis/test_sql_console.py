@@ -258,7 +258,9 @@ for q in json.loads(sys.argv[2]):
 out.append(["after", int(console.run_query(store, "SELECT 42 AS n").data["n"].iloc[0])])
 console._remove_snapshots()          # ends (and reaps) the query processes, so their peak is counted below
 out.append(["children_peak_mb", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024])
-out.append(["app_peak_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024])
+# VmHWM, this process's own peak: ru_maxrss would carry over the parent's (a long pytest run) through fork and exec
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+out.append(["app_peak_mb", int(hwm.split()[1]) / 1024])
 print(json.dumps(out))
 '''
 

@@ -211,6 +211,9 @@ def bench_framework_text(source: Path, scale: float) -> str:
                            lambda m: f'id = "{m.group(1)}{copy}{m.group(2)}"', b)
                 b = re.sub(r'(?m)^(short_title|title) = "', lambda m: f'{m.group(1)} = "(copy {copy}) ', b)
             out.append(b)
+    if scale < 1:  # the demo's per-KPI profiles may name only KPIs that are kept
+        ids = set(re.findall(r'(?m)^id = "([A-Z]+[0-9]+)"', "".join(kept)))
+        out[0] = re.sub(r"(?m)^([A-Z]+[0-9]+) = \[.*\]\n", lambda m: m.group(0) if m.group(1) in ids else "", out[0])
     return "".join(out)
 
 
