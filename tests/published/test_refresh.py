@@ -20,6 +20,7 @@ import pytest
 from kpis.published import refresh as refresh_mod
 from kpis.published.comparators import REFERENCE_DIR, load_areas_table
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
+from tests.support.published import totals
 from kpis.cli.main import main
 from kpis.published.refresh import NetworkUnreachable, RefreshError, plan, refresh
 from kpis.store.database import Store
@@ -81,19 +82,6 @@ def server():
 @pytest.fixture(scope="module")
 def framework():
     return load_framework(FRAMEWORK)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "r.duckdb")
-    load_areas_table(s, REFERENCE_DIR)
-    yield s
-    s.close()
-
-
-def totals(store) -> dict[str, int]:
-    return {t: int(store.scalar(f"SELECT count(*) FROM {t}"))
-            for t in ("observations", "batches", "indicators", "audit_log", "raw_files", "published_comparisons")}
 
 
 def closed_port() -> int:

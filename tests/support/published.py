@@ -5,7 +5,7 @@ import pandas as pd
 
 from kpis.store.database import Store
 
-COUNTED = ("observations", "batches", "indicators", "audit_log", "published_comparisons")
+COUNTED = ("observations", "batches", "indicators", "audit_log", "raw_files", "published_comparisons")
 
 
 def one(store: Store, indicator: str, area: str, period: str, breakdown: tuple[str, str] = ("all", "all")) -> pd.Series:
