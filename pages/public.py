@@ -3,9 +3,8 @@ import streamlit as st
 
 from kpis.board.tables import md_escape
 from kpis.access.disclosure import PUBLIC_NOTE, PublicView, public_table, public_view
-from kpis.store.narratives import SECTIONS, narratives_changed_at
-from kpis.store.series import data_as_at
-from pages._common import framework, site_notice, store
+from kpis.store.narratives import SECTIONS
+from pages._common import data_version, framework, site_notice, store
 
 fw = framework()
 st.title(f"{fw.short_name}: published figures")
@@ -15,12 +14,12 @@ site_notice()
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def published(db: str, as_at, narratives_at) -> PublicView:
-    """`public_view`, worked out again only when new figures or narratives arrive."""
+def published(db: str, version: int) -> PublicView:
+    """`public_view`, worked out again only when new figures or narratives arrive (each is written in a batch)."""
     return public_view(store(), fw)
 
 
-shown, any_figures, narratives = published(str(store().path), data_as_at(store()), narratives_changed_at(store()))
+shown, any_figures, narratives = published(str(store().path), data_version())
 
 if not any_figures:
     st.warning("No figures have been published yet.", icon=":material/database:")

@@ -357,6 +357,8 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
         change = describe_change(kpi, current, previous)
         comparison, shape, comparison_words = compare_with_england(kpi, current, england)
         relation = _relation(kpi, current, england, known)
+        # the board table's one-line cell: what a relation says in fewest words, else the badge's words
+        comparison_short = relation.cell if comparison == "not compared" and relation.cell else None
         if comparison == "not compared" and relation.short:
             comparison_words = relation.short
         trend = _trend(kpi, home)
@@ -386,6 +388,7 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
             "england_text": (f"{kpi.format_value(england.value)} ({england.period_label})" if england
                              else ("No national comparator" if kpi.comparator is None else "Not published")),
             "comparison": comparison, "comparison_symbol": shape, "comparison_text": comparison_words,
+            "comparison_short": comparison_short or comparison_words.split(":")[0],
             "relation_basis": relation.basis, "england_relation": relation.words,
             "trend": sentence_case(trend.label), "trend_words": trend_words(trend), "trend_direction": trend.direction,
             "trend_assessment": trend.assessment,

@@ -59,30 +59,8 @@ def _change(row, compact: bool = False) -> str:
     return f"{row['change_symbol']} {md_escape(words or row['change_text'])}"
 
 
-def compact_relation(words: str) -> str:
-    """A relation to England in few words, for one line of the board table, keeping what is known.
-
-    'Not tested (no counts): 0.3 points below England, quartile C' -> '0.3 pts below' (the row's '–' says it is
-    not tested; England's figure follows; the quartile and rank are on the KPI page).
-    'Related measure, excess weight: 1.0 points below England, quartile B' -> 'Related: excess weight, 1.0 pts
-    below'; '...: worse than England' -> '...: worse' (the column says 'Compared with England').
-    'Similar to England: ...' -> 'Similar to England' (the interval is on the KPI page)."""
-    short = re.sub(r" points? (below|above) England", r" pts \1", words)
-    short = re.sub(r"^(\d[\d,.]*) (below|above) England", r"\1 \2", short)
-    if words.startswith("Not tested (no counts): "):
-        return short.removeprefix("Not tested (no counts): ").split(", quartile")[0]  # the '–' says: not tested
-    if words.startswith("Related measure, "):
-        name, _, how = short.removeprefix("Related measure, ").partition(": ")
-        how = re.sub(r"^(\d[\d,.]*) (below|above) England", r"\1 \2", how).replace(" than England", "")
-        how = how.split(", quartile")[0]
-        return f"Related: {name}, {how}" if how else f"Related: {name}"
-    return words.split(":")[0]
-
-
 def _england(row, compact: bool = False) -> str:
-    words = row["comparison_text"]
-    if compact:
-        words = compact_relation(words)
+    words = row["comparison_short"] if compact else row["comparison_text"]
     text = f"{row['comparison_symbol']} {md_escape(words)}"
     if row["england_period"] is not None and not pd.isna(row["england_period"]):
         value = row["england_value_text"]

@@ -58,6 +58,7 @@ class Relation:
     words: str | None
     difference: float | None    # value minus England's, in the unit of the value compared
     short: str | None = None    # the same in a few words, for a scorecard cell
+    cell: str | None = None     # fewer still, for one line of the board table: '0.3 pts below', 'Related: ...'
 
 
 def fmt(value: float, unit: str | None, decimals: int = 1) -> str:
@@ -72,6 +73,15 @@ def difference_words(value: float, england: float, unit: str | None, decimals: i
         return "the same as England"
     size = f"{abs(diff):,.{decimals}f}{' points' if unit == 'percentage' else ''}"
     return f"{size} {'above' if diff > 0 else 'below'} England"
+
+
+def difference_short(value: float, england: float, unit: str | None, decimals: int = 1) -> str:
+    """'0.3 pts below', '2.0 above', 'the same' (the board table's column says 'Compared with England')."""
+    diff = round(value - england, decimals)
+    if diff == 0:
+        return "the same"
+    size = f"{abs(diff):,.{decimals}f}{' pts' if unit == 'percentage' else ''}"
+    return f"{size} {'above' if diff > 0 else 'below'}"
 
 
 def rank_words(quartile: str | None, rank: int | None, rank_of: int | None) -> str:
@@ -98,11 +108,12 @@ def relate(kpi: Kpi, *, value: float | None, lower: float | None, upper: float |
                  + (f"; {standing}" if standing else ""))
         short = f"Not tested (no counts): {difference_words(value, england, kpi.unit, kpi.decimals)}" + (
             f", quartile {quartile}" if quartile else "")
-        return Relation("not compared", DIFFERENCE, words, diff, short)
+        return Relation("not compared", DIFFERENCE, words, diff, short,
+                        difference_short(value, england, kpi.unit, kpi.decimals))
     if related is None:
         return none
     return Relation("not compared", RELATED, related_words(related), round(related.value - related.england, 6),
-                    related_short(related))
+                    related_short(related), related_cell(related))
 
 
 def related_short(s: Standing) -> str:
@@ -113,6 +124,16 @@ def related_short(s: Standing) -> str:
     else:
         how = difference_words(s.value, s.england, s.unit)
     return f"Related measure, {s.short_name}: {how}" + (f", quartile {s.quartile}" if s.quartile else "")
+
+
+def related_cell(s: Standing) -> str:
+    """'Related: excess weight, 1.0 pts below' or 'Related: parental mental health, worse'."""
+    if s.lower is not None and s.upper is not None:
+        result = stats.compare_with_benchmark(s.value, s.lower, s.upper, s.england, s.polarity)
+        how = result
+    else:
+        how = difference_short(s.value, s.england, s.unit)
+    return f"Related: {s.short_name}, {how}"
 
 
 def related_words(s: Standing) -> str:

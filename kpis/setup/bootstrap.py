@@ -60,9 +60,9 @@ def initialise(store: Store, framework: Framework, *, with_demo: bool = False) -
     report = InitReport(schema_version=store.schema_version(),
                         areas=int(store.scalar("SELECT count(*) FROM areas")), kpis=len(framework.kpis))
     if with_demo:
-        for files in (benchmarks.REFERENCE_FILES, benchmarks.RELATED_FILES):
-            for r in benchmarks.load_reference_data(store, framework=framework, files=files):
-                report.imports.append(r.to_dict())
+        files = [*benchmarks.REFERENCE_FILES, *benchmarks.RELATED_FILES]
+        for r in benchmarks.load_reference_data(store, framework=framework, files=files):
+            report.imports.append(r.to_dict())
         date_demo_imports_by_publication(store)
         report.demo_batches, report.demo_values = add_demo_returns(store, framework)
         with store.transaction() as cur:

@@ -42,7 +42,3 @@ def latest_narrative(store: Store, area_id: str, as_at: datetime | None = None) 
     history = narrative_history(store, area_id, as_at=as_at)
     return None if history.empty else history.iloc[0].to_dict()
 
-
-def narratives_changed_at(store: Store) -> datetime | None:
-    """When a narrative was last added or corrected (None before the first): a cache key for views of them."""
-    return store.scalar("SELECT max(valid_from) FROM narratives")

@@ -116,7 +116,7 @@ def data_as_at(store: Store) -> datetime | None:
 
 
 def is_demo_database(store: Store) -> bool:
-    return bool(store.scalar("SELECT count(*) FROM observations WHERE is_demo AND valid_to IS NULL"))
+    return bool(store.scalar("SELECT EXISTS (SELECT 1 FROM observations WHERE is_demo AND valid_to IS NULL)"))
 
 
 def row_counts(store: Store, framework: Framework) -> dict[str, int]:

@@ -242,12 +242,15 @@ def test_demo_scorecard_changes_between_meetings(demo_db_master):
 
 def test_the_board_table_keeps_what_is_known_about_england_in_few_words():
     """Issue 14: a KPI with no interval said only 'Not tested' beside England's figure; a related measure said
-    only its name. The compact cell keeps the difference, the quartile and the direction."""
-    from kpis.board.tables import compact_relation
-    assert compact_relation("Not tested (no counts): 0.3 points below England, quartile C") == \
-        "0.3 pts below"
-    assert compact_relation("Related measure, excess weight: 1.0 points below England, quartile B") == \
-        "Related: excess weight, 1.0 pts below"
-    assert compact_relation("Related measure, parental mental health at assessment: worse than England") == \
-        "Related: parental mental health at assessment, worse"
-    assert compact_relation("Similar to England: 24.5% (95% interval 20.1% to 29.0%)") == "Similar to England"
+    only its name. The one-line cell (`Relation.cell`) keeps the difference and the direction."""
+    from kpis.published.relation import Standing, difference_short, related_cell
+    assert difference_short(68.0, 68.3, "percentage") == "0.3 pts below"
+    assert difference_short(15.2, 14.9, "score") == "0.3 above"
+    excess = Standing(indicator_id="lait:ExcessRec", name="Reception: excess weight", short_name="excess weight",
+                      period="AY 2024/25", unit="percentage", polarity="lower_is_better", value=20.0, lower=None,
+                      upper=None, england=21.0, quartile="B", rank=52, rank_of=151)
+    assert related_cell(excess) == "Related: excess weight, 1.0 pts below"
+    parents = Standing(indicator_id="dfe_ees:c3", name="Parental mental health", short_name="parental mental health",
+                       period="2025", unit="percentage", polarity="lower_is_better", value=46.9, lower=45.5,
+                       upper=48.4, england=33.5, quartile=None, rank=None, rank_of=None)
+    assert related_cell(parents) == "Related: parental mental health, worse"
