@@ -60,7 +60,9 @@ def _change(row, compact: bool = False) -> str:
 
 
 def _england(row, compact: bool = False) -> str:
-    words = row["comparison_short"] if compact else row["comparison_text"]
+    words = row["comparison_text"]
+    if compact:  # the scorecard's one-line words; a card made without them keeps the sentence's first clause
+        words = row["comparison_short"] if "comparison_short" in row else words.split(":")[0]
     text = f"{row['comparison_symbol']} {md_escape(words)}"
     if row["england_period"] is not None and not pd.isna(row["england_period"]):
         value = row["england_value_text"]
