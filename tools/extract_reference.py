@@ -64,6 +64,7 @@ LAIT_RELATED_MEASURES = [
     "ExcessRec",                     # Reception overweight or obese, NCMP (related to EH02)
     "ExcessYr6",                     # Year 6 overweight or obese, NCMP (related to EH03)
     "Emotional_LAC",                 # looked-after children's average SDQ score (related to MH03)
+    "CPPlans2yrs",                   # CP plans ending in the year that lasted 2 years or more (related to SG01)
 ]
 
 # DfE children in need, table C3 (factors identified at the end of assessment): SG03's related measure.
@@ -402,7 +403,8 @@ def write_readme(shared: Path, out: Path) -> None:
          "DfE LAIT data in the same long format and Parquet schema, for national measures related to a KPI but not "
          "its definition (the framework's `related_comparator`): "
          f"{', '.join('`' + x + '`' for x in LAIT_RELATED_MEASURES)} (NCMP Reception and Year 6 excess weight, "
-         "related to EH02 and EH03; looked-after children's average SDQ score, related to MH03). Kept apart from "
+         "related to EH02 and EH03; looked-after children's average SDQ score, related to MH03; child protection "
+         "plans ending in the year that had lasted two years or more, DfE table D7, related to SG01). Kept apart from "
          "`bds_long_extract` so that file stays as it was.",
          "rows whose `Short Desc` is one of those measures; same 7 columns, zstd compression"),
         (C3_FACTORS, C3_FACTORS,
