@@ -12,7 +12,7 @@ strings, None), in framework order. The rules:
   local period's end (DOMAIN.md), named.
 - **comparison**: `stats.compare_with_benchmark` against that England value with the local 95%
   limits: better / similar / worse (higher / lower with no polarity), or 'not compared' (no
-  comparator, no England value, or no confidence interval).
+  comparator, no England value, no confidence interval, or a published value its publisher marked "Not compared").
 - **england_relation / relation_basis / england_difference**: what is known against England, in words
   (`kpis.published.relation.relate`, the board scorecard's rule too): a significance test; else the difference with
   the quartile and rank; else the home area's standing on the KPI's related national measure (``related_*``
@@ -34,9 +34,10 @@ strings, None), in framework order. The rules:
   percentiles of the councils' values (R's default quantile, linear interpolation); A is the best
   quarter (the highest values where higher is better, the lowest where lower is better), D the
   worst; a value on a boundary goes in the lower-valued band. Rank 1 is the best, ties share the
-  better rank. With no polarity there is neither ('-' in LAIT): both are None. ``rank_of`` is the
-  number of councils ranked, ``benchmark_value`` the home area's published value that was ranked
-  (for a KPI with local quarterly returns it differs from ``value``).
+  better rank. With no polarity there is neither ('-' in LAIT): both are None; nor when fewer than half
+  the councils publish a value (`relation.RANK_MIN_SHARE`, the scorecard's rule: a rank among a few is no
+  rank). ``rank_of`` is the number of councils ranked, ``benchmark_value`` the home area's published value
+  that was ranked (for a KPI with local quarterly returns it differs from ``value``).
 """
 from __future__ import annotations
 
@@ -96,6 +97,9 @@ def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: s
         return _relate(store, framework, kpi, row, current_councils, as_at, None)
     cur = known.iloc[-1]
     end = cur["period_end"]
+    # a published value its publisher did not compare with England is not compared here either
+    declined = kpi.comparator is not None and not bool(cur["is_local"]) and bool(comparison.not_compared_by_publisher(
+        store, home_code, [(kpi.comparator.indicator_id, str(cur["period_label"]))], as_at))
     row.update(period=str(cur["period_label"]), period_end=end.date().isoformat(), value=_num(cur["value"]),
                value_source=LOCAL if bool(cur["is_local"]) else PUBLISHED, is_demo=bool(cur["is_demo"]),
                lower_ci=_num(cur["lower_ci"]), upper_ci=_num(cur["upper_ci"]))
@@ -111,14 +115,14 @@ def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: s
     if len(eng):
         e = eng.iloc[-1]
         row.update(england_value=_num(e["value"]), england_period=str(e["period_label"]))
-        if kpi.comparator is not None:
+        if kpi.comparator is not None and not declined:
             row["comparison"] = stats.compare_with_benchmark(row["value"], row["lower_ci"], row["upper_ci"],
                                                              row["england_value"], kpi.polarity)
 
     # The other comparators, all read for one published period.
     period = row["england_period"] or _latest_period(published, end)
     if period is None:
-        return _relate(store, framework, kpi, row, current_councils, as_at, end)
+        return _relate(store, framework, kpi, row, current_councils, as_at, end, declined)
     row["benchmark_period"] = period
     same = published[(published["period_label"] == period) & published["value"].notna()]
     region = same[same["area_code"] == comp.region]
@@ -130,17 +134,19 @@ def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: s
     mine = councils[councils["area_code"] == home_code]
     if len(mine):
         row["benchmark_value"] = _num(mine["value"].iloc[0])
-    if len(mine) and kpi.polarity != "no_polarity":
+    # ranked among councils as the scorecard ranks: only when at least half of them publish a value
+    if len(mine) and kpi.polarity != "no_polarity" and len(councils) >= comparison.RANK_MIN_SHARE * len(
+            current_councils):
         values = councils["value"].astype(float)
         value = float(mine["value"].iloc[0])
         row["quartile"] = lait_quartile(value, values, kpi.polarity)
         row["rank"] = lait_rank(value, values, kpi.polarity)
         row["rank_of"] = int(len(values))
-    return _relate(store, framework, kpi, row, current_councils, as_at, end)
+    return _relate(store, framework, kpi, row, current_councils, as_at, end, declined)
 
 
 def _relate(store: Store, framework: Framework, kpi: Kpi, row: dict, councils: set[str],
-            as_at: datetime | None, end) -> dict:
+            as_at: datetime | None, end, not_compared_by_publisher: bool = False) -> dict:
     """The relation to England in words (`kpis.published.relation.relate`), through the related measure when need be."""
     related = None
     if kpi.related is not None:
@@ -151,7 +157,8 @@ def _relate(store: Store, framework: Framework, kpi: Kpi, row: dict, councils: s
     rel = comparison.relate(kpi, value=row["value"], lower=row["lower_ci"], upper=row["upper_ci"],
                             england=row["england_value"], england_period=row["england_period"],
                             quartile=row["quartile"] if same_figure else None,
-                            rank=row["rank"] if same_figure else None, rank_of=row["rank_of"], related=related)
+                            rank=row["rank"] if same_figure else None, rank_of=row["rank_of"], related=related,
+                            not_compared_by_publisher=not_compared_by_publisher)
     row.update(england_relation=rel.words, relation_basis=rel.basis, england_difference=rel.difference)
     if related is not None:
         row.update(related_indicator=related.indicator_id, related_period=related.period,

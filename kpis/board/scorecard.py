@@ -61,6 +61,7 @@ class Point:
     upper_ci: float | None = None
     is_demo: bool = False
     source: str = ""
+    is_local: bool = True       # False: the published figure of the KPI's comparator, not a sub-group's return
 
     @classmethod
     def from_row(cls, row: dict) -> "Point":
@@ -72,7 +73,7 @@ class Point:
                    period_end=None if end is None or pd.isna(end) else pd.Timestamp(end).date(),
                    value=float(row["value"]), numerator=num("numerator"), denominator=num("denominator"),
                    lower_ci=num("lower_ci"), upper_ci=num("upper_ci"), is_demo=bool(row.get("is_demo") or False),
-                   source=str(row.get("source") or ""))
+                   source=str(row.get("source") or ""), is_local=bool(row.get("is_local", True)))
 
 
 def with_interval(kpi: Kpi, p: Point) -> tuple[float | None, float | None]:
@@ -192,14 +193,18 @@ def sentence_case(text: str) -> str:
 
 
 # -- comparison with England and the target ------------------------------------------------------------
-def compare_with_england(kpi: Kpi, current: Point | None, england: Point | None) -> tuple[str, str, str]:
-    """(result, shape, words): the Fingertips comparison of the local value with England's."""
+def compare_with_england(kpi: Kpi, current: Point | None, england: Point | None, *,
+                         not_compared_by_publisher: bool = False) -> tuple[str, str, str]:
+    """(result, shape, words): the Fingertips comparison of the local value with England's.
+    `not_compared_by_publisher`: the value is published, and its publisher did not compare it with England."""
     if current is None:
         return "not compared", "–", "No local figure yet"
     if kpi.comparator is None:
         return "not compared", "–", "No national comparator"
     if england is None:
         return "not compared", "–", "No England figure yet"
+    if not_compared_by_publisher:
+        return "not compared", "–", relations.PUBLISHER_DID_NOT_COMPARE
     lo, hi = with_interval(kpi, current)
     if lo is None:
         return "not compared", "–", "Not tested: no confidence interval"
@@ -307,16 +312,27 @@ def _trend(kpi: Kpi, rows: list[dict]) -> stats.TrendResult:
     return stats.trend_result(values=[r["value"] for r in rows], polarity=kpi.polarity)
 
 
+def _not_compared_by_publisher(store: Store, framework: Framework, kpis: list[Kpi],
+                               points: dict[str, tuple[Point | None, Point | None]],
+                               as_at: datetime | None) -> set[str]:
+    """The KPIs whose newest home figure is the published one, which its publisher did not compare with England."""
+    published = {k.id: (k.comparator.indicator_id, points[k.id][0].period_label) for k in kpis
+                 if k.comparator is not None and points[k.id][0] is not None and not points[k.id][0].is_local}
+    marked = relations.not_compared_by_publisher(store, framework.home_area, list(published.values()), as_at)
+    return {k for k, key in published.items() if key in marked}
+
+
 def _standings(store: Store, framework: Framework, kpis: list[Kpi],
                points: dict[str, tuple[Point | None, Point | None]],
-               as_at: datetime | None) -> dict[tuple[str, str], relations.Standing]:
+               as_at: datetime | None, declined: set[str]) -> dict[tuple[str, str], relations.Standing]:
     """The home area's standing among councils where the scorecard needs it, in one query: on the KPI's own
-    comparator when the value has no interval, on its related measure when the KPI cannot be compared itself."""
+    comparator when the value is not tested (no interval, or its publisher did not compare it), on its related
+    measure when the KPI cannot be compared itself."""
     requests = {}
     for kpi in kpis:
         current, england = points[kpi.id]
         untested = current is not None and england is not None and kpi.comparator is not None
-        if untested and with_interval(kpi, current)[0] is None:
+        if untested and (kpi.id in declined or with_interval(kpi, current)[0] is None):
             requests[(kpi.id, "own")] = (kpi.comparator, kpi.polarity, current.period_end)
         elif kpi.related is not None and not untested:
             requests[(kpi.id, "related")] = (kpi.related, kpi.polarity, current.period_end if current else None)
@@ -324,7 +340,8 @@ def _standings(store: Store, framework: Framework, kpis: list[Kpi],
 
 
 def _relation(kpi: Kpi, current: Point | None, england: Point | None,
-              known: dict[tuple[str, str], relations.Standing]) -> relations.Relation:
+              known: dict[tuple[str, str], relations.Standing], *,
+              not_compared_by_publisher: bool = False) -> relations.Relation:
     """`kpis.published.relation.relate` for a scorecard row: the same words as the benchmark view's."""
     lo, hi = with_interval(kpi, current) if current else (None, None)
     own = known.get((kpi.id, "own"))
@@ -334,7 +351,8 @@ def _relation(kpi: Kpi, current: Point | None, england: Point | None,
                             england=england.value if england else None,
                             england_period=england.period_label if england else None,
                             quartile=own.quartile if same else None, rank=own.rank if same else None,
-                            rank_of=own.rank_of if same else None, related=known.get((kpi.id, "related")))
+                            rank_of=own.rank_of if same else None, related=known.get((kpi.id, "related")),
+                            not_compared_by_publisher=not_compared_by_publisher)
 
 
 def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = None,
@@ -348,15 +366,18 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
     series = home_and_england(store, framework, kpis, as_at)
     before = home_and_england(store, framework, kpis, previous_meeting) if previous_meeting is not None else None
     points = {k.id: (_latest(series[k.id][0]), _england(series[k.id][1], _latest(series[k.id][0]))) for k in kpis}
-    known = _standings(store, framework, kpis, points, as_at)
+    declined = _not_compared_by_publisher(store, framework, kpis, points, as_at)
+    known = _standings(store, framework, kpis, points, as_at, declined)
     rows = []
     for kpi in kpis:
         home, eng = series[kpi.id]
         current, england = points[kpi.id]
         previous = _latest(before[kpi.id][0]) if before is not None else None
         change = describe_change(kpi, current, previous)
-        comparison, shape, comparison_words = compare_with_england(kpi, current, england)
-        relation = _relation(kpi, current, england, known)
+        publisher_did_not = kpi.id in declined
+        comparison, shape, comparison_words = compare_with_england(kpi, current, england,
+                                                                   not_compared_by_publisher=publisher_did_not)
+        relation = _relation(kpi, current, england, known, not_compared_by_publisher=publisher_did_not)
         # the board table's one-line cell: what a relation says in fewest words, else the badge's words
         comparison_short = relation.cell if comparison == "not compared" and relation.cell else None
         if comparison == "not compared" and relation.short:

@@ -28,6 +28,7 @@ from kpis.store.database import Store, observations_as_at
 
 COUNCIL = "county_ua"
 TESTED, DIFFERENCE, RELATED = "significance test", "difference, quartile and rank", "related national measure"
+PUBLISHER_DID_NOT_COMPARE = "Not compared: the publisher does not compare this value with England"
 BADGE_WORDS = {"better": "Better than England", "similar": "Similar to England", "worse": "Worse than England",
                "higher": "Higher than England", "lower": "Lower than England"}
 
@@ -92,11 +93,22 @@ def rank_words(quartile: str | None, rank: int | None, rank_of: int | None) -> s
 
 def relate(kpi: Kpi, *, value: float | None, lower: float | None, upper: float | None,
            england: float | None, england_period: str | None, quartile: str | None = None,
-           rank: int | None = None, rank_of: int | None = None, related: Standing | None = None) -> Relation:
-    """The relation of a KPI to England: tested, else difference and rank, else through a related measure."""
+           rank: int | None = None, rank_of: int | None = None, related: Standing | None = None,
+           not_compared_by_publisher: bool = False) -> Relation:
+    """The relation of a KPI to England: tested, else difference and rank, else through a related measure.
+
+    `not_compared_by_publisher`: the value is a published one that its publisher marked "Not compared" with
+    England (Fingertips): it is not tested here either; the difference is stated, saying so."""
     none = Relation("not compared", None, None, None)
     if value is not None and england is not None and kpi.comparator is not None:
         diff = round(value - england, 6)
+        if not_compared_by_publisher:
+            standing = rank_words(quartile, rank, rank_of)
+            gap = difference_words(value, england, kpi.unit, kpi.decimals)
+            words = (f"{PUBLISHER_DID_NOT_COMPARE}: {gap} ({kpi.format_value(value)} vs England "
+                     f"{kpi.format_value(england)}, {england_period})" + (f"; {standing}" if standing else ""))
+            return Relation("not compared", DIFFERENCE, words, diff, f"Not compared by the publisher: {gap}",
+                            f"Not compared by publisher: {difference_short(value, england, kpi.unit, kpi.decimals)}")
         if lower is not None and upper is not None:
             result = stats.compare_with_benchmark(value, lower, upper, england, kpi.polarity)
             words = (f"{BADGE_WORDS[result]}: {kpi.format_value(value)} (95% interval {kpi.format_value(lower)} "
@@ -147,6 +159,28 @@ def related_words(s: Standing) -> str:
     standing = rank_words(s.quartile, s.rank, s.rank_of)
     return (f"Related measure, not this KPI's definition: {s.name}, {s.period}: {fmt(s.value, s.unit)} here vs "
             f"England {fmt(s.england, s.unit)}: {how}" + (f"; {standing}" if standing else ""))
+
+
+# -- reading the publisher's own comparisons ------------------------------------------------------------------
+def not_compared_by_publisher(store: Store, home: str, wanted: list[tuple[str, str]],
+                              as_at: datetime | None = None) -> set[tuple[str, str]]:
+    """Of (indicator id, period label) pairs, those whose headline value for `home` its publisher marked "Not
+    compared" with England (Fingertips' "Compared to England"), as known at `as_at`: one query for all."""
+    if not wanted:
+        return set()
+    when = "p.is_current" if as_at is None else "b.submitted_at <= ?"
+    params: list[Any] = [[w[0] for w in wanted], [w[1] for w in wanted], home]
+    if as_at is not None:
+        params.append(pd.Timestamp(as_at).to_pydatetime())
+    df = store.df(f"""
+        WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS indicator_id, unnest(?::VARCHAR[]) AS period_label)
+        SELECT p.indicator_id, p.period_label, p.label
+        FROM published_comparisons p JOIN batches b ON b.batch_id = p.batch_id
+        JOIN wanted w ON w.indicator_id = p.indicator_id AND w.period_label = p.period_label
+        WHERE p.area_code = ? AND p.versus = 'England' AND p.breakdown_type = 'all' AND {when}
+        QUALIFY row_number() OVER (PARTITION BY p.indicator_id, p.period_label
+                                   ORDER BY b.submitted_at DESC, p.batch_id DESC) = 1""", params)
+    return {(i, p) for i, p, label in df.itertuples(index=False, name=None) if str(label).lower() == "not compared"}
 
 
 # -- reading standings --------------------------------------------------------------------------------

@@ -163,6 +163,43 @@ def test_published_labels_are_reproduced_and_not_compared_is_respected(store, fr
     assert set(regions["area_code"].map(published)) == {"Not compared"}
 
 
+def test_the_board_does_not_compare_a_home_figure_its_publisher_did_not_compare(tmp_path, store):
+    """The scorecard and the benchmark view, where the home council's figure is the published one: as Fingertips
+    compared it, and not compared once Fingertips marks it "Not compared"; a meeting before that still saw it."""
+    from kpis.analysis.comparisons import kpi_benchmarks
+    from kpis.board.scorecard import scorecard
+    from kpis.published.relation import PUBLISHER_DID_NOT_COMPARE
+    from kpis.store.database import now
+    text = DEFAULT_FRAMEWORK.read_text(encoding="utf-8").replace(
+        'code = "90319", name = "Reception prevalence of obesity (including severe obesity)", '
+        'year_type = "Academic Year"', 'code = "93356", name = "Campylobacter incidence"')
+    (tmp_path / "fw.toml").write_text(text, encoding="utf-8")
+    fw = load_framework(tmp_path / "fw.toml")
+    assert fw.kpi("EH02").comparator.indicator_id == "fingertips:93356"
+    source = (FIXTURES / "fingertips_93356_2015.csv").read_bytes()
+    home_row = b",898,578593,,,Worse,Worse,20150000"          # Worcestershire: 155.2 (145.2 to 165.7), Worse
+    assert source.count(home_row) == 1
+    import_benchmarks(store, FIXTURES / "fingertips_93356_2015.csv", framework=fw)
+    first = scorecard(store, fw, kpi_ids=["EH02"]).iloc[0]
+    assert (first["latest_period"], round(first["value"], 1), first["comparison"]) == ("2015", 155.2, "worse")
+    assert first["relation_basis"] == "significance test"
+    before = now()
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(source.replace(home_row, b",898,578593,,,Not compared,Worse,20150000"))
+    import_benchmarks(store, marked, framework=fw)
+    row = scorecard(store, fw, kpi_ids=["EH02"]).iloc[0]
+    assert (row["comparison"], row["comparison_symbol"]) == ("not compared", "–")
+    assert row["relation_basis"] == "difference, quartile and rank"
+    assert row["england_relation"].startswith(PUBLISHER_DID_NOT_COMPARE + ": ")
+    assert row["comparison_text"].startswith("Not compared by the publisher: ")
+    assert "Better" not in row["comparison_text"] and "Worse" not in row["comparison_text"]
+    bench = {r["kpi_id"]: r for r in kpi_benchmarks(store, fw)}["EH02"]
+    assert bench["comparison"] == "not compared" and bench["england_relation"] == row["england_relation"]
+    # the board as it stood before the new label still saw Fingertips' own comparison
+    assert scorecard(store, fw, kpi_ids=["EH02"], as_at=before).iloc[0]["comparison"] == "worse"
+    assert {r["kpi_id"]: r for r in kpi_benchmarks(store, fw, as_at=before)}["EH02"]["comparison"] == "worse"
+
+
 def test_a_reimport_keeps_one_published_label_per_value(tmp_path, store, framework):
     import_benchmarks(store, FIXTURES / "fingertips_93356_2015.csv", framework=framework)
     n = store.scalar("SELECT count(*) FROM published_comparisons")
