@@ -254,7 +254,7 @@ def england_figures(store: Store, framework: Framework, totals: pd.DataFrame, *,
     for kpi_id, end in zip(totals["kpi_id"], totals["period_end"]):
         kpi = kpis[kpi_id]
         if kpi.comparator is None:
-            out.append("No national comparator")
+            out.append(kpi.no_comparator_words(short=True))
             continue
         mine = eng[(eng["kpi_id"] == kpi_id) & (pd.to_datetime(eng["period_end"]) <= pd.Timestamp(end))]
         out.append("No England figure yet" if mine.empty else

@@ -183,7 +183,7 @@ def definition_rows(framework: Framework, kpi: Kpi) -> pd.DataFrame:
     area = framework.area(kpi.area)
     outcome = next((o.name for o in framework.outcomes if o.id == kpi.outcome), kpi.outcome)
     comparator = (comparator_label(kpi, kpi.comparator.indicator_id) if kpi.comparator
-                  else "None: a local measure with no national figure")
+                  else kpi.no_comparator_words())
     rows = [("Definition", kpi.definition), ("Methodology", kpi.methodology or "Not recorded"),
             ("Unit", kpi.unit_label), ("Polarity", POLARITY_WORDS[kpi.polarity]),
             ("National comparator", comparator), ("Outcome area", f"{area.name} ({area.sub_group})"),

@@ -196,7 +196,9 @@ def definitions_table(framework: Framework) -> Table:
     rows = []
     for k in framework.kpis:
         comparator = (f"England comparator: {k.comparator.name or k.comparator.code} ({k.comparator.source} "
-                      f"{k.comparator.code})." if k.comparator else "No national comparator (a local measure).")
+                      f"{k.comparator.code})." if k.comparator else
+                      ("No national comparator (a local measure)." if k.related is None else
+                       f"{k.no_comparator_words()}."))
         method = " ".join(p for p in (k.methodology, comparator, f"{POLARITY_WORDS[k.polarity]}.",
                                       f"Unit: {k.unit_label}; {k.frequency}.") if p)
         rows.append([f"{k.id} {k.title}", k.definition, method])

@@ -71,7 +71,11 @@ def test_definition_rows():
     assert rows["Target"].startswith("22.0%")
     assert "Children in need" in rows["Methodology"]
     local = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("EH05")).values.tolist())
-    assert local["National comparator"].startswith("None")
+    assert local["National comparator"] == "None: a local measure with no national figure"
+    # a KPI with a related national measure names it, and says it is not this KPI's comparison
+    related = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("MH02")).values.tolist())["National comparator"]
+    assert related.startswith("None of this definition. Related national measure: Persistent absence")
+    assert "(lait TotPerAbNew)" in related and "not compared with this KPI's own value" in related
 
 
 # -- narratives --------------------------------------------------------------------------------------

@@ -69,6 +69,10 @@ def test_board_pack_pdf_names_every_kpi_and_carries_the_licence(packs):
         assert part in text, part
     for area in FRAMEWORK.areas:
         assert area.name in text and area.sub_group in text
+    # the appendix names a KPI's related national measure, and that it is not the KPI's comparison
+    flat = " ".join(text.split())
+    assert "None of this definition. Related national measure: Persistent absence" in flat
+    assert "No national comparator (a local measure)." in flat                   # EH05, MH01, ...
 
 
 def test_board_pack_pdf_has_a_title_language_page_numbers_real_text_and_pictures(packs):
