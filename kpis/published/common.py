@@ -353,6 +353,18 @@ def rank_duplicates(con: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, int]
     return int(imported), {str(k): int(v) for k, v in reasons.items()}, used
 
 
+WINDOWS_1252_NOTE = "read as Windows-1252 (not UTF-8), as Excel saves CSV"
+
+
+def read_text_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """A CSV file as text cells (nothing made a number or a missing value): UTF-8, with or without a byte order
+    mark, else Windows-1252, which is what Excel's "CSV (Comma delimited)" writes; and a note when it was that."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"), []
+    except UnicodeDecodeError:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252"), [WINDOWS_1252_NOTE]
+
+
 def read_header(path: Path) -> list[str]:
     """The column names of a CSV or Parquet file, without reading the rest."""
     if path.suffix.lower() == ".parquet":

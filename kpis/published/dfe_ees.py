@@ -35,7 +35,7 @@ from kpis.core import stats
 from kpis.core.framework import Framework
 from kpis.published.common import (
     ENGLAND, MARKERS, TOKEN, TOTALS, AreaIndex, Parsed, blank_frame, clean_text, guess_unit, indicator_frame,
-    join_parts, marker_key, marker_status, to_number, token_note, unexpected_tokens,
+    join_parts, marker_key, marker_status, read_text_csv, to_number, token_note, unexpected_tokens,
 )
 
 REQUIRED = {"time_period", "time_identifier", "geographic_level"}
@@ -56,7 +56,7 @@ def file_stem(path: Path) -> str:
 
 
 def read(path: Path, *, framework: Framework | None, areas: AreaIndex) -> Parsed:
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    raw, encoding = read_text_csv(path)
     raw.columns = [c.strip() for c in raw.columns]
     n = len(raw)
     area, area_skip = _areas(raw, areas)
@@ -111,7 +111,7 @@ def read(path: Path, *, framework: Framework | None, areas: AreaIndex) -> Parsed
         f = blank_frame(n)
         f["skip"] = "no measure columns in the file"
         pieces.append(f)
-    notes = [f"comparators: {', '.join(sorted(seen)) or 'none'}; "
+    notes = encoding + [f"comparators: {', '.join(sorted(seen)) or 'none'}; "
              f"other measure columns: {len([m for m in measures if m not in used])}"]
     for col in measures:
         tokens = unexpected_tokens(raw[col], numeric[col])

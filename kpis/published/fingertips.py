@@ -50,7 +50,7 @@ import pandas as pd
 from kpis.core.framework import Framework
 from kpis.published.common import (
     ENGLAND, BenchmarkFormatError, Parsed, blank_frame, clean_text, comparators, guess_unit, indicator_frame,
-    join_parts, slug_series,
+    join_parts, read_text_csv, slug_series,
     to_number, token_note,
 )
 
@@ -91,13 +91,7 @@ def plain_text(s: pd.Series) -> pd.Series:
 
 def read_frame(path: Path) -> tuple[pd.DataFrame, list[str]]:
     """The file as text, with Fingertips' column names, whatever re-saved it; and what was done to it."""
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        encoding = None
-    except UnicodeDecodeError:  # Excel saves "CSV" in Windows-1252
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
-        encoding = "read as Windows-1252 (not UTF-8), as Excel saves CSV"
-    notes = [encoding] if encoding else []
+    raw, notes = read_text_csv(path)
     if not isinstance(raw.index, pd.RangeIndex):  # pandas made the surplus first fields an index
         raise BenchmarkFormatError(
             f"{path.name}: its rows have more fields than its header has columns (a comma inside a value that is "

@@ -25,7 +25,8 @@ import pandas as pd
 
 from kpis.core.framework import Framework
 from kpis.published.common import (
-    Parsed, blank_frame, clean_text, comparators, guess_unit, indicator_frame, marker_status, slug, to_number,
+    Parsed, blank_frame, clean_text, comparators, guess_unit, indicator_frame, marker_status, read_text_csv, slug,
+    to_number,
 )
 
 REQUIRED = {"area_code", "period", "indicator", "value"}
@@ -40,7 +41,7 @@ def _norm(text: str) -> str:
 
 
 def read(path: Path, *, framework: Framework | None) -> Parsed:
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    raw, notes = read_text_csv(path)
     n = len(raw)
     f = blank_frame(n)
     col = lambda name: clean_text(raw[name]) if name in raw.columns else pd.Series("", index=raw.index)  # noqa: E731
@@ -88,4 +89,4 @@ def read(path: Path, *, framework: Framework | None) -> Parsed:
             "unit": kpi.unit if kpi else guess_unit(text, measure.get(text)),
             "polarity": kpi.polarity if kpi else None, "kpi_id": kpi.id if kpi else None,
         })
-    return Parsed(format="tidy", frame=f, indicators=indicator_frame(rows), rows_read=n)
+    return Parsed(format="tidy", frame=f, indicators=indicator_frame(rows), rows_read=n, notes=notes)

@@ -40,6 +40,23 @@ def test_an_unexpected_symbol_is_a_status_on_its_cell_and_is_reported(store):
         in ("suppressed", "not_available", "low_reliability")
 
 
+def test_a_dfe_file_re_saved_by_excel_in_windows_1252_reads_as_the_original(tmp_path, store):
+    """Excel's "CSV (Comma delimited)" writes Windows-1252: the same values, the text as written, and a note."""
+    text = (FIXTURES / "dfe_c1_referrals_k.csv").read_text(encoding="utf-8")
+    assert text.count("Referrals and Re-referrals") == 23
+    resaved = tmp_path / "c1_excel.csv"
+    resaved.write_bytes(text.replace("Referrals and Re-referrals", "Referrals and Re-referrals – café").encode("cp1252"))
+    with pytest.raises(UnicodeDecodeError):
+        resaved.read_text(encoding="utf-8")                      # not UTF-8: the case being tested
+    report = import_benchmarks(store, resaved, framework=None)
+    assert report.rows_read == report.rows_imported == 23
+    assert "read as Windows-1252 (not UTF-8), as Excel saves CSV" in report.notes
+    pct = "dfe_ees:c1_excel:rereferral_percent"
+    assert one(store, pct, ENGLAND, "2024/25")["value"] == 22.6
+    assert one(store, pct, WORCS, "2024/25")["status_note"] == "k"
+    assert store.scalar("SELECT count(*) FROM current_observations WHERE indicator_id = ?", [pct]) == 23
+
+
 def test_dfe_total_rows_are_the_headline_and_the_rest_a_breakdown(store):
     report = import_benchmarks(store, FIXTURES / "dfe_d5_duration_long.csv", framework=None)
     assert report.rows_read == report.rows_imported == 60
