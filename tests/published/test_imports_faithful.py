@@ -45,7 +45,8 @@ def test_a_dfe_file_re_saved_by_excel_in_windows_1252_reads_as_the_original(tmp_
     text = (FIXTURES / "dfe_c1_referrals_k.csv").read_text(encoding="utf-8")
     assert text.count("Referrals and Re-referrals") == 23
     resaved = tmp_path / "c1_excel.csv"
-    resaved.write_bytes(text.replace("Referrals and Re-referrals", "Referrals and Re-referrals – café").encode("cp1252"))
+    excel = text.replace("Referrals and Re-referrals", "Referrals and Re-referrals – café")
+    resaved.write_bytes(excel.encode("cp1252"))
     with pytest.raises(UnicodeDecodeError):
         resaved.read_text(encoding="utf-8")                      # not UTF-8: the case being tested
     report = import_benchmarks(store, resaved, framework=None)
