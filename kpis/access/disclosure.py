@@ -33,6 +33,7 @@ import pandas as pd
 from kpis.core import exports
 from kpis.core.areas import ENGLAND as ENGLAND_CODE
 from kpis.core.framework import Framework, FrameworkError, Kpi
+from kpis.core.sources import no_comparator_words
 from kpis.core.units import GAP_LABELS, SCALE
 from kpis.core.framework import breakdown_label
 from kpis.store.database import Store
@@ -254,7 +255,7 @@ def england_figures(store: Store, framework: Framework, totals: pd.DataFrame, *,
     for kpi_id, end in zip(totals["kpi_id"], totals["period_end"]):
         kpi = kpis[kpi_id]
         if kpi.comparator is None:
-            out.append(kpi.no_comparator_words(short=True))
+            out.append(no_comparator_words(kpi, short=True))
             continue
         mine = eng[(eng["kpi_id"] == kpi_id) & (pd.to_datetime(eng["period_end"]) <= pd.Timestamp(end))]
         out.append("No England figure yet" if mine.empty else

@@ -12,7 +12,7 @@ import pandas as pd
 
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
-from kpis.core.sources import comparator_label
+from kpis.core.sources import comparator_label, no_comparator_words
 from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
 from kpis.store.database import Store
 
@@ -183,7 +183,7 @@ def definition_rows(framework: Framework, kpi: Kpi) -> pd.DataFrame:
     area = framework.area(kpi.area)
     outcome = next((o.name for o in framework.outcomes if o.id == kpi.outcome), kpi.outcome)
     comparator = (comparator_label(kpi, kpi.comparator.indicator_id) if kpi.comparator
-                  else kpi.no_comparator_words())
+                  else no_comparator_words(kpi))
     rows = [("Definition", kpi.definition), ("Methodology", kpi.methodology or "Not recorded"),
             ("Unit", kpi.unit_label), ("Polarity", POLARITY_WORDS[kpi.polarity]),
             ("National comparator", comparator), ("Outcome area", f"{area.name} ({area.sub_group})"),

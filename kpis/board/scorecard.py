@@ -14,6 +14,7 @@ The rules, in plain words:
   higher or lower. Where that cannot be tested, the relation is still stated (`kpis.published.relation`): the
   difference, quartile and rank when the value has no interval, or the home area's figure on a related
   national measure (a KPI's `related_comparator`) against England's; ``england_relation`` holds the words.
+  A published figure its publisher marked "Not compared" with England is not compared here either.
 - **Recent trend**: Fingertips' test over the most recent five points (`kpis.core.stats.trend_result`).
 - **Target**: met when the value is on the right side of the target for the KPI's polarity.
 """
@@ -31,6 +32,7 @@ from kpis.published import relation as relations
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
+from kpis.core.sources import no_comparator_words
 from kpis.store.series import kpis_series
 from kpis.store.database import Store, now
 
@@ -200,7 +202,7 @@ def compare_with_england(kpi: Kpi, current: Point | None, england: Point | None,
     if current is None:
         return "not compared", "–", "No local figure yet"
     if kpi.comparator is None:
-        return "not compared", "–", "No national comparator"
+        return "not compared", "–", no_comparator_words(kpi, short=True)
     if england is None:
         return "not compared", "–", "No England figure yet"
     if not_compared_by_publisher:
@@ -324,15 +326,14 @@ def _not_compared_by_publisher(store: Store, framework: Framework, kpis: list[Kp
 
 def _standings(store: Store, framework: Framework, kpis: list[Kpi],
                points: dict[str, tuple[Point | None, Point | None]],
-               as_at: datetime | None, declined: set[str]) -> dict[tuple[str, str], relations.Standing]:
+               as_at: datetime | None) -> dict[tuple[str, str], relations.Standing]:
     """The home area's standing among councils where the scorecard needs it, in one query: on the KPI's own
-    comparator when the value is not tested (no interval, or its publisher did not compare it), on its related
-    measure when the KPI cannot be compared itself."""
+    comparator when the value has no interval, on its related measure when the KPI cannot be compared itself."""
     requests = {}
     for kpi in kpis:
         current, england = points[kpi.id]
         untested = current is not None and england is not None and kpi.comparator is not None
-        if untested and (kpi.id in declined or with_interval(kpi, current)[0] is None):
+        if untested and with_interval(kpi, current)[0] is None:
             requests[(kpi.id, "own")] = (kpi.comparator, kpi.polarity, current.period_end)
         elif kpi.related is not None and not untested:
             requests[(kpi.id, "related")] = (kpi.related, kpi.polarity, current.period_end if current else None)
@@ -367,7 +368,7 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
     before = home_and_england(store, framework, kpis, previous_meeting) if previous_meeting is not None else None
     points = {k.id: (_latest(series[k.id][0]), _england(series[k.id][1], _latest(series[k.id][0]))) for k in kpis}
     declined = _not_compared_by_publisher(store, framework, kpis, points, as_at)
-    known = _standings(store, framework, kpis, points, as_at, declined)
+    known = _standings(store, framework, kpis, points, as_at)
     rows = []
     for kpi in kpis:
         home, eng = series[kpi.id]
@@ -407,7 +408,8 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
             "england_value": england.value if england else None,
             "england_value_text": kpi.format_value(england.value) if england else None,
             "england_text": (f"{kpi.format_value(england.value)} ({england.period_label})" if england
-                             else ("No national comparator" if kpi.comparator is None else "Not published")),
+                             else (no_comparator_words(kpi, short=True) if kpi.comparator is None
+                                   else "Not published")),
             "comparison": comparison, "comparison_symbol": shape, "comparison_text": comparison_words,
             "comparison_short": comparison_short or comparison_words.split(":")[0],
             "relation_basis": relation.basis, "england_relation": relation.words,

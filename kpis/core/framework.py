@@ -86,18 +86,6 @@ class Kpi:
     def is_local_only(self) -> bool:
         return self.comparator is None
 
-    def no_comparator_words(self, *, short: bool = False) -> str:
-        """Why there is no England figure of this KPI, naming its related national measure if it has one:
-        'No national comparator' or 'No national comparator (related measure: persistent absence)' (short);
-        the long form names the measure whole and says that it is not compared with the KPI itself."""
-        if self.related is None:
-            return "No national comparator" if short else "None: a local measure with no national figure"
-        rel = self.related
-        if short:
-            return f"No national comparator (related measure: {rel.options.get('short_name') or rel.name or rel.code})"
-        return (f"None of this definition. Related national measure: {rel.name or rel.code} ({rel.source} "
-                f"{rel.code}); its standing against England is shown, not compared with this KPI's own value")
-
     def format_value(self, value: float | None) -> str:
         if value is None or value != value:  # NaN
             return "–"

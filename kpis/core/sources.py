@@ -14,3 +14,19 @@ def comparator_label(kpi: Kpi | None, series_id: str) -> str:
     if c is None:
         return series_id
     return f"{c.name or c.code} ({SOURCE_NAMES.get(c.source, c.source)}, code {series_id})"
+
+
+def no_comparator_words(kpi: Kpi, *, short: bool = False) -> str:
+    """Why there is no England figure of this KPI, naming its related national measure if it has one.
+
+    Short: 'No national comparator', or 'No national comparator (related measure: persistent absence)'. Long:
+    'None: a local measure with no national figure', or the related measure named whole, with its publisher,
+    and that it is not compared with the KPI's own value."""
+    rel = kpi.related
+    if rel is None:
+        return "No national comparator" if short else "None: a local measure with no national figure"
+    if short:
+        return f"No national comparator (related measure: {rel.options.get('short_name') or rel.name or rel.code})"
+    return (f"No national figure of this definition. Related national measure: {rel.name or rel.code} "
+            f"({SOURCE_NAMES.get(rel.source, rel.source)}, code {rel.indicator_id}); its standing against England "
+            "is shown, never compared with this KPI's own value")

@@ -14,6 +14,7 @@ from kpis.board.detail import POLARITY_WORDS
 from kpis.board.tables import summary_counts
 from kpis.core.exports import OGL_ATTRIBUTION, describe_periods
 from kpis.core.framework import Framework, Kpi
+from kpis.core.sources import no_comparator_words
 from kpis.store.database import Store
 
 SCORECARD_COLUMNS = ["KPI", "Latest", "Since last meeting", "Compared with England", "Recent trend", "Target"]
@@ -198,7 +199,7 @@ def definitions_table(framework: Framework) -> Table:
         comparator = (f"England comparator: {k.comparator.name or k.comparator.code} ({k.comparator.source} "
                       f"{k.comparator.code})." if k.comparator else
                       ("No national comparator (a local measure)." if k.related is None else
-                       f"{k.no_comparator_words()}."))
+                       f"{no_comparator_words(k)}."))
         method = " ".join(p for p in (k.methodology, comparator, f"{POLARITY_WORDS[k.polarity]}.",
                                       f"Unit: {k.unit_label}; {k.frequency}.") if p)
         rows.append([f"{k.id} {k.title}", k.definition, method])

@@ -225,22 +225,34 @@ def _lait_dictionary_for(path: Path) -> Path | None:
 
 def _store_published_comparisons(cur, batch_id: int) -> None:
     """The publisher's "Compared to England" label of every value kept, where it is new or has changed (the
-    label it replaces is kept, no longer current)."""
+    label it replaces is kept, no longer current). When the file carries labels, a value it publishes without
+    one ends the label that value had: what the publisher said before is history, not what it says now (a blank
+    label row, never current, marks when)."""
     keys = ("indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_label")
     on = " AND ".join(f"p.{k} = i.{k}" for k in keys)
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming_labels AS
         SELECT {", ".join(f"f.{k}" for k in keys)}, 'England' AS versus, c.published_comparison AS label
-        FROM final_obs f JOIN cand c ON c._row = f._row AND c.indicator_id = f.indicator_id
-        WHERE c.published_comparison IS NOT NULL""")
+        FROM final_obs f JOIN cand c ON c._row = f._row AND c.indicator_id = f.indicator_id""")
+    carries_labels = cur.execute("SELECT count(label) > 0 FROM incoming_labels").fetchone()[0]
+    if not carries_labels:
+        cur.execute("DROP TABLE incoming_labels")
+        return
+    # a label ended with nothing in its place leaves a marker (blank, never current), so that the board as known
+    # at a later date does not read the ended label back as the publisher's word
+    cur.execute(f"""
+        INSERT INTO published_comparisons
+        SELECT {", ".join(f"i.{k}" for k in keys)}, i.versus, '', ?, false
+        FROM incoming_labels i JOIN published_comparisons p ON p.is_current AND p.versus = i.versus AND {on}
+        WHERE i.label IS NULL""", [batch_id])
     cur.execute(f"""
         UPDATE published_comparisons p SET is_current = false FROM incoming_labels i
-        WHERE p.is_current AND p.versus = i.versus AND {on} AND p.label <> i.label""")
+        WHERE p.is_current AND p.versus = i.versus AND {on} AND p.label IS DISTINCT FROM i.label""")
     cur.execute(f"""
         INSERT INTO published_comparisons
         SELECT i.*, ?, true FROM incoming_labels i
-        WHERE NOT EXISTS (SELECT 1 FROM published_comparisons p WHERE p.is_current AND p.versus = i.versus
-                          AND {on})""", [batch_id])
+        WHERE i.label IS NOT NULL AND NOT EXISTS (SELECT 1 FROM published_comparisons p WHERE p.is_current
+                                                  AND p.versus = i.versus AND {on})""", [batch_id])
     cur.execute("DROP TABLE incoming_labels")
 
 

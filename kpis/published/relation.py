@@ -7,7 +7,9 @@ Three ways, the strongest first:
    lower with no polarity).
 2. **Difference, quartile and rank**: the value has no interval (the publisher gives no counts, as LAIT):
    no test can be made, so the difference from England is stated, with the area's LAIT quartile band (A = best)
-   and rank among all councils for the same published figure where known.
+   and rank among all councils for the same published figure where known. A published value its publisher
+   marked "Not compared" with England (Fingertips) is not tested either, nor ranked: the difference is stated,
+   and that the publisher did not compare it.
 3. **Related national measure** (a framework KPI's ``related_comparator``): no national figure of the KPI's own
    definition exists, so the home area's published figure on the related measure is set against England's
    (tested when counts are published, else by difference, quartile and rank). The KPI's own value is never
@@ -28,7 +30,7 @@ from kpis.store.database import Store, observations_as_at
 
 COUNCIL = "county_ua"
 TESTED, DIFFERENCE, RELATED = "significance test", "difference, quartile and rank", "related national measure"
-PUBLISHER_DID_NOT_COMPARE = "Not compared: the publisher does not compare this value with England"
+PUBLISHER_DID_NOT_COMPARE = "Not compared with England by its publisher"
 BADGE_WORDS = {"better": "Better than England", "similar": "Similar to England", "worse": "Worse than England",
                "higher": "Higher than England", "lower": "Lower than England"}
 
@@ -98,16 +100,15 @@ def relate(kpi: Kpi, *, value: float | None, lower: float | None, upper: float |
     """The relation of a KPI to England: tested, else difference and rank, else through a related measure.
 
     `not_compared_by_publisher`: the value is a published one that its publisher marked "Not compared" with
-    England (Fingertips): it is not tested here either; the difference is stated, saying so."""
+    England (Fingertips): it is not tested, nor ranked, here either; only the difference is stated, saying so."""
     none = Relation("not compared", None, None, None)
     if value is not None and england is not None and kpi.comparator is not None:
         diff = round(value - england, 6)
         if not_compared_by_publisher:
-            standing = rank_words(quartile, rank, rank_of)
             gap = difference_words(value, england, kpi.unit, kpi.decimals)
-            words = (f"{PUBLISHER_DID_NOT_COMPARE}: {gap} ({kpi.format_value(value)} vs England "
-                     f"{kpi.format_value(england)}, {england_period})" + (f"; {standing}" if standing else ""))
-            return Relation("not compared", DIFFERENCE, words, diff, f"Not compared by the publisher: {gap}",
+            words = (f"{PUBLISHER_DID_NOT_COMPARE} (so not tested here): {gap} ({kpi.format_value(value)} vs England "
+                     f"{kpi.format_value(england)}, {england_period})")
+            return Relation("not compared", DIFFERENCE, words, diff, f"Not compared by its publisher: {gap}",
                             f"Not compared by publisher: {difference_short(value, england, kpi.unit, kpi.decimals)}")
         if lower is not None and upper is not None:
             result = stats.compare_with_benchmark(value, lower, upper, england, kpi.polarity)
@@ -139,12 +140,12 @@ def related_short(s: Standing) -> str:
 
 
 def related_cell(s: Standing) -> str:
-    """'Related: excess weight, 1.0 pts below' or 'Related: parental mental health, worse'."""
+    """'Related: excess weight, 1.0 pts below, quartile B' or 'Related: parental mental health, worse'. Untested,
+    the quartile (A = best) says which way is good: below England is good on one measure and bad on another."""
     if s.lower is not None and s.upper is not None:
-        result = stats.compare_with_benchmark(s.value, s.lower, s.upper, s.england, s.polarity)
-        how = result
+        how = stats.compare_with_benchmark(s.value, s.lower, s.upper, s.england, s.polarity)
     else:
-        how = difference_short(s.value, s.england, s.unit)
+        how = difference_short(s.value, s.england, s.unit) + (f", quartile {s.quartile}" if s.quartile else "")
     return f"Related: {s.short_name}, {how}"
 
 
@@ -177,7 +178,8 @@ def not_compared_by_publisher(store: Store, home: str, wanted: list[tuple[str, s
         SELECT p.indicator_id, p.period_label, p.label
         FROM published_comparisons p JOIN batches b ON b.batch_id = p.batch_id
         JOIN wanted w ON w.indicator_id = p.indicator_id AND w.period_label = p.period_label
-        WHERE p.area_code = ? AND p.versus = 'England' AND p.breakdown_type = 'all' AND {when}
+        WHERE p.area_code = ? AND p.versus = 'England' AND p.breakdown_type = 'all' AND p.breakdown_value = 'all'
+              AND {when}
         QUALIFY row_number() OVER (PARTITION BY p.indicator_id, p.period_label
                                    ORDER BY b.submitted_at DESC, p.batch_id DESC) = 1""", params)
     return {(i, p) for i, p, label in df.itertuples(index=False, name=None) if str(label).lower() == "not compared"}

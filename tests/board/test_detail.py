@@ -74,8 +74,9 @@ def test_definition_rows():
     assert local["National comparator"] == "None: a local measure with no national figure"
     # a KPI with a related national measure names it, and says it is not this KPI's comparison
     related = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("MH02")).values.tolist())["National comparator"]
-    assert related.startswith("None of this definition. Related national measure: Persistent absence")
-    assert "(lait TotPerAbNew)" in related and "not compared with this KPI's own value" in related
+    assert related.startswith("No national figure of this definition. Related national measure: Persistent absence")
+    assert "(DfE Local Authority Interactive Tool (LAIT), code lait:TotPerAbNew)" in related
+    assert related.endswith("never compared with this KPI's own value")
 
 
 # -- narratives --------------------------------------------------------------------------------------

@@ -249,7 +249,8 @@ def test_the_board_table_keeps_what_is_known_about_england_in_few_words():
     excess = Standing(indicator_id="lait:ExcessRec", name="Reception: excess weight", short_name="excess weight",
                       period="AY 2024/25", unit="percentage", polarity="lower_is_better", value=20.0, lower=None,
                       upper=None, england=21.0, quartile="B", rank=52, rank_of=151)
-    assert related_cell(excess) == "Related: excess weight, 1.0 pts below"
+    assert related_cell(excess) == "Related: excess weight, 1.0 pts below, quartile B"
+    assert related_cell(replace(excess, quartile=None)) == "Related: excess weight, 1.0 pts below"
     parents = Standing(indicator_id="dfe_ees:c3", name="Parental mental health", short_name="parental mental health",
                        period="2025", unit="percentage", polarity="lower_is_better", value=46.9, lower=45.5,
                        upper=48.4, england=33.5, quartile=None, rank=None, rank_of=None)

@@ -71,7 +71,7 @@ def test_board_pack_pdf_names_every_kpi_and_carries_the_licence(packs):
         assert area.name in text and area.sub_group in text
     # the appendix names a KPI's related national measure, and that it is not the KPI's comparison
     flat = " ".join(text.split())
-    assert "None of this definition. Related national measure: Persistent absence" in flat
+    assert "No national figure of this definition. Related national measure: Persistent absence" in flat
     assert "No national comparator (a local measure)." in flat                   # EH05, MH01, ...
 
 

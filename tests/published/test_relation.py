@@ -45,7 +45,7 @@ def lait(measure: str, year: str) -> pd.DataFrame:
 def test_the_demo_states_a_relation_to_england_for_ten_kpis(rows):
     stated = {k for k, r in rows.items() if r["relation_basis"] is not None}
     assert stated == {"EH02", "EH03", "EH04", "MH02", "MH03", "SD02", "SD04", "SG01", "SG02", "SG03"}
-    assert len(stated) >= 10 and len(rows) == 16
+    assert len(rows) == 16
     assert {k for k, r in rows.items() if r["relation_basis"] == comparison.TESTED} == {"SD02", "SD04", "SG02"}
     # nothing is said where nothing is published: EH01 (no 2-2½ year outcome for any council in the extracts)
     # and the local-only KPIs
