@@ -43,6 +43,7 @@ from kpis.published.common import (
     period_table,
     rank_duplicates,
     read_header,
+    read_text_csv,
 )
 
 REQUIRED = {"Short Desc", "Years", "LA and Regions", "Values"}
@@ -234,7 +235,7 @@ def _dictionary(path: Path | None) -> dict[str, dict]:
     """The LAIT data dictionary by measure code (Measure_short), if there is one."""
     if path is None or not Path(path).exists():
         return {}
-    d = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    d, _ = read_text_csv(Path(path))
     if "Measure_short" not in d.columns:
         return {}
     d = d.drop_duplicates("Measure_short")
