@@ -140,12 +140,15 @@ def related_short(s: Standing) -> str:
 
 
 def related_cell(s: Standing) -> str:
-    """'Related: excess weight, 1.0 pts below, quartile B' or 'Related: parental mental health, worse'. Untested,
-    the quartile (A = best) says which way is good: below England is good on one measure and bad on another."""
+    """'Related: excess weight, quartile B', 'Related: parental mental health, worse', or with neither a test nor
+    a quartile 'Related: x, 1.0 pts below'. Untested, the quartile (A = best) is the one word that says which way
+    is good (below England is good on one measure and bad on another); the difference is in the longer words."""
     if s.lower is not None and s.upper is not None:
         how = stats.compare_with_benchmark(s.value, s.lower, s.upper, s.england, s.polarity)
+    elif s.quartile:
+        how = f"quartile {s.quartile}"
     else:
-        how = difference_short(s.value, s.england, s.unit) + (f", quartile {s.quartile}" if s.quartile else "")
+        how = difference_short(s.value, s.england, s.unit)
     return f"Related: {s.short_name}, {how}"
 
 

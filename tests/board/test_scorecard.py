@@ -242,14 +242,15 @@ def test_demo_scorecard_changes_between_meetings(demo_db_master):
 
 def test_the_board_table_keeps_what_is_known_about_england_in_few_words():
     """Issue 14: a KPI with no interval said only 'Not tested' beside England's figure; a related measure said
-    only its name. The one-line cell (`Relation.cell`) keeps the difference and the direction."""
+    only its name. The one-line cell (`Relation.cell`) keeps the difference, or for a related measure the result
+    of its test, else its quartile (A = best), which says which way is good."""
     from kpis.published.relation import Standing, difference_short, related_cell
     assert difference_short(68.0, 68.3, "percentage") == "0.3 pts below"
     assert difference_short(15.2, 14.9, "score") == "0.3 above"
     excess = Standing(indicator_id="lait:ExcessRec", name="Reception: excess weight", short_name="excess weight",
                       period="AY 2024/25", unit="percentage", polarity="lower_is_better", value=20.0, lower=None,
                       upper=None, england=21.0, quartile="B", rank=52, rank_of=151)
-    assert related_cell(excess) == "Related: excess weight, 1.0 pts below, quartile B"
+    assert related_cell(excess) == "Related: excess weight, quartile B"
     assert related_cell(replace(excess, quartile=None)) == "Related: excess weight, 1.0 pts below"
     parents = Standing(indicator_id="dfe_ees:c3", name="Parental mental health", short_name="parental mental health",
                        period="2025", unit="percentage", polarity="lower_is_better", value=46.9, lower=45.5,
