@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master  # noqa: F401 (fixtures)
 from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
@@ -39,6 +40,14 @@ def sign_in(page, url: str, email: str) -> None:
 
 def check(page, expected: set[str], name: str) -> None:
     page.locator(NAV).wait_for()
+    # The app's own CSS (which lets a long page name wrap) and its web font arrive after the navigation is drawn;
+    # on a busy machine the first look can come before them. Wait up to 10 s for the settled page: a name that is
+    # really cut short stays cut, and the assertion below reports it.
+    page.evaluate("document.fonts.ready.then(() => true)")
+    try:
+        page.wait_for_function(f"(nav) => ({READ_NAV})(nav).cut.length === 0", arg=NAV, timeout=10_000)
+    except PlaywrightTimeout:
+        pass
     seen = page.evaluate(READ_NAV, NAV)
     screenshot(page, f"nav-{name}")
     assert seen["more"] == 0, f"{name}: a 'View more' button hides pages"
