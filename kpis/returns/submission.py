@@ -221,9 +221,10 @@ def history(store: Store, kpi_id: str, framework: Framework | None = None) -> pd
         FROM observations o LEFT JOIN batches b ON b.batch_id = o.batch_id
         WHERE o.indicator_id = ?
         ORDER BY o.area_code, o.breakdown_type, o.breakdown_value, o.period_end, o.version""", [kpi_id])
-    if framework is not None and not df.empty:
-        df.insert(2, "breakdown", [breakdown_label(framework, t, v)
-                                   for t, v in zip(df["breakdown_type"], df["breakdown_value"])])
+    if framework is not None:  # the column is there when no figure is stored yet, too
+        df.insert(2, "breakdown", pd.Series([breakdown_label(framework, t, v) for t, v in
+                                             zip(df["breakdown_type"], df["breakdown_value"])], index=df.index,
+                                            dtype=object))
     return df
 
 

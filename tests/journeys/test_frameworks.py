@@ -151,6 +151,9 @@ def test_every_page_serves_the_framework(built, app_env, monkeypatch):
 
     def check(at: AppTest, where: str) -> str:
         ok(at)
+        # a page turns a failure into a plain message instead of a traceback: on a page just opened, that is a fault
+        failed = [e.value for e in at.error if "went wrong" in str(e.value)]
+        assert not failed, f"{where}: {failed}"
         body = texts(at)
         leaked = [f for f in foreign if re.search(rf"\b{re.escape(f)}\b", body)]
         assert not leaked, f"{where} shows another partnership's facts: {leaked}"

@@ -154,3 +154,7 @@ def test_the_home_history_names_each_version_and_counts_corrections(fw, store):
     assert found.revised == 1 and (found.table["Current"] == "No").sum() == 1
     one = home_history(store, fw, kpi_id, quarter=PERIOD)
     assert set(one.table["Quarter"]) == {PERIOD}
+    # a KPI with no figure stored yet (a framework's first KPI may be a national one): an empty history
+    none = home_history(store, fw, "EH05")
+    assert none.quarters == [ALL_QUARTERS] and none.table.empty and none.revised == 0
+    assert list(none.table.columns) == list(HISTORY_COLUMNS.values())
