@@ -116,10 +116,11 @@ def relate(kpi: Kpi, *, value: float | None, lower: float | None, upper: float |
                      f"to {kpi.format_value(upper)}) vs England {kpi.format_value(england)} ({england_period})")
             return Relation(result, TESTED, words, diff, BADGE_WORDS[result])
         standing = rank_words(quartile, rank, rank_of)
-        words = (f"Not tested (no counts published): {difference_words(value, england, kpi.unit, kpi.decimals)} "
+        gap = difference_words(value, england, kpi.unit, kpi.decimals)
+        words = (f"Not tested (no counts in the published file): {gap} "
                  f"({kpi.format_value(value)} vs England {kpi.format_value(england)}, {england_period})"
                  + (f"; {standing}" if standing else ""))
-        short = f"Not tested (no counts): {difference_words(value, england, kpi.unit, kpi.decimals)}" + (
+        short = f"Not tested (no counts): {gap}" + (
             f", quartile {quartile}" if quartile else "")
         return Relation("not compared", DIFFERENCE, words, diff, short,
                         difference_short(value, england, kpi.unit, kpi.decimals))
@@ -159,7 +160,7 @@ def related_words(s: Standing) -> str:
         how = (f"{BADGE_WORDS[result][0].lower()}{BADGE_WORDS[result][1:]} (95% interval here "
                f"{fmt(s.lower, s.unit)} to {fmt(s.upper, s.unit)})")
     else:
-        how = f"{difference_words(s.value, s.england, s.unit)}, not tested (no counts published)"
+        how = f"{difference_words(s.value, s.england, s.unit)}, not tested (no counts in the published file)"
     standing = rank_words(s.quartile, s.rank, s.rank_of)
     return (f"Related measure, not this KPI's definition: {s.name}, {s.period}: {fmt(s.value, s.unit)} here vs "
             f"England {fmt(s.england, s.unit)}: {how}" + (f"; {standing}" if standing else ""))

@@ -97,8 +97,9 @@ def test_eh04_states_the_difference_quartile_and_rank_when_no_interval_can_exist
     r = rows["EH04"]
     assert (r["comparison"], r["relation_basis"]) == ("not compared", comparison.DIFFERENCE)
     assert r["england_difference"] == pytest.approx(68.0 - 68.3)
-    assert r["england_relation"] == ("Not tested (no counts published): 0.3 points below England (68.0% vs England "
-                                     "68.3%, AY 2024/25); quartile C (A = best), rank 83 of 153 councils")
+    assert r["england_relation"] == ("Not tested (no counts in the published file): 0.3 points below England "
+                                     "(68.0% vs England 68.3%, AY 2024/25); quartile C (A = best), rank 83 of 153 "
+                                     "councils")
 
 
 def test_difference_words():
