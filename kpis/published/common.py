@@ -362,7 +362,14 @@ def read_text_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"), []
     except UnicodeDecodeError:
+        pass
+    try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252"), [WINDOWS_1252_NOTE]
+    except UnicodeDecodeError as exc:
+        raise BenchmarkFormatError(
+            f"{path.name} is not text that can be read: byte 0x{exc.object[exc.start]:02x} at position {exc.start:,} "
+            "is neither UTF-8 nor Windows-1252. Open it in Excel and save it as 'CSV UTF-8', then import that; "
+            "nothing was stored.") from None
 
 
 def read_header(path: Path) -> list[str]:

@@ -225,19 +225,15 @@ def _lait_dictionary_for(path: Path) -> Path | None:
 
 def _store_published_comparisons(cur, batch_id: int) -> None:
     """The publisher's "Compared to England" label of every value kept, where it is new or has changed (the
-    label it replaces is kept, no longer current). When the file carries labels, a value it publishes without
-    one ends the label that value had: what the publisher said before is history, not what it says now (a blank
-    label row, never current, marks when)."""
+    label it replaces is kept, no longer current). Run only for a file that carries labels: a value such a file
+    publishes without one ends the label that value had, since what the publisher said before is history, not
+    what it says now (a blank label row, never current, marks when)."""
     keys = ("indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_label")
     on = " AND ".join(f"p.{k} = i.{k}" for k in keys)
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming_labels AS
         SELECT {", ".join(f"f.{k}" for k in keys)}, 'England' AS versus, c.published_comparison AS label
         FROM final_obs f JOIN cand c ON c._row = f._row AND c.indicator_id = f.indicator_id""")
-    carries_labels = cur.execute("SELECT count(label) > 0 FROM incoming_labels").fetchone()[0]
-    if not carries_labels:
-        cur.execute("DROP TABLE incoming_labels")
-        return
     # a label ended with nothing in its place leaves a marker (blank, never current), so that the board as known
     # at a later date does not read the ended label back as the publisher's word
     cur.execute(f"""

@@ -58,6 +58,18 @@ def test_a_dfe_file_re_saved_by_excel_in_windows_1252_reads_as_the_original(tmp_
     assert store.scalar("SELECT count(*) FROM current_observations WHERE indicator_id = ?", [pct]) == 23
 
 
+def test_a_file_that_is_neither_utf8_nor_windows_1252_is_refused_in_words(tmp_path, store):
+    text = (FIXTURES / "dfe_c1_referrals_k.csv").read_bytes()
+    bad = tmp_path / "c1_garbled.csv"
+    bad.write_bytes(text.replace(b"Referrals and Re-referrals", b"Referrals \x81\x8d", 1))  # undefined in 1252
+    before = totals(store)
+    with pytest.raises(BenchmarkFormatError) as err:
+        import_benchmarks(store, bad, framework=None)
+    assert str(err.value).startswith("c1_garbled.csv is not text that can be read: byte 0x81 at position ")
+    assert "save it as 'CSV UTF-8'" in str(err.value) and "codec" not in str(err.value)
+    assert totals(store) == before
+
+
 def test_dfe_total_rows_are_the_headline_and_the_rest_a_breakdown(store):
     report = import_benchmarks(store, FIXTURES / "dfe_d5_duration_long.csv", framework=None)
     assert report.rows_read == report.rows_imported == 60
