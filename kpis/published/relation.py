@@ -71,20 +71,21 @@ def fmt(value: float, unit: str | None, decimals: int = 1) -> str:
 
 def difference_words(value: float, england: float, unit: str | None, decimals: int = 1) -> str:
     """'0.3 points below England', '2.0 above England', 'the same as England' (to the shown decimals)."""
-    diff = round(value - england, decimals)
-    if diff == 0:
-        return "the same as England"
-    size = f"{abs(diff):,.{decimals}f}{' points' if unit == 'percentage' else ''}"
-    return f"{size} {'above' if diff > 0 else 'below'} England"
+    return _difference(value, england, unit, decimals, points="points", england=" England", same="the same as")
 
 
 def difference_short(value: float, england: float, unit: str | None, decimals: int = 1) -> str:
     """'0.3 pts below', '2.0 above', 'the same' (the board table's column says 'Compared with England')."""
-    diff = round(value - england, decimals)
+    return _difference(value, england, unit, decimals, points="pts", england="", same="the same")
+
+
+def _difference(value: float, other: float, unit: str | None, decimals: int, *, points: str, england: str,
+                same: str) -> str:
+    diff = round(value - other, decimals)
     if diff == 0:
-        return "the same"
-    size = f"{abs(diff):,.{decimals}f}{' pts' if unit == 'percentage' else ''}"
-    return f"{size} {'above' if diff > 0 else 'below'}"
+        return f"{same}{england}"
+    size = f"{abs(diff):,.{decimals}f}{' ' + points if unit == 'percentage' else ''}"
+    return f"{size} {'above' if diff > 0 else 'below'}{england}"
 
 
 def rank_words(quartile: str | None, rank: int | None, rank_of: int | None) -> str:
