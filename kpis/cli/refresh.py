@@ -12,12 +12,8 @@ from kpis.core.framework import load_framework
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    # imported here, not at the top: `python -m kpis` loads only the command it runs
-    from kpis.published.refresh import (
-        EES_API,
-        FINGERTIPS_API,
-        TIMEOUT_SECONDS,
-    )
+    # the addresses only, from a module of constants: `python -m kpis` loads only the command it runs
+    from kpis.published.apis import EES_API, FINGERTIPS_API, TIMEOUT_SECONDS
     p = sub.add_parser(
         "refresh", help="fetch every comparator from the Fingertips and DfE APIs (needs the internet)",
         description="Fetch the England, regional and council figures of every comparator the framework names, from "

@@ -31,16 +31,14 @@ from pathlib import Path
 from typing import Callable, TextIO
 from urllib.parse import urlencode, urlparse
 
+from kpis.published.apis import EES_API, FINGERTIPS_API, TIMEOUT_SECONDS
 from kpis.published.comparators import BenchmarkError, ImportReport, detect_format, import_files
 from kpis.core.framework import Framework
 from kpis.store.database import Store
 
-FINGERTIPS_API = "https://fingertips.phe.org.uk/api"
-EES_API = "https://api.education.gov.uk/statistics/v1"
 ENGLAND_AREA_TYPE = 15
 # Fingertips area types: counties and unitary authorities from April 2023, and the regions.
 FINGERTIPS_AREA_TYPES = {502: "councils", 6: "regions"}
-TIMEOUT_SECONDS = 15.0
 USER_AGENT = "kpis-dashboard refresh (+https://github.com/)"
 EXPECTED = {"fingertips": "fingertips", "dfe_ees": "dfe_ees"}
 
