@@ -24,7 +24,7 @@ from kpis.core.problems import total
 from kpis.returns.reader import read_return
 from kpis.store.database import StoreBusy
 from kpis.returns.receipts import receipt_html, receipt_rows
-from kpis.returns.submission import (ALL_QUARTERS, ReturnRejected, check_return, home_history, preview, sha256,
+from kpis.returns.submission import (ReturnRejected, check_return, home_history, preview, sha256,
                                      submit)
 from kpis.returns.templates import build_template, quarters_offered, template_filename
 from pages._auth import current_user
@@ -330,7 +330,7 @@ def revision_history() -> None:
         st.info(f"No {kpi_id} figures are stored yet.", icon=":material/info:")
         return
     quarter = right.selectbox("Quarter", found.quarters, key="upload_history_quarter")
-    shown = home_history(s, fw, kpi_id, quarter=quarter) if quarter != ALL_QUARTERS else found
+    shown = found.in_quarter(quarter)  # the history already read, not read again
     table, revised = shown.table, shown.revised
     st.markdown(f"{len(table):,} {'version' if len(table) == 1 else 'versions'}; {revised:,} of them "
                 f"{'corrects' if revised == 1 else 'correct'} an earlier figure.")

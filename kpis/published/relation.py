@@ -24,11 +24,10 @@ from typing import Any
 import pandas as pd
 
 from kpis.core import stats
-from kpis.core.areas import ENGLAND
+from kpis.core.areas import COUNCIL, ENGLAND
 from kpis.core.framework import Comparator, Kpi
 from kpis.store.database import Store, observations_as_at
 
-COUNCIL = "county_ua"
 TESTED, DIFFERENCE, RELATED = "significance test", "difference, quartile and rank", "related national measure"
 PUBLISHER_DID_NOT_COMPARE = "Not compared with England by its publisher"
 BADGE_WORDS = {"better": "Better than England", "similar": "Similar to England", "worse": "Worse than England",
@@ -191,11 +190,6 @@ def not_compared_by_publisher(store: Store, home: str, wanted: list[tuple[str, s
 
 
 # -- reading standings --------------------------------------------------------------------------------
-def current_councils(store: Store) -> set[str]:
-    areas = store.df("SELECT area_code FROM areas WHERE area_type = ? AND valid_to IS NULL", [COUNCIL])
-    return set(areas["area_code"])
-
-
 def related_standings(store: Store, kpis: list[Kpi] | tuple[Kpi, ...], *, home: str,
                       as_at: datetime | None = None, until: dict[str, date | None] | None = None,
                       councils: set[str] | None = None) -> dict[str, Standing]:

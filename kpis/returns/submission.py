@@ -284,17 +284,22 @@ class HomeHistory:
     quarters: list[str]         # ALL_QUARTERS, then each quarter with a figure, newest first
     revised: int                # how many of the versions correct an earlier figure
 
+    def in_quarter(self, quarter: str) -> "HomeHistory":
+        """The same history, only `quarter`'s versions (ALL_QUARTERS: all of them), without reading it again."""
+        if quarter == ALL_QUARTERS:
+            return self
+        table = self.table[self.table["Quarter"] == quarter]
+        return HomeHistory(table, self.quarters, int((table["Version"] > 1).sum()))
+
 
 def home_history(store: Store, framework: Framework, kpi_id: str, *, quarter: str = ALL_QUARTERS) -> HomeHistory:
     """Every version of the home area's figures of `kpi_id` (in `quarter`, or all), with who sent each and when."""
     df = history(store, kpi_id, framework)
     df = df[df["area_code"] == framework.home_area]
     quarters = [ALL_QUARTERS] + list(dict.fromkeys(df.sort_values("period_end", ascending=False)["period_label"]))
-    if quarter != ALL_QUARTERS:
-        df = df[df["period_label"] == quarter]
     kpi = framework.kpi(kpi_id)
     df = df.assign(shown=[kpi.format_value(v) if v == v and v is not None else "–" for v in df["value"]],
                    status=df["status"].map(lambda code: STATUS_LABELS.get(code, code)),
                    is_current=df["is_current"].map({True: "Yes", False: "No"}))
     return HomeHistory(df[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS), quarters,
-                       int((df["version"] > 1).sum()))
+                       int((df["version"] > 1).sum())).in_quarter(quarter)
