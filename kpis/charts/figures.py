@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from kpis.core.framework import Kpi
 from kpis.core.sources import SOURCE_NAMES
-from kpis.core.units import AXIS_TITLES
+from kpis.core.units import AXIS_TITLES, GAP_LABELS
 
 # The palette, in one place.
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
@@ -376,13 +376,9 @@ def breakdown_views(df: pd.DataFrame, kpi: Kpi, *, breakdown_names: dict[str, st
     return _breakdown_figure(df, d, kpi, england_value=england_value, title=title, font_size=font_size), table
 
 
-MISSING_WORDS = {"suppressed": "suppressed (small number)", "not_available": "not available",
-                 "not_applicable": "not applicable"}
-
-
 def missing_words(status: object) -> str:
     """A missing value's status as the sub-group returned it, in words ('not available', not 'suppressed')."""
-    return MISSING_WORDS.get(status if isinstance(status, str) else "", "no figure")
+    return GAP_LABELS.get(status if isinstance(status, str) else "", "No figure").lower()
 
 
 def nice_ticks(top: float) -> list[float]:

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from kpis.core.framework import Framework
+from kpis.core.units import SCALE
 from kpis.published.common import (
     ENGLAND, BenchmarkFormatError, Parsed, blank_frame, clean_text, comparators, guess_unit, indicator_frame,
     join_parts, read_text_csv, slug_series,
@@ -64,7 +65,7 @@ KNOWN = ["Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area C
 HEADLINE_SEX = {"", "persons", "not applicable", "all"}
 INDEX_NAMES = {"", "x", "unnamed: 0", "...1", "v1", "index", "row.names", "rownames"}
 TAG = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>")
-SCALES = [(100, "percentage"), (10_000, "rate_per_10000"), (100_000, "rate_per_100000")]
+SCALES = sorted((int(scale), unit) for unit, scale in SCALE.items())  # (100, "percentage"), ... from core.units
 
 
 def _canonical(name: str) -> str:

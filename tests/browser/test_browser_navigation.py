@@ -3,7 +3,6 @@ none folded behind a "View N more" button, and no page name is cut short with an
 narrowest screen the board uses) and 1920x1080; screenshots go to test-artifacts/."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout

@@ -11,7 +11,6 @@ from kpis.published import comparators as benchmarks
 from kpis.published.comparators import (
     REFERENCE_DIR, BenchmarkFormatError, detect_format, import_benchmarks, load_areas_table, load_reference_data,
 )
-from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.core.stats import wilson_interval
 from kpis.store.database import Store
 from tests.support.published import one, totals

@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 
 from kpis.analysis import explore
-from kpis.published.comparators import (REFERENCE_DIR, BenchmarkError, BenchmarkFormatError, detect_format,
-                                        import_benchmarks, load_areas_table)
+from kpis.published.comparators import (BenchmarkError, BenchmarkFormatError, detect_format,
+                                        import_benchmarks)
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
-from kpis.store.database import Store
 from tests.support.published import one, totals
 from tests.conftest import ROOT
 

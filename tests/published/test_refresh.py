@@ -18,12 +18,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from kpis.published import refresh as refresh_mod
-from kpis.published.comparators import REFERENCE_DIR, load_areas_table
+from kpis.published.comparators import REFERENCE_DIR
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from tests.support.published import totals
 from kpis.cli.main import main
 from kpis.published.refresh import NetworkUnreachable, RefreshError, plan, refresh
-from kpis.store.database import Store
 from tests.conftest import ROOT
 
 FRAMEWORK = ROOT / "tests" / "fixtures" / "frameworks" / "refresh.toml"

@@ -15,7 +15,6 @@ import time
 import warnings
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpis.store.database import Store
