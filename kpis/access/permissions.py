@@ -71,7 +71,7 @@ class Actor:
         return True
 
     def as_dict(self) -> dict:
-        """The form pages use (`pages._auth.current_user()`)."""
+        """The form pages use (`app_pages._auth.current_user()`)."""
         return {"email": self.email, "role": self.role, "areas": list(self.areas)}
 
 

@@ -8,7 +8,7 @@ from kpis.cli.main import main
 from kpis.store.database import Store
 from tests.conftest import ROOT
 
-PAGES = ["pages/explorer.py", "pages/definitions.py", "pages/data_quality.py", "pages/sql.py"]
+PAGES = ["app_pages/explorer.py", "app_pages/definitions.py", "app_pages/data_quality.py", "app_pages/sql.py"]
 
 
 def texts(at) -> str:
@@ -39,7 +39,7 @@ def downloads(at) -> list[str]:
 # -- explorer ---------------------------------------------------------------------------------------------
 def test_explorer_answers_the_sg02_neighbours_question(demo_db, app_env):
     app_env(demo_db)
-    at = open_page("pages/explorer.py", indicator="SG02")
+    at = open_page("app_pages/explorer.py", indicator="SG02")
     assert at.selectbox(key="ex_indicator").value == "SG02"
     body = texts(at)
     assert "Demo data" in body
@@ -65,7 +65,7 @@ def test_explorer_answers_the_sg02_neighbours_question(demo_db, app_env):
 
 def test_explorer_compare_with_all_councils_and_another_period(demo_db, app_env):
     app_env(demo_db)
-    at = open_page("pages/explorer.py", indicator="SG02")
+    at = open_page("app_pages/explorer.py", indicator="SG02")
     at.radio(key="ex_group").set_value("all_councils").run()
     at.selectbox(key="ex_period").select("2020/21").run()
     assert not at.exception
@@ -77,7 +77,7 @@ def test_explorer_compare_with_all_councils_and_another_period(demo_db, app_env)
 
 def test_explorer_source_indicator_with_breakdowns_and_years(demo_db, app_env):
     app_env(demo_db)
-    at = open_page("pages/explorer.py", indicator="fingertips:90284")
+    at = open_page("app_pages/explorer.py", indicator="fingertips:90284")
     assert not at.exception
     at.select_slider(key="ex_years").set_value(10).run()
     at.selectbox(key="ex_bd_area").select("E92000001").run()
@@ -92,20 +92,20 @@ def test_explorer_source_indicator_with_breakdowns_and_years(demo_db, app_env):
 
 def test_explorer_local_only_kpi(demo_db, app_env):
     app_env(demo_db)
-    at = open_page("pages/explorer.py", indicator="MH01")
+    at = open_page("app_pages/explorer.py", indicator="MH01")
     assert "No other area publishes this indicator" in texts(at)
 
 
 def test_explorer_unknown_indicator_in_the_url_falls_back(demo_db, app_env):
     app_env(demo_db)
-    at = open_page("pages/explorer.py", indicator="<script>")
+    at = open_page("app_pages/explorer.py", indicator="<script>")
     assert at.selectbox(key="ex_indicator").value != "<script>"
 
 
 # -- definitions --------------------------------------------------------------------------------------------
 def test_definitions_page_lists_and_searches(demo_db, app_env):
     app_env(demo_db)
-    at = open_page("pages/definitions.py")
+    at = open_page("app_pages/definitions.py")
     table = at.dataframe[0].value
     assert "SG02" in table["Id"].tolist() and "lait:FSP_NEW_GOODDEV" in table["Id"].tolist()
     n = len(table)
@@ -125,7 +125,7 @@ def test_definitions_page_lists_and_searches(demo_db, app_env):
 # -- data quality -----------------------------------------------------------------------------------------
 def test_data_quality_page(demo_db, app_env):
     app_env(demo_db)
-    at = open_page("pages/data_quality.py")
+    at = open_page("app_pages/data_quality.py")
     body = texts(at)
     for heading in ("Returns by quarter", "Unusual values", "Suppressed and not available", "Imports and skipped rows"):
         assert heading in body
@@ -156,7 +156,7 @@ def fingerprint(db) -> tuple:
 
 def test_sql_console_runs_the_example_and_refuses_hostile_statements(demo_db, app_env):
     app_env(demo_db)
-    at = open_page("pages/sql.py")
+    at = open_page("app_pages/sql.py")
     body = texts(at)
     assert "read-only snapshot" in body
     assert len(at.expander) >= 7                                     # the documented views
@@ -188,7 +188,7 @@ def st_cache_clear() -> None:
 def test_sql_console_does_not_change_the_database(demo_db, app_env):
     before = fingerprint(demo_db)
     app_env(demo_db)
-    at = open_page("pages/sql.py")
+    at = open_page("app_pages/sql.py")
     for hostile in ("DELETE FROM observations", "UPDATE areas SET name = 'x'", "INSERT INTO areas VALUES ('x')",
                     "CREATE TABLE t AS SELECT 1", "ATTACH '/tmp/a.duckdb'", "SET threads = 1"):
         at.text_area(key="sql_query").input(hostile).run()
@@ -200,7 +200,7 @@ def test_sql_console_does_not_change_the_database(demo_db, app_env):
 
 def test_sql_console_example_picker(demo_db, app_env):
     app_env(demo_db)
-    at = open_page("pages/sql.py")
+    at = open_page("app_pages/sql.py")
     index = next(i for i, o in enumerate(at.selectbox(key="sql_example").options) if "skipped" in o)
     at.selectbox(key="sql_example").select_index(index).run()
     assert "FROM submissions" in at.text_area(key="sql_query").value
@@ -220,7 +220,7 @@ def test_pages_on_an_empty_database(tmp_path, app_env, page):
 
 def test_sql_console_page_stops_a_memory_hungry_query_and_keeps_serving(demo_db, app_env):
     app_env(demo_db)
-    at = open_page("pages/sql.py")
+    at = open_page("app_pages/sql.py")
     at.text_area(key="sql_query").input("SELECT list(range(300000000)) AS l").run()
     at.button(key="sql_run").click().run()
     assert not at.exception
@@ -235,7 +235,7 @@ def test_sql_console_page_stops_a_memory_hungry_query_and_keeps_serving(demo_db,
 def test_wide_tables_fit_and_blanks_are_dashes(demo_db, app_env):
     """Issue 16: SQL results showed about 5 columns (in a side-by-side layout); definitions printed 'None'."""
     app_env(demo_db)
-    at = open_page("pages/sql.py")
+    at = open_page("app_pages/sql.py")
     at.text_area(key="sql_query").input("SELECT indicator_id, area_code, breakdown_type, breakdown_value, "
                                         "period_label, value, lower_ci, upper_ci, numerator, denominator, status "
                                         "FROM observations LIMIT 20").run()
@@ -245,7 +245,7 @@ def test_wide_tables_fit_and_blanks_are_dashes(demo_db, app_env):
     assert len(columns) == 11 and grid.proto.placeholder == "–"
     widths = [c["width"] for c in columns.values()]
     assert sum(widths[:9]) <= 906     # 9 of the 11 in the 906 px main area at 1366 px (5 were, beside the views)
-    at = open_page("pages/definitions.py")
+    at = open_page("app_pages/definitions.py")
     details = at.table[0].value
     assert "None" not in details.to_string()
     names = at.dataframe[0]

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpis.cli.main import main
-from pages._area import url_path
+from app_pages._area import url_path
 from streamlit.util import calc_hash
 from tests.support.board import FRAMEWORK
 
@@ -65,7 +65,7 @@ def demo(demo_db, app_env):
 
 
 def test_scorecard_shows_every_kpi_grouped_by_area(demo):
-    at = open_page("pages/scorecard.py")
+    at = open_page("app_pages/scorecard.py")
     assert [t.value for t in at.title] == ["Board scorecard"]
     table, rows = scorecard_rows(at)
     assert len(at.table) == 1 and list(rows) == FRAMEWORK.kpi_ids
@@ -84,7 +84,7 @@ def test_scorecard_shows_every_kpi_grouped_by_area(demo):
 
 
 def test_choosing_a_meeting_shows_what_was_known_then(demo):
-    at = open_page("pages/scorecard.py")
+    at = open_page("app_pages/scorecard.py")
     before = scorecard_rows(at)[1]["SG02"]["Latest"]
     box = at.selectbox(key="meeting")
     assert box.options[0] == "Latest data (today)" and box.options[1].startswith("Board meeting, ")
@@ -94,12 +94,12 @@ def test_choosing_a_meeting_shows_what_was_known_then(demo):
     assert at.query_params["meeting"] == at.selectbox(key="meeting").value
     assert "what was known at the board meeting on" in texts(at)
     # the choice follows the board to the next page
-    ok(at.switch_page("pages/changes.py").run())
+    ok(at.switch_page("app_pages/changes.py").run())
     assert "what was known at the board meeting on" in texts(at)
 
 
 def test_grouping_by_overarching_outcome(demo):
-    at = open_page("pages/scorecard.py")
+    at = open_page("app_pages/scorecard.py")
     ok(at.button_group(key="group_by").set_value("outcome").run())
     table, rows = scorecard_rows(at)
     headings = [c for c in table["KPI"] if c.startswith("**")]
@@ -108,7 +108,7 @@ def test_grouping_by_overarching_outcome(demo):
 
 
 def test_presentation_mode_hides_the_controls(demo):
-    at = open_page("pages/scorecard.py")
+    at = open_page("app_pages/scorecard.py")
     assert len(at.selectbox) == 1 and len(at.button_group) == 1
     ok(at.toggle(key="presentation").set_value(True).run())
     assert len(at.selectbox) == 0 and len(at.button_group) == 0
@@ -120,7 +120,7 @@ def test_presentation_mode_hides_the_controls(demo):
 
 
 def test_kpi_detail_opens_from_a_link(demo):
-    at = open_page("pages/kpi.py", kpi="SG02")
+    at = open_page("app_pages/kpi.py", kpi="SG02")
     assert [t.value for t in at.title] == ["SG02 Repeat child protection plans"]
     assert at.selectbox(key="kpi").value == "SG02" and at.query_params["kpi"] == "SG02"
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -139,7 +139,7 @@ def test_kpi_detail_opens_from_a_link(demo):
 
 
 def test_kpi_detail_shows_revisions_and_switches_kpi(demo):
-    at = open_page("pages/kpi.py", kpi="SG01")
+    at = open_page("app_pages/kpi.py", kpi="SG01")
     history = [d.value for d in at.dataframe if "Version" in d.value.columns]
     assert history and set(history[0]["Version"]) == {1, 2}
     ok(at.selectbox(key="kpi").select("EH05").run())
@@ -148,20 +148,20 @@ def test_kpi_detail_shows_revisions_and_switches_kpi(demo):
 
 
 def test_kpi_detail_adds_region_and_neighbours(demo):
-    at = open_page("pages/kpi.py", kpi="SG02")
+    at = open_page("app_pages/kpi.py", kpi="SG02")
     ok(at.button_group(key="compare").set_value(["england", "region", "neighbours"]).run())
     names = {t.get("name") for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]}
     assert {"England", "West Midlands", "Statistical neighbours (average)"} <= names
 
 
 def test_unknown_kpi_in_a_link_is_explained(demo):
-    at = open_page("pages/kpi.py", kpi="ZZ99")
+    at = open_page("app_pages/kpi.py", kpi="ZZ99")
     assert "There is no KPI" in texts(at)
     assert [t.value for t in at.title] == [f"{FRAMEWORK.kpis[0].id} {FRAMEWORK.kpis[0].short_title}"]
 
 
 def test_what_changed_page(demo):
-    at = open_page("pages/changes.py")
+    at = open_page("app_pages/changes.py")
     heads = [s.value for s in at.subheader]
     for title in ("Significant movements", "Comparison with England changed", "Returns late or missing",
                   "Revisions to earlier figures", "New data"):
@@ -195,10 +195,10 @@ def empty(tmp_path, app_env):
 
 
 def test_board_pages_on_an_empty_database(empty):
-    at = open_page("pages/scorecard.py")
+    at = open_page("app_pages/scorecard.py")
     assert "There are no figures for this date" in texts(at)
-    at = open_page("pages/changes.py")
-    at = open_page("pages/kpi.py", kpi="SG02")
+    at = open_page("app_pages/changes.py")
+    at = open_page("app_pages/kpi.py", kpi="SG02")
     assert "No figure for this KPI has been revised" in texts(at)
     for area in FRAMEWORK.areas:
         assert "has not sent a narrative yet" in texts(area_page(area.id))
@@ -206,7 +206,7 @@ def test_board_pages_on_an_empty_database(empty):
 
 def test_the_explainer_names_the_trend_tests_level(demo):
     """The Fingertips trend test runs at 99.8% (kpis.core.stats); the explainer said 99.9%."""
-    body = texts(open_page("pages/scorecard.py"))
+    body = texts(open_page("app_pages/scorecard.py"))
     assert "(99.8% level)" in body and "99.9" not in body
 
 

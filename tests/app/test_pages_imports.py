@@ -16,7 +16,7 @@ TIMEOUT = 60
 
 
 def open_page() -> AppTest:
-    return ok(AppTest.from_file(str(ROOT / "pages" / "imports.py"), default_timeout=TIMEOUT).run())
+    return ok(AppTest.from_file(str(ROOT / "app_pages" / "imports.py"), default_timeout=TIMEOUT).run())
 
 
 def upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
@@ -100,5 +100,5 @@ def test_only_administrators_may_import_once_accounts_exist(demo_db, app_env):
         store.close()
     app_env(demo_db)
     at = open_page()  # nobody signed in
-    assert at.error and "Only administrators" in at.error[0].value
+    assert at.error and "Please sign in to see this page." in at.error[0].value
     assert not at.file_uploader

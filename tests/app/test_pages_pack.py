@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 def open_page(app_env, db) -> AppTest:
     app_env(db)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
-    at.switch_page("pages/board_pack.py").run()
+    at.switch_page("app_pages/board_pack.py").run()
     assert not at.exception, at.exception
     return at
 

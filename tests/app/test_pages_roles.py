@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 from kpis.access.audit import audit_entries
 from kpis.access.accounts import MAX_FAILURES
 from kpis.store.database import now
-from pages._auth import SESSION_KEY
-from pages._common import store as app_store
+from app_pages._auth import SESSION_KEY
+from app_pages._common import store as app_store
 from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master  # noqa: F401 (fixtures)
 from tests.conftest import ROOT
 
@@ -74,9 +74,9 @@ def test_each_role_sees_exactly_its_pages(accounts_db, app_env, role):
     at = app(accounts_db, app_env, role)
     assert not at.exception, at.exception
     assert pages(at) == SEES[role]
-    for hidden in {"pages/scorecard.py", "pages/sql.py", "pages/explorer.py", "pages/admin.py"}:
-        name = {"pages/scorecard.py": "Board scorecard", "pages/sql.py": "SQL console", "pages/explorer.py": "Explorer",
-                "pages/admin.py": "Users and audit"}[hidden]
+    for hidden in {"app_pages/scorecard.py", "app_pages/sql.py", "app_pages/explorer.py", "app_pages/admin.py"}:
+        name = {"app_pages/scorecard.py": "Board scorecard", "app_pages/sql.py": "SQL console",
+                "app_pages/explorer.py": "Explorer", "app_pages/admin.py": "Users and audit"}[hidden]
         if name not in SEES[role]:
             with pytest.raises(ValueError, match="Could not find a navigation page"):
                 at.switch_page(hidden)
@@ -88,9 +88,9 @@ def test_each_role_sees_exactly_its_pages(accounts_db, app_env, role):
         assert "No accounts set up" not in body
 
 
-@pytest.mark.parametrize("role,page", [("viewer", "pages/scorecard.py"), ("lead", "pages/kpi.py"),
-                                       ("analyst", "pages/sql.py"), ("analyst", "pages/explorer.py"),
-                                       ("admin", "pages/admin.py")])
+@pytest.mark.parametrize("role,page", [("viewer", "app_pages/scorecard.py"), ("lead", "app_pages/kpi.py"),
+                                       ("analyst", "app_pages/sql.py"), ("analyst", "app_pages/explorer.py"),
+                                       ("admin", "app_pages/admin.py")])
 def test_each_role_can_open_its_pages(accounts_db, app_env, role, page):
     at = app(accounts_db, app_env, role)
     at.switch_page(page).run()
@@ -98,14 +98,36 @@ def test_each_role_can_open_its_pages(accounts_db, app_env, role, page):
     assert not at.error, [e.value for e in at.error]
 
 
-def test_the_admin_page_refuses_anyone_else_even_if_run_directly(accounts_db, app_env):
+# Each restricted page and the roles it is open to (None: signed out).
+RESTRICTED = {"home": {"viewer", "lead", "analyst", "admin"}, "scorecard": {"viewer", "lead", "analyst", "admin"},
+              "changes": {"viewer", "lead", "analyst", "admin"}, "kpi": {"viewer", "lead", "analyst", "admin"},
+              "board_pack": {"viewer", "lead", "analyst", "admin"}, "upload": {"lead", "admin"},
+              "explorer": {"analyst", "admin"}, "definitions": {"analyst", "admin"},
+              "data_quality": {"analyst", "admin"}, "sql": {"analyst", "admin"}, "admin": {"admin"},
+              "imports": {"admin"}}
+
+
+@pytest.mark.parametrize("page", sorted(RESTRICTED))
+def test_every_restricted_page_refuses_whoever_may_not_open_it_even_if_run_without_the_navigation(
+        accounts_db, app_env, page):
+    """Run the page file on its own, as Streamlit's old pages-folder mode would: the page's own check stops it."""
     app_env(accounts_db)
-    for role in ("viewer", "lead", "analyst"):
-        at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60)
-        at.session_state[SESSION_KEY] = session(role)
+    for role in (None, "viewer", "lead", "analyst", "admin"):
+        at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=60)
+        if role:
+            at.session_state[SESSION_KEY] = session(role)
         at.run()
-        assert [e.value for e in at.error] == ["Only administrators can see this page."]
-        assert not at.dataframe and not at.text_input
+        errors = [e.value for e in at.error]
+        if role in RESTRICTED[page]:   # let in (a page with links to others then needs the navigation to go on)
+            assert not any("not open to that role" in e or "Please sign in" in e for e in errors), (page, role)
+            continue
+        assert not at.exception, (page, role, at.exception)
+        expected = ("Please sign in to see this page." if role is None else
+                    "this page is not open to that role. Ask an administrator if you need it.")
+        assert len(errors) == 1 and expected in errors[0], (page, role, errors)
+        # nothing but the refusal: no title, text, table, field or download
+        assert not (at.title or at.markdown or at.caption or at.dataframe or at.table or at.text_input
+                    or at.get("download_button")), (page, role)
 
 
 def add_user_form(at: AppTest, email: str, password: str) -> AppTest:
@@ -118,7 +140,7 @@ def add_user_form(at: AppTest, email: str, password: str) -> AppTest:
 
 def test_admin_manages_users_and_reads_the_audit_log(accounts_db, app_env):
     at = app(accounts_db, app_env, "admin")
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("app_pages/admin.py").run()
     users = at.dataframe[0].value
     assert set(users["Email"]) == {email for email, _ in ACCOUNTS.values()}
     assert "password_hash" not in users.columns
@@ -138,7 +160,7 @@ def test_admin_manages_users_and_reads_the_audit_log(accounts_db, app_env):
 
 def test_sign_in_and_out_through_the_form(accounts_db, app_env):
     at = app(accounts_db, app_env)
-    at.switch_page("pages/signin.py").run()
+    at.switch_page("app_pages/signin.py").run()
     assert at.text_input(key="sign_in_password").proto.type == at.text_input(key="sign_in_password").proto.PASSWORD
     sign_in(at, "board.member@example.org", PASSWORD)
     assert not at.exception, at.exception
@@ -154,7 +176,7 @@ def test_sign_in_and_out_through_the_form(accounts_db, app_env):
 
 def test_wrong_passwords_say_so_and_lock_the_account(accounts_db, app_env):
     at = app(accounts_db, app_env)
-    at.switch_page("pages/signin.py").run()
+    at.switch_page("app_pages/signin.py").run()
     sign_in(at, "analyst@example.org", "")
     assert at.error[0].value == "Enter your email address and your password."
     for i in range(MAX_FAILURES - 1):
@@ -169,7 +191,7 @@ def test_wrong_passwords_say_so_and_lock_the_account(accounts_db, app_env):
 def test_an_idle_session_times_out(accounts_db, app_env):
     at = app(accounts_db, app_env, "analyst", idle=timedelta(minutes=31))
     assert pages(at) == SEES[None]
-    at.switch_page("pages/signin.py").run()
+    at.switch_page("app_pages/signin.py").run()
     assert "timed out" in texts(at)
     assert "session timed out" in audit_entries(app_store(), actions=["sign_out"]).iloc[0]["detail"]
     at = app(accounts_db, app_env, "analyst", idle=timedelta(minutes=29))
@@ -182,7 +204,7 @@ def test_a_removed_account_loses_access_at_once(accounts_db, app_env):
     with app_store().transaction() as cur:
         cur.execute("DELETE FROM users WHERE email = ?", [ACCOUNTS["viewer"][0]])
     # The same browser session's next run (a fresh AppTest with its session state: AppTest re-runs a page
-    # file without dashboard.py when a pages/ folder exists, unlike the real server).
+    # file without dashboard.py when a pages/ folder exists; the app has none, as on the real server).
     again = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     again.session_state[SESSION_KEY] = at.session_state[SESSION_KEY]
     assert pages(again.run()) == SEES[None]
@@ -206,12 +228,12 @@ def test_single_sign_on_users_get_the_role_of_their_email(accounts_db, app_env):
     at.user = {"is_logged_in": True, "email": "stranger@council.gov.uk"}
     at.run()
     assert pages(at) == SEES[None]
-    at.switch_page("pages/signin.py").run()
+    at.switch_page("app_pages/signin.py").run()
     assert "has no account here" in texts(at)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.secrets = SSO
     at.user = {"is_logged_in": False}
-    at.run().switch_page("pages/signin.py").run()
+    at.run().switch_page("app_pages/signin.py").run()
     assert "Sign in with your organisation's account" in [b.label for b in at.button]
 
 
@@ -219,7 +241,7 @@ def test_open_demo_mode_shows_every_page_with_a_banner(demo_db, app_env):
     at = app(demo_db, app_env)
     assert pages(at) == SEES["admin"]
     assert "No accounts set up: anyone can see every page" in texts(at)
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("app_pages/admin.py").run()
     assert not at.exception and "user add EMAIL --role admin" in texts(at)
     assert [t.key for t in at.text_input] == ["audit_actor"]      # a filter; no account can be changed here
 
@@ -248,21 +270,21 @@ def test_the_public_view_shows_no_count_from_1_to_7(accounts_db, app_env):
 def test_a_lead_cannot_submit_for_another_area_on_the_upload_page(accounts_db, app_env, monkeypatch):
     from datetime import date
 
-    import pages._auth
+    import app_pages._auth
     from kpis.returns.templates import default_period
     from tests.support.returns import filled_template, framework
     period = default_period(date.today()).label
     at = app(accounts_db, app_env, "lead")                       # lead for safeguarding only
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("app_pages/upload.py").run()
     assert at.selectbox(key="upload_area").options == ["Worcestershire Safeguarding Children Partnership "
                                                        "(Safeguarding)"]
     # Suppose the page were fooled into offering SEND too (a bug, a forged session): kpis still refuses.
     lead = ACCOUNTS["lead"][0]
-    monkeypatch.setattr(pages._auth, "current_user",
+    monkeypatch.setattr(app_pages._auth, "current_user",
                         lambda: {"email": lead, "role": "lead", "areas": ["safeguarding", "send"]})
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = session("lead")
-    at.run().switch_page("pages/upload.py").run()
+    at.run().switch_page("app_pages/upload.py").run()
     at.selectbox(key="upload_area").select("send").run()
     at.file_uploader(key="upload_file").set_value(
         ("send.xlsx", filled_template(framework(), "send", period), "application/octet-stream")).run()
@@ -276,7 +298,7 @@ def test_a_lead_cannot_submit_for_another_area_on_the_upload_page(accounts_db, a
 @pytest.mark.parametrize("role,offered", [("viewer", False), ("lead", False), ("analyst", True), ("admin", True)])
 def test_only_analysts_and_administrators_get_the_kpi_download(accounts_db, app_env, role, offered):
     at = app(accounts_db, app_env, role)
-    at.switch_page("pages/kpi.py").run()
+    at.switch_page("app_pages/kpi.py").run()
     assert not at.exception, at.exception
     assert bool(at.get("download_button")) is offered
     if not offered:

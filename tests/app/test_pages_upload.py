@@ -29,7 +29,7 @@ ROWS = 27                                        # the safeguarding template: SG
 
 def open_upload() -> AppTest:
     at = ok(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run())
-    return ok(at.switch_page("pages/upload.py").run())
+    return ok(at.switch_page("app_pages/upload.py").run())
 
 
 def upload(at, name: str, data: bytes, mime: str = XLSX_MIME) -> AppTest:
@@ -203,8 +203,8 @@ def test_csv_return_and_template_download(demo_db, app_env):
 
 def test_a_lead_chooses_only_their_own_areas(demo_db, app_env, monkeypatch):
     app_env(demo_db)
-    import pages._auth
-    monkeypatch.setattr(pages._auth, "current_user",
+    import app_pages._auth
+    monkeypatch.setattr(app_pages._auth, "current_user",
                         lambda: {"email": EMAIL, "role": "lead", "areas": ["safeguarding"]})
     at = open_upload()
     assert at.selectbox(key="upload_area").options == ["Worcestershire Safeguarding Children Partnership "

@@ -151,7 +151,7 @@ def test_the_accessibility_statement_page(demo_db, app_env, monkeypatch):
     monkeypatch.setenv("KPIS_ACCESSIBILITY_CONTACT", "access@example.org")
     app_env(demo_db)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    at.switch_page("pages/accessibility.py").run()
+    at.switch_page("app_pages/accessibility.py").run()
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Accessibility statement"]
     headers = [h.value for h in at.header]

@@ -149,7 +149,7 @@ SAFE_WRITERS = {"to_csv_bytes", "to_excel_bytes"}
 def _download_sources():
     import ast
     from pathlib import Path
-    pages = Path(__file__).resolve().parent.parent.parent / "pages"
+    pages = Path(__file__).resolve().parent.parent.parent / "app_pages"
     for path in sorted(pages.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "download_button":

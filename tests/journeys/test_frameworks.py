@@ -26,7 +26,7 @@ from kpis.core.framework import load_framework
 from kpis.cli.main import main
 from kpis.returns.layout import DATA_SHEET, HEADERS
 from kpis.store.database import Store
-from pages._area import url_path
+from app_pages._area import url_path
 from tests.support.apptest import ok, texts
 from tests.conftest import ROOT
 
@@ -136,9 +136,9 @@ def test_templates_returns_submissions_and_scorecard(built, capsys, tmp_path):
 
 
 def _pages(fw) -> list[str]:
-    return ["pages/home.py", "pages/scorecard.py", "pages/changes.py", "pages/board_pack.py", "pages/upload.py",
-            "pages/explorer.py", "pages/definitions.py", "pages/data_quality.py", "pages/sql.py", "pages/admin.py",
-            "pages/imports.py", "pages/public.py", "pages/accessibility.py"]
+    return [f"app_pages/{name}.py" for name in ("home", "scorecard", "changes", "board_pack", "upload", "explorer",
+                                                "definitions", "data_quality", "sql", "admin", "imports", "public",
+                                                "accessibility")]
 
 
 def test_every_page_serves_the_framework(built, app_env, monkeypatch):
@@ -174,7 +174,7 @@ def test_every_page_serves_the_framework(built, app_env, monkeypatch):
     for kpi in fw.kpis:
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
         at.query_params.update({"kpi": kpi.id})
-        check(at.switch_page("pages/kpi.py").run(), f"KPI {kpi.id}")
+        check(at.switch_page("app_pages/kpi.py").run(), f"KPI {kpi.id}")
 
 
 def test_every_pack_format(built, tmp_path):
@@ -252,7 +252,7 @@ def test_the_latest_demo_figure_agrees_with_the_latest_publication():
 
 
 # -- the product holds no partnership's facts --------------------------------------------------------------
-PRODUCT = [ROOT / "dashboard.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "kpis").rglob("*.py"))]
+PRODUCT = [ROOT / "dashboard.py", *sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "kpis").rglob("*.py"))]
 
 
 def _facts(fw) -> list[str]:

@@ -66,7 +66,7 @@ def rerun(at: AppTest) -> AppTest:
     """Run this visitor's session again, through `dashboard.py` as a browser's rerun is.
 
     AppTest clears Streamlit's "pages folder" flag before each run, so a rerun of a page would run the page file
-    on its own (a server clears the flag once, on its first run: `pages/_common.py`). Asking for the default
+    on its own (a server clears the flag once, on its first run: `app_pages/_common.py`). Asking for the default
     page sends the run through the navigation, as on a server.
     """
     at._page_hash = at._finished_page_script_hash = ""  # noqa: SLF001
@@ -104,7 +104,7 @@ def revised_file(tmp_path: Path) -> Path:
 def test_a_command_line_import_runs_while_the_app_serves_and_the_app_then_shows_it(demo_db, app_env, tmp_path):
     app_env(demo_db)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    at = at.switch_page("pages/scorecard.py").run()
+    at = at.switch_page("app_pages/scorecard.py").run()
     assert not at.exception, at.exception
     assert "England (24.5% in 2024/25)" in england_for_sg02(at)
 
@@ -171,7 +171,7 @@ def test_a_visitor_arriving_while_another_program_holds_the_file_gets_the_busy_p
 
 def test_a_signed_in_analyst_keeps_their_pages_while_the_database_is_busy(accounts_db, app_env, monkeypatch):
     from kpis.store.database import now
-    from pages._auth import SESSION_KEY
+    from app_pages._auth import SESSION_KEY
     monkeypatch.setenv("KPIS_DB_WAIT", "1")
     app_env(accounts_db)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)

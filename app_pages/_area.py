@@ -9,9 +9,10 @@ import streamlit as st
 from kpis.board.tables import md_escape
 from kpis.board.detail import page_series
 from kpis.store.narratives import SECTIONS, narrative_history
-from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
+from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block)
-from pages._common import site_notice, framework, store
+from app_pages._auth import require_page
+from app_pages._common import site_notice, framework, store
 
 def url_path(area_id: str) -> str:
     return area_id.replace("_", "-")
@@ -37,6 +38,7 @@ def _narrative(row: dict) -> None:
 
 
 def render_area(area_id: str) -> None:
+    require_page("view_board")  # first, before anything is read: this page checks its own permission
     fw = framework()
     area = fw.area(area_id)
     head, toggle = st.columns([3, 1], vertical_alignment="center")
@@ -89,5 +91,5 @@ def render_area(area_id: str) -> None:
                 breakdown_block(kpi, as_at=as_at, presenting=presenting, key=kpi.id, series=series)
             else:
                 st.caption("This KPI is not broken down by group.")
-        st.page_link("pages/kpi.py", label=f"{kpi.id} in detail: definition, every number, revisions, download",
+        st.page_link("app_pages/kpi.py", label=f"{kpi.id} in detail: definition, every number, revisions, download",
                      query_params={"kpi": kpi.id}, icon=":material/query_stats:")

@@ -4,7 +4,10 @@ import streamlit as st
 
 from kpis.core import exports
 from kpis.analysis import sql_console as console
-from pages._common import data_table, framework, site_notice, store
+from app_pages._common import data_table, framework, site_notice, store
+from app_pages._auth import require_page
+
+require_page("sql")  # first, before anything is read: this page checks its own permission
 
 fw = framework()
 s = store()

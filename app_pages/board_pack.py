@@ -4,7 +4,10 @@ import streamlit as st
 from kpis.packs.images import ChartRendererUnavailable
 from kpis.packs.pdf import PdfFontsMissing
 from kpis.packs.build import FORMATS, REPORTS, PackError, build_pack, pack_meetings, resolve_meeting
-from pages._common import site_notice, framework, store
+from app_pages._common import site_notice, framework, store
+from app_pages._auth import require_page
+
+require_page("view_board")  # first, before anything is read: this page checks its own permission
 
 FORMAT_HELP = {"pdf": "PDF: for printing and reading on screen", "pptx": "PowerPoint: one slide per KPI or area",
                "xlsx": "Excel: the scorecard and every number, with a metadata sheet"}

@@ -8,7 +8,7 @@ from datetime import date
 
 import streamlit as st
 
-from pages._common import framework
+from app_pages._common import framework
 
 PREPARED = date(2026, 11, 22)
 LAST_TESTED = date(2026, 11, 22)

@@ -3,9 +3,11 @@ import streamlit as st
 
 from kpis.board.tables import grouped_board_table, one_line_ems, style_board_table, summary_counts
 from kpis.board.scorecard import scorecard
-from pages._auth import open_demo_mode
-from pages._board import describe_view, meeting_selector, presentation_mode, scorecard_css
-from pages._common import data_version, framework, site_notice, store
+from app_pages._auth import open_demo_mode, require_page
+from app_pages._board import describe_view, meeting_selector, presentation_mode, scorecard_css
+from app_pages._common import data_version, framework, site_notice, store
+
+require_page("view_board")  # first, before anything is read: this page checks its own permission
 
 fw = framework()
 head, toggle = st.columns([3, 1], vertical_alignment="center")
@@ -82,5 +84,5 @@ with st.expander("How to read this scorecard", expanded=False):
         "the targets make way for larger text; the line above still counts the targets met.")
 
 if not presenting:
-    st.page_link("pages/changes.py", label="What changed since the last meeting", icon=":material/update:")
-    st.page_link("pages/kpi.py", label="Open a KPI in detail", icon=":material/query_stats:")
+    st.page_link("app_pages/changes.py", label="What changed since the last meeting", icon=":material/update:")
+    st.page_link("app_pages/kpi.py", label="Open a KPI in detail", icon=":material/query_stats:")

@@ -5,7 +5,10 @@ from kpis.analysis import dictionary
 
 from kpis.core import exports
 from kpis.board.tables import md_escape
-from pages._common import BLANK, data_table, framework, site_notice, store
+from app_pages._common import BLANK, data_table, framework, site_notice, store
+from app_pages._auth import require_page
+
+require_page("explore")  # first, before anything is read: this page checks its own permission
 
 fw = framework()
 st.title("Definitions")

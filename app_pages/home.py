@@ -2,8 +2,11 @@
 import streamlit as st
 
 from kpis.store.series import latest_overview
-from pages._common import site_notice, framework, store
-from pages._area import area_pages, url_path
+from app_pages._common import site_notice, framework, store
+from app_pages._area import area_pages, url_path
+from app_pages._auth import require_page
+
+require_page("view_board")  # first, before anything is read: this page checks its own permission
 
 fw = framework()
 AREA_PAGES = {page.url_path: page for page in area_pages()}
@@ -17,8 +20,8 @@ st.markdown(
 site_notice()
 
 with st.container(horizontal=True):
-    st.page_link("pages/scorecard.py", label="Board scorecard", icon=":material/table_chart:")
-    st.page_link("pages/changes.py", label="What changed since the last meeting", icon=":material/update:")
+    st.page_link("app_pages/scorecard.py", label="Board scorecard", icon=":material/table_chart:")
+    st.page_link("app_pages/changes.py", label="What changed since the last meeting", icon=":material/update:")
 
 overview = latest_overview(store(), fw)
 if overview["latest_period"].isna().all():

@@ -27,8 +27,10 @@ from kpis.returns.receipts import receipt_html, receipt_rows
 from kpis.returns.submission import (ReturnRejected, check_return, home_history, preview, sha256,
                                      submit)
 from kpis.returns.templates import build_template, quarters_offered, template_filename
-from pages._auth import current_user
-from pages._common import data_table, framework, site_notice, store
+from app_pages._auth import current_user, require_page
+from app_pages._common import data_table, framework, site_notice, store
+
+require_page("submit")  # first, before anything is read: this page checks its own permission
 
 log = logging.getLogger(__name__)
 CHECKS, RECEIPTS = "upload_checks", "upload_receipts"

@@ -12,7 +12,10 @@ from kpis.analysis import inequalities
 from kpis.analysis import timeseries
 from kpis.core.areas import ENGLAND
 from kpis.board.tables import md_escape
-from pages._common import BLANK, framework, site_notice, store
+from app_pages._common import BLANK, framework, site_notice, store
+from app_pages._auth import require_page
+
+require_page("explore")  # first, before anything is read: this page checks its own permission
 
 
 def downloads(name: str, sheets: dict, meta: dict, *, key: str, decimals: int = 1) -> None:

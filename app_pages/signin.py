@@ -2,8 +2,8 @@
 import streamlit as st
 
 from kpis.access.accounts import MAX_FAILURES, SignInFailed
-from pages._auth import NOTICE_KEY, sign_in, sso_configured
-from pages._common import framework
+from app_pages._auth import NOTICE_KEY, sign_in, sso_configured
+from app_pages._common import framework
 
 st.title("Sign in")
 st.markdown(f"Board members, sub-group leads, analysts and administrators of the {framework().short_name} sign in "

@@ -13,7 +13,7 @@ from kpis.core.areas import region_name
 from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
 from kpis.board.detail import breakdown_data, england_value_for, trend_data
 from kpis.board.scorecard import meeting_context, past_meetings
-from pages._common import data_table, framework, store
+from app_pages._common import data_table, framework, store
 
 LATEST = "latest"
 

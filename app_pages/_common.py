@@ -13,25 +13,6 @@ from kpis.store.series import data_as_at, is_demo_database
 from kpis.store.series import data_version as series_data_version
 from kpis.store.database import APP_WAIT_S, BUSY_MESSAGE, Store, db_path
 
-def _leave_legacy_pages_mode() -> None:
-    """Make a deep link work on a freshly started server.
-
-    Streamlit treats a `pages/` folder beside the main script as the old multipage layout until the
-    first call of `st.navigation`. So if the very first request after start-up is `/kpi?kpi=SG02`, it
-    would run `pages/kpi.py` on its own, without `dashboard.py`'s navigation and sidebar. Any page
-    imports this module first; if Streamlit is still in the old mode, switch it off and rerun, so the
-    request goes through `dashboard.py` like every other. (The flag is Streamlit's own, process-wide;
-    `tests/browser/test_browser_deeplink.py` checks this still works with the pinned version.)
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-_leave_legacy_pages_mode()
-
 # One short notice at the top of every page (never two or three stacked): what is demo data, and, while no
 # account exists, that every page is open. A plain keyed container, not an alert, so presentation mode can hide it.
 DEMO_WORDS = ("**Demo data**: figures marked *demo* are synthetic; England and council figures are real "

@@ -8,22 +8,20 @@ from kpis.access import accounts as auth
 from kpis.board import meetings
 from kpis.access.audit import ACTIONS, audit_entries
 from kpis.access.permissions import ROLES, PermissionDenied, normalise_email
-from pages._auth import current_actor, open_demo_mode
-from pages._common import framework, site_notice, store
+from app_pages._auth import require_page
+from app_pages._common import framework, site_notice, store
+
+actor = require_page("admin")  # first, before anything is read: this page checks its own permission
 
 fw = framework()
 s = store()
 st.title("Users and audit")
 site_notice()
-open_mode = open_demo_mode()
-actor = None if open_mode else current_actor()
+open_mode = actor is None  # require_page lets nobody in signed out unless no account exists yet
 if open_mode:
     st.info("There are no accounts yet, so nothing here can be changed from the app. Create the first "
             "administrator on the server with `python -m kpis user add EMAIL --role admin --password`, then sign in.",
             icon=":material/person_add:")
-elif actor is None or not actor.can("admin"):
-    st.error("Only administrators can see this page.", icon=":material/block:")
-    st.stop()
 
 
 def attempt(change, success: str) -> None:

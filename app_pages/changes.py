@@ -5,8 +5,11 @@ import streamlit as st
 from kpis.board.tables import md_escape
 from kpis.board.changes import changes_since
 from kpis.store.database import now
-from pages._board import describe_view, meeting_selector, presentation_mode
-from pages._common import site_notice, framework, store
+from app_pages._board import describe_view, meeting_selector, presentation_mode
+from app_pages._common import site_notice, framework, store
+from app_pages._auth import require_page
+
+require_page("view_board")  # first, before anything is read: this page checks its own permission
 
 SECTIONS = [
     ("significant_movements", "Significant movements",

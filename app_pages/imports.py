@@ -7,18 +7,16 @@ import streamlit as st
 from kpis.analysis.comparisons import import_history
 from kpis.published.comparators import FORMATS, BenchmarkError, detect_format, import_benchmarks
 from kpis.access.permissions import PermissionDenied
-from pages._auth import current_actor, open_demo_mode
-from pages._common import framework, site_notice, store
+from app_pages._auth import require_page
+from app_pages._common import framework, site_notice, store
+
+actor = require_page("admin")  # first, before anything is read: this page checks its own permission
 
 fw = framework()
 s = store()
 st.title("Import published figures")
 site_notice()
-open_mode = open_demo_mode()
-actor = None if open_mode else current_actor()
-if not open_mode and (actor is None or not actor.can("admin")):
-    st.error("Only administrators can import published figures.", icon=":material/block:")
-    st.stop()
+open_mode = actor is None  # require_page lets nobody in signed out unless no account exists yet
 who = actor.email if actor is not None else "open demo mode (no accounts yet)"
 
 st.markdown(

@@ -5,10 +5,12 @@ from kpis.core import exports
 from kpis.board.tables import board_table, md_escape, style_board_table
 from kpis.board.detail import definition_rows, kpi_download, page_series, revision_history
 from kpis.board.scorecard import scorecard
-from pages._auth import current_actor, open_demo_mode
-from pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
+from app_pages._auth import current_actor, open_demo_mode, require_page
+from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block, url_select)
-from pages._common import data_table, framework, site_notice, store
+from app_pages._common import data_table, framework, site_notice, store
+
+require_page("view_board")  # first, before anything is read: this page checks its own permission
 
 fw = framework()
 ids = fw.kpi_ids

@@ -4,7 +4,7 @@ import streamlit as st
 from kpis.board.tables import md_escape
 from kpis.access.disclosure import PUBLIC_NOTE, PublicView, public_table, public_view
 from kpis.store.narratives import SECTIONS
-from pages._common import data_version, framework, site_notice, store
+from app_pages._common import data_version, framework, site_notice, store
 
 fw = framework()
 st.title(f"{fw.short_name}: published figures")

@@ -5,7 +5,10 @@ from kpis.core import exports
 
 from kpis.analysis import quality
 from kpis.store.series import is_demo_database
-from pages._common import data_table, framework, site_notice, store
+from app_pages._common import data_table, framework, site_notice, store
+from app_pages._auth import require_page
+
+require_page("explore")  # first, before anything is read: this page checks its own permission
 
 fw = framework()
 s = store()

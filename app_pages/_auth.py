@@ -21,7 +21,7 @@ from kpis.access import accounts as auth
 from kpis.board.tables import md_email, md_escape
 from kpis.access.permissions import Actor, actor_for, normalise_email, users_exist
 from kpis.store.database import StoreBusy, now
-from pages._common import store
+from app_pages._common import store
 
 SESSION_KEY = "auth_session"
 NOTICE_KEY = "auth_notice"
@@ -95,6 +95,41 @@ def current_actor(*, at: datetime | None = None) -> Actor | None:
         st.session_state.pop(SESSION_KEY, None)
         return None
     session["last_seen"] = at
+    return actor
+
+
+def may_open(action: str, actor: Actor | None, *, open_mode: bool) -> bool:
+    """Whether someone may open a page that needs `action`: the one rule for the navigation and the pages.
+
+    Everyone may in open demo mode (no account exists). "submit" pages are for an administrator, or a lead with
+    at least one outcome area; the domain checks each area again when a return is stored.
+    """
+    if open_mode:
+        return True
+    if actor is None:
+        return False
+    if action == "submit":
+        return actor.role == "admin" or (actor.role == "lead" and bool(actor.areas))
+    return actor.can(action)
+
+
+def require_page(action: str) -> Actor | None:
+    """The first line of every restricted page: stop here unless this visitor may open it.
+
+    The navigation already lists only the pages a visitor may open; this check does not rely on it, so a page
+    run in any other way (a deep link, a rerun, a change in how Streamlit finds pages) is refused all the same.
+    Returns the signed-in actor, or None in open demo mode.
+    """
+    open_mode = open_demo_mode()
+    actor = None if open_mode else current_actor()
+    if not may_open(action, actor, open_mode=open_mode):
+        if actor is None:
+            st.error("Please sign in to see this page.", icon=":material/lock:")
+        else:
+            role = actor.role_name.lower()
+            st.error(f"You are signed in as {'an' if role[0] in 'aeiou' else 'a'} {role}, and this page is not open "
+                     "to that role. Ask an administrator if you need it.", icon=":material/block:")
+        st.stop()
     return actor
 
 
