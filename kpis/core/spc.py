@@ -272,7 +272,8 @@ def _check(dates: Sequence[date], values: Sequence[float], improvement_direction
         raise SpcError(f"There are {len(dates)} dates but {len(values)} values.")
     if not values:
         raise SpcError("There are no points to chart.")
-    if fix_after_n_points is not None and fix_after_n_points < MIN_FIX_AFTER_N_POINTS:
+    if fix_after_n_points is not None and (isinstance(fix_after_n_points, bool) or not isinstance(
+            fix_after_n_points, int) or fix_after_n_points < MIN_FIX_AFTER_N_POINTS):
         raise SpcError("fix_after_n_points must be a single numeric that is greater than or equal to 12.")
     for d, v in zip(dates, values):
         if not math.isfinite(v):
