@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="which way is improvement: increase (the default, as in the package), decrease or neutral")
     p.add_argument("--target", type=float, help="a target value, for the assurance icon")
     p.add_argument("--rebase", nargs="+", action="extend", default=[], metavar="DATE",
-                   help="dates (YYYY-MM-DD) of the series on which the limits restart")
+                   help="dates (YYYY-MM-DD) of the series on which the limits restart (give FILE before "
+                        "--rebase)")
     p.add_argument("--no-screen", dest="screen", action="store_false",
                    help="keep large moving ranges in the limits (as the Making Data Count Excel tool does)")
     p.add_argument("--json", action="store_true", help="print the chart as JSON")

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pytest
 
 from kpis.core import spc
+from kpis.core.framework import POLARITIES
 from kpis.core.spc import (
     DIRECTIONS, SpcError, assurance_type, calculate_spc, part_of_seven_trend, part_of_two_in_three, point_type,
     seven_point_one_side_mean, seven_point_trend, special_cause_type, two_in_three, xmr_limits,
@@ -145,6 +146,8 @@ def test_point_type_orients_by_direction():
     """R/ptd_calculate_point_type.R ptd_point_type (050b07d), and test-ptd_spc.R "it calls ptd_calculate_point_type
     (increase)" / "(decrease)": increase is 1, decrease -1 (neutral 0)."""
     assert DIRECTIONS == {"increase": 1, "neutral": 0, "decrease": -1}
+    assert set(spc.DIRECTION_OF_POLARITY) == set(POLARITIES) and set(spc.DIRECTION_OF_POLARITY.values()) == set(
+        DIRECTIONS)
     labels = ["Above UCL", "7 Point Trend (Decreasing)", "2 in 3 Below CL", "7 Points Above CL", "Common Cause"]
     assert point_type(labels, 1) == ["special_cause_improvement", "special_cause_concern", "special_cause_concern",
                                      "special_cause_improvement", "common_cause"]
