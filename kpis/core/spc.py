@@ -1,7 +1,8 @@
 """Statistical process control (SPC) as NHS England's "Making Data Count" defines it: the XmR chart.
 
 This follows the reference implementation, the R package NHSRplotthedots (v0.2.2, commit 050b07d, MIT
-licence), and uses its words. See /work/shared/reference/methods/SPC_MAKING_DATA_COUNT.md.
+licence, https://github.com/nhs-r-community/NHSRplotthedots), and uses its words; the functions of the rules
+keep the package's names without its ``ptd_`` prefix. tests/core/test_spc.py reproduces the package's tests.
 
 - Limits (``xmr_limits``): mean +/- 2.66 x the mean moving range. By default moving ranges of
   3.267 x the mean moving range or more are screened out and the mean moving range recomputed
@@ -15,6 +16,8 @@ licence), and uses its words. See /work/shared/reference/methods/SPC_MAKING_DATA
 - Icons: the variation icon comes from the point type of the last point; the assurance icon compares
   the target with the limits of the last point (so only the latest rebase group counts).
 - Rebasing: a point whose date is a rebase date starts a new group with its own limits and rules.
+- ``fix_after_n_points`` (12 or more): each group's limits from its first n points only. By default, as in
+  the package's code (its vignette speaks of fixing after 12), the limits use all the group's points.
 - Groups of fewer than ``warning_threshold`` (13, the package's default) points have trial limits, as
   the package warns. The package still draws limits and icons for them, and so does this module; the
   ``trial_limits`` flags say so. A group of one point has no moving range, so no limits (NaN).
