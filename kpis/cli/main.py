@@ -11,12 +11,12 @@ import argparse
 import sys
 from typing import Sequence
 
-from kpis.cli import comparators, database, maintenance, packs, refresh, returns, sql, users
+from kpis.cli import comparators, database, maintenance, packs, refresh, returns, spc, sql, users
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError  # noqa: F401 (the CLI's public names)
 from kpis.core.framework import FrameworkError
 from kpis.store.database import StoreError
 
-COMMAND_MODULES = [database, comparators, refresh, returns, sql, packs, users, maintenance]
+COMMAND_MODULES = [database, comparators, refresh, returns, sql, packs, users, maintenance, spc]
 
 
 class _Parser(argparse.ArgumentParser):
