@@ -154,7 +154,7 @@ def test_while_another_program_holds_the_file_the_app_says_so_with_its_usual_nav
 
 
 def test_a_visitor_arriving_while_another_program_holds_the_file_gets_the_busy_page(demo_db, app_env, monkeypatch):
-    from pages import _auth as auth_glue
+    from app_pages import _auth as auth_glue
     if hasattr(auth_glue, "_last_open_mode"):  # the server has seen nobody yet: it knows no more than "signed out"
         monkeypatch.setitem(auth_glue._last_open_mode, "known", False)
     monkeypatch.setenv("KPIS_DB_WAIT", "1")
