@@ -12,8 +12,11 @@ Nothing here judges anything: callers assert on what `Run` holds.
 from __future__ import annotations
 
 import asyncio
+import http.cookies
 import io
 import time
+import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -133,34 +136,102 @@ class Session:
         self.ws: Any = None
         self.pages: list[dict] = []
         self.page = ""
+        self.session_id = ""
+        self.xsrf = ""
+        self.states: dict[str, tuple[str, Any]] = {}   # widget id -> (WidgetState field, value), sent on every run
 
     async def __aenter__(self) -> Session:
-        self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], origin=self.origin,
-                                           max_size=None, open_timeout=self.timeout)
+        # As a browser does: the health check first (it sets the XSRF cookie), then the websocket with the token.
+        self.xsrf = await asyncio.to_thread(self._xsrf_cookie)
+        headers = {"Cookie": f"_streamlit_xsrf={self.xsrf}"} if self.xsrf else None
+        protocols = ["streamlit", self.xsrf] if self.xsrf else ["streamlit"]
+        self.ws = await websockets.connect(self.ws_url, subprotocols=protocols, origin=self.origin,
+                                           additional_headers=headers, max_size=None, open_timeout=self.timeout)
         return self
+
+    def _xsrf_cookie(self) -> str:
+        with urllib.request.urlopen(f"{self.origin}/_stcore/health", timeout=self.timeout) as response:
+            for header in response.headers.get_all("Set-Cookie") or []:
+                jar = http.cookies.SimpleCookie(header)
+                if "_streamlit_xsrf" in jar:
+                    return jar["_streamlit_xsrf"].value
+        return ""
 
     async def __aexit__(self, *exc: object) -> None:
         await self.ws.close()
 
     async def open(self, page: str = "", query: str = "") -> Run:
         """Ask for a page by its URL path ("" is the default page), as typing its address does."""
+        if page != self.page:
+            self.states.clear()   # another page's widgets
         self.page = page
         return await self._run(page_name=page, query=query)
 
-    async def submit(self, values: dict[str, str], button: str, run: Run) -> Run:
-        """Fill in text widgets (by key) and press a button or form's submit button (by key), as a person does."""
-        states = []
-        for key, value in values.items():
-            states.append(("string_value", run.widget(key).id, value))
-        states.append(("trigger_value", run.widget(button).id, True))
-        return await self._run(page_name=self.page, query="", states=states)
+    async def submit(self, values: dict[str, str], button: str | None, run: Run) -> Run:
+        """Fill in text widgets (by key) and press a button or form's submit button (by key), as a person does.
 
-    async def _run(self, *, page_name: str, query: str, states: list | None = None) -> Run:
+        The values stay set for later runs, as a browser keeps them; a button's press counts for one run."""
+        for key, value in values.items():
+            self.states[run.widget(key).id] = ("string_value", value)
+        triggers = [("trigger_value", run.widget(button).id, True)] if button else []
+        return await self._run(page_name=self.page, query="", triggers=triggers)
+
+    async def choose(self, key: str, option: str, run: Run) -> Run:
+        """Pick a selectbox's option by its words (Streamlit 1.67 sends the chosen option as text)."""
+        self.states[run.widget(key).id] = ("string_value", option)
+        return await self._run(page_name=self.page, query="")
+
+    async def upload(self, key: str, name: str, data: bytes, run: Run) -> Run:
+        """Put a file into a file uploader, as the browser does: ask for an address, PUT the file there, then
+        tell the server the widget holds it."""
+        widget = run.widget(key)
+        request = BackMsg()
+        request.file_urls_request.request_id = uuid.uuid4().hex
+        request.file_urls_request.file_names.append(name)
+        request.file_urls_request.session_id = self.session_id
+        await self.ws.send(request.SerializeToString())
+        urls = None
+        while urls is None:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(await asyncio.wait_for(self.ws.recv(), timeout=self.timeout))
+            if fwd.WhichOneof("type") == "file_urls_response":
+                if fwd.file_urls_response.error_msg:
+                    raise RuntimeError(f"the server refused an upload address: {fwd.file_urls_response.error_msg}")
+                urls = fwd.file_urls_response.file_urls[0]
+        await asyncio.to_thread(self._put, urls.upload_url, name, data)
+        from streamlit.proto.Common_pb2 import FileUploaderState
+        state = FileUploaderState()
+        info = state.uploaded_file_info.add()
+        info.name, info.size, info.file_id = name, len(data), urls.file_id
+        info.file_urls.CopyFrom(urls)
+        self.states[widget.id] = ("file_uploader_state_value", state)
+        return await self._run(page_name=self.page, query="")
+
+    def _put(self, address: str, name: str, data: bytes) -> None:
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+                f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        url = address if address.startswith("http") else f"{self.origin}{address}"
+        request = urllib.request.Request(url, data=body, method="PUT", headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}", "X-Xsrftoken": self.xsrf,
+            "Cookie": f"_streamlit_xsrf={self.xsrf}", "Origin": self.origin})
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            if response.status not in (200, 204):
+                raise RuntimeError(f"the upload answered {response.status}")
+
+    async def _run(self, *, page_name: str, query: str, triggers: list | None = None) -> Run:
         msg = BackMsg()
         client = msg.rerun_script
         client.query_string = query
         client.page_name = page_name
-        for kind, widget_id, value in states or []:
+        for widget_id, (kind, value) in self.states.items():
+            state = client.widget_states.widgets.add()
+            state.id = widget_id
+            if kind == "file_uploader_state_value":
+                state.file_uploader_state_value.CopyFrom(value)
+            else:
+                setattr(state, kind, value)
+        for kind, widget_id, value in triggers or []:
             state = client.widget_states.widgets.add()
             state.id = widget_id
             setattr(state, kind, value)
@@ -177,6 +248,8 @@ class Session:
             fwd.ParseFromString(raw)
             run.messages += 1
             kind = fwd.WhichOneof("type")
+            if kind == "new_session":
+                self.session_id = fwd.new_session.initialize.session_id or self.session_id
             if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 path = list(fwd.metadata.delta_path)
                 _element(fwd.delta.new_element, run, in_main=bool(path) and path[0] == 0)   # 0: main, 1: sidebar
