@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -39,6 +40,10 @@ def test_quick_bench_writes_every_key(tmp_path):
     assert set(results["goals"]) == set(bench.GOALS) | {"load", "scale"}
     for line in ("import_ratio", "page_render_ms", "peak_rss_mb", "load_p95_ms", "scale"):  # the printed table
         assert line in result.stdout
+    server = results["details"]["server_load"]["levels"]                          # --quick: one level, 3 sessions
+    assert [(level["sessions"], level["rendered"], level["stored_times"]) for level in server] == [(3, 3, 1)]
+    assert "server CPU, cached scorecard session" in result.stdout
+    assert re.search(r"server load, 50 sessions +not measured", result.stdout)      # not run by --quick, and said so
 
 
 def scale_result(factor: float, *, observations: int, import_s: float, scorecard_ms: float) -> dict:

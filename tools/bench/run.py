@@ -25,6 +25,9 @@ than 1, to keep a full run near ten minutes on two cores):
   RUSAGE_SELF of each worker (import, submission, scorecard, PDF all run there) and RUSAGE_CHILDREN
   of the worker (the page-render process, which has ended and been waited for). kaleido's Chromium
   is still running when this is read, so it is not counted; the largest process is named.
+- ``server_load`` (`tools.bench.serverload`, at the main scale, after the browser load test): 10, 50 and 100
+  sessions speaking Streamlit's websocket protocol, no browser, across five pages while a lead submits; p50, p95
+  and max per page, server CPU per session, a cached scorecard session's server CPU, the server's peak memory;
 - ``load_p95_ms`` (with ``load_p50_ms``, ``load_max_ms``, ``load_sessions``): `tools.bench.loadtest.run_load` at the
   main scale only, into a copy of the full database: `--load-sessions` (20; 5 with --quick) browser sessions
   open the scorecard at once while a lead submits a return through the upload page; the 95th-percentile
@@ -359,7 +362,17 @@ def measure_scale(factor: float, *, runs: int, work: Path, quick: bool, load_ses
     result["peak_rss_mb"] = max(result["rss_self_mb"], result["rss_children_mb"])
     if load_sessions:  # after the peak RSS is read: the app and Chromium it starts are not counted there
         result.update(measure_load(full, files.framework, load_sessions, work))
+        result["server_load"] = measure_serverload(full, files.framework, (3,) if quick else (10, 50, 100))
     return result
+
+
+def measure_serverload(full: Path, framework_path: Path, levels: tuple[int, ...]) -> dict:
+    """Sessions speaking Streamlit's protocol, no browser, while a lead submits (tools.bench.serverload)."""
+    try:
+        from tools.bench.serverload import run_serverload
+        return run_serverload(full, levels=levels, framework_path=framework_path)
+    except Exception as exc:  # noqa: BLE001 - say so, keep the rest
+        return {"error": f"the server load test failed: {type(exc).__name__}: {exc}"}
 
 
 # -- the orchestrator --------------------------------------------------------------------------
@@ -457,6 +470,8 @@ def table(results: dict) -> str:
         f"{p95:,.0f} ms (p50 {results['load_p50_ms']:,.0f}, max {results['load_max_ms']:,.0f}; "
         f"{results['load_sessions']} sessions)")
     rows.append(("load_p95_ms", shown, LOAD_GOAL, results["goals"].get("load", {}).get("result", "-")))
+    from tools.bench.serverload import goal_rows
+    rows += goal_rows(results.get("details", {}).get("server_load") or {})
     g = results["scale"]["growth"]
     if "data_growth" in g:
         rows.append((f"scale {g['from_scale']:g}x -> {g['to_scale']:g}x", f"data x{g['data_growth']}",

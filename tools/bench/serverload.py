@@ -210,6 +210,41 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+SERVER_GOALS = {  # (level, figure): goal words. Issue 25's goals; `make bench` prints each with its figure.
+    (50, "p95_ms"): "p95 < 2,000 ms on every page; all render; stored once",
+    (100, "p95_ms"): "all render; p95 reported",
+    (None, "cached_scorecard_cpu_ms"): "< 50 ms of server CPU",
+}
+
+
+def goal_rows(result: dict) -> list[tuple[str, str, str, str]]:
+    """(figure, result, goal, met) rows for `make bench`'s table."""
+    rows = []
+    levels = {level["sessions"]: level for level in result.get("levels", [])}
+    for (sessions, key), goal in SERVER_GOALS.items():
+        if sessions is None:
+            first = next(iter(levels.values()), {})
+            value = first.get(key)
+            met = "not measured" if value is None else ("met" if value < 50 else f"NOT MET ({value / 50:.1f}x)")
+            rows.append(("server CPU, cached scorecard session", "-" if value is None else f"{value:,.1f} ms", goal,
+                         met))
+            continue
+        level = levels.get(sessions)
+        if level is None:
+            rows.append((f"server load, {sessions} sessions", "not measured", goal, "not measured"))
+            continue
+        whole = level["rendered"] == level["sessions"] and level["stored_times"] == 1 and not level["lead"]["problems"]
+        worst = max((f["p95_ms"] or 0) for f in level["pages"].values())
+        met = ("met" if whole and (sessions != 50 or worst < 2000) else
+               "NOT MET (" + ("; ".join(level["problems"][:2] + level["lead"]["problems"]) or
+                              f"worst page p95 {worst:,.0f} ms") + ")")
+        shown = (f"p95 {level['p95_ms']:,.0f} ms (worst page {worst:,.0f}); {level['rendered']}/{level['sessions']} "
+                 f"rendered; stored {level['stored_times']}x; {level['server_cpu_per_session_ms']:,.0f} ms CPU a "
+                 f"session; peak {level['server_peak_rss_mb']} MB")
+        rows.append((f"server load, {sessions} sessions", shown, goal, met))
+    return rows
+
+
 def _num(value: float | None) -> str:
     return f"{'–' if value is None else f'{value:,.0f}':>9}"
 
