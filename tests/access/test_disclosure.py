@@ -215,3 +215,17 @@ def test_the_public_view_is_one_function_the_page_renders(demo_db):
         assert not ((counts >= 1) & (counts <= 7)).any()
         assert "None" not in table.to_string()
     assert narratives.empty or set(narratives["outcome_area"]) <= {a.id for a in fw.areas}
+
+
+def test_a_huge_public_narrative_stored_before_the_limit_is_shortened(demo_db):
+    """Issue 26: the public view never sends more than the narrative limit of any part, whatever is stored."""
+    store = Store(demo_db)
+    try:
+        with store.transaction() as cur:
+            cur.execute("UPDATE narratives SET progress = repeat('p', 19900000) WHERE outcome_area = 'send' "
+                        "AND valid_to IS NULL AND publishable")
+        narr = public_narratives(store, FW)
+        progress = narr.loc[narr["outcome_area"] == "send", "progress"].tolist()
+        assert progress and all(p == "p" * 10_000 + " … [shortened: 19,900,000 characters in all]" for p in progress)
+    finally:
+        store.close()

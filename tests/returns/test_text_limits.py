@@ -147,3 +147,18 @@ def test_a_return_with_a_long_kpi_id_and_breakdown_lists_short_problems(fw):
     assert checked.errors[0].message.startswith("The KPI id is 20,000 characters; at most 200 are allowed.")
     assert checked.errors[1].message.startswith("The breakdown is 20,010 characters; at most 200 are allowed.")
     short(checked.problems)
+
+
+def test_commentary_stored_before_the_limit_comes_back_shortened_in_preview_and_history(fw, store):
+    from kpis.returns.submission import history, preview
+    submit(store, fw, name="q.xlsx", data=simple_return([["SG01", ALL, PERIOD, 60, None, None, None, "Fine."]]),
+           area_id="safeguarding", by=BY, today=TODAY)
+    with store.transaction() as cur:        # as a return accepted before there was a limit left it
+        cur.execute("UPDATE observations SET commentary = repeat('y', 19900000) WHERE indicator_id = 'SG01'")
+    shown = "y" * 2000 + " … [shortened: 19,900,000 characters in all]"
+    assert history(store, "SG01", fw)["commentary"].tolist() == [shown]
+    checked = check_return(store, fw, name="q2.xlsx", area_id="safeguarding", today=TODAY,
+                           data=simple_return([["SG01", ALL, PERIOD, 60, None, None, None, "y" * 2000]]))
+    pv = preview(store, fw, checked)
+    assert pv.counts == {"new": 0, "changed": 1, "unchanged": 0}       # 2,000 y's are not the 19.9 million
+    assert store.scalar("SELECT length(commentary) FROM observations") == 19_900_000
