@@ -23,7 +23,7 @@ from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set
 from kpis.core.exports import describe_periods, export_metadata
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import SOURCE_NAMES, comparator_label  # noqa: F401 (the explorer's names)
-from kpis.core.text import shortened_sql
+from kpis.core.text import shortened_from
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
 from kpis.store.database import Store
 from kpis.store.series import empty_text_as_none
@@ -207,10 +207,10 @@ _SELECT = f"""
            CASE WHEN o.status = 'suppressed' THEN NULL ELSE o.numerator END AS numerator,
            CASE WHEN o.status = 'suppressed' THEN NULL ELSE o.denominator END AS denominator,
            o.lower_ci, o.upper_ci, o.status,
-           {shortened_sql('o.status_note')} AS status_note, o.is_demo,
+           o.status_note, o.is_demo,
            CASE WHEN b.is_demo THEN 'Demo data (synthetic)' WHEN b.kind = 'submission' THEN 'Sub-group return'
                 ELSE coalesce(b.source, 'Published statistics') END AS source
-    FROM current_observations o LEFT JOIN areas a ON a.area_code = o.area_code
+    FROM {shortened_from("current_observations", ("status_note",))} o LEFT JOIN areas a ON a.area_code = o.area_code
     LEFT JOIN batches b ON b.batch_id = o.batch_id"""
 _LABEL_KEY = ["area_code", "breakdown_type", "breakdown_value", "period_label"]
 

@@ -23,7 +23,7 @@ from kpis.core import exports
 from kpis.core.framework import Framework
 from kpis.core.periods import Period
 from kpis.core.problems import Problem, total
-from kpis.core.text import shortened_sql
+from kpis.core.text import shortened_from
 from kpis.returns.check import CheckedReturn, check_parsed
 from kpis.returns.layout import STATUS_LABELS, breakdown_label
 from kpis.returns.reader import read_return
@@ -100,9 +100,6 @@ def check_return(store: Store | None, framework: Framework, *, name: str, data: 
     return check_parsed(parsed, framework=framework, area_id=area_id, store=store, today=today, period=period)
 
 
-SHORT_TEXT = ", ".join(f"{shortened_sql(c)} AS {c}" for c in ("status_note", "commentary"))
-
-
 def preview(store: Store, framework: Framework, validated: CheckedReturn) -> Preview:
     """Compare the return's rows with the current values, as `write_observations` will."""
     rows = validated.rows
@@ -111,7 +108,7 @@ def preview(store: Store, framework: Framework, validated: CheckedReturn) -> Pre
         empty = pd.DataFrame(columns=label_cols + ["sheet", "row", "new"])
         return Preview(empty, empty.copy(), empty.copy())
     # text stored before there were limits comes out shortened: a new text (within the limit) never equals it
-    current = store.df(f"SELECT * REPLACE ({SHORT_TEXT}) FROM current_observations "
+    current = store.df(f"SELECT * FROM {shortened_from('current_observations')} "
                        "WHERE area_code = ? AND indicator_id IN (SELECT unnest(?))",
                        [framework.home_area, sorted(rows["indicator_id"].unique())])
     current = current[KEY + VALUE_COLUMNS + ["version", "batch_id"]].rename(
@@ -222,11 +219,10 @@ def history(store: Store, kpi_id: str, framework: Framework | None = None) -> pd
     where it is over the limits, as stored before there were any)."""
     df = store.df(f"""
         SELECT o.breakdown_type, o.breakdown_value, o.period_label, o.period_end, o.version, o.value,
-               o.numerator, o.denominator, o.lower_ci, o.upper_ci, o.status,
-               {shortened_sql('o.status_note')} AS status_note, {shortened_sql('o.commentary')} AS commentary,
+               o.numerator, o.denominator, o.lower_ci, o.upper_ci, o.status, o.status_note, o.commentary,
                o.valid_from, o.valid_to, o.valid_to IS NULL AS is_current, o.is_demo, o.area_code,
                o.batch_id, b.kind, b.submitted_by, b.submitted_at, b.file_name
-        FROM observations o LEFT JOIN batches b ON b.batch_id = o.batch_id
+        FROM {shortened_from("observations")} o LEFT JOIN batches b ON b.batch_id = o.batch_id
         WHERE o.indicator_id = ?
         ORDER BY o.area_code, o.breakdown_type, o.breakdown_value, o.period_end, o.version""", [kpi_id])
     if framework is not None:  # the column is there when no figure is stored yet, too

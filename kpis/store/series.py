@@ -8,7 +8,7 @@ import pandas as pd
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import no_comparator_words
-from kpis.core.text import shortened_sql
+from kpis.core.text import shortened_from
 from kpis.store.database import Store, observations_as_at
 
 SOURCE_LABEL_SQL = """
@@ -23,9 +23,7 @@ SERIES_COLUMNS = {  # kpi_series' columns, in order, as SQL
     "period_label": "o.period_label", "period_type": "o.period_type", "period_start": "o.period_start",
     "period_end": "o.period_end", "value": "o.value", "lower_ci": "o.lower_ci", "upper_ci": "o.upper_ci",
     "numerator": "o.numerator", "denominator": "o.denominator", "status": "o.status",
-    # free text as the pages show it: text stored before there were limits comes out shortened
-    "status_note": shortened_sql("o.status_note"), "commentary": shortened_sql("o.commentary"),
-    "is_demo": "o.is_demo", "batch_id": "o.batch_id",
+    "status_note": "o.status_note", "commentary": "o.commentary", "is_demo": "o.is_demo", "batch_id": "o.batch_id",
     "version": "o.version", "valid_from": "o.valid_from", "source": SOURCE_LABEL_SQL,
     "is_local": "o.indicator_id = w.kpi_id",
 }
@@ -65,7 +63,7 @@ def kpis_series(store: Store, kpis: list[Kpi], *, area_codes: list[str] | None =
     return store.df(f"""
         WITH wanted AS (SELECT unnest(?) AS kpi_id, unnest(?) AS indicator_id, unnest(?) AS kpi_order)
         SELECT w.kpi_id, {selected}
-        FROM ({observations_as_at(as_at)}) o
+        FROM {shortened_from(observations_as_at(as_at))} o
         JOIN wanted w ON w.indicator_id = o.indicator_id
         LEFT JOIN areas a ON a.area_code = o.area_code
         LEFT JOIN batches b ON b.batch_id = o.batch_id
