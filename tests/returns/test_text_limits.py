@@ -162,3 +162,14 @@ def test_commentary_stored_before_the_limit_comes_back_shortened_in_preview_and_
     pv = preview(store, fw, checked)
     assert pv.counts == {"new": 0, "changed": 1, "unchanged": 0}       # 2,000 y's are not the 19.9 million
     assert store.scalar("SELECT length(commentary) FROM observations") == 19_900_000
+
+
+def test_a_long_column_header_is_quoted_short_wherever_a_problem_names_its_column(fw):
+    header = "Commentary" + " !" * 15_000
+    data = simple_return([["SG01", ALL, PERIOD, 60, None, None, None, "=HYPERLINK(\"x\")"]],
+                         headers=["KPI id", "Breakdown", "Period", "Value", "Numerator", "Denominator", "Status",
+                                  header])
+    checked = check_return(None, fw, name="h.xlsx", data=data, area_id="safeguarding", today=TODAY)
+    p = checked.errors[0]
+    assert p.column.startswith("H (Commentary ! !") and p.column.endswith("(30,010 characters))")
+    assert len(p.column) < 80 and len(p.where) < 120
