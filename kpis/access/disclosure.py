@@ -6,8 +6,11 @@ in a `[[kpis]]` entry; 7 when not set):
 1. **Small numbers.** A count from 1 to `t` is not shown: a count KPI's value, a numerator, a
    denominator, or the rest of a percentage's denominator (a 95% from 20 children leaves 1). Nor is
    anything derived from it: the rate or percentage, its confidence interval, its numerator and
-   denominator all go. Where a rate has no numerator stored, it is worked back from the value and
-   the denominator. Zero is shown.
+   denominator all go. A count that is not stored but can be worked out from what is shown counts as
+   shown: where a rate or percentage has no numerator, it is worked back from the value and the
+   denominator (numerator = value / scale x denominator); where it has no denominator, from the value
+   and the numerator (denominator = numerator / (value / scale): 99% with a numerator of 693 shows a
+   denominator of 700, and so the 7 children left). Zero is shown.
 2. **At source.** A value the sub-group sent as suppressed stays suppressed.
 3. **Secondary suppression.** Where a breakdown adds up to the total (districts, sexes, age bands),
    one hidden group could be worked out as the total minus the others, so a second one is hidden:
@@ -37,6 +40,7 @@ from kpis.core.sources import no_comparator_words
 from kpis.core.units import GAP_LABELS, SCALE
 from kpis.core.framework import breakdown_label
 from kpis.store.database import Store
+from kpis.store.narratives import narratives_sql
 from kpis.store.series import kpis_series
 
 DEFAULT_THRESHOLD = 7
@@ -88,7 +92,9 @@ def suppress(df: pd.DataFrame, *, framework: Framework,
     den = pd.to_numeric(out["denominator"], errors="coerce")
     num = pd.to_numeric(out["numerator"], errors="coerce")
     scale = unit.map(SCALE).astype(float)
-    num = num.fillna((value * den / scale).round())  # a rate's count worked back, where it was not stored
+    # A count not stored is shown all the same when the value and the other count give it away.
+    den = den.fillna((num * scale / value.where(value > 0)).round())   # denominator = numerator / (value / scale)
+    num = num.fillna((value * den / scale).round())                    # numerator = value / scale x denominator
     value_count = value.where(unit == "count")
     rest = (den - num).where(unit == "percentage")
 
@@ -274,11 +280,11 @@ def shown_value(kpi: Kpi, value: float | None, status: str, suppression: str) ->
 
 def public_narratives(store: Store, framework: Framework) -> pd.DataFrame:
     """Current narratives the sub-group marked publishable, newest period first within each area."""
-    df = store.df("""
+    df = store.df(f"""
         SELECT n.outcome_area, n.period_label, n.progress, n.risks_barriers, n.service_user_feedback, n.is_demo,
                (SELECT max(o.period_end) FROM observations o WHERE o.batch_id = n.batch_id) AS period_end,
                n.valid_from
-        FROM current_narratives n WHERE n.publishable""")
+        FROM {narratives_sql("current_narratives")} n WHERE n.publishable""")
     if df.empty:
         return df
     order = {a.id: i for i, a in enumerate(framework.areas)}

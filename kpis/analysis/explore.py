@@ -23,6 +23,7 @@ from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set
 from kpis.core.exports import describe_periods, export_metadata
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import SOURCE_NAMES, comparator_label  # noqa: F401 (the explorer's names)
+from kpis.core.text import shortened_from
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
 from kpis.store.database import Store
 from kpis.store.series import empty_text_as_none
@@ -198,7 +199,7 @@ def add_significance(df: pd.DataFrame, benchmark: pd.Series | float | None, pola
 
 
 # -- reading --------------------------------------------------------------------------------
-_SELECT = """
+_SELECT = f"""
     SELECT o.indicator_id, o.area_code, coalesce(a.name, o.area_code) AS area_name, a.area_type, a.region_code,
            a.valid_to AS area_valid_to, o.breakdown_type, o.breakdown_value, o.period_label, o.period_type,
            o.period_start, o.period_end, o.value,
@@ -209,7 +210,7 @@ _SELECT = """
            o.status_note, o.is_demo,
            CASE WHEN b.is_demo THEN 'Demo data (synthetic)' WHEN b.kind = 'submission' THEN 'Sub-group return'
                 ELSE coalesce(b.source, 'Published statistics') END AS source
-    FROM current_observations o LEFT JOIN areas a ON a.area_code = o.area_code
+    FROM {shortened_from("current_observations", ("status_note",))} o LEFT JOIN areas a ON a.area_code = o.area_code
     LEFT JOIN batches b ON b.batch_id = o.batch_id"""
 _LABEL_KEY = ["area_code", "breakdown_type", "breakdown_value", "period_label"]
 

@@ -22,6 +22,7 @@ from kpis.core.periods import Period, PeriodError, financial_quarter_of, parse_p
 from kpis.board.scorecard import scorecard
 from kpis.store.series import SOURCE_LABEL_SQL
 from kpis.store.database import Store, now
+from kpis.core.text import shortened_from
 from kpis.core.units import STATUS_LABELS
 
 RETURN_DUE = timedelta(weeks=6)
@@ -88,7 +89,7 @@ def revisions(store: Store, framework: Framework, *, since: datetime, until: dat
         SELECT n.indicator_id, n.area_code, n.breakdown_type, n.breakdown_value, n.period_label, n.period_end,
                p.value AS old_value, n.value AS new_value, p.status AS old_status, n.status AS new_status,
                n.valid_from, n.commentary, n.is_demo, {SOURCE_LABEL_SQL} AS source
-        FROM observations n
+        FROM {shortened_from("observations")} n
         JOIN observations p ON p.indicator_id = n.indicator_id AND p.area_code = n.area_code
              AND p.breakdown_type = n.breakdown_type AND p.breakdown_value = n.breakdown_value
              AND p.period_label = n.period_label AND p.version = n.version - 1

@@ -13,6 +13,7 @@ import pandas as pd
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import comparator_label, no_comparator_words
+from kpis.core.text import shortened_from
 from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
 from kpis.store.database import Store
 
@@ -140,7 +141,8 @@ def revision_history(store: Store, framework: Framework, kpi: Kpi) -> pd.DataFra
             GROUP BY ALL HAVING count(*) > 1)
         SELECT o.area_code, o.breakdown_type, o.breakdown_value, o.period_label, o.period_end, o.version,
                o.value, o.status, o.valid_from, o.valid_to, o.commentary, o.is_demo, {SOURCE_LABEL_SQL} AS source
-        FROM observations o JOIN changed USING (indicator_id, area_code, breakdown_type, breakdown_value, period_label)
+        FROM {shortened_from("observations")} o
+        JOIN changed USING (indicator_id, area_code, breakdown_type, breakdown_value, period_label)
         LEFT JOIN batches b ON b.batch_id = o.batch_id
         ORDER BY o.period_end, o.area_code, o.breakdown_type, o.breakdown_value, o.version""",
                   [ids, framework.home_area, ENGLAND])

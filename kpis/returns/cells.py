@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from kpis.core import periods
 from kpis.core.periods import MONTHS, Period
+from kpis.core.text import CELL_MAX_CHARS, quote
 from kpis.returns.layout import marker_status
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -40,7 +41,7 @@ BLANK = Number()
 
 
 def show(raw: object) -> str:
-    """A cell's content for a message: 'blank', the text, or a tidy number."""
+    """A cell's content for a message: 'blank', the text (quoted short when it is long), or a tidy number."""
     if raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, float) and math.isnan(raw)):
         return "blank"
     if isinstance(raw, float) and raw.is_integer():
@@ -49,7 +50,7 @@ def show(raw: object) -> str:
         return raw.strftime("%d/%m/%Y") if raw.time() == datetime.min.time() else raw.isoformat(sep=" ")
     if isinstance(raw, date):
         return raw.strftime("%d/%m/%Y")
-    return str(raw).strip()
+    return quote(str(raw).strip())
 
 
 def read_number(raw: object, *, percent_format: bool = False) -> Number:
@@ -67,6 +68,8 @@ def read_number(raw: object, *, percent_format: bool = False) -> Number:
     text = str(raw).strip()
     if not text:
         return BLANK
+    if len(text) > CELL_MAX_CHARS:
+        return Number(problem="a number, or a marker such as <5, *, c, - or n/a")
     if text.upper() in _EXCEL_ERRORS:
         return Number(problem=f"a number; Excel shows the error {text.upper()} here, so fix the formula or type "
                               "the number")
@@ -87,6 +90,8 @@ def read_number(raw: object, *, percent_format: bool = False) -> Number:
 def read_kpi_id(raw: object) -> str:
     """' sg01', 'SG 01', 'SG-01' -> 'SG01'. Anything else comes back tidied, for the checks to judge."""
     text = str(raw or "").strip()
+    if len(text) > CELL_MAX_CHARS:
+        return text     # far too long to be an id: left for the checks to refuse
     squeezed = re.sub(r"[\s\-_.]+", "", text).upper()
     return squeezed if re.fullmatch(r"[A-Z]{1,4}\d{2,3}", squeezed) else text
 
@@ -137,7 +142,7 @@ def read_period(raw: object, *, return_quarter: Period | None = None,
         return periods.financial_quarter_of(raw.date()), None
     if isinstance(raw, date):
         return periods.financial_quarter_of(raw), None
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if raw is None or (isinstance(raw, str) and (not raw.strip() or len(raw) > CELL_MAX_CHARS)):
         return None, period_expected(return_quarter, today)
     found = _read_period_text(show(raw) if not isinstance(raw, str) else raw.strip())
     return found if found is not None else (None, period_expected(return_quarter, today))

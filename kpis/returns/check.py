@@ -15,6 +15,7 @@ from kpis.core import stats
 from kpis.core.framework import Framework
 from kpis.core.periods import Period, parse_period
 from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
+from kpis.core.text import NARRATIVE_MAX_CHARS, QUOTE_CHARS, quote
 from kpis.returns.budget import cap_problems
 from kpis.returns.cells import example_quarter, read_period, read_text, show
 from kpis.returns.filesafety import formula_risk
@@ -29,7 +30,6 @@ MIN_HISTORY = 2          # fewer earlier values: no warning
 MAX_CHANGE = 0.5         # more than a 50% rise or fall on the latest earlier value ...
 SD_LIMIT = 3             # ... or (with 3+ earlier values) more than 3 standard deviations from their mean
 MIN_GAP = 5.0            # ... and at least 5 (percentage points, or children) away, so small numbers do not nag
-NARRATIVE_MAX_CHARS = 10_000
 
 
 @dataclass
@@ -168,8 +168,8 @@ def rule_file_is_this_sub_groups(rows: list[Row], parsed: ReturnFile, ctx: Conte
         return []
     known = {normalise(a.id): a for a in ctx.framework.areas}
     theirs = known.get(normalise(declared))
-    name = theirs.label if theirs else declared
-    return [Problem(INSTRUCTIONS_SHEET, None, RETURN_AREA_LABEL, declared, ctx.area_id,
+    name = theirs.label if theirs else quote(declared)
+    return [Problem(INSTRUCTIONS_SHEET, None, RETURN_AREA_LABEL, quote(declared), ctx.area_id,
                     f"This file is the {name} return template, but it is being sent as the "
                     f"{ctx.framework.area(ctx.area_id).label} return. Choose the right sub-group, or use the "
                     f"{ctx.framework.area(ctx.area_id).label} template.")]
@@ -222,9 +222,10 @@ def check_narrative(parsed: ReturnFile, ctx: Context) -> tuple[dict | None, list
                                     f"The {label.lower()} text could run as a formula in a spreadsheet: {why}. "
                                     "Start it with a word instead."))
         if len(text) > NARRATIVE_MAX_CHARS:
-            problems.append(Problem(sheet, row, col, f"{len(text):,} characters",
+            problems.append(Problem(sheet, row, col, f"{len(text):,} characters, starting '{text[:QUOTE_CHARS]}…'",
                                     f"at most {NARRATIVE_MAX_CHARS:,} characters",
-                                    f"The {label.lower()} text is too long for the board pack; shorten it."))
+                                    f"The {label.lower()} text is {len(text):,} characters; at most "
+                                    f"{NARRATIVE_MAX_CHARS:,} are allowed. Shorten it."))
     raw = parsed.narrative.get("publishable")
     word = normalise(raw) if raw is not None else ""
     publishable = word in ("yes", "y", "true", "1")

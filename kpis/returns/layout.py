@@ -75,11 +75,14 @@ MARKERS = {
     "z": "not_applicable", "not applicable": "not_applicable", "u": "low_reliability",
 }
 _SUPPRESSION = re.compile(r"^<\s*\d+$")
+MARKER_MAX_CHARS = 30  # the longest marker, 'not applicable', is 14: longer text is not a marker (nor a status note)
 
 
 def marker_status(text: str) -> str | None:
     """The status a marker such as '<5', '*', 'c', '-' or 'n/a' stands for, or None if it is not one."""
     t = text.strip().lower()
+    if len(t) > MARKER_MAX_CHARS:
+        return None
     if _SUPPRESSION.match(t):
         return "suppressed"
     return MARKERS.get(t) or MARKERS.get(normalise(t)) if t else None
@@ -94,6 +97,8 @@ _STATUS_WORDS.update({"ok": "published", "final": "published", "actual": "publis
 def parse_status(text: object) -> str | None:
     """Status column text -> status code; None for an unknown word (blank is handled by the caller)."""
     t = str(text).strip()
+    if len(t) > MARKER_MAX_CHARS:
+        return None
     return _STATUS_WORDS.get(normalise(t)) or marker_status(t)
 
 

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from kpis.core.framework import Framework
 from kpis.core.problems import Problem
+from kpis.core.text import quote
 from kpis.returns.budget import MAX_CELLS, too_many_cells
 from kpis.returns.cells import looks_like_kpi_id, show
 from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
@@ -103,7 +104,7 @@ def find_header(grid: list[list], letter: Callable[[int], str] = _letter
             key = column_key(cell) if isinstance(cell, str) else None
             if key and key not in keys:
                 keys[key] = c
-                headers[key] = f"{letter(c)} ({str(cell).strip()})"
+                headers[key] = f"{letter(c)} ({quote(str(cell).strip())})"   # a long header quoted short
         if "kpi_id" in keys and keys.keys() & {"value", "numerator", "period", "breakdown"}:
             return r, keys, headers
     return None

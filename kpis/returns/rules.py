@@ -11,8 +11,10 @@ The rules, in order:
   Numbers: readable; a percentage's meaning is clear (0.65 is asked about, never guessed);
   status agrees with the value; counts are not negative and are whole; numerator at most
   the denominator; a percentage within 0-100; the value agrees with numerator/denominator.
-  Text: commentary is not a spreadsheet formula.       Table: no duplicate rows; the file is
-  this sub-group's; it has data; a value far from its recent history gets a warning.
+  Text: commentary is not a spreadsheet formula, nor longer than COMMENTARY_MAX_CHARS; a KPI id or
+  breakdown is refused when far too long to be one (CELL_MAX_CHARS), and quoted short.
+  Table: no duplicate rows; the file is this sub-group's; it has data; a value far from its recent history
+  gets a warning.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from kpis.returns.cells import (BLANK, Number, example_quarter, quarter_forms, r
                                 read_text, show)
 from kpis.returns.filesafety import formula_risk
 from kpis.core.problems import ERROR, WARNING, Problem
+from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, QUOTE_CHARS, quote
 from kpis.returns.layout import (STATUS_LABELS, BreakdownOption, breakdown_lookup, free_breakdown, normalise,
                                 parse_status)
 from kpis.returns.reader import ReturnFile
@@ -76,11 +79,21 @@ class Row:
     blank: bool = False                     # no figure, marker or status at all: stored as not available
     failed: bool = False
 
-    def problem(self, ctx: Context, key: str, expected: str, message: str, severity: str = ERROR) -> Problem:
+    def problem(self, ctx: Context, key: str, expected: str, message: str, severity: str = ERROR,
+                found: str | None = None) -> Problem:
+        """A problem in this row's `key` cell; `found` is the cell's content (quoted short) unless given."""
         if severity == ERROR:
             self.failed = True
         column = ctx.parsed.columns.get(key) if ctx.parsed else None
-        return Problem(self.sheet, self.row, column, show(self.raw.get(key)), expected, message, severity)
+        return Problem(self.sheet, self.row, column, show(self.raw.get(key)) if found is None else found, expected,
+                       message, severity)
+
+
+def _too_long(row: Row, ctx: Context, key: str, what: str, text: str, limit: int, advice: str) -> Problem:
+    """'<What> is 19,900,000 characters; at most 2,000 are allowed. <advice>'"""
+    return row.problem(ctx, key, f"at most {limit:,} characters",
+                       f"{what} is {len(text):,} characters; at most {limit:,} are allowed. {advice}",
+                       found=f"{len(text):,} characters, starting '{text[:QUOTE_CHARS]}…'")
 
 
 # -- row rules: each takes (row, ctx) and returns a list of problems ----------------------
@@ -91,12 +104,15 @@ def rule_kpi_known(row: Row, ctx: Context) -> list[Problem]:
     if row.kpi is not None:
         return []
     ours = ", ".join(k.id for k in ctx.framework.kpis_in_area(ctx.area_id))
+    if len(kid) > CELL_MAX_CHARS:
+        return [_too_long(row, ctx, "kpi_id", "The KPI id", kid, CELL_MAX_CHARS,
+                          f"A KPI id is a few letters and digits; this sub-group's KPIs are {ours}.")]
     if not kid:
         return [row.problem(ctx, "kpi_id", f"a KPI id such as {ours.split(',')[0]}",
                             "The KPI id is missing, so this row's figures cannot be stored. Fill in the KPI id.")]
     else:
         return [row.problem(ctx, "kpi_id", f"one of this sub-group's KPI ids: {ours}",
-                            f"'{kid}' is not a KPI id in the framework. This sub-group's KPIs are {ours}.")]
+                            f"'{quote(kid)}' is not a KPI id in the framework. This sub-group's KPIs are {ours}.")]
 
 
 def rule_kpi_in_area(row: Row, ctx: Context) -> list[Problem]:
@@ -164,6 +180,9 @@ def rule_breakdown_allowed(row: Row, ctx: Context) -> list[Problem]:
         return []
     raw = row.raw.get("breakdown")
     text = "" if raw is None else str(raw).strip()
+    if len(text) > CELL_MAX_CHARS:
+        return [_too_long(row, ctx, "breakdown", "The breakdown", text, CELL_MAX_CHARS,
+                          "Pick one from the Breakdown list.")]
     key = (row.kpi.id, text)
     if key not in ctx.breakdowns:
         ctx.breakdowns[key] = (ctx.kpi_lookup(row.kpi).get(normalise(text))
@@ -172,7 +191,7 @@ def rule_breakdown_allowed(row: Row, ctx: Context) -> list[Problem]:
     if row.breakdown is None:
         names = [ctx.framework.breakdowns.get(b, b) for b in row.kpi.breakdowns]
         return [row.problem(ctx, "breakdown", f"one of the breakdowns of {row.kpi.id}: {', '.join(names)}",
-                            f"'{text}' is not a breakdown of {row.kpi.id}. Pick one from the Breakdown list; "
+                            f"'{quote(text)}' is not a breakdown of {row.kpi.id}. Pick one from the Breakdown list; "
                             f"{row.kpi.id} is broken down by: {', '.join(names)}.")]
     return []
 
@@ -346,9 +365,21 @@ def _decimals(x: float) -> int:
     return len(text.split(".")[1].rstrip("0")) if "." in text and "e" not in text else 0
 
 
+def rule_commentary_not_too_long(row: Row, ctx: Context) -> list[Problem]:
+    """Commentary is a few sentences for the board: at most COMMENTARY_MAX_CHARS characters."""
+    text = read_text(row.raw.get("commentary"))
+    row.commentary = text
+    if text is not None and len(text) > COMMENTARY_MAX_CHARS:
+        row.commentary = None   # never stored: the row has failed
+        return [_too_long(row, ctx, "commentary", "Commentary", text, COMMENTARY_MAX_CHARS, "Shorten it.")]
+    return []
+
+
 def rule_commentary_not_formula(row: Row, ctx: Context) -> list[Problem]:
     """Commentary is text: one that could run as a spreadsheet formula is refused (filesafety.formula_risk)."""
     text = read_text(row.raw.get("commentary"))
+    if text is not None and len(text) > COMMENTARY_MAX_CHARS:
+        return []   # refused already for its length
     row.commentary = text
     why = formula_risk(text)
     if why:
@@ -361,7 +392,8 @@ def rule_commentary_not_formula(row: Row, ctx: Context) -> list[Problem]:
 ROW_RULES = [rule_kpi_known, rule_kpi_in_area, rule_period_readable, rule_period_not_future, rule_period_fits_kpi,
              rule_breakdown_allowed, rule_numbers_readable, rule_percentage_meaning, rule_status,
              rule_counts_not_negative, rule_counts_whole, rule_numerator_within_denominator,
-             rule_percentage_in_range, rule_value_matches_counts, rule_commentary_not_formula]
+             rule_percentage_in_range, rule_value_matches_counts, rule_commentary_not_too_long,
+             rule_commentary_not_formula]
 
 
 def check_rows(parsed: ReturnFile, ctx: Context) -> tuple[list[Row], list[Problem]]:

@@ -23,6 +23,7 @@ from kpis.core import exports
 from kpis.core.framework import Framework
 from kpis.core.periods import Period
 from kpis.core.problems import Problem, total
+from kpis.core.text import shortened_from
 from kpis.returns.check import CheckedReturn, check_parsed
 from kpis.returns.layout import STATUS_LABELS, breakdown_label
 from kpis.returns.reader import read_return
@@ -106,7 +107,9 @@ def preview(store: Store, framework: Framework, validated: CheckedReturn) -> Pre
     if rows.empty:
         empty = pd.DataFrame(columns=label_cols + ["sheet", "row", "new"])
         return Preview(empty, empty.copy(), empty.copy())
-    current = store.df("SELECT * FROM current_observations WHERE area_code = ? AND indicator_id IN (SELECT unnest(?))",
+    # text stored before there were limits comes out shortened: a new text (within the limit) never equals it
+    current = store.df(f"SELECT * FROM {shortened_from('current_observations')} "
+                       "WHERE area_code = ? AND indicator_id IN (SELECT unnest(?))",
                        [framework.home_area, sorted(rows["indicator_id"].unique())])
     current = current[KEY + VALUE_COLUMNS + ["version", "batch_id"]].rename(
         columns={c: f"old_{c}" for c in VALUE_COLUMNS + ["version", "batch_id"]})
@@ -212,13 +215,14 @@ def raw_file(store: Store, batch_id: int) -> tuple[str, bytes] | None:
 
 
 def history(store: Store, kpi_id: str, framework: Framework | None = None) -> pd.DataFrame:
-    """Every version of a KPI's values, oldest first, with the submission that brought each."""
-    df = store.df("""
+    """Every version of a KPI's values, oldest first, with the submission that brought each (free text shortened
+    where it is over the limits, as stored before there were any)."""
+    df = store.df(f"""
         SELECT o.breakdown_type, o.breakdown_value, o.period_label, o.period_end, o.version, o.value,
                o.numerator, o.denominator, o.lower_ci, o.upper_ci, o.status, o.status_note, o.commentary,
                o.valid_from, o.valid_to, o.valid_to IS NULL AS is_current, o.is_demo, o.area_code,
                o.batch_id, b.kind, b.submitted_by, b.submitted_at, b.file_name
-        FROM observations o LEFT JOIN batches b ON b.batch_id = o.batch_id
+        FROM {shortened_from("observations")} o LEFT JOIN batches b ON b.batch_id = o.batch_id
         WHERE o.indicator_id = ?
         ORDER BY o.area_code, o.breakdown_type, o.breakdown_value, o.period_end, o.version""", [kpi_id])
     if framework is not None:  # the column is there when no figure is stored yet, too

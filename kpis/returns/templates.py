@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpis.core.framework import Framework, Kpi
 from kpis.core.periods import Period, parse_period, previous_quarter
+from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, NARRATIVE_MAX_CHARS, shortened_sql
 from kpis.returns.layout import (COLUMNS, DATA_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, NARRATIVE_FIELDS,
                                 NARRATIVE_SHEET, PUBLISHABLE_LABEL, REFERENCE_HEADERS, RETURN_AREA_LABEL,
                                 RETURN_PERIOD_LABEL, STATUS_LABELS, breakdown_options)
@@ -80,7 +81,8 @@ def last_quarter_values(store: Store | None, framework: Framework, kpis: list[Kp
     """(kpi id, breakdown type, value) -> last quarter's figure as text, for the reference column."""
     if store is None or not kpis:
         return {}
-    df = store.df("SELECT indicator_id, breakdown_type, breakdown_value, value, status, status_note "
+    df = store.df("SELECT indicator_id, breakdown_type, breakdown_value, value, status, "
+                  f"{shortened_sql('status_note', CELL_MAX_CHARS)} AS status_note "
                   "FROM current_observations WHERE area_code = ? AND period_label = ? "
                   "AND indicator_id IN (SELECT unnest(?))", [framework.home_area, quarter.label, [k.id for k in kpis]])
     out = {}
@@ -117,8 +119,10 @@ def _instructions(ws, framework: Framework, area, quarter: Period, kpis: list[Kp
         "value, and are used for confidence intervals.",
         "4. No figure? Write <5 (or *) for a small number that is suppressed, or - or n/a when it is not "
         "available, or pick a Status. Never write 0 unless the answer is zero.",
-        "5. Use Commentary to explain a change or a gap. The grey columns show last quarter's figures for reference.",
-        "6. On the Narrative sheet, write about progress, risks and barriers, and what service users told you.",
+        f"5. Use Commentary to explain a change or a gap (at most {COMMENTARY_MAX_CHARS:,} characters). The grey "
+        "columns show last quarter's figures for reference.",
+        "6. On the Narrative sheet, write about progress, risks and barriers, and what service users told you "
+        f"(at most {NARRATIVE_MAX_CHARS:,} characters each).",
         "7. Save as an Excel Workbook (.xlsx) and upload it on the 'Submit a return' page. You will see what is "
         "new and what changed before anything is stored. A corrected return can be sent again: earlier values "
         "are kept as history.",

@@ -9,10 +9,17 @@ from datetime import datetime
 
 import pandas as pd
 
+from kpis.core.text import NARRATIVE_MAX_CHARS, shortened_from
 from kpis.store.database import Store
 
 SECTIONS = {"progress": "Progress", "risks_barriers": "Risks and barriers",
             "service_user_feedback": "Service user feedback"}
+
+
+def narratives_sql(relation: str = "narratives") -> str:
+    """`relation` (narratives or current_narratives) for a FROM, each part as pages and packs read it: one stored
+    before there was a limit comes out shortened."""
+    return shortened_from(relation, tuple(SECTIONS), NARRATIVE_MAX_CHARS)
 
 
 def _as_at_sql(as_at: datetime | None) -> tuple[str, list]:
@@ -28,7 +35,7 @@ def narrative_history(store: Store, area_id: str, *, as_at: datetime | None = No
         SELECT n.outcome_area, n.period_label, n.progress, n.risks_barriers, n.service_user_feedback,
                n.publishable, n.is_demo, n.valid_from AS recorded_at, b.submitted_by,
                (SELECT max(o.period_end) FROM observations o WHERE o.batch_id = n.batch_id) AS period_end
-        FROM narratives n LEFT JOIN batches b ON b.batch_id = n.batch_id
+        FROM {narratives_sql()} n LEFT JOIN batches b ON b.batch_id = n.batch_id
         WHERE n.outcome_area = ? AND {cond}""", [area_id, *params])
     if df.empty:
         return df

@@ -8,6 +8,7 @@ import pandas as pd
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import no_comparator_words
+from kpis.core.text import shortened_from
 from kpis.store.database import Store, observations_as_at
 
 SOURCE_LABEL_SQL = """
@@ -62,7 +63,7 @@ def kpis_series(store: Store, kpis: list[Kpi], *, area_codes: list[str] | None =
     return store.df(f"""
         WITH wanted AS (SELECT unnest(?) AS kpi_id, unnest(?) AS indicator_id, unnest(?) AS kpi_order)
         SELECT w.kpi_id, {selected}
-        FROM ({observations_as_at(as_at)}) o
+        FROM {shortened_from(observations_as_at(as_at))} o
         JOIN wanted w ON w.indicator_id = o.indicator_id
         LEFT JOIN areas a ON a.area_code = o.area_code
         LEFT JOIN batches b ON b.batch_id = o.batch_id

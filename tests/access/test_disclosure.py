@@ -215,3 +215,88 @@ def test_the_public_view_is_one_function_the_page_renders(demo_db):
         assert not ((counts >= 1) & (counts <= 7)).any()
         assert "None" not in table.to_string()
     assert narratives.empty or set(narratives["outcome_area"]) <= {a.id for a in fw.areas}
+
+
+def test_a_huge_public_narrative_stored_before_the_limit_is_shortened(demo_db):
+    """Issue 26: the public view never sends more than the narrative limit of any part, whatever is stored."""
+    store = Store(demo_db)
+    try:
+        with store.transaction() as cur:
+            cur.execute("UPDATE narratives SET progress = repeat('p', 19900000) WHERE outcome_area = 'send' "
+                        "AND valid_to IS NULL AND publishable")
+        narr = public_narratives(store, FW)
+        progress = narr.loc[narr["outcome_area"] == "send", "progress"].tolist()
+        assert progress and all(p == "p" * 10_000 + " … [shortened: 19,900,000 characters in all]" for p in progress)
+    finally:
+        store.close()
+
+
+# -- a count not stored but worked out from what is shown (issue 26) ----------------------------------------
+def test_99_percent_with_a_numerator_of_693_and_no_denominator_is_suppressed():
+    """99% of a denominator that is not shown, with 693 shown: the denominator is 700, so 7 children are left."""
+    out = suppress(rows("SG02", [("all", "all", 99.0, 693, None)]), framework=FW)
+    assert reasons(out) == {"all": SMALL}
+    assert out[["value", "numerator", "denominator", "lower_ci", "upper_ci"]].isna().all().all()
+    # the same in a group, where it also takes a second figure with it
+    df = rows("SG02", [("all", "all", 50.0, 800, 1600), ("age_band", "0-4", 99.0, 693, None),
+                       ("age_band", "5-17", 11.2, 107, 900)])
+    assert reasons(suppress(df, framework=FW)) == {"all": "", "0-4": SMALL, "5-17": SECONDARY}
+
+
+def test_a_percentage_with_a_numerator_only_is_shown_when_neither_count_is_small():
+    df = rows("SG02", [("all", "all", 90.0, 693, None),          # out of 770: 77 left
+                       ("age_band", "0-4", 99.0, 6930, None),     # out of 7,000: 70 left
+                       ("age_band", "5-10", 0.0, 0, None),        # nothing to work out from 0% of 0
+                       ("age_band", "11-15", 10.0, 80, None),     # out of 800
+                       ("age_band", "16-17", 99.0, 792, None)])   # out of 800: 8 left, above the threshold
+    assert set(reasons(suppress(df, framework=FW)).values()) == {""}
+    # the threshold is the KPI's: at 10, the 8 left from 792 of 800 are small
+    assert reasons(suppress(df, framework=FW, threshold_for=lambda i: 10))["16-17"] == SMALL
+
+
+def rate_framework(tmp_path: Path, unit: str):
+    text = DEFAULT_FRAMEWORK.read_text(encoding="utf-8")
+    start = text.index('id = "SG02"')
+    end = text.index('unit = "percentage"', start)
+    path = tmp_path / f"{unit}.toml"
+    path.write_text(text[:end] + f'unit = "{unit}"' + text[end + len('unit = "percentage"'):], encoding="utf-8")
+    fw = load_framework(path)
+    assert fw.kpi("SG02").unit == unit
+    return fw
+
+
+@pytest.mark.parametrize("unit, scale", [("rate_per_10000", 10_000), ("rate_per_100000", 100_000)])
+def test_a_rate_gives_away_its_missing_count(tmp_path, unit, scale):
+    fw = rate_framework(tmp_path, unit)
+    df = rows("SG02", [("all", "all", 35.0 * scale / 10_000, 70, None),        # 70 of 20,000: shown
+                       ("age_band", "0-4", 2.0 * scale, 12, None),             # 12 events among 6 children
+                       ("age_band", "5-10", 4.0 * scale / 10_000, None, 15_000),  # 6 events among 15,000
+                       ("age_band", "11-15", 1.0 * scale / 10_000, 10, None),    # 10 of 100,000: shown
+                       ("age_band", "16-17", 0.5 * scale, 4, None)])             # 4 events: small itself
+    assert reasons(suppress(df, framework=fw)) == {"all": "", "0-4": SMALL, "5-10": SMALL, "11-15": "",
+                                                   "16-17": SMALL}
+
+
+def test_the_public_view_suppresses_a_percentage_sent_with_a_numerator_and_no_denominator(tmp_path):
+    """End to end: a real return (openpyxl) sends 99% with 693 and no denominator; it is stored as sent, and the
+    public frame and the public page's view show neither the value nor the count."""
+    from kpis.access.disclosure import public_view
+    from kpis.returns.submission import submit
+    from tests.support.returns import PERIOD, TODAY, new_store, simple_return
+    store = new_store(tmp_path / "public.duckdb")
+    try:
+        data = simple_return([["SG02", "All children and young people", PERIOD, 99, 693, None],
+                              ["SG01", "All children and young people", PERIOD, 90, 693, None]])
+        submit(store, FW, name="q2.xlsx", data=data, area_id="safeguarding", by="lead@example.org", today=TODAY)
+        stored = store.df("SELECT indicator_id, value, numerator, denominator IS NULL AS no_denominator "
+                          "FROM current_observations ORDER BY indicator_id")
+        assert stored.values.tolist() == [["SG01", 90.0, 693.0, True], ["SG02", 99.0, 693.0, True]]
+        df = public_frame(store, FW).set_index("kpi_id")
+        assert df.at["SG02", "suppression"] == SMALL and df.at["SG02", "value_text"] == "Suppressed"
+        assert pd.isna(df.at["SG02", "value"]) and pd.isna(df.at["SG02", "numerator"])
+        assert df.at["SG01", "suppression"] == "" and df.at["SG01", "numerator"] == 693   # 770 - 693 = 77 left
+        shown, _, _ = public_view(store, FW)
+        totals = shown["safeguarding"][0].set_index("kpi_id")
+        assert totals.at["SG02", "value_text"] == "Suppressed" and pd.isna(totals.at["SG02", "numerator"])
+    finally:
+        store.close()

@@ -104,3 +104,19 @@ def test_changes_on_the_demo(demo_db_master):
     assert revised.loc[0, "Now"].endswith("(demo)")
     new = found["new_data"]
     assert {"EH01", "SG02", "SD04"} <= set(new["kpi_id"]) and "MH01" not in set(new["kpi_id"])
+
+
+def test_a_huge_commentary_stored_before_the_limit_is_shortened_where_it_is_shown(tmp_path):
+    """Issue 26: a 19.9M-character commentary already in the database reaches 'What changed' (and the packs,
+    which read the same lists) as its first 2,000 characters and a note; the store keeps every character."""
+    s = Store(tmp_path / "long.duckdb")
+    try:
+        submit(s, [sg02("2024/25 Q2", 33, 150)], datetime(2024, 11, 5, 10))
+        huge = "Revised. " * 2_211_111 + "x"          # 19,900,000 characters, written before there was a limit
+        submit(s, [obs("SG02", "2024/25 Q2", 24.0, numerator=36, denominator=150, commentary=huge)],
+               datetime(2025, 2, 15, 10))
+        note = changes_since(s, FRAMEWORK, since=SINCE, until=UNTIL)["revisions"]["Note"].tolist()
+        assert note == [huge[:2000] + " … [shortened: 19,900,000 characters in all]"]
+        assert s.scalar("SELECT max(length(commentary)) FROM observations") == 19_900_000
+    finally:
+        s.close()

@@ -104,3 +104,35 @@ def test_a_corrected_narrative_keeps_the_old_one(tmp_path):
         assert latest_narrative(s, "ewmh") is None
     finally:
         s.close()
+
+
+def test_huge_text_stored_before_the_limits_is_shortened_on_the_kpi_page(tmp_path):
+    """Issue 26: commentary and narratives already in the database come out of every function the KPI detail
+    page (and the packs) read shortened, with a note; the store keeps every character."""
+    from kpis.board.detail import page_series
+    from kpis.store.series import kpi_series
+    from tests.support.board import obs, sg02, submit
+    s = Store(tmp_path / "long.duckdb")
+    huge = "Revised. " * 2_211_111 + "x"              # 19,900,000 characters
+    shown = huge[:2000] + " … [shortened: 19,900,000 characters in all]"
+    try:
+        submit(s, [sg02("2024/25 Q2", 33, 150)], datetime(2024, 11, 5, 10))
+        submit(s, [obs("SG02", "2024/25 Q2", 24.0, numerator=36, denominator=150, commentary=huge)],
+               datetime(2025, 2, 15, 10))
+        with s.transaction() as cur:
+            cur.execute("UPDATE observations SET status_note = commentary WHERE commentary IS NOT NULL")
+        kpi = FRAMEWORK.kpi("SG02")
+        assert revision_history(s, FRAMEWORK, kpi)["Note"].tolist() == ["", shown]
+        for df in (kpi_series(s, kpi), kpi_download(s, FRAMEWORK, kpi),
+                   page_series(s, FRAMEWORK, [kpi]).rows(kpi, [FRAMEWORK.home_area], None, None)):
+            assert df["commentary"].tolist() == [shown] and df["status_note"].tolist() == [shown]
+        with s.transaction() as cur:
+            bid = start_batch(cur, kind="submission", at=datetime(2025, 2, 15), outcome_area="send",
+                              period_label="2024/25 Q3")
+            write_narrative(cur, batch_id=bid, at=datetime(2025, 2, 15), outcome_area="send",
+                            period_label="2024/25 Q3", progress=huge, risks_barriers="R", service_user_feedback="F")
+        progress = narrative_history(s, "send")["progress"].tolist()
+        assert progress == [huge[:10_000] + " … [shortened: 19,900,000 characters in all]"]
+        assert s.scalar("SELECT max(length(commentary)) FROM observations") == 19_900_000
+    finally:
+        s.close()

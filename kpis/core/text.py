@@ -1,0 +1,53 @@
+"""How long a lead's text may be, and how text too long to show is quoted and shortened.
+
+A return's free text (commentary, a narrative) has a limit a board reader can live with; a cell that
+should hold a short word (a KPI id, a period, a breakdown, a status, a number or a marker) has a much
+smaller one. A return over a limit is refused (`kpis.returns.rules`). Text stored before there were
+limits is shortened where a page or a pack reads it (`shortened_from`), so no stored text can make a page
+slow or huge; the store itself keeps every character.
+"""
+from __future__ import annotations
+
+COMMENTARY_MAX_CHARS = 2_000       # a row's commentary: a few sentences for the board
+NARRATIVE_MAX_CHARS = 10_000       # each part of a sub-group's narrative
+CELL_MAX_CHARS = 200               # a cell holding a KPI id, breakdown, period, status, number or marker
+QUOTE_CHARS = 40                   # how much of an over-long text a message quotes
+SHORTENED = " … [shortened: {total} characters in all]"
+
+
+def quote(text: object, limit: int = QUOTE_CHARS) -> str:
+    """`text` for a message: whole when short, else its first `limit` characters, '…' and its length."""
+    text = str(text)
+    if len(text) <= limit + len(" … (0,000 characters)"):
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def too_long(text: object, limit: int) -> bool:
+    return isinstance(text, str) and len(text) > limit
+
+
+def shortened(text: str | None, limit: int = COMMENTARY_MAX_CHARS) -> str | None:
+    """`text` cut to `limit` characters with a note saying it was shortened; short text unchanged."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit] + SHORTENED.format(total=f"{len(text):,}")
+
+
+def shortened_sql(column: str, limit: int = COMMENTARY_MAX_CHARS) -> str:
+    """SQL (DuckDB) for `shortened(column, limit)`: only the first `limit` characters ever leave the database."""
+    head, tail = SHORTENED.split("{total}")
+    return (f"CASE WHEN length({column}) > {int(limit)} THEN left({column}, {int(limit)}) || '{head}' || "
+            f"format('{{:,}}', length({column})) || '{tail}' ELSE {column} END")
+
+
+def shortened_from(relation: str, columns: tuple[str, ...] = ("status_note", "commentary"),
+                   limit: int = COMMENTARY_MAX_CHARS) -> str:
+    """SQL for `relation` (a table, view or query) with these text columns shortened, to use in a FROM.
+
+    Shortening right where the rows are read matters: a long text carried through joins, windows and sorts
+    and cut only at the end costs seconds and hundreds of MB (a 19.9M-character commentary: 4 s against 0.4 s).
+    """
+    source = relation if relation.replace("_", "").isalnum() else f"({relation})"
+    replaced = ", ".join(f"{shortened_sql(c, limit)} AS {c}" for c in columns)
+    return f"(SELECT * REPLACE ({replaced}) FROM {source})"
