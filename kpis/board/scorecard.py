@@ -28,6 +28,7 @@ from functools import lru_cache
 import pandas as pd
 from scipy import stats as _st
 
+from kpis.board import variation
 from kpis.published import relation as relations
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
@@ -386,6 +387,8 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
         trend = _trend(kpi, home)
         status, target_words = target_status(kpi, current.value if current else None)
         lo, hi = with_interval(kpi, current) if current else (None, None)
+        signal = variation.verdict(kpi, [pd.Timestamp(r["period_end"]).date() for r in home],
+                                   [r["value"] for r in home])
         rows.append({
             "kpi_id": kpi.id, "area": kpi.area, "area_name": areas.get(kpi.area, kpi.area),
             "outcome": kpi.outcome, "outcome_name": outcomes.get(kpi.outcome, kpi.outcome),
@@ -418,5 +421,9 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
             "sparkline": [float(r["value"]) for r in home[-SPARK_POINTS:]],
             "target": kpi.target.value if kpi.target else None,
             "target_status": status, "target_text": target_words,
+            "variation_icon": signal.icon, "variation_shape": signal.shape, "variation_short": signal.short,
+            "variation_text": signal.words, "variation_points": signal.points, "variation_trial": signal.trial,
+            "assurance_icon": signal.assurance_icon, "assurance_shape": signal.assurance_shape,
+            "assurance_short": signal.assurance_short, "assurance_text": signal.assurance_words,
         })
     return pd.DataFrame(rows)
