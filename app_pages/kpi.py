@@ -3,7 +3,8 @@ import streamlit as st
 
 from kpis.core import exports
 from kpis.board.tables import board_table, md_escape, style_board_table
-from kpis.board.detail import definition_rows, kpi_download, page_series, revision_history
+from kpis.board.detail import definition_rows, kpi_download, kpi_variation, page_series, revision_history
+from kpis.charts.spc import spc_figure, spc_table
 from kpis.board.scorecard import scorecard
 from app_pages._auth import current_actor, open_demo_mode, require_page
 from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
@@ -50,6 +51,19 @@ st.subheader("Trend")
 series = page_series(store(), fw, [kpi], comparators=comparators, as_at=as_at)  # one query for both charts
 trend_block(kpi, as_at=as_at, comparators=comparators, presenting=presenting, key=kpi.id, height=460,
             series=series)
+
+st.subheader("Signal or noise")
+signal = kpi_variation(store(), fw, kpi, as_at=as_at)
+st.markdown(f"**{signal.shape} {md_escape(signal.short)}.** {md_escape(signal.words)}.  \n"
+            f"**Target: {signal.assurance_shape} {md_escape(signal.assurance_short)}.** "
+            f"{md_escape(signal.assurance_words)}.")
+if signal.result is not None:
+    st.plotly_chart(spc_figure(signal.result, kpi), key=f"spc-{kpi.id}", config={"displaylogo": False})
+    st.caption("A statistical process control chart, as NHS England's Making Data Count sets out: a single "
+               "quarter's movement is mostly noise; a point outside the process limits, a run of 7 on one side of "
+               "the mean, 7 rising or falling, or 2 of 3 near a limit is a signal that something has changed.")
+    with st.expander("The numbers in this chart"):
+        data_table(spc_table(signal.result, kpi), wrap=("Reading",), budget=420 if not presenting else 860)
 
 if len(kpi.breakdowns) > 1:
     st.subheader("Groups at risk of health inequalities")

@@ -197,3 +197,11 @@ def definition_rows(framework: Framework, kpi: Kpi) -> pd.DataFrame:
                                                                          if kpi.target.note else "")))
     return pd.DataFrame(rows, columns=["Item", "Detail"])
 
+
+
+def kpi_variation(store: Store, framework: Framework, kpi: Kpi, *, as_at: datetime | None = None):
+    """The KPI's SPC verdict (`kpis.board.variation.Verdict`) on the same home series the scorecard judges."""
+    from kpis.board.scorecard import home_and_england
+    from kpis.board.variation import verdict
+    home = home_and_england(store, framework, [kpi], as_at)[kpi.id][0]
+    return verdict(kpi, [pd.Timestamp(r["period_end"]).date() for r in home], [r["value"] for r in home])

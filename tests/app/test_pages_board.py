@@ -124,11 +124,14 @@ def test_kpi_detail_opens_from_a_link(demo):
     assert [t.value for t in at.title] == ["SG02 Repeat child protection plans"]
     assert at.selectbox(key="kpi").value == "SG02" and at.query_params["kpi"] == "SG02"
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(charts) == 2                                             # trend and groups
+    assert len(charts) == 3                                             # trend, signal or noise, and groups
     names = {t.get("name") for t in charts[0]["data"]}
     assert "England" in names and any(n.startswith("Worcestershire") for n in names if n)
     assert charts[0]["layout"]["yaxis"]["title"]["text"] == "Percentage (%)"
-    assert charts[1]["layout"]["xaxis"]["range"][0] == 0
+    spc = {t.get("name") for t in charts[1]["data"]}                    # the SPC chart: mean, limits, target
+    assert {"Mean", "Process limits", "Target"} <= spc and any(n and n.startswith("Common cause") for n in spc)
+    assert "signal or noise" in charts[1]["layout"]["title"]["text"].replace("<br>", " ")
+    assert charts[2]["layout"]["xaxis"]["range"][0] == 0
     definition = at.table[1].value
     assert "Definition" in list(definition.index) and "Polarity" in list(definition.index)
     assert "No figure for this KPI has been revised" in texts(at)
@@ -136,6 +139,9 @@ def test_kpi_detail_opens_from_a_link(demo):
     assert len(download) == 1 and "SG02" in download[0].proto.label
     frames = [d.value for d in at.dataframe]
     assert any("Series" in f.columns for f in frames)                 # the numbers under the trend chart
+    spc_numbers = next(f for f in frames if "Upper limit" in f.columns)  # and under the SPC chart
+    assert len(spc_numbers) >= 7 and set(spc_numbers.columns) >= {"Date", "Value", "Mean", "Lower limit", "Reading"}
+    assert "Target:" in texts(at) and ("No signal" in texts(at) or "Special cause" in texts(at))
 
 
 def test_kpi_detail_shows_revisions_and_switches_kpi(demo):

@@ -1,0 +1,37 @@
+"""The SPC chart and its table (kpis.charts.spc): each reading has its own colour, shape and legend entry."""
+from datetime import date
+
+from kpis.charts.spc import POINTS, spc_figure, spc_table
+from kpis.core.framework import load_framework
+from kpis.core.spc import calculate_spc
+
+KPI = load_framework().kpi("SG02")
+QUARTERS = [date(2020 + (i // 4), 3 * (i % 4) + 3, 28) for i in range(16)]
+SHIFT = [20, 21, 19, 20, 22, 18, 20, 21, 19] + [21, 22, 21, 22, 21, 22, 21]
+
+
+def test_a_concern_has_its_own_shape_colour_and_legend_entry_and_every_marker_an_outline():
+    result = calculate_spc(QUARTERS, SHIFT, improvement_direction="decrease", target=18)
+    fig = spc_figure(result, KPI)
+    markers = {t.name: t for t in fig.data if t.mode == "markers"}
+    concern = markers["Special cause: concern"]
+    assert concern.marker.symbol == "square" and concern.marker.color == POINTS["special_cause_concern"][1]
+    assert len(concern.x) == 7                                     # the run of 7 above the mean
+    assert markers["Common cause (no signal)"].marker.symbol == "circle"
+    assert all(t.marker.line.color == "#0B0C0C" for t in markers.values())
+    names = [t.name for t in fig.data if t.showlegend is not False]
+    assert names.count("Mean") == 1 and names.count("Process limits") == 1 and "Target" in names
+    table = spc_table(result, KPI)
+    assert len(table) == 16 and table["Reading"].iloc[-1] == "Special cause: concern"
+    assert table["Special cause"].iloc[-1] == "7 Points Above CL" and table["Value"].iloc[-1] == "21.0%"
+
+
+def test_a_rebase_restarts_the_limits_and_says_so_on_the_chart():
+    result = calculate_spc(QUARTERS, SHIFT, improvement_direction="increase", rebase=[QUARTERS[9]])
+    fig = spc_figure(result, KPI)
+    assert [a.text for a in fig.layout.annotations if a.text == "Limits recalculated"]
+    assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].x0 == QUARTERS[9]
+    means = [t for t in fig.data if t.name == "Mean"]
+    assert len(means) == 2 and means[0].y[0] != means[1].y[0]     # each group its own mean
+    assert "(trial limits)" in fig.layout.title.text                 # groups of 9 and 7 points
+    assert spc_table(result, KPI)["Reading"].str.endswith("(trial limits)").all()
