@@ -12,6 +12,9 @@ from app_pages._auth import require_page
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 
 SECTIONS = [
+    ("new_signals", "New signals",
+     "KPIs whose latest figure is now a signal by the statistical process control rules (NHS Making Data Count), "
+     "not chance: concerns first."),
     ("significant_movements", "Significant movements",
      "KPIs whose latest figure moved by more than chance would explain since the last meeting."),
     ("comparison_changes", "Comparison with England changed",
@@ -22,7 +25,8 @@ SECTIONS = [
     ("new_data", "New data", "Figures recorded since the last meeting, for us and for England: one row per KPI "
                              "and area."),
 ]
-EMPTY = {"significant_movements": "No KPI moved significantly.",
+EMPTY = {"new_signals": "No new signal: every KPI's variation is as it was, or common-cause variation.",
+         "significant_movements": "No KPI moved significantly.",
          "comparison_changes": "No KPI changed its comparison with England.",
          "missing_returns": "Every return due has arrived on time.",
          "revisions": "No earlier figure was revised.",

@@ -1,8 +1,10 @@
 """What changed between two moments (usually two board meetings): Barking and Dagenham's
 "relevant changes to performance".
 
-Five lists, each a DataFrame ready to show:
+Six lists, each a DataFrame ready to show:
 
+- ``new_signals``: KPIs whose latest figure is now a special cause by the SPC rules (`kpis.board.variation`)
+  that was not showing at the earlier moment, concerns first: what the board should hear first;
 - ``new_data``: figures first recorded in the window (the home area's and England's);
 - ``significant_movements``: KPIs whose latest figure moved significantly since the earlier moment;
 - ``comparison_changes``: KPIs whose comparison with England changed (for example similar to worse);
@@ -26,7 +28,8 @@ from kpis.core.text import shortened_from
 from kpis.core.units import STATUS_LABELS
 
 RETURN_DUE = timedelta(weeks=6)
-KEYS = ("new_data", "significant_movements", "comparison_changes", "revisions", "missing_returns")
+KEYS = ("new_signals", "new_data", "significant_movements", "comparison_changes", "revisions",
+        "missing_returns")
 
 
 def _indicator_map(framework: Framework) -> dict[str, str]:
@@ -171,6 +174,25 @@ def missing_returns(store: Store, framework: Framework, *, since: datetime, unti
     return pd.DataFrame(rows, columns=cols + ["area"])
 
 
+def new_signals(after: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """KPIs whose last point is now a special cause (a signal, by the SPC rules) that was not showing at the last
+    meeting: a new signal, or a different one. Concerns first, then improvements, then neutral signals."""
+    joined = after.merge(before[["kpi_id", "variation_icon", "variation_short"]], on="kpi_id", how="left",
+                         suffixes=("", "_before"))
+    now_signal = joined["variation_icon"].notna() & (joined["variation_icon"] != "common_cause")
+    new = joined[now_signal & (joined["variation_icon"] != joined["variation_icon_before"])].copy()
+    order = {"concern": 0, "improvement": 1, "neutral": 2}
+    new["rank"] = new["variation_icon"].map(lambda icon: order.get(str(icon).split("_")[0], 3))
+    new = new.sort_values(["rank", "area_order", "kpi_id"], kind="stable")
+    return pd.DataFrame({
+        "KPI": new["kpi_id"] + " " + new["title"],
+        "At the last meeting": new["variation_short_before"].fillna("No chart"),
+        "Now": new["variation_shape"] + " " + new["variation_short"],
+        "What the chart shows": new["variation_text"],
+        "kpi_id": new["kpi_id"],
+    }).reset_index(drop=True)
+
+
 def changes_since(store: Store, framework: Framework, *, since: datetime,
                   until: datetime | None = None) -> dict[str, pd.DataFrame]:
     """Everything the board should hear about between `since` and `until` (None: now)."""
@@ -200,6 +222,7 @@ def changes_since(store: Store, framework: Framework, *, since: datetime,
         "kpi_id": flipped["kpi_id"],
     })
     return {
+        "new_signals": new_signals(after, before),
         "new_data": new_data(store, framework, since=since, until=until),
         "significant_movements": significant.reset_index(drop=True),
         "comparison_changes": comparison.reset_index(drop=True),

@@ -19,6 +19,9 @@ from kpis.store.database import Store
 
 SCORECARD_COLUMNS = ["KPI", "Latest", "Since last meeting", "Compared with England", "Recent trend", "Target"]
 CHANGE_SECTIONS = [
+    ("new_signals", "New signals", "KPIs whose latest figure is now a signal by the statistical process control "
+     "rules (NHS Making Data Count), not chance: concerns first.",
+     "No new signal: every KPI's variation is as it was, or common-cause variation."),
     ("significant_movements", "Significant movements",
      "KPIs whose latest figure moved by more than chance would explain.", "No KPI moved significantly."),
     ("comparison_changes", "Comparison with England changed",

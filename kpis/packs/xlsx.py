@@ -27,7 +27,8 @@ DATA_COLUMNS = {
     "upper_ci": "Upper 95% CI", "numerator": "Numerator", "denominator": "Denominator", "status": "Status",
     "is_demo": "Demo data", "source": "Source", "indicator_id": "Indicator id",
 }
-CHANGE_SHEETS = {"significant_movements": "Changed - movements", "comparison_changes": "Changed - vs England",
+CHANGE_SHEETS = {"new_signals": "Changed - signals",
+                 "significant_movements": "Changed - movements", "comparison_changes": "Changed - vs England",
                  "missing_returns": "Changed - returns", "revisions": "Changed - revisions",
                  "new_data": "Changed - new data"}
 

@@ -120,3 +120,32 @@ def test_a_huge_commentary_stored_before_the_limit_is_shortened_where_it_is_show
         assert s.scalar("SELECT max(length(commentary)) FROM observations") == 19_900_000
     finally:
         s.close()
+
+
+def test_a_new_signal_is_listed_first_with_what_the_chart_shows(tmp_path):
+    """14 quarters of SG02 (lower is better): by the last meeting 13 were known, the last 6 above the mean (no
+    signal yet); the 14th, sent since, makes 7 in a row above the mean: a special cause of concern."""
+    from kpis.core.periods import parse_period
+    s = Store(tmp_path / "signals.duckdb")
+    try:
+        labels = [f"{y}/{str(y + 1)[2:]} Q{q}" for y in (2021, 2022, 2023) for q in (1, 2, 3, 4)]
+        labels += ["2024/25 Q1", "2024/25 Q2"]
+        numerators = [30, 31, 29, 30, 32, 28, 30] + [33, 34, 33, 34, 33, 34, 33]
+        rows = []
+        for label, n in zip(labels, numerators):
+            p = parse_period(label)
+            rows.append({**sg02("2024/25 Q1", n, 150), "period_label": label, "period_start": p.start,
+                         "period_end": p.end})
+        for row in rows[:13]:
+            submit(s, [row], datetime(2024, 10, 1))
+        submit(s, [rows[13]], datetime(2025, 2, 1))
+        add_meetings(s, date(2024, 11, 15), date(2025, 2, 20))
+        found = changes_since(s, FRAMEWORK, since=SINCE, until=UNTIL)
+    finally:
+        s.close()
+    signals = found["new_signals"]
+    assert signals["kpi_id"].to_list() == ["SG02"]
+    assert signals.loc[0, "At the last meeting"] == "No signal"
+    assert signals.loc[0, "Now"] == "▲ Worsening"
+    assert "7 points in a row above the mean" in signals.loc[0, "What the chart shows"]
+    assert list(found)[0] == "new_signals"
