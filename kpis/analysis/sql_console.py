@@ -54,6 +54,7 @@ DEFAULT_TIMEOUT_S = 10.0
 SAFE_CONFIG = sandbox.SAFE_CONFIG
 MEMORY_LIMIT = SAFE_CONFIG["memory_limit"]
 MAX_RESULT_BYTES = 32 * 2**20           # the most a result may hold, whatever its types
+MAX_EXCEL_CELLS = 1_000_000             # rows x columns the app writes as Excel (each cell costs ~20 µs of CPU)
 ADDRESS_SPACE_BYTES = 2 * 2**30         # the query process's whole address space (DuckDB alone maps ~0.8 GB)
 MAX_WORKERS = 2                         # query processes per snapshot (the server has 2 cores)
 MAX_IDLE_WORKERS = 2                    # idle ones kept in all (each holds ~70 MB); the oldest others end
