@@ -52,3 +52,18 @@ def held_for(path: Path, seconds: float) -> Iterator[subprocess.Popen]:
         finally:
             timer.cancel()
             time.sleep(0)
+
+
+_TRY_OPEN = """
+import sys, duckdb
+try:
+    duckdb.connect(sys.argv[1]).close()
+except duckdb.Error as exc:
+    print(exc)
+    sys.exit(1)
+"""
+
+
+def free_for_another_process(path: Path) -> bool:
+    """Can another process open `path` for writing right now (as the app's next page run, or a backup, would)?"""
+    return subprocess.run([sys.executable, "-c", _TRY_OPEN, str(path)], capture_output=True, timeout=60).returncode == 0
