@@ -91,3 +91,23 @@ def test_backup_gives_up_after_its_wait_in_plain_words(demo_db, tmp_path, monkey
     err = capsys.readouterr().err
     assert "error: The database is busy" in err and "Traceback" not in err
     assert not (tmp_path / "b.zip").exists()
+
+
+@pytest.mark.parametrize("args,read", [
+    (["info"], False),                                       # closed before anything is written: fails at exit
+    (["history", "SG02"], False),
+    (["sql", "SELECT range AS n FROM range(100000)", "--limit", "100000"], True),   # a megabyte: fails mid-way
+    (["sql", "SELECT repeat('x', 200) AS t FROM range(5000)", "--limit", "5000", "--json"], True),
+])
+def test_a_reader_that_stops_early_ends_the_command_quietly(demo_db, args, read):
+    """`python -m kpis submit ... | head` printed a BrokenPipeError traceback. Now: no traceback, exit 141."""
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "kpis", "--db", str(demo_db), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    if read:
+        assert proc.stdout.readline()        # as `head -1` does: one line, then the pipe is closed
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err and "Exception ignored" not in err, err
+    assert code == 141, (code, err)
