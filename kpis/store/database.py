@@ -301,6 +301,30 @@ class Store:
                     con, self._con = self._con, None
                     con.close()  # a writable connection folds its log into the file as it closes
 
+    @contextmanager
+    def released(self) -> Iterator["Store"]:
+        """Inside a session, let go of it for the body: slow work on what was read (drawing a board pack)
+        need not keep the file from a backup or an import. The file closes if no other thread uses it; a read
+        in the body, or after it, opens it again (`session` does, as usual). Command-line stores keep it."""
+        if self.hold:
+            yield self
+            return
+        with self._guard:
+            if self._users == 0:       # not inside a session: nothing to let go of
+                owned = False
+            else:
+                owned = True
+                self._users -= 1
+                if self._users == 0 and self._con is not None:
+                    con, self._con = self._con, None
+                    con.close()
+        try:
+            yield self
+        finally:
+            if owned:
+                with self._guard:
+                    self._users += 1   # the enclosing session's share again; the file reopens when next read
+
     # -- reading ---------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
         if self.hold:
