@@ -1,4 +1,6 @@
 """Board pack: the board pack or the HWBB report as PDF, PowerPoint or Excel, in one click."""
+from contextlib import ExitStack
+
 import streamlit as st
 
 from kpis.packs.images import ChartRendererUnavailable
@@ -37,9 +39,15 @@ with right:
 
 if st.button("Build the file", key="pack_build", type="primary", icon=":material/build:"):
     bar = st.progress(0.0, text="Starting")
+    # Once the content is read, the database is let go while the charts and the file are drawn (tens of
+    # seconds for a PDF), so a backup or an import need not wait for this page run to end.
+    released = ExitStack()
     try:
-        pack = build_pack(store(), framework(), meeting=meeting, report=report, fmt=fmt,
-                          progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message))
+        with released:
+            pack = build_pack(store(), framework(), meeting=meeting, report=report, fmt=fmt,
+                              progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0),
+                                                                              text=message),
+                              read_done=lambda: released.enter_context(store().released()))
     except (PackError, ChartRendererUnavailable, PdfFontsMissing) as exc:
         bar.empty()
         st.error(str(exc), icon=":material/error:")

@@ -83,9 +83,10 @@ else:
 st.subheader("Download")
 if open_demo_mode() or ((actor := current_actor()) is not None and actor.can("download")):
     data = kpi_download(store(), fw, kpi, as_at=as_at)
-    st.download_button(f"Download every {kpi.id} figure (CSV, {len(data):,} rows)", exports.to_csv_bytes(data),
-                       file_name=f"{kpi.id}-figures.csv", mime=exports.CSV_MIME, icon=":material/download:",
-                       key="download")
+    # Read here, written on click (after this page run has let the database go), not on every visit.
+    st.download_button(f"Download every {kpi.id} figure (CSV, {len(data):,} rows)",
+                       lambda: exports.to_csv_bytes(data), file_name=f"{kpi.id}-figures.csv", mime=exports.CSV_MIME,
+                       icon=":material/download:", key="download")
     st.caption("The file holds every current figure for this KPI: local and comparator areas, every group and "
                "period, with confidence limits, status, source and when each value was recorded.")
 else:

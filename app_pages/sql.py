@@ -62,12 +62,20 @@ elif st.session_state.get("sql_result"):
         notes=[f"Rows: {len(result.data):,}" + (" (cut at the row limit)" if result.truncated else ""),
                f"Snapshot taken {result.snapshot_at}"],
         demo=bool("is_demo" in result.data and result.data["is_demo"].fillna(False).astype(bool).any()))
+    # Both files are written only when someone clicks (callables, run by Streamlit after this page run, when the
+    # database is no longer held), from the result already read: never on every rerun.
+    data = result.data
     left, right = st.columns(2)
-    left.download_button("Download CSV", exports.to_csv_bytes(result.data), file_name="query-result.csv",
+    left.download_button("Download CSV", lambda: exports.to_csv_bytes(data), file_name="query-result.csv",
                          mime=exports.CSV_MIME, icon=":material/download:", key="sql_csv")
-    right.download_button("Download Excel", exports.to_excel_bytes({"Result": result.data}, meta),
-                          file_name="query-result.xlsx", mime=exports.XLSX_MIME, icon=":material/download:",
-                          key="sql_xlsx")
+    cells = data.shape[0] * max(data.shape[1], 1)
+    if cells <= console.MAX_EXCEL_CELLS:
+        right.download_button("Download Excel", lambda: exports.to_excel_bytes({"Result": data}, meta),
+                              file_name="query-result.xlsx", mime=exports.XLSX_MIME, icon=":material/download:",
+                              key="sql_xlsx")
+    else:
+        right.caption(f"This result has {cells:,} cells, more than the {console.MAX_EXCEL_CELLS:,} an Excel "
+                      "download is made for here; download the CSV, or select fewer rows or columns.")
 
 
 st.subheader("Views")

@@ -1,6 +1,6 @@
 """`python -m kpis`: the command-line interface."""
 import sys
 
-from kpis.cli.main import main
+from kpis.cli.main import run
 
-sys.exit(main())
+sys.exit(run())

@@ -15,8 +15,10 @@ that runs out of memory or time takes down only that child, never the app. Its r
 row limit and at a byte limit (every type counted), and the child is killed when it runs too long.
 
 Before it runs, DuckDB's own parser must find exactly one statement, a SELECT (or a PIVOT, which DuckDB
-expands into a temporary type and a SELECT). The same path serves the app's console and
-``python -m kpis sql``.
+expands into a temporary type and a SELECT), and its syntax tree must read nothing but the views and a few
+harmless table functions: DuckDB's system tables and settings (duckdb_settings(), duckdb_databases(),
+pragma_database_list, current_setting(), SHOW <setting>, pg_catalog ...) would show the server's paths, the
+app's process id and the user it runs as. The same path serves the app's console and ``python -m kpis sql``.
 
 Snapshots live in ``kpis-sql-PID-*`` folders in the temporary directory; folders whose process has gone
 (killed before it could tidy up) are removed when the next snapshot is made.
@@ -24,6 +26,7 @@ Snapshots live in ``kpis-sql-PID-*`` folders in the temporary directory; folders
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import pickle
 import re
@@ -51,6 +54,7 @@ DEFAULT_TIMEOUT_S = 10.0
 SAFE_CONFIG = sandbox.SAFE_CONFIG
 MEMORY_LIMIT = SAFE_CONFIG["memory_limit"]
 MAX_RESULT_BYTES = 32 * 2**20           # the most a result may hold, whatever its types
+MAX_EXCEL_CELLS = 1_000_000             # rows x columns the app writes as Excel (each cell costs ~20 µs of CPU)
 ADDRESS_SPACE_BYTES = 2 * 2**30         # the query process's whole address space (DuckDB alone maps ~0.8 GB)
 MAX_WORKERS = 2                         # query processes per snapshot (the server has 2 cores)
 MAX_IDLE_WORKERS = 2                    # idle ones kept in all (each holds ~70 MB); the oldest others end
@@ -462,7 +466,8 @@ def snapshot(store: Store) -> Snapshot:
 
 # -- checking and running ------------------------------------------------------------------
 def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:
-    """DuckDB's parser must find exactly one SELECT statement; return it, or raise QueryRefused."""
+    """DuckDB's parser must find exactly one SELECT statement that reads nothing but the documented views and
+    harmless table functions (see `check_sources`); return it, or raise QueryRefused."""
     if not sql or not sql.strip():
         raise QueryRefused("Type a query: one SELECT statement, such as SELECT * FROM kpis.")
     try:
@@ -476,19 +481,137 @@ def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statemen
                            "Remove everything after the first semicolon.")
     statement = statements[0]
     if statement.type == duckdb.StatementType.MULTI and _is_pivot(sql):
+        check_pivot_names(con, sql)
         return statement
     if statement.type != duckdb.StatementType.SELECT:
+        if statement.type == duckdb.StatementType.LOAD and _first_word(sql) in ("INSTALL", "FORCE"):
+            raise QueryRefused("Only SELECT queries can run here; this is an INSTALL statement, which the console "
+                               "does not run. The console is read-only: it cannot change data, settings, "
+                               "extensions or files.")
         kind = statement.type.name.replace("_", " ")
         article = "an" if kind[0] in "AEIOU" else "a"
         raise QueryRefused(f"Only SELECT queries can run here; this is {article} {kind} statement. The console is "
                            "read-only: it cannot change data, settings, extensions or files.")
     if statement.named_parameters:
         raise QueryRefused("The query has parameters ($name or ?); write the values into the query instead.")
+    check_sources(con, statement.query)
     return statement
+
+
+def _first_word(sql: str) -> str:
+    for start, kind in duckdb.tokenize(sql):
+        if kind != duckdb.token_type.comment:
+            word = _WORD.match(sql, start)
+            return word.group(0).upper() if word else ""
+    return ""
+
+
+# What a query may read besides the views. DuckDB's own system tables and functions (duckdb_settings(),
+# duckdb_databases(), pragma_database_list, current_setting(...), SHOW <setting> ...) would show the server's
+# file paths, the snapshot's folder (which holds the app's process id) and the user it runs as.
+SAFE_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest", "repeat", "repeat_row", "json_each",
+                                  "json_tree"})
+FILE_FUNCTION_PREFIXES = ("read_", "parquet_", "sniff_", "glob")   # refused for file access, as DuckDB would
+DENIED_FUNCTIONS = frozenset({"current_setting", "getenv", "get_block_size", "which_secret"})
+SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog"})
+SYSTEM_CATALOGS = frozenset({"system", "temp"})
+SHOW_LISTS = frozenset({'"databases"', '"tables"', "__show_tables_expanded"})  # names only: SHOW TABLES ...
+
+
+def _system_refusal(name: str) -> QueryRefused:
+    views = ", ".join(VIEW_NAMES)
+    return QueryRefused(f"The console reads the documented views only ({views}). {name} is part of DuckDB's own "
+                        "system information (its settings, files and databases), which the console does not show.")
+
+
+def _file_refusal() -> QueryRefused:
+    return QueryRefused(_explain("PermissionException", "", DEFAULT_TIMEOUT_S))
+
+
+def _system_views(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """DuckDB's built-in views (duckdb_tables, pragma_database_list, sqlite_master, pg_settings ...)."""
+    return frozenset(r[0].lower() for r in con.execute("SELECT view_name FROM duckdb_views() WHERE internal")
+                     .fetchall())
+
+
+def check_sources(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse a SELECT that reads DuckDB's system tables, settings or functions rather than the views.
+
+    DuckDB's parser gives the statement's syntax tree (json_serialize_sql); every table, table function,
+    function and SHOW in it is checked, with the names a WITH clause defines in scope where they are.
+    """
+    tree = json.loads(con.execute("SELECT json_serialize_sql(?::VARCHAR)", [sql]).fetchone()[0])
+    if tree.get("error"):
+        raise QueryRefused(f"DuckDB could not read the query: {tree.get('error_message', '')}")
+    system_views = _system_views(con)
+
+    def table(name: str, schema: str, catalog: str, ctes: frozenset[str]) -> None:
+        low = name.lower()
+        if schema.lower() in SYSTEM_SCHEMAS or catalog.lower() in SYSTEM_CATALOGS:
+            raise _system_refusal(f"{schema or catalog}.{name}")
+        if low in ctes and not schema and not catalog:
+            return
+        if low in system_views:
+            raise _system_refusal(name)
+
+    def walk(node, ctes: frozenset[str]) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, ctes)
+            return
+        if not isinstance(node, dict):
+            return
+        entries = (node.get("cte_map") or {}).get("map") or []
+        names = [str(e["key"]).lower() for e in entries]
+        for i, entry in enumerate(entries):   # a WITH's query sees the ones before it (and itself, if recursive)
+            query = (entry.get("value") or {}).get("query_node") or {}
+            own = {names[i]} if query.get("type") == "RECURSIVE_CTE_NODE" else set()
+            walk(entry.get("value"), ctes | set(names[:i]) | own)
+        ctes = ctes | set(names)
+        kind = node.get("type")
+        if kind == "BASE_TABLE":
+            table(node.get("table_name", ""), node.get("schema_name", ""), node.get("catalog_name", ""), ctes)
+        elif kind == "TABLE_FUNCTION":
+            name = str((node.get("function") or {}).get("function_name", "")).lower()
+            if name not in SAFE_TABLE_FUNCTIONS:
+                raise _file_refusal() if name.startswith(FILE_FUNCTION_PREFIXES) else _system_refusal(f"{name}()")
+        elif kind == "SHOW_REF" and node.get("show_type") != "SUMMARY" and node.get("table_name") \
+                and node.get("table_name") not in SHOW_LISTS:
+            name = node["table_name"]      # SHOW x shows the setting x, if there is one, else the table x
+            if name.strip('"').lower() not in VIEW_NAMES and name.strip('"').lower() not in ctes:
+                raise _system_refusal(f"SHOW {name}")
+        if str(node.get("function_name", "")).lower() in DENIED_FUNCTIONS:
+            raise _system_refusal(f"{node['function_name']}()")
+        for key, value in node.items():
+            if key != "cte_map":
+                walk(value, ctes)
+
+    walk(tree.get("statements", []), frozenset())
+
+
+def check_pivot_names(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """A PIVOT whose columns come from the data has no syntax tree to read (json_serialize_sql takes one
+    SELECT), so its names are checked instead: no DuckDB system view, table function or setting function."""
+    system_views = _system_views(con)
+    functions = {r[0].lower() for r in con.execute(
+        "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type IN ('table', 'table_macro')")
+        .fetchall()} - SAFE_TABLE_FUNCTIONS
+    for start, kind in duckdb.tokenize(sql):
+        if kind not in (duckdb.token_type.identifier, duckdb.token_type.keyword):
+            continue
+        word = _NAME.match(sql, start)
+        name = word.group(0).strip('"').lower() if word else ""
+        if name in SYSTEM_SCHEMAS or (name in SYSTEM_CATALOGS and kind == duckdb.token_type.identifier) \
+                or name in system_views or name in functions or name in DENIED_FUNCTIONS:
+            raise _file_refusal() if name.startswith(FILE_FUNCTION_PREFIXES) else _system_refusal(name)
+        if kind == duckdb.token_type.keyword and name in ("show", "describe", "summarize"):
+            raise QueryRefused("A PIVOT here reads the documented views; SHOW, DESCRIBE and SUMMARIZE are not "
+                               "allowed inside it.")
 
 
 _READ_STARTS = {"SELECT", "WITH", "FROM", "PIVOT", "PIVOT_WIDER", "VALUES", "TABLE", "("}
 _WORD = re.compile(r"[A-Za-z_]+|\S")
+_NAME = re.compile(r'"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_]*')
 
 
 def _is_pivot(sql: str) -> bool:

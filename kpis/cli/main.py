@@ -1,13 +1,15 @@
 """The command-line interface: `python -m kpis [--db PATH] [--framework FILE] COMMAND ...`.
 
 Exit codes: 0 success; 1 the input was understood but is invalid; 2 unusable
-arguments or an unreadable file. Each group of commands is a module of
+arguments or an unreadable file; 141 the output was closed early (`python -m kpis ... | head`), quietly,
+as other command-line tools end on SIGPIPE. Each group of commands is a module of
 `kpis.cli` with `register(subparsers)`; this module only parses, dispatches and turns errors into
 plain-English messages (never a traceback).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -53,3 +55,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted; nothing was half-written.", file=sys.stderr)
         return 130
+
+
+EXIT_PIPE_CLOSED = 141   # 128 + SIGPIPE: what a shell reports for a tool whose reader went away
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """`main` for a real process (`python -m kpis`): a reader that stops early (`| head`) ends it quietly.
+
+    Python's own recipe (the signal module's note on SIGPIPE): flush inside the try, and on BrokenPipeError
+    point stdout at /dev/null so the flush at exit cannot fail again and print a traceback.
+    """
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED

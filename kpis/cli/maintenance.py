@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from kpis.cli.database import open_store
 from kpis.cli.errors import EXIT_UNUSABLE, CliError
 from kpis.store.backup import BackupError, backup, restore
-from kpis.store.database import StoreError, db_path
+from kpis.store.database import BACKUP_WAIT_S, Store, StoreError, db_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backup", help="write a consistent backup of the whole database to one file",
                        description="Write the whole database (values, every version, returns as uploaded, audit "
-                                   "log) to one .zip file with a manifest. Run it while the app is stopped, or "
-                                   "from the app's own process: DuckDB lets one program open the file at a time.")
+                                   "log) to one .zip file with a manifest. It can run while the app is running: DuckDB "
+                                   "lets one program open the file at a time, so it waits (up to --wait seconds) "
+                                   "for a page or an import to finish, and says so.")
     p.add_argument("-o", "--output", required=True, help="the backup file to write, e.g. kpis-2025-11-22.zip")
     p.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    p.add_argument("--wait", type=float, default=BACKUP_WAIT_S, metavar="SECONDS",
+                   help=f"how long to wait for the database while the app or another command is using it "
+                        f"(default {BACKUP_WAIT_S:g})")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=run_backup)
 
@@ -33,8 +37,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_restore)
 
 
+def _say_waiting(wait_s: float) -> None:
+    print(f"The database is in use (by a page of the app, an import or another command); waiting for it, for up "
+          f"to {wait_s:g} seconds...", file=sys.stderr, flush=True)
+
+
 def run_backup(args: argparse.Namespace) -> int:
-    store = open_store(args, create=False)
+    if args.wait < 0:
+        raise CliError("--wait is a number of seconds, 0 or more.", EXIT_UNUSABLE)
+    # The file is opened only while it is read (hold=False): not while the copy is zipped. The app holds it for
+    # each page run, so the backup waits its turn (up to --wait) rather than failing after the usual 30 s.
+    try:
+        store = Store(args.db, create=False, hold=False, wait_s=args.wait, on_busy=_say_waiting)
+    except StoreError as exc:
+        raise CliError(str(exc), EXIT_UNUSABLE) from None
     try:
         report = backup(store, args.output, overwrite=args.force)
     except (BackupError, StoreError, OSError) as exc:

@@ -82,7 +82,8 @@ def run_board_pack(args: argparse.Namespace) -> int:
             print(f"\r{fraction:4.0%}  {message:<60}", end="", file=sys.stderr, flush=True)
 
     try:
-        pack = build_pack(store, framework, meeting=meeting, report=args.report, fmt=fmt, progress=progress)
+        pack = build_pack(store, framework, meeting=meeting, report=args.report, fmt=fmt, progress=progress,
+                          read_done=store.close)   # read, let go of the database, then draw and write
     except PackError as exc:
         raise CliError(str(exc), EXIT_UNUSABLE) from None
     except (ChartRendererUnavailable, PdfFontsMissing) as exc:

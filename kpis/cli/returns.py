@@ -336,7 +336,7 @@ def run_history(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     # imported here, not at the top: `python -m kpis` loads only the command it runs
-    from kpis.returns.submission import export
+    from kpis.returns.submission import export_frame, write_export
     out = Path(args.output)
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise CliError(f"Export to a file ending .csv or .xlsx, not '{out.name}'.", EXIT_UNUSABLE)
@@ -344,12 +344,16 @@ def run_export(args: argparse.Namespace) -> int:
         # imported here, not at the top: `python -m kpis` loads only the command it runs
         from kpis.cli.users import run_public_export
         return run_public_export(args, out)
+    # Read, let go of the database, then write: writing 126,000 rows as Excel took minutes, and while the file
+    # was held every page of the app said the database was busy.
     store = _store(args)
     try:
-        n = export(store, out, kpi_ids=[k.strip().upper() for k in args.kpi] if args.kpi else None)
-    except OSError as exc:
-        raise CliError(f"{out} could not be written: {exc.strerror}.", EXIT_UNUSABLE) from None
+        df = export_frame(store, kpi_ids=[k.strip().upper() for k in args.kpi] if args.kpi else None)
     finally:
         store.close()
+    try:
+        n = write_export(df, out)
+    except OSError as exc:
+        raise CliError(f"{out} could not be written: {exc.strerror}.", EXIT_UNUSABLE) from None
     print(f"Wrote {n} current value(s) with their provenance to {out}.")
     return EXIT_OK

@@ -50,9 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=lambda args: (p.print_help(), EXIT_UNUSABLE)[1])
 
 
-def _store(args) -> Store:
+def _store(args, *, hold: bool = True) -> Store:
     try:
-        return Store(args.db, create=False)
+        return Store(args.db, create=False, hold=hold)
     except StoreError as exc:
         raise CliError(str(exc), EXIT_UNUSABLE) from None
 
@@ -123,7 +123,8 @@ def run_public_export(args: argparse.Namespace, out: Path) -> int:
     if args.kpi:
         raise CliError("--public exports every KPI; leave out --kpi.", EXIT_UNUSABLE)
     framework = load_framework(args.framework)
-    store = _store(args)
+    # Held only while reading (each read opens and closes the file), never while the file is written.
+    store = _store(args, hold=False)
     try:
         rows, hidden = public_export(store, framework, out)
     except OSError as exc:

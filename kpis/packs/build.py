@@ -59,15 +59,21 @@ def _writer(fmt: str):
 
 
 def build_pack(store: Store, framework: Framework, *, meeting: date | None = None, report: str = "board",
-               fmt: str = "pdf", progress: Callable[[float, str], None] | None = None) -> PackFile:
+               fmt: str = "pdf", progress: Callable[[float, str], None] | None = None,
+               read_done: Callable[[], None] | None = None) -> PackFile:
     """Gather the pack's content and write it in one format. Raises PackError for a bad request and
-    `kpis.packs.images.ChartRendererUnavailable` when a PDF or PowerPoint needs charts and no browser is found."""
+    `kpis.packs.images.ChartRendererUnavailable` when a PDF or PowerPoint needs charts and no browser is found.
+
+    `read_done` is called once everything has been read, before the slow writing (charts, PDF): the command
+    line closes the database there, so the app and a backup can use it meanwhile."""
     say = progress or (lambda fraction, message: None)
     write = _writer(fmt)
     if fmt in NEEDS_CHARTS:  # fail before the slow part when no browser is installed
         find_browser()
     started = time.perf_counter()
     content = board_pack_content(store, framework, meeting=meeting, report=report, progress=say)
+    if read_done is not None:
+        read_done()
     data = write(content, progress=say)
     say(1.0, "Done")
     name = file_stem(framework.short_name, "board-pack" if report == "board" else "hwbb-report",

@@ -42,10 +42,17 @@ def too_many_cells_read(label: str, where: str, cells: int) -> OverBudget:
 
 
 def too_much_text(label: str, entries: int, chars: int) -> OverBudget:
-    read = f" ({chars:,} characters read)" if chars else ""
-    return OverBudget(f"{label} keeps a table of text with more than {entries:,} entries{read}; "
-                      f"a return needs far less (the limit is {MAX_CELLS:,} entries and {MAX_TEXT_CHARS:,} "
-                      f"characters). {FIX_IT}")
+    """The shared-strings table passed a limit: its entries, its characters, or (reading stopped part way
+    through, perhaps before one entry was whole) the pieces it is made of. `entries`: those read so far."""
+    if chars > MAX_TEXT_CHARS:
+        found = f"more than {MAX_TEXT_CHARS:,} characters of text ({entries:,} entries read)"
+    elif entries >= MAX_CELLS:
+        found = f"more than {MAX_CELLS:,} entries"
+    else:   # too many pieces of content: "more than 0 entries" said nothing
+        found = (f"more than {MAX_XML_ELEMENTS:,} pieces of content (text runs, formats and the like)"
+                 + (f" in its first {entries:,} entries" if entries else " before its first entry ends"))
+    return OverBudget(f"{label} keeps a table of text with {found}; a return needs far less (the limit is "
+                      f"{MAX_CELLS:,} entries and {MAX_TEXT_CHARS:,} characters). {FIX_IT}")
 
 
 def too_many_parts(label: str, where: str) -> OverBudget:

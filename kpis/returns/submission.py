@@ -254,12 +254,21 @@ def export_frame(store: Store, *, kpi_ids: list[str] | None = None) -> pd.DataFr
 
 def export(store: Store, path: str | Path, *, kpi_ids: list[str] | None = None) -> int:
     """Write current values with provenance to .csv or .xlsx; text can never run as a formula. Returns rows."""
+    check_export_path(path)
+    return write_export(export_frame(store, kpi_ids=kpi_ids), path)
+
+
+def check_export_path(path: str | Path) -> Path:
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
+    if path.suffix.lower() not in (".csv", ".xlsx"):
         raise ValueError(f"Export to a .csv or .xlsx file, not '{path.name}'.")
-    df = export_frame(store, kpi_ids=kpi_ids)
-    if suffix == ".csv":
+    return path
+
+
+def write_export(df: pd.DataFrame, path: str | Path) -> int:
+    """Write `export_frame`'s rows to .csv or .xlsx (needs no database: a caller reads, lets go, then writes)."""
+    path = check_export_path(path)
+    if path.suffix.lower() == ".csv":
         data = exports.to_csv_bytes(df)
     else:
         df = df.map(exports.safe_cell_text) if not df.empty else df

@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import duckdb
 import pandas as pd
@@ -155,6 +155,7 @@ BUSY_MESSAGE = ("The database is busy: another program (an import or a backup) i
                 "Try again in a minute.")
 CLI_WAIT_S = 30.0   # a command-line tool waits this long for the file before it gives up
 APP_WAIT_S = 10.0   # the app waits less: someone is looking at the page
+BACKUP_WAIT_S = 600.0  # a backup (often scheduled) waits out a long page run or an import
 
 
 def busy_wait(default: float) -> float:
@@ -173,11 +174,13 @@ class StoreBusy(StoreError):
         self.path, self.waited_s = path, waited_s
 
 
-def connect(path: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+def connect(path: Path, *, read_only: bool, wait_s: float,
+            on_busy: Callable[[float], None] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the file, retrying with backoff while another process holds it; StoreBusy after `wait_s`.
 
     DuckDB lets one process at a time open a file for writing (and none may read it meanwhile), so every
     program here opens it only while working and closes it after; whoever finds it taken waits its turn.
+    `on_busy(wait_s)` is called once, when the file is first found taken (a command line says it is waiting).
     """
     started = time.monotonic()
     delay = 0.05
@@ -190,6 +193,8 @@ def connect(path: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyCon
             waited = time.monotonic() - started
             if waited + delay > wait_s:
                 raise StoreBusy(path, max(waited, wait_s)) from None
+            if on_busy is not None and delay == 0.05:
+                on_busy(wait_s)
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
 
@@ -230,8 +235,9 @@ class Store:
     """
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False, create: bool = True,
-                 hold: bool = True, wait_s: float | None = None):
+                 hold: bool = True, wait_s: float | None = None, on_busy: Callable[[float], None] | None = None):
         self.path = db_path(path)
+        self.on_busy = on_busy
         self.read_only = read_only
         self.hold = hold
         self.wait_s = busy_wait(CLI_WAIT_S if wait_s is None else wait_s)
@@ -256,7 +262,7 @@ class Store:
         return self._con
 
     def _open(self) -> None:
-        self._con = connect(self.path, read_only=self.read_only, wait_s=self.wait_s)
+        self._con = connect(self.path, read_only=self.read_only, wait_s=self.wait_s, on_busy=self.on_busy)
         if self.read_only:
             return
         try:
@@ -294,6 +300,30 @@ class Store:
                 if self._users == 0 and self._con is not None:
                     con, self._con = self._con, None
                     con.close()  # a writable connection folds its log into the file as it closes
+
+    @contextmanager
+    def released(self) -> Iterator["Store"]:
+        """Inside a session, let go of it for the body: slow work on what was read (drawing a board pack)
+        need not keep the file from a backup or an import. The file closes if no other thread uses it; a read
+        in the body, or after it, opens it again (`session` does, as usual). Command-line stores keep it."""
+        if self.hold:
+            yield self
+            return
+        with self._guard:
+            if self._users == 0:       # not inside a session: nothing to let go of
+                owned = False
+            else:
+                owned = True
+                self._users -= 1
+                if self._users == 0 and self._con is not None:
+                    con, self._con = self._con, None
+                    con.close()
+        try:
+            yield self
+        finally:
+            if owned:
+                with self._guard:
+                    self._users += 1   # the enclosing session's share again; the file reopens when next read
 
     # -- reading ---------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:

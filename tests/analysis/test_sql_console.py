@@ -1,5 +1,6 @@
 """The read-only SQL console: hostile statements are refused with a clear message and change nothing."""
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -68,7 +69,8 @@ def hostile(tmp: Path) -> list[tuple[str, str]]:
         (f"COPY (SELECT 1) TO '{tmp / 'y.csv'}'", "this is a COPY statement"),
         (f"ATTACH '{tmp / 'y.duckdb'}' AS y", "this is an ATTACH statement"),
         ("DETACH snapshot", "this is a DETACH statement"),
-        ("INSTALL httpfs", "this is a LOAD statement"),
+        ("INSTALL httpfs", "this is an INSTALL statement, which the console does not run"),
+        ("FORCE INSTALL httpfs", "this is an INSTALL statement"),
         ("LOAD httpfs", "this is a LOAD statement"),
         ("SET threads = 1", "this is a SET statement"),
         ("RESET threads", "this is a SET statement"),
@@ -94,8 +96,8 @@ def hostile(tmp: Path) -> list[tuple[str, str]]:
         ("SELECT * FROM sniff_csv('/etc/passwd')", "read or write a file"),
         ("SELECT * FROM 'https://example.com/x.csv'", "read or write a file"),
         ("SELECT * FROM '/etc/passwd'", "does not exist"),
-        ("SELECT * FROM query('DROP TABLE areas')", "could not run the query"),
-        ("SELECT getenv('HOME')", "does not exist"),
+        ("SELECT * FROM query('DROP TABLE areas')", "DuckDB's own system information"),
+        ("SELECT getenv('HOME')", "DuckDB's own system information"),
         ("SELECT * FROM main.observations_secret", "does not exist"),
         ("SELECT ?", "parameters"),
         ("selec 1", "DuckDB could not read the query"),
@@ -116,6 +118,79 @@ def test_every_hostile_statement_is_refused_with_a_clear_message_and_nothing_cha
     assert fingerprint(store) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == files_before   # no file written, no export, no attach
     assert console.run_query(store, "SELECT count(*) AS n FROM observations").data["n"].iloc[0] == 3
+
+
+# Each of these showed the snapshot's path (/tmp/kpis-sql-PID-.../snapshot.duckdb: the app's process id), the
+# user's home (/root/.duckdb/stored_secrets: the app runs as root) or other server details.
+LEAKS = [
+    "SELECT * FROM duckdb_settings()",
+    "SELECT name, value FROM duckdb_settings() WHERE name IN ('allowed_paths', 'secret_directory')",
+    "SELECT path FROM duckdb_databases()",
+    "SELECT * FROM pragma_database_list",
+    "SELECT file FROM main.pragma_database_list",
+    "SELECT current_setting('secret_directory') AS s",
+    "SELECT current_setting('allowed_paths')::VARCHAR AS s",
+    "SHOW secret_directory",
+    "SHOW allowed_paths",
+    "SUMMARIZE pragma_database_list",
+    "SELECT * FROM (SUMMARIZE duckdb_databases)",
+    "SELECT setting FROM pg_settings WHERE name = 'secret_directory'",
+    "SELECT setting FROM pg_catalog.pg_settings",
+    "SELECT * FROM information_schema.schemata",
+    "SELECT * FROM duckdb_extensions()",
+    "SELECT * FROM duckdb_temporary_files()",
+    "SELECT * FROM duckdb_memory()",
+    "SELECT * FROM duckdb_secrets()",
+    "SELECT * FROM which_secret('s3://bucket/x', 's3')",
+    "SELECT * FROM pragma_version()",
+    "SELECT * FROM pragma_user_agent()",
+    "SELECT * FROM system.main.duckdb_databases()",
+    "SELECT * FROM query('SELECT path FROM duckdb_databases()')",
+    "SELECT * FROM query_table('pragma_database_list')",
+    "WITH d AS (SELECT * FROM duckdb_databases()) SELECT path FROM d",
+    "SELECT (SELECT max(file) FROM pragma_database_list) AS f",
+    "SELECT * FROM areas, LATERAL (SELECT value FROM duckdb_settings() WHERE name = 'secret_directory')",
+    "SELECT * FROM (WITH pragma_database_list AS (SELECT 1) SELECT 1), pragma_database_list",  # the WITH is inside
+    "WITH pragma_database_list AS (SELECT * FROM pragma_database_list) SELECT * FROM pragma_database_list",
+    'SELECT * FROM "PRAGMA_DATABASE_LIST"',
+    "PIVOT (SELECT * FROM pragma_database_list) ON name USING first(file)",
+    "PIVOT (SELECT name, value FROM duckdb_settings()) ON name USING first(value)",
+    "SELECT get_block_size('snapshot') AS b",
+]
+
+
+@pytest.mark.parametrize("query", LEAKS)
+def test_the_console_shows_no_server_path_process_or_user(store, query):
+    snap = console.snapshot(store)
+    secrets = [str(snap.dir), str(Path.home()), f"-{os.getpid()}-", "stored_secrets"]
+    with pytest.raises(console.QueryRefused) as caught:
+        result = console.run_query(store, query, timeout_s=5)
+        shown = result.data.to_csv()
+        assert not [s for s in secrets if s in shown], shown   # (what the old console showed)
+    message = str(caught.value)
+    assert "DuckDB's own system information" in message and "Traceback" not in message and len(message) < 400
+    assert not [s for s in secrets if s in message]
+
+
+def test_the_snapshot_path_is_there_to_hide(store):
+    """The leak tests above test something: DuckDB itself, as the console opens the snapshot, shows its path."""
+    snap = console.snapshot(store)
+    assert str(snap.dir) in snap.con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0]
+    assert f"-{os.getpid()}-" in str(snap.dir)
+
+
+@pytest.mark.parametrize("query", [
+    "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT count(*) AS c FROM r",
+    "WITH pragma_database_list AS (SELECT 3 AS c) SELECT c FROM pragma_database_list",   # a WITH of that name
+    "SELECT count(*) AS c FROM generate_series(1, 3)", "SELECT count(*) AS c FROM (SELECT unnest([1, 2, 3]))",
+    "SELECT count(*) AS c FROM json_each('{\"a\": 1, \"b\": 2, \"c\": 3}')",
+    "SELECT count(*) AS c FROM (DESCRIBE observations) WHERE column_name IN ('value', 'numerator', 'status')",
+    "SELECT count(*) AS c FROM (SHOW TABLES) WHERE name IN ('kpis', 'areas', 'periods')",
+    "SELECT 3 AS c FROM (SUMMARIZE observations) LIMIT 1",
+    "SELECT count(*) AS c FROM snapshot.main.observations",
+])
+def test_ordinary_queries_still_run(store, query):
+    assert console.run_query(store, query).data["c"].iloc[0] == 3
 
 
 def test_statement_types_are_checked_by_duckdbs_parser_not_by_text():

@@ -66,3 +66,25 @@ def test_page_builds_the_hwbb_report_as_pdf(demo_db, app_env):
     pdf = downloaded(at)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Report to the Health and Wellbeing Board" in text and "SG02" in text
+
+
+def test_the_database_is_free_while_the_pack_is_written(demo_db, app_env, monkeypatch):
+    """The page run held the database while the pack was drawn (tens of seconds for a PDF), so a backup or an
+    import had to wait for it. Once the content is read, the database is let go until the page reads again."""
+    import kpis.packs.xlsx as pack_xlsx
+    from tests.support.locks import free_for_another_process
+    free_while_writing = []
+    real = pack_xlsx.to_excel_bytes
+
+    def writing(*args, **kwargs):
+        free_while_writing.append(free_for_another_process(demo_db))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(pack_xlsx, "to_excel_bytes", writing)
+    at = open_page(app_env, demo_db)
+    at.radio(key="pack_format").set_value("xlsx").run()
+    at.button(key="pack_build").click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert free_while_writing == [True]
+    assert "took" in at.success[0].value
+    at.run()                                             # and the next run reads the database as before
+    assert not at.exception and str(at.selectbox(key="pack_meeting").value) == "2026-12-09"

@@ -61,3 +61,53 @@ def test_init_without_demo_creates_an_empty_store(tmp_path, capsys):
     assert main(["--db", str(db), "info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["observations"] == 0 and info["demo_data"] is False
+
+
+def test_backup_waits_out_a_long_page_run_and_says_so(demo_db, tmp_path, monkeypatch, capsys):
+    """The app holds the database for each page run; a run longer than the command line's usual wait (30 s)
+    made `backup` fail. It now waits (up to --wait, 600 s by default) and says it is waiting."""
+    import time
+
+    import kpis.store.database as database
+    from tests.support.locks import held_for
+    monkeypatch.delenv("KPIS_DB_WAIT", raising=False)
+    monkeypatch.setattr(database, "CLI_WAIT_S", 1.0)      # the usual wait, made shorter than this "page run"
+    out = tmp_path / "b.zip"
+    started = time.monotonic()
+    with held_for(demo_db, 4.0):
+        code = main(["--db", str(demo_db), "backup", "-o", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert time.monotonic() - started >= 3.5 and out.exists()
+    assert "The database is in use" in captured.err and "waiting for it" in captured.err
+    assert "Backed up" in captured.out
+
+
+def test_backup_gives_up_after_its_wait_in_plain_words(demo_db, tmp_path, monkeypatch, capsys):
+    from tests.support.locks import held_by_another_process
+    monkeypatch.delenv("KPIS_DB_WAIT", raising=False)
+    with held_by_another_process(demo_db):
+        assert main(["--db", str(demo_db), "backup", "-o", str(tmp_path / "b.zip"), "--wait", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "error: The database is busy" in err and "Traceback" not in err
+    assert not (tmp_path / "b.zip").exists()
+
+
+@pytest.mark.parametrize("args,read", [
+    (["info"], False),                                       # closed before anything is written: fails at exit
+    (["history", "SG02"], False),
+    (["sql", "SELECT range AS n FROM range(100000)", "--limit", "100000"], True),   # a megabyte: fails mid-way
+    (["sql", "SELECT repeat('x', 200) AS t FROM range(5000)", "--limit", "5000", "--json"], True),
+])
+def test_a_reader_that_stops_early_ends_the_command_quietly(demo_db, args, read):
+    """`python -m kpis submit ... | head` printed a BrokenPipeError traceback. Now: no traceback, exit 141."""
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "kpis", "--db", str(demo_db), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    if read:
+        assert proc.stdout.readline()        # as `head -1` does: one line, then the pipe is closed
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err and "Exception ignored" not in err, err
+    assert code == 141, (code, err)

@@ -1,6 +1,7 @@
 """Exports: the Excel Metadata sheet, and nothing in a CSV or Excel download can run as a formula."""
 import csv
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -66,8 +67,10 @@ def test_no_excel_cell_is_a_formula_and_text_that_looks_like_one_stays_text():
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
     ws = wb["Compare areas"]
-    column = [c.value for c in ws["A"]][2:]
-    assert column == HOSTILE                                     # exactly as given, not run, not altered
+    # exactly as given, not run, not altered (a carriage return is stored as OOXML's escape _x000D_, which
+    # Excel and LibreOffice read back as the character; openpyxl hands over the escape as it is)
+    column = [re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), c.value) for c in ws["A"]][2:]
+    assert column == HOSTILE
     assert all(c.data_type == "s" for c in ws["A"][1:])
     assert ws["B2"].value == 31.4 and ws["B2"].data_type == "n"  # numbers stay numbers
     assert ws["C2"].value == 223
@@ -194,3 +197,28 @@ def test_the_kpi_download_neutralises_commentary_that_would_run(demo_db):
     assert {"'-2+3+cmd|' /C calc'!A0", "'+HYPERLINK(\"http://evil.example\",\"Click\")"} <= commentary
     assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values() if v and not
                    v.lstrip("-").replace(".", "", 1).isdigit())
+
+
+def test_decimal_numbers_are_written_as_numbers():
+    """DuckDB hands DECIMAL columns (round(x, 1)::DECIMAL, sums of DECIMALs) to pandas as decimal.Decimal;
+    they were written as text, which a spreadsheet cannot add up."""
+    from decimal import Decimal
+    df = pd.DataFrame({"Value": [Decimal("31.4"), Decimal("-2.50"), None], "Text": ["a", "b", "c"]})
+    ws = workbook(exports.to_excel_bytes({"T": df}, {}))["T"]
+    assert [ws["A2"].value, ws["A3"].value, ws["A4"].value] == [31.4, -2.5, None]
+    assert ws["A2"].data_type == "n" and ws["A3"].data_type == "n"
+
+
+def test_a_large_table_is_written_without_an_object_per_cell():
+    """openpyxl made an object for every cell: 3.1 GB for a 100,000 x 100 result. The writer streams rows."""
+    import tracemalloc
+    df = pd.DataFrame({f"c{j}": (range(4000) if j % 2 else [f"t{i}" for i in range(4000)]) for j in range(50)})
+    tracemalloc.start()
+    try:
+        data = exports.to_excel_bytes({"Result": df}, {"Title": "big"})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 30 * 2**20, f"{peak / 2**20:.0f} MB for 200,000 cells"
+    ws = workbook(data)["Result"]
+    assert ws.max_row == 4001 and ws.max_column == 50 and ws["B4001"].value == 3999

@@ -124,3 +124,34 @@ def test_a_column_far_right_keeps_its_real_letter_when_empty_columns_are_left_ou
     assert checked.parsed.columns["value"] == "XFD (Value)" and checked.parsed.cells == 123
     unreadable = [p for p in checked.problems if p.found == "lots"]
     assert [(p.row, p.column) for p in unreadable] == [(2, "XFD (Value)")]
+
+
+def test_a_table_of_text_refused_part_way_through_its_first_entry_says_what_it_found(monkeypatch):
+    """One shared string made of many rich-text runs passes the limit on pieces of content before any entry
+    is whole: the refusal said "more than 0 entries"."""
+    import io as _io
+    import zipfile
+
+    import xlsxwriter
+
+    from kpis.returns import workbook_reader
+    from kpis.returns.budget import OverBudget
+    monkeypatch.setattr(workbook_reader, "MAX_XML_ELEMENTS", 60)
+    plain_file = _io.BytesIO()
+    wb = xlsxwriter.Workbook(plain_file)        # writes a shared-strings table (openpyxl writes text inline)
+    wb.add_worksheet().write_string(0, 0, "placeholder")
+    wb.close()
+    plain_file.seek(0)
+    runs = "".join(f"<r><rPr><b/></rPr><t>run {i} </t></r>" for i in range(40))
+    rich = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main" count="1" uniqueCount="1"><si>{runs}</si></sst>')
+    buf = _io.BytesIO()
+    with zipfile.ZipFile(plain_file) as src, zipfile.ZipFile(buf, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, rich if item.filename == "xl/sharedStrings.xml" else src.read(item.filename))
+    with pytest.raises(OverBudget) as caught:
+        workbook_reader.read_workbook("rich.xlsx", buf.getvalue())
+    message = str(caught.value)
+    assert "more than 0" not in message and "rich.xlsx" in message
+    assert "pieces of content" in message and "before its first entry ends" in message
+    plain(message)

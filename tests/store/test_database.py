@@ -134,3 +134,22 @@ def test_a_version_2_database_is_migrated_with_every_value_and_ids_stay_unique(t
                                                                                                          21.0]
     finally:
         s.close()
+
+
+def test_a_session_can_let_go_of_the_file_for_slow_work_and_read_again_after(tmp_path):
+    from kpis.store.database import Store
+    from tests.support.locks import free_for_another_process
+    path = tmp_path / "released.duckdb"
+    store = Store(path, hold=False)
+    with store.session():
+        assert store.scalar("SELECT 1") == 1
+        assert not free_for_another_process(path)
+        with store.released():
+            assert free_for_another_process(path)      # a backup could run now
+            assert store.scalar("SELECT 2") == 2       # a read in the body opens it for itself, and closes it
+            assert free_for_another_process(path)
+        assert store.scalar("SELECT 3") == 3           # the session reads again after
+        assert not free_for_another_process(path)      # and holds the file until it ends
+    assert free_for_another_process(path)
+    with store.released():                             # outside a session: nothing to let go of
+        assert store.scalar("SELECT 4") == 4
