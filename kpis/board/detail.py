@@ -6,6 +6,7 @@ The comparators are England, the home area's region and its statistical neighbou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import date, datetime
 
 import pandas as pd
@@ -16,6 +17,9 @@ from kpis.core.sources import comparator_label, no_comparator_words
 from kpis.core.text import shortened_from
 from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
 from kpis.store.database import Store
+
+if TYPE_CHECKING:
+    from kpis.board.variation import Verdict
 
 COMPARATORS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
 POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
@@ -199,7 +203,7 @@ def definition_rows(framework: Framework, kpi: Kpi) -> pd.DataFrame:
 
 
 
-def kpi_variation(store: Store, framework: Framework, kpi: Kpi, *, as_at: datetime | None = None):
+def kpi_variation(store: Store, framework: Framework, kpi: Kpi, *, as_at: datetime | None = None) -> "Verdict":
     """The KPI's SPC verdict (`kpis.board.variation.Verdict`) on the same home series the scorecard judges."""
     from kpis.board.scorecard import home_and_england
     from kpis.board.variation import verdict
