@@ -4,6 +4,20 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 ERROR, WARNING = "error", "warning"
+SHOWN_CHARS = 60            # a value quoted in a message: at most this much of it, then how long it really is
+MAX_FOUND_CHARS = 300       # a problem's `found`, whatever made it (a last bound: `shorten` each quoted value)
+MAX_MESSAGE_CHARS = 4_000   # a problem's `expected` and `message`
+
+
+def shorten(text: str, shown: int = SHOWN_CHARS, *, length: int | None = None) -> str:
+    """Text to quote in a message: whole when short, else its first `shown` characters and its real length.
+
+    'aaaa…aaa… (19,900,000 characters)'. `length` is the text's real length when it was cut when read.
+    """
+    length = len(text) if length is None else max(length, len(text))
+    if length <= shown:
+        return text
+    return f"{text[:shown]}… ({length:,} characters)"
 
 
 @dataclass(frozen=True)
@@ -16,6 +30,15 @@ class Problem:
     message: str                # the whole story in one or two plain sentences
     severity: str = ERROR       # error (blocks the return) | warning (worth a look; does not block)
     count: int = 1              # problems this line stands for: more than 1 on the "… and N more" line of a cap
+
+    def __post_init__(self) -> None:
+        # a last bound on what a problem can carry: a hostile cell must not be copied whole into every problem
+        for name, limit in (("found", MAX_FOUND_CHARS), ("expected", MAX_MESSAGE_CHARS),
+                            ("message", MAX_MESSAGE_CHARS), ("sheet", MAX_FOUND_CHARS),
+                            ("column", MAX_FOUND_CHARS)):
+            value = getattr(self, name)
+            if isinstance(value, str) and len(value) > limit:
+                object.__setattr__(self, name, shorten(value, limit - 40))
 
     @property
     def is_error(self) -> bool:

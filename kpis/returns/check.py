@@ -15,7 +15,7 @@ from kpis.core import stats
 from kpis.core.framework import Framework
 from kpis.core.periods import Period, parse_period
 from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
-from kpis.returns.budget import cap_problems
+from kpis.returns.budget import cap_problems, text_length
 from kpis.returns.cells import example_quarter, read_period, read_text, show
 from kpis.returns.filesafety import formula_risk
 from kpis.returns.layout import INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, breakdown_label, normalise
@@ -221,8 +221,9 @@ def check_narrative(parsed: ReturnFile, ctx: Context) -> tuple[dict | None, list
             problems.append(Problem(sheet, row, col, text[:40], FORMULA_EXPECTED,
                                     f"The {label.lower()} text could run as a formula in a spreadsheet: {why}. "
                                     "Start it with a word instead."))
-        if len(text) > NARRATIVE_MAX_CHARS:
-            problems.append(Problem(sheet, row, col, f"{len(text):,} characters",
+        length = text_length(parsed.narrative.get(key)) or len(text)    # as written, before it was cut when read
+        if length > NARRATIVE_MAX_CHARS:
+            problems.append(Problem(sheet, row, col, f"{length:,} characters",
                                     f"at most {NARRATIVE_MAX_CHARS:,} characters",
                                     f"The {label.lower()} text is too long for the board pack; shorten it."))
     raw = parsed.narrative.get("publishable")

@@ -96,7 +96,8 @@ def rule_kpi_known(row: Row, ctx: Context) -> list[Problem]:
                             "The KPI id is missing, so this row's figures cannot be stored. Fill in the KPI id.")]
     else:
         return [row.problem(ctx, "kpi_id", f"one of this sub-group's KPI ids: {ours}",
-                            f"'{kid}' is not a KPI id in the framework. This sub-group's KPIs are {ours}.")]
+                            f"'{show(kid) if len(kid) < 60 else show(row.raw.get('kpi_id'))}' is not a KPI id in "
+                            f"the framework. This sub-group's KPIs are {ours}.")]
 
 
 def rule_kpi_in_area(row: Row, ctx: Context) -> list[Problem]:
@@ -172,7 +173,7 @@ def rule_breakdown_allowed(row: Row, ctx: Context) -> list[Problem]:
     if row.breakdown is None:
         names = [ctx.framework.breakdowns.get(b, b) for b in row.kpi.breakdowns]
         return [row.problem(ctx, "breakdown", f"one of the breakdowns of {row.kpi.id}: {', '.join(names)}",
-                            f"'{text}' is not a breakdown of {row.kpi.id}. Pick one from the Breakdown list; "
+                            f"'{show(raw)}' is not a breakdown of {row.kpi.id}. Pick one from the Breakdown list; "
                             f"{row.kpi.id} is broken down by: {', '.join(names)}.")]
     return []
 
