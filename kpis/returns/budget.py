@@ -139,8 +139,8 @@ def too_many_merges(label: str, sheet: str, count: int) -> OverBudget:
 
 def too_deep(label: str, part: str) -> OverBudget:
     return OverBudget(f"{label} has XML nested more than {MAX_XML_DEPTH} levels deep in its part '{part}'; Excel "
-                      f"nests fewer than 20 and a return is read only up to {MAX_XML_DEPTH}. It was not written by "
-                      f"Excel in the usual way. {FIX_IT}")
+                      f"nests fewer than 20, and a return is read at most {MAX_XML_DEPTH} levels deep. It was not "
+                      f"written by Excel in the usual way. {FIX_IT}")
 
 
 def too_big_part(label: str, part: str) -> OverBudget:

@@ -90,6 +90,7 @@ def read_return(name: str, data: bytes, framework: Framework | None = None) -> R
 
 
 _RECENT: dict[tuple[str, str], ReturnFile] = {}
+_RECENT_LOCK = threading.Lock()
 
 
 def out_of_memory(label: str) -> OverBudget:
@@ -98,7 +99,6 @@ def out_of_memory(label: str) -> OverBudget:
                       "inside than a return's table of figures (the largest real return has about 50,000 cells). "
                       "Nothing was stored. Copy the return's own rows into a fresh return template (or a new "
                       "sheet) and upload that.")
-_RECENT_LOCK = threading.Lock()
 
 
 # -- shared grid logic --------------------------------------------------------------------
@@ -218,14 +218,14 @@ def unreadable_reason(exc: Exception) -> str:
     """Why openpyxl could not read a workbook, in words a lead can read (never a Python name)."""
     for e in (exc, exc.__cause__, exc.__context__):
         if e is not None and type(e).__name__ in _XML_REFUSALS:
-            return ("it declares XML entities, which Excel never writes and which are refused for safety (a "
-                    "known way to attack XML readers)")
+            return ("it declares XML entities, which Excel never writes: they are a known way to attack XML "
+                    "readers, so they are refused")
         if isinstance(e, MemoryError):
             return "it needs more memory than a return can have"
         if isinstance(e, RecursionError):
             return "its content is nested deeper than a return's can be"
     text = str(exc).splitlines()[0] if str(exc) else ""
-    if not text or "Error" in text or "(" in text and "=" in text:     # a Python name, not words
+    if not text or "Error" in text or ("(" in text and "=" in text):   # a Python name, not words
         return "its content is not what Excel writes"
     return quote(text, 160)
 
