@@ -14,10 +14,11 @@ biggest real return is about 5,000 rows x 10 columns (50,000 cells); the budget 
   `Problem` bounds what it carries). A text cut when read is a `Clipped` str that knows its real length, so a
   rule can still say "N characters, at most M";
 - what a workbook binds beyond its cells (`Bound`, counted while reading): cells under hyperlinks and cell
-  notes count as cells of the marked copy; data validations, conditional formats, row heights, column widths,
-  shared formulas worked out cell by cell, cell formats and defined names each have a limit. Formats and names
-  are read on every path, so past their limit the file is refused; the rest only stop the marked copy, and
-  the page and the command line say why. Every XML part is at most `MAX_XML_DEPTH` elements deep.
+  notes count as cells of the marked copy, and at most `MAX_LINKED_CELLS` of them; data validations,
+  conditional formats, row heights, column widths, shared formulas worked out cell by cell, the longest text,
+  cell formats and defined names each have a limit. Formats and names are read on every path, so past their
+  limit the file is refused; the rest only stop the marked copy, and the page and the command line say why.
+  Every XML part is at most `MAX_XML_DEPTH` elements deep.
 
 Every refusal is an `OverBudget` (an `UnreadableFile`): what was found, what is expected, what to do.
 """
@@ -41,6 +42,7 @@ MAX_PART_ELEMENTS = 400_000     # XML elements in any part read whole (styles, w
 MAX_STYLES = 64_000             # cell formats (cellXfs): Excel's own limit
 MAX_DEFINED_NAMES = 10_000      # defined names in the workbook
 MAX_FORMATS = 50_000            # each of: data validations, conditional formats, row heights, column widths
+MAX_LINKED_CELLS = 50_000       # cells under hyperlinks and cell notes (openpyxl copies the link into each)
 MAX_FORMULA_CHARS = 2_000_000   # characters of shared formulas worked out cell by cell (the marked copy does it)
 MAX_SHARED_WORKED = 2_000       # shared formulas worked out cell by cell when reading (to quote in a problem)
 
@@ -195,20 +197,21 @@ def marked_copy_refusal(label: str, *, cells: int, merged: list[tuple[str, str, 
     merged_cells = sum(n for _, _, n in merged)
     linked = bound.hyperlink_cells + bound.comment_cells
     listed = "Every problem is listed on this page."
-    if cells + merged_cells + linked > MAX_CELLS:
+    if cells + merged_cells + linked > MAX_CELLS or linked > MAX_LINKED_CELLS:
         if merged_cells > MAX_CELLS - min(cells, MAX_CELLS) and merged_cells >= linked:
             sheet, ref, n = max(merged, key=lambda m: m[2])
             return (f"No marked copy of {label} is offered: on sheet '{quote(sheet)}' the merged range {quote(ref)} "
                     f"covers {n:,} cells, and marking problems on a copy means opening every one of them (the "
                     f"limit is {MAX_CELLS:,} cells). {listed} To get a marked copy, unmerge those cells (Home > "
                     "Merge & Center > Unmerge Cells) and upload the file again.")
-        if linked > MAX_CELLS - min(cells, MAX_CELLS):
+        if linked > min(MAX_LINKED_CELLS, MAX_CELLS - min(cells, MAX_CELLS)):
             sheet, what, ref, n = bound.biggest
             fix = ("remove the hyperlink (right-click > Remove Hyperlink)" if what == "hyperlink"
                    else "delete the note (right-click > Delete Note)")
             return (f"No marked copy of {label} is offered: on sheet '{quote(sheet)}' a {what} covers {quote(ref)}, "
                     f"{n:,} cells, and marking problems on a copy means opening every one of them (the limit is "
-                    f"{MAX_CELLS:,} cells). {listed} To get a marked copy, {fix} and upload the file again.")
+                    f"{MAX_LINKED_CELLS:,} cells under hyperlinks and notes). {listed} To get a marked copy, {fix} "
+                    "and upload the file again.")
         return (f"No marked copy of {label} is offered: it has {cells:,} cells, and marking problems on a copy "
                 f"means opening every one of them (the limit is {MAX_CELLS:,}). {listed}")
     for name, words in COUNTED:

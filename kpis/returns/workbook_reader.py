@@ -116,8 +116,8 @@ def _scan_parts(reader: ExcelReader, label: str, bound: Bound) -> dict[str, list
     notes: dict[str, list[tuple[str, int]]] = {}
     for info in reader.archive.infolist():
         name = info.filename
-        if (not name.endswith((".xml", ".rels", ".vml")) or name.startswith("xl/worksheets/")
-                or name.endswith("sharedStrings.xml")):
+        streamed = name.startswith("xl/worksheets/") and "/_rels/" not in name     # a sheet: read as it streams
+        if not name.endswith((".xml", ".rels", ".vml")) or streamed or name.endswith("sharedStrings.xml"):
             continue
         refs: list[tuple[str, int]] = []
         stack: list = []

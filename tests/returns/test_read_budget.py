@@ -194,6 +194,7 @@ def test_a_shared_formula_is_not_worked_out_for_every_cell(round3, mode):
 @pytest.mark.parametrize("name,words", [
     ("hyperlink_whole_sheet.xlsx", "a hyperlink covers A1:XFD1048576, 17,179,869,184 cells"),
     ("hyperlink_block.xlsx", "a hyperlink covers A1:Z100000, 2,600,000 cells"),
+    ("hyperlink_400k.xlsx", "a hyperlink covers A1:D100000, 400,000 cells"),   # under the cells budget, yet 1 GiB
     ("comment_whole_sheet.xlsx", "a cell note covers A1:XFD1048576, 17,179,869,184 cells"),
     ("data_validations.xlsx", "600,000 data-validation rules"),
     ("conditional_formats.xlsx", "300,000 conditional formats"),
@@ -210,8 +211,10 @@ def test_what_the_marked_copy_would_bind_is_counted_and_no_copy_is_offered(round
         plain(result["no_marked_copy"])
 
 
-def test_column_widths_within_the_budget_still_get_a_marked_copy(round3):
-    result = run_child("upload", round3 / "column_widths.xlsx")
+@pytest.mark.parametrize("name", ["column_widths.xlsx", "hyperlink_49k.xlsx"])
+def test_what_fits_the_budget_still_gets_a_marked_copy(round3, name):
+    """16,000 column widths and a hyperlink over 49,000 cells are within it: the copy is made, in bounded memory."""
+    result = run_child("upload", round3 / name)
     assert result["outcome"] == "checked" and result["marked_copy_bytes"] > 0
 
 
