@@ -36,6 +36,7 @@ MAX_PROBLEMS = 1_000            # problems listed; the rest are counted
 MAX_XML_ELEMENTS = 4 * MAX_CELLS  # XML elements in one sheet or the shared-strings table (bounds the time)
 FIX_IT = "Copy the return's own rows into a fresh return template (or a new sheet) and upload that."
 MAX_CELL_CHARS = 32_767         # characters kept of any one cell's text: Excel's own limit for a cell
+MAX_FORMULA_LENGTH = 8_192      # characters in one formula: Excel's own limit (past it, no marked copy)
 MAX_FIELD_CHARS = 300           # ... of a data row's KPI id, breakdown, period, numbers and status
 MAX_XML_DEPTH = 100             # elements inside elements, in any part (Excel writes fewer than 20)
 MAX_PART_ELEMENTS = 400_000     # XML elements in any part read whole (styles, workbook, notes, drawings, ...)
@@ -88,6 +89,7 @@ class Bound:
     styles: int = 0                 # cell formats (cellXfs)
     defined_names: int = 0
     longest_text: int = 0           # characters of the longest text in a cell, before it was cut when read
+    longest_formula: int = 0        # characters of the longest formula written in a cell
     biggest: tuple[str, str, str, int] = ("", "", "", 0)    # (sheet, "hyperlink" or "cell note", range, cells)
 
     def covers(self, sheet: str, what: str, ref: str, cells: int) -> None:
@@ -224,6 +226,10 @@ def marked_copy_refusal(label: str, *, cells: int, merged: list[tuple[str, str, 
         return (f"No marked copy of {label} is offered: a cell in it holds {bound.longest_text:,} characters of "
                 f"text, and Excel itself keeps at most {MAX_CELL_CHARS:,} in a cell, so a copy could not be opened "
                 f"in Excel. {listed} Shorten that text to get one.")
+    if bound.longest_formula > MAX_FORMULA_LENGTH:
+        return (f"No marked copy of {label} is offered: a cell in it holds a formula of {bound.longest_formula:,} "
+                f"characters, and Excel itself keeps at most {MAX_FORMULA_LENGTH:,} in a formula, so a copy could "
+                f"not be opened in Excel. {listed} Replace that formula by its value to get one.")
     if bound.formula_chars > MAX_FORMULA_CHARS:
         return (f"No marked copy of {label} is offered: its shared formulas come to {bound.formula_chars:,} "
                 f"characters once written out cell by cell, and marking problems on a copy means writing out "

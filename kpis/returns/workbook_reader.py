@@ -344,6 +344,7 @@ def _formula(parser, xml, f, masters: dict, budget: _Budget) -> str:
     otherwise the first cell's formula is quoted, saying so.
     """
     kind, text, si = f.get("t"), f.text or "", f.get("si")
+    budget.bound.longest_formula = max(budget.bound.longest_formula, len(text) + 1)
     if kind == "shared" and text:               # the first cell: the others are worked out from it
         masters[si] = (xml.get("r") or "", text[:MAX_FIELD_CHARS], len(text))
         if len(text) <= MAX_FIELD_CHARS and si not in parser.shared_formulae:
