@@ -52,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FrameworkError, StoreError) as exc:  # StoreError: the database is busy, damaged or missing
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
+    except MemoryError:     # the last word: a file that is far bigger inside than it looks, never a traceback
+        print("error: this needs more memory than a return can have, so it was stopped. Nothing was stored. "
+              "Copy the return's own rows into a fresh return template and try again.", file=sys.stderr)
+        return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("Interrupted; nothing was half-written.", file=sys.stderr)
         return 130

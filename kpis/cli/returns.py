@@ -19,6 +19,13 @@ from kpis.core.periods import PeriodError, parse_period
 from kpis.store.database import Store, StoreError, db_path
 
 MAX_LISTED = 200   # problems printed as text; --json always has them all
+MAX_LINE_CHARS = 2_000  # any one line printed about a return (a problem is bounded already; this is the last word)
+
+
+def _line(text: object) -> str:
+    """A line to print, at most MAX_LINE_CHARS long whatever the file held."""
+    text = str(text)
+    return text if len(text) <= MAX_LINE_CHARS else f"{text[:MAX_LINE_CHARS - 40]}… ({len(text):,} characters)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -125,10 +132,13 @@ def _store(args) -> Store:
 
 
 def _unreadable(args, name: str, exc: Exception) -> int:
+    message = _line(exc)
+    if "Nothing was stored" not in message:
+        message += " Nothing was stored."
     if getattr(args, "json", False):
-        print(json.dumps({"file": name, "valid": False, "readable": False, "message": str(exc)}, indent=2))
+        print(json.dumps({"file": name, "valid": False, "readable": False, "message": message}, indent=2))
     else:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
     return EXIT_UNUSABLE
 
 
@@ -137,13 +147,14 @@ def _print_problems(checked) -> None:
     if errors:
         print(f"{len(errors)} problem(s) must be fixed before this return can be submitted:")
         for i, p in enumerate(errors[:MAX_LISTED], start=1):
-            print(f"  {i}. {p.where}: {p.message}\n     found: {p.found}; expected: {p.expected}")
+            print(_line(f"  {i}. {p.where}: {p.message}"))
+            print(_line(f"     found: {p.found}; expected: {p.expected}"))
         if len(errors) > MAX_LISTED:
             print(f"  ... and {len(errors) - MAX_LISTED} more (use --json to see them all)")
     if warnings:
         print(f"{len(warnings)} thing(s) to check (these do not stop the return):")
         for p in warnings[:MAX_LISTED]:
-            print(f"  - {p.where}: {p.message}")
+            print(_line(f"  - {p.where}: {p.message}"))
 
 
 def _print_preview(pv) -> None:
@@ -226,8 +237,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def _summary(checked) -> None:
     period = getattr(checked.period, "label", "an unknown quarter")
-    print(f"{checked.name}: {checked.area_id} return for {period}; {len(checked.parsed.rows)} row(s) read from "
-          f"'{checked.parsed.sheet}'.")
+    print(_line(f"{checked.name}: {checked.area_id} return for {period}; {len(checked.parsed.rows)} row(s) read "
+                f"from '{checked.parsed.sheet}'."))
 
 
 def run_submit(args: argparse.Namespace) -> int:
@@ -284,7 +295,7 @@ def run_submit(args: argparse.Namespace) -> int:
         if receipt.narrative_stored:
             print("The narrative was stored.")
         for w in receipt.warnings:
-            print(f"  check: {w.where}: {w.message}")
+            print(_line(f"  check: {w.where}: {w.message}"))
     return EXIT_OK
 
 

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from kpis.core.text import quote
+
 ERROR, WARNING = "error", "warning"
+MAX_FOUND_CHARS = 300       # a problem's `found`, whatever made it: a last bound (`kpis.core.text.quote` each value)
+MAX_MESSAGE_CHARS = 4_000   # a problem's `expected` and `message`
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,15 @@ class Problem:
     message: str                # the whole story in one or two plain sentences
     severity: str = ERROR       # error (blocks the return) | warning (worth a look; does not block)
     count: int = 1              # problems this line stands for: more than 1 on the "… and N more" line of a cap
+
+    def __post_init__(self) -> None:
+        # a last bound on what a problem can carry: a hostile cell must not be copied whole into every problem
+        for name, limit in (("found", MAX_FOUND_CHARS), ("expected", MAX_MESSAGE_CHARS),
+                            ("message", MAX_MESSAGE_CHARS), ("sheet", MAX_FOUND_CHARS),
+                            ("column", MAX_FOUND_CHARS)):
+            value = getattr(self, name)
+            if isinstance(value, str) and len(value) > limit:
+                object.__setattr__(self, name, quote(value, limit - 40))
 
     @property
     def is_error(self) -> bool:

@@ -11,16 +11,26 @@ from __future__ import annotations
 COMMENTARY_MAX_CHARS = 2_000       # a row's commentary: a few sentences for the board
 NARRATIVE_MAX_CHARS = 10_000       # each part of a sub-group's narrative
 CELL_MAX_CHARS = 200               # a cell holding a KPI id, breakdown, period, status, number or marker
-QUOTE_CHARS = 40                   # how much of an over-long text a message quotes
+QUOTE_CHARS = 60                   # how much of an over-long text a message quotes
 SHORTENED = " … [shortened: {total} characters in all]"
 
 
-def quote(text: object, limit: int = QUOTE_CHARS) -> str:
-    """`text` for a message: whole when short, else its first `limit` characters, '…' and its length."""
-    text = str(text)
-    if len(text) <= limit + len(" … (0,000 characters)"):
+def text_length(value: object) -> int:
+    """How many characters a text really had, before it was cut when read (`kpis.returns.budget.clip` keeps it
+    as `length`); 0 for anything but text."""
+    if not isinstance(value, str):
+        return 0
+    return max(getattr(value, "length", 0), len(value))
+
+
+def quote(value: object, limit: int = QUOTE_CHARS, *, length: int | None = None) -> str:
+    """`value` for a message: whole when short, else its first `limit` characters, '…' and its real length:
+    'aaaa…aaa… (19,900,000 characters)'. The real length is `length`, or what a text cut when read remembers."""
+    text = str(value)
+    real = max(length or 0, text_length(value), len(text))
+    if real == len(text) and real <= limit + len(" … (0,000 characters)"):
         return text
-    return f"{text[:limit]}… ({len(text):,} characters)"
+    return f"{text[:limit]}… ({real:,} characters)"
 
 
 def too_long(text: object, limit: int) -> bool:

@@ -88,7 +88,7 @@ def annotate_workbook(data: bytes, problems: list[Problem], *, name: str = "retu
     kind = check_upload(name, data)
     from kpis.returns.reader import read_return   # the read is kept: this costs nothing after a check
     parsed = read_return(name, data)
-    reason = marked_copy_refusal(f"'{name}'", cells=parsed.cells, merged=parsed.merged)
+    reason = marked_copy_refusal(f"'{name}'", cells=parsed.cells, merged=parsed.merged, bound=parsed.bound)
     if reason:
         raise OverBudget(reason)
     if kind == "xlsx":
@@ -119,13 +119,20 @@ def marked_copy(data: bytes, problems: list[Problem], *, name: str = "return.xls
         return annotate_workbook(data, problems, name=name), None
     except UnreadableFile as exc:
         return None, str(exc)
+    except MemoryError:
+        return None, (f"No marked copy of '{name}' is offered: marking problems on a copy needs more memory than a "
+                      "return can have (something in the file is far bigger inside than its table of figures). "
+                      "Every problem is listed on this page.")
 
 
 def _open(name: str, data: bytes):
     try:
         return load_workbook(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for broken files; all mean "cannot open"
-        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        from kpis.returns.reader import unreadable_reason
+        reason = unreadable_reason(exc)
         raise UnreadableFile(f"'{name}' could not be opened to mark its problems ({reason}). The problems are "
                              "listed on the page.") from None
 

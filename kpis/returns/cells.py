@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from kpis.core import periods
 from kpis.core.periods import MONTHS, Period
-from kpis.core.text import CELL_MAX_CHARS, quote
+from kpis.core.text import CELL_MAX_CHARS, quote, text_length
 from kpis.returns.layout import marker_status
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -41,7 +41,7 @@ BLANK = Number()
 
 
 def show(raw: object) -> str:
-    """A cell's content for a message: 'blank', the text (quoted short when it is long), or a tidy number."""
+    """A cell's content for a message: 'blank', the text (its start and length when long), or a tidy number."""
     if raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, float) and math.isnan(raw)):
         return "blank"
     if isinstance(raw, float) and raw.is_integer():
@@ -50,7 +50,10 @@ def show(raw: object) -> str:
         return raw.strftime("%d/%m/%Y") if raw.time() == datetime.min.time() else raw.isoformat(sep=" ")
     if isinstance(raw, date):
         return raw.strftime("%d/%m/%Y")
-    return quote(str(raw).strip())
+    text = str(raw).strip()
+    if isinstance(raw, str):        # the real length, when the text was cut when read, less the spaces trimmed
+        return quote(text, length=text_length(raw) - (len(raw) - len(text)))
+    return quote(text)
 
 
 def read_number(raw: object, *, percent_format: bool = False) -> Number:

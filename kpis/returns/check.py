@@ -15,7 +15,7 @@ from kpis.core import stats
 from kpis.core.framework import Framework
 from kpis.core.periods import Period, parse_period
 from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
-from kpis.core.text import NARRATIVE_MAX_CHARS, QUOTE_CHARS, quote
+from kpis.core.text import NARRATIVE_MAX_CHARS, QUOTE_CHARS, quote, text_length
 from kpis.returns.budget import cap_problems
 from kpis.returns.cells import example_quarter, read_period, read_text, show
 from kpis.returns.filesafety import formula_risk
@@ -221,10 +221,11 @@ def check_narrative(parsed: ReturnFile, ctx: Context) -> tuple[dict | None, list
             problems.append(Problem(sheet, row, col, text[:40], FORMULA_EXPECTED,
                                     f"The {label.lower()} text could run as a formula in a spreadsheet: {why}. "
                                     "Start it with a word instead."))
-        if len(text) > NARRATIVE_MAX_CHARS:
-            problems.append(Problem(sheet, row, col, f"{len(text):,} characters, starting '{text[:QUOTE_CHARS]}…'",
+        length = text_length(parsed.narrative.get(key)) or len(text)    # as written, before it was cut when read
+        if length > NARRATIVE_MAX_CHARS:
+            problems.append(Problem(sheet, row, col, f"{length:,} characters, starting '{text[:QUOTE_CHARS]}…'",
                                     f"at most {NARRATIVE_MAX_CHARS:,} characters",
-                                    f"The {label.lower()} text is {len(text):,} characters; at most "
+                                    f"The {label.lower()} text is {length:,} characters; at most "
                                     f"{NARRATIVE_MAX_CHARS:,} are allowed. Shorten it."))
     raw = parsed.narrative.get("publishable")
     word = normalise(raw) if raw is not None else ""

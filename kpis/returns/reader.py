@@ -22,7 +22,8 @@ from openpyxl.utils import get_column_letter
 from kpis.core.framework import Framework
 from kpis.core.problems import Problem
 from kpis.core.text import quote
-from kpis.returns.budget import MAX_CELLS, too_many_cells
+from kpis.returns.budget import (MAX_CELL_CHARS, MAX_CELLS, MAX_FIELD_CHARS, Bound, OverBudget, clip,
+                                too_many_cells)
 from kpis.returns.cells import looks_like_kpi_id, show
 from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
 from kpis.returns.layout import (
@@ -40,6 +41,9 @@ from kpis.returns.workbook_reader import read_workbook
 
 HEADER_SEARCH_ROWS = 30
 NUMBER_COLUMNS = ("value", "numerator", "denominator")
+# characters kept of each field of a data row when read (the real length is kept: `kpis.core.text.text_length`):
+# a KPI id, a period or a number is a few characters; commentary keeps a cell's own limit, for its rules to judge
+FIELD_CHARS = {"commentary": MAX_CELL_CHARS}
 
 
 @dataclass
@@ -59,6 +63,7 @@ class ReturnFile:
     notes_skipped: int = 0
     cells: int = 0                              # cells present in the file (the budget counts these)
     merged: list[tuple[str, str, int]] = field(default_factory=list)  # (sheet, range, cells covered, unclipped)
+    bound: Bound = field(default_factory=Bound)  # what the workbook binds beyond its cells (the marked copy's)
 
     def where(self, key: str) -> str | None:
         return self.columns.get(key)
@@ -74,7 +79,10 @@ def read_return(name: str, data: bytes, framework: Framework | None = None) -> R
     if key in _RECENT:
         return copy.deepcopy(_RECENT[key])
     kind = check_upload(name, data)
-    parsed = _read_xlsx(name, data) if kind == "xlsx" else _read_csv(name, data)
+    try:
+        parsed = _read_xlsx(name, data) if kind == "xlsx" else _read_csv(name, data)
+    except MemoryError:
+        raise out_of_memory(f"'{name}'") from None
     with _RECENT_LOCK:
         _RECENT[key] = copy.deepcopy(parsed)
         while len(_RECENT) > 4:
@@ -84,6 +92,14 @@ def read_return(name: str, data: bytes, framework: Framework | None = None) -> R
 
 _RECENT: dict[tuple[str, str], ReturnFile] = {}
 _RECENT_LOCK = threading.Lock()
+
+
+def out_of_memory(label: str) -> OverBudget:
+    """The plain refusal when a file needs more memory than there is to read or check it."""
+    return OverBudget(f"{label} needs more memory to read than a return can have: something in it is far bigger "
+                      "inside than a return's table of figures (the largest real return has about 50,000 cells). "
+                      "Nothing was stored. Copy the return's own rows into a fresh return template (or a new "
+                      "sheet) and upload that.")
 
 
 # -- shared grid logic --------------------------------------------------------------------
@@ -117,7 +133,8 @@ def _rows_from_grid(grid: list[list], header: tuple, sheet: str, percent_format=
         row = grid[r]
         if not row:
             continue
-        rec = {k: (row[c] if c < len(row) else None) for k, c in keys.items() if k in READ_COLUMNS}
+        rec = {k: clip(row[c], FIELD_CHARS.get(k, MAX_FIELD_CHARS)) if c < len(row) else None
+               for k, c in keys.items() if k in READ_COLUMNS}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in rec.values()):
             continue
         numbers_blank = all(_blank(rec.get(k)) for k in NUMBER_COLUMNS)
@@ -155,12 +172,16 @@ def _missing_column_problems(sheet: str, header: tuple) -> list[Problem]:
 
 # -- xlsx ---------------------------------------------------------------------------------
 def _read_xlsx(name: str, data: bytes) -> ReturnFile:
+    bound = Bound()
     try:
-        sheets = read_workbook(f"'{name}'", data, skip=lambda title: normalise(title) == normalise(LISTS_SHEET))
+        sheets = read_workbook(f"'{name}'", data, skip=lambda title: normalise(title) == normalise(LISTS_SHEET),
+                               bound=bound)
     except UnreadableFile:
         raise
+    except MemoryError:
+        raise out_of_memory(f"'{name}'") from None
     except Exception as exc:  # openpyxl raises many kinds for broken files; all mean "cannot read"
-        raise UnreadableFile(f"'{name}' could not be read as an Excel workbook ({_reason(exc)}). Open it in "
+        raise UnreadableFile(f"'{name}' could not be read as an Excel workbook ({unreadable_reason(exc)}). Open it in "
                              "Excel, save it as an Excel Workbook (.xlsx) and upload it again.") from None
     cells = sum(ws.cells for ws in sheets)
     merged = [(ws.title, ref, n) for ws in sheets for ref, n in ws.merged]
@@ -177,13 +198,13 @@ def _read_xlsx(name: str, data: bytes) -> ReturnFile:
         first = sheets[0].title if sheets else DATA_SHEET
         return ReturnFile(name, "xlsx", first, _rows_from_grid([], (0, {}, {}), first)[0], {},
                           problems=[_no_header_problem(first)], declared_period=declared_period,
-                          declared_area=declared_area, cells=cells, merged=merged)
+                          declared_area=declared_area, cells=cells, merged=merged, bound=bound)
     _, ws, header = min(found, key=lambda f: f[0])
     problems = _missing_column_problems(ws.title, header)
     pct = ws.percent
     rows, notes = _rows_from_grid(ws.grid, header, ws.title, percent_format=lambda r, c: (r, c) in pct)
     result = ReturnFile(name, "xlsx", ws.title, rows, header[2], declared_period=declared_period,
-                        declared_area=declared_area, notes_skipped=notes, cells=cells, merged=merged)
+                        declared_area=declared_area, notes_skipped=notes, cells=cells, merged=merged, bound=bound)
     _read_narrative(result, [s for s in sheets if s is not ws], grids)
     if ws.formulas:
         problems += _uncached_formulas(ws, result, header)
@@ -191,13 +212,23 @@ def _read_xlsx(name: str, data: bytes) -> ReturnFile:
     return result
 
 
-def _reason(exc: Exception) -> str:
-    cause = exc.__cause__ or exc.__context__
-    if cause is not None and type(cause).__name__ in ("EntitiesForbidden", "DTDForbidden",
-                                                       "ExternalReferenceForbidden"):
-        return "it contains XML entity declarations, which are refused for safety"
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:160]
+_XML_REFUSALS = ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden", "NotSupportedError")
+
+
+def unreadable_reason(exc: Exception) -> str:
+    """Why openpyxl could not read a workbook, in words a lead can read (never a Python name)."""
+    for e in (exc, exc.__cause__, exc.__context__):
+        if e is not None and type(e).__name__ in _XML_REFUSALS:
+            return ("it declares XML entities, which Excel never writes: they are a known way to attack XML "
+                    "readers, so they are refused")
+        if isinstance(e, MemoryError):
+            return "it needs more memory than a return can have"
+        if isinstance(e, RecursionError):
+            return "its content is nested deeper than a return's can be"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if not text or "Error" in text or ("(" in text and "=" in text):   # a Python name, not words
+        return "its content is not what Excel writes"
+    return quote(text, 160)
 
 
 def _declared(sheets, grids) -> tuple[object, str | None]:
@@ -210,7 +241,7 @@ def _declared(sheets, grids) -> tuple[object, str | None]:
                 if label == normalise(RETURN_PERIOD_LABEL) and period is None:
                     period = row[c + 1]
                 elif label == normalise(RETURN_AREA_LABEL) and area is None and row[c + 1]:
-                    area = str(row[c + 1]).strip()
+                    area = str(clip(row[c + 1], MAX_FIELD_CHARS)).strip()
     return period, area
 
 
@@ -245,8 +276,8 @@ def _uncached_formulas(ws, result: ReturnFile, header: tuple) -> list[Problem]:
             continue
         if _blank(rows[key].iat[row_index[row]]):
             problems.append(Problem(
-                result.sheet, row, labels[key], formula, "a number, or a formula with its result saved",
-                f"This cell has the formula {formula} but no saved result, so its value is unknown (it is "
+                result.sheet, row, labels[key], show(formula), "a number, or a formula with its result saved",
+                f"This cell has the formula {show(formula)} but no saved result, so its value is unknown (it is "
                 "not read as zero). Open the file in Excel, let it calculate, save, and upload again; or "
                 "type the number."))
     return problems
@@ -260,8 +291,8 @@ def _read_csv(name: str, data: bytes) -> ReturnFile:
     try:
         grid, cells = _csv_grid(name, text, delimiter)
     except csv.Error as exc:
-        raise UnreadableFile(f"'{name}' could not be read as CSV ({exc}). Save it from Excel as 'CSV UTF-8' "
-                             "and upload it again.") from None
+        raise UnreadableFile(f"'{name}' could not be read as CSV ({_csv_reason(exc)}). Save it from Excel as "
+                             "'CSV UTF-8' and upload it again. Nothing was stored.") from None
     header = find_header(grid)
     if not header:
         return ReturnFile(name, "csv", name, _rows_from_grid([], (0, {}, {}), name)[0], {},
@@ -278,15 +309,33 @@ def _csv_grid(name: str, text: str, delimiter: str) -> tuple[list[list], int]:
     the file is (rows x columns).
     """
     grid, cells, rows, width = [], 0, 0, 0
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        rows += 1
-        width = max(width, len(row))
-        cells += len(row)
-        if cells <= MAX_CELLS:
-            grid.append([c if c.strip() else None for c in row])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            rows += 1
+            width = max(width, len(row))
+            cells += len(row)
+            if cells <= MAX_CELLS:
+                grid.append([clip(c, MAX_CELL_CHARS) if c.strip() else None for c in row])
+    except csv.Error as exc:
+        exc.line = reader.line_num          # the line the reader had got to, for the message
+        raise
     if cells > MAX_CELLS:
         raise too_many_cells(f"'{name}'", "the file", rows, width)
     return grid, cells
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    """The csv module's complaint in plain words, with the line it was found on."""
+    line = getattr(exc, "line", None)
+    where = f"on line {line:,}" if line else "in the file"
+    if "field larger than field limit" in str(exc):
+        return (f"{where} one field runs on for more than {csv.field_size_limit():,} characters; a cell of a "
+                f"return holds a few words or a number, and Excel itself keeps at most {MAX_CELL_CHARS:,} "
+                "characters in a cell. Perhaps a quote mark (\") opens a field and is never closed")
+    if "new-line character seen in unquoted field" in str(exc) or "NUL" in str(exc):
+        return f"{where} there is a character a CSV file cannot hold there"
+    return f"{where} its quote marks or separators do not line up"
 
 
 def describe(parsed: ReturnFile) -> dict:

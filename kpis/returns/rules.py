@@ -26,7 +26,7 @@ from kpis.returns.cells import (BLANK, Number, example_quarter, quarter_forms, r
                                 read_text, show)
 from kpis.returns.filesafety import formula_risk
 from kpis.core.problems import ERROR, WARNING, Problem
-from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, QUOTE_CHARS, quote
+from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, QUOTE_CHARS, quote, text_length
 from kpis.returns.layout import (STATUS_LABELS, BreakdownOption, breakdown_lookup, free_breakdown, normalise,
                                 parse_status)
 from kpis.returns.reader import ReturnFile
@@ -90,10 +90,12 @@ class Row:
 
 
 def _too_long(row: Row, ctx: Context, key: str, what: str, text: str, limit: int, advice: str) -> Problem:
-    """'<What> is 19,900,000 characters; at most 2,000 are allowed. <advice>'"""
+    """'<What> is 19,900,000 characters; at most 2,000 are allowed. <advice>' (the length as written in the file,
+    though the reader keeps only the start of a long text)."""
+    length = max(text_length(row.raw.get(key)), len(text))
     return row.problem(ctx, key, f"at most {limit:,} characters",
-                       f"{what} is {len(text):,} characters; at most {limit:,} are allowed. {advice}",
-                       found=f"{len(text):,} characters, starting '{text[:QUOTE_CHARS]}…'")
+                       f"{what} is {length:,} characters; at most {limit:,} are allowed. {advice}",
+                       found=f"{length:,} characters, starting '{text[:QUOTE_CHARS]}…'")
 
 
 # -- row rules: each takes (row, ctx) and returns a list of problems ----------------------

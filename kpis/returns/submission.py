@@ -26,7 +26,7 @@ from kpis.core.problems import Problem, total
 from kpis.core.text import shortened_from
 from kpis.returns.check import CheckedReturn, check_parsed
 from kpis.returns.layout import STATUS_LABELS, breakdown_label
-from kpis.returns.reader import read_return
+from kpis.returns.reader import out_of_memory, read_return
 from kpis.store.database import (
     KEY,
     VALUE_COLUMNS,
@@ -97,7 +97,10 @@ def check_return(store: Store | None, framework: Framework, *, name: str, data: 
                  today: date | None = None, period: Period | str | None = None) -> CheckedReturn:
     """Check the file's content, read it and run every check. Raises UnreadableFile; never writes."""
     parsed = read_return(name, data, framework)
-    return check_parsed(parsed, framework=framework, area_id=area_id, store=store, today=today, period=period)
+    try:
+        return check_parsed(parsed, framework=framework, area_id=area_id, store=store, today=today, period=period)
+    except MemoryError:
+        raise out_of_memory(f"'{name}'") from None
 
 
 def preview(store: Store, framework: Framework, validated: CheckedReturn) -> Preview:

@@ -5,7 +5,11 @@ sheet's last column (one cell in column XFD makes each row 16,384 cells wide), n
 object for every cell of a merged range (a whole-sheet range is 17 billion), and both load the whole
 shared-strings table. Here openpyxl reads the workbook's structure and styles and its parser reads each
 cell, but the sheet XML is streamed here: only the cells present are kept, parsed rows are dropped from
-the XML tree, and the budget (`return_budget`) is checked while reading.
+the XML tree, and the budget (`return_budget`) is checked while reading. Every other XML part is streamed
+once first (`_scan_parts`), before openpyxl reads any of them whole: its depth, its size, its cell formats
+and defined names are bounded, and the cells under its cell notes counted. Each text is cut to
+`MAX_CELL_CHARS` when read, knowing its real length (`Clipped`); a shared formula is worked out again only
+for the few cells whose problem quotes it. What the marked copy would bind is counted in a `Bound`.
 
 A sheet's grid has one entry per row (an empty tuple for a row with no cells). When its used rows times
 its width fit the budget the grid is as wide as the sheet, position c being column c + 1, as openpyxl
@@ -19,22 +23,30 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Callable
 
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet._reader import WorkSheetParser
-from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.constants import COMMENTS_NS, SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
-from kpis.returns.budget import (MAX_CELLS, MAX_MERGED_RANGES, MAX_TEXT_CHARS, MAX_XML_ELEMENTS, too_many_cells,
-                                too_many_cells_read, too_many_merges, too_many_parts, too_much_text)
+from kpis.core.text import quote, text_length
+from kpis.returns.budget import (MAX_CELL_CHARS, MAX_CELLS, MAX_DEFINED_NAMES, MAX_FIELD_CHARS, MAX_MERGED_RANGES,
+                                MAX_PART_ELEMENTS, MAX_SHARED_WORKED, MAX_STYLES, MAX_TEXT_CHARS, MAX_XML_DEPTH,
+                                MAX_XML_ELEMENTS, Bound, Clipped, clip, too_big_part, too_deep,
+                                too_many_cells, too_many_cells_read, too_many_merges, too_many_names, too_many_parts,
+                                too_many_styles, too_much_text)
 
 MAX_ROW, MAX_COLUMN = 1_048_576, 16_384      # Excel's own sheet size
 _NS = f"{{{SHEET_MAIN_NS}}}"
 ROW, SHEET_DATA, MERGE_CELL, FORMULA, SI, T, RUN = (_NS + t for t in ("row", "sheetData", "mergeCell", "f", "si", "t",
                                                                       "r"))
+HYPERLINK, VALIDATION, CF_RULE, COL, XF, CELL_XFS, DEFINED_NAME, COMMENT = (
+    _NS + t for t in ("hyperlink", "dataValidation", "cfRule", "col", "xf", "cellXfs", "definedName", "comment"))
+ROW_PLAIN = {"r", "spans"}      # a row with any other attribute (a height, a format) is a row dimension
 
 
 @dataclass
@@ -54,8 +66,9 @@ class Sheet:
 
 
 class _Budget:
-    def __init__(self, label: str):
-        self.label, self.cells = label, 0
+    def __init__(self, label: str, bound: Bound):
+        self.label, self.cells, self.bound = label, 0, bound
+        self.worked = 0                 # shared formulas worked out cell by cell, to quote in a problem
 
     def take(self, n: int, where: str) -> None:
         self.cells += n
@@ -63,39 +76,113 @@ class _Budget:
             raise too_many_cells_read(self.label, where, MAX_CELLS)
 
 
-def read_workbook(label: str, data: bytes, *, skip: Callable[[str], bool] = lambda title: False) -> list[Sheet]:
-    """Every worksheet (not those `skip(title)` names), in order. Raises OverBudget, or openpyxl's errors."""
+def read_workbook(label: str, data: bytes, *, skip: Callable[[str], bool] = lambda title: False,
+                  bound: Bound | None = None) -> list[Sheet]:
+    """Every worksheet (not those `skip(title)` names, whose cells are only counted), in order.
+
+    Raises OverBudget, or openpyxl's errors. `bound` is filled with what the workbook binds beyond its cells.
+    """
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    bound = bound if bound is not None else Bound()
     try:
+        notes = _scan_parts(reader, label, bound)   # before openpyxl reads any part whole
         reader.read_manifest()
-        reader.shared_strings = shared_strings(reader, label)
+        reader.shared_strings = shared_strings(reader, label, bound)
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)
         wb = reader.wb
         percent_ids = _percent_styles(wb)
-        budget = _Budget(label)
+        budget = _Budget(label, bound)
         sheets = []
         # not openpyxl's read_worksheets: its read-only sheets look for the size by parsing the whole sheet
         # when it is not declared, keeping every element
         for info, rel in reader.parser.find_sheets():
             if rel.target not in reader.valid_files or "chartsheet" in rel.Type:
                 continue
-            sheet = Sheet(info.name, info.state or "visible")
-            if not skip(info.name):
-                _read_sheet(sheet, wb, rel.target, reader.shared_strings, percent_ids, budget)
+            sheet = Sheet(clip(info.name, MAX_FIELD_CHARS), info.state or "visible")
+            _read_sheet(sheet, wb, rel.target, reader.shared_strings, percent_ids, budget, keep=not skip(info.name))
+            _count_notes(reader, rel.target, sheet.title, notes, bound)
             sheets.append(sheet)
         return sheets
     finally:
         reader.archive.close()
 
 
-def shared_strings(reader: ExcelReader, label: str) -> list[str]:
+def _scan_parts(reader: ExcelReader, label: str, bound: Bound) -> dict[str, list[tuple[str, int]]]:
+    """Stream every XML part but the sheets and the shared strings (streamed as they are read), once.
+
+    Each is at most MAX_XML_DEPTH deep and MAX_PART_ELEMENTS big; the workbook's cell formats and defined
+    names are counted into `bound` (and refused past their limits). Returns each notes part's (range, cells).
+    """
+    notes: dict[str, list[tuple[str, int]]] = {}
+    for info in reader.archive.infolist():
+        name = info.filename
+        streamed = name.startswith("xl/worksheets/") and "/_rels/" not in name     # a sheet: read as it streams
+        if not name.endswith((".xml", ".rels", ".vml")) or streamed or name.endswith("sharedStrings.xml"):
+            continue
+        refs: list[tuple[str, int]] = []
+        stack: list = []
+        elements = 0
+        with reader.archive.open(info) as src:
+            for event, el in iterparse(src, events=("start", "end")):
+                if event == "end":
+                    stack.pop()
+                    if stack:
+                        stack[-1].clear()           # drop what has been read from the tree
+                    continue
+                stack.append(el)
+                elements += 1
+                if len(stack) > MAX_XML_DEPTH:
+                    raise too_deep(label, name)
+                if elements > MAX_PART_ELEMENTS:
+                    raise too_big_part(label, name)
+                if el.tag == XF and len(stack) > 1 and stack[-2].tag == CELL_XFS:
+                    bound.styles += 1
+                    if bound.styles > MAX_STYLES:
+                        raise too_many_styles(label, MAX_STYLES)
+                elif el.tag == DEFINED_NAME:
+                    bound.defined_names += 1
+                    if bound.defined_names > MAX_DEFINED_NAMES:
+                        raise too_many_names(label, MAX_DEFINED_NAMES)
+                elif el.tag == COMMENT:
+                    ref = el.get("ref") or ""
+                    refs.append((ref, _range_cells(ref)))
+        if refs:
+            notes[name] = refs
+    return notes
+
+
+def _count_notes(reader: ExcelReader, sheet_path: str, title: str, notes: dict, bound: Bound) -> None:
+    """The cells under the cell notes of one sheet: openpyxl makes each of them to hang its note on."""
+    if not notes:
+        return
+    rels_path = get_rels_path(sheet_path)
+    if rels_path not in reader.valid_files:
+        return
+    for rel in get_dependents(reader.archive, rels_path).find(COMMENTS_NS):
+        for ref, cells in notes.get(rel.target, ()):
+            bound.covers(title, "cell note", ref, cells)
+
+
+def _range_cells(ref: str) -> int:
+    """How many cells a range such as A1:XFD1048576 covers (1 for one cell, 0 when it cannot be read)."""
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return 0
+    if None in (min_col, min_row, max_col, max_row):     # a whole row or column: A:A, 1:1
+        min_col, min_row = min_col or 1, min_row or 1
+        max_col, max_row = max_col or MAX_COLUMN, max_row or MAX_ROW
+    return (max_row - min_row + 1) * (max_col - min_col + 1)
+
+
+def shared_strings(reader: ExcelReader, label: str, bound: Bound | None = None) -> list[str]:
     """The shared-strings table, streamed: at most one entry per cell of the budget, MAX_TEXT_CHARS in all."""
     part = reader.package.find(SHARED_STRINGS)
     if part is None:
         return []
     strings: list[str] = []
-    chars, root, elements = 0, None, 0
+    chars, root, elements, depth = 0, None, 0, 0
     with reader.archive.open(part.PartName[1:]) as src:
         for event, node in iterparse(src, events=("start", "end")):
             if root is None:
@@ -104,15 +191,20 @@ def shared_strings(reader: ExcelReader, label: str) -> list[str]:
                 if declared.isdigit() and int(declared) > MAX_CELLS:    # said at the top: no need to read on
                     raise too_much_text(label, MAX_CELLS, chars)
             if event == "start":
-                elements += 1
+                elements, depth = elements + 1, depth + 1
                 if elements > MAX_XML_ELEMENTS:
                     raise too_much_text(label, len(strings), chars)
+                if depth > MAX_XML_DEPTH:
+                    raise too_deep(label, part.PartName[1:])
                 continue
+            depth -= 1
             if node.tag != SI:
                 continue
             text = _si_text(node).replace("x005F_", "")   # as openpyxl reads it
             chars += len(text)
-            strings.append(text)
+            strings.append(clip(text, MAX_CELL_CHARS))    # each cell's text at most Excel's own limit
+            if bound is not None and len(text) > bound.longest_text:
+                bound.longest_text = len(text)
             root.clear()                    # drop the entries read so far from the tree
             if len(strings) > MAX_CELLS or chars > MAX_TEXT_CHARS:
                 raise too_much_text(label, len(strings) - 1, chars)
@@ -150,17 +242,23 @@ def _percent_styles(wb) -> set[int]:
     return out
 
 
-def _read_sheet(sheet: Sheet, wb, path: str, strings, percent_ids: set[int], budget: _Budget) -> None:
+def _read_sheet(sheet: Sheet, wb, path: str, strings, percent_ids: set[int], budget: _Budget, *,
+                keep: bool = True) -> None:
     """Stream one sheet's XML. Each element is dropped from the tree once read (a row once parsed), and
-    cells, rows and elements are counted as they start, so no part of the sheet can grow unchecked."""
+    cells, rows and elements are counted as they start, so no part of the sheet can grow unchecked.
+
+    What the marked copy would bind (hyperlinks, validations, formats, row heights, widths) is counted into
+    the budget's `Bound`. With `keep` False the cells are counted but not read."""
     where = f"sheet '{sheet.title}'"
+    bound = budget.bound
     parser = WorkSheetParser(None, strings, data_only=True, epoch=wb.epoch, date_formats=wb._date_formats,
                              timedelta_formats=wb._timedelta_formats)
     rows: dict[int, list] = {}              # row -> [(column, value, percent?)], cells present only
     formulas: dict[tuple[int, int], str] = {}
+    masters: dict[str, tuple[str, str, int]] = {}       # shared formula id -> (first cell, its start, length)
     refs: list[str] = []
     stack: list = []                        # the open elements, the root first
-    elements = rows_seen = row_cells = 0
+    elements = rows_seen = row_cells = present = 0
     with wb._archive.open(path) as src:
         for event, el in iterparse(src, events=("start", "end")):
             if event == "start":
@@ -168,35 +266,56 @@ def _read_sheet(sheet: Sheet, wb, path: str, strings, percent_ids: set[int], bud
                 elements += 1
                 if elements > MAX_XML_ELEMENTS:
                     raise too_many_parts(budget.label, where)
-                if len(stack) == 3 and el.tag == ROW:
+                if len(stack) > MAX_XML_DEPTH:
+                    raise too_deep(budget.label, path)
+                tag = el.tag
+                if len(stack) == 3 and tag == ROW:
                     rows_seen, row_cells = rows_seen + 1, 0
                     if rows_seen > MAX_ROW:
                         raise too_many_cells(budget.label, where, rows_seen, 1)
+                    if not ROW_PLAIN.issuperset(el.keys()):
+                        bound.row_dimensions += 1
                 elif len(stack) == 4 and stack[2].tag == ROW:
                     budget.take(1, where)       # a cell (or anything else) inside a row
                     row_cells += 1
+                    present += 1
                     if row_cells > MAX_COLUMN:
                         raise too_many_cells(budget.label, where, rows_seen, row_cells)
+                elif tag == HYPERLINK:
+                    ref = el.get("ref") or ""
+                    bound.covers(sheet.title, "hyperlink", ref, _range_cells(ref))
+                elif tag == VALIDATION:
+                    bound.data_validations += 1
+                elif tag == CF_RULE:
+                    bound.conditional_formats += 1
+                elif tag == COL:
+                    bound.column_dimensions += 1
                 continue
             level = len(stack)
             stack.pop()
             if level > 3 and stack[2].tag == ROW:
                 continue                        # part of a row: read with the row
             if level == 3 and el.tag == ROW:
-                _take_row(parser, el, rows, formulas, percent_ids, budget, where)
+                if keep and (len(el) or el.get("r") is None):
+                    _take_row(parser, el, rows, formulas, masters, percent_ids, budget, where)
             elif el.tag == MERGE_CELL:
                 refs.append(el.get("ref") or "")
                 if len(refs) > MAX_MERGED_RANGES:
                     raise too_many_merges(budget.label, sheet.title, MAX_MERGED_RANGES)
             if level >= 2:
                 stack[-1].clear()               # drop what has been read from the tree
+    if not keep:
+        sheet.cells = present
+        return
     sheet.cells = sum(len(v) for v in rows.values())
     _lay_out(sheet, rows, formulas, budget, where)
     _fill_merged(sheet, refs, budget, where)
 
 
-def _take_row(parser, el, rows: dict, formulas: dict, percent_ids: set[int], budget: _Budget, where: str) -> None:
+def _take_row(parser, el, rows: dict, formulas: dict, masters: dict, percent_ids: set[int], budget: _Budget,
+              where: str) -> None:
     r, cells = parser.parse_row(el)
+    parser.row_dimensions.clear()               # openpyxl keeps each row's attributes; they are not needed here
     if not cells or r < 1:
         return
     right = max(cell["column"] for cell in cells)
@@ -205,12 +324,51 @@ def _take_row(parser, el, rows: dict, formulas: dict, percent_ids: set[int], bud
     line = rows.setdefault(r, [])
     for cell, xml in zip(cells, el):
         v = cell["value"]
+        if isinstance(v, str):
+            budget.bound.longest_text = max(budget.bound.longest_text, text_length(v))
+            v = clip(v, MAX_CELL_CHARS)
         line.append((cell["column"], v, cell["style_id"] in percent_ids
                      and isinstance(v, (int, float)) and not isinstance(v, bool)))
-        if xml.find(FORMULA) is not None:
-            formula = str(parser.parse_formula(xml))    # a shared formula's first cell defines the rest
+        f = xml.find(FORMULA)
+        if f is not None:
+            formula = _formula(parser, xml, f, masters, budget)
             if v is None:
                 formulas[(r, cell["column"])] = formula
+
+
+def _formula(parser, xml, f, masters: dict, budget: _Budget) -> str:
+    """A cell's formula as a person sees it ('=SUM(A1:A3)'), at most MAX_FIELD_CHARS of it.
+
+    A shared formula is written once, in its first cell; openpyxl works out every other cell's from it (the
+    marked copy does, for every cell: its characters are counted into the budget's `Bound`). Here it is
+    worked out again only for MAX_SHARED_WORKED cells with no saved result, and only when it is short;
+    otherwise the first cell's formula is quoted, saying so.
+    """
+    kind, text, si = f.get("t"), f.text or "", f.get("si")
+    budget.bound.longest_formula = max(budget.bound.longest_formula, len(text) + 1)
+    if kind == "shared" and text:               # the first cell: the others are worked out from it
+        masters[si] = (xml.get("r") or "", text[:MAX_FIELD_CHARS], len(text))
+        if len(text) <= MAX_FIELD_CHARS and si not in parser.shared_formulae:
+            parser.parse_formula(xml)           # openpyxl keeps it, to work the others out
+        return _clipped("=" + text[:MAX_FIELD_CHARS], len(text) + 1)
+    if kind == "shared":
+        if si not in masters:
+            return "="
+        first, start, length = masters[si]
+        budget.bound.formula_chars += length
+        if length <= MAX_FIELD_CHARS and budget.worked < MAX_SHARED_WORKED and si in parser.shared_formulae:
+            budget.worked += 1
+            return str(parser.parse_formula(xml))
+        return f"{quote(_clipped('=' + start, length + 1))} (copied from {first})"
+    if len(text) > MAX_FIELD_CHARS:
+        return _clipped("=" + text[:MAX_FIELD_CHARS], len(text) + 1)
+    return str(parser.parse_formula(xml))
+
+
+def _clipped(text: str, length: int) -> str:
+    out = Clipped(text)
+    out.length = max(length, len(text))
+    return out
 
 
 def _lay_out(sheet: Sheet, rows: dict[int, list], formulas: dict, budget: _Budget, where: str) -> None:

@@ -10,7 +10,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, quote, shortened
+from kpis.core.text import QUOTE_CHARS, CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, quote, shortened
 from kpis.returns.cells import read_number, show
 from kpis.returns.layout import marker_status, parse_status
 from kpis.returns.rules import (Context, Row, rule_breakdown_allowed, rule_commentary_not_formula,
@@ -103,8 +103,8 @@ def test_a_long_text_is_never_a_marker_so_never_a_long_status_note(fw):
 
 def test_quotes_and_shortening():
     assert quote("SG99") == "SG99" and show("  SG99 ") == "SG99"
-    assert quote("x" * 1_000_000) == "x" * 40 + "… (1,000,000 characters)"
-    assert len(show("y" * 1_000_000)) < 80 and show(12.0) == "12"
+    assert quote("x" * 1_000_000) == "x" * QUOTE_CHARS + "… (1,000,000 characters)" and QUOTE_CHARS == 60
+    assert len(show("y" * 1_000_000)) < 90 and show(12.0) == "12"
     assert shortened(None) is None and shortened("ok") == "ok"
     assert shortened("z" * 5000) == "z" * 2000 + " … [shortened: 5,000 characters in all]"
     assert CELL_MAX_CHARS < COMMENTARY_MAX_CHARS
@@ -172,4 +172,4 @@ def test_a_long_column_header_is_quoted_short_wherever_a_problem_names_its_colum
     checked = check_return(None, fw, name="h.xlsx", data=data, area_id="safeguarding", today=TODAY)
     p = checked.errors[0]
     assert p.column.startswith("H (Commentary ! !") and p.column.endswith("(30,010 characters))")
-    assert len(p.column) < 80 and len(p.where) < 120
+    assert len(p.column) < 90 and len(p.where) < 130

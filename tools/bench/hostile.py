@@ -7,8 +7,10 @@ Each file runs in its own child process (so one file's peak is not another's): v
 (`annotate.marked_copy`). The child reports its peak resident memory (VmHWM: its own, where ru_maxrss
 would carry the parent's over from the fork) and the seconds taken. The imports alone take about 190 MB;
 "baseline" is a child that reads nothing. The files are the reading budget's corpus (tests/fixtures/returns/budget, """
- """the two big ones made by its make_budget.py), the older
+ """the two big ones and the round-3 shapes of issue 26 made by its make_budget.py), the older
 hostile corpus (tests/fixtures/returns) and a real filled-in template for comparison.
+
+    .venv/bin/python tools/bench/hostile.py --only long_ shared_formula   # only the files whose names hold these
 """)
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 RETURNS = ROOT / "tests" / "fixtures" / "returns"
 CAP = 3 << 30           # 3 GiB of address space per child, so a regression fails instead of swapping
 TODAY = date(2025, 11, 20)
+TIMEOUT = 300           # seconds per child: a regression is reported, not waited for
 
 
 def child(mode: str, path: str) -> dict:
@@ -50,6 +53,8 @@ def child(mode: str, path: str) -> dict:
                 out["outcome"] += f"; marked copy {len(copy) // 1024:,} KB" if copy else "; no marked copy"
         except UnreadableFile as exc:
             out = {"outcome": "refused: " + str(exc)[len(file.name) + 3:][:60] + "…"}
+        except MemoryError:
+            out = {"outcome": "OUT OF MEMORY (MemoryError)"}
     out["seconds"] = time.perf_counter() - start
     # VmHWM: this process's own peak resident memory (ru_maxrss would carry the parent's over from the fork)
     out["maxrss_mb"] = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 1024
@@ -57,9 +62,12 @@ def child(mode: str, path: str) -> dict:
 
 
 def measure(mode: str, path: Path | None) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", mode, str(path or "")], capture_output=True,
-                          text=True, check=False, cwd=ROOT,
-                          env={"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"})
+    try:
+        done = subprocess.run([sys.executable, __file__, "--child", mode, str(path or "")], capture_output=True,
+                              text=True, check=False, cwd=ROOT, timeout=TIMEOUT,
+                              env={"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"})
+    except subprocess.TimeoutExpired:
+        return {"outcome": f"TIMEOUT after {TIMEOUT} s", "seconds": TIMEOUT, "maxrss_mb": 0}
     if done.returncode != 0:
         return {"outcome": "FAILED: " + (done.stderr.strip().splitlines() or ["?"])[-1][:70], "seconds": 0,
                 "maxrss_mb": 0}
@@ -67,22 +75,25 @@ def measure(mode: str, path: Path | None) -> dict:
 
 
 def files(tmp: Path) -> list[Path]:
-    from tests.fixtures.returns.budget.make_budget import BIG, SMALL
+    from tests.fixtures.returns.budget.make_budget import BIG, ROUND3, SMALL
     from tests.support.returns import filled_template, framework
     good = tmp / "good_template.xlsx"
     good.write_bytes(filled_template(framework(), "safeguarding", "2025/26 Q2"))
     subprocess.run([sys.executable, str(RETURNS / "budget" / "make_budget.py"), "--big", str(tmp)], check=True)
-    budget = [RETURNS / "budget" / name for name in SMALL] + [tmp / name for name in BIG]
+    subprocess.run([sys.executable, str(RETURNS / "budget" / "make_budget.py"), "--round3", str(tmp)], check=True)
+    budget = [RETURNS / "budget" / name for name in SMALL] + [tmp / name for name in (*BIG, *ROUND3)]
     older = sorted(p for p in RETURNS.iterdir() if p.is_file() and p.suffix in (".xlsx", ".xls", ".csv"))
     return [good, *budget, *older]
 
 
-def main() -> None:
+def main(only: list[str]) -> None:
     base = measure("baseline", None)
     print(f"baseline (imports only): {base['maxrss_mb']:.0f} MB peak RSS\n")
     print(f"{'file':26} {'KB':>7} | {'validate MB':>11} {'s':>6} | {'upload MB':>9} {'s':>6} | outcome (upload)")
     with tempfile.TemporaryDirectory() as tmp:
         for path in files(Path(tmp)):
+            if only and not any(word in path.name for word in only):
+                continue
             v, u = measure("validate", path), measure("upload", path)
             print(f"{path.name:26} {path.stat().st_size / 1024:>7,.0f} | {v['maxrss_mb']:>11.0f} {v['seconds']:>6.2f} "
                   f"| {u['maxrss_mb']:>9.0f} {u['seconds']:>6.2f} | {u['outcome']}", flush=True)
@@ -92,4 +103,4 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         print(json.dumps(child(sys.argv[2], sys.argv[3])))
     else:
-        main()
+        main(sys.argv[2:] if sys.argv[1:2] == ["--only"] else [])
