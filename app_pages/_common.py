@@ -37,6 +37,54 @@ NOTICE_CSS = """
 </style>
 """
 
+# What the app's accessibility needs from Streamlit's own styles (WCAG 2.2 AA), injected on every page:
+# - 2.4.7 / 1.4.11 focus: every focusable element gets a 3px #12436D ring (10.4:1 on white, 9.4:1 on the sidebar's
+#   #F3F2F1) set 2px off it, so it also shows on a #12436D button. Visually hidden inputs (checkbox, toggle, radio)
+#   put the ring on their label. Controls Streamlit hides until hovered (a heading's link, a grid's toolbar) show
+#   while they have focus, instead of taking focus unseen. A link in text (or in a table cell, which would clip a ring)
+#   takes GOV.UK's focus style instead: yellow #FFDD00 behind black text with a 4px #0B0C0C bar under it (19:1).
+# - 1.4.11 boundaries: text and select boxes, unticked checkboxes and radios and the toggle's off track get a
+#   #505A5F edge (7.0:1 on white) instead of a 20% grey one (1.5:1).
+# - 1.4.12 text spacing: segmented controls and pills grow with their text instead of cutting it, and wrap on a
+#   320 px screen (1.4.10 reflow).
+FOCUS = "#12436D"
+EDGE = "#505A5F"
+A11Y_CSS = f"""
+<style>
+:focus-visible, [data-testid="stMain"] a:focus-visible, button:focus-visible, summary:focus-visible {{
+  outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; }}
+[data-testid="stSidebarNavLink"]:focus-visible, [data-testid="stPageLink-NavLink"]:focus-visible,
+[data-testid="stMain"]:focus-visible, [data-testid="stExpander"] summary:focus-visible {{
+  outline: 3px solid {FOCUS} !important; outline-offset: -3px !important; }}
+[data-testid="stMarkdownContainer"] a:focus-visible, [data-testid="stTable"] a:focus-visible,
+[data-testid="stHtml"] a:focus-visible, [data-testid="stCaptionContainer"] a:focus-visible {{
+  outline: 3px solid transparent !important; background-color: #FFDD00 !important; color: #0B0C0C !important;
+  box-shadow: 0 -2px #FFDD00, 0 4px #0B0C0C !important; text-decoration: none !important; }}
+input:focus-visible, textarea:focus-visible {{ outline: none !important; }}
+[role="group"]:has(> input:focus-visible), [role="group"]:has(input:focus-visible),
+[data-testid="stTextInputRootElement"]:has(input:focus-visible), [data-testid="stTextArea"] textarea:focus-visible,
+[data-testid="stNumberInputContainer"]:has(input:focus-visible), [data-testid="stDateInput"] [role="group"]:has(:focus-visible) {{
+  outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; }}
+label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:focus-visible) {{
+  outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; border-radius: 4px; }}
+[data-testid="stHeaderActionElements"] a:focus, [data-testid="stHeaderActionElements"]:focus-within a {{
+  opacity: 1 !important; }}
+[data-testid="stElementToolbar"]:focus-within {{ opacity: 1 !important; }}
+[data-testid="stSelectbox"] [role="group"], [data-testid="stMultiSelect"] [role="group"],
+[data-testid="stTextInputRootElement"], [data-testid="stTextArea"] textarea, [data-testid="stNumberInputContainer"],
+[data-testid="stDateInput"] [role="group"] {{ border-color: {EDGE} !important; }}
+[data-testid="stCheckbox"] label > div:first-of-type:not([data-testid]), [data-testid="stRadioOption"] div > div:first-child {{
+  border-color: {EDGE} !important; }}
+[data-testid="stCheckbox"] label:has(input[role="switch"]) > div:first-of-type {{
+  box-shadow: inset 0 0 0 1px {EDGE}; }}
+[data-testid="stButtonGroup"] [role="radiogroup"], [data-testid="stButtonGroup"] [role="group"] {{
+  flex-wrap: wrap !important; height: auto !important; }}
+[data-testid="stButtonGroup"] button {{ height: auto !important; min-height: 2.5rem; max-width: 100%; }}
+[data-testid="stButtonGroup"] button * {{ height: auto !important; overflow: visible !important;
+  white-space: normal !important; }}
+</style>
+"""
+
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
@@ -71,11 +119,16 @@ def site_notice() -> None:
             st.markdown(" ".join(parts))
 
 
+def page_title(page: str) -> str:
+    """The browser tab's title for a page: the page, then the partnership (WCAG 2.4.2 Page titled)."""
+    return f"{page} – {framework().short_name}"
+
+
 def sidebar() -> None:
     fw = framework()
     s = store()
     with st.sidebar:
-        st.html(NAV_CSS)
+        st.html(NAV_CSS + A11Y_CSS)
         st.markdown(f"**{fw.short_name}**")
         as_at = data_as_at(s)
         st.caption(f"Data as at {as_at:%d %B %Y}" if as_at else "No data loaded yet")
@@ -89,6 +142,7 @@ def busy_page() -> None:
 def busy_sidebar() -> None:
     """The sidebar without figures: the partnership's name only."""
     with st.sidebar:
+        st.html(NAV_CSS + A11Y_CSS)
         st.markdown(f"**{framework().short_name}**")
         st.caption("Figures are unavailable for a moment: the database is busy.")
 
