@@ -194,7 +194,7 @@ def trend_block(kpi, *, as_at, comparators, presenting: bool, key: str, height: 
         return
     figure, table = trend_views(df, kpi, title=f"{kpi.short_title}: trend", height=height,
                                 font_size=19 if presenting else 15)
-    st.plotly_chart(figure, key=f"trend-{key}", config={"displaylogo": False})
+    st.plotly_chart(figure, key=f"trend-{key}", config={"displaylogo": False}, theme=None)
     st.caption("Points sit at the middle of each period, with bars for the 95% confidence interval. England and "
                "other published figures are level lines across the period they cover (a year, usually).")
     with st.expander("The numbers in this chart"):
@@ -214,7 +214,7 @@ def breakdown_block(kpi, *, as_at, presenting: bool, key: str, series=None) -> N
     figure, table = breakdown_views(df, kpi, breakdown_names=fw.breakdowns, england_value=england,
                                     title=f"{kpi.short_title}: by group, {period}",
                                     font_size=19 if presenting else 15)
-    st.plotly_chart(figure, key=f"groups-{key}", config={"displaylogo": False})
+    st.plotly_chart(figure, key=f"groups-{key}", config={"displaylogo": False}, theme=None)
     if england is not None:
         st.caption(f"Dashed line: England, {kpi.format_value(england)} ({england_period}).")
     with st.expander("The numbers in this chart"):
