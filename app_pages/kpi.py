@@ -43,7 +43,7 @@ st.caption(describe_view(choice, previous))
 
 row = scorecard(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[kpi.id])
 site_notice()
-st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide_index=True,
+st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide_index=False,
          alt=f"Summary of {kpi.id}: latest value, change since the last meeting, England comparison, trend, target.")
 
 st.subheader("Trend")

@@ -49,8 +49,11 @@ def area_page(area_id: str) -> AppTest:
 
 
 def scorecard_rows(at):
-    """The scorecard table as {KPI id: row}; heading rows are skipped."""
+    """The scorecard table as {KPI id: row}; heading rows are skipped. The KPI cells are the table's row
+    headers (its index), so they come back as the index: put them back as the KPI column."""
     table = at.table[0].value
+    if "KPI" not in table.columns:
+        table = table.reset_index()
     rows = {}
     for _, row in table.iterrows():
         cell = row["KPI"]
