@@ -4,7 +4,8 @@ from contextlib import ExitStack
 import streamlit as st
 
 from kpis.store.database import StoreBusy
-from app_pages._auth import account_box, current_actor, open_demo_mode, remember_visitor, remembered_visitor
+from app_pages._auth import (account_box, current_actor, open_demo_mode, remember_visitor, remembered_visitor,
+                             session_timer)
 from app_pages._common import busy_page, busy_sidebar, page_title, sidebar, store
 from app_pages._nav import SIDEBAR_WIDTH_PX, page_groups
 
@@ -41,6 +42,8 @@ try:
     else:
         sidebar()
         account_box(actor)
+        if actor is not None:
+            session_timer()  # a warning before the sign-in times out, with a way to stay signed in (WCAG 2.2.1)
         navigation.run()
 finally:
     held.close()
