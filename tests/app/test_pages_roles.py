@@ -55,7 +55,7 @@ def pages(at: AppTest) -> set[str]:
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
     parts += [e.value for e in at.error] + [i.value for i in at.info] + [w.value for w in at.warning]
-    parts += [s.value for s in at.success] + [s.value for s in at.subheader]
+    parts += [s.value for s in at.success] + [s.value for s in [*at.header, *at.subheader]]
     return "\n".join(str(p) for p in parts)
 
 
