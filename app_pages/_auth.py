@@ -152,7 +152,8 @@ def session_timer() -> None:
     elif state == "limit":
         end = session["started"] + MAX_SESSION
         with st.container(key="session-timeout"):
-            st.warning(f"**Your sign-in ends at {_clock(end)}**, {int(MAX_SESSION.total_seconds() // 3600)} hours after you "
+            hours = int(MAX_SESSION.total_seconds() // 3600)
+            st.warning(f"**Your sign-in ends at {_clock(end)}**, {hours} hours after you "
                        "signed in. For security it cannot be extended: download anything you need, then sign in "
                        "again.", icon=":material/timer:")
 

@@ -13,7 +13,7 @@ from kpis.core.areas import region_name
 from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
 from kpis.board.detail import breakdown_data, england_value_for, trend_data
 from kpis.board.scorecard import meeting_context, past_meetings
-from app_pages._common import data_table, framework, store
+from app_pages._common import framework, reading_table, store
 
 LATEST = "latest"
 
@@ -198,7 +198,7 @@ def trend_block(kpi, *, as_at, comparators, presenting: bool, key: str, height: 
     st.caption("Points sit at the middle of each period, with bars for the 95% confidence interval. England and "
                "other published figures are level lines across the period they cover (a year, usually).")
     with st.expander("The numbers in this chart"):
-        data_table(table, wrap=("Series", "Group", "Source", "Status"), budget=420 if not presenting else 860)
+        reading_table(table, alt=f"The numbers in the trend chart of {kpi.id} {kpi.short_title}")
 
 
 def breakdown_block(kpi, *, as_at, presenting: bool, key: str, series=None) -> None:
@@ -218,4 +218,4 @@ def breakdown_block(kpi, *, as_at, presenting: bool, key: str, series=None) -> N
     if england is not None:
         st.caption(f"Dashed line: England, {kpi.format_value(england)} ({england_period}).")
     with st.expander("The numbers in this chart"):
-        data_table(table, wrap=("Series", "Group", "Source", "Status"), budget=420 if not presenting else 860)
+        reading_table(table, alt=f"The numbers in the chart of {kpi.id} {kpi.short_title} by group, {period}")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from kpis.board.tables import md_escape
+
 from kpis.core.framework import Framework, load_framework
 from kpis.access.permissions import users_exist
 from kpis.store.series import data_as_at, is_demo_database
@@ -63,7 +65,8 @@ A11Y_CSS = f"""
 input:focus-visible, textarea:focus-visible {{ outline: none !important; }}
 [role="group"]:has(> input:focus-visible), [role="group"]:has(input:focus-visible),
 [data-testid="stTextInputRootElement"]:has(input:focus-visible), [data-testid="stTextArea"] textarea:focus-visible,
-[data-testid="stNumberInputContainer"]:has(input:focus-visible), [data-testid="stDateInput"] [role="group"]:has(:focus-visible) {{
+[data-testid="stNumberInputContainer"]:has(input:focus-visible),
+[data-testid="stDateInput"] [role="group"]:has(:focus-visible) {{
   outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; }}
 label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:focus-visible) {{
   outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; border-radius: 4px; }}
@@ -73,7 +76,8 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
 [data-testid="stSelectbox"] [role="group"], [data-testid="stMultiSelect"] [role="group"],
 [data-testid="stTextInputRootElement"], [data-testid="stTextArea"] textarea, [data-testid="stNumberInputContainer"],
 [data-testid="stDateInput"] [role="group"] {{ border-color: {EDGE} !important; }}
-[data-testid="stCheckbox"] label > div:first-of-type:not([data-testid]), [data-testid="stRadioOption"] div > div:first-child {{
+[data-testid="stCheckbox"] label > div:first-of-type:not([data-testid]),
+[data-testid="stRadioOption"] div > div:first-child {{
   border-color: {EDGE} !important; }}
 [data-testid="stCheckbox"] label:has(input[role="switch"]) > div:first-of-type {{
   box-shadow: inset 0 0 0 1px {EDGE}; }}
@@ -194,3 +198,18 @@ def data_table(df, *, wrap: tuple[str, ...] = (), column_config: dict | None = N
                   for c in wrap) if len(df) else False
     st.dataframe(df, hide_index=True, width="stretch", placeholder=BLANK, column_config=config,
                  row_height=max(WRAP_ROW_PX, 21 * lines + 8) if wrapped else None, **kwargs)
+
+
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return BLANK
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return md_escape(value)
+
+
+def reading_table(df: pd.DataFrame, *, alt: str) -> None:
+    """Numbers a board member or lead must read, as an HTML table (`st.table`) rather than the canvas grid: a
+    screen reader reads every cell with its column heading, and it zooms and reflows as text (WCAG 1.3.1, 1.4.4).
+    Text is escaped so it shows as written; blanks show as '–'."""
+    st.table(df.map(_cell), hide_index=True, alt=alt)
