@@ -62,6 +62,11 @@ A11Y_CSS = f"""
 [data-testid="stHtml"] a:focus-visible, [data-testid="stCaptionContainer"] a:focus-visible {{
   outline: 3px solid transparent !important; background-color: #FFDD00 !important; color: #0B0C0C !important;
   box-shadow: 0 -2px #FFDD00, 0 4px #0B0C0C !important; text-decoration: none !important; }}
+[data-testid="stTable"] td [data-testid="stMarkdownContainer"],
+[data-testid="stTable"] th [data-testid="stMarkdownContainer"] {{ overflow: visible !important; }}
+[role="tab"]:focus-visible {{ outline-offset: -3px !important; }}
+[data-testid="stDataFrame"]:has(:focus-visible) {{ outline: 3px solid {FOCUS} !important; outline-offset: 2px; }}
+[data-testid="stDataFrame"] :focus-visible {{ outline: none !important; }}
 input:focus-visible, textarea:focus-visible {{ outline: none !important; }}
 [role="group"]:has(> input:focus-visible), [role="group"]:has(input:focus-visible),
 [data-testid="stTextInputRootElement"]:has(input:focus-visible), [data-testid="stTextArea"] textarea:focus-visible,
@@ -81,9 +86,11 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
   border-color: {EDGE} !important; }}
 [data-testid="stCheckbox"] label:has(input[role="switch"]) > div:first-of-type {{
   box-shadow: inset 0 0 0 1px {EDGE}; }}
-[data-testid="stButtonGroup"] [role="radiogroup"], [data-testid="stButtonGroup"] [role="group"] {{
-  flex-wrap: wrap !important; height: auto !important; }}
-[data-testid="stButtonGroup"] button {{ height: auto !important; min-height: 2.5rem; max-width: 100%; }}
+[data-testid="stButtonGroup"] [role="radiogroup"], [data-testid="stButtonGroup"] [role="group"],
+[data-testid="stButtonGroup"] [role="toolbar"] {{ flex-wrap: wrap !important; height: auto !important;
+  overflow: visible !important; mask-image: none !important; -webkit-mask-image: none !important; }}
+[data-testid="stButtonGroup"] button {{ height: auto !important; min-height: 2.5rem; max-width: 100%;
+  white-space: normal !important; }}
 [data-testid="stButtonGroup"] button * {{ height: auto !important; overflow: visible !important;
   white-space: normal !important; }}
 </style>
