@@ -173,6 +173,8 @@ def test_axe_finds_no_serious_or_critical_problem_on_any_page(demo_db, tmp_path,
 STREAMLIT_FOCUS_KNOWN = {
     "glide-cell": "the grid's hidden cells for screen readers: the grid draws its focused cell on the canvas "
                   "(accessibility statement: data grids)",
+    "data-grid-canvas": "the grid's canvas: it passes focus on to a hidden cell at once",
+    "stDataFrameResizable": "the grid's frame: it passes focus on to the canvas",
     "stBaseButton-elementToolbar": "a grid's toolbar button: Streamlit's tooltip covers it and most of its ring "
                                    "(accessibility statement, WCAG 2.4.11)",
 }
@@ -192,7 +194,7 @@ def sweep(demo_db_master, tmp_path_factory) -> dict[str, dict]:
     with running_app(db) as url, browser_page(width=1366, height=768) as page:
         for path, title in registered_pages(db):
             open_page(page, url, path)
-            page.wait_for_timeout(800)
+            a11y.wait_for_charts(page)
             out[path or "home"] = {"title": title, "document_title": page.title(), "charts": a11y.chart_texts(page),
                                    "focus": a11y.tab_through(page)}
     ARTIFACTS.mkdir(exist_ok=True)

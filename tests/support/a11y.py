@@ -59,8 +59,11 @@ _FOCUSED = """() => {
     if (!el || el === document.body) return null;
     let r = el.getBoundingClientRect();
     const small = r.width <= 2 || r.height <= 2;
-    const host = small ? (el.closest('label') || el.parentElement) : el;
-    if (small && host) r = host.getBoundingClientRect();
+    // A data grid moves focus to a hidden cell and rings the whole grid: the grid is what is seen.
+    const grid = el.closest('[data-testid="stDataFrame"]');
+    const inGrid = grid && !el.closest('[data-testid="stElementToolbar"]');
+    const host = inGrid ? grid : small ? (el.closest('label') || el.parentElement) : el;
+    if ((small || inGrid) && host) r = host.getBoundingClientRect();
     const st = getComputedStyle(el);
     const hidden = r.width < 1 || r.height < 1 || st.visibility === 'hidden' || r.bottom < 0 || r.right < 0
         || r.top > innerHeight || r.left > innerWidth;
@@ -73,12 +76,17 @@ _FOCUSED = """() => {
 }"""
 
 
+def _clip(page, box) -> tuple[int, int, int, int]:
+    """The element's box and 6 px around it, within the window."""
+    vw, vh = page.viewport_size["width"], page.viewport_size["height"]
+    return (max(0, int(box["x"]) - 6), max(0, int(box["y"]) - 6),
+            min(vw, int(box["x"] + box["w"]) + 6), min(vh, int(box["y"] + box["h"]) + 6))
+
+
 def _png(page, box):
     from PIL import Image
     import numpy as np
-    vw, vh = page.viewport_size["width"], page.viewport_size["height"]
-    x0, y0 = max(0, int(box["x"]) - 6), max(0, int(box["y"]) - 6)
-    x1, y1 = min(vw, int(box["x"] + box["w"]) + 6), min(vh, int(box["y"] + box["h"]) + 6)
+    x0, y0, x1, y1 = _clip(page, box)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
     data = page.screenshot(clip={"x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0}, animations="disabled")
@@ -107,7 +115,8 @@ def focus_indicator(page, box) -> dict:
                                                                   xs[:: max(1, len(xs) // 4000)])]
     step = max(1, len(ys) // 4000)
     strong = sum(1 for r in ratios if r >= 3) * step
-    needed = int(2 * (box["w"] + box["h"]))
+    x0, y0, x1, y1 = _clip(page, box)  # the part on screen: a tall grid's ring goes on below the window
+    needed = int(2 * (max(0, x1 - x0 - 12) + max(0, y1 - y0 - 12)))
     return {"max": round(max(ratios, default=1.0), 2), "pixels_3to1": strong, "needed": needed,
             "ok": strong >= needed}
 
@@ -166,6 +175,12 @@ _CHART_TEXT = """() => {
     });
     return out;
 }"""
+
+
+def wait_for_charts(page, *, timeout: float = 20_000) -> None:
+    """Wait until every plotly chart on the page has drawn its text."""
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(c => c.querySelector('svg.main-svg text'))""", timeout=timeout)
 
 
 def chart_texts(page) -> list[dict]:
