@@ -23,7 +23,8 @@ NON_COMPLIANT = [
      "and its text does not reflow when zoomed. When a grid has keyboard focus it is ringed, but the cell that has "
      "focus is drawn by the grid itself and we have not been able to check its contrast. Every grid has a "
      "Download CSV or Excel button with the same rows, and the numbers a board member reads (under each chart, a "
-     "KPI's revisions, the scorecard) are ordinary tables.", "1.3.1 Info and relationships, 4.1.2 Name, role, value, 1.4.10 Reflow, 2.4.7 Focus visible",
+     "KPI's revisions, the scorecard) are ordinary tables.",
+     "1.3.1 Info and relationships, 4.1.2 Name, role, value, 1.4.10 Reflow, 2.4.7 Focus visible",
      date(2027, 3, 31)),
     ("In the scorecard, the name of each group of KPIs (an outcome area) is a row of its own, with the name as a "
      "row heading and the other cells empty, rather than one heading across the table.",
