@@ -188,6 +188,19 @@ def test_wrong_passwords_say_so_and_lock_the_account(accounts_db, app_env):
     assert "locked" in at.error[0].value and pages(at) == SEES[None]
 
 
+def test_a_failed_sign_in_keeps_the_email_and_clears_only_the_password(accounts_db, app_env):
+    at = app(accounts_db, app_env)
+    at.switch_page("app_pages/signin.py").run()
+    sign_in(at, "analyst@example.org", "not my password")
+    assert at.error[0].value == "The email address or password was not recognised."
+    assert at.text_input(key="sign_in_email").value == "analyst@example.org"      # WCAG 3.3.7: not typed again
+    assert at.text_input(key="sign_in_password").value == ""
+    assert "not my password" not in repr(at.session_state)
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    button(at, "Sign in").click().run()
+    assert pages(at) == SEES["analyst"]
+
+
 def test_an_idle_session_times_out(accounts_db, app_env):
     at = app(accounts_db, app_env, "analyst", idle=timedelta(minutes=31))
     assert pages(at) == SEES[None]
