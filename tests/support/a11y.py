@@ -177,10 +177,11 @@ _CHART_TEXT = """() => {
 }"""
 
 
-def wait_for_charts(page, *, timeout: float = 20_000) -> None:
-    """Wait until every plotly chart on the page has drawn its text."""
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-        .every(c => c.querySelector('svg.main-svg text'))""", timeout=timeout)
+def wait_for_charts(page, *, at_least: int = 0, timeout: float = 30_000) -> None:
+    """Wait until the page shows `at_least` plotly charts and every chart on it has drawn its text."""
+    page.wait_for_function("""(n) => { const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+        return charts.length >= n && charts.every(c => c.querySelector('svg.main-svg text')); }""", arg=at_least,
+                           timeout=timeout)
 
 
 def chart_texts(page) -> list[dict]:
