@@ -46,7 +46,7 @@ NOTICE_CSS = """
 #   while they have focus, instead of taking focus unseen. A link in text (or in a table cell, which would clip a ring)
 #   takes GOV.UK's focus style instead: yellow #FFDD00 behind black text with a 4px #0B0C0C bar under it (19:1).
 # - 1.4.11 boundaries: text and select boxes, unticked checkboxes and radios and the toggle's off track get a
-#   #505A5F edge (7.0:1 on white) instead of a 20% grey one (1.5:1); so do segmented controls' and pills' buttons.
+#   #505A5F edge (7.1:1 on white) instead of a 20% grey one (1.6:1); so do segmented controls' and pills' buttons.
 # - 1.4.12 text spacing: segmented controls and pills grow with their text instead of cutting it, and wrap on a
 #   320 px screen (1.4.10 reflow).
 FOCUS = "#12436D"
