@@ -40,7 +40,7 @@ NOTICE_CSS = """
 """
 
 # What the app's accessibility needs from Streamlit's own styles (WCAG 2.2 AA), injected on every page:
-# - 2.4.7 / 1.4.11 focus: every focusable element gets a 3px #12436D ring (10.4:1 on white, 9.4:1 on the sidebar's
+# - 2.4.7 / 1.4.11 focus: every focusable element gets a 3px #12436D ring (10.3:1 on white, 9.2:1 on the sidebar's
 #   #F3F2F1) set 2px off it, so it also shows on a #12436D button. Visually hidden inputs (checkbox, toggle, radio)
 #   put the ring on their label. Controls Streamlit hides until hovered (a heading's link, a grid's toolbar) show
 #   while they have focus, instead of taking focus unseen. A link in text (or in a table cell, which would clip a ring)
