@@ -4,8 +4,9 @@ from contextlib import ExitStack
 import streamlit as st
 
 from kpis.store.database import StoreBusy
-from app_pages._auth import account_box, current_actor, open_demo_mode, remember_visitor, remembered_visitor
-from app_pages._common import busy_page, busy_sidebar, sidebar, store
+from app_pages._auth import (account_box, current_actor, open_demo_mode, remember_visitor, remembered_visitor,
+                             session_timer)
+from app_pages._common import busy_page, busy_sidebar, page_title, sidebar, store
 from app_pages._nav import SIDEBAR_WIDTH_PX, page_groups
 
 # An emoji icon: Streamlit draws it as a data: URL. A ":material/...:" icon would make every browser fetch the
@@ -31,6 +32,9 @@ try:
     groups = page_groups(actor, open_mode=open_mode)
     # Every page listed, none folded behind "View N more": a role has at most 18 pages.
     navigation = st.navigation(groups, expanded=True)
+    # Every page's browser title names the page and the partnership (WCAG 2.4.2): "Board scorecard – Worcestershire
+    # CYPSP". st.set_page_config may be called again in a run; this call sets only the title.
+    st.set_page_config(page_title=page_title(navigation.title))
     if busy:
         busy_sidebar()
         account_box(actor)
@@ -38,6 +42,8 @@ try:
     else:
         sidebar()
         account_box(actor)
+        if actor is not None:
+            session_timer()  # a warning before the sign-in times out, with a way to stay signed in (WCAG 2.2.1)
         navigation.run()
 finally:
     held.close()

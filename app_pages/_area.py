@@ -62,17 +62,17 @@ def render_area(area_id: str) -> None:
     history = narrative_history(store(), area.id, as_at=as_at)
     with st.container(border=True):
         if history.empty:
-            st.subheader("Sub-group narrative")
+            st.header("Sub-group narrative")
             st.caption("The sub-group has not sent a narrative yet.")
         else:
             latest = history.iloc[0].to_dict()
             demo = " (demo)" if latest["is_demo"] else ""
-            st.subheader(f"Sub-group narrative, {latest['period_label']}{demo}")
+            st.header(f"Sub-group narrative, {latest['period_label']}{demo}")
             _narrative(latest)
             if len(history) > 1:
                 with st.expander(f"Earlier narratives ({len(history) - 1})"):
                     for _, old in history.iloc[1:].iterrows():
-                        st.markdown(f"#### {md_escape(old['period_label'])}"
+                        st.markdown(f"### {md_escape(old['period_label'])}"
                                     + (" (demo)" if old["is_demo"] else ""))
                         _narrative(old.to_dict())
 
@@ -80,7 +80,7 @@ def render_area(area_id: str) -> None:
     series = page_series(store(), fw, kpis, comparators=comparators, as_at=as_at)  # one query for the whole page
     for kpi in kpis:
         st.divider()
-        st.subheader(f"{kpi.id} {kpi.short_title}")
+        st.header(f"{kpi.id} {kpi.short_title}")
         st.caption(kpi.title)
         left, right = st.columns(2) if not presenting else (st.container(), st.container())
         with left:

@@ -13,7 +13,8 @@ The checks that matter are in `kpis/` (permissions.require); this module only sa
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -29,6 +30,14 @@ VISITOR_KEY = "auth_last_visitor"
 _last_open_mode = {"known": False}  # this server's last answer to "are there no accounts yet?"
 IDLE_TIMEOUT = timedelta(minutes=30)
 MAX_SESSION = timedelta(hours=12)
+# WCAG 2.2.1 Timing adjustable: a warning before either limit, checked every TIMER_EVERY_S by a fragment (its runs
+# are not use of the dashboard, so they do not reset the idle time). The idle limit can be extended with one button,
+# as often as wanted. The 12-hour limit cannot (a security limit, shorter than WCAG's 20-hour exception): it is
+# announced END_WARNING ahead and named in the accessibility statement.
+IDLE_WARNING = timedelta(minutes=25)
+END_WARNING = timedelta(minutes=10)
+TIMER_EVERY_S = 30
+UK = ZoneInfo("Europe/London")
 
 
 def sso_configured() -> bool:
@@ -96,6 +105,57 @@ def current_actor(*, at: datetime | None = None) -> Actor | None:
         return None
     session["last_seen"] = at
     return actor
+
+
+def session_warning(session: dict | None, at: datetime) -> str | None:
+    """What the timer should say about a sign-in at `at`: None, "idle" (the idle limit is near), "limit" (the
+    12-hour limit is near) or "ended" (a limit has passed: the next full run signs out)."""
+    if not session or session.get("unknown"):
+        return None
+    idle_end, hard_end = session["last_seen"] + IDLE_TIMEOUT, session["started"] + MAX_SESSION
+    if at >= min(idle_end, hard_end):
+        return "ended"
+    if hard_end - at <= END_WARNING and hard_end <= idle_end:
+        return "limit"
+    return "idle" if at - session["last_seen"] >= IDLE_WARNING else None
+
+
+def stay_signed_in() -> None:
+    """The warning's button: counts as use, so the idle limit starts again."""
+    session = st.session_state.get(SESSION_KEY)
+    if session:
+        session["last_seen"] = now()
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment.replace(tzinfo=timezone.utc).astimezone(UK):%H:%M}"
+
+
+@st.fragment(run_every=TIMER_EVERY_S)
+def session_timer() -> None:
+    """A warning before the sign-in ends, with a button to stay signed in (WCAG 2.2.1). Call it for a signed-in
+    visitor on every full run; it runs again on its own every TIMER_EVERY_S."""
+    at = now()
+    session = st.session_state.get(SESSION_KEY)
+    state = session_warning(session, at)
+    if state == "ended":
+        st.rerun(scope="app")  # the full run signs out and says why
+    if state == "idle":
+        end = session["last_seen"] + IDLE_TIMEOUT
+        minutes = max(1, round((end - at).total_seconds() / 60))
+        with st.container(key="session-timeout"):
+            st.warning(f"**You will be signed out soon.** You have not used the dashboard for a while, so for "
+                       f"security you will be signed out at {_clock(end)} (in about {minutes} minute"
+                       f"{'' if minutes == 1 else 's'}). Choose *Stay signed in* to carry on.",
+                       icon=":material/timer:")
+            st.button("Stay signed in", key="stay_signed_in", type="primary", on_click=stay_signed_in)
+    elif state == "limit":
+        end = session["started"] + MAX_SESSION
+        with st.container(key="session-timeout"):
+            hours = int(MAX_SESSION.total_seconds() // 3600)
+            st.warning(f"**Your sign-in ends at {_clock(end)}**, {hours} hours after you "
+                       "signed in. For security it cannot be extended: download anything you need, then sign in "
+                       "again.", icon=":material/timer:")
 
 
 def may_open(action: str, actor: Actor | None, *, open_mode: bool) -> bool:

@@ -13,7 +13,7 @@ from kpis.core.areas import region_name
 from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
 from kpis.board.detail import breakdown_data, england_value_for, trend_data
 from kpis.board.scorecard import meeting_context, past_meetings
-from app_pages._common import data_table, framework, store
+from app_pages._common import framework, reading_table, store
 
 LATEST = "latest"
 
@@ -194,11 +194,11 @@ def trend_block(kpi, *, as_at, comparators, presenting: bool, key: str, height: 
         return
     figure, table = trend_views(df, kpi, title=f"{kpi.short_title}: trend", height=height,
                                 font_size=19 if presenting else 15)
-    st.plotly_chart(figure, key=f"trend-{key}", config={"displaylogo": False})
+    st.plotly_chart(figure, key=f"trend-{key}", config={"displaylogo": False}, theme=None)
     st.caption("Points sit at the middle of each period, with bars for the 95% confidence interval. England and "
                "other published figures are level lines across the period they cover (a year, usually).")
     with st.expander("The numbers in this chart"):
-        data_table(table, wrap=("Series", "Group", "Source", "Status"), budget=420 if not presenting else 860)
+        reading_table(table, alt=f"The numbers in the trend chart of {kpi.id} {kpi.short_title}")
 
 
 def breakdown_block(kpi, *, as_at, presenting: bool, key: str, series=None) -> None:
@@ -214,8 +214,8 @@ def breakdown_block(kpi, *, as_at, presenting: bool, key: str, series=None) -> N
     figure, table = breakdown_views(df, kpi, breakdown_names=fw.breakdowns, england_value=england,
                                     title=f"{kpi.short_title}: by group, {period}",
                                     font_size=19 if presenting else 15)
-    st.plotly_chart(figure, key=f"groups-{key}", config={"displaylogo": False})
+    st.plotly_chart(figure, key=f"groups-{key}", config={"displaylogo": False}, theme=None)
     if england is not None:
         st.caption(f"Dashed line: England, {kpi.format_value(england)} ({england_period}).")
     with st.expander("The numbers in this chart"):
-        data_table(table, wrap=("Series", "Group", "Source", "Status"), budget=420 if not presenting else 860)
+        reading_table(table, alt=f"The numbers in the chart of {kpi.id} {kpi.short_title} by group, {period}")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from kpis.board.tables import md_escape
+
 from kpis.core.framework import Framework, load_framework
 from kpis.access.permissions import users_exist
 from kpis.store.series import data_as_at, is_demo_database
@@ -34,6 +36,63 @@ NOTICE_CSS = """
 .st-key-site-notice { border-left: 4px solid #12436D; background: #F3F2F1; padding: 0.3rem 0.75rem; }
 .st-key-site-notice p { font-size: 0.9rem; margin: 0; }
 .st-key-site-notice [data-testid="stMarkdownContainer"] { margin-bottom: 0 !important; }
+</style>
+"""
+
+# What the app's accessibility needs from Streamlit's own styles (WCAG 2.2 AA), injected on every page:
+# - 2.4.7 / 1.4.11 focus: every focusable element gets a 3px #12436D ring (10.3:1 on white, 9.2:1 on the sidebar's
+#   #F3F2F1) set 2px off it, so it also shows on a #12436D button. Visually hidden inputs (checkbox, toggle, radio)
+#   put the ring on their label. Controls Streamlit hides until hovered (a heading's link, a grid's toolbar) show
+#   while they have focus, instead of taking focus unseen. A link in text (or in a table cell, which would clip a ring)
+#   takes GOV.UK's focus style instead: yellow #FFDD00 behind black text with a 4px #0B0C0C bar under it (19:1).
+# - 1.4.11 boundaries: text and select boxes, unticked checkboxes and radios and the toggle's off track get a
+#   #505A5F edge (7.1:1 on white) instead of a 20% grey one (1.6:1); so do segmented controls' and pills' buttons.
+# - 1.4.12 text spacing: segmented controls and pills grow with their text instead of cutting it, and wrap on a
+#   320 px screen (1.4.10 reflow).
+FOCUS = "#12436D"
+EDGE = "#505A5F"
+A11Y_CSS = f"""
+<style>
+:focus-visible, [data-testid="stMain"] a:focus-visible, button:focus-visible, summary:focus-visible {{
+  outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; }}
+[data-testid="stSidebarNavLink"]:focus-visible, [data-testid="stPageLink-NavLink"]:focus-visible,
+[data-testid="stMain"]:focus-visible, [data-testid="stExpander"] summary:focus-visible {{
+  outline: 3px solid {FOCUS} !important; outline-offset: -3px !important; }}
+[data-testid="stMarkdownContainer"] a:focus-visible, [data-testid="stTable"] a:focus-visible,
+[data-testid="stHtml"] a:focus-visible, [data-testid="stCaptionContainer"] a:focus-visible {{
+  outline: 3px solid transparent !important; background-color: #FFDD00 !important; color: #0B0C0C !important;
+  box-shadow: 0 -2px #FFDD00, 0 4px #0B0C0C !important; text-decoration: none !important; }}
+[data-testid="stTable"] td [data-testid="stMarkdownContainer"],
+[data-testid="stTable"] th [data-testid="stMarkdownContainer"] {{ overflow: visible !important; }}
+[role="tab"]:focus-visible {{ outline-offset: -3px !important; }}
+[data-testid="stDataFrame"]:has(:focus-visible) {{ outline: 3px solid {FOCUS} !important; outline-offset: 2px; }}
+[data-testid="stDataFrame"] :focus-visible {{ outline: none !important; }}
+input:focus-visible, textarea:focus-visible {{ outline: none !important; }}
+[role="group"]:has(> input:focus-visible), [role="group"]:has(input:focus-visible),
+[data-testid="stTextInputRootElement"]:has(input:focus-visible), [data-testid="stTextArea"] textarea:focus-visible,
+[data-testid="stNumberInputContainer"]:has(input:focus-visible),
+[data-testid="stDateInput"] [role="group"]:has(:focus-visible) {{
+  outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; }}
+label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:focus-visible) {{
+  outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; border-radius: 4px; }}
+[data-testid="stHeaderActionElements"] a:focus, [data-testid="stHeaderActionElements"]:focus-within a {{
+  opacity: 1 !important; }}
+[data-testid="stElementToolbar"]:focus-within {{ opacity: 1 !important; }}
+[data-testid="stSelectbox"] [role="group"], [data-testid="stMultiSelect"] [role="group"],
+[data-testid="stTextInputRootElement"], [data-testid="stTextArea"] textarea, [data-testid="stNumberInputContainer"],
+[data-testid="stDateInput"] [role="group"] {{ border-color: {EDGE} !important; }}
+[data-testid="stCheckbox"] label > div:first-of-type:not([data-testid]),
+[data-testid="stRadioOption"] div > div:first-child {{
+  border-color: {EDGE} !important; }}
+[data-testid="stCheckbox"] label:has(input[role="switch"]) > div:first-of-type {{
+  box-shadow: inset 0 0 0 1px {EDGE}; }}
+[data-testid="stButtonGroup"] [role="radiogroup"], [data-testid="stButtonGroup"] [role="group"],
+[data-testid="stButtonGroup"] [role="toolbar"] {{ flex-wrap: wrap !important; height: auto !important;
+  overflow: visible !important; mask-image: none !important; -webkit-mask-image: none !important; }}
+[data-testid="stButtonGroup"] button {{ height: auto !important; min-height: 2.5rem; max-width: 100%;
+  white-space: normal !important; border-color: {EDGE} !important; }}
+[data-testid="stButtonGroup"] button * {{ height: auto !important; overflow: visible !important;
+  white-space: normal !important; }}
 </style>
 """
 
@@ -71,11 +130,16 @@ def site_notice() -> None:
             st.markdown(" ".join(parts))
 
 
+def page_title(page: str) -> str:
+    """The browser tab's title for a page: the page, then the partnership (WCAG 2.4.2 Page titled)."""
+    return f"{page} – {framework().short_name}"
+
+
 def sidebar() -> None:
     fw = framework()
     s = store()
     with st.sidebar:
-        st.html(NAV_CSS)
+        st.html(NAV_CSS + A11Y_CSS)
         st.markdown(f"**{fw.short_name}**")
         as_at = data_as_at(s)
         st.caption(f"Data as at {as_at:%d %B %Y}" if as_at else "No data loaded yet")
@@ -89,6 +153,7 @@ def busy_page() -> None:
 def busy_sidebar() -> None:
     """The sidebar without figures: the partnership's name only."""
     with st.sidebar:
+        st.html(NAV_CSS + A11Y_CSS)
         st.markdown(f"**{framework().short_name}**")
         st.caption("Figures are unavailable for a moment: the database is busy.")
 
@@ -140,3 +205,18 @@ def data_table(df, *, wrap: tuple[str, ...] = (), column_config: dict | None = N
                   for c in wrap) if len(df) else False
     st.dataframe(df, hide_index=True, width="stretch", placeholder=BLANK, column_config=config,
                  row_height=max(WRAP_ROW_PX, 21 * lines + 8) if wrapped else None, **kwargs)
+
+
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return BLANK
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return md_escape(value)
+
+
+def reading_table(df: pd.DataFrame, *, alt: str) -> None:
+    """Numbers a board member or lead must read, as an HTML table (`st.table`) rather than the canvas grid: a
+    screen reader reads every cell with its column heading, and it zooms and reflows as text (WCAG 1.3.1, 1.4.4).
+    Text is escaped so it shows as written; blanks show as '–'."""
+    st.table(df.map(_cell), hide_index=True, alt=alt)

@@ -51,7 +51,7 @@ else:
     st.markdown(" · ".join(f"**{title}**: {len(found[key])}" for key, title, _ in SECTIONS))
     for key, title, about in SECTIONS:
         table = found[key].drop(columns=[c for c in ("kpi_id", "area") if c in found[key].columns])
-        st.subheader(f"{title} ({len(table)})")
+        st.header(f"{title} ({len(table)})")
         st.caption(about)
         if table.empty:
             st.markdown(EMPTY[key])

@@ -42,7 +42,7 @@ right.download_button("Download Excel", lambda: exports.to_excel_bytes({"Data di
                       file_name="data-dictionary.xlsx", mime=exports.XLSX_MIME, icon=":material/download:",
                       key="def_xlsx")
 
-st.subheader("In full")
+st.header("In full")
 if not rows.empty:
     labels = {f"{r['Id']}: {r['Name']}": i for i, r in rows.iterrows()}
     chosen = st.selectbox("Indicator", list(labels), key="def_one",

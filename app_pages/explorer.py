@@ -89,10 +89,14 @@ with compare_tab:
                     icon=":material/info:")
         st.markdown(f"**{md_escape(explore.rank_summary(cmp, ind))}**")
         shown = explore.area_group(cmp, group, home=home)
-        st.plotly_chart(explore_charts.compare_figure(shown, ind), key="ex_compare_chart")
+        st.plotly_chart(explore_charts.compare_figure(shown, ind), key="ex_compare_chart", theme=None)
         sp = explore.spine(cmp)
         if sp.get("councils", 0) >= 4:
-            st.plotly_chart(explore_charts.spine_figure(sp, ind), key="ex_spine_chart")
+            st.plotly_chart(explore_charts.spine_figure(sp, ind), key="ex_spine_chart", theme=None)
+            # The spine chart's numbers as text on the page, not only in the download (WCAG 1.1.1)
+            st.table(explore.spine_table(sp, ind)[["Measure", "Shown as"]], hide_index=True,
+                     alt=f"The spine chart's numbers: the spread of {sp['councils']} councils' values, "
+                         "England and the home area")
         table = explore.compare_table(shown, ind)
         show(table, ind.decimals)
         st.caption(explore.SIGNIFICANCE_METHOD + " Rank and quartile are among current councils with a value.")
@@ -126,7 +130,8 @@ with time_tab:
           else None)
     band = timeseries.neighbour_band(nc) if band_on and nc is not None else None
     st.plotly_chart(explore_charts.trend_figure(tr, ind, band=band, show_ci=show_ci,
-                                                title=f"{ind.label}: last {years} years"), key="ex_trend_chart")
+                                                title=f"{ind.label}: last {years} years"), key="ex_trend_chart",
+                    theme=None)  # the figure keeps its own #0B0C0C text: Streamlit's theme greys it (3.7:1)
     sheets = {"Over time": timeseries.trend_table(tr)}
     if nc is not None and not nc.empty:
         st.subheader(f"{home_name} against its statistical neighbours")
@@ -162,7 +167,7 @@ with groups_tab:
         bd = inequalities.breakdowns(s, ind, series_id=series_id, area_code=area, breakdown_type=btype,
                                      period_label=bd_period, names=fw.breakdowns,
                                      districts=fw.districts)
-        st.plotly_chart(explore_charts.breakdown_figure(bd, ind), key="ex_breakdown_chart")
+        st.plotly_chart(explore_charts.breakdown_figure(bd, ind), key="ex_breakdown_chart", theme=None)
         bt = inequalities.breakdown_table(bd)
         show(bt, ind.decimals)
         st.caption("Each group is compared with all children in the same area and period: significantly different "

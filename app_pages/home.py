@@ -32,7 +32,7 @@ if overview["latest_period"].isna().all():
 for area in fw.areas:
     rows = overview[overview["area"] == area.id]
     with st.container(border=True):
-        st.subheader(area.name)
+        st.header(area.name)
         st.caption(f"Reported by the {area.sub_group}")
         table = rows.assign(
             KPI=rows["kpi_id"] + " " + rows["short_title"],

@@ -54,7 +54,7 @@ report = st.session_state.get("imports_report")
 if report:
     st.success(f"Imported {report['file_name']} ({report['source_name']}): {report['rows_imported']:,} of "
                f"{report['rows_read']:,} rows; {report['rows_skipped']:,} skipped.", icon=":material/check_circle:")
-    st.subheader("This import")
+    st.header("This import")
     read, imported, skipped = st.columns(3)
     read.metric("Rows read", f"{report['rows_read']:,}")
     imported.metric("Rows imported", f"{report['rows_imported']:,}")
@@ -73,7 +73,7 @@ if report:
         st.caption("Unexpected symbols, and where each indicator's unit and polarity came from.")
         st.dataframe({"Note": report["notes"]}, hide_index=True, width="stretch")
 
-st.subheader("Past imports")
+st.header("Past imports")
 history = import_history(s)
 if history.empty:
     st.caption("Nothing has been imported yet.")

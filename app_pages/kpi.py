@@ -9,7 +9,7 @@ from kpis.board.scorecard import scorecard
 from app_pages._auth import current_actor, open_demo_mode, require_page
 from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block, url_select)
-from app_pages._common import data_table, framework, site_notice, store
+from app_pages._common import framework, reading_table, site_notice, store
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 
@@ -44,15 +44,15 @@ st.caption(describe_view(choice, previous))
 
 row = scorecard(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[kpi.id])
 site_notice()
-st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide_index=True,
+st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide_index=False,
          alt=f"Summary of {kpi.id}: latest value, change since the last meeting, England comparison, trend, target.")
 
-st.subheader("Trend")
+st.header("Trend")
 series = page_series(store(), fw, [kpi], comparators=comparators, as_at=as_at)  # one query for both charts
 trend_block(kpi, as_at=as_at, comparators=comparators, presenting=presenting, key=kpi.id, height=460,
             series=series)
 
-st.subheader("Signal or noise")
+st.header("Signal or noise")
 signal = kpi_variation(store(), fw, kpi, as_at=as_at)
 st.markdown(f"**{signal.shape} {md_escape(signal.short)}.** {md_escape(signal.words)}.  \n"
             f"**Target: {signal.assurance_shape} {md_escape(signal.assurance_short)}.** "
@@ -63,24 +63,25 @@ if signal.result is not None:
                "quarter's movement is mostly noise; a point outside the process limits, a run of 7 on one side of "
                "the mean, 7 rising or falling, or 2 of 3 near a limit is a signal that something has changed.")
     with st.expander("The numbers in this chart"):
-        data_table(spc_table(signal.result, kpi), wrap=("Reading",), budget=420 if not presenting else 860)
+        reading_table(spc_table(signal.result, kpi),
+                      alt=f"Each point of {kpi.id}'s SPC chart: value, mean, process limits and what the rules found")
 
 if len(kpi.breakdowns) > 1:
-    st.subheader("Groups at risk of health inequalities")
+    st.header("Groups at risk of health inequalities")
     breakdown_block(kpi, as_at=as_at, presenting=presenting, key=kpi.id, series=series)
 
-st.subheader("Definition, method and source")
+st.header("Definition, method and source")
 st.table(definition_rows(fw, kpi).set_index("Item"))
 
-st.subheader("Revision history")
+st.header("Revision history")
 history = revision_history(store(), fw, kpi)
 if history.empty:
     st.caption("No figure for this KPI has been revised: every value is its first version.")
 else:
     st.caption("Each row is one version of a figure that was later corrected; the newest version is current.")
-    data_table(history, wrap=("Source", "Note", "Group"))
+    reading_table(history, alt=f"Every version of each corrected figure of {kpi.id}, newest last")
 
-st.subheader("Download")
+st.header("Download")
 if open_demo_mode() or ((actor := current_actor()) is not None and actor.can("download")):
     data = kpi_download(store(), fw, kpi, as_at=as_at)
     # Read here, written on click (after this page run has let the database go), not on every visit.

@@ -26,7 +26,7 @@ if not any_figures:
 
 for area in fw.areas:
     with st.container(border=True):
-        st.subheader(area.name)
+        st.header(area.name)
         st.caption(f"Reported by the {area.sub_group}")
         totals, parts = shown[area.id]
         latest = totals.assign(first=totals["kpi_id"] + " " + totals["kpi"])

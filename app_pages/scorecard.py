@@ -59,7 +59,7 @@ st.html(scorecard_css(rows=len(table) + 1, width_ems=one_line_ems(table), presen
                       narrow_ems=one_line_ems(table.drop(columns=OPTIONAL)),
                       first_hidden=list(table.columns).index(OPTIONAL[0]) + 1))
 with st.container(key="board-scorecard"):
-    st.table(style_board_table(table, comparisons, sections), hide_index=True,
+    st.table(style_board_table(table, comparisons, sections), hide_index=False,
              alt=f"Scorecard grouped by {GROUPINGS[by].lower()}: one row per KPI with its latest value, change "
                  f"since the last meeting, comparison with England, recent trend and target.")
 

@@ -20,20 +20,31 @@ if sso_configured():
                   icon=":material/badge:", on_click=st.login)
     st.caption("Or sign in with a local account:")
 
-with st.form("sign_in_form", clear_on_submit=True):  # cleared, so the password is not kept in the session
-    email = st.text_input("Email address", key="sign_in_email", autocomplete="email")
-    password = st.text_input("Password", key="sign_in_password", type="password", autocomplete="current-password")
-    submitted = st.form_submit_button("Sign in", type="primary")
+ERROR_KEY = "sign_in_error"
 
-if submitted:
+
+def submit() -> None:
+    """Check the form before the page runs again. Only the password is cleared (never kept in the session); the
+    email address stays, so after a mistake only the password is typed again (WCAG 3.3.7 Redundant entry)."""
+    email = st.session_state.get("sign_in_email") or ""
+    password = st.session_state.get("sign_in_password") or ""
+    st.session_state["sign_in_password"] = ""
     if not email.strip() or not password:
-        st.error("Enter your email address and your password.", icon=":material/error:")
-    else:
-        try:
-            sign_in(email, password)
-        except SignInFailed as exc:
-            st.error(str(exc), icon=":material/error:")
-        else:
-            st.rerun()
+        st.session_state[ERROR_KEY] = "Enter your email address and your password."
+        return
+    try:
+        sign_in(email, password)
+    except SignInFailed as exc:
+        st.session_state[ERROR_KEY] = str(exc)
+
+
+with st.form("sign_in_form", clear_on_submit=False):
+    st.text_input("Email address", key="sign_in_email", autocomplete="email")
+    st.text_input("Password", key="sign_in_password", type="password", autocomplete="current-password")
+    st.form_submit_button("Sign in", type="primary", on_click=submit)
+
+error = st.session_state.pop(ERROR_KEY, None)
+if error:
+    st.error(error, icon=":material/error:")
 st.caption(f"After {MAX_FAILURES} wrong passwords in a row an account is locked for a while. Forgotten your "
            "password? Ask an administrator to set a new one.")

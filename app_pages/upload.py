@@ -206,7 +206,7 @@ def submitter() -> str | None:
         st.markdown(f"Submitting as **{md_email(user['email'])}**.")
         return user["email"]
     typed = st.text_input("Your email address", key="upload_email", placeholder="name@worcestershire.gov.uk",
-                          help="Recorded with the submission, so the KPI team knows who sent it.")
+                          help="Recorded with the submission, so the KPI team knows who sent it.", autocomplete="email")
     email = normalise_email(typed)
     if not email:
         st.caption("Enter your email address to confirm.")

@@ -121,9 +121,13 @@ SECTION_STYLE = "background-color: #F3F2F1; font-weight: 700; border-top: 2px so
 
 def style_board_table(table: pd.DataFrame, comparisons: pd.Series | list,
                       sections: list[bool] | None = None) -> Styler:
-    """Colour the England cell by the comparison (the words and shapes already say it); shade section rows."""
+    """Colour the England cell by the comparison (the words and shapes already say it); shade section rows.
+
+    The KPI column becomes the table's index, which Streamlit draws as `<th scope="row">`: a screen reader
+    announces each cell with its KPI (WCAG 1.3.1). Show it with `st.table(..., hide_index=False)`."""
     comparisons = list(comparisons)
     sections = sections or [False] * len(table)
+    table = table.set_index("KPI") if "KPI" in table.columns else table
 
     def colour(column: pd.Series) -> list[str]:
         out = []
@@ -135,8 +139,11 @@ def style_board_table(table: pd.DataFrame, comparisons: pd.Series | list,
     def section(row: pd.Series) -> list[str]:
         return [SECTION_STYLE if sections[table.index.get_loc(row.name)] else ""] * len(row)
 
+    def heading(index: pd.Index) -> list[str]:
+        return [SECTION_STYLE if is_section else "" for is_section in sections]
+
     return (table.style.apply(colour, subset=["Compared with England"]).apply(section, axis=1)
-            .hide(axis="index"))
+            .apply_index(heading, axis="index"))
 
 
 def grouped_board_table(card: pd.DataFrame, by: str, *, link: str | None = "kpi", compact: bool = False

@@ -130,6 +130,9 @@ class Framework:
     breakdown_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     districts: dict[str, str] = field(default_factory=dict)    # ONS code -> name, the home area's districts
     demo: dict[str, Any] = field(default_factory=dict)         # [demo]: how the synthetic demo is made
+    # Where people report an accessibility problem or ask for another format (an email address, a web page or a
+    # phone number, as written); "" when the partnership has not set one. Shown on the accessibility statement.
+    accessibility_contact: str = ""
 
     def group_name(self, btype: str, value: str) -> str:
         """A stored breakdown value as people say it: a district's ONS code becomes its name."""
@@ -184,6 +187,9 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
     for key in ("name", "home_area"):
         if not part.get(key):
             problems.append(f"[partnership] needs '{key}'")
+    if not isinstance(part.get("accessibility_contact", ""), str):
+        problems.append("[partnership] accessibility_contact should be text: an email address, web page or phone "
+                        "number")
     home = str(part.get("home_area", ""))
     if home and not re.fullmatch(r"E\d{8}", home):
         problems.append(f"[partnership] home_area '{home}' should be an ONS code: E followed by eight digits")
@@ -238,6 +244,7 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         breakdown_values=breakdown_values,
         districts=districts,
         demo=dict(demo),
+        accessibility_contact=str(part.get("accessibility_contact") or "").strip(),
     )
 
 

@@ -7,7 +7,7 @@ from tests.conftest import ROOT
 
 def texts(at) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [i.value for i in at.info] + [w.value for w in at.warning]
+    parts += [s.value for s in [*at.header, *at.subheader]] + [i.value for i in at.info] + [w.value for w in at.warning]
     return "\n".join(str(p) for p in parts)
 
 
@@ -18,7 +18,7 @@ def test_home_on_demo_database(demo_db, app_env):
     body = texts(at)
     assert "Worcestershire Children and Young People's Strategic Partnership" in body
     for area in ("Early help", "Emotional wellbeing and mental health", "SEND", "Safeguarding"):
-        assert area in [s.value for s in at.subheader]
+        assert area in [s.value for s in at.header]  # h2 under the page's h1 (WCAG 1.3.1)
     assert "Demo data" in body                     # the notice on the page
     assert "Data as at" in body                    # the sidebar
     tables = [t.value for t in at.table]

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 def texts(at) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [i.value for i in at.info] + [w.value for w in at.warning]
+    parts += [s.value for s in [*at.header, *at.subheader]] + [i.value for i in at.info] + [w.value for w in at.warning]
     return "\n".join(str(p) for p in parts)
 
 
@@ -49,8 +49,11 @@ def area_page(area_id: str) -> AppTest:
 
 
 def scorecard_rows(at):
-    """The scorecard table as {KPI id: row}; heading rows are skipped."""
+    """The scorecard table as {KPI id: row}; heading rows are skipped. The KPI cells are the table's row
+    headers (its index), so they come back as the index: put them back as the KPI column."""
     table = at.table[0].value
+    if "KPI" not in table.columns:
+        table = table.reset_index()
     rows = {}
     for _, row in table.iterrows():
         cell = row["KPI"]
@@ -132,12 +135,12 @@ def test_kpi_detail_opens_from_a_link(demo):
     assert {"Mean", "Process limits", "Target"} <= spc and any(n and n.startswith("Common cause") for n in spc)
     assert "signal or noise" in charts[1]["layout"]["title"]["text"].replace("<br>", " ")
     assert charts[2]["layout"]["xaxis"]["range"][0] == 0
-    definition = at.table[1].value
+    definition = next(t.value for t in at.table if "Definition" in list(t.value.index))
     assert "Definition" in list(definition.index) and "Polarity" in list(definition.index)
     assert "No figure for this KPI has been revised" in texts(at)
     download = at.get("download_button")
     assert len(download) == 1 and "SG02" in download[0].proto.label
-    frames = [d.value for d in at.dataframe]
+    frames = [t.value for t in at.table]  # an HTML table, not the canvas grid: a screen reader reads it (1.3.1)
     assert any("Series" in f.columns for f in frames)                 # the numbers under the trend chart
     spc_numbers = next(f for f in frames if "Upper limit" in f.columns)  # and under the SPC chart
     assert len(spc_numbers) >= 7 and set(spc_numbers.columns) >= {"Date", "Value", "Mean", "Lower limit", "Reading"}
@@ -146,8 +149,8 @@ def test_kpi_detail_opens_from_a_link(demo):
 
 def test_kpi_detail_shows_revisions_and_switches_kpi(demo):
     at = open_page("app_pages/kpi.py", kpi="SG01")
-    history = [d.value for d in at.dataframe if "Version" in d.value.columns]
-    assert history and set(history[0]["Version"]) == {1, 2}
+    history = [t.value for t in at.table if "Version" in t.value.columns]  # an HTML table (WCAG 1.3.1)
+    assert history and set(history[0]["Version"]) == {"1", "2"}
     ok(at.selectbox(key="kpi").select("EH05").run())
     assert [t.value for t in at.title] == ["EH05 Early Help Assessments by partners"]
     assert at.query_params["kpi"] == "EH05"
@@ -168,7 +171,7 @@ def test_unknown_kpi_in_a_link_is_explained(demo):
 
 def test_what_changed_page(demo):
     at = open_page("app_pages/changes.py")
-    heads = [s.value for s in at.subheader]
+    heads = [s.value for s in at.header]  # h2 under the h1 (WCAG 1.3.1)
     for title in ("Significant movements", "Comparison with England changed", "Returns late or missing",
                   "Revisions to earlier figures", "New data"):
         assert any(h.startswith(title) for h in heads), heads
@@ -183,7 +186,7 @@ def test_each_outcome_area_page(demo, area):
     at = area_page(area)
     fw_area = FRAMEWORK.area(area)
     assert [t.value for t in at.title] == [fw_area.name]
-    heads = [s.value for s in at.subheader]
+    heads = [s.value for s in at.header]  # h2 under the h1 (WCAG 1.3.1)
     assert any(h.startswith("Sub-group narrative, ") and h.endswith("(demo)") for h in heads)
     kpis = FRAMEWORK.kpis_in_area(area)
     assert all(any(h == f"{k.id} {k.short_title}" for h in heads) for k in kpis)

@@ -55,7 +55,7 @@ def pages(at: AppTest) -> set[str]:
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
     parts += [e.value for e in at.error] + [i.value for i in at.info] + [w.value for w in at.warning]
-    parts += [s.value for s in at.success] + [s.value for s in at.subheader]
+    parts += [s.value for s in at.success] + [s.value for s in [*at.header, *at.subheader]]
     return "\n".join(str(p) for p in parts)
 
 
@@ -186,6 +186,19 @@ def test_wrong_passwords_say_so_and_lock_the_account(accounts_db, app_env):
     assert "locked for 15 more minute(s)" in at.error[0].value
     sign_in(at, "analyst@example.org", PASSWORD)                  # even the right password, while locked
     assert "locked" in at.error[0].value and pages(at) == SEES[None]
+
+
+def test_a_failed_sign_in_keeps_the_email_and_clears_only_the_password(accounts_db, app_env):
+    at = app(accounts_db, app_env)
+    at.switch_page("app_pages/signin.py").run()
+    sign_in(at, "analyst@example.org", "not my password")
+    assert at.error[0].value == "The email address or password was not recognised."
+    assert at.text_input(key="sign_in_email").value == "analyst@example.org"      # WCAG 3.3.7: not typed again
+    assert at.text_input(key="sign_in_password").value == ""
+    assert "not my password" not in repr(at.session_state)
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    button(at, "Sign in").click().run()
+    assert pages(at) == SEES["analyst"]
 
 
 def test_an_idle_session_times_out(accounts_db, app_env):

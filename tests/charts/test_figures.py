@@ -189,6 +189,8 @@ def test_grouped_table_and_badges():
     assert comparisons == [None, "similar", None, "not compared"]
     html = style_board_table(table, comparisons, sections).to_html()
     assert "background-color: #BFBFBF" in html and "#F3F2F1" in html
+    # the KPI cells are row headers (Streamlit draws the index as <th scope="row">), headings shaded too
+    assert html.count('class="row_heading') == len(table) and "**Safeguarding**</th>" in html
     assert [name for name, _ in group_rows(card, "outcome")] == ["The right interventions"]
     counts = summary_counts(card.assign(change_assessment=[None, "better"]))
     assert counts["similar"] == 1 and counts["improved"] == 1 and counts["targets"] == 1

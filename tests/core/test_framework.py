@@ -111,3 +111,15 @@ def test_partnership_facts_come_from_the_file_and_are_checked():
                      "[demo] revised_kpi 'ZZ99' is not a KPI id",
                      "[demo.profiles] AB01 should be [level, change per quarter, denominator]"):
         assert fragment in text, fragment
+
+
+def test_the_accessibility_contact_is_read_from_the_partnership_table():
+    import tomllib
+
+    raw = tomllib.loads(framework_path(None).read_text(encoding="utf-8"))
+    assert parse_framework(raw).accessibility_contact == ""          # not set: the statement says what to do
+    raw["partnership"]["accessibility_contact"] = " access@example.org "
+    assert parse_framework(raw).accessibility_contact == "access@example.org"
+    raw["partnership"]["accessibility_contact"] = 42
+    with pytest.raises(FrameworkError, match="accessibility_contact should be text"):
+        parse_framework(raw)

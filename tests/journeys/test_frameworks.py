@@ -162,7 +162,7 @@ def test_every_page_serves_the_framework(built, app_env, monkeypatch):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
     home = check(at, "home")
     assert [t.value for t in at.title] == [fw.name] and fw.reports_to in home
-    assert [s.value for s in at.subheader][:len(fw.areas)] == [a.name for a in fw.areas]
+    assert [s.value for s in at.header][:len(fw.areas)] == [a.name for a in fw.areas]  # h2s under the h1
     for page in _pages(fw):
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
         check(at.switch_page(page).run(), page)

@@ -1,0 +1,189 @@
+"""Accessibility checks in a real Chromium page: axe-core, focus visibility, chart-text contrast, the title.
+
+Used by tests/browser/test_accessibility.py; each function takes a Playwright page already showing an app page.
+Contrast is WCAG's relative-luminance ratio. Which content is Streamlit's own (its navigation, header, toolbar,
+data grid and widget internals) and which is the app's is decided by `STREAMLIT_OWN`: an element inside one
+of those is Streamlit's; everything else (markdown, HTML, headings, figures, labels the app wrote) is the app's.
+"""
+from __future__ import annotations
+
+import io
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+# Streamlit's own markup: the app cannot change it except through CSS.
+STREAMLIT_OWN = ", ".join(f'[data-testid="{t}"]' for t in (
+    "stSidebarNav", "stSidebarHeader", "stSidebarCollapseButton", "stSidebarCollapsedControl", "stHeader",
+    "stToolbar", "stStatusWidget", "stDecoration", "stMainMenu", "stDataFrame", "stDataFrameResizable",
+    "stElementToolbar", "stFileUploaderDropzone", "stAppDeployButton", "stBaseButton-headerNoPadding"))
+
+_AXE_RUN = """async ([tags, own]) => {
+    const res = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+    return res.violations.map(v => ({id: v.id, impact: v.impact || 'minor', help: v.help, tags: v.tags,
+        nodes: v.nodes.map(n => {
+            const el = document.querySelector(n.target[0]);
+            return {target: n.target.join(' '), streamlit: !!(el && el.closest(own))};
+        })}));
+}"""
+
+
+def run_axe(page, axe_js) -> list[dict]:
+    """axe's violations on this page, each node marked as Streamlit's own or the app's."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_js))
+    return page.evaluate(_AXE_RUN, [AXE_TAGS, STREAMLIT_OWN])
+
+
+def split_counts(violations: list[dict], impacts=("critical", "serious")) -> dict[str, int]:
+    """Nodes with a blocking impact: how many are the app's own and how many Streamlit's."""
+    ours = sum(1 for v in violations if v["impact"] in impacts for n in v["nodes"] if not n["streamlit"])
+    theirs = sum(1 for v in violations if v["impact"] in impacts for n in v["nodes"] if n["streamlit"])
+    return {"app": ours, "streamlit": theirs}
+
+
+def _lum(rgb) -> float:
+    def ch(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = rgb[:3]
+    return 0.2126 * ch(r) + 0.7152 * ch(g) + 0.0722 * ch(b)
+
+
+def contrast(a, b) -> float:
+    la, lb = _lum(a), _lum(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+# The visible box of what has focus: a visually hidden input (checkbox, radio, toggle) stands for its label.
+_FOCUSED = """() => {
+    let el = document.activeElement;
+    if (!el || el === document.body) return null;
+    let r = el.getBoundingClientRect();
+    const small = r.width <= 2 || r.height <= 2;
+    // A data grid moves focus to a hidden cell and rings the whole grid: the grid is what is seen.
+    const grid = el.closest('[data-testid="stDataFrame"]');
+    const inGrid = grid && !el.closest('[data-testid="stElementToolbar"]');
+    const host = inGrid ? grid : small ? (el.closest('label') || el.parentElement) : el;
+    if ((small || inGrid) && host) r = host.getBoundingClientRect();
+    const st = getComputedStyle(el);
+    const hidden = r.width < 1 || r.height < 1 || st.visibility === 'hidden' || r.bottom < 0 || r.right < 0
+        || r.top > innerHeight || r.left > innerWidth;
+    let op = 1; for (let e = el; e; e = e.parentElement) op *= parseFloat(getComputedStyle(e).opacity);
+    const desc = (el.getAttribute('aria-label') || el.innerText || el.getAttribute('data-testid')
+        || el.tagName).trim().slice(0, 40);
+    const tid = (el.closest('[data-testid]') || {}).dataset?.testid || '';
+    return {x: r.left, y: r.top, w: r.width, h: r.height, hidden, opacity: op, desc, tag: el.tagName, tid,
+            streamlit: !!el.closest(arguments[0] || 'nothing')};
+}"""
+
+
+def _clip(page, box) -> tuple[int, int, int, int]:
+    """The element's box and 6 px around it, within the window."""
+    vw, vh = page.viewport_size["width"], page.viewport_size["height"]
+    return (max(0, int(box["x"]) - 6), max(0, int(box["y"]) - 6),
+            min(vw, int(box["x"] + box["w"]) + 6), min(vh, int(box["y"] + box["h"]) + 6))
+
+
+def _png(page, box):
+    from PIL import Image
+    import numpy as np
+    x0, y0, x1, y1 = _clip(page, box)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    data = page.screenshot(clip={"x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0}, animations="disabled")
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
+
+
+def focus_indicator(page, box) -> dict:
+    """Compare the focused element with the same element unfocused, pixel by pixel.
+
+    The indicator is every pixel that changes; its contrast is the ratio between the pixel's two colours (focused
+    and not), which is how WCAG 2.2 measures a focus indicator's change of state. It passes when the pixels that
+    change by at least 3:1 would go around the element once (its perimeter), i.e. a 1px outline at least."""
+    import numpy as np
+    page.wait_for_timeout(120)  # transitions
+    focused = _png(page, box)
+    handle = page.evaluate_handle("() => document.activeElement")
+    page.evaluate("el => el.blur()", handle)
+    page.wait_for_timeout(120)
+    plain = _png(page, box)
+    page.evaluate("el => el.focus()", handle)
+    if focused is None or plain is None or focused.shape != plain.shape:
+        return {"max": 0.0, "pixels_3to1": 0, "needed": 1, "ok": False}
+    changed = np.any(np.abs(focused - plain) > 8, axis=2)
+    ys, xs = np.nonzero(changed)
+    ratios = [contrast(focused[y, x], plain[y, x]) for y, x in zip(ys[:: max(1, len(ys) // 4000)],
+                                                                  xs[:: max(1, len(xs) // 4000)])]
+    step = max(1, len(ys) // 4000)
+    strong = sum(1 for r in ratios if r >= 3) * step
+    x0, y0, x1, y1 = _clip(page, box)  # the part on screen: a tall grid's ring goes on below the window
+    needed = int(2 * (max(0, x1 - x0 - 12) + max(0, y1 - y0 - 12)))
+    return {"max": round(max(ratios, default=1.0), 2), "pixels_3to1": strong, "needed": needed,
+            "ok": strong >= needed}
+
+
+def tab_through(page, *, limit: int = 90) -> list[dict]:
+    """Press Tab from the top of the page until focus comes round again; measure each stop's indicator."""
+    page.mouse.move(0, 0)
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    stops, seen = [], set()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(150)  # Streamlit fades some controls in on focus
+        info = page.evaluate(_FOCUSED.replace("arguments[0]", repr(STREAMLIT_OWN)))
+        if info is None:
+            continue
+        key = (info["tid"], info["desc"], info["tag"], round(info["y"] + page.evaluate("scrollY")))
+        if key in seen:
+            break
+        seen.add(key)
+        if info["hidden"] or info["opacity"] < 0.1:
+            stops.append({**info, "max": 0.0, "ok": False, "why": "takes focus while invisible"})
+            continue
+        stops.append({**info, **focus_indicator(page, info)})
+    return stops
+
+
+_CHART_TEXT = """() => {
+    const parse = s => { const m = (s || '').match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+        const p = m[1].split(',').map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+    const over = (fg, bg) => [0,1,2].map(i => fg[i] * fg[3] + bg[i] * (1 - fg[3]));
+    const out = [];
+    document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot').forEach((plot, k) => {
+        let bg = [255, 255, 255];
+        for (let e = plot; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+            if (c && c[3] > 0) { bg = over(c, [255,255,255]); break; } }
+        const main = plot.querySelector('svg.main-svg');
+        const paper = main && parse(main.style.background || getComputedStyle(main).backgroundColor);
+        if (paper && paper[3] > 0) bg = over(paper, bg);
+        plot.querySelectorAll('svg text').forEach(t => {
+            if (!t.textContent.trim()) return;
+            const r = t.getBoundingClientRect(); if (r.width < 1) return;
+            const cs = getComputedStyle(t); let fg = parse(cs.fill); if (!fg) return;
+            let op = parseFloat(cs.opacity) * parseFloat(cs.fillOpacity || 1);
+            for (let e = t.parentElement; e && e !== plot; e = e.parentElement)
+                op *= parseFloat(getComputedStyle(e).opacity);
+            let back = bg;
+            const ann = t.closest('g.annotation, g.legend');
+            const box = ann && ann.querySelector('rect.bg');
+            if (box) { const bs = getComputedStyle(box); const f = parse(bs.fill);
+                if (f) { f[3] *= parseFloat(bs.fillOpacity || 1) * parseFloat(bs.opacity || 1);
+                         if (f[3] > 0) back = over(f, bg); } }
+            fg = over([fg[0], fg[1], fg[2], fg[3] * op], back);
+            out.push({chart: k, text: t.textContent.trim().slice(0, 40), fg, bg: back,
+                      cls: t.getAttribute('class') || ''});
+        });
+    });
+    return out;
+}"""
+
+
+def wait_for_charts(page, *, at_least: int = 0, timeout: float = 30_000) -> None:
+    """Wait until the page shows `at_least` plotly charts and every chart on it has drawn its text."""
+    page.wait_for_function("""(n) => { const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+        return charts.length >= n && charts.every(c => c.querySelector('svg.main-svg text')); }""", arg=at_least,
+                           timeout=timeout)
+
+
+def chart_texts(page) -> list[dict]:
+    """Every text in every plotly chart on the page, with its contrast against what is behind it."""
+    return [{**t, "ratio": round(contrast(t["fg"], t["bg"]), 2)} for t in page.evaluate(_CHART_TEXT)]
