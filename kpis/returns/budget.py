@@ -54,7 +54,7 @@ class Clipped(str):
     length: int
 
 
-def clip(value, limit: int = MAX_CELL_CHARS):
+def clip(value: object, limit: int = MAX_CELL_CHARS) -> object:
     """`value` itself, or its first `limit` characters as a `Clipped` text when it is longer text."""
     if not isinstance(value, str) or len(value) <= limit:
         return value
