@@ -32,8 +32,8 @@ try:
     groups = page_groups(actor, open_mode=open_mode)
     # Every page listed, none folded behind "View N more": a role has at most 18 pages.
     navigation = st.navigation(groups, expanded=True)
-    # Every page's browser title names the page and the partnership (WCAG 2.4.2): "Board scorecard – Worcestershire
-    # CYPSP". st.set_page_config may be called again in a run; this call sets only the title.
+    # Every page's browser title names the page and the partnership (WCAG 2.4.2): "Board scorecard – <partnership
+    # short name>". st.set_page_config may be called again in a run; this call sets only the title.
     st.set_page_config(page_title=page_title(navigation.title))
     if busy:
         busy_sidebar()

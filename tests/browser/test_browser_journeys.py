@@ -217,7 +217,8 @@ def test_lead_sends_a_return_and_sees_it_on_the_scorecard(accounts_db, tmp_path)
         go(page, "Board scorecard", "Board scorecard")
         row = scorecard_row(page, "SG02")
         row.wait_for(timeout=LOAD)
-        expect(row.locator("td").nth(1)).to_have_text(f"{SG02_VALUE}%, {period}")   # no longer the (demo) figure
+        # the KPI is the row's header (th), so the first data cell (td) is the latest figure
+        expect(row.locator("td").nth(0)).to_have_text(f"{SG02_VALUE}%, {period}")   # no longer the (demo) figure
         assert "England (24.5% in 2024/25)" in row.inner_text()    # with its interval, compared with England
         no_errors(page)
         screenshot(page, "journey-lead-scorecard")

@@ -85,7 +85,7 @@ def texts(at: AppTest) -> str:
 
 
 def england_for_sg02(at: AppTest) -> str:
-    table = at.table[0].value
+    table = at.table[0].value.reset_index()          # the KPI cell is the table's row header (its index)
     row = next(r for _, r in table.iterrows() if str(r["KPI"]).startswith("[**SG02"))
     return row["Compared with England"]
 
