@@ -39,9 +39,11 @@ chromium: $(VENV)/.installed
 	fi
 	@$(PY) -m kpis.core.chromium
 
-# Every test, browser, load and benchmark smoke tests included.
+# Every test, browser, load and benchmark smoke tests included, on both cores. Each test file runs whole on one
+# worker (--dist loadfile), so a file's module fixtures (a served app, a generated corpus) are made once.
+# 7 December 2026: 1,135 tests in 12 min 46 s this way, 23 min 54 s one at a time.
 test: $(VENV)/.installed chromium
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 # The fast tests only (no browser, load or benchmark tests), on both cores: for a developer's loop.
 test-fast: $(VENV)/.installed
