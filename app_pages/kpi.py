@@ -3,7 +3,7 @@ import streamlit as st
 
 from kpis.core import exports
 from kpis.board.tables import board_table, md_escape, style_board_table
-from kpis.board.detail import definition_rows, kpi_download, kpi_variation, page_series, revision_history
+from kpis.board.detail import definition_rows, kpi_download, page_series, revision_history
 from kpis.charts.spc import spc_figure, spc_table
 from kpis.board.scorecard import scorecard
 from app_pages._auth import current_actor, open_demo_mode, require_page
@@ -53,7 +53,7 @@ trend_block(kpi, as_at=as_at, comparators=comparators, presenting=presenting, ke
             series=series)
 
 st.header("Signal or noise")
-signal = kpi_variation(store(), fw, kpi, as_at=as_at)
+signal = row["variation"].iloc[0]      # worked out with the scorecard row above, on the same series
 st.markdown(f"**{signal.shape} {md_escape(signal.short)}.** {md_escape(signal.words)}.  \n"
             f"**Target: {signal.assurance_shape} {md_escape(signal.assurance_short)}.** "
             f"{md_escape(signal.assurance_words)}.")

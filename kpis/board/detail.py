@@ -6,7 +6,6 @@ The comparators are England, the home area's region and its statistical neighbou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from datetime import date, datetime
 
 import pandas as pd
@@ -17,9 +16,6 @@ from kpis.core.sources import comparator_label, no_comparator_words
 from kpis.core.text import shortened_from
 from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
 from kpis.store.database import Store
-
-if TYPE_CHECKING:
-    from kpis.board.variation import Verdict
 
 COMPARATORS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
 POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
@@ -200,12 +196,3 @@ def definition_rows(framework: Framework, kpi: Kpi) -> pd.DataFrame:
         rows.append(("Target", f"{kpi.format_value(kpi.target.value)}" + (f": {kpi.target.note}"
                                                                          if kpi.target.note else "")))
     return pd.DataFrame(rows, columns=["Item", "Detail"])
-
-
-
-def kpi_variation(store: Store, framework: Framework, kpi: Kpi, *, as_at: datetime | None = None) -> "Verdict":
-    """The KPI's SPC verdict (`kpis.board.variation.Verdict`) on the same home series the scorecard judges."""
-    from kpis.board.scorecard import home_and_england
-    from kpis.board.variation import verdict
-    home = home_and_england(store, framework, [kpi], as_at)[kpi.id][0]
-    return verdict(kpi, [pd.Timestamp(r["period_end"]).date() for r in home], [r["value"] for r in home])

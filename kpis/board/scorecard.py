@@ -425,5 +425,6 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
             "variation_text": signal.words, "variation_points": signal.points, "variation_trial": signal.trial,
             "assurance_icon": signal.assurance_icon, "assurance_shape": signal.assurance_shape,
             "assurance_short": signal.assurance_short, "assurance_text": signal.assurance_words,
+            "variation": signal,   # the whole verdict, with its chart (KPI detail draws it)
         })
     return pd.DataFrame(rows)

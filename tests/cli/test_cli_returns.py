@@ -202,35 +202,34 @@ def test_the_one_email_function_trims_and_lowers():
     assert normalise_email(None) == ""
 
 
+def watch_excel_writing(db, monkeypatch, *, also: str | None = None) -> list[bool]:
+    """Each time an Excel file is written, whether another process could open `db` at that moment."""
+    from kpis.core import exports
+    from tests.support.locks import free_for_another_process
+    seen: list[bool] = []
+    real = exports.to_excel_bytes
+
+    def writing(*args, **kwargs):
+        seen.append(free_for_another_process(db))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(exports, "to_excel_bytes", writing)
+    if also:
+        monkeypatch.setattr(also, writing)
+    return seen
+
+
 @pytest.mark.parametrize("public", [False, True])
 def test_export_lets_go_of_the_database_before_it_writes_the_file(demo_db, tmp_path, monkeypatch, capsys, public):
     """`export -o x.xlsx` (126,000 rows) held the database for 166 s while it wrote, so every page of the app
     said "busy". The file is now written after the database is let go: another process can open it meanwhile."""
-    from kpis.core import exports
-    from tests.support.locks import free_for_another_process
-    free_while_writing = []
-    real = exports.to_excel_bytes
-
-    def writing(*args, **kwargs):
-        free_while_writing.append(free_for_another_process(demo_db))
-        return real(*args, **kwargs)
-    monkeypatch.setattr(exports, "to_excel_bytes", writing)
+    free_while_writing = watch_excel_writing(demo_db, monkeypatch)
     out = tmp_path / "x.xlsx"
     assert cli(demo_db, "export", "-o", out, *(["--public"] if public else [])) == 0, capsys.readouterr().err
     assert free_while_writing == [True] and out.stat().st_size > 10_000
 
 
 def test_board_pack_lets_go_of_the_database_before_it_writes_the_file(demo_db, tmp_path, monkeypatch, capsys):
-    from kpis.core import exports
-    from tests.support.locks import free_for_another_process
-    free_while_writing = []
-    real = exports.to_excel_bytes
-
-    def writing(*args, **kwargs):
-        free_while_writing.append(free_for_another_process(demo_db))
-        return real(*args, **kwargs)
-    monkeypatch.setattr(exports, "to_excel_bytes", writing)
-    monkeypatch.setattr("kpis.packs.xlsx.to_excel_bytes", writing)
+    free_while_writing = watch_excel_writing(demo_db, monkeypatch, also="kpis.packs.xlsx.to_excel_bytes")
     out = tmp_path / "pack.xlsx"
     assert cli(demo_db, "board-pack", "-o", out, "--quiet") == 0, capsys.readouterr().err
     assert free_while_writing == [True] and out.stat().st_size > 5_000
