@@ -7,12 +7,14 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.board.tables import md_escape
-from kpis.board.detail import page_series
 from kpis.store.narratives import SECTIONS, narrative_history
 from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
-                          trend_block)
+                              trend_block, views_for)
 from app_pages._auth import require_page
 from app_pages._common import site_notice, framework, store
+
+KPIS_PER_VIEW = 8  # an area with more KPIs shows them in batches
+
 
 def url_path(area_id: str) -> str:
     return area_id.replace("_", "-")
@@ -76,20 +78,36 @@ def render_area(area_id: str) -> None:
                                     + (" (demo)" if old["is_demo"] else ""))
                         _narrative(old.to_dict())
 
-    kpis = fw.kpis_in_area(area.id)
-    series = page_series(store(), fw, kpis, comparators=comparators, as_at=as_at)  # one query for the whole page
+    kpis = shown_kpis(fw.kpis_in_area(area.id), area_id=area.id, presenting=presenting)
+    views = views_for(kpis, as_at=as_at, comparators=comparators, presenting=presenting)
     for kpi in kpis:
         st.divider()
         st.header(f"{kpi.id} {kpi.short_title}")
         st.caption(kpi.title)
         left, right = st.columns(2) if not presenting else (st.container(), st.container())
         with left:
-            trend_block(kpi, as_at=as_at, comparators=comparators, presenting=presenting, key=kpi.id,
-                        series=series)
+            trend_block(kpi, views[kpi.id], key=kpi.id)
         with right:
             if len(kpi.breakdowns) > 1:
-                breakdown_block(kpi, as_at=as_at, presenting=presenting, key=kpi.id, series=series)
+                breakdown_block(kpi, views[kpi.id], key=kpi.id)
             else:
                 st.caption("This KPI is not broken down by group.")
         st.page_link("app_pages/kpi.py", label=f"{kpi.id} in detail: definition, every number, revisions, download",
                      query_params={"kpi": kpi.id}, icon=":material/query_stats:")
+
+
+def shown_kpis(kpis: list, *, area_id: str, presenting: bool) -> list:
+    """The KPIs this view draws: all of them, or a batch of `KPIS_PER_VIEW` with a choice of batch when an area
+    has more (a national framework may; each KPI draws two charts, and a page of dozens reads badly and
+    renders slowly)."""
+    if len(kpis) <= KPIS_PER_VIEW:
+        return kpis
+    batches = [kpis[i:i + KPIS_PER_VIEW] for i in range(0, len(kpis), KPIS_PER_VIEW)]
+    labels = [f"{b[0].id} to {b[-1].id}" for b in batches]
+    st.divider()
+    picked = st.segmented_control(f"This area has {len(kpis)} KPIs, shown {KPIS_PER_VIEW} at a time", labels,
+                                  default=labels[0], key=f"batch-{area_id}", persist_state="session")
+    batch = batches[labels.index(picked)] if picked in labels else batches[0]
+    st.caption(f"Showing {len(batch)} of {len(kpis)} KPIs: {labels[labels.index(picked) if picked in labels else 0]}."
+               + ("" if not presenting else " Turn presentation mode off to choose another batch."))
+    return batch

@@ -5,15 +5,18 @@ Both keep their value for the whole session and in the URL (`?meeting=2026-09-09
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+
+import pandas as pd
 
 import streamlit as st
 
 from kpis.core.areas import region_name
 from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
-from kpis.board.detail import breakdown_data, england_value_for, trend_data
+from kpis.board.detail import breakdown_data, england_value_for, page_series, trend_data
 from kpis.board.scorecard import meeting_context, past_meetings
-from app_pages._common import framework, reading_table, store
+from app_pages._common import data_version, framework, reading_table, store
 
 LATEST = "latest"
 
@@ -185,37 +188,83 @@ def comparator_picker(*, show: bool = True) -> tuple[str, ...]:
     return tuple(c for c in COMPARATOR_LABELS if c in chosen)
 
 
-def trend_block(kpi, *, as_at, comparators, presenting: bool, key: str, height: int = 420, series=None) -> None:
-    """A KPI's trend chart with its numbers below (`series`: the page's values read at once, `page_series`)."""
-    df = trend_data(store(), framework(), kpi, comparators=comparators, as_at=as_at, series=series)
+@dataclass(frozen=True)
+class KpiViews:
+    """What a KPI's trend and group charts show, built once per data version and view (`kpi_views`)."""
+    trend_reason: str | None            # a sentence instead of an empty chart
+    trend_figure: object | None
+    trend_table: pd.DataFrame | None
+    groups_figure: object | None        # None: no figures by group
+    groups_table: pd.DataFrame | None
+    groups_period: str | None
+    england_caption: str | None
+
+
+def build_views(kpi, *, as_at, comparators, presenting: bool, height: int = 420, series=None) -> KpiViews:
+    """Read and draw a KPI's trend and group charts (`series`: the page's values read at once, `page_series`)."""
+    fw = framework()
+    font = 19 if presenting else 15
+    df = trend_data(store(), fw, kpi, comparators=comparators, as_at=as_at, series=series)
     reason = no_figures_reason(df, kpi)
-    if reason:  # a sentence, not an empty chart
-        st.info(reason, icon=":material/info:")
+    trend_figure = trend_table = None
+    if not reason:
+        trend_figure, trend_table = trend_views(df, kpi, title=f"{kpi.short_title}: trend", height=height,
+                                                font_size=font)
+    groups_figure = groups_table = period = caption = None
+    if len(kpi.breakdowns) > 1:
+        groups = breakdown_data(store(), fw, kpi, as_at=as_at, series=series)
+        if not groups.empty:
+            period = groups["period_label"].iloc[0]
+            england, england_period = england_value_for(store(), fw, kpi, groups["period_end"].max(), as_at=as_at,
+                                                        series=series)
+            groups_figure, groups_table = breakdown_views(groups, kpi, breakdown_names=fw.breakdowns,
+                                                          england_value=england,
+                                                          title=f"{kpi.short_title}: by group, {period}",
+                                                          font_size=font)
+            if england is not None:
+                caption = f"Dashed line: England, {kpi.format_value(england)} ({england_period})."
+    return KpiViews(reason, trend_figure, trend_table, groups_figure, groups_table, period, caption)
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def kpi_views(db: str, version: int, kpi_ids: tuple[str, ...], as_at: datetime | None,
+              comparators: tuple[str, ...], presenting: bool, height: int = 420) -> dict[str, KpiViews]:
+    """Every chart of these KPIs, for one data version and view: shared by every reader (the first reader after
+    new data builds it; `db` and `version` are the cache key, so new data is never hidden). At most 24 views are
+    kept, oldest first out."""
+    fw = framework()
+    kpis = [fw.kpi(k) for k in kpi_ids]
+    series = page_series(store(), fw, kpis, comparators=comparators, as_at=as_at)  # one query for them all
+    return {k.id: build_views(k, as_at=as_at, comparators=comparators, presenting=presenting, height=height,
+                              series=series) for k in kpis}
+
+
+def views_for(kpis, *, as_at, comparators, presenting: bool, height: int = 420) -> dict[str, KpiViews]:
+    """`kpi_views` for the server's store at its current data version."""
+    return kpi_views(str(store().path), data_version(), tuple(k.id for k in kpis), as_at, tuple(comparators),
+                     presenting, height)
+
+
+def trend_block(kpi, views: KpiViews, *, key: str) -> None:
+    """A KPI's trend chart with its numbers below."""
+    if views.trend_reason:  # a sentence, not an empty chart
+        st.info(views.trend_reason, icon=":material/info:")
         return
-    figure, table = trend_views(df, kpi, title=f"{kpi.short_title}: trend", height=height,
-                                font_size=19 if presenting else 15)
-    st.plotly_chart(figure, key=f"trend-{key}", config={"displaylogo": False}, theme=None)
+    st.plotly_chart(views.trend_figure, key=f"trend-{key}", config={"displaylogo": False}, theme=None)
     st.caption("Points sit at the middle of each period, with bars for the 95% confidence interval. England and "
                "other published figures are level lines across the period they cover (a year, usually).")
     with st.expander("The numbers in this chart"):
-        reading_table(table, alt=f"The numbers in the trend chart of {kpi.id} {kpi.short_title}")
+        reading_table(views.trend_table, alt=f"The numbers in the trend chart of {kpi.id} {kpi.short_title}")
 
 
-def breakdown_block(kpi, *, as_at, presenting: bool, key: str, series=None) -> None:
+def breakdown_block(kpi, views: KpiViews, *, key: str) -> None:
     """A KPI's values by group at risk of health inequalities, with the numbers below."""
-    fw = framework()
-    df = breakdown_data(store(), fw, kpi, as_at=as_at, series=series)
-    if df.empty:
+    if views.groups_figure is None:
         st.caption("No figures by group for this KPI yet.")
         return
-    period = df["period_label"].iloc[0]
-    england, england_period = england_value_for(store(), fw, kpi, df["period_end"].max(), as_at=as_at,
-                                                series=series)
-    figure, table = breakdown_views(df, kpi, breakdown_names=fw.breakdowns, england_value=england,
-                                    title=f"{kpi.short_title}: by group, {period}",
-                                    font_size=19 if presenting else 15)
-    st.plotly_chart(figure, key=f"groups-{key}", config={"displaylogo": False}, theme=None)
-    if england is not None:
-        st.caption(f"Dashed line: England, {kpi.format_value(england)} ({england_period}).")
+    st.plotly_chart(views.groups_figure, key=f"groups-{key}", config={"displaylogo": False}, theme=None)
+    if views.england_caption:
+        st.caption(views.england_caption)
     with st.expander("The numbers in this chart"):
-        reading_table(table, alt=f"The numbers in the chart of {kpi.id} {kpi.short_title} by group, {period}")
+        reading_table(views.groups_table,
+                      alt=f"The numbers in the chart of {kpi.id} {kpi.short_title} by group, {views.groups_period}")

@@ -3,12 +3,12 @@ import streamlit as st
 
 from kpis.core import exports
 from kpis.board.tables import board_table, md_escape, style_board_table
-from kpis.board.detail import definition_rows, kpi_download, page_series, revision_history
+from kpis.board.detail import definition_rows, kpi_download, revision_history
 from kpis.charts.spc import spc_figure, spc_table
 from kpis.board.scorecard import scorecard
 from app_pages._auth import current_actor, open_demo_mode, require_page
 from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
-                          trend_block, url_select)
+                          trend_block, url_select, views_for)
 from app_pages._common import framework, reading_table, site_notice, store
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
@@ -48,9 +48,8 @@ st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide
          alt=f"Summary of {kpi.id}: latest value, change since the last meeting, England comparison, trend, target.")
 
 st.header("Trend")
-series = page_series(store(), fw, [kpi], comparators=comparators, as_at=as_at)  # one query for both charts
-trend_block(kpi, as_at=as_at, comparators=comparators, presenting=presenting, key=kpi.id, height=460,
-            series=series)
+views = views_for([kpi], as_at=as_at, comparators=comparators, presenting=presenting, height=460)[kpi.id]
+trend_block(kpi, views, key=kpi.id)
 
 st.header("Signal or noise")
 signal = row["variation"].iloc[0]      # worked out with the scorecard row above, on the same series
@@ -69,7 +68,7 @@ if signal.result is not None:
 
 if len(kpi.breakdowns) > 1:
     st.header("Groups at risk of health inequalities")
-    breakdown_block(kpi, as_at=as_at, presenting=presenting, key=kpi.id, series=series)
+    breakdown_block(kpi, views, key=kpi.id)
 
 st.header("Definition, method and source")
 st.table(definition_rows(fw, kpi).set_index("Item"))

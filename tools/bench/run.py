@@ -43,6 +43,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -57,14 +58,15 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_OUT = ROOT / "bench" / "results.json"
 NOT_MEASURED = "not measured yet: "
-GOALS = {  # key: (comparison, limit, words)
-    "import_ratio": ("<=", 3.0, "<= 3"),
-    "submit_5000_rows_s": ("<", 2.0, "< 2 s"),
-    "scorecard_ms": ("<", 300.0, "< 300 ms"),
-    "page_render_ms": ("<", 1000.0, "< 1,000 ms each"),
-    "board_pack_pdf_s": ("<", 30.0, "< 30 s"),
-    "peak_rss_mb": ("<", 800.0, "< 800 MB"),
+GOALS = {  # key: (comparison, limit, words, scales judged: "main" (1x), or "each" scale run)
+    "import_ratio": ("<=", 2.5, "<= 2.5", "each"),
+    "submit_5000_rows_s": ("<", 2.0, "< 2 s", "main"),
+    "scorecard_ms": ("<", 300.0, "< 300 ms", "main"),
+    "page_render_ms": ("<", 1000.0, "< 1,000 ms each", "each"),
+    "board_pack_pdf_s": ("<", 30.0, "< 30 s (24 KPIs)", "each"),
+    "peak_rss_mb": ("<", 1024.0, "< 1 GB", "each"),
 }
+PACK_KPIS = 24  # issue 25: the board pack of a framework of up to 24 KPIs, at every scale
 LOAD_GOAL = "all render, no error; stored once"
 SCALED_FIGURES = ["import_s", "submit_5000_rows_s", "scorecard_ms", "page_render_total_ms", "board_pack_pdf_s",
                   "peak_rss_mb"]
@@ -237,16 +239,35 @@ def measure_submit(full: Path, runs: int, work: Path, quick: bool) -> dict:
             "submit_rows": rows}
 
 
-def measure_pdf(full: Path, runs: int) -> dict:
+def pack_framework(framework_path: Path, kpis: int = PACK_KPIS) -> Path:
+    """A copy of the bench framework with its first `kpis` KPIs only: the board pack a partnership would print."""
+    text = framework_path.read_text(encoding="utf-8")
+    head, *blocks = re.split(r"(?m)^(?=\[\[kpis\]\]\s*$)", text)
+    out = framework_path.with_name(f"framework-{kpis}-kpis.toml")
+    out.write_text(head + "".join(blocks[:kpis]), encoding="utf-8")
+    return out
+
+
+def measure_pdf(full: Path, framework_path: Path, runs: int) -> dict:
+    """The board pack PDF (charts drawn) of a 24-KPI framework, from the full database."""
+    from kpis.core.framework import load_framework
+    from kpis.packs.build import build_pack
+    from kpis.store.database import Store
+    framework = load_framework(pack_framework(framework_path))
+    times = []
     try:
-        from kpis.packs.pdf import bench_board_pack_pdf
-    except ImportError as exc:
-        return {"board_pack_pdf_s": f"{NOT_MEASURED}kpis.packs.pdf.bench_board_pack_pdf is missing ({exc})"}
-    try:
-        times = [bench_board_pack_pdf(full) for _ in range(runs)]
+        for _ in range(runs):
+            store = Store(full, read_only=True)
+            try:
+                started = time.perf_counter()
+                build_pack(store, framework, report="board", fmt="pdf", read_done=store.close)
+                times.append(time.perf_counter() - started)
+            finally:
+                store.close()
     except Exception as exc:  # noqa: BLE001 - e.g. no browser for the charts: say so, measure the rest
         return {"board_pack_pdf_s": f"{NOT_MEASURED}the board pack failed: {type(exc).__name__}: {exc}"}
-    return {"board_pack_pdf_s": round(median(times), 2), "board_pack_pdf_runs_s": [round(t, 2) for t in times]}
+    return {"board_pack_pdf_s": round(median(times), 2), "board_pack_pdf_runs_s": [round(t, 2) for t in times],
+            "board_pack_kpis": len(framework.kpis)}
 
 
 def measure_load(full: Path, framework_path: Path, sessions: int, work: Path) -> dict:
@@ -353,7 +374,7 @@ def measure_scale(factor: float, *, runs: int, work: Path, quick: bool, load_ses
     result.update(measure_scorecard(full, framework, runs))
     result.update(measure_submit(full, runs, work, quick))
     result.update(measure_pages(full, files.framework, runs))
-    result.update(measure_pdf(full, runs))
+    result.update(measure_pdf(full, files.framework, runs))
     result["rss_self_mb"] = rss_mb(resource.RUSAGE_SELF)
     result["rss_children_mb"] = rss_mb(resource.RUSAGE_CHILDREN)
     sizes = {"worker (import, submit, scorecard, PDF)": result["rss_self_mb"],
@@ -389,7 +410,7 @@ def run_worker(factor: float, *, runs: int, work: Path, quick: bool, load_sessio
 
 def verdict(key: str, value: Any) -> tuple[str, str]:
     """(goal words, 'met' / 'not met (...)' / 'not measured')."""
-    op, limit, words = GOALS[key]
+    op, limit, words, _ = GOALS[key]
     if isinstance(value, str) or value is None:
         return words, "not measured"
     values = list(value.values()) if isinstance(value, dict) else [value]
@@ -398,6 +419,29 @@ def verdict(key: str, value: Any) -> tuple[str, str]:
     worst = max(values)
     ok = worst <= limit if op == "<=" else worst < limit
     return words, "met" if ok else f"NOT MET ({worst / limit:.1f}x the goal)"
+
+
+def judged_scales(key: str, scales: list[dict], main_scale: float) -> list[dict]:
+    """The scale runs a goal is judged at: the main scale only, or each scale that was run."""
+    at = GOALS[key][3]
+    return [s for s in scales if at == "each" or s.get("scale") == main_scale]
+
+
+def goal_result(key: str, scales: list[dict], main_scale: float) -> dict:
+    """A goal judged at its scales: met only when it is met at every one of them."""
+    by_scale = {}
+    for s in judged_scales(key, scales, main_scale):
+        value = s.get(key, f"{NOT_MEASURED}{s.get('error', 'missing')}")
+        by_scale[f"{s['scale']:g}x"] = verdict(key, value)[1]
+    results = list(by_scale.values())
+    if not results or all(r == "not measured" for r in results):
+        overall = "not measured"
+    elif all(r == "met" for r in results):
+        overall = "met"
+    else:
+        overall = "NOT MET at " + ", ".join(f"{k} {r.removeprefix('NOT MET ')}" if r.startswith("NOT MET") else
+                                            f"{k} ({r})" for k, r in by_scale.items() if r != "met")
+    return {"goal": GOALS[key][2], "result": overall, "by_scale": by_scale}
 
 
 def growth(scales: list[dict]) -> dict:
@@ -431,10 +475,10 @@ def summarise(scales: list[dict], *, main_scale: float, args: argparse.Namespace
     for s in scales:
         per_scale[f"{s['scale']:g}x"] = {k: s.get(k) for k in (
             "data", "runs", "import_s", "duckdb_read_s", "import_ratio", "import_phases_s", "submit_5000_rows_s",
-            "scorecard_ms", "page_render_ms", "page_render_total_ms", "board_pack_pdf_s", "peak_rss_mb",
-            "peak_rss_process", "load_p95_ms", "error")}
+            "scorecard_ms", "page_render_ms", "page_render_total_ms", "board_pack_pdf_s", "board_pack_kpis",
+            "peak_rss_mb", "peak_rss_process", "load_p95_ms", "error")}
     results["scale"] = {**per_scale, "growth": growth(scales)}
-    results["goals"] = {k: {"goal": verdict(k, results[k])[0], "result": verdict(k, results[k])[1]} for k in GOALS}
+    results["goals"] = {k: goal_result(k, scales, main_scale) for k in GOALS}
     results["goals"]["load"] = {"goal": LOAD_GOAL, "result": load_verdict(main.get("load"))}
     g = results["scale"]["growth"]
     results["goals"]["scale"] = {"goal": "grows no faster than the data",
@@ -456,15 +500,20 @@ def summarise(scales: list[dict], *, main_scale: float, args: argparse.Namespace
 
 def table(results: dict) -> str:
     rows = [("Figure", "Result", "Goal", "Met")]
+    per_scale = {k: v for k, v in results["scale"].items() if k != "growth"}
     for key in GOALS:
-        value, (goal, met) = results[key], verdict(key, results[key])
-        if isinstance(value, dict):
-            rows.append((key, f"max {max(value.values()):,.0f}" if value else "-", goal, met))
-            for page, ms in value.items():
-                ok = "met" if ms < GOALS[key][1] else "NOT MET"
-                rows.append((f"  page {page}", f"{ms:,.0f} ms", "", ok))
-        else:
-            rows.append((key, value if isinstance(value, str) else f"{value:,.2f}", goal, met))
+        judged = results["goals"][key]["by_scale"]
+        for scale, met in judged.items():
+            value = (per_scale.get(scale) or {}).get(key, results[key] if len(judged) == 1 else None)
+            label = f"{key} at {scale}"
+            if isinstance(value, dict):
+                rows.append((label, f"max {max(value.values()):,.0f} ms" if value else "-", GOALS[key][2], met))
+                for page, ms in sorted(value.items(), key=lambda kv: -kv[1]):
+                    ok = "met" if ms < GOALS[key][1] else "NOT MET"
+                    rows.append((f"  page {page}", f"{ms:,.0f} ms", "", ok))
+            else:
+                shown = "-" if value is None else value if isinstance(value, str) else f"{value:,.2f}"
+                rows.append((label, shown, GOALS[key][2], met))
     p95 = results.get("load_p95_ms")
     shown = p95 if isinstance(p95, str) or p95 is None else (
         f"{p95:,.0f} ms (p50 {results['load_p50_ms']:,.0f}, max {results['load_max_ms']:,.0f}; "
