@@ -109,6 +109,42 @@ def test_district_codes_read_as_names_in_flags(store, fw):
     assert not districts.empty and not districts.str.startswith("E07").any()
 
 
+def brute_force_flags(store, fw, z_limit: float) -> list[tuple]:
+    """Every home-area value checked one by one in plain Python: the oracle the quick pass must agree with."""
+    rows = store.df("""SELECT o.indicator_id, o.area_code, o.breakdown_type, o.breakdown_value, o.period_type,
+                              o.period_label, o.period_end, o.value, o.numerator, o.denominator, i.unit
+                       FROM current_observations o LEFT JOIN indicators i USING (indicator_id)
+                       WHERE o.area_code = ? AND o.value IS NOT NULL""", [fw.home_area]).to_dict("records")
+    series: dict[tuple, list[dict]] = {}
+    for r in rows:
+        series.setdefault(tuple(r[k] for k in ("indicator_id", "area_code", "breakdown_type", "breakdown_value",
+                                                "period_type")), []).append(r)
+    out = []
+    for members in series.values():
+        for r in members:
+            reasons = quality._impossible(r)  # noqa: SLF001 - the same words for impossible values
+            others = [m["value"] for m in members if m is not r]
+            if len(others) >= quality.MIN_HISTORY:
+                mean = sum(others) / len(others)
+                sd = (sum((x - mean) ** 2 for x in others) / (len(others) - 1)) ** 0.5
+                if sd > 0 and abs((r["value"] - mean) / sd) > z_limit:
+                    reasons.append("z")
+            if reasons:
+                out.append((r["indicator_id"], r["breakdown_type"], r["period_label"], r["value"],
+                            len(reasons) - ("z" in reasons), "z" in reasons))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("z_limit", [3.0, 1.5, 0.5])
+def test_the_quick_pass_misses_no_flag_the_full_check_finds(store, fw, z_limit):
+    flags = quality.unusual_values(store, fw, z_limit=z_limit)
+    got = sorted((f.indicator_id, f.breakdown_type, f.period_label, f.value,
+                  sum(1 for part in f.reason.split("; ") if "standard deviations" not in part),
+                  "standard deviations" in f.reason) for f in flags.itertuples())
+    assert got == brute_force_flags(store, fw, z_limit)
+    assert len(got) > 0
+
+
 # -- suppressed, not available, imports ---------------------------------------------------------------------
 def test_status_counts_match_the_data(store, fw):
     counts = quality.status_counts(store, fw).set_index("indicator_id")
