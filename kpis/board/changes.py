@@ -46,43 +46,64 @@ def _fmt(framework: Framework, kpi_id: str, value) -> str:
 def new_data(store: Store, framework: Framework, *, since: datetime, until: datetime) -> pd.DataFrame:
     """Figures for the home area or England first recorded after `since`, up to `until`.
 
-    One row per KPI and area: how many new figures, for which periods, and the newest of them.
+    One row per KPI and area: how many new figures, for which periods, and the newest of them. DuckDB sums each
+    series up (at national scale a window can hold a hundred thousand new figures); Python only words them.
     """
     ids = _indicator_map(framework)
-    df = store.df(f"""
-        SELECT o.indicator_id, o.area_code, o.breakdown_type, o.period_label, o.period_end, o.value, o.is_demo,
-               o.status, o.valid_from, {SOURCE_LABEL_SQL} AS source
-        FROM observations o LEFT JOIN batches b ON b.batch_id = o.batch_id
-        WHERE o.version = 1 AND o.valid_from > ? AND o.valid_from <= ?
-          AND o.area_code IN (?, ?) AND o.indicator_id IN (SELECT unnest(?))""",
-                  [since, until, framework.home_area, ENGLAND, list(ids)])
+    df = store.df(NEW_DATA_SQL.format(source=SOURCE_LABEL_SQL),
+                  {"since": since, "until": until, "home": framework.home_area, "england": ENGLAND,
+                   "ids": list(ids)})
     cols = ["KPI", "Area", "New figures", "Periods", "Newest", "Figures for groups", "Recorded", "Source"]
     if df.empty:
         return pd.DataFrame(columns=cols + ["kpi_id"])
-    df["kpi_id"] = df["indicator_id"].map(ids)
     order = {k: i for i, k in enumerate(framework.kpi_ids)}
     rows = []
-    for (kpi_id, area, indicator), part in df.groupby(["kpi_id", "area_code", "indicator_id"], sort=False):
-        overall = part[part["breakdown_type"] == "all"].sort_values("period_end")
-        groups = int((part["breakdown_type"] != "all").sum())
-        if overall.empty:
-            newest, periods = "–", f"{part['period_label'].nunique()} period(s)"
+    for r in df.to_dict("records"):
+        kpi_id, area, indicator = ids[r["indicator_id"]], r["area_code"], r["indicator_id"]
+        if not r["overall"]:
+            newest, periods = "–", f"{r['periods']} period(s)"
         else:
-            last = overall.iloc[-1]
-            newest = ((STATUS_LABELS["suppressed"] if last["status"] == "suppressed"
-                       else _fmt(framework, kpi_id, last["value"]))
-                      + (" (demo)" if last["is_demo"] else "") + f" in {last['period_label']}")
-            first = overall["period_label"].iloc[0]
-            periods = first if len(overall) == 1 else f"{first} to {last['period_label']}"
+            newest = ((STATUS_LABELS["suppressed"] if r["last_status"] == "suppressed"
+                       else _fmt(framework, kpi_id, r["last_value"]))
+                      + (" (demo)" if r["last_is_demo"] else "") + f" in {r['last_label']}")
+            periods = r["first_label"] if r["overall"] == 1 else f"{r['first_label']} to {r['last_label']}"
         rows.append({"KPI": f"{kpi_id} {framework.kpi(kpi_id).short_title}",
                      "Area": ("England" if area == ENGLAND else "Local return" if indicator == kpi_id
-                              else "Local, published"), "New figures": len(overall),
-                     "Periods": periods, "Newest": newest, "Figures for groups": groups,
-                     "Recorded": pd.Timestamp(part["valid_from"].max()).strftime("%d %b %Y"),
-                     "Source": ", ".join(dict.fromkeys(part["source"])), "kpi_id": kpi_id,
+                              else "Local, published"), "New figures": int(r["overall"]),
+                     "Periods": periods, "Newest": newest, "Figures for groups": int(r["groups"]),
+                     "Recorded": pd.Timestamp(r["recorded"]).strftime("%d %b %Y"),
+                     "Source": r["sources"], "kpi_id": kpi_id,
                      "_order": (order.get(kpi_id, 999), area != framework.home_area, indicator != kpi_id)})
     out = pd.DataFrame(rows).sort_values("_order").drop(columns="_order").reset_index(drop=True)
     return out[cols + ["kpi_id"]]
+
+
+# Per series (indicator and area) of figures first recorded in the window: the overall figures (count, first and
+# last period by period end, the last one's value, status and demo flag), the figures for groups, the periods, when
+# they were recorded, and their sources in the order they arrived.
+NEW_DATA_SQL = """
+WITH n AS (
+    SELECT o.obs_id, o.indicator_id, o.area_code, o.breakdown_type, o.period_label, o.period_end, o.value,
+           o.is_demo, o.status, o.valid_from, {source} AS source
+    FROM observations o LEFT JOIN batches b ON b.batch_id = o.batch_id
+    WHERE o.version = 1 AND o.valid_from > $since AND o.valid_from <= $until
+      AND o.area_code IN ($home, $england) AND o.indicator_id IN (SELECT unnest($ids))),
+sources AS (
+    SELECT indicator_id, area_code, string_agg(source, ', ' ORDER BY first_seen) AS sources
+    FROM (SELECT indicator_id, area_code, source, min(obs_id) AS first_seen FROM n GROUP BY ALL)
+    GROUP BY ALL)
+SELECT indicator_id, area_code,
+       count(*) FILTER (WHERE breakdown_type = 'all') AS overall,
+       count(*) FILTER (WHERE breakdown_type <> 'all') AS groups,
+       count(DISTINCT period_label) AS periods,
+       arg_min(period_label, (period_end, obs_id)) FILTER (WHERE breakdown_type = 'all') AS first_label,
+       arg_max(period_label, (period_end, obs_id)) FILTER (WHERE breakdown_type = 'all') AS last_label,
+       arg_max(value, (period_end, obs_id)) FILTER (WHERE breakdown_type = 'all') AS last_value,
+       arg_max(status, (period_end, obs_id)) FILTER (WHERE breakdown_type = 'all') AS last_status,
+       arg_max(is_demo, (period_end, obs_id)) FILTER (WHERE breakdown_type = 'all') AS last_is_demo,
+       max(valid_from) AS recorded, any_value(s.sources) AS sources
+FROM n JOIN sources s USING (indicator_id, area_code)
+GROUP BY indicator_id, area_code"""
 
 
 def revisions(store: Store, framework: Framework, *, since: datetime, until: datetime) -> pd.DataFrame:
