@@ -199,12 +199,14 @@ def public_frame(store: Store, framework: Framework, *, as_at: datetime | None =
     return publish(public_rows(store, framework, as_at=as_at), framework)
 
 
-def public_rows(store: Store, framework: Framework, *, as_at: datetime | None = None) -> pd.DataFrame:
+def public_rows(store: Store, framework: Framework, *, as_at: datetime | None = None,
+                newest_period: bool = False) -> pd.DataFrame:
     """`public_frame` before disclosure control: the rows that may be public, each under its KPI's id
-    (`indicator_id`), in `public_frame`'s order."""
+    (`indicator_id`), in `public_frame`'s order. `newest_period`: only each KPI's newest period (its all-children
+    row and its groups), as the public page shows them."""
     every = kpis_series(store, list(framework.kpis), area_codes=[framework.home_area], breakdown_type=None,
-                        as_at=as_at, columns=PUBLIC_COLUMNS)
-    every = every[every["status"] != "provisional"]
+                        as_at=as_at, columns=PUBLIC_COLUMNS, skip_status=("provisional",),
+                        newest_period=newest_period)
     if every.empty:
         return pd.DataFrame(columns=PUBLIC_COLUMNS)
     # each KPI's rows under its own id, whichever series (its returns or its comparator) they came from
@@ -304,19 +306,15 @@ def public_view(store: Store, framework: Framework) -> PublicView:
 
     Only the chosen periods go through disclosure control, which works within a period, so they come out as in
     `public_frame`."""
-    rows = public_rows(store, framework)
+    rows = public_rows(store, framework, newest_period=True)  # only the periods shown: each KPI's newest
     picked = {area.id: newest_periods(rows, [k.id for k in framework.kpis_in_area(area.id)])
               for area in framework.areas}
-    chosen = {(rows.at[i, "indicator_id"], rows.at[i, "period_label"]) for totals, _ in picked.values()
-              for i in totals}
-    whole = [i for i, key in enumerate(zip(rows["indicator_id"], rows["period_label"])) if key in chosen]
-    figures = publish(rows.iloc[whole], framework)  # every row of the chosen periods, in order
-    at = {i: n for n, i in enumerate(whole)}  # row of `rows` (a RangeIndex) -> row of `figures`
+    figures = publish(rows, framework)  # every row of the chosen periods, in order (a RangeIndex, as `rows`)
     shown = {}
     for area_id, (totals, parts) in picked.items():
-        latest = figures.iloc[[at[i] for i in totals]]
+        latest = figures.iloc[totals]
         latest = latest.assign(england=england_figures(store, framework, latest))
-        shown[area_id] = (latest, figures.iloc[[at[i] for i in parts]].reset_index(drop=True))
+        shown[area_id] = (latest, figures.iloc[parts].reset_index(drop=True))
     return shown, not rows.empty, public_narratives(store, framework)
 
 

@@ -38,12 +38,16 @@ def kpi_series(store: Store, kpi: Kpi, *, area_codes: list[str] | None = None, b
 
 def kpis_series(store: Store, kpis: list[Kpi], *, area_codes: list[str] | None = None,
                 breakdown_type: str | None = "all", as_at: datetime | None = None,
-                columns: list[str] | None = None) -> pd.DataFrame:
+                columns: list[str] | None = None, skip_status: tuple[str, ...] = (),
+                newest_period: bool = False) -> pd.DataFrame:
     """`kpi_series` of several KPIs in one query: the same rows and columns, with `kpi_id` first, in the order of
     `kpis` (so `df[df["kpi_id"] == k.id].reset_index(drop=True)` is `kpi_series` of k without that column).
     `columns`: only these of kpi_series' columns (fewer columns, less to convert), in kpi_series' order.
 
     Where the home area has both its own return and a published figure for the same period, the return wins.
+    Then `skip_status` drops the rows of those statuses (after the return has won: a provisional return is not
+    replaced by a published figure), and `newest_period` keeps, of each KPI and area, only the rows of the period
+    of its newest all-children row (its groups included).
     """
     unknown = sorted(set(columns or []) - set(SERIES_COLUMNS))
     if unknown:
@@ -60,18 +64,27 @@ def kpis_series(store: Store, kpis: list[Kpi], *, area_codes: list[str] | None =
     if breakdown_type:
         where.append("o.breakdown_type = ?")
         params.append(breakdown_type)
+    outer_where = "WHERE s._status NOT IN (SELECT unnest(?))" if skip_status else ""
+    newest = ("QUALIFY s._label = arg_max(s._label, s._end) FILTER (WHERE s._type = 'all') "
+              "OVER (PARTITION BY s.kpi_id, s._area)") if newest_period else ""
     return store.df(f"""
-        WITH wanted AS (SELECT unnest(?) AS kpi_id, unnest(?) AS indicator_id, unnest(?) AS kpi_order)
-        SELECT w.kpi_id, {selected}
-        FROM {shortened_from(observations_as_at(as_at))} o
-        JOIN wanted w ON w.indicator_id = o.indicator_id
-        LEFT JOIN areas a ON a.area_code = o.area_code
-        LEFT JOIN batches b ON b.batch_id = o.batch_id
-        {'WHERE ' + ' AND '.join(where) if where else ''}
-        QUALIFY row_number() OVER (PARTITION BY w.kpi_id, o.area_code, o.breakdown_type, o.breakdown_value,
-                                                o.period_label ORDER BY o.indicator_id = w.kpi_id DESC) = 1
-        ORDER BY w.kpi_order, o.area_code, o.breakdown_type, o.breakdown_value, o.period_end,
-                 o.indicator_id = w.kpi_id, o.indicator_id, o.period_label""", params)
+        WITH wanted AS (SELECT unnest(?) AS kpi_id, unnest(?) AS indicator_id, unnest(?) AS kpi_order),
+        s AS (
+            SELECT w.kpi_id, {selected}, w.kpi_order AS _order, o.area_code AS _area, o.breakdown_type AS _type,
+                   o.breakdown_value AS _group, o.period_end AS _end, o.indicator_id = w.kpi_id AS _own,
+                   o.indicator_id AS _indicator, o.period_label AS _label, o.status AS _status
+            FROM {shortened_from(observations_as_at(as_at))} o
+            JOIN wanted w ON w.indicator_id = o.indicator_id
+            LEFT JOIN areas a ON a.area_code = o.area_code
+            LEFT JOIN batches b ON b.batch_id = o.batch_id
+            {'WHERE ' + ' AND '.join(where) if where else ''}
+            QUALIFY row_number() OVER (PARTITION BY w.kpi_id, o.area_code, o.breakdown_type, o.breakdown_value,
+                                                    o.period_label ORDER BY o.indicator_id = w.kpi_id DESC) = 1)
+        SELECT s.* EXCLUDE (_order, _area, _type, _group, _end, _own, _indicator, _label, _status) FROM s
+        {outer_where}
+        {newest}
+        ORDER BY s._order, s._area, s._type, s._group, s._end, s._own, s._indicator, s._label""",
+                    params + ([list(skip_status)] if skip_status else []))
 
 
 def empty_text_as_none(df: pd.DataFrame) -> pd.DataFrame:
