@@ -48,15 +48,13 @@ def run_import(args: argparse.Namespace) -> int:
         import_benchmarks,
     )
     framework = load_framework(args.framework)
-    store = open_store(args)
-    try:
-        report = import_benchmarks(store, args.file, framework=framework, actor=command_line_actor().email)
-    except BenchmarkError as exc:  # unreadable or unrecognised: the plain message, no traceback
-        raise CliError(str(exc), EXIT_UNUSABLE) from None
-    except OSError as exc:
-        raise CliError(f"Could not read {args.file}: {exc.strerror or exc}", EXIT_UNUSABLE) from None
-    finally:
-        store.close()
+    with open_store(args) as store:
+        try:
+            report = import_benchmarks(store, args.file, framework=framework, actor=command_line_actor().email)
+        except BenchmarkError as exc:  # unreadable or unrecognised: the plain message, no traceback
+            raise CliError(str(exc), EXIT_UNUSABLE) from None
+        except OSError as exc:
+            raise CliError(f"Could not read {args.file}: {exc.strerror or exc}", EXIT_UNUSABLE) from None
     summary = report.to_dict()
     if args.json:
         print(json.dumps({k: summary[k] for k in REPORT_KEYS}, default=str, indent=2))
@@ -89,11 +87,8 @@ def run_scorecard(args: argparse.Namespace) -> int:
         except ValueError:
             raise CliError(f"--as-at needs a date as YYYY-MM-DD, such as 2025-06-11, not '{args.as_at}'.",
                            EXIT_UNUSABLE) from None
-    store = open_store(args, read_only=True)
-    try:
+    with open_store(args, read_only=True) as store:
         rows = kpi_benchmarks(store, framework, as_at=as_at)
-    finally:
-        store.close()
     if args.area:
         rows = [r for r in rows if r["area"] == args.area]
     if args.json:

@@ -36,11 +36,8 @@ def run_init(args: argparse.Namespace) -> int:
     # imported here, not at the top: `python -m kpis` loads only the command it runs
     from kpis.setup.bootstrap import initialise
     framework = load_framework(args.framework)
-    store = open_store(args, create=True)
-    try:
+    with open_store(args, create=True) as store:
         report = initialise(store, framework, with_demo=args.demo)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps(report.__dict__, default=str, indent=2))
     else:
@@ -56,8 +53,7 @@ def run_init(args: argparse.Namespace) -> int:
 
 def run_info(args: argparse.Namespace) -> int:
     framework = load_framework(args.framework)
-    store = open_store(args, read_only=True)
-    try:
+    with open_store(args, read_only=True) as store:
         counts = row_counts(store, framework)
         info = {
             "database": str(db_path(args.db)),
@@ -73,8 +69,6 @@ def run_info(args: argparse.Namespace) -> int:
                       "comparator": k.comparator.indicator_id if k.comparator else None, "rows": counts[k.id]}
                      for k in framework.kpis],
         }
-    finally:
-        store.close()
     if args.json:
         print(json.dumps(info, default=str, indent=2))
         return 0

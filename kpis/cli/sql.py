@@ -39,8 +39,7 @@ def run_sql(args: argparse.Namespace) -> int:
                        "or --views to list what can be queried", EXIT_UNUSABLE)
     if args.timeout <= 0 or args.timeout > 300:
         raise CliError("--timeout must be more than 0 and at most 300 seconds", EXIT_UNUSABLE)
-    store = open_store(args, read_only=True)
-    try:
+    with open_store(args, read_only=True) as store:
         if args.views:
             views = console.describe_views(store)
             if args.json:
@@ -55,8 +54,6 @@ def run_sql(args: argparse.Namespace) -> int:
             result = console.run_query(store, args.query, row_limit=args.limit, timeout_s=args.timeout)
         except console.SqlError as exc:
             raise CliError(str(exc)) from None
-    finally:
-        store.close()
     df = result.data
     if args.json:
         rows = [{k: _plain(v) for k, v in r.items()} for r in df.to_dict(orient="records")]

@@ -69,14 +69,12 @@ def _ask_password() -> str:
 def run_add(args: argparse.Namespace) -> int:
     framework = load_framework(args.framework)
     password = _ask_password() if args.password is PROMPT else args.password
-    store = _store(args)
-    try:
-        user = add_user(store, actor=command_line_actor(), email=args.email, role=args.role, areas=args.area,
-                        password=password, known_areas=[a.id for a in framework.areas])
-    except AuthError as exc:
-        raise CliError(str(exc), EXIT_INVALID) from None
-    finally:
-        store.close()
+    with _store(args) as store:
+        try:
+            user = add_user(store, actor=command_line_actor(), email=args.email, role=args.role, areas=args.area,
+                            password=password, known_areas=[a.id for a in framework.areas])
+        except AuthError as exc:
+            raise CliError(str(exc), EXIT_INVALID) from None
     areas = f" for {', '.join(user.areas)}" if user.areas else ""
     how = "a local password" if password is not None else "single sign-on only (no local password)"
     print(f"Added {user.email}: {ROLES[user.role].lower()}{areas}; signs in with {how}.")
@@ -84,11 +82,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
+    with _store(args) as store:
         df = list_users(store)
-    finally:
-        store.close()
     if args.json:
         print(df.to_json(orient="records", date_format="iso", indent=2))
         return EXIT_OK
@@ -105,13 +100,11 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        remove_user(store, actor=command_line_actor(), email=args.email)
-    except AuthError as exc:
-        raise CliError(str(exc), EXIT_INVALID) from None
-    finally:
-        store.close()
+    with _store(args) as store:
+        try:
+            remove_user(store, actor=command_line_actor(), email=args.email)
+        except AuthError as exc:
+            raise CliError(str(exc), EXIT_INVALID) from None
     print(f"Removed {normalise_email(args.email)}.")
     return EXIT_OK
 
@@ -124,13 +117,11 @@ def run_public_export(args: argparse.Namespace, out: Path) -> int:
         raise CliError("--public exports every KPI; leave out --kpi.", EXIT_UNUSABLE)
     framework = load_framework(args.framework)
     # Held only while reading (each read opens and closes the file), never while the file is written.
-    store = _store(args, hold=False)
-    try:
-        rows, hidden = public_export(store, framework, out)
-    except OSError as exc:
-        raise CliError(f"{out} could not be written: {exc.strerror}.", EXIT_UNUSABLE) from None
-    finally:
-        store.close()
+    with _store(args, hold=False) as store:
+        try:
+            rows, hidden = public_export(store, framework, out)
+        except OSError as exc:
+            raise CliError(f"{out} could not be written: {exc.strerror}.", EXIT_UNUSABLE) from None
     extra = " and the publishable narratives" if out.suffix.lower() == ".xlsx" else ""
     print(f"Wrote {rows} published value(s){extra} to {out}; {hidden} suppressed to protect small numbers. "
           f"Stored values are unchanged.")

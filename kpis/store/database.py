@@ -255,6 +255,13 @@ class Store:
             with self.session():  # create or upgrade the schema once, and see that the file is a database
                 pass
 
+    def __enter__(self) -> Store:
+        """`with Store(path) as store:` closes the store at the end of the block, whatever happens in it."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:

@@ -1,0 +1,20 @@
+"""`Store` is a context manager: the block's end closes it, also when the block raises."""
+from __future__ import annotations
+
+import pytest
+
+from kpis.store.database import Store, StoreError
+
+
+def test_a_with_block_closes_the_store_even_when_it_raises(tmp_path):
+    path = tmp_path / "ctx.duckdb"
+    with Store(path) as store:
+        assert store.scalar("SELECT 41 + 1") == 42
+    with pytest.raises(StoreError, match="not open"):
+        store.con
+    with pytest.raises(ZeroDivisionError), Store(path) as again:
+        raise ZeroDivisionError
+    with pytest.raises(StoreError, match="not open"):
+        again.con
+    with Store(path, read_only=True) as reader:   # the file was let go: another store may open it
+        assert reader.scalar("SELECT 1") == 1
