@@ -78,7 +78,13 @@ def render_area(area_id: str) -> None:
                                     + (" (demo)" if old["is_demo"] else ""))
                         _narrative(old.to_dict())
 
-    kpis = shown_kpis(fw.kpis_in_area(area.id), area_id=area.id, presenting=presenting)
+    kpi_charts(area.id, as_at=as_at, comparators=comparators, presenting=presenting)
+
+
+@st.fragment
+def kpi_charts(area_id: str, *, as_at, comparators: tuple[str, ...], presenting: bool) -> None:
+    """Each KPI's charts. A fragment: choosing another batch of KPIs runs only this part of the page again."""
+    kpis = shown_kpis(framework().kpis_in_area(area_id), area_id=area_id)
     views = views_for(kpis, as_at=as_at, comparators=comparators, presenting=presenting)
     for kpi in kpis:
         st.divider()
@@ -96,7 +102,7 @@ def render_area(area_id: str) -> None:
                      query_params={"kpi": kpi.id}, icon=":material/query_stats:")
 
 
-def shown_kpis(kpis: list, *, area_id: str, presenting: bool) -> list:
+def shown_kpis(kpis: list, *, area_id: str) -> list:
     """The KPIs this view draws: all of them, or a batch of `KPIS_PER_VIEW` with a choice of batch when an area
     has more (a national framework may; each KPI draws two charts, and a page of dozens reads badly and
     renders slowly)."""
@@ -108,6 +114,5 @@ def shown_kpis(kpis: list, *, area_id: str, presenting: bool) -> list:
     picked = st.segmented_control(f"This area has {len(kpis)} KPIs, shown {KPIS_PER_VIEW} at a time", labels,
                                   default=labels[0], key=f"batch-{area_id}", persist_state="session")
     batch = batches[labels.index(picked)] if picked in labels else batches[0]
-    st.caption(f"Showing {len(batch)} of {len(kpis)} KPIs: {labels[labels.index(picked) if picked in labels else 0]}."
-               + ("" if not presenting else " Turn presentation mode off to choose another batch."))
+    st.caption(f"Showing {len(batch)} of {len(kpis)} KPIs: {labels[batches.index(batch)]}.")
     return batch
