@@ -215,9 +215,10 @@ def _impossible(r) -> list[str]:
 # -- suppressed and missing ----------------------------------------------------------------------
 def status_counts(store: Store, framework: Framework) -> pd.DataFrame:
     """Per indicator, current values by status, and values missing without a reason."""
-    df = store.df("""SELECT * FROM (
-        SELECT o.indicator_id, coalesce(i.name, o.indicator_id) AS name, coalesce(i.source, '') AS source,
-               count(*) AS values,
+    # Counted per indicator first, then named: grouping by the names as well cost twice as much at national scale.
+    df = store.df("""SELECT c.indicator_id, coalesce(i.name, c.indicator_id) AS name, coalesce(i.source, '') AS source,
+               c.* EXCLUDE (indicator_id) FROM (
+        SELECT o.indicator_id, count(*) AS values,
                count(*) FILTER (WHERE status = 'suppressed') AS suppressed,
                count(*) FILTER (WHERE status = 'not_available') AS not_available,
                count(*) FILTER (WHERE status = 'not_applicable') AS not_applicable,
@@ -226,8 +227,9 @@ def status_counts(store: Store, framework: Framework) -> pd.DataFrame:
                count(*) FILTER (WHERE value IS NULL AND status IN ('published', 'provisional')) AS blank_without_reason,
                count(*) FILTER (WHERE area_code = ?) AS home_area_values,
                count(*) FILTER (WHERE area_code = ? AND status IN ('suppressed', 'not_available')) AS home_area_gaps
-        FROM current_observations o LEFT JOIN indicators i ON i.indicator_id = o.indicator_id
-        GROUP BY ALL) ORDER BY source <> 'framework', indicator_id""", [framework.home_area, framework.home_area])
+        FROM current_observations o GROUP BY o.indicator_id) c
+        LEFT JOIN indicators i ON i.indicator_id = c.indicator_id
+        ORDER BY coalesce(i.source, '') <> 'framework', c.indicator_id""", [framework.home_area, framework.home_area])
     df["source"] = df["source"].replace({"framework": "Sub-group returns"})
     return df
 
