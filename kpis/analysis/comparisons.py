@@ -56,7 +56,6 @@ from kpis.published import relation as comparison
 from kpis.store.database import Store
 from kpis.store.series import kpi_series
 
-lait_quartile, lait_rank = stats.lait_quartile, stats.lait_rank  # read from here by older callers
 
 COUNCIL = "county_ua"
 LOCAL, PUBLISHED = "local return", "published"
@@ -139,8 +138,8 @@ def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: s
             current_councils):
         values = councils["value"].astype(float)
         value = float(mine["value"].iloc[0])
-        row["quartile"] = lait_quartile(value, values, kpi.polarity)
-        row["rank"] = lait_rank(value, values, kpi.polarity)
+        row["quartile"] = stats.lait_quartile(value, values, kpi.polarity)
+        row["rank"] = stats.lait_rank(value, values, kpi.polarity)
         row["rank_of"] = int(len(values))
     return _relate(store, framework, kpi, row, current_councils, as_at, end, declined)
 

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from kpis.core import stats
-from kpis.analysis.comparisons import COLUMNS, kpi_benchmarks, lait_quartile, lait_rank
+from kpis.analysis.comparisons import COLUMNS, kpi_benchmarks
+from kpis.core.stats import lait_quartile, lait_rank
 from kpis.published.comparators import REFERENCE_DIR
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.store.database import Store
