@@ -174,6 +174,16 @@ class StoreBusy(StoreError):
         self.path, self.waited_s = path, waited_s
 
 
+MEMORY_LIMIT_ENV = "KPIS_DUCKDB_MEMORY"
+DEFAULT_MEMORY_LIMIT = "600MB"
+
+
+def duckdb_config() -> dict[str, str]:
+    """DuckDB's settings for every connection: a cap on its buffer memory (`KPIS_DUCKDB_MEMORY`, default 600MB), so
+    a national import or a page over 7 million values spills to disk instead of taking the server's memory."""
+    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
+
+
 def connect(path: Path, *, read_only: bool, wait_s: float,
             on_busy: Callable[[float], None] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the file, retrying with backoff while another process holds it; StoreBusy after `wait_s`.
@@ -186,7 +196,7 @@ def connect(path: Path, *, read_only: bool, wait_s: float,
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
         except duckdb.Error as exc:
             if not is_lock_error(exc):
                 raise StoreError(damaged_message(path, exc)) from None
