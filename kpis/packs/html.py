@@ -10,6 +10,9 @@ PDF's tags, so the rules here are the accessibility rules of the printed documen
   `<th scope="rowgroup">` rows that start a `<tbody>` of their own;
 - `figure_html()` writes a chart as an `<img>` (PNG bytes or SVG text) whose `alt` becomes the PDF Figure's /Alt.
 
+Ligatures are turned off: Chromium writes a ligature glyph's text as one character ("ﬁ", U+FB01), which breaks
+searching, copying and some screen readers' reading of words such as "figure".
+
 Put each part in `<section class="part">` (it starts a new page; `class="part wide"` makes that page landscape)
 and headings in order (one `<h1>`, then `<h2>` per part, `<h3>` within). `class="keep"` on a block asks the
 printer not to split it across pages.
@@ -32,7 +35,8 @@ PRINT_CSS = f"""
 @page cover {{ @top-left {{ content: none; }} }}
 @page wide {{ size: A4 landscape; margin: 12mm 12mm 13mm 12mm; }}
 html {{ font-family: {FONT_STACK}; font-size: 9.5pt; line-height: 1.38; color: {INK};
-       -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
+       -webkit-print-color-adjust: exact; print-color-adjust: exact;
+       font-variant-ligatures: none; font-feature-settings: "liga" 0, "clig" 0; }}
 body {{ margin: 0; }}
 h1, h2, h3, h4 {{ color: {BLUE}; line-height: 1.2; break-after: avoid; break-inside: avoid; }}
 h1 {{ font-size: 24pt; margin: 0 0 5mm; }}

@@ -18,12 +18,14 @@ wrote stay as they are; new versions of the changed objects are appended):
 from __future__ import annotations
 
 import io
+import re
 
 from kpis.core.chromium import find_chromium
 
 A4_MARGIN = {"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"}
 META_FIELDS = {"author": "/Author", "description": "/Subject", "keywords": "/Keywords"}
 _PATH_START = {b"m", b"re"}
+_MARK_TOKEN = re.compile(rb"(?<=[\s>\]])(?:BDC|BMC)(?=\s|$)")
 _PATH_END = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
 
 
@@ -44,11 +46,14 @@ def html_to_pdf(html: str, *, landscape: bool = False) -> bytes:
             page.emulate_media(media="print")
             meta = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('meta[name]')]
                                         .map(m => [m.name.toLowerCase(), m.content]))""")
+            headings = page.evaluate("""() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+                                            .map(h => h.textContent.replace(/\\s+/g, ' ').trim())""")
             data = page.pdf(format="A4", landscape=landscape, margin=A4_MARGIN, print_background=True,
                             tagged=True, outline=True, display_header_footer=False)
         finally:
             browser.close()
-    return finish_pdf(data, {META_FIELDS[k]: v for k, v in meta.items() if k in META_FIELDS and v.strip()})
+    return finish_pdf(data, {META_FIELDS[k]: v for k, v in meta.items() if k in META_FIELDS and v.strip()},
+                      headings=headings)
 
 
 def _mark_furniture(operations: list) -> tuple[list, int]:
@@ -80,8 +85,88 @@ def _mark_furniture(operations: list) -> tuple[list, int]:
     return out, wrapped
 
 
-def finish_pdf(data: bytes, info: dict[str, str]) -> bytes:
-    """Chromium's tagged PDF with `info` (e.g. {'/Author': ...}) added and page furniture marked as artifacts."""
+def _ops(data: bytes, pdf) -> list | None:
+    """The operations of a piece of content stream, or None when it is not whole operations."""
+    from pypdf.generic import ContentStream, DecodedStreamObject
+
+    piece = DecodedStreamObject()
+    piece.set_data(data)
+    try:
+        return ContentStream(piece, pdf).operations
+    except Exception:  # noqa: BLE001 - a cut in the middle of an operation: not a place to cut
+        return None
+
+
+def _first_mark(raw: bytes, pdf) -> int:
+    """Where the line of the first marked-content operator (BDC or BMC) starts, or len(raw) if there is none."""
+    for m in _MARK_TOKEN.finditer(raw):
+        start = raw.rfind(b"\n", 0, m.start()) + 1
+        end = raw.find(b"\n", m.end())
+        line = _ops(raw[start:end if end >= 0 else len(raw)], pdf)
+        if line and line[-1][1] in (b"BDC", b"BMC"):
+            return start
+    return len(raw)
+
+
+def _furniture_as_artifacts(raw: bytes, pdf) -> bytes:
+    """A page's content with what is drawn outside all marked content marked as /Artifact (`raw` itself when
+    there is none). Chromium draws the page margins first and everything after them inside marked content, so
+    only the part before the first marked-content operator is parsed (parsing the whole of a long table's page
+    with pypdf takes seconds); if anything is left outside a mark after that, the whole page is parsed."""
+    cut = _first_mark(raw, pdf)
+    head = _ops(raw[:cut], pdf)
+    if head is None or any(op in (b"BDC", b"BMC", b"EMC") for _, op in head):
+        cut, head = len(raw), _ops(raw, pdf)
+        if head is None:
+            return raw
+    operations, wrapped = _mark_furniture(head)
+    if not wrapped:
+        return raw
+    from pypdf.generic import ContentStream
+
+    stream = ContentStream(None, pdf)
+    stream.operations = operations
+    return stream.get_data() + b"\n" + raw[cut:]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _mend_outline(writer, headings: list[str]) -> int:
+    """Give back the spaces Chromium drops from a bookmark where its heading wrapped onto a second line (it
+    writes "Partnership,2026/27" for "Partnership, 2026/27"). A bookmark is changed only when it is its heading's
+    text, spaces aside; bookmarks and headings are both in document order. Returns how many were mended."""
+    from pypdf.generic import NameObject, TextStringObject
+
+    outlines = writer.root_object.get("/Outlines")
+    if outlines is None:
+        return 0
+    items, stack = [], [outlines.get_object().get("/First")]
+    while stack:
+        ref = stack.pop()
+        if ref is None:
+            continue
+        item = ref.get_object()
+        items.append(item)
+        stack.append(item.get("/Next"))
+        stack.append(item.get("/First"))  # children first (depth first, in document order)
+    mended, at = 0, 0
+    for item in items:
+        title = str(item.get("/Title", ""))
+        for j in range(at, len(headings)):
+            if _squash(headings[j]) == _squash(title):
+                at = j + 1
+                if headings[j] != title:
+                    item[NameObject("/Title")] = TextStringObject(headings[j])
+                    mended += 1
+                break
+    return mended
+
+
+def finish_pdf(data: bytes, info: dict[str, str], *, headings: list[str] | None = None) -> bytes:
+    """Chromium's tagged PDF with `info` (e.g. {'/Author': ...}) added, page furniture marked as artifacts and,
+    given the document's headings in order, bookmarks whose spaces Chromium dropped mended."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ContentStream
 
@@ -90,14 +175,17 @@ def finish_pdf(data: bytes, info: dict[str, str]) -> bytes:
         contents = page.get_contents()
         if contents is None:
             continue
-        stream = ContentStream(contents, writer)
-        operations, wrapped = _mark_furniture(stream.operations)
-        if wrapped:
-            stream.operations = operations
+        raw = contents.get_data()
+        new = _furniture_as_artifacts(raw, writer)
+        if new is not raw:
+            stream = ContentStream(None, writer)
+            stream.set_data(new)
             page.replace_contents(stream)
             page.compress_content_streams()
     if info:
         writer.add_metadata(info)
+    if headings:
+        _mend_outline(writer, headings)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
