@@ -32,7 +32,6 @@ PRINT_CSS = f"""
   @bottom-center {{ content: "Page " counter(page) " of " counter(pages); font: 8pt {FONT_STACK};
                    color: {GREY}; }}
 }}
-@page cover {{ @top-left {{ content: none; }} }}
 @page wide {{ size: A4 landscape; margin: 12mm 12mm 13mm 12mm; }}
 html {{ font-family: {FONT_STACK}; font-size: 9.5pt; line-height: 1.38; color: {INK};
        -webkit-print-color-adjust: exact; print-color-adjust: exact;
