@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from html import escape
 
 INK, GREY, BLUE, RULE, GROUP_FILL, DEMO_FILL = "#0B0C0C", "#505050", "#12436D", "#B1B4B6", "#E5E5E5", "#FFF3CD"
+GENERATOR = "Children's partnership KPI dashboard"
 FONT_STACK = "'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
 
 PRINT_CSS = f"""
@@ -88,12 +89,13 @@ def _css_string(text: str) -> str:
 
 
 def document(title: str, body_html: str, *, lang: str = "en-GB", author: str = "", subject: str = "",
-             keywords: str = "", running_header: str = "", extra_css: str = "") -> str:
+             keywords: str = "", generator: str = GENERATOR, running_header: str = "", extra_css: str = "") -> str:
     """A whole HTML document for `html_to_pdf`: `title` is the PDF's title, `lang` its language, `author`,
-    `subject` and `keywords` its metadata, `running_header` a line printed at the top of every page but those of
-    `<section class="cover">`."""
+    `subject`, `keywords` and `generator` (the PDF's /Creator) its metadata, `running_header` a line printed at
+    the top of every page but those of `<section class="cover">`."""
     meta = "".join(f'<meta name="{name}" content="{esc(value)}">' for name, value in
-                   (("author", author), ("description", subject), ("keywords", keywords)) if value)
+                   (("author", author), ("description", subject), ("keywords", keywords), ("generator", generator))
+                   if value)
     header = (f"@page {{ @top-left {{ content: {_css_string(running_header)}; font: 7.5pt {FONT_STACK}; "
               f"color: {GREY}; }} }}\n@page cover {{ @top-left {{ content: none; }} }}\n"
               if running_header else "")

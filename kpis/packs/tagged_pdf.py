@@ -8,8 +8,9 @@ document's /Lang comes from the `<html lang>` attribute and its title from `<tit
 
 Two things Chromium leaves undone are finished here with pypdf, as an incremental update (the bytes Chromium
 wrote stay as they are; new versions of the changed objects are appended):
-- Chromium writes no /Author, /Subject or /Keywords: they are taken from the document's `<meta name="author">`,
-  `<meta name="description">` and `<meta name="keywords">`;
+- Chromium writes no /Author, /Subject or /Keywords, no XMP metadata, and the browser's user agent as /Creator:
+  they are taken from the document's `<meta name="author">`, `<meta name="description">`, `<meta name="keywords">`
+  and `<meta name="generator">`, and the title, author, subject, keywords and language are written as XMP too;
 - the page furniture Chromium prints in the page margins (CSS `@page` margin boxes: a running header, "Page N of
   M") is drawn outside any tag, where a screen reader would meet it unannounced on every page. Text and paths
   drawn outside every marked-content sequence are marked `/Artifact`, as PDF/UA asks for page furniture. Content
@@ -23,7 +24,7 @@ import re
 from kpis.core.chromium import find_chromium
 
 A4_MARGIN = {"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"}
-META_FIELDS = {"author": "/Author", "description": "/Subject", "keywords": "/Keywords"}
+META_FIELDS = {"author": "/Author", "description": "/Subject", "keywords": "/Keywords", "generator": "/Creator"}
 _PATH_START = {b"m", b"re"}
 _MARK_TOKEN = re.compile(rb"(?<=[\s>\]])(?:BDC|BMC)(?=\s|$)")
 _PATH_END = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
@@ -164,13 +165,39 @@ def _mend_outline(writer, headings: list[str]) -> int:
     return mended
 
 
+def _add_xmp(writer, info: dict[str, str], lang: str) -> None:
+    """The document's title, author, subject, keywords and language again as XMP metadata (Chromium writes none),
+    where PDF/UA checkers and document managers look for them."""
+    from pypdf.generic import NameObject
+    from pypdf.xmp import XmpInformation
+
+    xmp = XmpInformation.create()
+    if info.get("/Title"):
+        xmp.dc_title = {"x-default": info["/Title"]}
+    if info.get("/Author"):
+        xmp.dc_creator = [info["/Author"]]
+    if info.get("/Subject"):
+        xmp.dc_description = {"x-default": info["/Subject"]}
+    if info.get("/Keywords"):
+        xmp.pdf_keywords = info["/Keywords"]
+    if info.get("/Creator"):
+        xmp.xmp_creator_tool = info["/Creator"]
+    if lang:
+        xmp.dc_language = [lang]
+    writer.xmp_metadata = xmp
+    stream = writer.root_object["/Metadata"].get_object()
+    stream[NameObject("/Type")] = NameObject("/Metadata")   # what readers look for (pypdf leaves them out)
+    stream[NameObject("/Subtype")] = NameObject("/XML")
+
+
 def finish_pdf(data: bytes, info: dict[str, str], *, headings: list[str] | None = None) -> bytes:
     """Chromium's tagged PDF with `info` (e.g. {'/Author': ...}) added, page furniture marked as artifacts and,
     given the document's headings in order, bookmarks whose spaces Chromium dropped mended."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ContentStream
 
-    writer = PdfWriter(PdfReader(io.BytesIO(data)), incremental=True)
+    reader = PdfReader(io.BytesIO(data))
+    writer = PdfWriter(reader, incremental=True)
     for page in writer.pages:
         contents = page.get_contents()
         if contents is None:
@@ -184,6 +211,8 @@ def finish_pdf(data: bytes, info: dict[str, str], *, headings: list[str] | None 
             page.compress_content_streams()
     if info:
         writer.add_metadata(info)
+    _add_xmp(writer, {**{k: str(v) for k, v in (reader.metadata or {}).items()}, **info},
+             str(reader.trailer["/Root"].get("/Lang", "")))
     if headings:
         _mend_outline(writer, headings)
     out = io.BytesIO()

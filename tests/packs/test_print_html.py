@@ -35,6 +35,7 @@ def test_document_carries_language_title_metadata_and_the_print_css():
     assert "<title>Board pack: &quot;Ours&quot; &amp; &lt;theirs&gt;</title>" in html
     assert '<meta name="author" content="A &amp; B">' in html and '<meta name="description" content="S">' in html
     assert '<meta name="keywords" content="k">' in html
+    assert '<meta name="generator" content="Children&#x27;s partnership KPI dashboard">' in html
     assert PRINT_CSS in html and 'content: "Pack · \\"demo\\""' in html   # a CSS string, quotes escaped
     assert "font-variant-ligatures: none" in PRINT_CSS and "display: table-header-group" in PRINT_CSS
     assert "@top-left" not in document("T", "")                            # no running header unless asked
@@ -116,6 +117,9 @@ def test_pdf_tags_sees_untagged_text_and_finish_pdf_marks_it_as_an_artifact(tmp_
     assert [(e.tag, e.text) for e in t.elements] == [("Document", ""), ("P", "Hello, tagged world")]
     assert t.untagged_text == {} and t.artifact_text == {0: "Page 1 of 1"}
     assert (t.title, t.author, t.subject) == ("Hand made", "The partnership", "A test")
+    xmp = PdfReader(str(after)).xmp_metadata                          # the same again as XMP
+    assert (xmp.dc_title, xmp.dc_creator, xmp.dc_description, xmp.dc_language) == (
+        {"x-default": "Hand made"}, ["The partnership"], {"x-default": "A test"}, ["en-GB"])
     assert after.read_bytes().startswith(before.read_bytes())       # an incremental update: Chromium's bytes kept
     assert PdfReader(str(after)).pages[0].extract_text().count("Hello, tagged world") == 1
     assert pdf_tags_main([str(after), "--counts"]) == 0

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from kpis.core.framework import load_framework
 from kpis.packs.build import build_pack
 from kpis.packs.content import board_pack_content
-from kpis.packs.html import document, figure_html, table_html
+from kpis.packs.html import GENERATOR, document, figure_html, table_html
 from kpis.packs.tagged_pdf import html_to_pdf
 from kpis.store.database import Store
 from tests.packs.test_print_html import PNG
@@ -150,7 +150,9 @@ def test_language_marked_title_author_and_subject(built):
     reader = PdfReader(str(path))
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "en-GB" and bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
-    assert reader.metadata.title == t.title
+    assert reader.metadata.title == t.title and reader.metadata.creator == GENERATOR   # not Chromium's user agent
+    xmp = reader.xmp_metadata
+    assert xmp.dc_title == {"x-default": t.title} and xmp.dc_language == ["en-GB"] and xmp.dc_creator == [t.author]
     _, _, hwbb = built["hwbb"]
     assert hwbb.title == "Report to the Health and Wellbeing Board, 9 December 2026" and hwbb.lang == "en-GB"
 
