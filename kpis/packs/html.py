@@ -51,6 +51,7 @@ ul.tight li {{ margin: 0; }}
 .part {{ break-before: page; }}
 .wide {{ page: wide; }}
 .cover {{ page: cover; padding-top: 35mm; }}
+.cover ul {{ font-size: 11pt; }}
 .keep {{ break-inside: avoid; }}
 .intro {{ break-after: avoid; }}
 .lead {{ font-size: 13pt; color: {GREY}; margin-bottom: 6mm; }}
