@@ -20,8 +20,7 @@ than 1, to keep a full run near ten minutes on two cores):
   then each page with Streamlit's data cache cleared before every run, as for the first visitor
   after new data. ``page_render_warm_ms`` is the same with the cache kept, ``page_render_first_ms`` the
   first visit of each page (its resource caches cold too);
-- ``board_pack_pdf_s``: `tools.bench.pack.bench_board_pack_pdf` (the full board pack, charts drawn, printed
-  to a tagged PDF by Chromium);
+- ``board_pack_pdf_s``: `kpis.packs.pdf.bench_board_pack_pdf` (the full board pack, charts drawn);
 - ``peak_rss_mb``: the largest resident set of the processes, read with `resource.getrusage`:
   RUSAGE_SELF of each worker (import, submission, scorecard, PDF all run there) and RUSAGE_CHILDREN
   of the worker (the page-render process, which has ended and been waited for). kaleido's Chromium
@@ -240,9 +239,9 @@ def measure_submit(full: Path, runs: int, work: Path, quick: bool) -> dict:
 
 def measure_pdf(full: Path, runs: int) -> dict:
     try:
-        from tools.bench.pack import bench_board_pack_pdf
+        from kpis.packs.pdf import bench_board_pack_pdf
     except ImportError as exc:
-        return {"board_pack_pdf_s": f"{NOT_MEASURED}tools.bench.pack.bench_board_pack_pdf is missing ({exc})"}
+        return {"board_pack_pdf_s": f"{NOT_MEASURED}kpis.packs.pdf.bench_board_pack_pdf is missing ({exc})"}
     try:
         times = [bench_board_pack_pdf(full) for _ in range(runs)]
     except Exception as exc:  # noqa: BLE001 - e.g. no browser for the charts: say so, measure the rest
