@@ -86,7 +86,9 @@ def esc(text: object) -> str:
 
 
 def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """Text as a CSS string inside a <style> element: quotes and backslashes escaped, and no "<" (so a name such as
+    "</style>" cannot end the style sheet)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ") + '"'
 
 
 def document(title: str, body_html: str, *, lang: str = "en-GB", author: str = "", subject: str = "",

@@ -39,6 +39,7 @@ def test_document_carries_language_title_metadata_and_the_print_css():
     assert PRINT_CSS in html and 'content: "Pack · \\"demo\\""' in html   # a CSS string, quotes escaped
     assert "font-variant-ligatures: none" in PRINT_CSS and "display: table-header-group" in PRINT_CSS
     assert "@top-left" not in document("T", "")                            # no running header unless asked
+    assert "</style><script>" not in document("T", "", running_header="</style><script>")
 
 
 def test_table_has_a_caption_column_and_row_headers_and_group_headings():
