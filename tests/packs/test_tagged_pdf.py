@@ -94,6 +94,12 @@ def test_board_pack_structure_tree_has_headings_paragraphs_lists_tables_and_figu
     assert len(figures) == len(content.charts) == len(FRAMEWORK.kpis) - 1
     assert sorted(f.attrs["Alt"] for f in figures) == sorted(c.alt for c in content.charts)
     assert not t.figures_without_alt
+    for report in ("board", "hwbb"):   # every chart's numbers are in the table that comes next in reading order
+        els = built[report][2].elements
+        for i, e in enumerate(els):
+            if e.tag == "Figure":
+                after = next(x for x in els[i + 1:] if x.depth <= e.depth)
+                assert after.tag == "Table", (report, e.attrs["Alt"][:40], after.tag)
     sg02 = next(f for f in figures if "SG02" in f.attrs["Alt"])
     assert sg02.attrs["Alt"].startswith("Line chart of SG02 Repeat child protection plans. ")
     assert "England" in sg02.attrs["Alt"] and "latest" in sg02.attrs["Alt"]
