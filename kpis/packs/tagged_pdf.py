@@ -6,15 +6,17 @@ accessible (the board pack, the annual report) are written as semantic HTML and 
 scope, Figure with /Alt from the image's alt text) and `outline=True` adds bookmarks from the headings. The
 document's /Lang comes from the `<html lang>` attribute and its title from `<title>`.
 
-Two things Chromium leaves undone are finished here with pypdf, as an incremental update (the bytes Chromium
-wrote stay as they are; new versions of the changed objects are appended):
+What Chromium leaves undone is finished here with pypdf, as an incremental update (the bytes Chromium wrote stay
+as they are; new versions of the changed objects are appended):
 - Chromium writes no /Author, /Subject or /Keywords, no XMP metadata, and the browser's user agent as /Creator:
   they are taken from the document's `<meta name="author">`, `<meta name="description">`, `<meta name="keywords">`
   and `<meta name="generator">`, and the title, author, subject, keywords and language are written as XMP too;
 - the page furniture Chromium prints in the page margins (CSS `@page` margin boxes: a running header, "Page N of
   M") is drawn outside any tag, where a screen reader would meet it unannounced on every page. Text and paths
   drawn outside every marked-content sequence are marked `/Artifact`, as PDF/UA asks for page furniture. Content
-  inside the page's tags is never touched.
+  inside the page's tags is never touched;
+- where a long heading wraps, Chromium's bookmark loses the space at the line break ("Partnership,2026/27"): the
+  bookmark gets the heading's own text back.
 """
 from __future__ import annotations
 
@@ -25,8 +27,8 @@ from kpis.core.chromium import find_chromium
 
 A4_MARGIN = {"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"}
 META_FIELDS = {"author": "/Author", "description": "/Subject", "keywords": "/Keywords", "generator": "/Creator"}
-_PATH_START = {b"m", b"re"}
 _MARK_TOKEN = re.compile(rb"(?<=[\s>\]])(?:BDC|BMC)(?=\s|$)")
+_PATH_START = {b"m", b"re"}
 _PATH_END = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
 
 
