@@ -11,7 +11,8 @@ from app_pages._auth import require_page
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 
-FORMAT_HELP = {"pdf": "PDF: for printing and reading on screen", "pptx": "PowerPoint: one slide per KPI or area",
+FORMAT_HELP = {"pdf": "PDF: for printing, reading on screen and screen readers",
+               "pptx": "PowerPoint: one slide per KPI or area",
                "xlsx": "Excel: the scorecard and every number, with a metadata sheet"}
 
 st.title("Board pack")

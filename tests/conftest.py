@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # What `make test-fast` leaves out: tests that drive a real browser (Chromium, also behind chart images), time the
 # whole app, take every framework through the whole path, or kill and cap child processes. `make test` runs them.
 SLOW_FOLDERS = {"browser": ("slow", "browser"), "tooling": ("slow",), "journeys": ("slow",)}
-SLOW_FILES = {"packs/test_packs.py": ("slow", "browser"), "app/test_pages_pack.py": ("slow", "browser"),
+SLOW_FILES = {"packs/test_packs.py": ("slow", "browser"), "packs/test_tagged_pdf.py": ("slow", "browser"),
+              "app/test_pages_pack.py": ("slow", "browser"),
               "store/test_faults.py": ("slow",), "store/test_store_sharing.py": ("slow",),
               "returns/test_read_budget.py": ("slow",), "access/test_page_access_server.py": ("slow",)}
 

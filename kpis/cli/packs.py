@@ -20,8 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "last meeting, one section per sub-group with each KPI's chart against England, its numbers "
                     "and words, the narratives, and an appendix of definitions, methods and sources), or the "
                     "six-monthly report to the Health and Wellbeing Board (--report hwbb). The format follows the "
-                    "output file's extension: .pdf, .pptx or .xlsx. PDF and PowerPoint charts are drawn with "
-                    "Debian's Chromium (apt-get install chromium); Excel needs no browser.")
+                    "output file's extension: .pdf, .pptx or .xlsx. The PDF is tagged for screen readers "
+                    "(headings, tables, charts with alt text) and printed by Debian's Chromium, which also draws the "
+                    "PDF and PowerPoint charts (apt-get install chromium); Excel needs no browser.")
     p.add_argument("--meeting", metavar="YYYY-MM-DD",
                    help="the board meeting (default: the next meeting, else the latest one)")
     p.add_argument("--report", choices=["board", "hwbb"], default="board",

@@ -1,284 +1,177 @@
-"""The board pack and the HWBB report as a PDF (fpdf2), for reading on paper or on screen.
+"""The board pack and the HWBB report as a tagged PDF, for reading on paper, on screen or with a screen reader.
 
-Text and tables are real text in DejaVu Sans (Debian's fonts-dejavu-core: fpdf2's own
-fonts are Latin-1 only, and the pack uses ● ◆ ■ ▲ ▼ ✓ and ½); charts are PNG drawn by
-`kpis.packs.images`, each with alt text and its numbers in a table below it. The document has
-a title, the language en-GB, an outline (bookmarks) and "Page N of M" on every page.
+The pack is written as semantic HTML (`kpis.packs.html`) from the same content as the PowerPoint and Excel
+versions (`kpis.packs.content`) and printed by headless Chromium (`kpis.packs.tagged_pdf.html_to_pdf`), so the
+PDF is tagged: headings H1 (the title), H2 (each part), H3 and H4 in order; paragraphs and lists; tables with a
+caption, column and row headers and a header row that repeats on every page; charts as PNG drawn by
+`kpis.packs.images`, each a Figure whose alt text says what it shows, with its numbers in the table after it.
+The document has a title, the language en-GB, author and subject, bookmarks from the headings, a running header
+saying whose pack it is (and that it includes demo data) and "Page N of M" on every page, both marked as
+artifacts. Text is in DejaVu Sans (Debian's fonts-dejavu-core), which has every symbol the pack uses
+(● ◆ ■ ▲ ▼ ✓ ✗ ½).
 """
 from __future__ import annotations
 
-import io
-import time
 from pathlib import Path
-
-from fpdf import FPDF, FontFace
-from fpdf.prefs import ViewerPreferences
 
 from kpis.charts.figures import BADGE_COLOURS
 from kpis.core.exports import OGL_ATTRIBUTION
-from kpis.core.framework import load_framework
-from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress, Table, board_pack_content
-from kpis.packs.images import render_png
-from kpis.store.database import Store
+from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress, Table
+from kpis.packs.html import bullets, document, esc, figure_html, paragraphs, table_html
+from kpis.packs.images import find_browser, render_png
+from kpis.packs.tagged_pdf import html_to_pdf
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
-FONT = "DejaVu"
-INK, GREY, BLUE = (11, 12, 12), (80, 80, 80), (18, 67, 109)
-GROUP_FILL = (229, 229, 229)
-HEADING_STYLE = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=BLUE)
-CHART_WIDTH_MM = 180
+# The comparison column's cells take the dashboard's badge colours (the words and symbols say it too).
+BADGE_CSS = "".join(f"td.badge-{name} {{ background: {bg}; color: {fg}; }}\n"
+                    for name, (bg, fg) in BADGE_COLOURS.items())
 
 
 class PdfFontsMissing(RuntimeError):
     """The Unicode font the PDF needs is not installed."""
 
 
-def _hex(colour: str) -> tuple[int, int, int]:
-    colour = colour.lstrip("#")
-    return tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+def _check_fonts() -> None:
+    missing = [f for f in FONT_FILES.values() if not (FONT_DIR / f).is_file()]
+    if missing:
+        raise PdfFontsMissing(f"The PDF needs the DejaVu Sans fonts ({', '.join(missing)} not found in "
+                              f"{FONT_DIR}). Install them with: apt-get install fonts-dejavu-core")
 
 
-class PackPDF(FPDF):
-    def __init__(self, content: PackContent):
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.content = content
-        missing = [f for f in FONT_FILES.values() if not (FONT_DIR / f).is_file()]
-        if missing:
-            raise PdfFontsMissing(f"The PDF needs the DejaVu Sans fonts ({', '.join(missing)} not found in "
-                                  f"{FONT_DIR}). Install them with: apt-get install fonts-dejavu-core")
-        for style, name in FONT_FILES.items():
-            self.add_font(FONT, style, str(FONT_DIR / name))
-        self.set_margins(15, 16, 15)
-        self.set_auto_page_break(True, margin=16)
-        self.set_title(f"{content.title}, {content.meeting_text}")
-        self.set_lang("en-GB")
-        self.set_author(content.partnership)
-        self.set_subject(f"{content.title} for the meeting of {content.meeting_text}; data as at "
-                         f"{content.as_at_text}")
-        self.set_creator("Children's partnership KPI dashboard")
-        self.set_keywords("KPI scorecard board pack " + content.short_name)
-        self.set_creation_date(content.generated_at)
-        self.viewer_preferences = ViewerPreferences(display_doc_title=True)
-        self.set_text_color(*INK)
+def _table(table: Table, caption: str, *, row_headers: int = 1, cls: str = "", empty: str = "") -> str:
+    """A content Table as HTML; its own caption wins over `caption`. Nothing (or `empty` in words) for no rows."""
+    if not table.rows:
+        return paragraphs([empty], cls="note") if empty else ""
+    cells = {}
+    if table.highlight_col is not None:
+        cells = {(i, table.highlight_col): f"badge-{h}" for i, h in enumerate(table.highlight) if h in BADGE_COLOURS}
+    return table_html(table.caption or caption, table.columns, table.rows, row_header=row_headers,
+                      groups=table.groups, cell_classes=cells, widths=table.widths, cls=cls)
 
-    def header(self) -> None:
-        if self.page_no() == 1:
-            return
-        self.set_font(FONT, "", 7.5)
-        self.set_text_color(*GREY)
-        demo = "  ·  Includes demo data" if self.content.is_demo else ""
-        what = REPORTS[self.content.report]
-        self.cell(0, 4, f"{self.content.short_name}  ·  {what}  ·  {self.content.meeting_text}{demo}", align="L")
-        self.ln(7)
-        self.set_text_color(*INK)
 
-    def footer(self) -> None:
-        self.set_y(-11)
-        self.set_font(FONT, "", 8)
-        self.set_text_color(*GREY)
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="C")
-        self.set_text_color(*INK)
-
-    # -- building blocks ------------------------------------------------------------------------
-    def heading(self, text: str, *, level: int = 0, size: float = 16) -> None:
-        self.start_section(text, level=level)
-        self.set_font(FONT, "B", size)
-        self.set_text_color(*BLUE)
-        self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(*INK)
-        self.ln(1.5)
-
-    def paragraph(self, text: str, *, size: float = 9.5, style: str = "",
-                  colour: tuple[int, int, int] = INK, gap: float = 1.5) -> None:
-        self.set_font(FONT, style, size)
-        self.set_text_color(*colour)
-        self.multi_cell(0, size * 0.48, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(*INK)
-        self.ln(gap)
-
-    def bullets(self, lines: list[str], *, size: float = 9.5) -> None:
-        self.set_font(FONT, "", size)
-        for line in lines:
-            self.cell(4, size * 0.48, "•")
-            self.multi_cell(0, size * 0.48, line, align="L", new_x="LMARGIN", new_y="NEXT")
-            self.ln(0.6)
-        self.ln(1)
-
-    def table_block(self, table: Table, *, size: float = 8, empty: str = "") -> None:
-        if not table.rows:
-            if empty:
-                self.paragraph(empty, style="I", colour=GREY)
-            return
-        if table.caption:
-            self.paragraph(table.caption, size=8, style="I", colour=GREY, gap=0.8)
-        self.set_font(FONT, "", size)
-        groups = dict(table.groups)
-        with self.table(col_widths=table.widths or None, text_align="LEFT", line_height=size * 0.43,
-                        headings_style=HEADING_STYLE, padding=(0.8, 1.2), v_align="TOP",
-                        borders_layout="HORIZONTAL_LINES", repeat_headings=1) as t:
-            t.row(table.columns)
-            for i, cells in enumerate(table.rows):
-                if i in groups:
-                    t.row().cell(groups[i], colspan=len(table.columns),
-                                 style=FontFace(emphasis="BOLD", fill_color=GROUP_FILL))
-                row = t.row()
-                for j, text in enumerate(cells):
-                    style = None
-                    if j == table.highlight_col and i < len(table.highlight) and table.highlight[i] in BADGE_COLOURS:
-                        bg, fg = BADGE_COLOURS[table.highlight[i]]
-                        style = FontFace(fill_color=_hex(bg), color=_hex(fg))
-                    row.cell(text, style=style)
-        self.ln(3)
-
-    def chart(self, chart: Chart, *, width_mm: float = CHART_WIDTH_MM) -> None:
-        png = render_png(chart.figure, width=chart.width_px, height=chart.height_px)
-        height_mm = width_mm * chart.height_px / chart.width_px
-        if self.will_page_break(height_mm):
-            self.add_page()
-        self.image(io.BytesIO(png), x=self.l_margin, w=width_mm, h=height_mm, alt_text=chart.alt)
-        self.ln(2)
+def _figure(chart: Chart) -> str:
+    png = render_png(chart.figure, width=chart.width_px, height=chart.height_px)
+    return figure_html(png, chart.alt, width_px=chart.width_px, height_px=chart.height_px)
 
 
 # -- the parts of a pack ----------------------------------------------------------------------------
-def _cover(pdf: PackPDF, c: PackContent) -> None:
-    pdf.add_page()
-    pdf.set_y(45)
-    pdf.paragraph(c.partnership, size=13, colour=GREY, gap=4)
-    pdf.heading(c.title if c.report == "board" else f"{c.title}: {c.short_name}", size=24)
-    pdf.ln(4)
-    pdf.paragraph(f"Meeting: {c.meeting_text}", size=13, style="B", gap=2)
-    pdf.paragraph(f"Data as at: {c.as_at_text}", size=12, gap=2)
+def _cover(c: PackContent) -> str:
+    title = c.title if c.report == "board" else f"{c.title}: {c.short_name}"
+    facts = [f"Meeting: {c.meeting_text}", f"Data as at: {c.as_at_text}"]
     if c.previous:
         what = "the last meeting" if c.report == "board" else "the meeting about six months ago"
-        pdf.paragraph(f"Changes are since {what}: {c.previous:%-d %B %Y}", size=11, gap=2)
+        facts.append(f"Changes are since {what}: {c.previous:%-d %B %Y}")
     if c.report == "hwbb" and c.reports_to:
-        pdf.paragraph(f"Six-monthly report to the {c.reports_to}", size=11, gap=2)
-    pdf.paragraph(f"Produced {c.generated_at:%-d %B %Y}", size=10, colour=GREY, gap=8)
-    if c.is_demo:
-        pdf.set_fill_color(255, 243, 205)
-        pdf.set_font(FONT, "B", 11)
-        pdf.multi_cell(0, 6, "Includes demo data: local figures marked (demo) are synthetic, made to show how the "
-                             "pack works. England figures are real published statistics.",
-                       fill=True, padding=3, align="L", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_fill_color(255, 255, 255)
-        pdf.ln(6)
-    pdf.paragraph("In this pack", size=12, style="B", gap=1)
+        facts.append(f"Six-monthly report to the {c.reports_to}")
+    demo = ('<p class="demo">Includes demo data: local figures marked (demo) are synthetic, made to show how the '
+            'pack works. England figures are real published statistics.</p>\n' if c.is_demo else "")
     parts = ["Summary scorecard", c.changes_heading] + [f"{a.name} ({a.sub_group})" for a in c.areas]
-    pdf.bullets(parts + ["Appendix: definitions, methods, sources and licence"], size=10.5)
-    pdf.set_y(-40)
-    pdf.paragraph(OGL_ATTRIBUTION, size=8, colour=GREY)
+    parts.append("Appendix: definitions, methods and sources")
+    return (f'<section class="cover">\n<p class="lead">{esc(c.partnership)}</p>\n<h1>{esc(title)}</h1>\n'
+            f'<div class="facts">{paragraphs(facts)}</div>\n'
+            f'<p class="note">Produced {c.generated_at:%-d %B %Y}</p>\n{demo}'
+            f'<h2>In this pack</h2>\n{bullets(parts)}<p class="licence">{esc(OGL_ATTRIBUTION)}</p>\n</section>\n')
 
 
-def _summary(pdf: PackPDF, c: PackContent) -> None:
-    pdf.add_page(orientation="L")
-    pdf.heading("Summary scorecard", size=14)
-    pdf.paragraph("   ".join(c.summary), size=8.5, gap=1.5)
-    pdf.table_block(c.scorecard, size=7)
+def _summary(c: PackContent) -> str:
+    caption = ("Every KPI, grouped by outcome area: its latest figure, the change since the last meeting, the "
+               "comparison with England, the recent trend and any target.")
+    return (f'<section class="part wide" id="summary">\n<h2>Summary scorecard</h2>\n{bullets(c.summary, cls="tight")}'
+            f'{_table(c.scorecard, caption, cls="small", row_headers=1)}</section>\n')
 
 
-def _changes(pdf: PackPDF, c: PackContent) -> None:
-    pdf.add_page(orientation="P")
-    pdf.heading(c.changes_heading)
+def _changes(c: PackContent) -> str:
+    out = [f'<section class="part" id="changes">\n<h2>{esc(c.changes_heading)}</h2>\n']
     if not c.changes:
-        pdf.paragraph("There is no earlier meeting to compare with.")
-        return
+        out.append(paragraphs(["There is no earlier meeting to compare with."]))
     for title, about, table in c.changes:
-        if pdf.will_page_break(30):
-            pdf.add_page()
-        pdf.heading(title, level=1, size=12)
-        pdf.paragraph(about, size=9)
-        pdf.table_block(table, size=7.5)
+        short = len(table.rows) <= 15  # a short table stays with its heading
+        out.append(f'<div class="{"keep" if short else ""}"><h3>{esc(title)}</h3>\n{paragraphs([about], cls="intro")}'
+                   f'{_table(table, title)}</div>\n')
+    out.append("</section>\n")
+    return "".join(out)
 
 
-def _lines(pdf: PackPDF, text: str, size: float, style: str = "") -> int:
-    pdf.set_font(FONT, style, size)
-    return len(pdf.multi_cell(0, size * 0.48, text, dry_run=True, output="LINES"))
-
-
-def _narrative(pdf: PackPDF, area: AreaSection) -> None:
+def _narrative(area: AreaSection) -> str:
     n = area.narrative
-    height = 20 + sum(_lines(pdf, h, 10, "B") * 4.8 + _lines(pdf, t, 9.5) * 4.56 + 3 for h, t in (n.parts if n else []))
-    if pdf.will_page_break(min(height, 120)):  # keep a narrative on one page when it fits on one
-        pdf.add_page()
     title = f"Narrative from the {area.sub_group}" + (f", {n.period_label}" if n else "")
-    pdf.heading(title + (" (demo)" if n and n.is_demo else ""), level=1, size=12)
+    title += " (demo)" if n and n.is_demo else ""
+    out = [f'<div class="keep">\n<h3>{esc(title)}</h3>\n']
     if n is None:
-        pdf.paragraph(area.narrative_note, style="I", colour=GREY)
-        return
-    if not n.publishable:
-        pdf.paragraph("Not marked for publication.", size=8.5, style="I", colour=GREY)
-    for heading, text in n.parts:
-        pdf.paragraph(heading, size=10, style="B", gap=0.5)
-        pdf.paragraph(text, size=9.5, gap=2.5)
+        out.append(paragraphs([area.narrative_note], cls="note"))
+    else:
+        if not n.publishable:
+            out.append(paragraphs(["Not marked for publication."], cls="note"))
+        for heading, text in n.parts:
+            out.append(f"<h4>{esc(heading)}</h4>\n{paragraphs([text])}")
+    out.append("</div>\n")
+    return "".join(out)
 
 
-def _kpi(pdf: PackPDF, k: KpiSection) -> None:
-    pdf.add_page()
-    pdf.heading(f"{k.kpi.id} {k.kpi.short_title}", level=1, size=13)
-    pdf.paragraph(k.kpi.title, size=9, style="I", colour=GREY)
-    pdf.bullets(k.words, size=9)
-    if k.chart:
-        pdf.chart(k.chart)
-    pdf.table_block(k.table, size=7.5, empty=f"{k.kpi.id} has no figures yet, locally or for England.")
+def _kpi(k: KpiSection) -> str:
+    figure = _figure(k.chart) if k.chart else ""
+    table = _table(k.table, "", row_headers=2, empty=f"{k.kpi.id} has no figures yet, locally or for England.")
+    return (f'<section class="part" id="kpi-{esc(k.kpi.id)}">\n<h3>{esc(k.kpi.id)} {esc(k.kpi.short_title)}</h3>\n'
+            f'<p class="subtitle">{esc(k.kpi.title)}</p>\n{bullets(k.words)}{figure}{table}</section>\n')
 
 
-def _area(pdf: PackPDF, a: AreaSection, report: str, say, done: float, share: float) -> None:
-    pdf.add_page()
-    pdf.heading(a.name)
-    pdf.paragraph(f"Reported by the {a.sub_group}.", size=9.5, colour=GREY)
-    pdf.paragraph(a.summary, size=9.5)
-    pdf.table_block(a.overview, size=7.8)
+def _area(a: AreaSection, report: str, say: Progress, done: float, share: float) -> str:
+    caption = f"The KPIs of {a.name}: the latest figure, the comparison with England and the recent trend."
+    out = [f'<section class="part" id="area-{esc(a.area_id)}">\n<h2>{esc(a.name)}</h2>\n',
+           paragraphs([f"Reported by the {a.sub_group}."], cls="note"), paragraphs([a.summary]),
+           _table(a.overview, caption)]
     if report == "hwbb":
         if a.chart:
-            pdf.chart(a.chart)
+            out.append(_figure(a.chart))
         if a.chart_table:
-            pdf.table_block(a.chart_table, size=7.3)
-        _narrative(pdf, a)
+            out.append(_table(a.chart_table, "", row_headers=2))
+        out.append(_narrative(a))
         say(done + share, f"Drew {a.name}")
-        return
-    _narrative(pdf, a)
+        return "".join(out) + "</section>\n"
+    out.append(_narrative(a))
+    out.append("</section>\n")
     for i, k in enumerate(a.kpis):
-        _kpi(pdf, k)
-        say(done + share * (i + 1) / len(a.kpis), f"Drew {k.kpi.id}")
+        out.append(_kpi(k))
+        say(done + share * (i + 1) / max(1, len(a.kpis)), f"Drew {k.kpi.id}")
+    return "".join(out)
 
 
-def _appendix(pdf: PackPDF, c: PackContent) -> None:
-    pdf.add_page()
-    pdf.heading("Appendix: definitions, methods and sources")
-    for heading, paragraphs, table in c.appendix:
-        small = table is not None and len(table.rows) <= 10  # keep a short table with its heading
-        if pdf.will_page_break(25 + (7 * len(table.rows) + 6 * len(paragraphs) if small else 0)):
-            pdf.add_page()
-        pdf.heading(heading, level=1, size=12)
-        for p in paragraphs:
-            pdf.paragraph(p, size=9)
+def _appendix(c: PackContent) -> str:
+    out = ['<section class="part" id="appendix">\n<h2>Appendix: definitions, methods and sources</h2>\n']
+    for heading, texts, table in c.appendix:
+        out.append(f'<div class="keep"><h3>{esc(heading)}</h3>\n{paragraphs(texts[:1])}</div>\n'
+                   f'{paragraphs(texts[1:])}')
         if table is not None:
-            pdf.table_block(table, size=7.3)
+            out.append(_table(table, heading))
+    out.append("</section>\n")
+    return "".join(out)
+
+
+def pack_html(content: PackContent, *, progress: Progress | None = None) -> str:
+    """The whole pack as one HTML document (charts drawn and embedded as PNG), ready for `html_to_pdf`."""
+    say = progress or (lambda fraction, message: None)
+    c = content
+    parts = [_cover(c), _summary(c), _changes(c)]
+    share = 0.55 / max(1, len(c.areas))
+    for i, area in enumerate(c.areas):
+        say(0.35 + share * i, f"Drawing {area.name}")
+        parts.append(_area(area, c.report, say, 0.35 + share * i, share))
+    parts.append(_appendix(c))
+    header = f"{c.short_name}  ·  {REPORTS[c.report]}  ·  {c.meeting_text}" + (
+        "  ·  Includes demo data" if c.is_demo else "")
+    return document(f"{c.title}, {c.meeting_text}", "".join(parts), lang="en-GB", author=c.partnership,
+                    subject=f"{c.title} for the meeting of {c.meeting_text}; data as at {c.as_at_text}",
+                    keywords="KPI scorecard board pack " + c.short_name, running_header=header, extra_css=BADGE_CSS)
 
 
 def build_pdf(content: PackContent, *, progress: Progress | None = None) -> bytes:
-    """The whole pack as PDF bytes. `progress(fraction, message)` hears about each part."""
+    """The whole pack as tagged PDF bytes. `progress(fraction, message)` hears about each part.
+
+    Raises PdfFontsMissing without DejaVu Sans and kpis.packs.images.ChartRendererUnavailable without Chromium."""
     say = progress or (lambda fraction, message: None)
-    pdf = PackPDF(content)
-    _cover(pdf, content)
-    _summary(pdf, content)
-    _changes(pdf, content)
-    share = 0.6 / max(1, len(content.areas))
-    for i, area in enumerate(content.areas):
-        say(0.35 + share * i, f"Drawing {area.name}")
-        _area(pdf, area, content.report, say, 0.35 + share * i, share)
-    _appendix(pdf, content)
-    say(0.98, "Saving the PDF")
-    return bytes(pdf.output())
-
-
-def bench_board_pack_pdf(db_path: str | Path) -> float:
-    """Seconds to build the full board pack PDF (every KPI, charts drawn) from a database."""
-    store = Store(db_path, read_only=True)
-    try:
-        started = time.perf_counter()
-        build_pdf(board_pack_content(store, load_framework(), report="board"))
-        return time.perf_counter() - started
-    finally:
-        store.close()
+    _check_fonts()
+    find_browser()  # the charts and the printing both need Chromium: say what to install before starting
+    html = pack_html(content, progress=say)
+    say(0.92, "Printing the PDF")
+    return html_to_pdf(html)
