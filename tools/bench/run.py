@@ -20,7 +20,8 @@ than 1, to keep a full run near ten minutes on two cores):
   then each page with Streamlit's data cache cleared before every run, as for the first visitor
   after new data. ``page_render_warm_ms`` is the same with the cache kept, ``page_render_first_ms`` the
   first visit of each page (its resource caches cold too);
-- ``board_pack_pdf_s``: `kpis.packs.pdf.bench_board_pack_pdf` (the full board pack, charts drawn);
+- ``board_pack_pdf_s``: `kpis.packs.build.build_pack` of the board pack PDF for the first 24 KPIs of the bench
+  framework (`pack_framework`), charts drawn, from the full database;
 - ``peak_rss_mb``: the largest resident set of the processes, read with `resource.getrusage`:
   RUSAGE_SELF of each worker (import, submission, scorecard, PDF all run there) and RUSAGE_CHILDREN
   of the worker (the page-render process, which has ended and been waited for). kaleido's Chromium
