@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ DEFAULT_FRAMEWORK = DATA_DIR / "frameworks" / "worcestershire.toml"
 
 UNITS = UNIT_LABELS  # the unit codes a framework may use, with their labels (kpis.core.units)
 POLARITIES = ("higher_is_better", "lower_is_better", "no_polarity")
-FREQUENCIES = ("quarterly", "annual")
+FREQUENCIES = ("quarterly", "annual", "monthly")
 SOURCES = ("fingertips", "dfe_ees", "lait")
 DEFAULT_AREA_ICON = ":material/topic:"
 MATERIAL_ICON = re.compile(r"^:material/[a-z0-9_]+:$")
@@ -57,6 +58,20 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Rebase:
+    """A change of definition or of service on a date, after which a KPI's SPC limits restart (issue 21).
+
+    ``source`` says where it was recorded: "framework" (declared in the framework file) or "admin" (recorded by an
+    administrator in the app or on the command line, stored and audited; ``rebase_id`` is its stored id).
+    """
+    date: date
+    reason: str
+    source: str = "framework"
+    rebase_id: int | None = None
+    recorded_by: str | None = None
+
+
+@dataclass(frozen=True)
 class Kpi:
     id: str
     area: str
@@ -77,6 +92,8 @@ class Kpi:
     # A published national measure close to the KPI but not the same definition: the home area's standing on it
     # against England is stated, the KPI's own value is never compared with it.
     related: Comparator | None = None
+    # Changes of definition or of service declared in the framework file: the SPC limits restart at each.
+    rebases: tuple[Rebase, ...] = ()
 
     @property
     def unit_label(self) -> str:
@@ -350,6 +367,7 @@ def _parse_kpi(item: dict, i: int, area_ids: set[str], outcome_ids: set[str],
             problems.append(f"{where}: target should be {{ value = number, note = \"...\" }}")
         else:
             target = Target(value=float(t["value"]), note=t.get("note", ""))
+    rebases = _parse_rebases(item.get("rebase"), where, problems)
     if len(problems) > before:
         return None
     return Kpi(
@@ -358,7 +376,44 @@ def _parse_kpi(item: dict, i: int, area_ids: set[str], outcome_ids: set[str],
         unit=item["unit"], decimals=decimals, polarity=item["polarity"], frequency=item["frequency"],
         breakdowns=tuple(bds), methodology=item.get("methodology", ""), owner=item.get("owner", ""),
         next_update=item.get("next_update", ""), comparator=comparator, target=target, related=related,
+        rebases=rebases,
     )
+
+
+def _parse_rebases(raw: Any, where: str, problems: list[str]) -> tuple[Rebase, ...]:
+    """``rebase = [{date = "2025-04-01", reason = "..."}]``: each a date (YYYY-MM-DD) and a reason in words."""
+    if raw is None:
+        return ()
+    shape = 'rebase = [{ date = "2025-04-01", reason = "what changed" }]'
+    if not isinstance(raw, list):
+        problems.append(f"{where}: rebase should be a list, such as {shape}")
+        return ()
+    out: list[Rebase] = []
+    for n, r in enumerate(raw, start=1):
+        if not isinstance(r, dict):
+            problems.append(f"{where}: rebase number {n} should be {{ date = ..., reason = ... }}, found {r!r}")
+            continue
+        d = r.get("date")
+        if isinstance(d, str):
+            try:
+                d = date.fromisoformat(d.strip())
+            except ValueError:
+                problems.append(f"{where}: rebase number {n} has the date '{d}'; expected YYYY-MM-DD, such as "
+                                "2025-04-01")
+                continue
+        if not isinstance(d, date):
+            problems.append(f"{where}: rebase number {n} needs a date (YYYY-MM-DD), such as {shape}")
+            continue
+        reason = r.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(f"{where}: rebase number {n} ({d.isoformat()}) needs a reason: what changed on that "
+                            "date")
+            continue
+        if any(x.date == d for x in out):
+            problems.append(f"{where}: rebase date {d.isoformat()} is given twice")
+            continue
+        out.append(Rebase(date=d, reason=reason.strip(), source="framework"))
+    return tuple(sorted(out, key=lambda x: x.date))
 
 
 def _check_choice(item: dict, key: str, allowed, where: str, problems: list[str]) -> None:
