@@ -61,9 +61,8 @@ if signal.result is not None:
     st.plotly_chart(spc_figure(signal.result, kpi, rebases=signal.rebases), key=f"spc-{kpi.id}",
                     config={"displaylogo": False}, theme=None)
     for r in signal.rebases:
-        st.markdown(f"**The limits restart at {r.date:%B %Y}:** {md_escape(r.reason)} "
-                    f"({'declared in the framework file' if r.source == 'framework' else 'recorded by an administrator'}"
-                    f"{'' if r.source == 'framework' or not r.recorded_by else ', ' + md_escape(r.recorded_by)}).")
+        where = "declared in the KPI framework" if r.source == "framework" else "recorded by an administrator"
+        st.markdown(f"**The limits restart at {r.date:%B %Y}:** {md_escape(r.reason)} ({where}).")
     st.caption("A statistical process control chart, as NHS England's Making Data Count sets out: a single "
                "quarter's movement is mostly noise; a point outside the process limits, a run of 7 on one side of "
                "the mean, 7 rising or falling, or 2 of 3 near a limit is a signal that something has changed.")
