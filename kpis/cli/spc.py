@@ -11,7 +11,7 @@ import json
 import math
 from datetime import date
 
-from kpis.cli.errors import EXIT_UNUSABLE, CliError
+from kpis.cli.errors import EXIT_INVALID, EXIT_UNUSABLE, CliError
 
 MIN_ROWS = 2  # one moving range: the fewest points that give limits at all
 
@@ -197,6 +197,7 @@ def _run_kpi(args: argparse.Namespace, warning: str) -> int:
         return 0
     _print_table(name, signal.result, warning)
     for r in signal.rebases:
-        print(f"Limits restart at {r.date}: {r.reason} ({'framework file' if r.source == 'framework' else 'recorded'}).")
+        where = "framework file" if r.source == "framework" else "recorded with `rebase add`"
+        print(f"Limits restart at {r.date}: {r.reason} ({where}).")
     print(f"Verdict: {signal.short}. {signal.words}.")
     return 0

@@ -150,6 +150,14 @@ class Framework:
     # Where people report an accessibility problem or ask for another format (an email address, a web page or a
     # phone number, as written); "" when the partnership has not set one. Shown on the accessibility statement.
     accessibility_contact: str = ""
+    # The partnership's email domain ([partnership] email_domain, e.g. "council.gov.uk"), for examples such as the
+    # upload page's placeholder; "" when not set, and the example is then a neutral one.
+    email_domain: str = ""
+
+    @property
+    def email_example(self) -> str:
+        """An example email address for forms: name@ the framework's email_domain, else name@council.gov.uk."""
+        return f"name@{self.email_domain or 'council.gov.uk'}"
 
     def group_name(self, btype: str, value: str) -> str:
         """A stored breakdown value as people say it: a district's ONS code becomes its name."""
@@ -207,6 +215,10 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
     if not isinstance(part.get("accessibility_contact", ""), str):
         problems.append("[partnership] accessibility_contact should be text: an email address, web page or phone "
                         "number")
+    domain = part.get("email_domain", "")
+    if not isinstance(domain, str) or (domain.strip() and not re.fullmatch(r"@?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+",
+                                                                           domain.strip())):
+        problems.append(f"[partnership] email_domain {domain!r} should be a domain such as \"council.gov.uk\"")
     home = str(part.get("home_area", ""))
     if home and not re.fullmatch(r"E\d{8}", home):
         problems.append(f"[partnership] home_area '{home}' should be an ONS code: E followed by eight digits")
@@ -262,6 +274,7 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         districts=districts,
         demo=dict(demo),
         accessibility_contact=str(part.get("accessibility_contact") or "").strip(),
+        email_domain=str(part.get("email_domain") or "").strip().lstrip("@").lower(),
     )
 
 
