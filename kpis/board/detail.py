@@ -11,7 +11,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from kpis.core.areas import ENGLAND
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework, Kpi, breakdown_label
 from kpis.core.sources import comparator_label, no_comparator_words
 from kpis.core.text import shortened_from
 from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
@@ -152,7 +152,7 @@ def revision_history(store: Store, framework: Framework, kpi: Kpi) -> pd.DataFra
     return pd.DataFrame({
         "Period": df["period_label"],
         "Area": ["England" if a == ENGLAND else "Local" for a in df["area_code"]],
-        "Group": ["All" if t == "all" else f"{framework.breakdowns.get(t, t)}: {v}"
+        "Group": ["All" if t == "all" else breakdown_label(framework, t, v)
                   for t, v in zip(df["breakdown_type"], df["breakdown_value"])],
         "Version": df["version"].astype(int),
         "Value": [kpi.format_value(None if pd.isna(v) else float(v)) + (" (demo)" if d else "")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpis.core.framework import Kpi
+from kpis.core.framework import Kpi, same_words
 from kpis.core.sources import SOURCE_NAMES
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
 
@@ -350,9 +350,9 @@ def _order_breakdowns(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     d = df.copy()
     d["is_demo"] = d["is_demo"].fillna(False).astype(bool) if "is_demo" in d else False
     values = d["breakdown_label"] if "breakdown_label" in d else d["breakdown_value"]
-    d["label"] = [("All children and young people" if t == "all"
-                   else f"{names.get(t, t.replace('_', ' ').capitalize())}: {v}")
-                  for t, v in zip(d["breakdown_type"], values)]
+    kinds = {t: names.get(t, t.replace('_', ' ').capitalize()) for t in set(d["breakdown_type"])}
+    d["label"] = [("All children and young people" if t == "all" else kinds[t] if same_words(kinds[t], v)
+                   else f"{kinds[t]}: {v}") for t, v in zip(d["breakdown_type"], values)]
     d["first"] = (d["breakdown_type"] != "all").astype(int)
     keys = list(zip(d["first"].to_list(), d["breakdown_type"].to_list(), [_natural(v) for v in values]))
     order = sorted(range(len(keys)), key=keys.__getitem__)  # stable, as pandas' sort on several columns

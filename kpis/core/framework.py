@@ -456,6 +456,15 @@ def breakdown_label(framework: Framework, btype: str, value: str) -> str:
         return framework.breakdowns.get("all", "All children and young people")
     type_name = framework.breakdowns.get(btype, btype.replace("_", " ").capitalize())
     values = framework.breakdown_values.get(btype, ())
-    if len(values) == 1 and values[0] == value:
-        return type_name
-    return f"{type_name}: {framework.group_name(btype, value)}"
+    group = framework.group_name(btype, value)
+    if (len(values) == 1 and values[0] == value) or same_words(type_name, group):
+        return type_name        # "Young carers", never "Young carers: Young carer"
+    return f"{type_name}: {group}"
+
+
+def same_words(a: str, b: str) -> bool:
+    """The same words but for case and a plural s ('Young carers', 'young carer'): a label that would repeat
+    itself ('Young carers: Young carer') says it once."""
+    def norm(t: str) -> str:
+        return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in str(t).lower().split())
+    return norm(a) == norm(b)

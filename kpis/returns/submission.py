@@ -286,10 +286,11 @@ def write_export(df: pd.DataFrame, path: str | Path) -> int:
     return len(df)
 
 
+# Seven columns, so the table fits a laptop's screen (1366 x 768) whole: the status goes with the value, the
+# submission's number with who sent it and its file, and "Current" is the "Replaced" column's "Still current".
 HISTORY_COLUMNS = {"period_label": "Quarter", "breakdown": "Breakdown", "version": "Version", "shown": "Value",
-                   "status": "Status", "is_current": "Current", "batch_id": "Submission", "kind": "Came from",
-                   "submitted_by": "Sent by", "submitted_at": "Sent at (UTC)", "file_name": "File",
-                   "valid_to": "Replaced at (UTC)"}
+                   "came_from": "Came from", "sent": "Sent (UTC)", "replaced": "Replaced (UTC)"}
+KINDS = {"submission": "Return", "import": "Import", "demo": "Demo"}
 ALL_QUARTERS = "All quarters"
 
 
@@ -314,8 +315,19 @@ def home_history(store: Store, framework: Framework, kpi_id: str, *, quarter: st
     df = df[df["area_code"] == framework.home_area]
     quarters = [ALL_QUARTERS] + list(dict.fromkeys(df.sort_values("period_end", ascending=False)["period_label"]))
     kpi = framework.kpi(kpi_id)
-    df = df.assign(shown=[kpi.format_value(v) if v == v and v is not None else "–" for v in df["value"]],
-                   status=df["status"].map(lambda code: STATUS_LABELS.get(code, code)),
-                   is_current=df["is_current"].map({True: "Yes", False: "No"}))
+
+    def when(t) -> str:
+        return "" if t is None or pd.isna(t) else pd.Timestamp(t).strftime("%d %b %Y %H:%M")
+
+    df = df.assign(
+        shown=[(kpi.format_value(v) if v == v and v is not None else "–")
+               + ("" if s == "published" else f" ({STATUS_LABELS.get(s, s).lower()})")
+               for v, s in zip(df["value"], df["status"])],
+        came_from=[f"{KINDS.get(k, str(k).capitalize())} {int(b)}" + (f" from {by}" if isinstance(by, str) and by
+                                                                        else "")
+                   + (f": {f}" if isinstance(f, str) and f else "")
+                   for k, b, by, f in zip(df["kind"], df["batch_id"], df["submitted_by"], df["file_name"])],
+        sent=[when(t) or "–" for t in df["submitted_at"]],
+        replaced=["Still current" if c else when(t) for c, t in zip(df["is_current"], df["valid_to"])])
     return HomeHistory(df[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS), quarters,
                        int((df["version"] > 1).sum())).in_quarter(quarter)
