@@ -29,8 +29,9 @@ st.caption(f"{len(rows)} of {len(full)} indicators.")
 shown = rows.assign(Name=[f"{i} {n}" if k == "Framework KPI" else n
                           for i, n, k in zip(rows["Id"], rows["Name"], rows["Kind"])])
 data_table(shown[["Name", "Kind", "Polarity", "Unit", "Source", "Last updated", "Periods held", "Areas"]],
-           wrap=("Name", "Source", "Polarity", "Last updated", "Kind", "Periods held"),
-           floors={"Name": 240, "Source": 120, "Polarity": 110, "Periods held": 100})
+           wrap=("Name", "Source", "Polarity", "Last updated", "Kind", "Periods held", "Unit"),
+           floors={"Name": 220, "Source": 110, "Polarity": 100, "Periods held": 100, "Unit": 80, "Kind": 90,
+                   "Last updated": 100})
 rows = rows.rename(columns={"Id": "Source id"})
 
 left, right = st.columns(2)

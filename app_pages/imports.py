@@ -82,8 +82,8 @@ if history.empty:
 else:
     st.caption(f"{len(history)} import(s), newest first. Times are UTC. The download has every column, one count "
                "each, with the file's format and who imported it.")
-    data_table(imports_on_screen(history), wrap=("Source", "File", "Rows", "Values"),
-               floors={"Source": 170, "File": 150, "Rows": 160, "Values": 130})
+    data_table(imports_on_screen(history), wrap=("Received (UTC)", "Source", "File", "Rows", "Values"),
+               floors={"Received (UTC)": 140, "Source": 160, "File": 140, "Rows": 150, "Values": 120})
     every = history.rename(columns={
         "batch_id": "Batch", "submitted_at": "When", "file_name": "File", "source": "Source", "format": "Format",
         "submitted_by": "Imported by", "rows_read": "Rows read", "rows_imported": "Imported",

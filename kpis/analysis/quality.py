@@ -327,7 +327,7 @@ def status_counts_on_screen(counts: pd.DataFrame, names: dict[str, str]) -> pd.D
                                             (r.not_applicable, "not applicable"),
                                             (r.blank_without_reason, "blank with no reason")])
                                   for r in counts.itertuples(index=False)],
-        "Flagged": [_counted([(r.low_reliability, "low reliability"), (r.provisional, "provisional")])
+        "With a caveat": [_counted([(r.low_reliability, "low reliability"), (r.provisional, "provisional")])
                     for r in counts.itertuples(index=False)],
         "Home area": [_counted([(r.home_area_values, "values"), (r.home_area_gaps, "suppressed or not available")],
                                none="no values") for r in counts.itertuples(index=False)],
@@ -337,15 +337,15 @@ def status_counts_on_screen(counts: pd.DataFrame, names: dict[str, str]) -> pd.D
 def imports_on_screen(df: pd.DataFrame) -> pd.DataFrame:
     """`imports` (or `kpis.analysis.comparisons.import_history`) with its counts in words, in columns that fit a
     laptop screen; every count stays in the download."""
-    why = df["reasons"] if "reasons" in df else df.get("skipped_reasons", pd.Series([""] * len(df)))
     return pd.DataFrame({
         "Batch": df["batch_id"].astype(int),
-        "Received (UTC)": [pd.Timestamp(t).strftime("%d %b %Y %H:%M") for t in df["submitted_at"]],
+        "Received (UTC)": [pd.Timestamp(t).strftime("%d %b %Y %H:%M") + (f", by {by}" if isinstance(by, str) and by
+                                                                          else "")
+                           for t, by in zip(df["submitted_at"], df.get("submitted_by", [None] * len(df)))],
         "Source": df["source"].fillna("").replace({"": "–"}),
         "File": df["file_name"].fillna("–"),
         "Rows": [_counted([(r.rows_read, "read"), (r.rows_imported, "imported"), (r.rows_skipped, "skipped")])
-                 + (f" ({w})" if isinstance(w, str) and w not in ("", "–") else "")
-                 for r, w in zip(df.itertuples(index=False), why)],
+                 for r in df.itertuples(index=False)],    # why rows were skipped: a table of its own, and the download
         "Values": [_counted([(r.new_values, "new"), (r.changed_values, "changed"), (r.unchanged_values, "unchanged")])
                    for r in df.itertuples(index=False)],
     })
@@ -367,4 +367,22 @@ def unusual_on_screen(df: pd.DataFrame, names: dict[str, str], framework: Framew
         "Group": ["All" if t == "all" else breakdown_label(framework, t, v) if t in framework.breakdowns else
                   f"{t}: {v}" for t, v in zip(df["breakdown_type"], df["breakdown_value"])],
         "Period": df["period_label"], "Value": values, "Why flagged": df["reason"],
+    })
+
+
+def returns_on_screen(comp: pd.DataFrame) -> pd.DataFrame:
+    """`completeness` in five columns that fit a laptop screen: the sub-group, the quarter, its status, when the
+    return came (against when it was due) and which KPIs it held; every column stays in the download."""
+    def sent(r) -> str:
+        due = f"due {pd.Timestamp(r.due):%d %b %Y}"
+        if r.first_submitted is None or pd.isna(r.first_submitted):
+            return f"Not sent; {due}"
+        times = f"; {int(r.submissions)} versions" if r.submissions > 1 else ""
+        return f"{pd.Timestamp(r.first_submitted):%d %b %Y}, {due}{times}"
+
+    return pd.DataFrame({
+        "Sub-group": comp["sub_group"], "Quarter": comp["quarter"], "Status": comp["status"],
+        "Sent": [sent(r) for r in comp.itertuples(index=False)],
+        "KPIs": [f"{r.kpis_returned} of {r.kpis_expected}" + (f"; missing {r.kpis_missing}" if r.kpis_missing else "")
+                 for r in comp.itertuples(index=False)],
     })
