@@ -195,7 +195,8 @@ def trend_block(kpi, *, as_at, comparators, presenting: bool, key: str, height: 
     figure, table = trend_views(df, kpi, title=f"{kpi.short_title}: trend", height=height,
                                 font_size=19 if presenting else 15)
     st.plotly_chart(figure, key=f"trend-{key}", config={"displaylogo": False}, theme=None)
-    st.caption("Points sit at the middle of each period, with bars for the 95% confidence interval. England and "
+    st.caption("Points sit at the middle of each period, with bars for the 95% confidence interval where there is "
+               "one. England and "
                "other published figures are level lines across the period they cover (a year, usually).")
     with st.expander("The numbers in this chart"):
         reading_table(table, alt=f"The numbers in the trend chart of {kpi.id} {kpi.short_title}")

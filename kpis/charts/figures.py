@@ -276,7 +276,7 @@ def _trend_figure(df: pd.DataFrame, d: pd.DataFrame, kpi: Kpi, *, title: str | N
                            arrayminus=[_gap(r["value"], r["lower_ci"]) for r in rows])
                 traces.append(go.Scatter(
                     x=x, y=np.array([r["value"] for r in rows], dtype="float64"), mode="lines+markers",
-                    name=f"{name} (with 95% confidence interval)",
+                    name=f"{name} (with 95% confidence interval)" if has_ci else name,   # only where there is one
                     line=dict(color=colour, width=3, dash=dash), marker=dict(symbol=symbol, size=9, color=colour),
                     error_y=err, hovertext=[_hover(kpi, r) for r in rows], hoverinfo="text"))
             else:

@@ -232,7 +232,18 @@ def test_trend_figure_has_a_trace_per_series_and_the_band(store, sg02):
     names = [t.name for t in fig.data]
     assert names[:2] == ["Statistical neighbours: lowest to highest", "Neighbours' median"]
     assert {"Worcestershire", "England", "Worcestershire (local returns, demo data)"} <= set(names)
-    assert list(fig.layout.xaxis.ticktext) == list(SG02_HOME)
+    # issue 21: the axis labels periods up to the last one plotted (the local quarters after the published years
+    # too), at most MAX_TICKS of them, and every point sits at the middle of its period, as on the board's pages
+    plotted = df[df["value"].notna()].sort_values("period_end")
+    ticks = list(fig.layout.xaxis.ticktext)
+    assert ticks[-1] == plotted["period_label"].iloc[-1] and len(ticks) <= explore_charts.MAX_TICKS
+    assert set(SG02_HOME) & set(ticks) and any(t.endswith(("Q1", "Q2", "Q3", "Q4")) for t in ticks)
+    home = next(t for t in fig.data if t.name == "Worcestershire")
+    rows = df[df["series"] == "Worcestershire"].sort_values("period_end")
+    middles = [pd.Timestamp(s) + (pd.Timestamp(e) - pd.Timestamp(s)) / 2
+               for s, e in zip(rows["period_start"], rows["period_end"])]
+    assert [pd.Timestamp(x) for x in home.x] == middles
+    assert fig.layout.xaxis.title.text == "Period (each point at the middle of its period)"
 
 
 # -- breakdowns -------------------------------------------------------------------------------------------

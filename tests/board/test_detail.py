@@ -75,7 +75,9 @@ def test_definition_rows():
     # a KPI with a related national measure names it, and says it is not this KPI's comparison
     related = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("MH02")).values.tolist())["National comparator"]
     assert related.startswith("No national figure of this definition. Related national measure: Persistent absence")
-    assert "(DfE Local Authority Interactive Tool (LAIT), code lait:TotPerAbNew)" in related
+    assert "(DfE Local Authority Interactive Tool (LAIT));" in related and "lait:" not in related   # no code
+    sg02 = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("SG02")).values.tolist())["National comparator"]
+    assert sg02.endswith("(DfE Explore education statistics)") and "dfe_ees:" not in sg02
     assert related.endswith("never compared with this KPI's own value")
 
 
