@@ -176,8 +176,25 @@ def kpi_download(store: Store, framework: Framework, kpi: Kpi, *, as_at: datetim
             "period_label", "period_type", "period_start", "period_end", "value", "lower_ci", "upper_ci",
             "numerator", "denominator", "status", "status_note", "commentary", "is_demo", "source", "version",
             "valid_from"]
-    return df[[c for c in cols if c in df.columns]].sort_values(
+    out = df[[c for c in cols if c in df.columns]].sort_values(
         ["comparison_role", "area_code", "breakdown_type", "breakdown_value", "period_end"]).reset_index(drop=True)
+    return _tidy_numbers(out, kpi)
+
+
+def _tidy_numbers(df: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
+    """Numbers as a person writes them (issue 21): counts whole (7870, not 7870.0), confidence limits to one
+    place more than the KPI shows (24.53, not 24.529871349); values as stored, whole ones of a count KPI whole."""
+    out = df.copy()
+    for col in ("lower_ci", "upper_ci"):
+        if col in out:
+            out[col] = pd.to_numeric(out[col]).round(kpi.decimals + 1)
+    wanted = ["numerator", "denominator"] + (["value"] if kpi.unit == "count" else [])
+    for col in wanted:
+        if col in out:
+            numbers = pd.to_numeric(out[col])
+            if (numbers.dropna() == numbers.dropna().round(0)).all():
+                out[col] = numbers.round(0).astype("Int64")
+    return out
 
 
 def definition_rows(framework: Framework, kpi: Kpi) -> pd.DataFrame:

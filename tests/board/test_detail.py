@@ -1,6 +1,7 @@
 """One KPI in full (comparators, groups, revisions, download) and the sub-groups' narratives."""
 from __future__ import annotations
 
+import re
 import warnings
 from datetime import datetime
 
@@ -63,6 +64,23 @@ def test_download_has_every_number_with_period_and_source(demo):
     assert {"home", "england", "region", "neighbours"} <= set(data["comparison_role"])
     assert data.loc[data["comparison_role"] == "home", "is_demo"].any()
     assert (data["kpi_id"] == "SG02").all()
+
+
+def test_the_kpi_csv_writes_counts_whole_and_limits_rounded(demo):
+    """Issue 21: the CSV had counts like 7870.0 and limits like 24.529871349."""
+    import csv
+    import io
+    from kpis.core import exports
+    for kpi_id in ("SG02", "EH05"):           # a percentage with counts, and a count
+        kpi = FRAMEWORK.kpi(kpi_id)
+        rows = list(csv.DictReader(io.StringIO(exports.to_csv_bytes(kpi_download(demo, FRAMEWORK, kpi))
+                                               .decode("utf-8-sig"))))
+        assert rows
+        counts = [r[c] for r in rows for c in ("numerator", "denominator") + (("value",) if kpi.unit == "count"
+                                                                               else ()) if r[c]]
+        assert counts and all(re.fullmatch(r"-?\d+", c) for c in counts), [c for c in counts if "." in c][:3]
+        limits = [r[c] for r in rows for c in ("lower_ci", "upper_ci") if r[c]]
+        assert limits and all(len(x.partition(".")[2]) <= kpi.decimals + 1 for x in limits)
 
 
 def test_definition_rows():
