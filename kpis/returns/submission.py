@@ -77,6 +77,8 @@ class Receipt:
     counts: dict = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0})
     narrative_stored: bool = False
     warnings: list[Problem] = field(default_factory=list)
+    # Every figure of the return as stored: {"kpi", "breakdown", "period", "value"} in words, for the receipt
+    figures: list[dict] = field(default_factory=list)
 
     @property
     def stored(self) -> bool:
@@ -180,6 +182,11 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
                       file_name=Path(name).name, sha256=digest, submitted_by=by, warnings=checked.warnings)
     if not checked.ok:
         raise ReturnRejected(checked)
+    figures = [{"kpi": f"{k} {framework.kpi(k).short_title}", "breakdown": b, "period": p,
+                "value": _shown(framework, k, v, s, n)}
+               for k, b, p, v, s, n in zip(checked.rows["indicator_id"], checked.rows["breakdown_label"],
+                                           checked.rows["period_label"], checked.rows["value"],
+                                           checked.rows["status"], checked.rows["status_note"])]
     rows = checked.rows.drop(columns=["sheet", "row", "breakdown_label"])
     at = now()
     with store.transaction() as cur:
@@ -207,7 +214,7 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
     except duckdb.Error:
         pass
     receipt.batch_id, receipt.raw_name, receipt.submitted_at = bid, raw_name, at
-    receipt.counts, receipt.narrative_stored = counts, stored_narrative
+    receipt.counts, receipt.narrative_stored, receipt.figures = counts, stored_narrative, figures
     return receipt
 
 
