@@ -104,7 +104,10 @@ def _layout(*, title: str, height: int, font_size: int = 15, top_extra: int = 0)
         "legend": {"orientation": "v", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"},
         "hoverlabel": {"font": {"size": 14}},
         "xaxis": {"showgrid": False, "linecolor": "#3D3D3D", "ticks": "outside"},
-        "yaxis": {"gridcolor": "#E5E5E5", "linecolor": "#3D3D3D", "zeroline": True, "zerolinecolor": "#BFBFBF"},
+        # automargin: the margin grows to hold the tick labels and the axis title (with theme=None nothing else
+        # does, and at l=10 the labels were cut: "5" for 25)
+        "yaxis": {"gridcolor": "#E5E5E5", "linecolor": "#3D3D3D", "zeroline": True, "zerolinecolor": "#BFBFBF",
+                  "automargin": True},
     }
 
 
