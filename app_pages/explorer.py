@@ -137,6 +137,8 @@ with time_tab:
     st.plotly_chart(explore_charts.trend_figure(tr, ind, band=band, show_ci=show_ci,
                                                 title=f"{title_name}: last {years} years"), key="ex_trend_chart",
                     theme=None)  # the figure keeps its own #0B0C0C text: Streamlit's theme greys it (3.7:1)
+    st.caption("Each point sits at the middle of its period, as on the board's pages; the bars are 95% confidence "
+               "intervals where there are any.")
     sheets = {"Over time": timeseries.trend_table(tr)}
     if nc is not None and not nc.empty:
         st.subheader(f"{home_name} against its statistical neighbours")

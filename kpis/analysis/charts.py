@@ -10,17 +10,35 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpis.charts.figures import AREA_COLOUR, ENGLAND_COLOUR, FONT, PALETTE, vline, wrap
+from kpis.charts.figures import AREA_COLOUR, ENGLAND_COLOUR, FONT, PALETTE, place_below, vline, wrap
 from kpis.analysis.explore import Indicator
 
 TITLE_CHARS = 80     # an explorer chart spans the main area (about 860 px at 1366 px): its title wraps here
-MAX_TICKS = 10       # period labels on a time axis; more would overlap at 1366 px, so every n-th is labelled
+MAX_TICKS = 7        # period labels on a time axis ('2025/26 Q3' is ~80 px); more would overlap at 1366 px
 
 
 def name_of(ind: Indicator) -> str:
     """An indicator as a chart names it: a KPI by its id and short title, a published one by its name, never by
     its internal code."""
     return ind.label if ind.kpi is not None else ind.name
+
+
+def time_ticks(df: pd.DataFrame) -> dict:
+    """Period labels for a time axis, up to the last period plotted (local quarters after the published years
+    too): at most MAX_TICKS, each at its period's middle, none closer to the next than a MAX_TICKS-th of the span,
+    chosen from the latest back so the latest is always labelled."""
+    plotted = df[df["value"].notna()].drop_duplicates("period_label")
+    if len(plotted) < 2:
+        return {}
+    mids = sorted(((_middle(s, e), p) for p, s, e in zip(plotted["period_label"], plotted["period_start"],
+                                                         plotted["period_end"])), key=lambda t: t[0])
+    gap = (mids[-1][0] - mids[0][0]) / MAX_TICKS
+    keep: list[tuple[pd.Timestamp, str]] = []
+    for mid, label in reversed(mids):
+        if not keep or keep[-1][0] - mid >= gap:
+            keep.append((mid, label))
+    keep.reverse()
+    return {"tickvals": [m for m, _ in keep], "ticktext": [p for _, p in keep], "tickangle": 0}
 
 
 def _middle(start, end) -> pd.Timestamp:
@@ -55,7 +73,7 @@ def _layout(*, title: str, height: int) -> dict:
             "paper_bgcolor": "#FFFFFF", "legend": {"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},
             "hoverlabel": {"font": {"size": 14}},
             "xaxis": {"linecolor": "#3D3D3D", "ticks": "outside", "gridcolor": "#E5E5E5"},
-            "yaxis": {"linecolor": "#3D3D3D", "gridcolor": "#E5E5E5"}}
+            "yaxis": {"linecolor": "#3D3D3D", "gridcolor": "#E5E5E5", "automargin": True}}  # labels never cut
 
 
 def legend_below(layout: dict, *, height: int, rows: int, axis_px: int = 80) -> dict:
@@ -215,15 +233,11 @@ def trend_figure(df: pd.DataFrame, ind: Indicator, *, band: pd.DataFrame | None 
                        zip(part["period_label"], part["value"], part["significance_text"])], hoverinfo="text"))
     layout = _layout(title=title or name_of(ind), height=520)
     layout["yaxis"].update(title={"text": ind.axis_title}, rangemode="tozero")
-    # every plotted period may be labelled, local quarters too; of many, every n-th, always the latest
-    ticks = df[df["value"].notna()].drop_duplicates("period_label").sort_values("period_end")
-    if len(ticks) > 1:
-        step = -(-len(ticks) // MAX_TICKS)
-        keep = ticks.iloc[::-1].iloc[::step].iloc[::-1]
-        layout["xaxis"].update(tickvals=[_middle(s, e) for s, e in zip(keep["period_start"], keep["period_end"])],
-                               ticktext=keep["period_label"].tolist(), tickangle=-30 if len(keep) > 6 else 0)
-    layout["xaxis"]["title"] = {"text": "Period (each point at the middle of its period)"}
-    legend_below(layout, height=520, rows=(len(traces) + 2) // 3)
+    layout["xaxis"].update(time_ticks(df))
+    layout["xaxis"]["title"] = {"text": "Period"}    # the page says the points sit at each period's middle
+    # one legend entry a line, under the tick labels and the axis title (as the board's charts): the horizontal
+    # legend sat over the period labels
+    place_below(layout, legend_rows=sum(1 for t in traces if t.showlegend is not False))
     return go.Figure(data=traces, layout=layout)
 
 
