@@ -1,6 +1,7 @@
 """Explorer: any KPI or source indicator, compared across areas, over time and by group, with downloads."""
 import streamlit as st
 
+from kpis.analysis import ties
 from kpis.analysis import explore
 
 from kpis.analysis import charts as explore_charts
@@ -88,7 +89,8 @@ with compare_tab:
                               else 0, key="ex_period")
         group = c2.radio("Compare with", list(explore.GROUPS), format_func=explore.GROUPS.get, horizontal=True,
                          key="ex_group")
-        cmp = explore.compare_areas(s, ind, home=home, period_label=period, values=values)
+        # a value many councils share (a count of 0) is no quartile of its own: say how many share it
+        cmp = ties.shared_quartiles(explore.compare_areas(s, ind, home=home, period_label=period, values=values))
         if cmp["area_code"].nunique() <= 1:
             st.info("No other area publishes this indicator: it is local only. See *Over time* and *Breakdowns*.",
                     icon=":material/info:")
