@@ -69,7 +69,8 @@ def _hover(kpi: Kpi, row) -> str:
 
 
 TITLE_CHARS = 44   # a title wraps at this many characters: it must fit half a laptop screen (about 440 px)
-NOTE_CHARS = 56    # the sources note, in smaller type
+NOTE_CHARS = 46    # the sources note, in smaller type: it fits a half-width chart (~420 px) whatever the
+#                    y labels take on the left (the note starts where the plot does)
 NOTE_SIZE = 12
 GROUP_CHARS = 30   # a group's name on a by-group chart wraps at this many characters
 
