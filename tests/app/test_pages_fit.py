@@ -68,3 +68,19 @@ def test_the_revision_history_fits_with_when_it_was_sent():
     assert list(table.columns) == list(HISTORY_COLUMNS.values())
     # the wrap the upload page asks of its data_table
     assert sum(column_widths(table, wrap=("Breakdown", "File", "Sent by", "Came from")).values()) <= MAIN_PX
+
+
+def test_kpi_detail_names_its_sources_without_internal_codes(demo_db, app_env):
+    """Issue 21: KPI detail (a board page) showed fingertips:…, lait:… and dfe_ees:… codes."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    from tests.support.apptest import ok, texts
+    app_env(demo_db)
+    for kpi_id in ("SG02", "EH04", "MH02", "EH02"):            # DfE, LAIT, a related LAIT measure, Fingertips
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+        at.switch_page("app_pages/kpi.py")
+        at.query_params["kpi"] = kpi_id
+        ok(at.run())
+        words = texts(at) + " ".join(t.value.to_string() for t in at.table)
+        assert not CODE.search(words), (kpi_id, CODE.findall(words)[:3])
