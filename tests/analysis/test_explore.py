@@ -325,13 +325,14 @@ def test_compare_labels_sit_right_of_the_england_line(store, sg02):
     assert line.x0 < min(labels.x)
 
 
-def test_a_comparator_is_named_with_its_publisher_and_the_code_after(fw):
-    """Issue 16: people read 'lait:FSP_NEW_GOODDEV' and 'dfe_ees:d3_cpps_subsequent_plan'."""
+def test_a_comparator_is_named_with_its_publisher_and_no_code(fw):
+    """Issue 16: people read 'lait:FSP_NEW_GOODDEV' and 'dfe_ees:d3_cpps_subsequent_plan'. Issue 21: the code
+    after the name was still an internal code on a board page; it is the downloads' Source id only."""
     from kpis.board.detail import definition_rows
     eh04 = fw.kpi("EH04")
     label = explore.comparator_label(eh04, eh04.comparator.indicator_id)
     assert label.startswith(eh04.comparator.name) and "DfE Local Authority Interactive Tool" in label
-    assert label.endswith(f"code {eh04.comparator.indicator_id})")
+    assert eh04.comparator.indicator_id not in label and "code" not in label
     shown = definition_rows(fw, fw.kpi("SG02")).set_index("Item").iloc[:, 0]["National comparator"]
     assert shown.startswith("Child protection plans which are a second or subsequent plan (DfE Explore education")
     assert "source: dfe_ees" not in shown
