@@ -294,9 +294,9 @@ def write_export(df: pd.DataFrame, path: str | Path) -> int:
 
 
 # Seven columns, so the table fits a laptop's screen (1366 x 768) whole: the status goes with the value, the
-# submission's number with who sent it and its file, and "Current" is the "Replaced" column's "Still current".
+# submission's number with its file, who sent it with when, and "Current" is the "Replaced" column's "Still current".
 HISTORY_COLUMNS = {"period_label": "Quarter", "breakdown": "Breakdown", "version": "Version", "shown": "Value",
-                   "came_from": "Came from", "sent": "Sent (UTC)", "replaced": "Replaced (UTC)"}
+                   "came_from": "Came from", "sent": "Sent by", "replaced": "Replaced (UTC)"}
 KINDS = {"submission": "Return", "import": "Import", "demo": "Demo"}
 ALL_QUARTERS = "All quarters"
 
@@ -330,11 +330,10 @@ def home_history(store: Store, framework: Framework, kpi_id: str, *, quarter: st
         shown=[(kpi.format_value(v) if v == v and v is not None else "–")
                + ("" if s == "published" else f" ({STATUS_LABELS.get(s, s).lower()})")
                for v, s in zip(df["value"], df["status"])],
-        came_from=[f"{KINDS.get(k, str(k).capitalize())} {int(b)}" + (f" from {by}" if isinstance(by, str) and by
-                                                                        else "")
-                   + (f": {f}" if isinstance(f, str) and f else "")
-                   for k, b, by, f in zip(df["kind"], df["batch_id"], df["submitted_by"], df["file_name"])],
-        sent=[when(t) or "–" for t in df["submitted_at"]],
+        came_from=[f"{KINDS.get(k, str(k).capitalize())} {int(b)}" + (f": {f}" if isinstance(f, str) and f else "")
+                   for k, b, f in zip(df["kind"], df["batch_id"], df["file_name"])],
+        sent=[" on ".join(x for x in (by if isinstance(by, str) else "", when(t) + " UTC" if when(t) else "") if x)
+              or "–" for t, by in zip(df["submitted_at"], df["submitted_by"])],
         replaced=["Still current" if c else when(t) for c, t in zip(df["is_current"], df["valid_to"])])
     return HomeHistory(df[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS), quarters,
                        int((df["version"] > 1).sum())).in_quarter(quarter)

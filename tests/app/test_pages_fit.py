@@ -63,8 +63,9 @@ def test_imports_fit_and_the_download_keeps_every_column(demo_db, app_env):
 
 def test_the_revision_history_fits_with_when_it_was_sent():
     table = pd.DataFrame([{"Quarter": "2025/26 Q2", "Breakdown": "Age band: 10-15", "Version": 2, "Value": "33.0%",
-                           "Came from": "Return 57 from sub-group.lead@example.org: safeguarding-return.xlsx",
-                           "Sent (UTC)": "20 Nov 2025 10:00", "Replaced (UTC)": "Still current"}])
+                           "Came from": "Return 57: safeguarding-return.xlsx",
+                           "Sent by": "sub-group.lead@example.org on 20 Nov 2025 10:00 UTC",
+                           "Replaced (UTC)": "Still current"}])
     assert list(table.columns) == list(HISTORY_COLUMNS.values())
     # the wrap the upload page asks of its data_table
     assert sum(column_widths(table, wrap=("Breakdown", "File", "Sent by", "Came from")).values()) <= MAIN_PX
