@@ -251,7 +251,8 @@ def trend_block(kpi, views: KpiViews, *, key: str) -> None:
         st.info(views.trend_reason, icon=":material/info:")
         return
     st.plotly_chart(views.trend_figure, key=f"trend-{key}", config={"displaylogo": False}, theme=None)
-    st.caption("Points sit at the middle of each period, with bars for the 95% confidence interval. England and "
+    st.caption("Points sit at the middle of each period, with bars for the 95% confidence interval where there is "
+               "one. England and "
                "other published figures are level lines across the period they cover (a year, usually).")
     with st.expander("The numbers in this chart"):
         reading_table(views.trend_table, alt=f"The numbers in the trend chart of {kpi.id} {kpi.short_title}")

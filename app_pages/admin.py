@@ -1,4 +1,4 @@
-"""Administration: user accounts, the audit log and board meeting dates (administrators only)."""
+"""Administration: user accounts, the audit log, board meeting dates and SPC rebases (administrators only)."""
 from datetime import date
 
 import streamlit as st
@@ -6,6 +6,8 @@ import streamlit as st
 from kpis.access import accounts as auth
 
 from kpis.board import meetings
+from kpis.board.rebases import MAX_REASON_CHARS, add_rebase, all_rebases, remove_rebase
+from kpis.store.rebases import rebase_history
 from kpis.access.audit import ACTIONS, audit_entries
 from kpis.access.permissions import ROLES, PermissionDenied, normalise_email
 from app_pages._auth import require_page
@@ -39,7 +41,7 @@ done = st.session_state.pop("admin_done", None)
 if done:
     st.success(done, icon=":material/check_circle:")
 
-users_tab, audit_tab, meetings_tab = st.tabs(["Users", "Audit log", "Meeting dates"])
+users_tab, audit_tab, meetings_tab, rebase_tab = st.tabs(["Users", "Audit log", "Meeting dates", "SPC rebases"])
 
 with users_tab:
     users = auth.list_users(s)
@@ -101,3 +103,51 @@ with meetings_tab:
                             format_func=lambda d: f"{d:%d %B %Y}", placeholder="Choose a date")
         if st.button("Remove meeting date", key="remove_meeting", disabled=gone is None):
             attempt(lambda: meetings.remove_meeting(s, actor=actor, meeting_date=gone), f"Removed {gone:%d %B %Y}.")
+
+with rebase_tab:
+    st.markdown("A **rebase** records a change of definition or of service on a date. A KPI's statistical process "
+                "control limits restart with the first period ending on or after it, on every page and in the "
+                "board pack. Each one is kept with who recorded it and why; removing one keeps it in the history.")
+    in_force = all_rebases(s, fw)
+    rows = [{"KPI": f"{k} {fw.kpi(k).short_title}", "Date": f"{r.date:%d %B %Y}", "Reason": r.reason,
+             "Recorded": "In the framework file" if r.source == "framework" else f"By {r.recorded_by}"}
+            for k, rs in in_force.items() for r in rs]
+    st.subheader("Rebases in force")
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch", placeholder="–",
+                     column_config={"Reason": st.column_config.TextColumn(width="large")})
+    else:
+        st.caption("No KPI has a rebase: every chart's limits are worked out from all its points.")
+    if actor is not None:
+        with st.form("add_rebase", clear_on_submit=True):
+            st.subheader("Record a rebase")
+            kpi_id = st.selectbox("KPI", fw.kpi_ids, format_func=lambda k: f"{k} {fw.kpi(k).short_title}",
+                                  key="rebase_kpi")
+            day = st.date_input("Date the change took effect", value=None, key="rebase_date", format="DD/MM/YYYY")
+            why = st.text_area("What changed (shown with the chart)", key="rebase_reason", max_chars=MAX_REASON_CHARS,
+                               placeholder="For example: counted by the new national definition from April")
+            if st.form_submit_button("Record rebase"):
+                if not isinstance(day, date):
+                    st.error("Choose the date the change took effect.", icon=":material/error:")
+                else:
+                    attempt(lambda: add_rebase(s, fw, actor=actor, kpi_id=kpi_id, on=day, reason=why),
+                            f"Recorded a rebase of {kpi_id} on {day:%d %B %Y}.")
+        removable = [r for rs in in_force.values() for r in rs if r.source == "admin"]
+        if removable:
+            with st.form("remove_rebase", clear_on_submit=True):
+                st.subheader("Remove a rebase")
+                gone = st.selectbox("Rebase", removable, index=None, key="remove_rebase_choice",
+                                    format_func=lambda r: f"{r.date:%d %B %Y}: {r.reason}"[:90],
+                                    placeholder="Choose a rebase")
+                because = st.text_input("Why it is removed", key="remove_rebase_reason")
+                if st.form_submit_button("Remove rebase") and gone is not None:
+                    attempt(lambda: remove_rebase(s, actor=actor, rebase_id=gone.rebase_id, reason=because),
+                            f"Removed the rebase of {gone.date:%d %B %Y}; it stays in the history.")
+        st.caption("A rebase declared in the framework file is changed by editing that file.")
+    history = rebase_history(s)
+    if not history.empty:
+        st.subheader("Every rebase recorded here")
+        st.dataframe(history.drop(columns="rebase_id").rename(columns={
+            "kpi_id": "KPI", "rebase_date": "Date", "reason": "Reason", "recorded_by": "Recorded by",
+            "valid_from": "Recorded at", "valid_to": "Removed at", "removed_by": "Removed by",
+            "removal_reason": "Why removed"}), hide_index=True, width="stretch", placeholder="–")

@@ -25,12 +25,20 @@ imports = quality.imports(s)
 skipped = quality.skipped_reasons(s)
 comp_t, unusual_t, counts_t, imports_t, skipped_t = (quality.readable(d) for d in
                                                       (comp, unusual, counts, imports, skipped))
+# In the downloads every column, the internal code as "Source id"; on screen, names and counts in words
+counts_t, unusual_t = (d.rename(columns={"Indicator": "Source id"}) for d in (counts_t, unusual_t))
+skipped_t = skipped_t.rename(columns={"Why flagged": "Why rows were skipped"})
+names = quality.indicator_names(s, fw)
 
 
 def show(df) -> None:
     formats = exports.number_formats(df)
-    data_table(df, wrap=tuple(c for c in ("Name", "Source", "File", "Group", "Why skipped", "Reason", "Sub-group")
-                              if c in df.columns), floors={"Name": 220, "Sub-group": 200},
+    data_table(df, wrap=tuple(c for c in ("Indicator", "Name", "Source", "File", "Group", "Why skipped", "Reason",
+                                          "Sub-group", "Not given as a number", "With a caveat", "Home area", "Rows",
+                                          "Values", "Why flagged", "Value", "Sent", "KPIs") if c in df.columns),
+               floors={"Name": 220, "Sub-group": 200, "Indicator": 200, "Not given as a number": 150,
+                       "Home area": 130, "Rows": 150, "Values": 120, "With a caveat": 110, "Sent": 170,
+                       "KPIs": 110},
                column_config={c: st.column_config.NumberColumn(format=f) for c, f in formats.items()})
 
 st.header("Returns by quarter")
@@ -42,11 +50,13 @@ else:
     for col, status in zip(cols, ["On time", "Late", "Partial", "Missing", "Not yet due"]):
         n = summary.get(status, 0) + (summary.get("Partial and late", 0) if status in ("Late", "Partial") else 0)
         col.metric(status, n)
-    st.caption("Each cell is one sub-group's return for one quarter, latest quarter first. *Partial* means fewer of "
-               "the sub-group's quarterly KPIs than it reports; the days say how late the first version came.")
-    data_table(grid, wrap=("Sub-group",), floors={"Sub-group": 230})
+    st.caption("Each cell is one sub-group's return for one quarter, the latest six quarters, latest first (every "
+               "quarter is in the detail below and in the downloads). *Partial* means fewer of the sub-group's "
+               "quarterly KPIs than it reports; the days say how late the first version came.")
+    # the latest six quarters fit the screen whole; every quarter is in the detail below and in the downloads
+    data_table(grid.iloc[:, :7], wrap=("Sub-group",), floors={"Sub-group": 230})
     with st.expander("Every return, in detail"):
-        show(comp_t)
+        show(quality.returns_on_screen(comp))
 
 st.header("Unusual values")
 st.caption(f"Home-area values that cannot be right (a percentage outside 0-100, a numerator above its denominator, "
@@ -56,14 +66,15 @@ st.caption(f"Home-area values that cannot be right (a percentage outside 0-100, 
 if unusual.empty:
     st.success("No value is flagged.", icon=":material/check_circle:")
 else:
-    show(unusual_t)
+    show(quality.unusual_on_screen(unusual, names, fw))
 
 st.header("Suppressed and not available")
-st.caption("Current values by status, per indicator, across all areas; the last two columns are the home area's.")
-show(counts_t)
+st.caption("Current values by status, per indicator, across all areas, then the home area's. Every count, one "
+           "column each, is in the Excel download.")
+show(quality.status_counts_on_screen(counts, names))
 
 st.header("Imports and skipped rows")
-show(imports_t)
+show(quality.imports_on_screen(imports))
 if not skipped.empty:
     st.subheader("Why rows were skipped")
     show(skipped_t)
@@ -79,7 +90,7 @@ meta = exports.export_metadata(
     demo=is_demo_database(s))
 sheets = {"Returns by quarter": grid, "Returns in detail": comp_t, "Unusual values": unusual_t,
           "Status counts": counts_t, "Imports": imports_t, "Skipped rows": skipped_t}
-left, right, _ = st.columns([1, 1, 2])
+left, right = st.columns(2)       # wide enough for both labels whole at 1366 x 768
 left.download_button("Download CSV (returns by quarter)", exports.to_csv_bytes(comp_t),
                      file_name="returns-by-quarter.csv",
                      mime=exports.CSV_MIME, icon=":material/download:", key="dq_csv")

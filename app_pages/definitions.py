@@ -24,13 +24,17 @@ kind = c2.radio("Show", ["All", "Framework KPI", "Source indicator"], horizontal
 rows = dictionary.search(full, text, None if kind == "All" else kind)
 st.caption(f"{len(rows)} of {len(full)} indicators.")
 
-# The next update and every other field are under "In full" and in the downloads.
-data_table(rows[["Name", "Id", "Kind", "Polarity", "Unit", "Source", "Last updated", "Periods held", "Areas"]],
-           wrap=("Name", "Source", "Polarity", "Last updated", "Kind"), floors={"Name": 260, "Source": 150},
-           column_config={"Id": st.column_config.TextColumn(help="The indicator's code, for analysts and the SQL "
-                                                                 "console")})
+# On screen: names, never internal codes (a KPI keeps its id, as the board knows it). The code is the "Source id"
+# of the downloads and of "In full". The next update and every other field are under "In full" and in the downloads.
+shown = rows.assign(Name=[f"{i} {n}" if k == "Framework KPI" else n
+                          for i, n, k in zip(rows["Id"], rows["Name"], rows["Kind"])])
+data_table(shown[["Name", "Kind", "Polarity", "Unit", "Source", "Last updated", "Periods held", "Areas"]],
+           wrap=("Name", "Source", "Polarity", "Last updated", "Kind", "Periods held", "Unit"),
+           floors={"Name": 220, "Source": 110, "Polarity": 100, "Periods held": 100, "Unit": 80, "Kind": 90,
+                   "Last updated": 100})
+rows = rows.rename(columns={"Id": "Source id"})
 
-left, right, _ = st.columns([1, 1, 2])
+left, right = st.columns(2)
 meta = exports.export_metadata(
     title="Data dictionary", view=f"Definitions ({kind.lower()}{', matching ' + text if text else ''})",
     definitions=["One row per framework KPI and per imported source indicator."],
@@ -44,10 +48,12 @@ right.download_button("Download Excel", lambda: exports.to_excel_bytes({"Data di
 
 st.header("In full")
 if not rows.empty:
-    labels = {f"{r['Id']}: {r['Name']}": i for i, r in rows.iterrows()}
+    labels = {(f"{r['Source id']}: {r['Name']}" if r["Kind"] == "Framework KPI" else f"{r['Name']} ({r['Source']})"):
+              i for i, r in rows.iterrows()}
     chosen = st.selectbox("Indicator", list(labels), key="def_one",
                           help="Every field held for one indicator, including its methodology notes.")
-    one = rows.loc[labels[chosen]].drop(labels=["Id"]).rename("Details")
+    one = rows.loc[labels[chosen]].rename("Details")    # the Source id last, for analysts and the SQL console
+    one = one.reindex([*[k for k in one.index if k != "Source id"], "Source id"])
     st.table(one.map(lambda v: BLANK if v is None or v != v or str(v).strip() in ("", "None") else str(v)).to_frame())
 if rows.empty:
     st.info(f"No indicator matches '{md_escape(text)}'.", icon=":material/search_off:")

@@ -1,6 +1,7 @@
 """Explorer: any KPI or source indicator, compared across areas, over time and by group, with downloads."""
 import streamlit as st
 
+from kpis.analysis import ties
 from kpis.analysis import explore
 
 from kpis.analysis import charts as explore_charts
@@ -49,8 +50,11 @@ site_notice()
 
 choices = explore.indicator_choices(s, fw)
 ids = choices["indicator_id"].tolist()
-labels = dict(zip(choices["indicator_id"], choices["kind"].map({"Framework KPI": "KPI", "Source indicator": "Source"})
-                  + " · " + choices["label"]))
+# A source indicator by its name and publisher, never its internal code (the downloads' Source id keeps that)
+labels = {i: ("KPI · " + label if kind == "Framework KPI" else
+              f"Source · {label.removesuffix(f' ({i})')} ({source})")
+          for i, kind, label, source in zip(choices["indicator_id"], choices["kind"], choices["label"],
+                                            choices["source"])}
 asked = st.query_params.get("indicator")
 start = asked if asked in ids else explore.default_indicator(s, fw)
 indicator_id = st.selectbox("Indicator", ids, index=ids.index(start) if start in ids else 0, format_func=labels.get,
@@ -59,7 +63,8 @@ st.query_params["indicator"] = indicator_id
 ind = explore.indicator(s, fw, indicator_id)
 polarity = {"higher_is_better": "higher is better", "lower_is_better": "lower is better",
             "no_polarity": "no polarity"}[ind.polarity]
-st.markdown(f"**{md_escape(ind.name)}** ({md_escape(ind.kind.lower())}; {md_escape(ind.axis_title.lower())}; "
+kind_words = {"Framework KPI": "framework KPI", "Source indicator": "source indicator"}.get(ind.kind, ind.kind)
+st.markdown(f"**{md_escape(ind.name)}** ({md_escape(kind_words)}; {md_escape(ind.axis_title.lower())}; "
             f"{polarity}). {md_escape(ind.definition)}")
 if ind.kpi and ind.area_series_id != ind.id:
     st.caption(f"Other areas' values come from the published comparator "
@@ -69,6 +74,7 @@ if ind.kpi and ind.area_series_id != ind.id:
 series_areas = explore.area_names(s, ind.area_series_id)  # code -> name of every area of the series
 values = explore.series_values(s, ind.area_series_id)  # read once; each view below takes its areas or period
 home_name = series_areas.get(home, "Home area")
+title_name = ind.label if ind.kpi else ind.name    # a chart title names the indicator, never its code
 compare_tab, time_tab, groups_tab = st.tabs(["Compare areas", "Over time", "Breakdowns"])
 
 with compare_tab:
@@ -83,7 +89,8 @@ with compare_tab:
                               else 0, key="ex_period")
         group = c2.radio("Compare with", list(explore.GROUPS), format_func=explore.GROUPS.get, horizontal=True,
                          key="ex_group")
-        cmp = explore.compare_areas(s, ind, home=home, period_label=period, values=values)
+        # a value many councils share (a count of 0) is no quartile of its own: say how many share it
+        cmp = ties.shared_quartiles(explore.compare_areas(s, ind, home=home, period_label=period, values=values))
         if cmp["area_code"].nunique() <= 1:
             st.info("No other area publishes this indicator: it is local only. See *Over time* and *Breakdowns*.",
                     icon=":material/info:")
@@ -130,8 +137,10 @@ with time_tab:
           else None)
     band = timeseries.neighbour_band(nc) if band_on and nc is not None else None
     st.plotly_chart(explore_charts.trend_figure(tr, ind, band=band, show_ci=show_ci,
-                                                title=f"{ind.label}: last {years} years"), key="ex_trend_chart",
+                                                title=f"{title_name}: last {years} years"), key="ex_trend_chart",
                     theme=None)  # the figure keeps its own #0B0C0C text: Streamlit's theme greys it (3.7:1)
+    st.caption("Each point sits at the middle of its period, as on the board's pages; the bars are 95% confidence "
+               "intervals where there are any.")
     sheets = {"Over time": timeseries.trend_table(tr)}
     if nc is not None and not nc.empty:
         st.subheader(f"{home_name} against its statistical neighbours")

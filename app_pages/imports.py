@@ -5,10 +5,12 @@ from pathlib import Path
 import streamlit as st
 
 from kpis.analysis.comparisons import import_history
+from kpis.analysis.quality import imports_on_screen
+from kpis.core import exports
 from kpis.published.comparators import FORMATS, BenchmarkError, detect_format, import_benchmarks
 from kpis.access.permissions import PermissionDenied
 from app_pages._auth import require_page
-from app_pages._common import framework, site_notice, store
+from app_pages._common import data_table, framework, site_notice, store
 
 actor = require_page("admin")  # first, before anything is read: this page checks its own permission
 
@@ -78,10 +80,14 @@ history = import_history(s)
 if history.empty:
     st.caption("Nothing has been imported yet.")
 else:
-    st.caption(f"{len(history)} import(s), newest first. Times are UTC.")
-    st.dataframe(history.rename(columns={
+    st.caption(f"{len(history)} import(s), newest first. Times are UTC. The download has every column, one count "
+               "each, with the file's format and who imported it.")
+    data_table(imports_on_screen(history), wrap=("Received (UTC)", "Source", "File", "Rows", "Values"),
+               floors={"Received (UTC)": 140, "Source": 160, "File": 140, "Rows": 150, "Values": 120})
+    every = history.rename(columns={
         "batch_id": "Batch", "submitted_at": "When", "file_name": "File", "source": "Source", "format": "Format",
         "submitted_by": "Imported by", "rows_read": "Rows read", "rows_imported": "Imported",
         "rows_skipped": "Skipped", "skipped_reasons": "Why skipped", "new_values": "New values",
-        "changed_values": "Changed", "unchanged_values": "Unchanged"}),
-        hide_index=True, width="stretch", placeholder="–")
+        "changed_values": "Changed", "unchanged_values": "Unchanged"})
+    st.download_button("Download every import (CSV)", lambda: exports.to_csv_bytes(every), file_name="imports.csv",
+                       mime=exports.CSV_MIME, icon=":material/download:", key="imports_csv")

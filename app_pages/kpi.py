@@ -57,13 +57,16 @@ st.markdown(f"**{signal.shape} {md_escape(signal.short)}.** {md_escape(signal.wo
             f"**Target: {signal.assurance_shape} {md_escape(signal.assurance_short)}.** "
             f"{md_escape(signal.assurance_words)}.")
 if signal.result is not None:
-    st.plotly_chart(spc_figure(signal.result, kpi), key=f"spc-{kpi.id}", config={"displaylogo": False},
-                    theme=None)
+    st.plotly_chart(spc_figure(signal.result, kpi, rebases=signal.rebases), key=f"spc-{kpi.id}",
+                    config={"displaylogo": False}, theme=None)
+    for r in signal.rebases:
+        where = "declared in the KPI framework" if r.source == "framework" else "recorded by an administrator"
+        st.markdown(f"**The limits restart at {r.date:%B %Y}:** {md_escape(r.reason)} ({where}).")
     st.caption("A statistical process control chart, as NHS England's Making Data Count sets out: a single "
                "quarter's movement is mostly noise; a point outside the process limits, a run of 7 on one side of "
                "the mean, 7 rising or falling, or 2 of 3 near a limit is a signal that something has changed.")
     with st.expander("The numbers in this chart"):
-        reading_table(spc_table(signal.result, kpi),
+        reading_table(spc_table(signal.result, kpi, rebases=signal.rebases),
                       alt=f"Each point of {kpi.id}'s SPC chart: value, mean, process limits and what the rules found")
 
 if len(kpi.breakdowns) > 1:

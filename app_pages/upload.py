@@ -205,7 +205,7 @@ def submitter() -> str | None:
     if user is not None:
         st.markdown(f"Submitting as **{md_email(user['email'])}**.")
         return user["email"]
-    typed = st.text_input("Your email address", key="upload_email", placeholder="name@worcestershire.gov.uk",
+    typed = st.text_input("Your email address", key="upload_email", placeholder=framework().email_example,
                           help="Recorded with the submission, so the KPI team knows who sent it.", autocomplete="email")
     email = normalise_email(typed)
     if not email:
@@ -213,7 +213,7 @@ def submitter() -> str | None:
         return None
     if not EMAIL.match(email) or len(email) > 254:
         st.error(f"'{typed.strip()}' is not an email address. Write it in full, for example "
-                 "name@worcestershire.gov.uk.", icon=":material/error:")
+                 f"{framework().email_example}.", icon=":material/error:")
         return None
     return email
 

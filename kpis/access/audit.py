@@ -23,6 +23,8 @@ ACTIONS = {
     "framework": "Framework loaded or changed",
     "meeting_added": "Meeting date added",
     "meeting_removed": "Meeting date removed",
+    "rebase_added": "SPC rebase added",
+    "rebase_removed": "SPC rebase removed",
 }
 
 

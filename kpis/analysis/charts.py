@@ -10,8 +10,41 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpis.charts.figures import AREA_COLOUR, ENGLAND_COLOUR, FONT, PALETTE, vline
+from kpis.charts.figures import AREA_COLOUR, ENGLAND_COLOUR, FONT, PALETTE, place_below, vline, wrap
 from kpis.analysis.explore import Indicator
+
+TITLE_CHARS = 80     # an explorer chart spans the main area (about 860 px at 1366 px): its title wraps here
+MAX_TICKS = 7        # period labels on a time axis ('2025/26 Q3' is ~80 px); more would overlap at 1366 px
+
+
+def name_of(ind: Indicator) -> str:
+    """An indicator as a chart names it: a KPI by its id and short title, a published one by its name, never by
+    its internal code."""
+    return ind.label if ind.kpi is not None else ind.name
+
+
+def time_ticks(df: pd.DataFrame) -> dict:
+    """Period labels for a time axis, up to the last period plotted (local quarters after the published years
+    too): at most MAX_TICKS, each at its period's middle, none closer to the next than a MAX_TICKS-th of the span,
+    chosen from the latest back so the latest is always labelled."""
+    plotted = df[df["value"].notna()].drop_duplicates("period_label")
+    if len(plotted) < 2:
+        return {}
+    mids = sorted(((_middle(s, e), p) for p, s, e in zip(plotted["period_label"], plotted["period_start"],
+                                                         plotted["period_end"])), key=lambda t: t[0])
+    gap = (mids[-1][0] - mids[0][0]) / MAX_TICKS
+    keep: list[tuple[pd.Timestamp, str]] = []
+    for mid, label in reversed(mids):
+        if not keep or keep[-1][0] - mid >= gap:
+            keep.append((mid, label))
+    keep.reverse()
+    return {"tickvals": [m for m, _ in keep], "ticktext": [p for _, p in keep], "tickangle": 0}
+
+
+def _middle(start, end) -> pd.Timestamp:
+    """The middle of a period: where a point is placed on a time axis, as on the board's pages."""
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    return s + (e - s) / 2
 
 SIG_STYLE = {  # fill colour, legend words
     "better": ("#12436D", "Significantly better"),
@@ -33,19 +66,21 @@ DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 def _layout(*, title: str, height: int) -> dict:
     """The explorer figures' layout, as a plain dict: a figure is built once from its traces and layout
     (`go.Figure(data=..., layout=...)`), which is many times quicker than updating a built figure in steps."""
-    return {"title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}}, "font": dict(FONT),
-            "height": height, "margin": {"l": 10, "r": 30, "t": 60, "b": 10}, "plot_bgcolor": "#FFFFFF",
+    lines = wrap(title, TITLE_CHARS)      # wrapped, never cut off at the figure's edge
+    return {"title": {"text": "<br>".join(lines), "x": 0, "xanchor": "left", "font": {"size": 17}},
+            "font": dict(FONT), "height": height, "margin": {"l": 10, "r": 30, "t": 36 + 24 * len(lines), "b": 10},
+            "plot_bgcolor": "#FFFFFF",
             "paper_bgcolor": "#FFFFFF", "legend": {"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},
             "hoverlabel": {"font": {"size": 14}},
             "xaxis": {"linecolor": "#3D3D3D", "ticks": "outside", "gridcolor": "#E5E5E5"},
-            "yaxis": {"linecolor": "#3D3D3D", "gridcolor": "#E5E5E5"}}
+            "yaxis": {"linecolor": "#3D3D3D", "gridcolor": "#E5E5E5", "automargin": True}}  # labels never cut
 
 
 def legend_below(layout: dict, *, height: int, rows: int, axis_px: int = 80) -> dict:
     """Put the legend under the x axis title without overlapping it, whatever the figure's height."""
     bottom = axis_px + 24 * rows + 10
     plot_px = max(height - 60 - bottom, 50)
-    layout["margin"].update(b=bottom, t=60)
+    layout["margin"].update(b=bottom)
     layout["legend"].update(y=-(axis_px / plot_px), yanchor="top", x=0)
     layout["xaxis"]["automargin"] = False
     return layout
@@ -83,7 +118,7 @@ def compare_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = None
     traces = []
     d = df[df["value"].notna()] if not df.empty else df
     if d.empty:
-        return _no_data(traces, title=title or ind.label, height=300)
+        return _no_data(traces, title=title or name_of(ind), height=300)
     d = d.iloc[::-1]  # plotly draws the first category at the bottom
     cats = [_category(n, r) for n, r in zip(d["area_name"], d["role"])]
     for code, (colour, words) in SIG_STYLE.items():
@@ -105,7 +140,7 @@ def compare_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = None
     traces.append(_value_labels(cats, [ind.format(v) + ("" if c == "benchmark" else f" {SHORT_WORDS.get(c, '')}")
                                        for v, c in zip(d["value"], d["significance"])], top * 1.04))
     height = max(320, 26 * len(d) + 200)
-    layout = _layout(title=title or f"{ind.label}, {d['period_label'].iloc[0]}", height=height)
+    layout = _layout(title=title or f"{name_of(ind)}, {d['period_label'].iloc[0]}", height=height)
     if eng is not None and pd.notna(eng):
         vline(layout, float(eng), line=dict(color=ENGLAND_COLOUR, width=2.5, dash="dash"),
               text=f"England {ind.format(eng)}")
@@ -124,7 +159,7 @@ def spine_figure(sp: dict, ind: Indicator, *, title: str | None = None) -> go.Fi
     traces = []
     if not sp or "min" not in sp:
         return _no_data(traces, title=title or "Spread of councils", height=220)
-    y = [ind.label]
+    y = [name_of(ind)]
     traces.append(go.Bar(x=[sp["max"] - sp["min"]], base=[sp["min"]], y=y, orientation="h", width=0.5,
                          marker=dict(color="#E5E5E5", line=dict(color="#BFBFBF", width=1)),
                          name=f"Councils' range ({ind.format(sp['min'])} to {ind.format(sp['max'])})",
@@ -163,11 +198,14 @@ _ROLE_STYLE = {"home": (AREA_COLOUR, "circle", "solid", 3.5), "home_local": (ARE
 
 def trend_figure(df: pd.DataFrame, ind: Indicator, *, band: pd.DataFrame | None = None, title: str | None = None,
                  show_ci: bool = True) -> go.Figure:
-    """One line per series with 95% limits; optionally the neighbours' range as a shaded band."""
+    """One line per series with 95% limits; optionally the neighbours' range as a shaded band. Each point sits at
+    the middle of its period (as on the board's pages), and the axis labels periods to the last one plotted."""
     traces = []
+    middles = ({} if df.empty else
+               {p: _middle(s, e) for p, s, e in zip(df["period_label"], df["period_start"], df["period_end"])})
     if band is not None and not band.empty:
         b = band.sort_values("period_end")
-        x = list(pd.to_datetime(b["period_end"]))
+        x = [middles.get(p, pd.Timestamp(e)) for p, e in zip(b["period_label"], b["period_end"])]
         traces.append(go.Scatter(x=x + x[::-1], y=list(b["neighbours_max"]) + list(b["neighbours_min"])[::-1],
                                  fill="toself", fillcolor="rgba(128,22,80,0.12)", line=dict(width=0), mode="lines",
                                  name="Statistical neighbours: lowest to highest", hoverinfo="skip"))
@@ -175,7 +213,7 @@ def trend_figure(df: pd.DataFrame, ind: Indicator, *, band: pd.DataFrame | None 
                                  line=dict(color="#801650", dash="dashdot", width=2),
                                  marker=dict(symbol="triangle-up", size=8, color="#801650")))
     if df.empty or df["value"].notna().sum() == 0:
-        return _no_data(traces, title=title or ind.label, height=420)
+        return _no_data(traces, title=title or name_of(ind), height=420)
     others = 0
     for series, part in df.groupby("series", sort=False):
         part = part.sort_values("period_end")
@@ -187,18 +225,19 @@ def trend_figure(df: pd.DataFrame, ind: Indicator, *, band: pd.DataFrame | None 
             symbol, dash, width = SYMBOLS[(others + 3) % len(SYMBOLS)], DASHES[others % len(DASHES)], 1.8
             others += 1
         traces.append(go.Scatter(
-            x=pd.to_datetime(part["period_end"]), y=part["value"], mode="lines+markers", name=series,
+            x=[_middle(s, e) for s, e in zip(part["period_start"], part["period_end"])], y=part["value"],
+            mode="lines+markers", name=series,
             line=dict(color=colour, dash=dash, width=width), marker=dict(symbol=symbol, size=9, color=colour),
             error_y=_errors(part) | dict(color=colour) if show_ci else None,
             hovertext=[f"{series}<br>{p}: {ind.format(v)}<br>{t}" for p, v, t in
                        zip(part["period_label"], part["value"], part["significance_text"])], hoverinfo="text"))
-    layout = _layout(title=title or ind.label, height=520)
+    layout = _layout(title=title or name_of(ind), height=520)
     layout["yaxis"].update(title={"text": ind.axis_title}, rangemode="tozero")
-    ticks = df[df["role"] != "home_local"].drop_duplicates("period_label").sort_values("period_end")
-    if 1 < len(ticks) <= 16:
-        layout["xaxis"].update(tickvals=pd.to_datetime(ticks["period_end"]), ticktext=ticks["period_label"])
-    layout["xaxis"]["title"] = {"text": "Period (points at each period's end)"}
-    legend_below(layout, height=520, rows=(len(traces) + 2) // 3)
+    layout["xaxis"].update(time_ticks(df))
+    layout["xaxis"]["title"] = {"text": "Period"}    # the page says the points sit at each period's middle
+    # one legend entry a line, under the tick labels and the axis title (as the board's charts): the horizontal
+    # legend sat over the period labels
+    place_below(layout, legend_rows=sum(1 for t in traces if t.showlegend is not False))
     return go.Figure(data=traces, layout=layout)
 
 
@@ -230,7 +269,7 @@ def breakdown_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = No
                                          for v, c, t in zip(d["value"], d["significance"], d["significance_text"])],
                                 top * 1.04))
     height = max(320, 30 * len(d) + 200)
-    layout = _layout(title=title or f"{ind.label}: {df['group_type'].iloc[-1]}, {df['area_name'].iloc[0]}, "
+    layout = _layout(title=title or f"{name_of(ind)}: {df['group_type'].iloc[-1]}, {df['area_name'].iloc[0]}, "
                                     f"{df['period_label'].iloc[0]}", height=height)
     overall = df["all_value"].iloc[0]
     if overall is not None and pd.notna(overall):

@@ -51,8 +51,8 @@ def data_dictionary(store: Store, framework: Framework) -> pd.DataFrame:
         comp = ""
         if k.comparator:
             held = "" if k.comparator.indicator_id in h else " (not in the database yet)"
-            comp = (f"{k.comparator.indicator_id}: "
-                    f"{k.comparator.name or by_id.get(k.comparator.indicator_id, {}).get('name', '')}{held}")
+            name = k.comparator.name or by_id.get(k.comparator.indicator_id, {}).get("name", "") or "Published figure"
+            comp = f"{name} ({SOURCE_NAMES.get(k.comparator.source, k.comparator.source)}){held}"
         area = framework.area(k.area)
         rows.append({
             "Id": k.id, "Kind": "Framework KPI", "Name": k.title, "Outcome area": f"{area.name} ({area.sub_group})",
@@ -69,11 +69,11 @@ def data_dictionary(store: Store, framework: Framework) -> pd.DataFrame:
         unit = _text(r["unit"])
         last = _text(r["last_updated"])
         rows.append({
-            "Id": iid, "Kind": "Source indicator", "Name": _text(r["name"]) or iid, "Outcome area": "–",
+            "Id": iid, "Kind": "Source indicator", "Name": _text(r["name"]) or "No name published", "Outcome area": "–",
             "Definition": _text(r["definition"]) or "–", "Polarity": POLARITY_WORDS[_polarity(r["polarity"])]
             if _text(r["polarity"]) else "Not stated by the source",
             "Unit": UNITS.get(unit, unit or "Not stated by the source"),
-            "Source": f"{SOURCE_NAMES.get(r['source'], r['source'])} (code {r['source_code']})",
+            "Source": SOURCE_NAMES.get(r["source"], r["source"]),   # its code is the Id ("Source id" on the page)
             "England comparator": "–", "Comparator for": ", ".join(comparator_of.get(iid, [])) or "–",
             "Last updated": f"{last} (published)" if last else f"{loaded} (imported)" if loaded else "–",
             "Next update": _text(r["next_update"]) or "–", "Methodology": _text(r["methodology"]) or "–",

@@ -17,7 +17,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from kpis.core.framework import Framework
+from kpis.core.framework import Framework, breakdown_label
+from kpis.core.sources import SOURCE_NAMES
 from kpis.analysis.inequalities import group_name
 from kpis.core.periods import Period, PeriodError, current_quarter, parse_period, previous_quarter, quarters_between
 from kpis.store.database import Store
@@ -294,3 +295,94 @@ def readable(df: pd.DataFrame) -> pd.DataFrame:
     if "Demo data" in out:
         out["Demo data"] = out["Demo data"].map({True: "Yes (synthetic)", False: ""}).fillna("")
     return out
+
+
+# -- the same tables, narrow enough for a laptop screen (1366 x 768): counts in words, codes left to the downloads --
+def _counted(parts: list[tuple[object, str]], none: str = "none") -> str:
+    """'12 suppressed; 3 not available' from (count, words) pairs, leaving out zeros and blanks."""
+    said = [f"{int(n):,} {words}" for n, words in parts if n is not None and n == n and int(n)]
+    return "; ".join(said) or none
+
+
+def indicator_names(store: Store, framework: Framework) -> dict[str, str]:
+    """Each stored indicator as people read it: a KPI as 'SG02 Repeat child protection plans', a published one by
+    its name and publisher ('Hospital admissions ... (OHID Fingertips)'), never by its internal code alone."""
+    inds = store.df("SELECT indicator_id, source, name FROM indicators")
+    out = {r.indicator_id: (f"{r.name} ({SOURCE_NAMES.get(r.source, r.source)})" if isinstance(r.name, str) and
+                            r.name else f"{SOURCE_NAMES.get(r.source, r.source)} indicator")
+           for r in inds.itertuples(index=False)}
+    out.update({k.id: f"{k.id} {k.short_title}" for k in framework.kpis})
+    return out
+
+
+def status_counts_on_screen(counts: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """`status_counts` in five columns: the indicator by name, where it comes from, how many values, which are
+    not given as a number (and why), and the home area's. Every count, and the source id, stay in the download."""
+    return pd.DataFrame({
+        "Indicator": [names.get(i, n) for i, n in zip(counts["indicator_id"], counts["name"])],
+        "Source": counts["source"].replace({"fingertips": SOURCE_NAMES["fingertips"], "lait": SOURCE_NAMES["lait"],
+                                            "dfe_ees": SOURCE_NAMES["dfe_ees"]}),
+        "Current values": counts["values"].astype(int),
+        "Not given as a number": [_counted([(r.suppressed, "suppressed"), (r.not_available, "not available"),
+                                            (r.not_applicable, "not applicable"),
+                                            (r.blank_without_reason, "blank with no reason")])
+                                  for r in counts.itertuples(index=False)],
+        "With a caveat": [_counted([(r.low_reliability, "low reliability"), (r.provisional, "provisional")])
+                    for r in counts.itertuples(index=False)],
+        "Home area": [_counted([(r.home_area_values, "values"), (r.home_area_gaps, "suppressed or not available")],
+                               none="no values") for r in counts.itertuples(index=False)],
+    })
+
+
+def imports_on_screen(df: pd.DataFrame) -> pd.DataFrame:
+    """`imports` (or `kpis.analysis.comparisons.import_history`) with its counts in words, in columns that fit a
+    laptop screen; every count stays in the download."""
+    return pd.DataFrame({
+        "Batch": df["batch_id"].astype(int),
+        "Received (UTC)": [pd.Timestamp(t).strftime("%d %b %Y %H:%M") + (f", by {by}" if isinstance(by, str) and by
+                                                                          else "")
+                           for t, by in zip(df["submitted_at"], df.get("submitted_by", [None] * len(df)))],
+        "Source": df["source"].fillna("").replace({"": "–"}),
+        "File": df["file_name"].fillna("–"),
+        "Rows": [_counted([(r.rows_read, "read"), (r.rows_imported, "imported"), (r.rows_skipped, "skipped")])
+                 for r in df.itertuples(index=False)],    # why rows were skipped: a table of its own, and the download
+        "Values": [_counted([(r.new_values, "new"), (r.changed_values, "changed"), (r.unchanged_values, "unchanged")])
+                   for r in df.itertuples(index=False)],
+    })
+
+
+def unusual_on_screen(df: pd.DataFrame, names: dict[str, str], framework: Framework) -> pd.DataFrame:
+    """`unusual_values` in columns that fit a laptop screen: the indicator by name, the group as people say it,
+    the value with its counts, and why it is flagged; the series average, spread and z score stay in the download."""
+
+    values = []
+    for r in df.itertuples(index=False):
+        kpi = next((k for k in framework.kpis if k.id == r.indicator_id), None)
+        text = kpi.format_value(float(r.value)) if kpi else f"{float(r.value):,.1f}"
+        if pd.notna(r.numerator) and pd.notna(r.denominator):
+            text += f" ({int(r.numerator):,} of {int(r.denominator):,})"
+        values.append(text + (" (demo)" if r.is_demo else ""))
+    return pd.DataFrame({
+        "Indicator": [names.get(i, i) for i in df["indicator_id"]],
+        "Group": ["All" if t == "all" else breakdown_label(framework, t, v) if t in framework.breakdowns else
+                  f"{t}: {v}" for t, v in zip(df["breakdown_type"], df["breakdown_value"])],
+        "Period": df["period_label"], "Value": values, "Why flagged": df["reason"],
+    })
+
+
+def returns_on_screen(comp: pd.DataFrame) -> pd.DataFrame:
+    """`completeness` in five columns that fit a laptop screen: the sub-group, the quarter, its status, when the
+    return came (against when it was due) and which KPIs it held; every column stays in the download."""
+    def sent(r) -> str:
+        due = f"due {pd.Timestamp(r.due):%d %b %Y}"
+        if r.first_submitted is None or pd.isna(r.first_submitted):
+            return f"Not sent; {due}"
+        times = f"; {int(r.submissions)} versions" if r.submissions > 1 else ""
+        return f"{pd.Timestamp(r.first_submitted):%d %b %Y}, {due}{times}"
+
+    return pd.DataFrame({
+        "Sub-group": comp["sub_group"], "Quarter": comp["quarter"], "Status": comp["status"],
+        "Sent": [sent(r) for r in comp.itertuples(index=False)],
+        "KPIs": [f"{r.kpis_returned} of {r.kpis_expected}" + (f"; missing {r.kpis_missing}" if r.kpis_missing else "")
+                 for r in comp.itertuples(index=False)],
+    })

@@ -212,7 +212,13 @@ def neighbour_summary(cmp: pd.DataFrame, ind: Indicator, home_name: str) -> str:
             f"{ind.format(last['home_value'])} against a neighbours' average of {ind.format(last['neighbours_mean'])} "
             f"and England {ind.format(last['england_value'])}; {_rank_words(last)} among itself and its "
             f"{int(last['neighbour_group_size']) - 1} neighbours with a value (1 = {best}); "
-            f"{str(last['home_vs_england']).lower()}.")
+            f"{_sentence_part(str(last['home_vs_england']))}.")
+
+
+def _sentence_part(text: str) -> str:
+    """A phrase set inside a sentence: its first letter in lower case, names such as England kept as they are
+    ('Significantly worse than England' -> 'significantly worse than England')."""
+    return text[:1].lower() + text[1:]
 
 
 def _rank_words(row) -> str:

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from kpis.core.areas import ENGLAND
-from kpis.core.framework import Framework
+from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, financial_quarter_of, parse_period
 from kpis.board.scorecard import scorecard
 from kpis.store.series import SOURCE_LABEL_SQL
@@ -128,7 +128,7 @@ def revisions(store: Store, framework: Framework, *, since: datetime, until: dat
     return pd.DataFrame({
         "KPI": [f"{k} {framework.kpi(k).short_title}" for k in df["kpi_id"]],
         "Area": ["England" if a == ENGLAND else "Local" for a in df["area_code"]],
-        "Group": ["All" if t == "all" else f"{framework.breakdowns.get(t, t)}: {v}"
+        "Group": ["All" if t == "all" else breakdown_label(framework, t, v)
                   for t, v in zip(df["breakdown_type"], df["breakdown_value"])],
         "Period": df["period_label"].to_list(),
         "Was": [_fmt(framework, k, v) for k, v in zip(df["kpi_id"], df["old_value"])],

@@ -11,7 +11,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from kpis.core.areas import ENGLAND
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework, Kpi, breakdown_label
 from kpis.core.sources import comparator_label, no_comparator_words
 from kpis.core.text import shortened_from
 from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
@@ -152,7 +152,7 @@ def revision_history(store: Store, framework: Framework, kpi: Kpi) -> pd.DataFra
     return pd.DataFrame({
         "Period": df["period_label"],
         "Area": ["England" if a == ENGLAND else "Local" for a in df["area_code"]],
-        "Group": ["All" if t == "all" else f"{framework.breakdowns.get(t, t)}: {v}"
+        "Group": ["All" if t == "all" else breakdown_label(framework, t, v)
                   for t, v in zip(df["breakdown_type"], df["breakdown_value"])],
         "Version": df["version"].astype(int),
         "Value": [kpi.format_value(None if pd.isna(v) else float(v)) + (" (demo)" if d else "")
@@ -176,8 +176,25 @@ def kpi_download(store: Store, framework: Framework, kpi: Kpi, *, as_at: datetim
             "period_label", "period_type", "period_start", "period_end", "value", "lower_ci", "upper_ci",
             "numerator", "denominator", "status", "status_note", "commentary", "is_demo", "source", "version",
             "valid_from"]
-    return df[[c for c in cols if c in df.columns]].sort_values(
+    out = df[[c for c in cols if c in df.columns]].sort_values(
         ["comparison_role", "area_code", "breakdown_type", "breakdown_value", "period_end"]).reset_index(drop=True)
+    return _tidy_numbers(out, kpi)
+
+
+def _tidy_numbers(df: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
+    """Numbers as a person writes them (issue 21): counts whole (7870, not 7870.0), confidence limits to one
+    place more than the KPI shows (24.53, not 24.529871349); values as stored, whole ones of a count KPI whole."""
+    out = df.copy()
+    for col in ("lower_ci", "upper_ci"):
+        if col in out:
+            out[col] = pd.to_numeric(out[col]).round(kpi.decimals + 1)
+    wanted = ["numerator", "denominator"] + (["value"] if kpi.unit == "count" else [])
+    for col in wanted:
+        if col in out:
+            numbers = pd.to_numeric(out[col])
+            if (numbers.dropna() == numbers.dropna().round(0)).all():
+                out[col] = numbers.round(0).astype("Int64")
+    return out
 
 
 def definition_rows(framework: Framework, kpi: Kpi) -> pd.DataFrame:

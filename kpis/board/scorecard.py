@@ -388,7 +388,7 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
         status, target_words = target_status(kpi, current.value if current else None)
         lo, hi = with_interval(kpi, current) if current else (None, None)
         signal = variation.verdict(kpi, [pd.Timestamp(r["period_end"]).date() for r in home],
-                                   [r["value"] for r in home])
+                                   [r["value"] for r in home], rebases=variation.rebases_for(store, kpi, as_at))
         rows.append({
             "kpi_id": kpi.id, "area": kpi.area, "area_name": areas.get(kpi.area, kpi.area),
             "outcome": kpi.outcome, "outcome_name": outcomes.get(kpi.outcome, kpi.outcome),

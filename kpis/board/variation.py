@@ -14,12 +14,14 @@ threshold (13) the limits are trial limits, and the words say so.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Sequence
 
+from kpis.board import rebases as rebasing
 from kpis.core import spc
-from kpis.core.framework import Kpi
+from kpis.core.framework import Kpi, Rebase
+from kpis.store.database import Store
 
 MIN_POINTS = 7
 # icon name (the package's) -> (shape, short words, the sentence). The shape and the words carry the meaning;
@@ -63,6 +65,8 @@ class Verdict:
     assurance_short: str
     assurance_words: str
     result: spc.SpcResult | None = None
+    # The rebases that restart the limits, each moved to the first point on or after its date (`applied`)
+    rebases: tuple[Rebase, ...] = ()
 
     @property
     def signal(self) -> bool:
@@ -73,9 +77,36 @@ def direction(kpi: Kpi) -> str:
     return spc.DIRECTION_OF_POLARITY.get(kpi.polarity, "neutral")
 
 
-def verdict(kpi: Kpi, dates: Sequence[date], values: Sequence[float], *, rebase: Sequence[date] = ()) -> Verdict:
-    """The variation and assurance of one series (oldest first or not: it is sorted by date)."""
+def rebases_for(store: Store, kpi: Kpi, as_at: datetime | None = None) -> tuple[Rebase, ...]:
+    """The KPI's rebases in force at `as_at` (the framework file's and those an administrator recorded)."""
+    return rebasing.rebases_for(store, kpi, as_at=as_at)
+
+
+def applied(dates: Sequence[date], rebases: Sequence[Rebase]) -> tuple[Rebase, ...]:
+    """Each rebase moved to the first date of the series on or after it (a change on 1 April restarts the limits
+    with the quarter or month that ends after it), keeping its reason; rebases after the last point, or on the
+    first point (nothing before it to restart from), are left out. Two on one point: the first given."""
+    ordered = sorted(dates)
+    out: dict[date, Rebase] = {}
+    for r in sorted(rebases, key=lambda r: r.date):
+        at = next((d for d in ordered if d >= r.date), None)
+        if at is None or at == ordered[0]:
+            continue
+        out.setdefault(at, replace(r, date=at))
+    return tuple(out.values())
+
+
+def verdict(kpi: Kpi, dates: Sequence[date], values: Sequence[float], *, rebase: Sequence[date] = (),
+            rebases: Sequence[Rebase] = ()) -> Verdict:
+    """The variation and assurance of one series (oldest first or not: it is sorted by date).
+
+    The limits restart at the KPI's own rebases (the framework file's), at `rebases` (e.g. `rebases_for`: those an
+    administrator recorded), each on the first point on or after its date, and at `rebase` (dates of the series,
+    as in the package).
+    """
     n = len(values)
+    moved = applied(dates, rebasing.merge(kpi.rebases, tuple(rebases)))
+    rebase = sorted(set(rebase) | {r.date for r in moved})
     target = kpi.target.value if kpi.target is not None else None
     no_target = ("–", "No target", "No target set") if target is None else None
     if n < MIN_POINTS:
@@ -97,6 +128,9 @@ def verdict(kpi: Kpi, dates: Sequence[date], values: Sequence[float], *, rebase:
     if cause:
         words += f" ({cause})"
     trial = group.trial_limits
+    if len(result.groups) > 1:
+        since = next((r for r in moved if r.date == group.start), None)
+        words += (f". The limits restarted at {group.start:%B %Y}" + (f" ({since.reason})" if since else ""))
     if trial:
         short += " (trial)"
         words += f". Trial limits: {group.n} points since the limits were set; they settle at 13"
@@ -108,4 +142,4 @@ def verdict(kpi: Kpi, dates: Sequence[date], values: Sequence[float], *, rebase:
                      f"{a_words} (target {kpi.format_value(target)}, limits {kpi.format_value(group.lpl)} to "
                      f"{kpi.format_value(group.upl)})")
     return Verdict(n, result.variation_icon, shape, short, words, cause, trial, result.assurance_icon, *assurance,
-                   result=result)
+                   result=result, rebases=moved)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpis.core.framework import Kpi
+from kpis.core.framework import Kpi, same_words
 from kpis.core.sources import SOURCE_NAMES
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
 
@@ -69,7 +69,8 @@ def _hover(kpi: Kpi, row) -> str:
 
 
 TITLE_CHARS = 44   # a title wraps at this many characters: it must fit half a laptop screen (about 440 px)
-NOTE_CHARS = 56    # the sources note, in smaller type
+NOTE_CHARS = 46    # the sources note, in smaller type: it fits a half-width chart (~420 px) whatever the
+#                    y labels take on the left (the note starts where the plot does)
 NOTE_SIZE = 12
 GROUP_CHARS = 30   # a group's name on a by-group chart wraps at this many characters
 
@@ -104,7 +105,10 @@ def _layout(*, title: str, height: int, font_size: int = 15, top_extra: int = 0)
         "legend": {"orientation": "v", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"},
         "hoverlabel": {"font": {"size": 14}},
         "xaxis": {"showgrid": False, "linecolor": "#3D3D3D", "ticks": "outside"},
-        "yaxis": {"gridcolor": "#E5E5E5", "linecolor": "#3D3D3D", "zeroline": True, "zerolinecolor": "#BFBFBF"},
+        # automargin: the margin grows to hold the tick labels and the axis title (with theme=None nothing else
+        # does, and at l=10 the labels were cut: "5" for 25)
+        "yaxis": {"gridcolor": "#E5E5E5", "linecolor": "#3D3D3D", "zeroline": True, "zerolinecolor": "#BFBFBF",
+                  "automargin": True},
     }
 
 
@@ -276,7 +280,7 @@ def _trend_figure(df: pd.DataFrame, d: pd.DataFrame, kpi: Kpi, *, title: str | N
                            arrayminus=[_gap(r["value"], r["lower_ci"]) for r in rows])
                 traces.append(go.Scatter(
                     x=x, y=np.array([r["value"] for r in rows], dtype="float64"), mode="lines+markers",
-                    name=f"{name} (with 95% confidence interval)",
+                    name=f"{name} (with 95% confidence interval)" if has_ci else name,   # only where there is one
                     line=dict(color=colour, width=3, dash=dash), marker=dict(symbol=symbol, size=9, color=colour),
                     error_y=err, hovertext=[_hover(kpi, r) for r in rows], hoverinfo="text"))
             else:
@@ -350,9 +354,9 @@ def _order_breakdowns(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     d = df.copy()
     d["is_demo"] = d["is_demo"].fillna(False).astype(bool) if "is_demo" in d else False
     values = d["breakdown_label"] if "breakdown_label" in d else d["breakdown_value"]
-    d["label"] = [("All children and young people" if t == "all"
-                   else f"{names.get(t, t.replace('_', ' ').capitalize())}: {v}")
-                  for t, v in zip(d["breakdown_type"], values)]
+    kinds = {t: names.get(t, t.replace('_', ' ').capitalize()) for t in set(d["breakdown_type"])}
+    d["label"] = [("All children and young people" if t == "all" else kinds[t] if same_words(kinds[t], v)
+                   else f"{kinds[t]}: {v}") for t, v in zip(d["breakdown_type"], values)]
     d["first"] = (d["breakdown_type"] != "all").astype(int)
     keys = list(zip(d["first"].to_list(), d["breakdown_type"].to_list(), [_natural(v) for v in values]))
     order = sorted(range(len(keys)), key=keys.__getitem__)  # stable, as pandas' sort on several columns

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpis.charts.figures import _layout, axis_title, place_below
-from kpis.core.framework import Kpi
+from kpis.core.framework import Kpi, Rebase
 from kpis.core.spc import SpcResult
 
 # point type -> (legend name, colour, marker symbol)
@@ -29,11 +29,27 @@ LINE_COLOUR = "#3D3D3D"
 OUTLINE = {"color": "#0B0C0C", "width": 1}
 
 
-def spc_table(result: SpcResult, kpi: Kpi) -> pd.DataFrame:
-    """Every point of the chart: its value, the mean and limits it is judged against, and what the rules found."""
+def limit_periods(result: SpcResult, rebases: tuple[Rebase, ...] | list[Rebase] = ()) -> dict[int, str]:
+    """Each rebase group's name in words: 'Jun 2022 to Mar 2025' and, after a rebase, why the limits restarted."""
+    why = {r.date: r.reason for r in rebases}
+    out = {}
+    for g in result.groups:
+        words = f"{g.start:%b %Y} to {g.end:%b %Y}"
+        if g.rebase_group != result.groups[0].rebase_group:
+            words += f" (limits restarted: {why[g.start]})" if g.start in why else " (limits restarted)"
+        out[g.rebase_group] = words
+    return out
+
+
+def spc_table(result: SpcResult, kpi: Kpi, rebases: tuple[Rebase, ...] | list[Rebase] = ()) -> pd.DataFrame:
+    """Every point of the chart: its value, the mean and limits it is judged against, and what the rules found;
+    where the limits were restarted (rebased), which limit period each point belongs to."""
+    periods = limit_periods(result, rebases)
     rows = []
     for p in result.points:
-        rows.append({"Date": p.date.isoformat(), "Value": kpi.format_value(p.value),
+        rows.append({"Date": p.date.isoformat(), **({"Limit period": periods[p.rebase_group]}
+                                                    if len(result.groups) > 1 else {}),
+                     "Value": kpi.format_value(p.value),
                      "Mean": kpi.format_value(p.mean), "Lower limit": _limit(kpi, p.lpl),
                      "Upper limit": _limit(kpi, p.upl), "Special cause": p.special_cause_type,
                      "Reading": WORDS[p.point_type] + (" (trial limits)" if p.trial_limits else "")})
@@ -45,8 +61,11 @@ def _limit(kpi: Kpi, value: float) -> str:
 
 
 def spc_figure(result: SpcResult, kpi: Kpi, *, title: str | None = None, height: int = 420,
-               font_size: int = 15) -> go.Figure:
-    """The XmR chart: the values, the mean, the process limits, the target, and each point's reading."""
+               font_size: int = 15, rebases: tuple[Rebase, ...] | list[Rebase] = ()) -> go.Figure:
+    """The XmR chart: the values, the mean, the process limits, the target, and each point's reading.
+
+    Where the limits restart (a rebase) a dotted vertical line is labelled "Limits restart (n)", and the note
+    under the chart gives each restart's date and, from `rebases`, its reason in words."""
     dates = [p.date for p in result.points]
     traces = [go.Scatter(x=dates, y=[p.value for p in result.points], mode="lines", name="Value",
                          line={"color": LINE_COLOUR, "width": 1.5}, hoverinfo="skip", showlegend=False)]
@@ -77,15 +96,24 @@ def spc_figure(result: SpcResult, kpi: Kpi, *, title: str | None = None, height:
     trial = " (trial limits)" if result.trial_limits else ""
     layout = _layout(title=title or f"{kpi.id} {kpi.short_title}: signal or noise{trial}", height=height,
                      font_size=font_size)
-    for group in result.groups[1:]:
+    why = {r.date: r.reason for r in rebases}
+    restarts = []
+    middle = dates[0] + (dates[-1] - dates[0]) / 2
+    for n, group in enumerate(result.groups[1:], start=1):
         layout.setdefault("shapes", []).append({"type": "line", "xref": "x", "yref": "paper", "x0": group.start,
                                                 "x1": group.start, "y0": 0, "y1": 1,
-                                                "line": {"color": LINE_COLOUR, "width": 1, "dash": "dot"}})
+                                                "line": {"color": LINE_COLOUR, "width": 2, "dash": "dot"}})
+        label = "Limits restart" + (f" ({n})" if len(result.groups) > 2 else "")
+        # the label on the side of the line with room for it, so it is never cut at the chart's edge
         layout.setdefault("annotations", []).append({"x": group.start, "y": 1, "xref": "x", "yref": "paper",
-                                                     "text": "Limits recalculated", "showarrow": False,
-                                                     "xanchor": "left", "yanchor": "bottom"})
+                                                     "text": label, "showarrow": False, "name": "rebase",
+                                                     "xanchor": "left" if group.start <= middle else "right",
+                                                     "yanchor": "bottom", "font": {"color": LINE_COLOUR}})
+        restarts.append(f"{label} at {group.start:%B %Y}" + (f": {why[group.start]}" if group.start in why else ""))
     layout["yaxis"]["title"] = {"text": axis_title(kpi)}
     legend_rows = sum(1 for t in traces if t.showlegend is not False and t.name != "Value")
-    layout = place_below(layout, legend_rows=legend_rows,
-                         note="Mean +/- 2.66 x the mean moving range (NHS England, Making Data Count)")
+    note = "Mean +/- 2.66 x the mean moving range (NHS England, Making Data Count)."
+    if restarts:
+        note = "; ".join(restarts) + ". " + note
+    layout = place_below(layout, legend_rows=legend_rows, note=note)
     return go.Figure(data=traces, layout=layout)

@@ -11,7 +11,7 @@ import json
 import math
 from datetime import date
 
-from kpis.cli.errors import EXIT_UNUSABLE, CliError
+from kpis.cli.errors import EXIT_INVALID, EXIT_UNUSABLE, CliError
 
 MIN_ROWS = 2  # one moving range: the fewest points that give limits at all
 
@@ -24,7 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "and the variation and assurance icons, as NHS England's 'Making Data Count' (and the R "
                     "package NHSRplotthedots) define them. Limits from fewer than 13 points are trial limits. "
                     "Exit code 2 if the file cannot be read or a row is not a date and a number.")
-    p.add_argument("file", help="CSV file with a header row naming the columns date and value")
+    p.add_argument("file", nargs="?", help="CSV file with a header row naming the columns date and value")
+    p.add_argument("--kpi", metavar="ID",
+                   help="instead of a file, chart a KPI of the framework from the database (--db), as the board's "
+                        "pages do: its polarity as the direction, its target, its rebases (the framework file's and "
+                        "those recorded with `rebase add`), monthly or quarterly")
     p.add_argument("--direction", choices=["increase", "decrease", "neutral"], default="increase",
                    help="which way is improvement: increase (the default, as in the package), decrease or neutral")
     p.add_argument("--target", type=float, help="a target value, for the assurance icon")
@@ -101,6 +105,10 @@ def run_spc(args: argparse.Namespace) -> int:
     import sys
 
     from kpis.core.spc import SHORT_GROUP_WARNING, SpcError, calculate_spc
+    if args.kpi:
+        return _run_kpi(args, SHORT_GROUP_WARNING)
+    if not args.file:
+        raise CliError("Give a CSV file of date,value, or --kpi ID to chart a KPI from the database.", EXIT_UNUSABLE)
     dates, values = _read(args.file)
     rebase = _rebase_dates(args.rebase)
     for d in rebase:
@@ -154,3 +162,42 @@ def _print_table(path: str, result, warning: str) -> None:
     if short:
         which = ", ".join(f"{g.start} to {g.end} ({g.n} points)" for g in short)
         print(f"Trial limits: {which}. {warning}")
+
+
+def _run_kpi(args: argparse.Namespace, warning: str) -> int:
+    """`spc --kpi ID`: the chart the scorecard and the KPI page draw, from the database."""
+    from kpis.board.scorecard import scorecard
+    from kpis.core.framework import load_framework
+    from kpis.store.database import Store, StoreError
+    framework = load_framework(args.framework)
+    if args.kpi not in framework.kpi_ids:
+        raise CliError(f"There is no KPI '{args.kpi}' in the framework; known ids: {', '.join(framework.kpi_ids)}.",
+                       EXIT_UNUSABLE)
+    if args.file or args.target is not None or args.rebase or not args.screen or args.direction != "increase":
+        raise CliError("--kpi takes its direction, target and rebases from the framework and the database; give "
+                       "either a FILE with those options or --kpi alone.", EXIT_UNUSABLE)
+    kpi = framework.kpi(args.kpi)
+    try:
+        store = Store(args.db, create=False, hold=False, read_only=True)
+    except StoreError as exc:
+        raise CliError(str(exc), EXIT_UNUSABLE) from None
+    try:
+        signal = scorecard(store, framework, kpi_ids=[kpi.id])["variation"].iloc[0]
+    finally:
+        store.close()
+    name = f"{kpi.id} {kpi.short_title} ({kpi.frequency}, {framework.short_name})"
+    if signal.result is None:
+        raise CliError(f"{name}: {signal.words}.", EXIT_INVALID)
+    rebases = [{"date": r.date.isoformat(), "reason": r.reason, "source": r.source} for r in signal.rebases]
+    if args.json:
+        out = {"kpi": kpi.id, "frequency": kpi.frequency, "rebases": rebases, **signal.result.to_dict(),
+               "verdict": signal.short, "words": signal.words,
+               "trial_limits_warning": warning if signal.result.trial_limits else None}
+        print(json.dumps(out, indent=2))
+        return 0
+    _print_table(name, signal.result, warning)
+    for r in signal.rebases:
+        where = "framework file" if r.source == "framework" else "recorded with `rebase add`"
+        print(f"Limits restart at {r.date}: {r.reason} ({where}).")
+    print(f"Verdict: {signal.short}. {signal.words}.")
+    return 0

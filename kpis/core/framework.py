@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ DEFAULT_FRAMEWORK = DATA_DIR / "frameworks" / "worcestershire.toml"
 
 UNITS = UNIT_LABELS  # the unit codes a framework may use, with their labels (kpis.core.units)
 POLARITIES = ("higher_is_better", "lower_is_better", "no_polarity")
-FREQUENCIES = ("quarterly", "annual")
+FREQUENCIES = ("quarterly", "annual", "monthly")
 SOURCES = ("fingertips", "dfe_ees", "lait")
 DEFAULT_AREA_ICON = ":material/topic:"
 MATERIAL_ICON = re.compile(r"^:material/[a-z0-9_]+:$")
@@ -57,6 +58,20 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Rebase:
+    """A change of definition or of service on a date, after which a KPI's SPC limits restart (issue 21).
+
+    ``source`` says where it was recorded: "framework" (declared in the framework file) or "admin" (recorded by an
+    administrator in the app or on the command line, stored and audited; ``rebase_id`` is its stored id).
+    """
+    date: date
+    reason: str
+    source: str = "framework"
+    rebase_id: int | None = None
+    recorded_by: str | None = None
+
+
+@dataclass(frozen=True)
 class Kpi:
     id: str
     area: str
@@ -77,6 +92,8 @@ class Kpi:
     # A published national measure close to the KPI but not the same definition: the home area's standing on it
     # against England is stated, the KPI's own value is never compared with it.
     related: Comparator | None = None
+    # Changes of definition or of service declared in the framework file: the SPC limits restart at each.
+    rebases: tuple[Rebase, ...] = ()
 
     @property
     def unit_label(self) -> str:
@@ -133,6 +150,14 @@ class Framework:
     # Where people report an accessibility problem or ask for another format (an email address, a web page or a
     # phone number, as written); "" when the partnership has not set one. Shown on the accessibility statement.
     accessibility_contact: str = ""
+    # The partnership's email domain ([partnership] email_domain, e.g. "council.gov.uk"), for examples such as the
+    # upload page's placeholder; "" when not set, and the example is then a neutral one.
+    email_domain: str = ""
+
+    @property
+    def email_example(self) -> str:
+        """An example email address for forms: name@ the framework's email_domain, else name@council.gov.uk."""
+        return f"name@{self.email_domain or 'council.gov.uk'}"
 
     def group_name(self, btype: str, value: str) -> str:
         """A stored breakdown value as people say it: a district's ONS code becomes its name."""
@@ -190,6 +215,10 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
     if not isinstance(part.get("accessibility_contact", ""), str):
         problems.append("[partnership] accessibility_contact should be text: an email address, web page or phone "
                         "number")
+    domain = part.get("email_domain", "")
+    if not isinstance(domain, str) or (domain.strip() and not re.fullmatch(r"@?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+",
+                                                                           domain.strip())):
+        problems.append(f"[partnership] email_domain {domain!r} should be a domain such as \"council.gov.uk\"")
     home = str(part.get("home_area", ""))
     if home and not re.fullmatch(r"E\d{8}", home):
         problems.append(f"[partnership] home_area '{home}' should be an ONS code: E followed by eight digits")
@@ -245,6 +274,7 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         districts=districts,
         demo=dict(demo),
         accessibility_contact=str(part.get("accessibility_contact") or "").strip(),
+        email_domain=str(part.get("email_domain") or "").strip().lstrip("@").lower(),
     )
 
 
@@ -350,6 +380,7 @@ def _parse_kpi(item: dict, i: int, area_ids: set[str], outcome_ids: set[str],
             problems.append(f"{where}: target should be {{ value = number, note = \"...\" }}")
         else:
             target = Target(value=float(t["value"]), note=t.get("note", ""))
+    rebases = _parse_rebases(item.get("rebase"), where, problems)
     if len(problems) > before:
         return None
     return Kpi(
@@ -358,7 +389,44 @@ def _parse_kpi(item: dict, i: int, area_ids: set[str], outcome_ids: set[str],
         unit=item["unit"], decimals=decimals, polarity=item["polarity"], frequency=item["frequency"],
         breakdowns=tuple(bds), methodology=item.get("methodology", ""), owner=item.get("owner", ""),
         next_update=item.get("next_update", ""), comparator=comparator, target=target, related=related,
+        rebases=rebases,
     )
+
+
+def _parse_rebases(raw: Any, where: str, problems: list[str]) -> tuple[Rebase, ...]:
+    """``rebase = [{date = "2025-04-01", reason = "..."}]``: each a date (YYYY-MM-DD) and a reason in words."""
+    if raw is None:
+        return ()
+    shape = 'rebase = [{ date = "2025-04-01", reason = "what changed" }]'
+    if not isinstance(raw, list):
+        problems.append(f"{where}: rebase should be a list, such as {shape}")
+        return ()
+    out: list[Rebase] = []
+    for n, r in enumerate(raw, start=1):
+        if not isinstance(r, dict):
+            problems.append(f"{where}: rebase number {n} should be {{ date = ..., reason = ... }}, found {r!r}")
+            continue
+        d = r.get("date")
+        if isinstance(d, str):
+            try:
+                d = date.fromisoformat(d.strip())
+            except ValueError:
+                problems.append(f"{where}: rebase number {n} has the date '{d}'; expected YYYY-MM-DD, such as "
+                                "2025-04-01")
+                continue
+        if not isinstance(d, date):
+            problems.append(f"{where}: rebase number {n} needs a date (YYYY-MM-DD), such as {shape}")
+            continue
+        reason = r.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(f"{where}: rebase number {n} ({d.isoformat()}) needs a reason: what changed on that "
+                            "date")
+            continue
+        if any(x.date == d for x in out):
+            problems.append(f"{where}: rebase date {d.isoformat()} is given twice")
+            continue
+        out.append(Rebase(date=d, reason=reason.strip(), source="framework"))
+    return tuple(sorted(out, key=lambda x: x.date))
 
 
 def _check_choice(item: dict, key: str, allowed, where: str, problems: list[str]) -> None:
@@ -388,6 +456,15 @@ def breakdown_label(framework: Framework, btype: str, value: str) -> str:
         return framework.breakdowns.get("all", "All children and young people")
     type_name = framework.breakdowns.get(btype, btype.replace("_", " ").capitalize())
     values = framework.breakdown_values.get(btype, ())
-    if len(values) == 1 and values[0] == value:
-        return type_name
-    return f"{type_name}: {framework.group_name(btype, value)}"
+    group = framework.group_name(btype, value)
+    if (len(values) == 1 and values[0] == value) or same_words(type_name, group):
+        return type_name        # "Young carers", never "Young carers: Young carer"
+    return f"{type_name}: {group}"
+
+
+def same_words(a: str, b: str) -> bool:
+    """The same words but for case and a plural s ('Young carers', 'young carer'): a label that would repeat
+    itself ('Young carers: Young carer') says it once."""
+    def norm(t: str) -> str:
+        return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in str(t).lower().split())
+    return norm(a) == norm(b)

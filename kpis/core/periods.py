@@ -152,6 +152,15 @@ def financial_quarter_of(d: date) -> Period:
     return financial_quarter(start_year, (d.month - 4) % 12 // 3 + 1)
 
 
+def months_of(p: Period) -> list[Period]:
+    """The calendar months a period covers, oldest first (a financial quarter's three months; a month itself)."""
+    out, d = [], p.start
+    while d <= p.end:
+        out.append(calendar_month(d.year, d.month))
+        d = out[-1].end + timedelta(days=1)
+    return out
+
+
 def _require_quarter(p: Period) -> None:
     if p.type != "financial_quarter":
         raise PeriodError(f"{p.label!r} is a {p.type.replace('_', ' ')}, not a financial quarter.")

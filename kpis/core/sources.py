@@ -8,12 +8,13 @@ SOURCE_NAMES = {"framework": "Sub-group return (local)", "dfe_ees": "DfE Explore
 
 
 def comparator_label(kpi: Kpi | None, series_id: str) -> str:
-    """A KPI's published comparator as a person reads it: its name and publisher, the code after them for
-    analysts ('Good level of development (DfE Local Authority Interactive Tool (LAIT), code lait:FSP_NEW_GOODDEV)')."""
+    """A KPI's published comparator as a person reads it: its name and publisher ('Good level of development (DfE
+    Local Authority Interactive Tool (LAIT))'). Never the internal code ('lait:FSP_NEW_GOODDEV'): that is the
+    downloads' Source id, for analysts."""
     c = kpi.comparator if kpi is not None else None
     if c is None:
-        return series_id
-    return f"{c.name or c.code} ({SOURCE_NAMES.get(c.source, c.source)}, code {series_id})"
+        return "the published figures"
+    return f"{c.name or 'the published figure'} ({SOURCE_NAMES.get(c.source, c.source)})"
 
 
 def no_comparator_words(kpi: Kpi, *, short: bool = False) -> str:
@@ -28,5 +29,5 @@ def no_comparator_words(kpi: Kpi, *, short: bool = False) -> str:
     if short:
         return f"No national comparator (related measure: {rel.options.get('short_name') or rel.name or rel.code})"
     return (f"No national figure of this definition. Related national measure: {rel.name or rel.code} "
-            f"({SOURCE_NAMES.get(rel.source, rel.source)}, code {rel.indicator_id}); its standing against England "
+            f"({SOURCE_NAMES.get(rel.source, rel.source)}); its standing against England "
             "is shown, never compared with this KPI's own value")

@@ -136,6 +136,11 @@ def rule_in_return_quarter(rows: list[Row], parsed: ReturnFile, ctx: Context) ->
                                    f"{p.label} is outside this return's quarter ({ctx.period.label}). Send "
                                    f"{p.label} figures in the {p.label} return (a corrected return replaces "
                                    "them and keeps the old values as history)."))
+        elif kpi.frequency == "monthly" and p.type == "month" and not (
+                ctx.period.start <= p.start and p.end <= ctx.period.end):
+            out.append(row.problem(ctx, "period", f"a month of {ctx.period.label}",
+                                   f"{p.label} is outside this return's quarter ({ctx.period.label}): a monthly KPI "
+                                   "sends the three months of the return's quarter."))
         elif kpi.frequency == "annual" and p.end > ctx.period.end:
             out.append(row.problem(ctx, "period", f"a year ending by {ctx.period.end:%d %B %Y}",
                                    f"{p.label} ends after this return's quarter ({ctx.period.label})."))

@@ -1,8 +1,8 @@
 """The receipt of a submitted return, as rows for the page and as a printable HTML document.
 
-The HTML is one self-contained file (no scripts, no outside resources) that prints on one A4 page: what was
-stored, by whom, when, the file's SHA-256 and the counts. Every piece of text is escaped, so a file name or
-a warning cannot inject markup.
+The HTML is one self-contained file (no scripts, no outside resources): what was stored, by whom, when, the
+file's SHA-256, the counts, and every figure stored (KPI, breakdown, period, value). Every piece of text is
+escaped, so a file name or a warning cannot inject markup.
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ th, td { text-align: left; vertical-align: top; padding: 0.35rem 0.6rem; border-
 th { width: 14rem; font-weight: 600; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.85rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.15rem; margin: 1.2rem 0 0.4rem; }
+table.figures th { width: auto; }
+table.figures td { font-variant-numeric: tabular-nums; }
 @media print { body { margin: 0; } a { color: inherit; text-decoration: none; } }
 """
 
@@ -58,9 +60,16 @@ def receipt_html(receipt: Receipt, *, sub_group: str, partnership: str) -> str:
             f"<li>{escape(w.sheet or '')}{', row ' + str(w.row) if w.row else ''}: {escape(w.message)}</li>"
             for w in r.warnings)
         warnings = f"<h2>Warnings accepted with this return ({len(r.warnings)})</h2><ul>{items}</ul>"
+    figures = ""
+    if r.figures:
+        cells = "".join(f"<tr><td>{escape(f['kpi'])}</td><td>{escape(f['breakdown'])}</td>"
+                        f"<td>{escape(f['period'])}</td><td>{escape(f['value'])}</td></tr>" for f in r.figures)
+        figures = (f"<h2>Figures stored ({len(r.figures):,})</h2><table class=\"figures\"><thead><tr>"
+                   "<th scope=\"col\">KPI</th><th scope=\"col\">Breakdown</th><th scope=\"col\">Period</th>"
+                   f"<th scope=\"col\">Value</th></tr></thead><tbody>{cells}</tbody></table>")
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(heading)} – {escape(partnership)}</title><style>{PRINT_CSS}</style></head>"
             f"<body><h1>{escape(heading)}</h1><p class=\"lead\">{escape(partnership)}: {escape(lead)}</p>"
-            f"<table>{body}</table>{warnings}"
+            f"<table>{body}</table>{warnings}{figures}"
             "<p>The SHA-256 is the file's fingerprint: the same for the very same file, different for any other. "
             "Keep this receipt with the file you sent.</p></body></html>\n")

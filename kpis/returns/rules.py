@@ -170,6 +170,9 @@ def rule_period_fits_kpi(row: Row, ctx: Context) -> list[Problem]:
         quarter = example_quarter(ctx.period, ctx.today).label
         return [row.problem(ctx, "period", f"a financial quarter such as {quarter}",
                             f"{row.kpi.id} is reported every quarter, but '{row.period.label}' is not a quarter.")]
+    if row.kpi.frequency == "monthly" and row.period.type != "month":
+        return [row.problem(ctx, "period", "a month such as Apr 2025",
+                            f"{row.kpi.id} is reported every month, but '{row.period.label}' is not a month.")]
     if row.kpi.frequency == "annual" and row.period.type not in YEAR_TYPES:
         return [row.problem(ctx, "period", "a year such as 2024/25 or AY 2024/25",
                             f"{row.kpi.id} is reported once a year, but '{row.period.label}' is not a year.")]

@@ -77,6 +77,8 @@ class Receipt:
     counts: dict = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0})
     narrative_stored: bool = False
     warnings: list[Problem] = field(default_factory=list)
+    # Every figure of the return as stored: {"kpi", "breakdown", "period", "value"} in words, for the receipt
+    figures: list[dict] = field(default_factory=list)
 
     @property
     def stored(self) -> bool:
@@ -180,6 +182,11 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
                       file_name=Path(name).name, sha256=digest, submitted_by=by, warnings=checked.warnings)
     if not checked.ok:
         raise ReturnRejected(checked)
+    figures = [{"kpi": f"{k} {framework.kpi(k).short_title}", "breakdown": b, "period": p,
+                "value": _shown(framework, k, v, s, n)}
+               for k, b, p, v, s, n in zip(checked.rows["indicator_id"], checked.rows["breakdown_label"],
+                                           checked.rows["period_label"], checked.rows["value"],
+                                           checked.rows["status"], checked.rows["status_note"])]
     rows = checked.rows.drop(columns=["sheet", "row", "breakdown_label"])
     at = now()
     with store.transaction() as cur:
@@ -207,7 +214,7 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
     except duckdb.Error:
         pass
     receipt.batch_id, receipt.raw_name, receipt.submitted_at = bid, raw_name, at
-    receipt.counts, receipt.narrative_stored = counts, stored_narrative
+    receipt.counts, receipt.narrative_stored, receipt.figures = counts, stored_narrative, figures
     return receipt
 
 
@@ -286,10 +293,11 @@ def write_export(df: pd.DataFrame, path: str | Path) -> int:
     return len(df)
 
 
+# Seven columns, so the table fits a laptop's screen (1366 x 768) whole: the status goes with the value, the
+# submission's number with its file, who sent it with when, and "Current" is the "Replaced" column's "Still current".
 HISTORY_COLUMNS = {"period_label": "Quarter", "breakdown": "Breakdown", "version": "Version", "shown": "Value",
-                   "status": "Status", "is_current": "Current", "batch_id": "Submission", "kind": "Came from",
-                   "submitted_by": "Sent by", "submitted_at": "Sent at (UTC)", "file_name": "File",
-                   "valid_to": "Replaced at (UTC)"}
+                   "came_from": "Came from", "sent": "Sent by", "replaced": "Replaced (UTC)"}
+KINDS = {"submission": "Return", "import": "Import", "demo": "Demo"}
 ALL_QUARTERS = "All quarters"
 
 
@@ -314,8 +322,18 @@ def home_history(store: Store, framework: Framework, kpi_id: str, *, quarter: st
     df = df[df["area_code"] == framework.home_area]
     quarters = [ALL_QUARTERS] + list(dict.fromkeys(df.sort_values("period_end", ascending=False)["period_label"]))
     kpi = framework.kpi(kpi_id)
-    df = df.assign(shown=[kpi.format_value(v) if v == v and v is not None else "–" for v in df["value"]],
-                   status=df["status"].map(lambda code: STATUS_LABELS.get(code, code)),
-                   is_current=df["is_current"].map({True: "Yes", False: "No"}))
+
+    def when(t) -> str:
+        return "" if t is None or pd.isna(t) else pd.Timestamp(t).strftime("%d %b %Y %H:%M")
+
+    df = df.assign(
+        shown=[(kpi.format_value(v) if v == v and v is not None else "–")
+               + ("" if s == "published" else f" ({STATUS_LABELS.get(s, s).lower()})")
+               for v, s in zip(df["value"], df["status"])],
+        came_from=[f"{KINDS.get(k, str(k).capitalize())} {int(b)}" + (f": {f}" if isinstance(f, str) and f else "")
+                   for k, b, f in zip(df["kind"], df["batch_id"], df["file_name"])],
+        sent=[" on ".join(x for x in (by if isinstance(by, str) else "", when(t) + " UTC" if when(t) else "") if x)
+              or "–" for t, by in zip(df["submitted_at"], df["submitted_by"])],
+        replaced=["Still current" if c else when(t) for c, t in zip(df["is_current"], df["valid_to"])])
     return HomeHistory(df[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS), quarters,
                        int((df["version"] > 1).sum())).in_quarter(quarter)

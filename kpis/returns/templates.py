@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpis.core.framework import Framework, Kpi
-from kpis.core.periods import Period, parse_period, previous_quarter
+from kpis.core.periods import Period, months_of, parse_period, previous_quarter
 from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, NARRATIVE_MAX_CHARS, shortened_sql
 from kpis.returns.layout import (COLUMNS, DATA_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, NARRATIVE_FIELDS,
                                 NARRATIVE_SHEET, PUBLISHABLE_LABEL, REFERENCE_HEADERS, RETURN_AREA_LABEL,
@@ -50,8 +50,9 @@ def quarters_offered(today: date, count: int = 5) -> list[Period]:
 
 
 def template_kpis(framework: Framework, area_id: str) -> list[Kpi]:
-    """KPIs a sub-group reports each quarter (annual KPIs come from published statistics)."""
-    return [k for k in framework.kpis_in_area(area_id) if k.frequency == "quarterly"]
+    """KPIs a sub-group reports each quarter, monthly ones month by month (annual KPIs come from published
+    statistics)."""
+    return [k for k in framework.kpis_in_area(area_id) if k.frequency in ("quarterly", "monthly")]
 
 
 def build_template(store: Store | None, framework: Framework, area_id: str, period: Period | str | None = None,
@@ -165,11 +166,14 @@ def _data_sheet(ws, lists, framework: Framework, kpis: list[Kpi], quarter: Perio
                             error=f"{kpi.id} is broken down by the groups in the list. Use one of those.")
         ws.add_data_validation(dv)
         first = row
-        for opt in options:
-            text, status = last.get((kpi.id, opt.type, opt.value), ("", ""))
-            ws.append([kpi.id, kpi.title, opt.label, quarter.label, kpi.unit_label, None, None, None, None, None,
-                       text, status])
-            row += 1
+        # a monthly KPI has a row for each month of the quarter (its reference column: none, as months differ)
+        periods = months_of(quarter) if kpi.frequency == "monthly" else [quarter]
+        for period in periods:
+            for opt in options:
+                text, status = last.get((kpi.id, opt.type, opt.value), ("", "")) if period == quarter else ("", "")
+                ws.append([kpi.id, kpi.title, opt.label, period.label, kpi.unit_label, None, None, None, None, None,
+                           text, status])
+                row += 1
         dv.add(f"{get_column_letter(col['breakdown'])}{first}:{get_column_letter(col['breakdown'])}{row - 1}")
     statuses.add(f"{get_column_letter(col['status'])}2:{get_column_letter(col['status'])}{row - 1 + SPARE_ROWS}")
     for r in range(2, row + SPARE_ROWS):

@@ -122,7 +122,9 @@ def add_demo_returns(store: Store, framework: Framework) -> tuple[int, int]:
                     and framework.kpi(revised).comparator is None else None)
     batches = values = 0
     for i, quarter in enumerate(quarters):
-        frame = everything[everything["period_label"] == quarter.label]
+        # the quarter's rows: the quarter itself, or the three months of a monthly KPI
+        frame = everything[(pd.to_datetime(everything["period_start"]) >= pd.Timestamp(quarter.start))
+                           & (pd.to_datetime(everything["period_end"]) <= pd.Timestamp(quarter.end))]
         at = demo.submitted_at(quarter)
         for area in framework.areas:
             if area.id == missing and quarter == quarters[-1]:

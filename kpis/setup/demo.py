@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kpis.core.framework import Framework, Kpi
-from kpis.core.periods import Period, financial_quarter, quarters_between
+from kpis.core.periods import Period, financial_quarter, months_of, quarters_between
 from kpis.core import stats
 
 SEED = 20251122
@@ -48,8 +48,8 @@ def profile(framework: Framework, kpi: Kpi) -> tuple[float, float, float]:
 
 
 def local_kpis(framework: Framework) -> list[Kpi]:
-    """KPIs that sub-groups report each quarter: every quarterly KPI of the framework."""
-    return [k for k in framework.kpis if k.frequency == "quarterly"]
+    """KPIs that sub-groups report in each quarter's return: every quarterly and monthly KPI of the framework."""
+    return [k for k in framework.kpis if k.frequency in ("quarterly", "monthly")]
 
 
 def _level(kpi: Kpi, level: float, quarter_index: int, breakdown_type: str) -> float:
@@ -181,10 +181,15 @@ def demo_rows(framework: Framework, quarters: list[Period], rng: np.random.Gener
     rows = []
     for kpi in local_kpis(framework):
         base, drift, denominator = profile(framework, kpi)
+        # a monthly KPI: each quarter's three months, a third of the quarter's drift and denominator each
+        monthly = kpi.frequency == "monthly"
+        periods = [m for q in quarters for m in months_of(q)] if monthly else quarters
+        if monthly:
+            drift, denominator = drift / 3, denominator / 3
         pub = published.get(kpi.id)
         pub_all = pub[pub["breakdown_type"] == "all"] if pub is not None and not pub.empty else None
-        plan = published_plan(kpi, quarters, pub_all, denominator=denominator, rng=rng)
-        for index, quarter in enumerate(quarters):
+        plan = published_plan(kpi, periods, pub_all, denominator=denominator, rng=rng)
+        for index, quarter in enumerate(periods):
             where = dict(indicator_id=kpi.id, area_code=framework.home_area, period_label=quarter.label,
                          period_type=quarter.type, period_start=quarter.start, period_end=quarter.end)
             if quarter.label in plan:
@@ -195,7 +200,8 @@ def demo_rows(framework: Framework, quarters: list[Period], rng: np.random.Gener
             else:
                 anchor = _anchor(pub_all, quarter)
                 level = base + drift * index if anchor is None else anchor[0] + drift * anchor[1]
-                values = _values_for(kpi, _level(kpi, level, index, "all"), denominator, 1.0, rng)
+                values = _values_for(kpi, _level(kpi, level, index // 3 if monthly else index, "all"), denominator,
+                                     1.0, rng)
                 if anchor is not None:
                     values["status_note"] = f"Demo data (synthetic), continuing from the published {anchor[2]} figure"
                 level = values["value"] if values["value"] is not None else level

@@ -120,6 +120,17 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE VIEW current_published_comparisons AS
             SELECT * EXCLUDE (is_current) FROM published_comparisons WHERE is_current;
     """),
+    # A change of definition or of service on a date, after which a KPI's SPC limits restart (issue 21),
+    # recorded by an administrator. Never deleted: removing one closes it (valid_to, removed_by, removal_reason),
+    # so the limits a board saw at a meeting can be drawn again; each change is also in the audit log.
+    (5, "SPC rebases", """
+        CREATE SEQUENCE rebase_seq START 1;
+        CREATE TABLE rebases (
+            rebase_id BIGINT PRIMARY KEY DEFAULT nextval('rebase_seq'),
+            kpi_id VARCHAR NOT NULL, rebase_date DATE NOT NULL, reason VARCHAR NOT NULL,
+            recorded_by VARCHAR, valid_from TIMESTAMP NOT NULL,
+            valid_to TIMESTAMP, removed_by VARCHAR, removal_reason VARCHAR);
+    """),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

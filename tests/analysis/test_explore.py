@@ -232,7 +232,19 @@ def test_trend_figure_has_a_trace_per_series_and_the_band(store, sg02):
     names = [t.name for t in fig.data]
     assert names[:2] == ["Statistical neighbours: lowest to highest", "Neighbours' median"]
     assert {"Worcestershire", "England", "Worcestershire (local returns, demo data)"} <= set(names)
-    assert list(fig.layout.xaxis.ticktext) == list(SG02_HOME)
+    # issue 21: the axis labels periods up to the last one plotted (the local quarters after the published years
+    # too), at most MAX_TICKS of them, and every point sits at the middle of its period, as on the board's pages
+    plotted = df[df["value"].notna()].sort_values("period_end")
+    ticks = list(fig.layout.xaxis.ticktext)
+    assert ticks[-1] == plotted["period_label"].iloc[-1] and len(ticks) <= explore_charts.MAX_TICKS
+    assert set(SG02_HOME) & set(ticks) and any(t.endswith(("Q1", "Q2", "Q3", "Q4")) for t in ticks)
+    home = next(t for t in fig.data if t.name == "Worcestershire")
+    rows = df[df["series"] == "Worcestershire"].sort_values("period_end")
+    middles = [pd.Timestamp(s) + (pd.Timestamp(e) - pd.Timestamp(s)) / 2
+               for s, e in zip(rows["period_start"], rows["period_end"])]
+    assert [pd.Timestamp(x) for x in home.x] == middles
+    mids = [pd.Timestamp(v) for v in fig.layout.xaxis.tickvals]
+    assert all(b - a >= (mids[-1] - mids[0]) / (explore_charts.MAX_TICKS + 1) for a, b in zip(mids, mids[1:]))
 
 
 # -- breakdowns -------------------------------------------------------------------------------------------
@@ -313,13 +325,14 @@ def test_compare_labels_sit_right_of_the_england_line(store, sg02):
     assert line.x0 < min(labels.x)
 
 
-def test_a_comparator_is_named_with_its_publisher_and_the_code_after(fw):
-    """Issue 16: people read 'lait:FSP_NEW_GOODDEV' and 'dfe_ees:d3_cpps_subsequent_plan'."""
+def test_a_comparator_is_named_with_its_publisher_and_no_code(fw):
+    """Issue 16: people read 'lait:FSP_NEW_GOODDEV' and 'dfe_ees:d3_cpps_subsequent_plan'. Issue 21: the code
+    after the name was still an internal code on a board page; it is the downloads' Source id only."""
     from kpis.board.detail import definition_rows
     eh04 = fw.kpi("EH04")
     label = explore.comparator_label(eh04, eh04.comparator.indicator_id)
     assert label.startswith(eh04.comparator.name) and "DfE Local Authority Interactive Tool" in label
-    assert label.endswith(f"code {eh04.comparator.indicator_id})")
+    assert eh04.comparator.indicator_id not in label and "code" not in label
     shown = definition_rows(fw, fw.kpi("SG02")).set_index("Item").iloc[:, 0]["National comparator"]
     assert shown.startswith("Child protection plans which are a second or subsequent plan (DfE Explore education")
     assert "source: dfe_ees" not in shown

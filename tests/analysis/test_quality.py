@@ -192,12 +192,14 @@ def test_dictionary_describes_every_kpi_and_source_indicator(store, fw):
     assert d["Id"].tolist()[:len(fw.kpis)] == fw.kpi_ids
     sg02 = d.set_index("Id").loc["SG02"]
     assert sg02["Polarity"] == "Lower is better" and sg02["Unit"] == "%"
-    assert sg02["England comparator"].startswith("dfe_ees:d3_cpps_subsequent_plan: ")
+    assert sg02["England comparator"].endswith("(DfE Explore education statistics)")
+    assert ":" not in sg02["England comparator"]                        # a name and its publisher, no code
     assert sg02["Last updated"].endswith("(latest return)")
     assert sg02["Next update"] == "Quarterly; national figures each November"
     assert sg02["Methodology"].startswith("Numerator: plans starting in the period")
     d3 = d.set_index("Id").loc["dfe_ees:d3_cpps_subsequent_plan"]
     assert d3["Kind"] == "Source indicator" and d3["Comparator for"] == "SG02"
+    assert d3["Source"] == "DfE Explore education statistics"           # the code is the Id, not in the words
     assert d3["Licence"] == "Open Government Licence v3.0" and d3["Areas"] > 150
     lait = d.set_index("Id").loc["lait:FSP_NEW_GOODDEV"]
     assert lait["Last updated"].endswith("(published)") and lait["Next update"] != "–"

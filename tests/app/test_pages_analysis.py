@@ -107,13 +107,16 @@ def test_definitions_page_lists_and_searches(demo_db, app_env):
     app_env(demo_db)
     at = open_page("app_pages/definitions.py")
     table = at.dataframe[0].value
-    assert "SG02" in table["Id"].tolist() and "lait:FSP_NEW_GOODDEV" in table["Id"].tolist()
+    assert "Id" not in table.columns and "Source id" not in table.columns        # no internal code on screen
+    assert not table.astype(str).apply(lambda c: c.str.contains(r"\b(?:lait|fingertips|dfe_ees):")).any().any()
+    names = table["Name"].tolist()
+    assert any(n.startswith("SG02 ") for n in names) and "Good level of development" in " ".join(names)
     n = len(table)
     at.text_input(key="def_search").input("second or subsequent").run()
-    hits = at.dataframe[0].value["Id"].tolist()
-    assert "SG02" in hits and len(hits) < n
+    hits = at.dataframe[0].value["Name"].tolist()
+    assert any(h.startswith("SG02 ") for h in hits) and len(hits) < n
     at.radio(key="def_kind").set_value("Source indicator").run()
-    assert "SG02" not in at.dataframe[0].value["Id"].tolist()
+    assert not any(h.startswith("SG02 ") for h in at.dataframe[0].value["Name"].tolist())
     assert downloads(at) == ["Download CSV", "Download Excel"]
     at.radio(key="def_kind").set_value("Framework KPI").run()
     at.selectbox(key="def_one").select(next(o for o in at.selectbox(key="def_one").options
@@ -249,7 +252,7 @@ def test_wide_tables_fit_and_blanks_are_dashes(demo_db, app_env):
     details = at.table[0].value
     assert "None" not in details.to_string()
     names = at.dataframe[0]
-    assert list(names.value.columns)[:2] == ["Name", "Id"]                # the name first, the code beside it
+    assert list(names.value.columns)[:2] == ["Name", "Kind"]              # the name first; no code on screen
 
 
 def test_sql_downloads_are_written_on_click_from_the_result_with_the_database_free(demo_db, app_env, monkeypatch):

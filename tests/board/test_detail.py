@@ -1,6 +1,7 @@
 """One KPI in full (comparators, groups, revisions, download) and the sub-groups' narratives."""
 from __future__ import annotations
 
+import re
 import warnings
 from datetime import datetime
 
@@ -65,6 +66,23 @@ def test_download_has_every_number_with_period_and_source(demo):
     assert (data["kpi_id"] == "SG02").all()
 
 
+def test_the_kpi_csv_writes_counts_whole_and_limits_rounded(demo):
+    """Issue 21: the CSV had counts like 7870.0 and limits like 24.529871349."""
+    import csv
+    import io
+    from kpis.core import exports
+    for kpi_id in ("SG02", "EH05"):           # a percentage with counts, and a count
+        kpi = FRAMEWORK.kpi(kpi_id)
+        rows = list(csv.DictReader(io.StringIO(exports.to_csv_bytes(kpi_download(demo, FRAMEWORK, kpi))
+                                               .decode("utf-8-sig"))))
+        assert rows
+        counts = [r[c] for r in rows for c in ("numerator", "denominator") + (("value",) if kpi.unit == "count"
+                                                                               else ()) if r[c]]
+        assert counts and all(re.fullmatch(r"-?\d+", c) for c in counts), [c for c in counts if "." in c][:3]
+        limits = [r[c] for r in rows for c in ("lower_ci", "upper_ci") if r[c]]
+        assert limits and all(len(x.partition(".")[2]) <= kpi.decimals + 1 for x in limits)
+
+
 def test_definition_rows():
     rows = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("SG02")).values.tolist())
     assert rows["Polarity"] == "Lower is better"
@@ -75,7 +93,9 @@ def test_definition_rows():
     # a KPI with a related national measure names it, and says it is not this KPI's comparison
     related = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("MH02")).values.tolist())["National comparator"]
     assert related.startswith("No national figure of this definition. Related national measure: Persistent absence")
-    assert "(DfE Local Authority Interactive Tool (LAIT), code lait:TotPerAbNew)" in related
+    assert "(DfE Local Authority Interactive Tool (LAIT));" in related and "lait:" not in related   # no code
+    sg02 = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("SG02")).values.tolist())["National comparator"]
+    assert sg02.endswith("(DfE Explore education statistics)") and "dfe_ees:" not in sg02
     assert related.endswith("never compared with this KPI's own value")
 
 

@@ -282,3 +282,12 @@ def test_a_trend_chart_names_its_sources_and_periods():
     assert "DfE for England and West Midlands, 2023/24" in text
     assert "the average of the statistical neighbours' published figures, 2023/24" in text
     assert note.y * _plot_px(fig.layout) < fig.layout.legend.y * _plot_px(fig.layout)   # under the legend
+
+
+def test_the_legend_names_a_confidence_interval_only_where_there_is_one():
+    """Issue 21: the legend said "with 95% confidence interval" where the series had none."""
+    with_ci = [t.name for t in trend_figure(series_rows(), SG02).data]
+    assert "Worcestershire (with 95% confidence interval)" in with_ci
+    bare = series_rows().assign(lower_ci=None, upper_ci=None)
+    names = [t.name for t in trend_figure(bare, SG02).data]
+    assert "Worcestershire" in names and not any("confidence interval" in n for n in names)

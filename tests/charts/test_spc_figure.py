@@ -2,7 +2,7 @@
 from datetime import date
 
 from kpis.charts.spc import POINTS, spc_figure, spc_table
-from kpis.core.framework import load_framework
+from kpis.core.framework import Rebase, load_framework
 from kpis.core.spc import calculate_spc
 
 KPI = load_framework().kpi("SG02")
@@ -29,9 +29,23 @@ def test_a_concern_has_its_own_shape_colour_and_legend_entry_and_every_marker_an
 def test_a_rebase_restarts_the_limits_and_says_so_on_the_chart():
     result = calculate_spc(QUARTERS, SHIFT, improvement_direction="increase", rebase=[QUARTERS[9]])
     fig = spc_figure(result, KPI)
-    assert [a.text for a in fig.layout.annotations if a.text == "Limits recalculated"]
+    assert [a.text for a in fig.layout.annotations if a.text == "Limits restart"]
     assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].x0 == QUARTERS[9]
     means = [t for t in fig.data if t.name == "Mean"]
     assert len(means) == 2 and means[0].y[0] != means[1].y[0]     # each group its own mean
     assert "(trial limits)" in fig.layout.title.text                 # groups of 9 and 7 points
     assert spc_table(result, KPI)["Reading"].str.endswith("(trial limits)").all()
+
+
+def test_a_rebase_reason_is_in_words_under_the_chart_and_each_point_has_its_limit_period():
+    result = calculate_spc(QUARTERS, SHIFT, improvement_direction="increase", rebase=[QUARTERS[9]])
+    why = (Rebase(QUARTERS[9], "Counting changed to the new national definition"),)
+    fig = spc_figure(result, KPI, rebases=why)
+    note = " ".join(a.text for a in fig.layout.annotations if a.name == "sources").replace("<br>", " ")
+    assert f"Limits restart at {QUARTERS[9]:%B %Y}: Counting changed to the new national definition" in note
+    table = spc_table(result, KPI, rebases=why)
+    periods = table["Limit period"].tolist()
+    assert periods[0] == f"{QUARTERS[0]:%b %Y} to {QUARTERS[8]:%b %Y}" and len(set(periods[:9])) == 1
+    assert periods[9] == (f"{QUARTERS[9]:%b %Y} to {QUARTERS[15]:%b %Y} (limits restarted: Counting changed to the "
+                          "new national definition)")
+    assert "Limit period" not in spc_table(calculate_spc(QUARTERS, SHIFT), KPI).columns  # only when rebased

@@ -42,7 +42,7 @@ def test_a_stored_returns_printable_receipt(store, fw):
     assert html.startswith("<!DOCTYPE html>") and "@media print" in html
     parsed = Cells()
     parsed.feed(html)
-    table = dict(parsed.rows)
+    table = dict(row for row in parsed.rows if len(row) == 2)      # the figures' table has four columns
     assert table["Submission id"] == str(r.batch_id) and table["Submitted by"] == "lead@example.org"
     assert table["SHA-256 of the file"] == hashlib.sha256(data).hexdigest()
     assert table["Quarter"] == PERIOD and table["File name"] == "sg <return>.xlsx"   # escaped, read back as text
@@ -61,3 +61,22 @@ def test_a_duplicates_receipt_says_nothing_new_was_stored(store, fw):
     html = receipt_html(again, sub_group="Safeguarding Children Partnership", partnership="P")
     assert f"already submitted as submission {first.batch_id}" in html
     assert dict(receipt_rows(again, sub_group="S"))["Same file as submission"] == str(first.batch_id)
+
+
+def test_the_receipt_lists_every_figure_stored(store, fw):
+    """Issue 21: the receipt gave the counts but not the figures; now each figure stored, in words."""
+    data = filled_template(fw, "safeguarding", PERIOD)
+    r = submit(store, fw, name="sg.xlsx", data=data, area_id="safeguarding", by="lead@example.org", today=TODAY)
+    stored = store.df("SELECT indicator_id, breakdown_type, breakdown_value, period_label, value FROM observations "
+                      "WHERE batch_id = ? ORDER BY indicator_id", [r.batch_id])
+    assert len(r.figures) == len(stored) == sum(r.counts.values())
+    html = receipt_html(r, sub_group="Safeguarding Children Partnership", partnership="P")
+    parsed = Cells()
+    parsed.feed(html)
+    figures = [list(row) for row in parsed.rows if len(row) == 4]
+    assert figures[0] == ["KPI", "Breakdown", "Period", "Value"] and len(figures) == len(stored) + 1
+    assert f"Figures stored ({len(stored):,})" in html
+    sg02 = fw.kpi("SG02")
+    first = stored[(stored["indicator_id"] == "SG02") & (stored["breakdown_type"] == "all")].iloc[0]
+    assert [f"SG02 {sg02.short_title}", "All children and young people", PERIOD,
+            sg02.format_value(first["value"])] in figures

@@ -151,7 +151,9 @@ def test_the_home_history_names_each_version_and_counts_corrections(fw, store):
     found = home_history(store, fw, kpi_id)
     assert found.quarters[0] == ALL_QUARTERS and PERIOD in found.quarters
     assert list(found.table.columns) == list(HISTORY_COLUMNS.values())
-    assert found.revised == 1 and (found.table["Current"] == "No").sum() == 1
+    assert found.revised == 1 and (found.table["Replaced (UTC)"] != "Still current").sum() == 1
+    assert found.table["Came from"].str.match(r"Return \d+: r[12]\.xlsx$").all()
+    assert found.table["Sent by"].str.match(r"lead@example\.org on \d\d [A-Z][a-z]{2} 20\d\d \d\d:\d\d UTC$").all()
     one = home_history(store, fw, kpi_id, quarter=PERIOD)
     assert set(one.table["Quarter"]) == {PERIOD}
     # a KPI with no figure stored yet (a framework's first KPI may be a national one): an empty history
