@@ -34,8 +34,8 @@ VARIATION = {
     "common_cause": ("◦", "No signal", "Common-cause variation: no signal, the figures move by chance"),
 }
 ASSURANCE = {
-    "pass": ("✓", "Consistently meets", "The process will consistently meet the target"),
-    "fail": ("✗", "Consistently misses", "The process will consistently miss the target unless something changes"),
+    "pass": ("✓", "Passes", "Passes: the process will consistently meet the target"),
+    "fail": ("✗", "Fails", "Fails: the process will consistently miss the target unless something changes"),
     "inconsistent": ("?", "Hit and miss", "Hit and miss: the target lies within the process limits"),
 }
 # The package's special-cause types in plain words.
