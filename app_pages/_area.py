@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpis.board.tables import md_escape
+from kpis.board.tables import area_summary, md_escape
 from kpis.board.detail import page_series
+from kpis.board.scorecard import scorecard
+from kpis.packs.words import assurance_cell, england_sentence, variation_cell
 from kpis.store.narratives import SECTIONS, narrative_history
 from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block)
@@ -58,6 +60,10 @@ def render_area(area_id: str) -> None:
     st.caption(f"Reported by the {area.sub_group}. " + describe_view(choice, previous))
     if not presenting:
         site_notice()
+    kpis = fw.kpis_in_area(area.id)
+    card = scorecard(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[k.id for k in kpis])
+    verdicts = {r["kpi_id"]: r for r in card.to_dict("records")}
+    st.markdown(f"**In short:** {md_escape(area_summary(card))}")
 
     history = narrative_history(store(), area.id, as_at=as_at)
     with st.container(border=True):
@@ -76,12 +82,18 @@ def render_area(area_id: str) -> None:
                                     + (" (demo)" if old["is_demo"] else ""))
                         _narrative(old.to_dict())
 
-    kpis = fw.kpis_in_area(area.id)
     series = page_series(store(), fw, kpis, comparators=comparators, as_at=as_at)  # one query for the whole page
     for kpi in kpis:
         st.divider()
         st.header(f"{kpi.id} {kpi.short_title}")
         st.caption(kpi.title)
+        row = verdicts[kpi.id]
+        lines = [f"**Variation:** {md_escape(variation_cell(row))}: {md_escape(row['variation_text'])}"]
+        if kpi.target is not None:
+            lines.append(f"**Assurance:** {md_escape(assurance_cell(row))}: {md_escape(row['assurance_text'])}")
+        lines.append(f"**Compared with England:** {md_escape(row['comparison_symbol'])} "
+                     f"{md_escape(england_sentence(row))}")
+        st.markdown("\n".join(f"- {line}" for line in lines))
         left, right = st.columns(2) if not presenting else (st.container(), st.container())
         with left:
             trend_block(kpi, as_at=as_at, comparators=comparators, presenting=presenting, key=kpi.id,

@@ -13,6 +13,7 @@ from pandas.io.formats.style import Styler
 from kpis.core.framework import KPI_ID
 from kpis.charts.figures import BADGE_COLOURS, sparkline_svg
 from kpis.charts.spc import POINTS as SPC_POINTS
+from kpis.published.relation import SUPPRESSED
 
 BOARD_COLUMNS = ["KPI", "Latest", "Trend line", "Variation", "Assurance", "Compared with England",
                  "Since last meeting", "Recent trend", "Target"]
@@ -343,3 +344,27 @@ def area_cells(card: pd.DataFrame) -> dict[str, str]:
             f"{n['assurance_fail']} failing"] * bool(n["assurance_fail"])
         cells["Assurance"] = ", ".join(misses) or "None failing"
     return cells
+
+
+def public_verdicts(card: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
+    """The board's verdicts for the public view's rows (`shown`: kpi_id, period_label, value_text), as Markdown
+    cells: Variation, Assurance (where any KPI shown has a target) and Compared with England, from the same
+    scorecard rows as the board's. A verdict is given only where the scorecard's latest period is the one the
+    public sees (never from figures still being checked), and England's words only where the public figure is
+    shown, not suppressed (they state the difference from England, from which it could be worked out)."""
+    rows = {r["kpi_id"]: r for r in card.to_dict("records")}
+    out = {"Variation": [], "Assurance": [], "Compared with England": []}
+    for kpi_id, period, value_text in zip(shown["kpi_id"], shown["period_label"], shown["value_text"]):
+        r = rows.get(kpi_id)
+        same = r is not None and r["latest_period"] == period
+        out["Variation"].append(_variation(r) if same else "– Awaits the published figure")
+        out["Assurance"].append(_assurance(r) if same else "–")
+        if not same:
+            out["Compared with England"].append("– Awaits the published figure")
+        elif str(value_text).startswith("Suppressed"):
+            out["Compared with England"].append(f"– {SUPPRESSED}")
+        else:
+            out["Compared with England"].append(_england(r, compact=True))
+    table = pd.DataFrame(out, index=shown.index)
+    targets = card.loc[card["kpi_id"].isin(list(shown["kpi_id"])), "target"] if "target" in card else []
+    return table if len(targets) and pd.Series(targets).notna().any() else table.drop(columns=["Assurance"])

@@ -34,6 +34,7 @@ import pandas as pd
 from kpis.core import stats
 from kpis.core.areas import COUNCIL, ENGLAND
 from kpis.core.framework import Comparator, Kpi
+from kpis.core.sources import NO_NATIONAL_FIGURE, NOT_LOADED, SUPPRESSED
 from kpis.store.database import Store, observations_as_at
 
 TESTED, DIFFERENCE, RELATED = "significance test", "difference, quartile and rank", "related national measure"
@@ -41,10 +42,8 @@ PUBLISHER_DID_NOT_COMPARE = "Not compared with England by its publisher"
 BADGE_WORDS = {"better": "Better than England", "similar": "Similar to England", "worse": "Worse than England",
                "higher": "Higher than England", "lower": "Lower than England"}
 # One vocabulary for why nothing is set against England, used by every page, pack and command.
-NO_NATIONAL = "No national figure of this definition"
-NOT_LOADED = "Published, but not loaded here: run python -m kpis refresh (or import-benchmarks)"
+NO_NATIONAL, NOT_LOADED, SUPPRESSED = NO_NATIONAL_FIGURE, NOT_LOADED, SUPPRESSED   # kpis.core.sources holds them
 NOT_LOADED_CELL = "Published, not loaded here"
-SUPPRESSED = "Suppressed"
 NO_LOCAL = "No local figure yet"
 MISSING_REASONS = (NO_NATIONAL, NOT_LOADED, SUPPRESSED, NO_LOCAL)
 # Shapes, so that colour is never the only signal: filled for a tested result, hollow where nothing was tested.
