@@ -1,7 +1,7 @@
 """Board scorecard: every KPI on one screen, grouped by outcome area or by overarching outcome."""
 import streamlit as st
 
-from kpis.board.tables import (OPTIONAL_COLUMNS, area_summary, group_rows, grouped_board_table, has_targets, md_escape,
+from kpis.board.tables import (DESK_OPTIONAL_COLUMNS, OPTIONAL_COLUMNS, area_line, group_rows, grouped_board_table, has_targets, md_escape,
                                one_line_ems, style_board_table, summary_counts)
 from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
 from kpis.board.scorecard import scorecard
@@ -53,16 +53,20 @@ st.markdown(
     f" · **Variation:** {n['improving']} improving, {n['concern']} concern"
     f" · **Since the last meeting:** {n['improved']} getting better, {n['worsened']} getting worse"
     f" · **Targets:** {n['targets_met']} of {n['targets']} met")
-if not presenting:  # one line per outcome area in words; presenting, the area's heading row carries the counts
-    st.markdown("\n".join(f"- {area_summary(rows, md_escape(name))}" for name, rows in group_rows(card, by)))
+areas = group_rows(card, by)
+areas_line = ""
+if not presenting:  # a sentence per outcome area in words; presenting, each area's heading row carries the counts
+    areas_line = " · ".join(area_line(rows, f"**{md_escape(name)}**") for name, rows in areas)
+    st.caption(f"By outcome area (signals by statistical process control): {areas_line}.")
 
 # A KPI id links to its detail page in a new browser tab. A new tab is a new session, signed out, so once
 # people sign in (any account exists) the ids are plain text and "Open a KPI in detail" below is the way.
 table, comparisons, sections = grouped_board_table(card, by, link="kpi" if open_demo_mode() else None, compact=True)
-OPTIONAL = [c for c in OPTIONAL_COLUMNS if c in table.columns]
+OPTIONAL = [c for c in (OPTIONAL_COLUMNS if presenting else DESK_OPTIONAL_COLUMNS) if c in table.columns]
 st.html(scorecard_css(rows=len(table) + 1, width_ems=one_line_ems(table), presenting=presenting,
                       narrow_ems=one_line_ems(table.drop(columns=OPTIONAL)),
-                      first_hidden=list(table.columns).index(OPTIONAL[0]) + 1))
+                      first_hidden=list(table.columns).index(OPTIONAL[0]) + 1,
+                      lines_above=1 + len(areas_line) // 180 if areas_line else 0))
 assurance = " assurance against its target," if has_targets(card) else ""
 with st.container(key="board-scorecard"):
     st.table(style_board_table(table, comparisons, sections), hide_index=False,
@@ -99,9 +103,10 @@ with st.expander("How to read this scorecard", expanded=False):
         "- **Recent trend**: the line shows up to the last eight figures; the words come from the Fingertips "
         "test over the last five points (99.8% level).\n"
         "- **Target**: ✓ Met or ✗ Not met for the latest figure, only where the partnership has set a target.\n"
+        "- **(trial)** in the Variation cell applies to the row's Assurance too: both rest on the same limits.\n"
         "- **Presentation mode** fits every KPI on the screen. On a narrow projector the change since the last "
-        "meeting, the recent-trend words and the targets make way for larger text; the line above still counts "
-        "them.")
+        "meeting, the targets and the recent-trend words make way for larger text; the line above still counts "
+        "them. On a narrow desk screen only the recent-trend words make way; the line beside them stays.")
 
 if not presenting:
     st.page_link("app_pages/changes.py", label="What changed since the last meeting", icon=":material/update:")

@@ -16,11 +16,14 @@ from kpis.charts.spc import POINTS as SPC_POINTS
 from kpis.published.relation import SUPPRESSED
 
 BOARD_COLUMNS = ["KPI", "Latest", "Trend line", "Variation", "Assurance", "Compared with England",
-                 "Since last meeting", "Recent trend", "Target"]
+                 "Since last meeting", "Target", "Recent trend"]
 # The last columns: on a narrow projector they make way for larger text. A single quarter's movement is mostly
 # noise; the Variation column says whether the series has changed, and the line above the table still counts
 # the significant movements and the targets met.
-OPTIONAL_COLUMNS = ["Since last meeting", "Recent trend", "Target"]
+OPTIONAL_COLUMNS = ["Since last meeting", "Target", "Recent trend"]
+# On a desk screen too narrow for every column at 14 px, only the recent trend's words give way: the line beside
+# them stays, and the Variation column says whether the series has changed.
+DESK_OPTIONAL_COLUMNS = ["Recent trend"]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$&]|:(?=[A-Za-z]))")
 _ORDINAL_DOT = re.compile(r"^(\d{1,9})\.(?=[ \t]|$)", re.MULTILINE)       # "1. " starts a numbered list
 _BLOCK_DASH = re.compile(r"^(?=[-=]+[ \t]*$|-[ \t]|-$)", re.MULTILINE)  # "- " a list; "===", "---" a heading
@@ -89,10 +92,11 @@ def _variation(row) -> str:
 
 
 def _assurance(row) -> str:
-    """'✓ Consistently meets', '? Hit and miss (trial)'; '–' where the KPI has no target."""
+    """'✓ Passes', '? Hit and miss'; '–' where the KPI has no target. Trial limits are marked once, in the row's
+    Variation cell: the assurance rests on the same limits."""
     if "assurance_short" not in row or row.get("target") is None or pd.isna(row.get("target")):
         return "–"
-    return f"{row['assurance_shape']} {md_escape(row['assurance_short'])}"
+    return f"{row['assurance_shape']} {md_escape(row['assurance_short'].removesuffix(' (trial)'))}"
 
 
 def has_targets(card: pd.DataFrame) -> bool:
@@ -113,6 +117,10 @@ def _target(row, compact: bool = False) -> str:
     if status in ("Met", "Not met"):
         mark = "✓" if status == "Met" else "✗"
         goal = row["target_text"].removeprefix("target ") if compact else row["target_text"]
+        if compact:  # '22.0% or less' -> '≤ 22.0%'
+            for words, sign in ((" or less", "≤ "), (" or more", "≥ ")):
+                if goal.endswith(words):
+                    goal = sign + goal.removesuffix(words)
         return f"{mark} {status} ({md_escape(goal)})"
     return "–" if row["target_text"] == "No target set" else md_escape(row["target_text"])
 
@@ -142,8 +150,8 @@ def board_table(card: pd.DataFrame, *, link: str | None = "kpi", compact: bool =
         "Assurance": [_assurance(r) for r in rows],
         "Compared with England": [_england(r, compact) for r in rows],
         "Since last meeting": [_change(r, compact) for r in rows],
-        "Recent trend": [md_escape(w) for w in card["trend_words"]],
         "Target": [_target(r, compact) for r in rows],
+        "Recent trend": [md_escape(w) for w in card["trend_words"]],
     }, index=card.index)
 
 
@@ -368,3 +376,13 @@ def public_verdicts(card: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(out, index=shown.index)
     targets = card.loc[card["kpi_id"].isin(list(shown["kpi_id"])), "target"] if "target" in card else []
     return table if len(targets) and pd.Series(targets).notna().any() else table.drop(columns=["Assurance"])
+
+
+def area_line(card: pd.DataFrame, name: str) -> str:
+    """`area_summary` in fewer words, for a line above the scorecard that holds every area: 'Early help: 2 of 7
+    improving, 0 concern; targets: 1 hit and miss, 0 failing'."""
+    n = summary_counts(card)
+    text = f"{name}: {n['improving']} of {len(card)} improving, {n['concern']} concern"
+    if n["with_target"]:
+        text += f"; targets: {n['hit_and_miss']} hit and miss, {n['assurance_fail']} failing"
+    return text
