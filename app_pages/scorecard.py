@@ -1,8 +1,8 @@
 """Board scorecard: every KPI on one screen, grouped by outcome area or by overarching outcome."""
 import streamlit as st
 
-from kpis.board.tables import (DESK_OPTIONAL_COLUMNS, OPTIONAL_COLUMNS, area_line, group_rows, grouped_board_table, has_targets, md_escape,
-                               one_line_ems, style_board_table, summary_counts)
+from kpis.board.tables import (DESK_OPTIONAL_COLUMNS, OPTIONAL_COLUMNS, area_line, group_rows, grouped_board_table,
+                               has_targets, md_escape, one_line_ems, style_board_table, summary_counts)
 from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
 from kpis.board.scorecard import scorecard
 from app_pages._auth import open_demo_mode, require_page
