@@ -9,7 +9,7 @@ import streamlit as st
 from kpis.board.tables import area_summary, md_escape
 from kpis.board.detail import page_series
 from kpis.board.scorecard import scorecard
-from kpis.packs.words import assurance_cell, england_sentence, variation_cell
+from kpis.packs.words import assurance_sentence, england_sentence, variation_sentence
 from kpis.store.narratives import SECTIONS, narrative_history
 from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                           trend_block)
@@ -88,9 +88,9 @@ def render_area(area_id: str) -> None:
         st.header(f"{kpi.id} {kpi.short_title}")
         st.caption(kpi.title)
         row = verdicts[kpi.id]
-        lines = [f"**Variation:** {md_escape(variation_cell(row))}: {md_escape(row['variation_text'])}"]
+        lines = [f"**Variation:** {md_escape(variation_sentence(row))}"]
         if kpi.target is not None:
-            lines.append(f"**Assurance:** {md_escape(assurance_cell(row))}: {md_escape(row['assurance_text'])}")
+            lines.append(f"**Assurance:** {md_escape(assurance_sentence(row))}")
         lines.append(f"**Compared with England:** {md_escape(row['comparison_symbol'])} "
                      f"{md_escape(england_sentence(row))}")
         st.markdown("\n".join(f"- {line}" for line in lines))

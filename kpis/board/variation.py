@@ -106,6 +106,6 @@ def verdict(kpi: Kpi, dates: Sequence[date], values: Sequence[float], *, rebase:
         a_shape, a_short, a_words = ASSURANCE[result.assurance_icon]
         assurance = (a_shape, a_short + (" (trial)" if trial else ""),
                      f"{a_words} (target {kpi.format_value(target)}, limits {kpi.format_value(group.lpl)} to "
-                     f"{kpi.format_value(group.upl)})")
+                     f"{kpi.format_value(group.upl)}" + (", trial limits" if trial else "") + ")")
     return Verdict(n, result.variation_icon, shape, short, words, cause, trial, result.assurance_icon, *assurance,
                    result=result)

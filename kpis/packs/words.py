@@ -140,10 +140,9 @@ def kpi_words(kpi: Kpi, row: dict, *, previous: datetime | None) -> list[str]:
              else "Latest: no local figure yet."]
     when = f"the meeting of {previous:%-d %B %Y}" if previous else "the last meeting"
     words.append(f"Since {when}: {row['change_symbol']} {row['change_text']}.")
-    words.append(f"Variation: {variation_cell(row)}. {row['variation_text']}." if _has(row, "variation_text")
-                 else "Variation: not worked out.")
+    words.append(f"Variation: {variation_sentence(row)}.")
     if not _missing(row.get("target")):
-        words.append(f"Assurance: {row['assurance_shape']} {row['assurance_text']}.")
+        words.append(f"Assurance: {assurance_sentence(row)}.")
     words.append(f"Compared with England: {row['comparison_symbol']} {england_sentence(row)}.")
     words.append(f"Recent trend: {row['trend']}.")
     if row["target_status"] in ("Met", "Not met"):
@@ -160,6 +159,23 @@ def _has(row: dict, key: str) -> bool:
 def variation_cell(row: dict) -> str:
     """'▲ Improving', '◦ No signal (trial)', '– 3 of 7 points': the scorecard's variation cell, as plain text."""
     return f"{row['variation_shape']} {row['variation_short']}" if _has(row, "variation_short") else "–"
+
+
+def variation_sentence(row: dict) -> str:
+    """'◦ No signal (trial): Common-cause variation: ...'; with no verdict, only the reason: '– No figures yet',
+    '– Too few points for a signal: 3 of the 7 needed'."""
+    if not _has(row, "variation_text"):
+        return "–"
+    if _missing(row.get("variation_icon")):
+        return f"{row['variation_shape']} {row['variation_text']}"
+    return f"{variation_cell(row)}: {row['variation_text']}"
+
+
+def assurance_sentence(row: dict) -> str:
+    """'? Hit and miss: the target lies within the process limits (target 68.0%, limits ...)'; no target: '–'."""
+    if _missing(row.get("target")):
+        return "– No target set"
+    return f"{row['assurance_shape']} {row['assurance_text']}"
 
 
 def assurance_cell(row: dict) -> str:

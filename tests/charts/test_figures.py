@@ -163,7 +163,7 @@ def test_compact_board_table_keeps_each_cell_to_one_line():
     sg02, mh01 = table.iloc[0], table.iloc[1]
     assert sg02["Since last meeting"] == "▶ No significant change"
     assert sg02["Compared with England"] == "◆ Similar to England (24.5% in 2024/25)"   # England's figure stays
-    assert sg02["Target"] == "✗ Not met (22.0% or less)"
+    assert sg02["Target"] == "✗ Not met (≤ 22.0%)"
     assert mh01["Since last meeting"] == "▶ Better: up 2.0 points" and mh01["Compared with England"] == "– Not tested"
     assert sg02["Variation"] == "–" and sg02["Assurance"] == "–"     # a card made without the verdicts says so
     grouped, _, _ = grouped_board_table(card, "area", compact=True)
