@@ -235,7 +235,11 @@ def _cover(d: Deck) -> None:
 
 
 def _summary(d: Deck) -> None:
-    d.table_slides("Summary scorecard", d.c.scorecard, size=10.5, notes="\n".join(d.c.summary),
+    # the largest type that needs no more slides than the smallest would: a last slide of one row reads badly
+    budget = HEIGHT - Inches(1.55) - Inches(0.55)
+    slides = {size: len(_chunks(d.c.scorecard, WIDTH - 2 * MARGIN, size, budget)) for size in (10.5, 10, 9.5, 9)}
+    size = next(s for s, n in slides.items() if n == min(slides.values()))
+    d.table_slides("Summary scorecard", d.c.scorecard, size=size, notes="\n".join(d.c.summary),
                    lead="   ".join(d.c.summary))
 
 
