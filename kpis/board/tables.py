@@ -359,7 +359,8 @@ def public_verdicts(card: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
     cells: Variation, Assurance (where any KPI shown has a target) and Compared with England, from the same
     scorecard rows as the board's. A verdict is given only where the scorecard's latest period is the one the
     public sees (never from figures still being checked), and England's words only where the public figure is
-    shown, not suppressed (they state the difference from England, from which it could be worked out)."""
+    shown, not suppressed (they state the difference from England, from which it could be worked out). Where
+    nothing is compared, '–': the public table's England column already gives the reason."""
     rows = {r["kpi_id"]: r for r in card.to_dict("records")}
     out = {"Variation": [], "Assurance": [], "Compared with England": []}
     for kpi_id, period, value_text in zip(shown["kpi_id"], shown["period_label"], shown["value_text"]):
@@ -371,6 +372,8 @@ def public_verdicts(card: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
             out["Compared with England"].append("– Awaits the published figure")
         elif str(value_text).startswith("Suppressed"):
             out["Compared with England"].append(f"– {SUPPRESSED}")
+        elif r["relation_basis"] is None or pd.isna(r["relation_basis"]):  # the England column gives the reason
+            out["Compared with England"].append("–")
         else:
             out["Compared with England"].append(_england(r, compact=True))
     table = pd.DataFrame(out, index=shown.index)

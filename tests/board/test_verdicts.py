@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from kpis.board.scorecard import scorecard
-from kpis.board.tables import area_cells, area_summary, group_rows, grouped_board_table, summary_counts, visible_text
+from kpis.board.tables import (area_cells, area_summary, group_rows, grouped_board_table, public_verdicts,
+                               summary_counts, visible_text)
 from kpis.board.variation import MIN_POINTS
 from kpis.cli.main import main
 from kpis.core.framework import load_framework
@@ -101,3 +102,23 @@ def test_each_area_has_a_one_line_summary_that_adds_up(card):
             assert "Assurance" in area_cells(part)
         else:
             assert "No targets set" in line and "Assurance" not in area_cells(part)
+
+
+def test_the_public_view_gets_the_same_verdicts_only_for_the_figures_it_shows(card):
+    framework, rows = card
+    rows = rows[rows["latest_period"].notna()].reset_index(drop=True)
+    shown = rows[["kpi_id", "latest_period", "value_text"]].rename(columns={"latest_period": "period_label"})
+    shown.loc[0, "period_label"] = "an earlier period"      # the board's latest figure is still being checked
+    shown.loc[1, "value_text"] = "Suppressed"                # the public figure is suppressed
+    cells = public_verdicts(rows, shown)
+    assert cells.loc[0, "Variation"] == "– Awaits the published figure"
+    assert cells.loc[1, "Compared with England"] in ("– Suppressed", "–") and "pts" not in cells.loc[1].to_string()
+    board, _, sections = grouped_board_table(rows, "area", link=None, compact=True)
+    by_kpi = {KPI_ROW.match(k).group(1): (v, e) for k, v, e, s in
+              zip(board["KPI"], board["Variation"], board["Compared with England"], sections) if not s}
+    for i in range(2, len(rows)):                            # the rest: the board's own cells, word for word
+        kpi_id = rows.loc[i, "kpi_id"]
+        assert cells.loc[i, "Variation"] == by_kpi[kpi_id][0]
+        tested_or_stated = not pd.isna(rows.loc[i, "relation_basis"])
+        assert cells.loc[i, "Compared with England"] == (by_kpi[kpi_id][1] if tested_or_stated else "–")
+    assert ("Assurance" in cells) == bool(rows["target"].notna().any())
