@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpis.board.tables import md_escape
+from kpis.board.tables import area_summary, md_escape
+from kpis.board.scorecard import scorecard
+from kpis.packs.words import assurance_sentence, england_sentence, variation_sentence
 from kpis.store.narratives import SECTIONS, narrative_history
 from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                               trend_block, views_for)
@@ -60,6 +62,10 @@ def render_area(area_id: str) -> None:
     st.caption(f"Reported by the {area.sub_group}. " + describe_view(choice, previous))
     if not presenting:
         site_notice()
+    kpis = fw.kpis_in_area(area.id)
+    card = scorecard(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[k.id for k in kpis])
+    verdicts = {r["kpi_id"]: r for r in card.to_dict("records")}
+    st.markdown(f"**In short:** {md_escape(area_summary(card))}")
 
     history = narrative_history(store(), area.id, as_at=as_at)
     with st.container(border=True):
@@ -78,18 +84,25 @@ def render_area(area_id: str) -> None:
                                     + (" (demo)" if old["is_demo"] else ""))
                         _narrative(old.to_dict())
 
-    kpi_charts(area.id, as_at=as_at, comparators=comparators, presenting=presenting)
+    kpi_charts(area.id, verdicts, as_at=as_at, comparators=comparators, presenting=presenting)
 
 
 @st.fragment
-def kpi_charts(area_id: str, *, as_at, comparators: tuple[str, ...], presenting: bool) -> None:
-    """Each KPI's charts. A fragment: choosing another batch of KPIs runs only this part of the page again."""
+def kpi_charts(area_id: str, verdicts: dict, *, as_at, comparators: tuple[str, ...], presenting: bool) -> None:
+    """Each KPI's verdicts and charts. A fragment: choosing another batch of KPIs runs only this part again."""
     kpis = shown_kpis(framework().kpis_in_area(area_id), area_id=area_id)
     views = views_for(kpis, as_at=as_at, comparators=comparators, presenting=presenting)
     for kpi in kpis:
         st.divider()
         st.header(f"{kpi.id} {kpi.short_title}")
         st.caption(kpi.title)
+        row = verdicts[kpi.id]
+        lines = [f"**Variation:** {md_escape(variation_sentence(row))}"]
+        if kpi.target is not None:
+            lines.append(f"**Assurance:** {md_escape(assurance_sentence(row))}")
+        lines.append(f"**Compared with England:** {md_escape(row['comparison_symbol'])} "
+                     f"{md_escape(england_sentence(row))}")
+        st.markdown("\n".join(f"- {line}" for line in lines))
         left, right = st.columns(2) if not presenting else (st.container(), st.container())
         with left:
             trend_block(kpi, views[kpi.id], key=kpi.id)

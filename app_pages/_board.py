@@ -56,15 +56,21 @@ SCORECARD_CSS = """
 {narrow}
 </style>
 """
-# When presenting on a screen too narrow for every column at 16 px (but tall enough for bigger text), the
-# recent-trend words and the target give way to larger text for the three answers; the summary line above
-# still counts targets met, and the normal view and each KPI's page keep both.
+# When presenting on a screen too narrow for every column at the size the screen's height allows (16 px at most
+# for this rule), the last columns (the change since the last meeting, the recent-trend words and the target)
+# give way to larger text for the answers that stay; the summary line above still counts them, and the normal
+# view and each KPI's page keep them. Tall enough for 16 px: one rule. Shorter (many KPIs): the text the height
+# allows is worked out for each band of 16 px of screen height, and the columns give way where the width would
+# make it smaller still.
 NARROW_CSS = """
-@media (min-height: {min_height}px) {{ @container (max-width: {max_width}px) {{
+@media {media} {{ @container (max-width: {max_width}px) {{
   .st-key-board-scorecard tr > :nth-child(n+{first_hidden}) {{ display: none; }}
   .st-key-board-scorecard table {{ font-size: {font} !important; }}
 }} }}
 """
+HEIGHT_BAND_PX = 16
+LINE_ABOVE_PX = 22
+DESK_READABLE_PX = 14
 FONT = "clamp(12px, min(calc(100cqw / {width_ems:.2f}), calc((100vh - {above_px}px) / {height_ems:.2f})), {max_rem}rem)"
 # Line height and padding (top and bottom) of a scorecard row, in ems of its text: the screen's height is divided
 # by their sum; a pixel per row for its border.
@@ -81,13 +87,15 @@ h1 { font-size: 2rem !important; padding: 0 !important; }
 
 
 def scorecard_css(*, rows: int, width_ems: float, presenting: bool, narrow_ems: float | None = None,
-                  first_hidden: int = 0) -> str:
+                  first_hidden: int = 0, lines_above: int = 0) -> str:
     """CSS that sizes the scorecard's text so that `rows` one-line rows (the heading row included) of a table
     `width_ems` wide fit the screen: up to 1.6rem when presenting (1rem otherwise), never below 12 px.
 
-    With `narrow_ems` (presenting), columns from number `first_hidden` on make way when that gives larger text.
+    With `narrow_ems`, columns from number `first_hidden` on make way when that gives larger text: presenting,
+    below 16 px (or what the screen's height allows); on a desk screen, below 14 px.
     """
-    above = ABOVE_TABLE_PX["presenting" if presenting else "normal"] + rows  # a pixel of border a row
+    # a pixel of border a row; `lines_above`: lines of caption above the table besides the usual (measured: 22 px)
+    above = ABOVE_TABLE_PX["presenting" if presenting else "normal"] + rows + LINE_ABOVE_PX * lines_above
     height_ems = rows * (ROW_LINE + 2 * ROW_PAD)
     max_rem = 1.6 if presenting else 1.0
 
@@ -96,10 +104,18 @@ def scorecard_css(*, rows: int, width_ems: float, presenting: bool, narrow_ems: 
 
     narrow = ""
     if presenting and narrow_ems:
-        readable = 16  # px: below this with every column, and room for it in height, the two columns give way
-        narrow = NARROW_CSS.format(min_height=round(above + readable * height_ems),
-                                   max_width=round(readable * width_ems), first_hidden=first_hidden,
-                                   font=font(narrow_ems))
+        readable = 16  # px: below this with every column, and room for it in height, the last columns give way
+        tall = round(above + readable * height_ems)
+        rules = [(f"(min-height: {tall}px)", round(readable * width_ems))]
+        for low in range(max(300, tall - 60 * HEIGHT_BAND_PX), tall, HEIGHT_BAND_PX):
+            allowed = max(12, (low - above) / height_ems)  # px of text the height allows in the band (at its lowest)
+            rules.append((f"(min-height: {low}px) and (max-height: {min(low + HEIGHT_BAND_PX, tall) - 0.02}px)",
+                          round(allowed * width_ems)))
+        narrow = "".join(NARROW_CSS.format(media=media, max_width=width, first_hidden=first_hidden,
+                                           font=font(narrow_ems)) for media, width in rules)
+    elif narrow_ems:  # a desk screen: below 14 px with every column, the last gives way
+        narrow = NARROW_CSS.format(media="all", max_width=round(DESK_READABLE_PX * width_ems),
+                                   first_hidden=first_hidden, font=font(narrow_ems))
     return SCORECARD_CSS.format(font=font(width_ems), pad=ROW_PAD, line=ROW_LINE, narrow=narrow) + (
         PRESENTING_GAP_CSS if presenting else "")
 

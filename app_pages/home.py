@@ -1,8 +1,11 @@
-"""Home: the framework's outcome areas, their KPIs and the latest period of each."""
+"""Home: the framework's outcome areas, their KPIs, the latest figure of each, its variation and how it stands
+against England, in the scorecard's words."""
 import streamlit as st
 
-from kpis.store.series import latest_overview
-from app_pages._common import site_notice, framework, store
+from kpis.board.scorecard import scorecard
+from kpis.board.tables import area_summary, md_escape
+from kpis.packs.words import england_cell, variation_cell
+from app_pages._common import data_version, site_notice, framework, store
 from app_pages._area import area_pages, url_path
 from app_pages._auth import require_page
 
@@ -23,7 +26,15 @@ with st.container(horizontal=True):
     st.page_link("app_pages/scorecard.py", label="Board scorecard", icon=":material/table_chart:")
     st.page_link("app_pages/changes.py", label="What changed since the last meeting", icon=":material/update:")
 
-overview = latest_overview(store(), fw)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def overview_card(db: str, version: int):
+    """The board scorecard as it stands now (the scorecard page works out the same rows)."""
+    return scorecard(store(), fw)
+
+
+overview = overview_card(str(store().path), data_version())
 if overview["latest_period"].isna().all():
     st.warning("There are no figures in the database yet. An administrator can load the demo with "
                "`python -m kpis init --demo`, or sub-group leads can submit their quarterly returns.",
@@ -34,12 +45,15 @@ for area in fw.areas:
     with st.container(border=True):
         st.header(area.name)
         st.caption(f"Reported by the {area.sub_group}")
+        st.markdown(md_escape(area_summary(rows)))
+        records = rows.to_dict("records")
         table = rows.assign(
-            KPI=rows["kpi_id"] + " " + rows["short_title"],
-            **{"Latest period": rows["latest_period"].fillna("–"),
-               "Latest value": rows["value_text"] + rows["is_demo"].map({True: " (demo)", False: ""}),
-               "England": rows["england_text"]},
-        )[["KPI", "Latest period", "Latest value", "England"]]
+            KPI=rows["kpi_id"] + " " + rows["title"].map(md_escape),
+            **{"Latest period": rows["latest_period"].fillna("–").map(md_escape),
+               "Latest value": rows["value_text"].map(md_escape) + rows["is_demo"].map({True: " (demo)", False: ""}),
+               "Variation": [md_escape(variation_cell(r)) for r in records],
+               "Compared with England": [md_escape(england_cell(r)) for r in records]},
+        )[["KPI", "Latest period", "Latest value", "Variation", "Compared with England"]]
         st.table(table.set_index("KPI"))
         st.page_link(AREA_PAGES[url_path(area.id)], label=f"Trends, breakdowns and narrative: {area.name}",
                      icon=":material/arrow_forward:")

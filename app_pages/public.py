@@ -1,7 +1,8 @@
 """The public view: published figures only, with small numbers suppressed; no sign-in needed."""
 import streamlit as st
 
-from kpis.board.tables import md_escape
+from kpis.board.scorecard import scorecard
+from kpis.board.tables import md_escape, public_verdicts
 from kpis.access.disclosure import PUBLIC_NOTE, PublicView, public_table, public_view
 from kpis.store.narratives import SECTIONS
 from app_pages._common import data_version, framework, site_notice, store
@@ -19,10 +20,23 @@ def published(db: str, version: int) -> PublicView:
     return public_view(store(), fw)
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def verdicts(db: str, version: int):
+    """The board scorecard's rows, for their verdicts: signal or noise, assurance, England in words."""
+    return scorecard(store(), fw)
+
+
 shown, any_figures, narratives = published(str(store().path), data_version())
+card = verdicts(str(store().path), data_version())
 
 if not any_figures:
     st.warning("No figures have been published yet.", icon=":material/database:")
+else:
+    st.caption("**Variation**: ▲ ▼ improving or worsening, a signal by NHS England's statistical process control "
+               "rules, not chance; ◦ no signal; (trial): limits from fewer than 13 points. **Assurance**, where a "
+               "target is set: ✓ passes, ✗ fails, ? hit and miss. **Compared with England**: ● better, ◆ similar, "
+               "■ worse, tested; ◇ not tested (no counts published), with whether the difference is better or "
+               "worse; Related: a close national measure, where none of this definition exists.")
 
 for area in fw.areas:
     with st.container(border=True):
@@ -33,7 +47,10 @@ for area in fw.areas:
         if latest.empty:
             st.caption("No published figures yet.")
         else:
-            st.table(public_table(latest, first="KPI"))
+            table = public_table(latest, first="KPI")
+            for column, cells in public_verdicts(card, latest).items():
+                table[column] = list(cells)
+            st.table(table)
             if not parts.empty:
                 with st.expander("Groups of children, latest period"):
                     st.table(public_table(parts.assign(first=parts["kpi_id"] + ": " + parts["breakdown"]),

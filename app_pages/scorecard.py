@@ -1,7 +1,9 @@
 """Board scorecard: every KPI on one screen, grouped by outcome area or by overarching outcome."""
 import streamlit as st
 
-from kpis.board.tables import grouped_board_table, one_line_ems, style_board_table, summary_counts
+from kpis.board.tables import (DESK_OPTIONAL_COLUMNS, OPTIONAL_COLUMNS, area_line, group_rows, grouped_board_table,
+                               has_targets, md_escape, one_line_ems, style_board_table, summary_counts)
+from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
 from kpis.board.scorecard import scorecard
 from app_pages._auth import open_demo_mode, require_page
 from app_pages._board import describe_view, meeting_selector, presentation_mode, scorecard_css
@@ -48,40 +50,63 @@ if card["latest_period"].isna().all():
 n = summary_counts(card)
 st.markdown(
     f"**Compared with England:** ● {n['better']} better, ◆ {n['similar']} similar, ■ {n['worse']} worse"
+    f" · **Variation:** {n['improving']} improving, {n['concern']} concern"
     f" · **Since the last meeting:** {n['improved']} getting better, {n['worsened']} getting worse"
     f" · **Targets:** {n['targets_met']} of {n['targets']} met")
+areas = group_rows(card, by)
+areas_line = ""
+if not presenting:  # a sentence per outcome area in words; presenting, each area's heading row carries the counts
+    areas_line = " · ".join(area_line(rows, f"**{md_escape(name)}**") for name, rows in areas)
+    st.caption(f"By outcome area (signals by statistical process control): {areas_line}.")
 
 # A KPI id links to its detail page in a new browser tab. A new tab is a new session, signed out, so once
 # people sign in (any account exists) the ids are plain text and "Open a KPI in detail" below is the way.
 table, comparisons, sections = grouped_board_table(card, by, link="kpi" if open_demo_mode() else None, compact=True)
-OPTIONAL = ["Recent trend", "Target"]  # the last columns: on a narrow projector they make way for larger text
+OPTIONAL = [c for c in (OPTIONAL_COLUMNS if presenting else DESK_OPTIONAL_COLUMNS) if c in table.columns]
 st.html(scorecard_css(rows=len(table) + 1, width_ems=one_line_ems(table), presenting=presenting,
                       narrow_ems=one_line_ems(table.drop(columns=OPTIONAL)),
-                      first_hidden=list(table.columns).index(OPTIONAL[0]) + 1))
+                      first_hidden=list(table.columns).index(OPTIONAL[0]) + 1,
+                      lines_above=1 + len(areas_line) // 180 if areas_line else 0))
+assurance = " assurance against its target," if has_targets(card) else ""
 with st.container(key="board-scorecard"):
     st.table(style_board_table(table, comparisons, sections), hide_index=False,
-             alt=f"Scorecard grouped by {GROUPINGS[by].lower()}: one row per KPI with its latest value, change "
-                 f"since the last meeting, comparison with England, recent trend and target.")
+             alt=f"Scorecard grouped by {GROUPINGS[by].lower()}: one row per KPI with its latest value, trend line, "
+                 f"variation (signal or noise),{assurance} comparison with England, change since the last meeting, "
+                 "recent trend and target. Each heading row counts its KPIs' signals and targets at risk.")
 
 with st.expander("How to read this scorecard", expanded=False):
     st.markdown(
+        "- **Variation** (statistical process control, NHS England's *Making Data Count*): is the latest figure a "
+        "signal or noise? ▲ or ▼ **Improving** or **Worsening**: a special cause, a signal that something changed "
+        "(a point outside the process limits, a run of 7 rising or falling, 7 on one side of the mean, or 2 of "
+        "3 near a limit). △ ▽ **Higher** or **Lower (signal)** where neither direction is better. "
+        "◦ **No signal**: common-cause variation, the figures move by chance. **(trial)**: the limits rest on "
+        "fewer than 13 points, so they may still move. – **3 of 7 points**: too few points for a verdict; none is "
+        "invented. The heading row of each area counts its KPIs improving and of concern.\n"
+        "- **Assurance**, where a target is set: can the process meet it? ✓ **Passes**: the target lies beyond the "
+        "process limits on the good side, so it will be met consistently. ✗ **Fails**: it will consistently be "
+        "missed unless something changes. ? **Hit and miss**: the target lies within the limits, so it will be met "
+        "some quarters and missed in others. – where no target is set. The heading row counts the targets hit and "
+        "miss and failing.\n"
+        "- **Compared with England**: ● Better, ◆ Similar, ■ Worse than England, tested: England's value lies "
+        "outside our 95% confidence interval (or inside it: similar), with England's figure in brackets. "
+        "○ Higher or Lower where neither direction is better. ◇ **Not tested**: the published file has no counts "
+        "(so no interval); the cell gives the difference from England and whether it is better or worse for "
+        "this KPI. **Related**: no national figure of the KPI's own definition exists, so our published figure on "
+        "a close national measure is set against England's (better, similar or worse when tested, else better or "
+        "worse than most councils); the KPI's own value is not compared with it. Where nothing can be compared, "
+        f"the reason: *{NO_NATIONAL}*; *{NOT_LOADED}*; or *{SUPPRESSED}*. Each KPI's page "
+        "has the whole sentence, with the figures, the period and the standing among councils.\n"
         "- **Since last meeting**: ▲ or ▼ when the figure moved by more than chance would explain (a 95% test), "
         "with whether that is better or worse and by how much; ▶ when it did not; – when there is no new figure "
-        "to compare. The earlier figure is on each KPI's page and under What changed.\n"
-        "- **Compared with England**: ● Better, ◆ Similar, ■ Worse than England, judged by whether England's "
-        "value lies outside our 95% confidence interval; ○ Higher or Lower where neither direction is better. "
-        "The England figure is for the latest period ending on or before ours, and that period is named. "
-        "– **Not tested** where the published file has no counts (so no interval): the difference from England "
-        "and the quartile among all councils (A = best quarter) are given instead. – **Related measure** where no "
-        "national figure of the KPI's own definition exists: our published figure on a close national measure "
-        "(named) "
-        "against England's: better, similar or worse when it can be tested, else its quartile among councils "
-        "(A = best); the KPI's own value is not compared with it.\n"
+        "to compare. A single quarter's move is mostly noise: the Variation column is the better guide.\n"
         "- **Recent trend**: the line shows up to the last eight figures; the words come from the Fingertips "
         "test over the last five points (99.8% level).\n"
-        "- **Target**: ✓ Met or ✗ Not met, only where the partnership has set a target; – where none is set.\n"
-        "- **Presentation mode** fits every KPI on the screen. On a narrow projector the recent-trend words and "
-        "the targets make way for larger text; the line above still counts the targets met.")
+        "- **Target**: ✓ Met or ✗ Not met for the latest figure, only where the partnership has set a target.\n"
+        "- **(trial)** in the Variation cell applies to the row's Assurance too: both rest on the same limits.\n"
+        "- **Presentation mode** fits every KPI on the screen. On a narrow projector the change since the last "
+        "meeting, the targets and the recent-trend words make way for larger text; the line above still counts "
+        "them. On a narrow desk screen only the recent-trend words make way; the line beside them stays.")
 
 if not presenting:
     st.page_link("app_pages/changes.py", label="What changed since the last meeting", icon=":material/update:")

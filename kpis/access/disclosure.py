@@ -36,7 +36,7 @@ import pandas as pd
 from kpis.core import exports
 from kpis.core.areas import ENGLAND as ENGLAND_CODE
 from kpis.core.framework import Framework, FrameworkError, Kpi
-from kpis.core.sources import no_comparator_words
+from kpis.core.sources import NOT_LOADED, no_comparator_words
 from kpis.core.units import GAP_LABELS, SCALE
 from kpis.core.framework import breakdown_label
 from kpis.store.database import Store
@@ -266,7 +266,7 @@ def england_figures(store: Store, framework: Framework, totals: pd.DataFrame, *,
             out.append(no_comparator_words(kpi, short=True))
             continue
         mine = eng[(eng["kpi_id"] == kpi_id) & (pd.to_datetime(eng["period_end"]) <= pd.Timestamp(end))]
-        out.append("No England figure yet" if mine.empty else
+        out.append(NOT_LOADED if mine.empty else
                    f"{kpi.format_value(float(mine['value'].iloc[-1]))} ({mine['period_label'].iloc[-1]})")
     return out
 

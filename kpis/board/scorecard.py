@@ -33,7 +33,6 @@ from kpis.published import relation as relations
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
-from kpis.core.sources import no_comparator_words
 from kpis.store.series import kpis_series
 from kpis.store.database import Store, now
 
@@ -41,11 +40,7 @@ SPARK_POINTS = 8
 CHANGE_SIGNIFICANCE = 0.05
 
 COMPARISON_BADGES = {  # shape, words: the word and the shape carry the meaning, colour only repeats it
-    "better": ("●", "Better than England"),
-    "similar": ("◆", "Similar to England"),
-    "worse": ("■", "Worse than England"),
-    "higher": ("○", "Higher than England"),
-    "lower": ("○", "Lower than England"),
+    **{result: (relations.SHAPES[result], words) for result, words in relations.BADGE_WORDS.items()},
     "not compared": ("–", "Not compared"),
 }
 ARROWS = {"up": "▲", "down": "▼", "steady": "▶", "none": "–"}
@@ -201,16 +196,16 @@ def compare_with_england(kpi: Kpi, current: Point | None, england: Point | None,
     """(result, shape, words): the Fingertips comparison of the local value with England's.
     `not_compared_by_publisher`: the value is published, and its publisher did not compare it with England."""
     if current is None:
-        return "not compared", "–", "No local figure yet"
+        return "not compared", "–", relations.NO_LOCAL
     if kpi.comparator is None:
-        return "not compared", "–", no_comparator_words(kpi, short=True)
+        return "not compared", "–", relations.NO_NATIONAL
     if england is None:
-        return "not compared", "–", "No England figure yet"
+        return "not compared", "–", relations.NOT_LOADED
     if not_compared_by_publisher:
-        return "not compared", "–", relations.PUBLISHER_DID_NOT_COMPARE
+        return "not compared", relations.UNTESTED_SHAPE, relations.PUBLISHER_DID_NOT_COMPARE
     lo, hi = with_interval(kpi, current)
     if lo is None:
-        return "not compared", "–", "Not tested: no confidence interval"
+        return "not compared", relations.UNTESTED_SHAPE, "Not tested: no counts published"
     result = stats.compare_with_benchmark(current.value, lo, hi, england.value, kpi.polarity)
     shape, words = COMPARISON_BADGES[result]
     return result, shape, words
@@ -265,7 +260,7 @@ def past_meetings(store: Store, *, today: date | None = None) -> list[date]:
 
 # -- the scorecard ----------------------------------------------------------------------------------------
 POINT_COLUMNS = ["kpi_id", "area_code", "is_local", "period_label", "period_end", "value", "numerator", "denominator",
-                 "lower_ci", "upper_ci", "is_demo", "source"]
+                 "lower_ci", "upper_ci", "is_demo", "source", "status"]
 
 
 def home_and_england(store: Store, framework: Framework, kpis: list[Kpi] | tuple[Kpi, ...],
@@ -277,7 +272,7 @@ def home_and_england(store: Store, framework: Framework, kpis: list[Kpi] | tuple
     """
     df = kpis_series(store, list(kpis), area_codes=[framework.home_area, ENGLAND], as_at=as_at,
                      columns=POINT_COLUMNS[1:])
-    df = df.loc[df["value"].notna(), POINT_COLUMNS]
+    df = df.loc[df["value"].notna() | ((df["status"] == "suppressed") & (df["area_code"] == ENGLAND)), POINT_COLUMNS]
     out: dict[str, tuple[list[dict], list[dict]]] = {k.id: ([], []) for k in kpis}
     for row in df.to_dict("records"):
         home, eng = out[row["kpi_id"]]
@@ -302,7 +297,16 @@ def _england(rows: list[dict], local: Point | None) -> Point | None:
     if local is None or not rows:
         return None
     ok = [r for r in rows if pd.Timestamp(r["period_end"]).date() <= local.period_end] if local.period_end else rows
+    ok = [r for r in ok if not pd.isna(r["value"])]
     return Point.from_row(ok[-1]) if ok else None
+
+
+def _england_suppressed(rows: list[dict], local: Point | None) -> bool:
+    """England's figure for the newest period ending on or before the local period's is published suppressed."""
+    if local is None or local.period_end is None:
+        return False
+    ok = [r for r in rows if pd.Timestamp(r["period_end"]).date() <= local.period_end]
+    return bool(ok) and pd.isna(ok[-1]["value"])
 
 
 def _trend(kpi: Kpi, rows: list[dict]) -> stats.TrendResult:
@@ -343,7 +347,7 @@ def _standings(store: Store, framework: Framework, kpis: list[Kpi],
 
 def _relation(kpi: Kpi, current: Point | None, england: Point | None,
               known: dict[tuple[str, str], relations.Standing], *,
-              not_compared_by_publisher: bool = False) -> relations.Relation:
+              not_compared_by_publisher: bool = False, england_suppressed: bool = False) -> relations.Relation:
     """`kpis.published.relation.relate` for a scorecard row: the same words as the benchmark view's."""
     lo, hi = with_interval(kpi, current) if current else (None, None)
     own = known.get((kpi.id, "own"))
@@ -354,7 +358,8 @@ def _relation(kpi: Kpi, current: Point | None, england: Point | None,
                             england_period=england.period_label if england else None,
                             quartile=own.quartile if same else None, rank=own.rank if same else None,
                             rank_of=own.rank_of if same else None, related=known.get((kpi.id, "related")),
-                            not_compared_by_publisher=not_compared_by_publisher)
+                            not_compared_by_publisher=not_compared_by_publisher,
+                            england_suppressed=england_suppressed)
 
 
 def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = None,
@@ -377,13 +382,9 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
         previous = _latest(before[kpi.id][0]) if before is not None else None
         change = describe_change(kpi, current, previous)
         publisher_did_not = kpi.id in declined
-        comparison, shape, comparison_words = compare_with_england(kpi, current, england,
-                                                                   not_compared_by_publisher=publisher_did_not)
-        relation = _relation(kpi, current, england, known, not_compared_by_publisher=publisher_did_not)
-        # the board table's one-line cell: what a relation says in fewest words, else the badge's words
-        comparison_short = relation.cell if comparison == "not compared" and relation.cell else None
-        if comparison == "not compared" and relation.short:
-            comparison_words = relation.short
+        comparison = compare_with_england(kpi, current, england, not_compared_by_publisher=publisher_did_not)[0]
+        relation = _relation(kpi, current, england, known, not_compared_by_publisher=publisher_did_not,
+                             england_suppressed=_england_suppressed(eng, current))
         trend = _trend(kpi, home)
         status, target_words = target_status(kpi, current.value if current else None)
         lo, hi = with_interval(kpi, current) if current else (None, None)
@@ -411,10 +412,10 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
             "england_value": england.value if england else None,
             "england_value_text": kpi.format_value(england.value) if england else None,
             "england_text": (f"{kpi.format_value(england.value)} ({england.period_label})" if england
-                             else (no_comparator_words(kpi, short=True) if kpi.comparator is None
-                                   else "Not published")),
-            "comparison": comparison, "comparison_symbol": shape, "comparison_text": comparison_words,
-            "comparison_short": comparison_short or comparison_words.split(":")[0],
+                             else relation.cell),
+            # the relation's words (`kpis.published.relation`): the whole sentence, one clause, the table's cell
+            "comparison": comparison, "comparison_symbol": relation.shape, "comparison_text": relation.short,
+            "comparison_short": relation.cell, "comparison_tone": relation.tone,
             "relation_basis": relation.basis, "england_relation": relation.words,
             "trend": sentence_case(trend.label), "trend_words": trend_words(trend), "trend_direction": trend.direction,
             "trend_assessment": trend.assessment,

@@ -36,8 +36,8 @@ VARIATION = {
     "common_cause": ("◦", "No signal", "Common-cause variation: no signal, the figures move by chance"),
 }
 ASSURANCE = {
-    "pass": ("✓", "Consistently meets", "The process will consistently meet the target"),
-    "fail": ("✗", "Consistently misses", "The process will consistently miss the target unless something changes"),
+    "pass": ("✓", "Passes", "Passes: the process will consistently meet the target"),
+    "fail": ("✗", "Fails", "Fails: the process will consistently miss the target unless something changes"),
     "inconsistent": ("?", "Hit and miss", "Hit and miss: the target lies within the process limits"),
 }
 # The package's special-cause types in plain words.
@@ -140,6 +140,6 @@ def verdict(kpi: Kpi, dates: Sequence[date], values: Sequence[float], *, rebase:
         a_shape, a_short, a_words = ASSURANCE[result.assurance_icon]
         assurance = (a_shape, a_short + (" (trial)" if trial else ""),
                      f"{a_words} (target {kpi.format_value(target)}, limits {kpi.format_value(group.lpl)} to "
-                     f"{kpi.format_value(group.upl)})")
+                     f"{kpi.format_value(group.upl)}" + (", trial limits" if trial else "") + ")")
     return Verdict(n, result.variation_icon, shape, short, words, cause, trial, result.assurance_icon, *assurance,
                    result=result, rebases=moved)

@@ -122,3 +122,5 @@ def _print_table(framework, rows: list[dict], as_at: str | None) -> None:
         print(f"{r['kpi_id']:<5} {(r['period'] or '–'):<11} {_fmt(r['value'], unit):>8} {eng:>19} "
               f"{r['comparison']:<12} {change:>7} {_fmt(r['region_value'], unit):>7} "
               f"{_fmt(r['neighbours_value'], unit):>8} {(r['quartile'] or '–'):>1} {rank:>8}  {r['trend']}")
+        if r.get("england_relation"):  # the board's words about England (kpis.published.relation), on every row
+            print(f"      England: {r['england_relation']}")

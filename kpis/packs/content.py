@@ -22,11 +22,12 @@ import plotly.graph_objects as go
 from kpis.board.changes import changes_since
 from kpis.board.detail import trend_data
 from kpis.board.scorecard import end_of_day, meeting_context, meetings, scorecard
-from kpis.board.tables import summary_counts
+from kpis.board.tables import area_summary, summary_counts
 from kpis.charts.figures import trend_table
 from kpis.core.framework import Framework, Kpi
 from kpis.packs.figures import area_overview_figure, mark_demo, pack_trend_figure, recent_window
-from kpis.packs.words import PackError, Table, appendix, change_tables, kpi_words, scorecard_table, summary_lines
+from kpis.packs.words import (PackError, Table, appendix, assurance_cell, change_tables, england_cell, england_sentence,
+                              kpi_words, scorecard_table, summary_lines, variation_cell)
 from kpis.store.database import Store, now
 from kpis.store.narratives import SECTIONS as NARRATIVE_SECTIONS
 from kpis.store.narratives import latest_narrative
@@ -54,6 +55,13 @@ class KpiSection:
     chart: Chart | None
     table: Table
     is_demo: bool
+    # the scorecard row's verdicts (issue 21), each as its cell and its sentence
+    variation: str = ""            # '◦ No signal (trial)'
+    variation_words: str = ""      # 'Common-cause variation: no signal, ... Trial limits: ...'
+    assurance: str = ""            # '? Hit and miss'; '–' without a target
+    assurance_words: str = ""
+    england: str = ""              # '◇ 23.5 pts lower: worse (untested)' as the scorecard cell, as plain text
+    england_words: str = ""        # the whole sentence (`kpis.published.relation`)
 
 
 @dataclass
@@ -72,6 +80,7 @@ class AreaSection:
     summary: str
     overview: Table
     kpis: list[KpiSection]
+    verdicts: str = ""                    # one line: KPIs improving and of concern, targets hit and miss or failing
     chart: Chart | None = None            # HWBB: the area's KPIs as small multiples
     chart_table: Table | None = None      # HWBB: the numbers in that chart
     narrative: Narrative | None = None
@@ -182,9 +191,14 @@ def _kpi_section(store: Store, framework: Framework, kpi: Kpi, row: dict, *, as_
     words = kpi_words(kpi, row, previous=previous)
     caption = (f"The numbers in the chart of {kpi.id}. Points mark the middle of each period; a level line "
                "spans a yearly figure's whole year." if chart else f"{kpi.id} has no figures yet.")
-    return (KpiSection(kpi, words, chart, Table.from_frame(table, widths=[1.6, 1.1, 1.1, 1.4, 1, 1],
-                                                          caption=caption), is_demo),
-            full.assign(kpi_id=kpi.id))
+    section = KpiSection(kpi, words, chart, Table.from_frame(table, widths=[1.6, 1.1, 1.1, 1.4, 1, 1],
+                                                             caption=caption), is_demo,
+                         variation=variation_cell(row), variation_words=str(row.get("variation_text") or ""),
+                         assurance=assurance_cell(row),
+                         assurance_words=str(row.get("assurance_text") or "") if row.get("target") is not None
+                         and not pd.isna(row.get("target")) else "No target set",
+                         england=england_cell(row), england_words=england_sentence(row))
+    return section, full.assign(kpi_id=kpi.id)
 
 
 def _chart_alt(kpi: Kpi, table: pd.DataFrame) -> str:
@@ -199,24 +213,31 @@ def _chart_alt(kpi: Kpi, table: pd.DataFrame) -> str:
 def _area_summary(rows: pd.DataFrame, since_words: str) -> str:
     n = summary_counts(rows)
     compared = n["better"] + n["similar"] + n["worse"]
-    text = f"{len(rows)} KPIs. "
+    text = area_summary(rows) + " "
     text += (f"Compared with England: ● {n['better']} better, ◆ {n['similar']} similar, ■ {n['worse']} worse"
              f" ({len(rows) - compared} not compared). " if compared else
-             "None can be compared with England yet. ")
+             "None is tested against England: each KPI's words say how it stands. ")
     text += f"{since_words}: {n['improved']} getting better, {n['worsened']} getting worse."
     return text
 
 
 def _overview(rows: pd.DataFrame) -> Table:
+    records = rows.to_dict("records")
     df = pd.DataFrame({
         "KPI": rows["kpi_id"] + " " + rows["title"],
         "Latest": [f"{v}{' (demo)' if d else ''}" + (f", {p}" if isinstance(p, str) else "")
                    for v, d, p in zip(rows["value_text"], rows["is_demo"], rows["latest_period"])],
-        "Compared with England": rows["comparison_symbol"] + " " + rows["comparison_text"],
-        "Recent trend": rows["trend_words"] if "trend_words" in rows else rows["trend"],
+        "Variation": [variation_cell(r) for r in records],
+        "Assurance": [assurance_cell(r) for r in records],
+        "Compared with England": [england_cell(r) for r in records],
     })
-    t = Table.from_frame(df, widths=[2.2, 1.4, 1.8, 1.6])
-    t.highlight_col, t.highlight = 2, list(rows["comparison"])
+    if not rows["target"].notna().any():
+        df = df.drop(columns=["Assurance"])
+    t = Table.from_frame(df, widths=[2.0, 1.3, 1.3] + ([1.1] if "Assurance" in df else [])
+                         + [2.2])
+    t.highlight_col = list(df.columns).index("Compared with England")
+    t.highlight = [r.get("comparison_tone") if isinstance(r.get("comparison_tone"), str) else r["comparison"]
+                   for r in records]
     return t
 
 
@@ -245,7 +266,8 @@ def board_pack_content(store: Store, framework: Framework, *, meeting: date | No
         rows = card[card["area"] == area.id]
         narrative, note = _narrative(store, area.id, as_at, report)
         section = AreaSection(area.id, area.name, area.sub_group, _area_summary(rows, since_words),
-                              _overview(rows), [], narrative=narrative, narrative_note=note)
+                              _overview(rows), [], verdicts=area_summary(rows, area.name), narrative=narrative,
+                              narrative_note=note)
         for kpi in framework.kpis_in_area(area.id):
             row = rows[rows["kpi_id"] == kpi.id].iloc[0].to_dict()
             ks, df = _kpi_section(store, framework, kpi, row, as_at=as_at, previous=previous)

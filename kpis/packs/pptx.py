@@ -191,6 +191,17 @@ def _chunks(table: Table, w: int, size: float, budget: int) -> list[list[int]]:
     return parts + [current] if current else parts or [[]]
 
 
+def _fitting_size(paragraphs: list[str], w: int, h: int, sizes: tuple[float, ...] = (12, 11, 10, 9)) -> float:
+    """The largest size (points) at which the paragraphs, wrapped to `w`, fit in `h` (EMU): the KPI slide's words
+    (its verdicts and England sentence) below the chart."""
+    for size in sizes:
+        per_line = max(1, int((w / 914400 - 0.2) * 72 / (size * 0.5)))
+        lines = sum(max(1, math.ceil(len(p) / per_line)) for p in paragraphs)
+        if (lines * size * 1.2 + len(paragraphs) * size * 0.35) * 12700 <= h:
+            return size
+    return sizes[-1]
+
+
 def _latest_rows(table: Table, w: int, size: float, budget: int) -> list[int]:
     """The newest rows (the table's last) that fit in `budget` EMU with the header."""
     lines = _lines(table, list(range(len(table.rows))), w, size)
@@ -224,7 +235,11 @@ def _cover(d: Deck) -> None:
 
 
 def _summary(d: Deck) -> None:
-    d.table_slides("Summary scorecard", d.c.scorecard, size=10.5, notes="\n".join(d.c.summary),
+    # the largest type that needs no more slides than the smallest would: a last slide of one row reads badly
+    budget = HEIGHT - Inches(1.55) - Inches(0.55)
+    slides = {size: len(_chunks(d.c.scorecard, WIDTH - 2 * MARGIN, size, budget)) for size in (10.5, 10, 9.5, 9)}
+    size = next(s for s, n in slides.items() if n == min(slides.values()))
+    d.table_slides("Summary scorecard", d.c.scorecard, size=size, notes="\n".join(d.c.summary),
                    lead="   ".join(d.c.summary))
 
 
@@ -272,7 +287,9 @@ def _kpi(d: Deck, k: KpiSection) -> None:
     y = Inches(1.0)
     if k.chart:
         y += d.picture(s, k.chart, MARGIN, y, left_w)
-    d.text(s, MARGIN, y + Inches(0.1), left_w, HEIGHT - y - Inches(0.6), [(w, 12, False) for w in k.words])
+    room = HEIGHT - y - Inches(0.6)
+    size = _fitting_size(k.words, left_w, room)
+    d.text(s, MARGIN, y + Inches(0.1), left_w, room, [(w, size, False) for w in k.words])
     table = Table(k.table.columns[:4], [r[:4] for r in k.table.rows], widths=[1.7, 1.1, 1.1, 1.5])
     x = MARGIN + left_w + Inches(0.2)
     w = WIDTH - x - MARGIN

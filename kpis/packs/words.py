@@ -11,13 +11,15 @@ from datetime import datetime
 import pandas as pd
 
 from kpis.board.detail import POLARITY_WORDS
-from kpis.board.tables import summary_counts
+from kpis.board.tables import area_summary, summary_counts
 from kpis.core.exports import OGL_ATTRIBUTION, describe_periods
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import no_comparator_words
+from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
 from kpis.store.database import Store
 
-SCORECARD_COLUMNS = ["KPI", "Latest", "Since last meeting", "Compared with England", "Recent trend", "Target"]
+SCORECARD_COLUMNS = ["KPI", "Latest", "Variation", "Assurance", "Compared with England", "Since last meeting",
+                     "Recent trend", "Target"]
 CHANGE_SECTIONS = [
     ("new_signals", "New signals", "KPIs whose latest figure is now a signal by the statistical process control "
      "rules (NHS Making Data Count), not chance: concerns first.",
@@ -35,16 +37,38 @@ CHANGE_SECTIONS = [
      "No new figures were recorded."),
 ]
 SYMBOLS = [
-    ("● Better / ■ Worse than England", "England's value lies outside our 95% confidence interval, on the "
+    ("▲ ▼ Improving / Worsening", "Variation: the latest figure is a special cause by the statistical process "
+                                  "control rules (NHS Making Data Count), a signal that something changed, not chance. "
+                                  "The arrow points the way the figure moved."),
+    ("△ ▽ Higher / Lower (signal)", "Variation: a special cause where neither direction is better."),
+    ("◦ No signal", "Variation: common-cause variation; the figures move by chance."),
+    ("(trial)", "The process limits rest on fewer than 13 points, so they may still move."),
+    ("– n of 7 points", "Variation: too few points for a verdict; none is invented."),
+    ("✓ Passes / ✗ Fails", "Assurance: the target lies beyond the process limits, so it will consistently be met "
+                           "(or missed, unless something changes)."),
+    ("? Hit and miss", "Assurance: the target lies within the process limits; some quarters will meet it, some not."),
+    ("● Better / ■ Worse than England", "Tested: England's value lies outside our 95% confidence interval, on the "
                                         "better or worse side for the KPI's polarity."),
-    ("◆ Similar to England", "England's value lies inside our 95% confidence interval."),
-    ("○ Higher / Lower than England", "Used where neither direction is better (no polarity)."),
+    ("◆ Similar to England", "Tested: England's value lies inside our 95% confidence interval."),
+    ("○ Higher / Lower than England", "Tested, where neither direction is better (no polarity)."),
+    ("◇ Not tested", "No counts are published, so no interval: the direction from England and whether that is "
+                     "better or worse for the KPI are stated, with the difference."),
+    ("Related measure", "No national figure of the KPI's own definition: our published figure on a close national "
+                        "measure, set against England's or against all councils. The KPI's own value is not "
+                        "compared with it."),
+    ("– (England)", f"Nothing to compare, with the reason: {NO_NATIONAL}; {NOT_LOADED}; {SUPPRESSED}."),
     ("▲ ▼ Since last meeting", "The figure moved by more than chance would explain (95% test)."),
     ("▶ Since last meeting", "A move that chance could explain, or no change."),
     ("– ", "Not compared, or no new figure to compare."),
     ("✓ Met / ✗ Not met", "Only where the partnership has set a target."),
 ]
 METHODS = [
+    "Variation and assurance: statistical process control as NHS England's Making Data Count defines it, computed "
+    "as the R package NHSRplotthedots does (MIT licence): an XmR chart whose limits are the mean plus or minus "
+    "2.66 times the mean moving range (moving ranges screened as the package does), and four special-cause rules "
+    "with its precedence (a point outside the limits, a run of 7 rising or falling, 2 of 3 points near a limit, 7 "
+    "points on one side of the mean). The variation verdict comes from the latest point; with a target, the "
+    "assurance compares it with the latest limits. Fewer than 7 points: no verdict; fewer than 13: trial limits.",
     "Confidence intervals: 95% limits by the Wilson score method for percentages and by Byar's method "
     "(exact Poisson below 10) for counts, as OHID's Fingertips and its PHEindicatormethods package do.",
     "Compared with England: a local value is significantly better or worse when England's value lies outside "
@@ -116,10 +140,10 @@ def kpi_words(kpi: Kpi, row: dict, *, previous: datetime | None) -> list[str]:
              else "Latest: no local figure yet."]
     when = f"the meeting of {previous:%-d %B %Y}" if previous else "the last meeting"
     words.append(f"Since {when}: {row['change_symbol']} {row['change_text']}.")
-    comparison = f"Compared with England: {row['comparison_symbol']} {row['comparison_text']}"
-    if not _missing(row.get("england_value")):
-        comparison += f" (England {row['england_text']})"
-    words.append(comparison + ".")
+    words.append(f"Variation: {variation_sentence(row)}.")
+    if not _missing(row.get("target")):
+        words.append(f"Assurance: {assurance_sentence(row)}.")
+    words.append(f"Compared with England: {row['comparison_symbol']} {england_sentence(row)}.")
     words.append(f"Recent trend: {row['trend']}.")
     if row["target_status"] in ("Met", "Not met"):
         words.append(f"Target: {'✓' if row['target_status'] == 'Met' else '✗'} {row['target_status']}, "
@@ -128,12 +152,66 @@ def kpi_words(kpi: Kpi, row: dict, *, previous: datetime | None) -> list[str]:
     return words
 
 
+def _has(row: dict, key: str) -> bool:
+    return isinstance(row.get(key), str) and bool(row[key])
+
+
+def variation_cell(row: dict) -> str:
+    """'▲ Improving', '◦ No signal (trial)', '– 3 of 7 points': the scorecard's variation cell, as plain text."""
+    return f"{row['variation_shape']} {row['variation_short']}" if _has(row, "variation_short") else "–"
+
+
+def variation_sentence(row: dict) -> str:
+    """'◦ No signal (trial): Common-cause variation: ...'; with no verdict, only the reason: '– No figures yet',
+    '– Too few points for a signal: 3 of the 7 needed'."""
+    if not _has(row, "variation_text"):
+        return "–"
+    if _missing(row.get("variation_icon")):
+        return f"{row['variation_shape']} {row['variation_text']}"
+    return f"{variation_cell(row)}: {row['variation_text']}"
+
+
+def assurance_sentence(row: dict) -> str:
+    """'? Hit and miss: the target lies within the process limits (target 68.0%, limits ...)'; no target: '–'."""
+    if _missing(row.get("target")):
+        return "– No target set"
+    return f"{row['assurance_shape']} {row['assurance_text']}"
+
+
+def assurance_cell(row: dict) -> str:
+    """'✓ Passes', '? Hit and miss (trial)', or '–' where the KPI has no target."""
+    return "–" if _missing(row.get("target")) else f"{row['assurance_shape']} {row['assurance_short']}"
+
+
+def england_sentence(row: dict) -> str:
+    """The relation to England in words (`kpis.published.relation`): the whole sentence, with England's figure
+    and period where the KPI itself was tested."""
+    words = row.get("england_relation")
+    if not isinstance(words, str) or not words:
+        words = row["comparison_text"]
+    return words
+
+
+def england_cell(row: dict, *, compact: bool = False) -> str:
+    """The scorecard's England cell as plain text: shape, the clause (compact: the board table's few words), and
+    England's figure and period (compact: only where the KPI itself was tested)."""
+    words = row.get("comparison_short") if compact and _has(row, "comparison_short") else row["comparison_text"]
+    text = f"{row['comparison_symbol']} {words}"
+    if not _missing(row.get("england_value")) and not (compact and row.get("comparison") == "not compared"):
+        text += f" (England {row['england_value_text']}, {row['england_period']})"
+    return text
+
+
 # -- the summary -----------------------------------------------------------------------------------
 def summary_lines(card: pd.DataFrame, since_words: str) -> list[str]:
     n = summary_counts(card)
     with_data = int(card["latest_period"].notna().sum())
     return [
         f"{len(card)} KPIs; {with_data} have figures.",
+        f"Variation (statistical process control): ▲▼ {n['improving']} improving, {n['concern']} of concern; "
+        f"◦ {n['common_cause']} no signal; {n['no_verdict']} too few points for a verdict."
+        + (f" Assurance: of {n['with_target']} targets, {n['hit_and_miss']} hit and miss, {n['assurance_fail']} "
+           f"failing, {n['assurance_pass']} passing." if n["with_target"] else ""),
         f"Compared with England: ● {n['better']} better, ◆ {n['similar']} similar, ■ {n['worse']} worse.",
         f"{since_words}: {n['improved']} getting better, {n['worsened']} getting worse; the rest show no "
         "significant change or no new figure.",
@@ -146,19 +224,17 @@ def scorecard_table(card: pd.DataFrame) -> Table:
     rows, groups, highlight = [], [], []
     for area in dict.fromkeys(card["area"]):
         part = card[card["area"] == area]
-        groups.append((len(rows), str(part["area_name"].iloc[0])))
+        groups.append((len(rows), area_summary(part, str(part["area_name"].iloc[0]))))
         for r in part.to_dict("records"):
-            change = f"{r['change_symbol']} {r['change_text']}"
-            england = f"{r['comparison_symbol']} {r['comparison_text']}"
-            if not _missing(r.get("england_value")):
-                england += f" (England {r['england_text']})"
+            change = f"{r['change_symbol']} {r.get('change_short') or r['change_text']}"
             target = "–" if r["target_text"] == "No target set" else r["target_text"]
             if r["target_status"] in ("Met", "Not met"):
                 target = f"{'✓' if r['target_status'] == 'Met' else '✗'} {r['target_status']} ({target})"
-            rows.append([f"{r['kpi_id']} {r['title']}", latest_text(r), change, england,
-                         r.get("trend_words") or r["trend"], target])
-            highlight.append(r["comparison"])
-    return Table(SCORECARD_COLUMNS, rows, widths=[2.7, 2.0, 2.9, 2.9, 1.6, 1.5], highlight_col=3,
+            rows.append([f"{r['kpi_id']} {r['title']}", latest_text(r), variation_cell(r), assurance_cell(r),
+                         england_cell(r, compact=True), change, r.get("trend_words") or r["trend"], target])
+            highlight.append(r.get("comparison_tone") if isinstance(r.get("comparison_tone"), str)
+                             else r["comparison"])
+    return Table(SCORECARD_COLUMNS, rows, widths=[2.4, 1.7, 1.5, 1.4, 2.9, 2.3, 1.4, 1.4], highlight_col=4,
                  highlight=highlight, groups=groups)
 
 
@@ -201,7 +277,7 @@ def definitions_table(framework: Framework) -> Table:
     for k in framework.kpis:
         comparator = (f"England comparator: {k.comparator.name or k.comparator.code} ({k.comparator.source} "
                       f"{k.comparator.code})." if k.comparator else
-                      ("No national comparator (a local measure)." if k.related is None else
+                      (f"{NO_NATIONAL} (a local measure)." if k.related is None else
                        f"{no_comparator_words(k)}."))
         method = " ".join(p for p in (k.methodology, comparator, f"{POLARITY_WORDS[k.polarity]}.",
                                       f"Unit: {k.unit_label}; {k.frequency}.") if p)

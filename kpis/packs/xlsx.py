@@ -17,8 +17,11 @@ SCORECARD_COLUMNS = {
     "latest_period": "Latest period", "value": "Value", "lower_ci": "Lower 95% CI", "upper_ci": "Upper 95% CI",
     "is_demo": "Demo data", "previous_period": "Period at the last meeting",
     "previous_value": "Value at the last meeting", "change_text": "Change since the last meeting",
+    "variation_short": "Variation", "variation_text": "Variation, in words", "variation_points": "SPC points",
+    "assurance_short": "Assurance", "assurance_text": "Assurance, in words",
     "england_period": "England period", "england_value": "England value",
-    "comparison_text": "Compared with England", "trend": "Recent trend", "target": "Target",
+    "comparison_text": "Compared with England", "england_relation": "Compared with England, in full",
+    "trend": "Recent trend", "target": "Target",
     "target_status": "Target met", "unit": "Unit", "polarity": "Polarity", "source": "Source",
 }
 DATA_COLUMNS = {
@@ -48,9 +51,23 @@ def _dates(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _scorecard(card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard's columns for Excel: the verdicts with their shapes, and no assurance where no target is set."""
+    out = card.copy()
+    if "variation_short" in out:
+        out["variation_short"] = out["variation_shape"] + " " + out["variation_short"]
+    if "assurance_short" in out:
+        has_target = out["target"].notna()
+        out["assurance_short"] = (out["assurance_shape"] + " " + out["assurance_short"]).where(has_target, "No target")
+        out["assurance_text"] = out["assurance_text"].where(has_target, "No target set")
+    if "comparison_text" in out:
+        out["comparison_text"] = out["comparison_symbol"] + " " + out["comparison_text"]
+    return _pick(out, SCORECARD_COLUMNS)
+
+
 def workbook_sheets(c: PackContent) -> dict[str, pd.DataFrame]:
     """The pack's tables as DataFrames, one per sheet, in order."""
-    sheets = {"Scorecard": _pick(c.scorecard_frame, SCORECARD_COLUMNS)}
+    sheets = {"Scorecard": _scorecard(c.scorecard_frame)}
     for key, name in CHANGE_SHEETS.items():
         frame = c.changes_frames.get(key)
         if frame is not None:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
-from kpis.core.sources import no_comparator_words
+from kpis.core.sources import NOT_LOADED, no_comparator_words
 from kpis.core.text import shortened_from
 from kpis.store.database import Store, observations_as_at
 
@@ -110,7 +110,7 @@ def latest_overview(store: Store, framework: Framework, *, as_at: datetime | Non
         row = {"kpi_id": kpi.id, "area": kpi.area, "short_title": kpi.short_title, "unit": kpi.unit,
                "polarity": kpi.polarity, "latest_period": None, "value": None, "value_text": "No data yet",
                "is_demo": False, "source": "", "england_period": None, "england_value": None,
-               "england_text": "Not published" if kpi.comparator else no_comparator_words(kpi, short=True)}
+               "england_text": NOT_LOADED if kpi.comparator else no_comparator_words(kpi, short=True)}
         if not home.empty:
             last = home.iloc[-1]
             row.update(latest_period=last["period_label"], value=last["value"], is_demo=bool(last["is_demo"]),

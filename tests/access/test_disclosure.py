@@ -189,7 +189,7 @@ def test_the_public_views_england_figures_name_their_period(demo_db):
         end = picked.set_index("kpi_id").at["SG02", "period_end"]
         last = eng[eng["period_end"] <= pd.Timestamp(end)].iloc[-1]
         assert shown["SG02"] == f"{last['value']:.1f}% ({last['period_label']})"
-        assert shown["SG01"] == "No national comparator (related measure: plans over 2 years)"
+        assert shown["SG01"] == "No national figure of this definition (related measure: plans over 2 years)"
     finally:
         store.close()
 

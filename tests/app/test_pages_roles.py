@@ -335,5 +335,5 @@ def test_the_public_view_has_england_and_the_frameworks_order(accounts_db, app_e
     every = pd.concat(latest)
     england = dict(zip([str(i).split()[0] for i in every.index], every["England (period)"]))
     assert england["SG02"].endswith("(2024/25)") and england["SG02"][0].isdigit()
-    assert england["MH01"] == "No national comparator"
-    assert england["SG01"] == "No national comparator (related measure: plans over 2 years)"
+    assert england["MH01"] == "No national figure of this definition"
+    assert england["SG01"] == "No national figure of this definition (related measure: plans over 2 years)"

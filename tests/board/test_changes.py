@@ -86,7 +86,8 @@ def test_significant_movement_and_comparison_change(store):
         ["SG02", "22.0% (2024/25 Q2)", "▲ Getting worse: up 14.0 points from 22.0%"]]
     flipped = found["comparison_changes"]
     assert flipped["kpi_id"].to_list() == ["SG02"]
-    assert flipped.loc[0, "Before"] == "– No England figure yet (2024/25 Q2)"
+    assert flipped.loc[0, "Before"] == ("– Published, but not loaded here: run python -m kpis refresh (or "
+                                        "import-benchmarks) (2024/25 Q2)")
     assert flipped.loc[0, "Now"] == "■ Worse than England (2024/25 Q3)"
     assert flipped.loc[0, "England"] == "23.5% (2023/24)"
 

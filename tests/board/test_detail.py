@@ -89,7 +89,7 @@ def test_definition_rows():
     assert rows["Target"].startswith("22.0%")
     assert "Children in need" in rows["Methodology"]
     local = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("EH05")).values.tolist())
-    assert local["National comparator"] == "None: a local measure with no national figure"
+    assert local["National comparator"] == "No national figure of this definition: a local measure"
     # a KPI with a related national measure names it, and says it is not this KPI's comparison
     related = dict(definition_rows(FRAMEWORK, FRAMEWORK.kpi("MH02")).values.tolist())["National comparator"]
     assert related.startswith("No national figure of this definition. Related national measure: Persistent absence")

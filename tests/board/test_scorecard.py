@@ -127,12 +127,14 @@ def test_comparison_uses_wilson_interval_when_only_counts_are_stored():
 
 def test_comparison_explains_why_it_was_not_made():
     local = pct("Q1", 50, 100)
-    assert compare_with_england(EH05, Point("Q1", None, 410.0), None)[2] == "No national comparator"
-    assert compare_with_england(SG02, local, None)[2] == "No England figure yet"
+    # one vocabulary for why nothing is compared (kpis.published.relation), on every page and in the packs
+    assert compare_with_england(EH05, Point("Q1", None, 410.0), None)[2] == "No national figure of this definition"
+    assert compare_with_england(SG02, local, None)[2] == ("Published, but not loaded here: run python -m kpis "
+                                                          "refresh (or import-benchmarks)")
     assert compare_with_england(SG02, None, None)[2] == "No local figure yet"
     bare = Point("2024/25", None, 68.0)      # a published value with no interval and no counts
     assert compare_with_england(FRAMEWORK.kpi("EH04"), bare, Point("2024/25", None, 67.7)) == \
-        ("not compared", "–", "Not tested: no confidence interval")
+        ("not compared", "◇", "Not tested: no counts published")
 
 
 def test_target_status_respects_polarity_and_the_boundary():
@@ -209,7 +211,9 @@ def test_scorecard_as_at_the_first_meeting_knows_nothing_later(board):
     r = row(scorecard(board, FRAMEWORK, as_at=as_at, previous_meeting=previous))
     assert (r["latest_period"], r["value_text"], r["previous_text"]) == ("2024/25 Q2", "22.0%", "–")
     assert r["change_text"] == "New since the last meeting"
-    assert r["england_value"] is None and r["comparison_text"] == "No England figure yet"  # imported on 1 December
+    assert r["england_value"] is None and r["comparison_text"] == (   # England's figure was imported on 1 December
+        "Published, but not loaded here: run python -m kpis refresh (or import-benchmarks)")
+    assert (r["comparison_symbol"], r["comparison_short"]) == ("–", "Published, not loaded here")
     assert r["target_status"] == "Met"                      # 22.0% is exactly the target
 
 
@@ -244,15 +248,23 @@ def test_the_board_table_keeps_what_is_known_about_england_in_few_words():
     """Issue 14: a KPI with no interval said only 'Not tested' beside England's figure; a related measure said
     only its name. The one-line cell (`Relation.cell`) keeps the difference, or for a related measure the result
     of its test, else its quartile (A = best), which says which way is good."""
-    from kpis.published.relation import Standing, difference_short, related_cell
+    from kpis.published.relation import Standing, difference_short, related_cell, related_relation, related_short
     assert difference_short(68.0, 68.3, "percentage") == "0.3 pts below"
     assert difference_short(15.2, 14.9, "score") == "0.3 above"
     excess = Standing(indicator_id="lait:ExcessRec", name="Reception: excess weight", short_name="excess weight",
                       period="AY 2024/25", unit="percentage", polarity="lower_is_better", value=20.0, lower=None,
                       upper=None, england=21.0, quartile="B", rank=52, rank_of=151)
-    assert related_cell(excess) == "Related: excess weight, quartile B"
-    assert related_cell(replace(excess, quartile=None)) == "Related: excess weight, 1.0 pts below"
+    assert related_cell(excess) == "Related: better than most councils"         # quartile B: no jargon
+    assert related_short(excess) == ("Related measure (excess weight): better than most councils, in the second "
+                                     "quarter of 151")
+    assert related_cell(replace(excess, quartile=None)) == "Related: lower, better"   # lower is better here
+    assert related_cell(replace(excess, quartile=None, polarity="no_polarity")) == "Related: lower"
     parents = Standing(indicator_id="dfe_ees:c3", name="Parental mental health", short_name="parental mental health",
                        period="2025", unit="percentage", polarity="lower_is_better", value=46.9, lower=45.5,
                        upper=48.4, england=33.5, quartile=None, rank=None, rank_of=None)
-    assert related_cell(parents) == "Related: parental mental health, worse"
+    assert related_cell(parents) == "Related: worse than England"           # tested: SG03's verdict, with a shape
+    rel = related_relation(parents)
+    assert (rel.shape, rel.tone, rel.cell) == ("■", "worse", "Related: worse than England")
+    assert rel.words.startswith("Related measure (parental mental health): worse than England (Parental mental "
+                                "health, 2025: 46.9% here vs England 33.5%; tested at 95%, interval here 45.5% to "
+                                "48.4%)")

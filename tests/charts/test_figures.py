@@ -131,7 +131,8 @@ def card_rows() -> pd.DataFrame:
                 change_assessment=None, area="safeguarding", area_name="Safeguarding", outcome="right",
                 outcome_name="The right interventions")
     other = {**base, "kpi_id": "MH01", "title": "Missing *education*", "area": "ewmh", "area_name": "EWMH",
-             "comparison": "not compared", "comparison_symbol": "–", "comparison_text": "No national comparator",
+             "comparison": "not compared", "comparison_symbol": "–",
+             "comparison_text": "No national figure of this definition",
              "england_period": None, "england_value": None, "england_value_text": None, "sparkline": [],
              "target_status": "No target", "target_text": "No target set", "change_assessment": "better"}
     return pd.DataFrame([{**base, "kpi_id": "SG02"}, other])
@@ -156,14 +157,15 @@ def test_board_table_reads_in_plain_english():
 
 def test_compact_board_table_keeps_each_cell_to_one_line():
     card = card_rows().assign(change_short=["No significant change", "Better: up 2.0 points"],
-                              comparison_text=["Similar to England", "Not tested: no confidence interval"])
+                              comparison_text=["Similar to England", "Not tested: no counts published"])
     table = board_table(card, compact=True)
     assert list(table.columns) == BOARD_COLUMNS
     sg02, mh01 = table.iloc[0], table.iloc[1]
     assert sg02["Since last meeting"] == "▶ No significant change"
     assert sg02["Compared with England"] == "◆ Similar to England (24.5% in 2024/25)"   # England's figure stays
-    assert sg02["Target"] == "✗ Not met (22.0% or less)"
+    assert sg02["Target"] == "✗ Not met (≤ 22.0%)"
     assert mh01["Since last meeting"] == "▶ Better: up 2.0 points" and mh01["Compared with England"] == "– Not tested"
+    assert sg02["Variation"] == "–" and sg02["Assurance"] == "–"     # a card made without the verdicts says so
     grouped, _, _ = grouped_board_table(card, "area", compact=True)
     assert "▶ No significant change" in set(grouped["Since last meeting"])
 
@@ -186,7 +188,7 @@ def test_grouped_table_and_badges():
     card = card_rows()
     table, comparisons, sections = grouped_board_table(card, "area")
     assert table["KPI"].to_list()[0] == "**Safeguarding**" and sections == [True, False, True, False]
-    assert comparisons == [None, "similar", None, "not compared"]
+    assert [c.get("Compared with England") for c in comparisons] == [None, "similar", None, "not compared"]
     html = style_board_table(table, comparisons, sections).to_html()
     assert "background-color: #BFBFBF" in html and "#F3F2F1" in html
     # the KPI cells are row headers (Streamlit draws the index as <th scope="row">), headings shaded too

@@ -51,6 +51,10 @@ def test_scorecard_text_output(demo_db, capsys):
     assert main(["--db", str(demo_db), "scorecard", "--area", "early_help"]) == 0
     out = capsys.readouterr().out
     assert "EH04" in out and "68.3% (AY 2024/25)" in out and "83/153" in out and "SG02" not in out
+    # issue 21: each row's England words, the board's (kpis.published.relation), the reason where none
+    assert "      England: Lower than England: worse; not tested, no counts published: 0.3 points below" in out
+    assert "      England: Published, but not loaded here: run python -m kpis refresh" in out        # EH01
+    assert "      England: No national figure of this definition" in out                          # EH05
 
 
 def test_scorecard_refuses_bad_arguments(demo_db):

@@ -28,6 +28,7 @@ from tests.support.browser import ARTIFACTS, chromium_path
 
 FRAMEWORK = load_framework()
 MEETING = date(2026, 12, 9)
+RETIRED = ("No England figure yet", "Not published", "No national comparator", "quartile")  # issue 21
 
 
 def _text(pdf: bytes) -> str:
@@ -72,7 +73,7 @@ def test_board_pack_pdf_names_every_kpi_and_carries_the_licence(packs):
     # the appendix names a KPI's related national measure, and that it is not the KPI's comparison
     flat = " ".join(text.split())
     assert "No national figure of this definition. Related national measure: Persistent absence" in flat
-    assert "No national comparator (a local measure)." in flat                   # EH05, MH01, ...
+    assert "No national figure of this definition (a local measure)." in flat                   # EH05, MH01, ...
 
 
 def test_board_pack_pdf_has_a_title_language_page_numbers_real_text_and_pictures(packs):
@@ -155,6 +156,24 @@ def test_board_pack_pptx_has_the_summary_and_one_slide_per_kpi_and_area(packs):
     assert any(t.startswith("Appendix: definitions") for t in titles)
     licence = [s for t, s in slides if t == "Appendix: licence"][0]
     assert OGL_ATTRIBUTION in " ".join(sh.text_frame.text for sh in licence.shapes if sh.has_text_frame)
+    # issue 21: the summary scorecard carries the verdicts and England in words, a row per KPI, a line per area
+    summary = [s for t, s in slides if t.startswith("Summary scorecard")]
+    grids = [sh.table for s in summary for sh in s.shapes if sh.has_table]
+    header = [c.text for c in grids[0].rows[0].cells]
+    assert header[:5] == ["KPI", "Latest", "Variation", "Assurance", "Compared with England"]
+    kpi_rows = {r.cells[0].text.split()[0]: [c.text for c in r.cells] for g in grids for r in list(g.rows)[1:]
+                if r.cells[0].text.split()[0] in FRAMEWORK.kpi_ids}
+    assert sorted(kpi_rows) == sorted(FRAMEWORK.kpi_ids)
+    for kpi_id, cells in kpi_rows.items():
+        assert cells[2][0] in "▲▼△▽◦–" and len(cells[2]) > 2, (kpi_id, cells[2])
+        assert cells[4][0] in "●◆■○◇–" and len(cells[4]) > 2, (kpi_id, cells[4])
+        assert not any(old in " ".join(cells) for old in RETIRED), cells
+    headings = [r.cells[0].text for g in grids for r in g.rows if r.cells[0].text.split(",")[0] in
+                [a.name for a in FRAMEWORK.areas]]
+    assert len(headings) == len(FRAMEWORK.areas) and all("shows improvement" in h or "none shows" in h
+                                                         for h in headings), headings
+    sg02 = [s for t, s in slides if t.startswith("SG02 ")][0].notes_slide.notes_text_frame.text
+    assert "Variation: " in sg02 and "Assurance: " in sg02 and "Compared with England: ■ Worse than England" in sg02
     for title, slide in slides:  # nothing spills off the slide
         for sh in slide.shapes:
             assert sh.left + sh.width <= prs.slide_width and sh.top + sh.height <= prs.slide_height, (title, sh.name)
@@ -183,7 +202,16 @@ def test_board_pack_xlsx_has_metadata_scorecard_and_data(packs):
     header = card[0]
     sg02 = dict(zip(header, card[1 + FRAMEWORK.kpi_ids.index("SG02")]))
     # as DfE published for 2024/25 (31.4% against 24.5%); the demo no longer says "similar" (issue 14)
-    assert isinstance(sg02["Value"], float) and sg02["Compared with England"] == "Worse than England"
+    assert isinstance(sg02["Value"], float) and sg02["Compared with England"] == "■ Worse than England"
+    # issue 21: the verdicts and the England words, from the same scorecard rows as the board sees
+    assert sg02["Variation"].startswith(("▲", "▼", "◦", "△", "▽", "–")) and sg02["Variation, in words"]
+    assert sg02["Assurance"].startswith(("✓", "✗", "?")) and "target 22.0%" in sg02["Assurance, in words"]
+    assert sg02["Compared with England, in full"].startswith("Worse than England, tested at 95%")
+    rows = [dict(zip(header, r)) for r in card[1:]]
+    assert all(r["Variation"] and r["Compared with England"] and r["Compared with England, in full"] for r in rows)
+    assert {r["KPI id"]: r["Assurance"] for r in rows}["EH05"] == "No target"
+    sheet = " ".join(str(v) for r in card for v in r)
+    assert not any(old in sheet for old in RETIRED), [old for old in RETIRED if old in sheet]
     data = pd.DataFrame(list(wb["Data"].iter_rows(values_only=True))[1:],
                         columns=[c.value for c in wb["Data"][1]])
     assert set(data["KPI id"]) == set(FRAMEWORK.kpi_ids) - {"EH03"}
@@ -281,7 +309,15 @@ def test_content_compares_with_the_right_meeting(store):
     first = board_pack_content(store, FRAMEWORK, meeting=date(2025, 3, 12))
     assert first.previous is None and first.changes == []
     sg02 = next(k for a in board.areas for k in a.kpis if k.kpi.id == "SG02")
-    assert any(w.startswith("Compared with England: ■ Worse than England") for w in sg02.words)
+    assert any(w.startswith("Compared with England: ■ Worse than England, tested at 95%") for w in sg02.words)
+    # issue 21: each KPI's verdicts and England words, for the PDF to lay out, as the scorecard row has them
+    assert sg02.england.startswith("■ Worse than England (England 24.5%, 2024/25)")
+    assert sg02.assurance.startswith(("✓", "✗", "?")) and "target" in sg02.assurance_words
+    for a in board.areas:
+        assert a.verdicts.startswith(f"{a.name}, ") and ("improvement" in a.verdicts)
+        for k in a.kpis:
+            assert k.variation and k.variation_words and k.england and k.england_words, k.kpi.id
+            assert (k.assurance == "–") == (k.kpi.target is None), k.kpi.id
     assert sg02.chart is not None and "England" in sg02.chart.alt
     assert all(len(a.kpis) == len(FRAMEWORK.kpis_in_area(a.area_id)) for a in board.areas)
     assert board.is_demo and all(a.narrative is not None for a in board.areas)

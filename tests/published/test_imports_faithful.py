@@ -226,12 +226,13 @@ def test_the_board_does_not_compare_a_home_figure_its_publisher_did_not_compare(
     marked.write_bytes(source.replace(home_row, b",898,578593,,,Not compared,Worse,20150000"))
     import_benchmarks(store, marked, framework=fw)
     row, bench = board()
-    assert (row["comparison"], row["comparison_symbol"]) == ("not compared", "–")
+    assert (row["comparison"], row["comparison_symbol"]) == ("not compared", "◇")
     assert row["relation_basis"] == "difference, quartile and rank"
     # (EH02's unit, a percentage, formats the rate: the framework was bent to this file, not the words)
-    assert row["england_relation"] == (f"{PUBLISHER_DID_NOT_COMPARE} (so not tested here): 60.5 points above "
-                                       "England (155.2% vs England 94.7%, 2015)")
-    assert row["comparison_text"] == "Not compared by its publisher: 60.5 points above England"
+    assert row["england_relation"] == ("Higher than England: worse; not tested, its publisher did not compare it "
+                                       "with England: 60.5 points above England (155.2% vs England 94.7%, 2015)")
+    assert row["comparison_text"] == ("Higher than England: worse; not tested, its publisher did not compare it with "
+                                      "England")
     assert bench["comparison"] == "not compared" and bench["england_relation"] == row["england_relation"]
 
     declined = now()

@@ -47,10 +47,13 @@ def test_the_demo_states_a_relation_to_england_for_ten_kpis(rows):
     assert stated == {"EH02", "EH03", "EH04", "MH02", "MH03", "SD02", "SD04", "SG01", "SG02", "SG03"}
     assert len(rows) == 16
     assert {k for k, r in rows.items() if r["relation_basis"] == comparison.TESTED} == {"SD02", "SD04", "SG02"}
-    # nothing is said where nothing is published: EH01 (no 2-2½ year outcome for any council in the extracts)
-    # and the local-only KPIs
+    # nothing is compared where nothing is loaded, and the words say why, from one vocabulary: EH01's Fingertips
+    # indicator is published but not in the extracts; the local-only KPIs have no national figure at all
+    assert rows["EH01"]["england_relation"] == comparison.NOT_LOADED
+    for k in ("EH05", "MH01", "SD01", "SD03", "SD05"):
+        assert rows[k]["england_relation"] == comparison.NO_NATIONAL
     for k in ("EH01", "EH05", "MH01", "SD01", "SD03", "SD05"):
-        assert rows[k]["england_relation"] is None and rows[k]["comparison"] == "not compared"
+        assert rows[k]["relation_basis"] is None and rows[k]["comparison"] == "not compared"
 
 
 @pytest.mark.parametrize("kpi_id, measure, year", [("MH02", "TotPerAbNew", "2025"), ("EH02", "ExcessRec", "2025"),
@@ -70,7 +73,7 @@ def test_a_related_lait_measure_is_the_home_councils_figure_its_quartile_and_ran
     assert (r["related_value"], r["related_england_value"]) == (pytest.approx(home), pytest.approx(england))
     assert (r["related_rank"], r["related_quartile"]) == (rank, quartile)
     assert r["relation_basis"] == comparison.RELATED and r["comparison"] == "not compared"  # the KPI is not
-    assert "not this KPI's definition" in r["england_relation"] and f"rank {rank} of {len(values)}" in r[
+    assert "not this KPI's own definition" in r["england_relation"] and f"rank {rank} of {len(values)}" in r[
         "england_relation"]
     diff = round(home - england, 1)
     assert f"{abs(diff):.1f}" in r["england_relation"] and ("above" if diff > 0 else "below") in r["england_relation"]
@@ -88,7 +91,7 @@ def test_sg03_is_worked_out_from_the_dfe_counts_with_a_wilson_interval(rows):
     assert (x, n) == (2203, 4693) and r["related_value"] == pytest.approx(x / n * 100)
     assert r["related_england_value"] == pytest.approx(england) and round(england, 1) == 33.5
     assert r["related_period"] == "2024/25"
-    assert f"95% interval here {lo:.1f}% to {hi:.1f}%" in r["england_relation"]
+    assert f"tested at 95%, interval here {lo:.1f}% to {hi:.1f}%" in r["england_relation"]
     assert lo > england and "worse than England" in r["england_relation"]   # lower is better, England below
     assert r["related_quartile"] is None and r["related_rank"] is None      # three rows: no rank among councils
 
@@ -97,9 +100,10 @@ def test_eh04_states_the_difference_quartile_and_rank_when_no_interval_can_exist
     r = rows["EH04"]
     assert (r["comparison"], r["relation_basis"]) == ("not compared", comparison.DIFFERENCE)
     assert r["england_difference"] == pytest.approx(68.0 - 68.3)
-    assert r["england_relation"] == ("Not tested (no counts in the published file): 0.3 points below England "
-                                     "(68.0% vs England 68.3%, AY 2024/25); quartile C (A = best), rank 83 of 153 "
-                                     "councils")
+    # the direction, whether that is good for this KPI, that it was not tested and why, then the standing in words
+    assert r["england_relation"] == ("Lower than England: worse; not tested, no counts published: 0.3 points below "
+                                     "England (68.0% vs England 68.3%, AY 2024/25); worse than most councils, in the "
+                                     "third quarter of 153 (rank 83, 1 = best)")
 
 
 def test_difference_words():
