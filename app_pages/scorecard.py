@@ -3,6 +3,8 @@ import streamlit as st
 
 from kpis.board.tables import grouped_board_table, one_line_ems, style_board_table, summary_counts
 from kpis.board.scorecard import scorecard
+from kpis.board.tables import md_escape
+from kpis.core.framework_governance import framing_text
 from app_pages._auth import open_demo_mode, require_page
 from app_pages._board import describe_view, meeting_selector, presentation_mode, scorecard_css
 from app_pages._common import data_version, framework, site_notice, store
@@ -62,6 +64,11 @@ with st.container(key="board-scorecard"):
     st.table(style_board_table(table, comparisons, sections), hide_index=False,
              alt=f"Scorecard grouped by {GROUPINGS[by].lower()}: one row per KPI with its latest value, change "
                  f"since the last meeting, comparison with England, recent trend and target.")
+
+framed = [a for a in fw.areas if a.framing]
+if framed and by == "area":   # each priority's upstream or downstream framing, as the framework file gives it
+    st.markdown("**How each priority is framed**\n\n" + "\n".join(
+        f"- **{md_escape(a.name)}**: {md_escape(framing_text(a.framing, a.framing_note))}" for a in framed))
 
 with st.expander("How to read this scorecard", expanded=False):
     st.markdown(
