@@ -205,7 +205,10 @@ def show_preview(result: dict) -> None:
         st.markdown(f"**Figures that would be revised**: {n}.")
         data_table(revised.rename(columns=REVISED_HEADINGS), wrap=("KPI name", "Breakdown"),
                    alt=f"The {n} figures this return would revise, each with its old and new value")
-    if counts["changed"]:
+    if counts["changed"] and counts["changed"] == len(revised):   # every change is a revision: listed above once
+        st.markdown(f"**Changed (old → new)**: {counts['changed']}, the revisions listed above. The old figures "
+                    "are kept as history.")
+    elif counts["changed"]:
         st.markdown(f"**Changed (old → new)**: {counts['changed']}. The old figures are kept as history.")
         table = pv.changed.drop(columns=["old_version"]).assign(what_changed=pv.changed["what_changed"].map(
             lambda text: ", ".join(dict.fromkeys(FIELD_NAMES.get(f, f) for f in text.split(", ") if f))))
