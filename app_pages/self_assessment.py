@@ -130,6 +130,10 @@ if versions.empty:
     st.caption(f"No rating has been recorded for {year}.")
 else:
     st.caption("Each save is a new version; the earlier ones stay here, with who recorded them and when.")
-    data_table(versions.drop(columns=["Current"]).assign(Current=versions["Current"].map({True: "Yes", False: "No"})),
-               wrap=("Statement", "Evidence", "Actions"), floors={"Statement": 260}, lines=4,
+    shown = versions.assign(**{
+        "Statement": [t if len(t) <= 70 else t[:69].rsplit(" ", 1)[0] + "…" for t in versions["Statement"]],
+        "Version": [f"{v} (current)" if c else str(v) for v, c in zip(versions["Version"], versions["Current"])],
+        "Recorded at (UTC)": pd.to_datetime(versions["Recorded at (UTC)"]).dt.strftime("%d %b %Y %H:%M")}
+    ).drop(columns=["Current"])
+    data_table(shown, wrap=("Statement", "Evidence", "Actions", "Recorded by"), floors={"Statement": 180}, lines=4,
                alt=f"Every version of the self-assessment ratings for {year}")

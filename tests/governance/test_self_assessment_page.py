@@ -80,7 +80,7 @@ def test_rate_read_and_revise_in_open_demo_mode(lincs_db):
     assert f"Saved GG4 for {this_year} as version 2." in texts(at)
     versions = at.dataframe[-1].value
     assert list(versions["Rating"]) == ["◆ Amber: partly met", "● Green: met"]
-    assert list(versions["Current"]) == ["No", "Yes"]
+    assert list(versions["Version"]) == ["1", "2 (current)"]
 
     # a typo'd KPI id is refused in words; nothing stored
     at.text_area[0].input("SC99")
