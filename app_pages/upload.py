@@ -196,6 +196,8 @@ def show_preview(result: dict) -> None:
     same.metric("Unchanged figures", counts["unchanged"])
     if checked.errors:
         st.caption("Rows with errors are left out of these counts until they are fixed.")
+    elif checked.rows.empty and checked.narrative:
+        st.markdown("This return has no figures: it is a narrative only, stored with a receipt like any return.")
     revised = pv.revised
     if len(revised):
         n = len(revised)

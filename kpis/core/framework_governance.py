@@ -24,6 +24,9 @@ class Statement:
     id: str
     text: str
 
+    def __str__(self) -> str:      # a report that prints a statement prints its words
+        return self.text
+
 
 @dataclass(frozen=True)
 class SelfAssessmentSpec:

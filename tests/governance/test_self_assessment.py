@@ -80,6 +80,7 @@ def test_ratings_are_versioned_audited_and_earlier_years_stay(fw, db):
     assert [(r.statement.id, r.rating, r.evidence, r.actions) for r in year.rows] == [
         ("GG4", "Green", ["SC01", "action A4"], [])]
     assert year.rows[0].recorded_by == "analyst@lincs.gov.uk" and year.rows[0].version == 2
+    assert str(year.rows[0].statement) == fw.self_assessment.statements[3].text    # printed, it is its words
     earlier = year_assessment(db, fw, 2024)
     assert [(r.statement.id, r.rating) for r in earlier.rows] == [("GG1", "Red")]
     versions = history(db, fw, "2025/26")

@@ -96,6 +96,7 @@ def test_a_narrative_only_return_is_stored_versioned_and_shown(bd_db):
     assert not at.error, [e.value for e in at.error]
     assert {m.label: m.value for m in at.metric} == {"New figures": "0", "Changed figures": "0",
                                                      "Unchanged figures": "0"}
+    assert "This return has no figures: it is a narrative only" in texts(at)
     at = confirm(at)
     assert "Return stored as submission" in " ".join(x.value for x in at.success)
     receipt = dict(zip(at.table[0].value["Item"], at.table[0].value["Detail"]))
