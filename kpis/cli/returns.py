@@ -47,9 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--area", required=True, help="sub-group (outcome area) id, e.g. safeguarding")
         if name == "submit":
             p.add_argument("--by", required=True, help="email address of the person submitting")
-            p.add_argument("--revise", action="store_true",
-                           help="confirm that this return revises figures already stored for an earlier period "
-                                "(without it such a return is refused, with the figures it would change listed)")
+            p.add_argument("--revise", action="store_true", help="confirm that this return revises figures "
+                           "stored for an earlier period (without it such a return is refused, with them listed)")
         p.add_argument("--period",
                        help='the quarter the return is for, e.g. "2025/26 Q2" (default: read from the file)')
         p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -238,8 +237,7 @@ def run_validate(args: argparse.Namespace) -> int:
                 print("If submitted now:", end=" ")
                 _print_preview(pv)
                 if len(pv.revised):
-                    print(f"{len(pv.revised)} of the changes revise figures for an earlier period: submitting needs "
-                          "--revise.")
+                    print(f"{len(pv.revised)} of the changes revise figures for an earlier period: send with --revise.")
             else:
                 print()
     return EXIT_OK if checked.ok else EXIT_INVALID
@@ -331,10 +329,9 @@ def _unconfirmed_revision(args, checked, revised) -> int:
         _summary(checked)
         print(_line(message.replace("confirm the revision separately", "send it again with --revise")))
         print(f"The {len(revised)} figure(s) it would change (old -> new):")
-        for line in revision_lines(revised.head(MAX_LISTED)):
-            print(_line(f"  {line}"))
-        if len(revised) > MAX_LISTED:
-            print(f"  ... and {len(revised) - MAX_LISTED} more (use --json to see them all)")
+        print("\n".join(_line(f"  {line}") for line in revision_lines(revised.head(MAX_LISTED)))
+              + (f"\n  ... and {len(revised) - MAX_LISTED} more (use --json to see them all)"
+                 if len(revised) > MAX_LISTED else ""))
     return EXIT_INVALID
 
 

@@ -32,7 +32,8 @@ def test_submit_refuses_a_revision_without_the_flag_and_stores_it_with_it(demo_d
 
     code = main(["--db", str(demo_db), "validate", str(ret), "--area", "safeguarding"])
     said = capsys.readouterr().out
-    assert code == 0 and f"{len(listed)} of the changes revise figures for an earlier period" in said
+    assert code == 0
+    assert f"{len(listed)} of the changes revise figures for an earlier period: send with --revise" in said
 
     code = main(["--db", str(demo_db), "submit", str(ret), "--area", "safeguarding", "--by", "lead@example.org",
                  "--revise", "--json"])
