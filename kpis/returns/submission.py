@@ -185,15 +185,16 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
                       file_name=Path(name).name, sha256=digest, submitted_by=by, warnings=checked.warnings)
     if not checked.ok:
         raise ReturnRejected(checked)
-    revising = preview(store, framework, checked, today).revised
-    if len(revising) and not revise:
-        raise RevisionNotConfirmed(revising)
     rows = checked.rows.drop(columns=["sheet", "row", "breakdown_label"])
     at = now()
     with store.transaction() as cur:
         receipt.duplicate_of = find_duplicate(cur, area_id, digest)
         if receipt.duplicate_of is not None:
             return receipt  # a twin arrived first while this one was being checked; nothing is written
+        # under the write lock, so the stored figures it compares with cannot change before they are written
+        revising = preview(store, framework, checked, today).revised
+        if len(revising) and not revise:
+            raise RevisionNotConfirmed(revising)   # rolled back: nothing was written
         bid = start_batch(cur, kind="submission", at=at, source="return", submitted_by=by, outcome_area=area_id,
                           period_label=receipt.period_label, file_name=receipt.file_name, sha256=digest)
         raw_name = f"return-{bid:06d}-{digest[:16]}.{checked.parsed.kind}"  # generated, never the user's name

@@ -41,3 +41,23 @@ def test_submit_refuses_a_revision_without_the_flag_and_stores_it_with_it(demo_d
     assert code == 0 and receipt["batch_id"] and len(receipt["preview"]["revised"]) == len(listed)
     assert count(demo_db, "SELECT count(*) FROM current_observations WHERE batch_id = ? AND period_label = ?",
                  [receipt["batch_id"], EARLIER]) == len(listed)
+
+
+def test_submit_itself_refuses_an_unconfirmed_revision(demo_db):
+    """The rule lives in the domain: a caller that skips the page's tick or the --revise flag stores nothing."""
+    import pytest
+    from kpis.returns.revisions import RevisionNotConfirmed
+    from kpis.returns.submission import submit
+    from tests.support.returns import framework
+    store = Store(demo_db)
+    try:
+        batches = store.scalar("SELECT count(*) FROM batches")
+        with pytest.raises(RevisionNotConfirmed) as exc:
+            submit(store, framework(), name="sg.xlsx", data=last_quarter_in_every_row(), area_id="safeguarding",
+                   by="lead@example.org")
+        assert set(exc.value.revised["period_label"]) == {EARLIER} and len(exc.value.revised) > 0
+        assert "Nothing was stored" in str(exc.value)
+        assert store.scalar("SELECT count(*) FROM batches") == batches
+        assert store.scalar("SELECT count(*) FROM raw_files WHERE file_name = 'sg.xlsx'") == 0
+    finally:
+        store.close()
