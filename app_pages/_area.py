@@ -9,6 +9,7 @@ import streamlit as st
 from kpis.board.tables import area_summary, md_escape
 from kpis.board.scorecard import scorecard
 from kpis.packs.words import assurance_sentence, england_sentence, variation_sentence
+from kpis.core.framework_governance import framing_text
 from kpis.store.narratives import SECTIONS, narrative_history
 from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
                               trend_block, views_for)
@@ -60,6 +61,9 @@ def render_area(area_id: str) -> None:
         with right:
             comparators = comparator_picker()
     st.caption(f"Reported by the {area.sub_group}. " + describe_view(choice, previous))
+    if area.framing:   # the priority's upstream or downstream framing, as the framework file gives it
+        kind, _, why = framing_text(area.framing, area.framing_note).partition(": ")
+        st.markdown(f"**{md_escape(kind)}**: {md_escape(why)}" if why else f"**{md_escape(kind)}**")
     if not presenting:
         site_notice()
     kpis = fw.kpis_in_area(area.id)

@@ -17,6 +17,7 @@ import streamlit as st
 from kpis.access.permissions import Actor
 from app_pages._area import area_pages
 from app_pages._auth import may_open
+from app_pages._common import framework
 
 ROOT = Path(__file__).resolve().parent.parent
 SIDEBAR_WIDTH_PX = 336  # fits "Emotional wellbeing and mental health" and its icon without cutting it
@@ -47,6 +48,9 @@ def page_groups(actor: Actor | None, *, open_mode: bool) -> dict[str, list[st.Pa
             _page("app_pages/kpi.py", "KPI detail", "query_stats", "kpi"),
             _page("app_pages/board_pack.py", "Board pack", "picture_as_pdf", "board-pack"),
         ]
+        if framework().self_assessment.statements and _exists("app_pages/self_assessment.py"):
+            groups["Board"].append(_page("app_pages/self_assessment.py", "Self-assessment", "checklist",
+                                         "self-assessment"))
     if can("submit") and _exists("app_pages/upload.py"):
         groups["Returns"] = [_page("app_pages/upload.py", "Submit a return", "upload_file", "upload")]
     if can("explore"):

@@ -5,6 +5,7 @@ from kpis.board.tables import (DESK_OPTIONAL_COLUMNS, OPTIONAL_COLUMNS, area_lin
                                has_targets, md_escape, one_line_ems, style_board_table, summary_counts)
 from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
 from kpis.board.scorecard import scorecard
+from kpis.core.framework_governance import framing_text
 from app_pages._auth import open_demo_mode, require_page
 from app_pages._board import describe_view, meeting_selector, presentation_mode, scorecard_css
 from app_pages._common import data_version, framework, site_notice, store
@@ -73,6 +74,11 @@ with st.container(key="board-scorecard"):
              alt=f"Scorecard grouped by {GROUPINGS[by].lower()}: one row per KPI with its latest value, trend line, "
                  f"variation (signal or noise),{assurance} comparison with England, change since the last meeting, "
                  "recent trend and target. Each heading row counts its KPIs' signals and targets at risk.")
+
+framed = [a for a in fw.areas if a.framing]
+if framed and by == "area":   # each priority's upstream or downstream framing, as the framework file gives it
+    st.markdown("**How each priority is framed**\n\n" + "\n".join(
+        f"- **{md_escape(a.name)}**: {md_escape(framing_text(a.framing, a.framing_note))}" for a in framed))
 
 with st.expander("How to read this scorecard", expanded=False):
     st.markdown(

@@ -24,6 +24,7 @@ from kpis.core.problems import total
 from kpis.returns.reader import read_return
 from kpis.store.database import StoreBusy
 from kpis.returns.receipts import receipt_html, receipt_rows
+from kpis.returns.revisions import REVISED_HEADINGS, RevisionNotConfirmed, periods_text, revision_statement
 from kpis.returns.submission import (ReturnRejected, check_return, home_history, preview, sha256,
                                      submit)
 from kpis.returns.templates import build_template, quarters_offered, template_filename
@@ -86,7 +87,7 @@ def run_check(name: str, data: bytes, area_id: str) -> dict:
             checked = check_return(s, fw, name=name, data=data, area_id=area_id)
             bar.progress(70, text="Comparing with the figures already stored")
             result["checked"] = checked
-            result["preview"] = preview(s, fw, checked)
+            result["preview"] = preview(s, fw, checked, date.today())
             if checked.problems:
                 bar.progress(90, text="Marking the problems on a copy of your file")
                 result["annotated"], result["no_marked_copy"] = marked_copy(data, checked.problems, name=name)
@@ -108,10 +109,14 @@ def do_submit(key: str, name: str, data: bytes, area_id: str, signed_in: str | N
     if key in st.session_state[RECEIPTS]:
         return
     by = signed_in or normalise_email(st.session_state.get("upload_email", ""))
+    revise = bool(st.session_state.get(revise_key(key)))   # the separate tick, read as the button was pressed
     try:
         with s.session():  # one hold of the file for the whole submission (a callback runs outside the page's)
-            receipt = submit(s, fw, name=name, data=data, area_id=area_id, by=by)
+            receipt = submit(s, fw, name=name, data=data, area_id=area_id, by=by, revise=revise)
         st.session_state[RECEIPTS][key] = {"receipt": receipt}
+    except RevisionNotConfirmed as exc:
+        st.session_state[RECEIPTS][key] = {"error": str(exc)}
+        st.session_state[CHECKS].pop(key, None)  # the stored figures changed under us: check the file again
     except ReturnRejected as exc:
         st.session_state[RECEIPTS][key] = {"error": f"{exc} {problem_summary(exc.problems)} See step 3."}
         st.session_state[CHECKS].pop(key, None)  # the stored figures changed under us: check the file again
@@ -119,6 +124,11 @@ def do_submit(key: str, name: str, data: bytes, area_id: str, signed_in: str | N
         st.session_state[RECEIPTS][key] = {"error": str(exc)}
     except Exception as exc:  # noqa: BLE001
         st.session_state[RECEIPTS][key] = {"error": fail("storing the return", exc)}
+
+
+def revise_key(key: str) -> str:
+    """The revision tick's widget key: one per sub-group and file, so a tick never carries over to another file."""
+    return f"upload_revise_{key}"
 
 
 def sentences(problems: list, limit: int) -> None:
@@ -186,7 +196,21 @@ def show_preview(result: dict) -> None:
     same.metric("Unchanged figures", counts["unchanged"])
     if checked.errors:
         st.caption("Rows with errors are left out of these counts until they are fixed.")
-    if counts["changed"]:
+    elif checked.rows.empty and checked.narrative:
+        st.markdown("This return has no figures: it is a narrative only, stored with a receipt like any return.")
+    revised = pv.revised
+    if len(revised):
+        n = len(revised)
+        st.warning(f"**This return revises {n} {'figure' if n == 1 else 'figures'} already stored for "
+                   f"{periods_text(revised)}, an earlier period the board has read.** Check each one below. They "
+                   "are stored only if you confirm the revision in step 5.", icon=":material/history:")
+        st.markdown(f"**Figures that would be revised**: {n}.")
+        data_table(revised.rename(columns=REVISED_HEADINGS), wrap=("KPI name", "Breakdown"),
+                   alt=f"The {n} figures this return would revise, each with its old and new value")
+    if counts["changed"] and counts["changed"] == len(revised):   # every change is a revision: listed above once
+        st.markdown(f"**Changed (old → new)**: {counts['changed']}, the revisions listed above. The old figures "
+                    "are kept as history.")
+    elif counts["changed"]:
         st.markdown(f"**Changed (old → new)**: {counts['changed']}. The old figures are kept as history.")
         table = pv.changed.drop(columns=["old_version"]).assign(what_changed=pv.changed["what_changed"].map(
             lambda text: ", ".join(dict.fromkeys(FIELD_NAMES.get(f, f) for f in text.split(", ") if f))))
@@ -233,8 +257,16 @@ def show_confirm(key: str, result: dict, data: bytes) -> None:
         n = total(checked.errors)
         st.caption(f"Confirm is off until the {n} {'error' if n == 1 else 'errors'} in step 3 "
                    f"{'is' if n == 1 else 'are'} fixed: fix your file and upload it again.")
+    revised = result["preview"].revised
+    unconfirmed = False
+    if len(revised) and not checked.errors:
+        unconfirmed = not st.checkbox(revision_statement(revised), key=revise_key(key),
+                                      help="Tick only if you mean to replace these figures. If the Period column "
+                                           "should say this return's quarter, correct it and upload again.")
+        if unconfirmed:
+            st.caption("Confirm is off until you tick the revision above: nothing is stored without it.")
     st.button("Confirm and submit", type="primary", key="upload_confirm", icon=":material/send:",
-              disabled=bool(checked.errors) or by is None,
+              disabled=bool(checked.errors) or by is None or unconfirmed,
               on_click=do_submit, args=(key, result["name"], data, result["area"], user["email"] if user else None))
 
 

@@ -66,6 +66,17 @@ LAIT_RELATED_MEASURES = [
     "Emotional_LAC",                 # looked-after children's average SDQ score (related to MH03)
     "CPPlans2yrs",                   # CP plans ending in the year that lasted 2 years or more (related to SG01)
 ]
+# Further national measures published for every council, that a framework binds its KPIs to (Blackpool's
+# priorities: dental health, healthy weight, mental health, attainment and the primary-secondary transition, early
+# years), in a file of their own so that the extracts above stay as they were.
+LAIT_MORE_MEASURES = [
+    "LACDental%",                    # looked-after children with their teeth checked by a dentist
+    "CMH_0-17yrs",                   # inpatient admissions for mental health, 0-17, per 100,000
+    "KS2RWM_Expected_STD",           # KS2 reading, writing and maths at the expected standard
+    "AVG_Attain8_Score",             # KS4 average Attainment 8 score
+    "SFSecPerAbNew",                 # persistent absence, state-funded secondary schools
+    "%_2yr_olds",                    # 2-year-olds benefiting from funded early education
+]
 
 # DfE children in need, table C3 (factors identified at the end of assessment): SG03's related measure.
 # Not (yet) in the shared folder's MANIFEST, so its source is named here; the extract is the 2025 rows of
@@ -317,7 +328,17 @@ def extract_lait(shared: Path, out: Path) -> None:
     print(f"  lait/bds_long_related_extract.parquet: {related.num_rows} of {table.num_rows} rows, "
           f"{len(LAIT_RELATED_MEASURES)} measures")
 
-    every = LAIT_MEASURES + LAIT_RELATED_MEASURES
+    missing = [m for m in LAIT_MORE_MEASURES if m not in found]
+    check(not missing, f"LAIT measures not in bds_long_0.parquet: {missing}")
+    more = table.filter(pc.is_in(table.column("Short Desc"),
+                                 value_set=pa.array(LAIT_MORE_MEASURES, type=table.schema.field("Short Desc").type)))
+    pq.write_table(more, out / "lait/bds_long_more_extract.parquet", compression="zstd")
+    check(pq.read_table(out / "lait/bds_long_more_extract.parquet").equals(more),
+          "the further LAIT extract does not read back the same")
+    print(f"  lait/bds_long_more_extract.parquet: {more.num_rows} of {table.num_rows} rows, "
+          f"{len(LAIT_MORE_MEASURES)} measures")
+
+    every = LAIT_MEASURES + LAIT_RELATED_MEASURES + LAIT_MORE_MEASURES
     total, n = filter_csv(shared / "lait/lait_data_dictionary.csv", out / "lait/lait_data_dictionary_extract.csv",
                           lambda r: r["Measure_short"] in every)
     check(n == len(every), f"the LAIT data dictionary has {n} rows for the {len(every)} measures")
@@ -406,6 +427,14 @@ def write_readme(shared: Path, out: Path) -> None:
          "related to EH02 and EH03; looked-after children's average SDQ score, related to MH03; child protection "
          "plans ending in the year that had lasted two years or more, DfE table D7, related to SG01). Kept apart from "
          "`bds_long_extract` so that file stays as it was.",
+         "rows whose `Short Desc` is one of those measures; same 7 columns, zstd compression"),
+        ("lait/bds_long_more_extract.parquet", "lait/bds_long_0.parquet",
+         "DfE LAIT data in the same long format and Parquet schema, for further national measures published for "
+         f"every council: {', '.join('`' + x + '`' for x in LAIT_MORE_MEASURES)} (looked-after children's dental "
+         "checks; inpatient mental health admissions aged 0-17 per 100,000; KS2 reading, writing and maths at the "
+         "expected standard; average Attainment 8; persistent absence in state-funded secondary schools; "
+         "2-year-olds in funded early education). Blackpool's framework binds its KPIs to them. Kept apart so the "
+         "files above stay as they were.",
          "rows whose `Short Desc` is one of those measures; same 7 columns, zstd compression"),
         (C3_FACTORS, C3_FACTORS,
          "DfE Children in need statistics, table C3: episodes of need by factor identified at the end of assessment "

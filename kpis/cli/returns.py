@@ -47,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--area", required=True, help="sub-group (outcome area) id, e.g. safeguarding")
         if name == "submit":
             p.add_argument("--by", required=True, help="email address of the person submitting")
+            p.add_argument("--revise", action="store_true", help="confirm that this return revises figures "
+                           "stored for an earlier period (without it such a return is refused, with them listed)")
         p.add_argument("--period",
                        help='the quarter the return is for, e.g. "2025/26 Q2" (default: read from the file)')
         p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -159,13 +161,17 @@ def _print_problems(checked) -> None:
 
 def _print_preview(pv) -> None:
     c = pv.counts
+    if not any(c.values()):
+        print("No figures: a narrative only.")
+        return
     print(f"{c['new']} new value(s), {c['changed']} changed, {c['unchanged']} unchanged.")
     for r in pv.changed.head(MAX_LISTED).itertuples(index=False):
         print(f"  changed: {r.indicator_id}, {r.breakdown_label}, {r.period_label}: {r.old} -> {r.new}")
 
 
 def _preview_dict(pv) -> dict:
-    return {**pv.counts, "changes": json.loads(pv.changed.to_json(orient="records"))}
+    return {**pv.counts, "changes": json.loads(pv.changed.to_json(orient="records")),
+            "revised": json.loads(pv.revised.to_json(orient="records"))}
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -214,7 +220,7 @@ def run_validate(args: argparse.Namespace) -> int:
                                    today=today, period=period)
         except UnreadableFile as exc:
             return _unreadable(args, Path(args.file).name, exc)
-        pv = preview(store, framework, checked) if store is not None and checked.ok else None
+        pv = preview(store, framework, checked, today) if store is not None and checked.ok else None
     finally:
         if store is not None:
             store.close()
@@ -230,6 +236,8 @@ def run_validate(args: argparse.Namespace) -> int:
             if pv:
                 print("If submitted now:", end=" ")
                 _print_preview(pv)
+                if len(pv.revised):
+                    print(f"{len(pv.revised)} of the changes revise figures for an earlier period: send with --revise.")
             else:
                 print()
     return EXIT_OK if checked.ok else EXIT_INVALID
@@ -244,6 +252,7 @@ def _summary(checked) -> None:
 def run_submit(args: argparse.Namespace) -> int:
     # imported here, not at the top: `python -m kpis` loads only the command it runs
     from kpis.returns.filesafety import UnreadableFile
+    from kpis.returns.revisions import RevisionNotConfirmed
     from kpis.returns.submission import (
         ReturnRejected,
         check_return,
@@ -271,14 +280,18 @@ def run_submit(args: argparse.Namespace) -> int:
                 return _unreadable(args, name, exc)
             if not checked.ok:
                 return _rejected(args, checked)
-            pv = preview(store, framework, checked)
+            pv = preview(store, framework, checked, today)
+            if len(pv.revised) and not args.revise:
+                return _unconfirmed_revision(args, checked, pv.revised)
         try:
             receipt = submit(store, framework, name=name, data=data, area_id=args.area, by=args.by, today=today,
-                             period=period)
+                             period=period, revise=args.revise)
         except UnreadableFile as exc:
             return _unreadable(args, name, exc)
         except ReturnRejected as exc:
             return _rejected(args, exc.checked)
+        except RevisionNotConfirmed as exc:   # the stored figures changed between the preview and the write
+            return _unconfirmed_revision(args, checked, exc.revised)
     finally:
         store.close()
     if args.json:
@@ -304,6 +317,22 @@ def _may_submit(store: Store, email: str, area: str) -> None:
         check_submitter(store, email, area)
     except PermissionDenied as exc:
         raise CliError(f"{exc} Nothing was stored.", EXIT_INVALID) from None
+
+
+def _unconfirmed_revision(args, checked, revised) -> int:
+    from kpis.returns.revisions import RevisionNotConfirmed, revision_lines
+    message = str(RevisionNotConfirmed(revised))
+    if args.json:
+        print(json.dumps({**checked.to_dict(), "submission_id": None, "message": message,
+                          "revised": json.loads(revised.to_json(orient="records"))}, indent=2, default=str))
+    else:
+        _summary(checked)
+        print(_line(message.replace("confirm the revision separately", "send it again with --revise")))
+        print(f"The {len(revised)} figure(s) it would change (old -> new):")
+        print("\n".join(_line(f"  {line}") for line in revision_lines(revised.head(MAX_LISTED)))
+              + (f"\n  ... and {len(revised) - MAX_LISTED} more (use --json to see them all)"
+                 if len(revised) > MAX_LISTED else ""))
+    return EXIT_INVALID
 
 
 def _rejected(args, checked) -> int:

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kpis.core.framework_governance import SelfAssessmentSpec, parse_framing, parse_self_assessment
 from kpis.core.units import UNIT_LABELS
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
@@ -117,6 +118,8 @@ class OutcomeArea:
     sub_group: str
     short_name: str = ""
     icon: str = DEFAULT_AREA_ICON
+    framing: str = ""            # "upstream", "downstream" or "both" (kpis.core.framework_governance)
+    framing_note: str = ""       # the sentence saying why
 
     @property
     def label(self) -> str:
@@ -150,6 +153,7 @@ class Framework:
     # Where people report an accessibility problem or ask for another format (an email address, a web page or a
     # phone number, as written); "" when the partnership has not set one. Shown on the accessibility statement.
     accessibility_contact: str = ""
+    self_assessment: SelfAssessmentSpec = field(default_factory=SelfAssessmentSpec)   # statements rated each year
     # The partnership's email domain ([partnership] email_domain, e.g. "council.gov.uk"), for examples such as the
     # upload page's placeholder; "" when not set, and the example is then a neutral one.
     email_domain: str = ""
@@ -233,6 +237,8 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         if "icon" in a and not MATERIAL_ICON.match(str(a["icon"])):
             problems.append(f"[[areas]] '{a['id']}': icon '{a['icon']}' should be a Material icon such as "
                             f"\":material/child_care:\"")
+    framings = {a["id"]: parse_framing(a, problems) for a in areas}
+    self_assessment = parse_self_assessment(raw.get("self_assessment"), problems)
     outcomes = _parse_list(raw, "outcomes", ("id", "name"), problems)
     area_ids = {a["id"] for a in areas}
     outcome_ids = {o["id"] for o in outcomes}
@@ -265,8 +271,8 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         meetings=tuple(sorted(str(m) for m in part.get("meetings", []))),
         breakdowns=dict(breakdowns),
         areas=tuple(OutcomeArea(id=a["id"], name=a["name"], sub_group=a["sub_group"],
-                                short_name=a.get("short_name", ""), icon=a.get("icon", DEFAULT_AREA_ICON))
-                    for a in areas),
+                                short_name=a.get("short_name", ""), icon=a.get("icon", DEFAULT_AREA_ICON),
+                                framing=framings[a["id"]][0], framing_note=framings[a["id"]][1]) for a in areas),
         outcomes=tuple(Outcome(id=o["id"], name=o["name"], description=o.get("description", ""))
                        for o in outcomes),
         kpis=tuple(kpis),
@@ -275,7 +281,7 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         demo=dict(demo),
         accessibility_contact=str(part.get("accessibility_contact") or "").strip(),
         email_domain=str(part.get("email_domain") or "").strip().lstrip("@").lower(),
-    )
+        self_assessment=self_assessment)
 
 
 def _check_demo(demo: dict, area_ids: set[str], kpi_ids: set[str], problems: list[str]) -> None:

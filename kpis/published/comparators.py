@@ -61,6 +61,7 @@ FORMATS = {
 REFERENCE_FILES = [
     ("dfe/d3_cpps_subsequent_plan_2013_to_2025.csv", "DfE Children in need 2025, table D3"),
     ("lait/bds_long_extract.parquet", "DfE Local Authority Interactive Tool"),
+    ("lait/bds_long_more_extract.parquet", "DfE Local Authority Interactive Tool (further national measures)"),
     ("fingertips/la_hospital_admissions_extract.csv", "OHID Fingertips 90284 (councils)"),
     ("fingertips/region_hospital_admissions_extract.csv", "OHID Fingertips 90284 (regions)"),
     ("fingertips/indicators-CountyUA_extract.csv", "OHID Fingertips 93356"),

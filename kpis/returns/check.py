@@ -19,7 +19,8 @@ from kpis.core.text import NARRATIVE_MAX_CHARS, QUOTE_CHARS, quote, text_length
 from kpis.returns.budget import cap_problems
 from kpis.returns.cells import example_quarter, read_period, read_text, show
 from kpis.returns.filesafety import formula_risk
-from kpis.returns.layout import INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, breakdown_label, normalise
+from kpis.returns.layout import (INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, RETURN_PERIOD_LABEL,
+                                 breakdown_label, normalise)
 from kpis.returns.reader import ReturnFile, describe
 from kpis.returns.rules import FORMULA_EXPECTED, VALUE_STATUSES, Context, Row, check_rows
 from kpis.store.database import Store
@@ -112,7 +113,8 @@ def settle_period(parsed: ReturnFile, ctx: Context, given: Period | str | None) 
         ended = [p for p in quarters if p.end < ctx.today] or quarters  # a mistyped future quarter is not it
         ctx.period, ctx.period_source = max(ended, key=lambda p: p.start), "rows"
         if declared and declared != ctx.period:
-            return [Problem(INSTRUCTIONS_SHEET, None, None, declared.label, ctx.period.label,
+            # found: the quarter the rows are for; expected: the one the template was made for
+            return [Problem(INSTRUCTIONS_SHEET, None, None, ctx.period.label, declared.label,
                             f"The template was made for {declared.label} but its rows are for {ctx.period.label}; "
                             f"it is read as the {ctx.period.label} return.", WARNING)]
         return []
@@ -181,11 +183,25 @@ def rule_file_is_this_sub_groups(rows: list[Row], parsed: ReturnFile, ctx: Conte
 
 
 def rule_has_data(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list[Problem]:
-    """A return holds at least one data row."""
+    """A return holds at least one data row, or a narrative (a sub-group with only annual KPIs sends words alone)."""
     if rows or parsed.problems:
         return []
-    return [Problem(parsed.sheet, None, None, "no data rows", "at least one row with a KPI id and a value",
-                    "The data sheet has a header but no rows of figures.")]
+    if has_narrative(parsed):
+        if ctx.period is not None:
+            return []
+        return [Problem(INSTRUCTIONS_SHEET, None, RETURN_PERIOD_LABEL, "no quarter", "a quarter such as 2025/26 Q2",
+                        "The narrative has no quarter: the file says neither which quarter it is for nor has rows "
+                        "with a period. Use the template for the quarter, or say the quarter when you send it.")]
+    return [Problem(parsed.sheet, None, None, "no figures and no narrative",
+                    "at least one row with a KPI id and a value, or a filled-in Narrative sheet",
+                    "The return has no figures and no narrative, so there is nothing to store. Fill in the values "
+                    "on the Data sheet, or write the progress, risks and barriers, or service user feedback on the "
+                    "Narrative sheet.")]
+
+
+def has_narrative(parsed: ReturnFile) -> bool:
+    """Whether any of the narrative's texts is filled in."""
+    return any(read_text(parsed.narrative.get(key)) for key, _ in NARRATIVE_FIELDS)
 
 
 def rule_period_known(rows: list[Row], parsed: ReturnFile, ctx: Context) -> list[Problem]:

@@ -27,6 +27,7 @@ from kpis.core.text import shortened_from
 from kpis.returns.check import CheckedReturn, check_parsed
 from kpis.returns.layout import STATUS_LABELS, breakdown_label
 from kpis.returns.reader import out_of_memory, read_return
+from kpis.returns.revisions import REVISED_COLUMNS, RevisionNotConfirmed, revised
 from kpis.store.database import (
     KEY,
     VALUE_COLUMNS,
@@ -56,6 +57,7 @@ class Preview:
     new: pd.DataFrame
     changed: pd.DataFrame
     unchanged: pd.DataFrame
+    revised: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REVISED_COLUMNS))
 
     @property
     def counts(self) -> dict[str, int]:
@@ -105,8 +107,9 @@ def check_return(store: Store | None, framework: Framework, *, name: str, data: 
         raise out_of_memory(f"'{name}'") from None
 
 
-def preview(store: Store, framework: Framework, validated: CheckedReturn) -> Preview:
-    """Compare the return's rows with the current values, as `write_observations` will."""
+def preview(store: Store, framework: Framework, validated: CheckedReturn, today: date | None = None) -> Preview:
+    """Compare the return's rows with the current values, as `write_observations` will. `revised`: the changed
+    figures of periods before the latest quarter ended by `today` (storing them needs its own confirmation)."""
     rows = validated.rows
     label_cols = ["indicator_id", "breakdown_label", "period_label"]
     if rows.empty:
@@ -132,11 +135,12 @@ def preview(store: Store, framework: Framework, validated: CheckedReturn) -> Pre
     merged["old"] = [_shown(framework, r.indicator_id, r.old_value, r.old_status, r.old_status_note)
                      if not n else "" for r, n in zip(merged.itertuples(index=False), is_new)]
     base = label_cols + ["sheet", "row"]
+    changed = merged.loc[~is_new & differs, base + ["old", "new", "what_changed", "old_version", "period_end"]]
     return Preview(
         new=merged.loc[is_new, base + ["new", "commentary"]].reset_index(drop=True),
-        changed=merged.loc[~is_new & differs, base + ["old", "new", "what_changed", "old_version"]]
-        .reset_index(drop=True),
-        unchanged=merged.loc[~is_new & ~differs, base + ["new"]].reset_index(drop=True))
+        changed=changed.drop(columns=["period_end"]).reset_index(drop=True),
+        unchanged=merged.loc[~is_new & ~differs, base + ["new"]].reset_index(drop=True),
+        revised=revised(framework, changed, today))
 
 
 def _same(a, b) -> bool:
@@ -164,8 +168,9 @@ def find_duplicate(cur_or_store: Store | duckdb.DuckDBPyConnection, area_id: str
 
 
 def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_id: str, by: str,
-           today: date | None = None, period: Period | str | None = None) -> Receipt:
-    """Check and store a return in one transaction. Raises PermissionDenied, UnreadableFile or ReturnRejected;
+           today: date | None = None, period: Period | str | None = None, revise: bool = False) -> Receipt:
+    """Check and store a return in one transaction. Raises PermissionDenied, UnreadableFile, ReturnRejected or
+    (when it would change figures stored for an earlier period and `revise` is not given) RevisionNotConfirmed;
     else a Receipt."""
     by = normalise_email(by)   # one spelling per person, wherever they typed it
     if not by or "@" not in by:
@@ -193,6 +198,10 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
         receipt.duplicate_of = find_duplicate(cur, area_id, digest)
         if receipt.duplicate_of is not None:
             return receipt  # a twin arrived first while this one was being checked; nothing is written
+        # under the write lock, so the stored figures it compares with cannot change before they are written
+        revising = preview(store, framework, checked, today).revised
+        if len(revising) and not revise:
+            raise RevisionNotConfirmed(revising)   # rolled back: nothing was written
         bid = start_batch(cur, kind="submission", at=at, source="return", submitted_by=by, outcome_area=area_id,
                           period_label=receipt.period_label, file_name=receipt.file_name, sha256=digest)
         raw_name = f"return-{bid:06d}-{digest[:16]}.{checked.parsed.kind}"  # generated, never the user's name
@@ -208,7 +217,7 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
         audit(cur, actor=by, action="submission", at=at,
               detail={"batch_id": bid, "area": area_id, "period": receipt.period_label, "file": receipt.file_name,
                       "sha256": digest, **counts, "narrative": stored_narrative,
-                      "warnings": len(checked.warnings)})
+                      "revised": len(revising), "warnings": len(checked.warnings)})
     try:
         store.checkpoint()  # fold the WAL into the file; committed data is safe in the WAL regardless
     except duckdb.Error:

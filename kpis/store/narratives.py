@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from kpis.core.periods import PeriodError, parse_period
 from kpis.core.text import NARRATIVE_MAX_CHARS, shortened_from
 from kpis.store.database import Store
 
@@ -39,9 +40,18 @@ def narrative_history(store: Store, area_id: str, *, as_at: datetime | None = No
         WHERE n.outcome_area = ? AND {cond}""", [area_id, *params])
     if df.empty:
         return df
-    # Order by the period the narrative covers; the time it was recorded breaks ties or fills gaps.
-    df["sort_key"] = pd.to_datetime(df["period_end"]).fillna(pd.to_datetime(df["recorded_at"]))
+    # Order by the period the narrative covers (its figures' end, else its quarter's: a narrative sent alone has no
+    # figures); the time it was recorded breaks ties or fills gaps.
+    df["period_end"] = pd.to_datetime(df["period_end"]).fillna(pd.to_datetime(df["period_label"].map(_quarter_end)))
+    df["sort_key"] = df["period_end"].fillna(pd.to_datetime(df["recorded_at"]))
     return df.sort_values(["sort_key", "recorded_at"], ascending=False).drop(columns="sort_key").reset_index(drop=True)
+
+
+def _quarter_end(label: str):
+    try:
+        return parse_period(label).end
+    except (PeriodError, TypeError, ValueError):
+        return None
 
 
 def latest_narrative(store: Store, area_id: str, as_at: datetime | None = None) -> dict | None:

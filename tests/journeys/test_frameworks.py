@@ -37,8 +37,8 @@ PERIOD, TODAY = "2026/27 Q3", "2027-01-20"      # the quarter after the demo's l
 TIMEOUT = 60
 
 
-def test_three_frameworks_are_shipped():
-    assert len(FRAMEWORK_FILES) >= 3
+def test_four_frameworks_are_shipped():
+    assert len(FRAMEWORK_FILES) >= 4
     homes = [load_framework(p).home_area for p in FRAMEWORK_FILES]
     assert len(set(homes)) == len(homes)
 
@@ -115,9 +115,17 @@ def test_templates_returns_submissions_and_scorecard(built, capsys, tmp_path):
         assert set(written) == {k.id for k in reported}
         ret = tmp_path / f"{area.id}-filled.xlsx"
         ret.write_bytes(filled)
-        if not reported:       # a sub-group whose KPIs are all published ones: no figures to send, said plainly
+        if not reported:       # a sub-group whose KPIs are all published ones: no figures, but a narrative
             code, said = _cli(capsys, path, db, "validate", str(ret), "--area", area.id, "--today", TODAY)
-            assert code == 1 and "no rows of figures" in said and "Traceback" not in said
+            assert code == 1 and "no figures and no narrative" in said and "Traceback" not in said
+            wb = load_workbook(ret)
+            wb["Narrative"]["B4"] = f"{area.sub_group}: progress this quarter."
+            wb.save(ret)
+            code, said = _cli(capsys, path, db, "submit", str(ret), "--area", area.id, "--by", "lead@example.org",
+                              "--json", "--today", TODAY)
+            assert code == 0, said
+            receipt = json.loads(said)
+            assert receipt["narrative_stored"] and receipt["period_label"] == PERIOD and receipt["batch_id"]
             continue
         code, said = _cli(capsys, path, db, "validate", str(ret), "--area", area.id, "--json", "--today", TODAY)
         result = json.loads(said)

@@ -270,7 +270,8 @@ def test_load_reference_data_imports_every_extract(tmp_path, framework):
     reports = load_reference_data(store, framework=framework)
     assert {r.file_name for r in reports} == {
         "d3_cpps_subsequent_plan_2013_to_2025.csv", "bds_long_extract.parquet", "la_hospital_admissions_extract.csv",
-        "region_hospital_admissions_extract.csv", "indicators-CountyUA_extract.csv", "obese_reception.csv"}
+        "region_hospital_admissions_extract.csv", "indicators-CountyUA_extract.csv", "obese_reception.csv",
+        "bds_long_more_extract.parquet"}
     for r in reports:
         check_counts(r)
         assert r.rows_imported > 0
