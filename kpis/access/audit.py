@@ -23,6 +23,9 @@ ACTIONS = {
     "framework": "Framework loaded or changed",
     "meeting_added": "Meeting date added",
     "meeting_removed": "Meeting date removed",
+    "meeting_record_added": "Meeting record added",
+    "meeting_record_changed": "Meeting record changed",
+    "meeting_record_removed": "Meeting record removed",
 }
 
 
