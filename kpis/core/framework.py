@@ -25,6 +25,7 @@ SOURCES = ("fingertips", "dfe_ees", "lait")
 DEFAULT_AREA_ICON = ":material/topic:"
 MATERIAL_ICON = re.compile(r"^:material/[a-z0-9_]+:$")
 KPI_ID = re.compile(r"^[A-Z]{1,4}[0-9]{2,3}$")
+YEAR_TYPES = ("financial", "academic")  # [annual_report] year
 
 
 class FrameworkError(ValueError):
@@ -133,6 +134,7 @@ class Framework:
     # Where people report an accessibility problem or ask for another format (an email address, a web page or a
     # phone number, as written); "" when the partnership has not set one. Shown on the accessibility statement.
     accessibility_contact: str = ""
+    annual_report_year: str = "financial"  # [annual_report] year: "financial" (April-March) or "academic" (Sep-Aug)
 
     def group_name(self, btype: str, value: str) -> str:
         """A stored breakdown value as people say it: a district's ONS code becomes its name."""
@@ -224,6 +226,9 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         problems.append("[demo] should be a table")
         demo = {}
     _check_demo(demo, area_ids, {str(item.get("id")) for item in raw.get("kpis") or []}, problems)
+    report = raw.get("annual_report") if isinstance(raw.get("annual_report"), dict) else {"year": "?"}
+    if (year_type := str(report.get("year") or "financial")) not in YEAR_TYPES:
+        problems.append(f"[annual_report] year should be \"financial\" or \"academic\", found {report.get('year')!r}")
     if problems:
         raise FrameworkError(path, problems)
     return Framework(
@@ -245,6 +250,7 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         districts=districts,
         demo=dict(demo),
         accessibility_contact=str(part.get("accessibility_contact") or "").strip(),
+        annual_report_year=year_type,
     )
 
 
