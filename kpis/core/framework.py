@@ -226,9 +226,9 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         problems.append("[demo] should be a table")
         demo = {}
     _check_demo(demo, area_ids, {str(item.get("id")) for item in raw.get("kpis") or []}, problems)
-    report = raw.get("annual_report") if isinstance(raw.get("annual_report"), dict) else {"year": "?"}
-    if (year_type := str(report.get("year") or "financial")) not in YEAR_TYPES:
-        problems.append(f"[annual_report] year should be \"financial\" or \"academic\", found {report.get('year')!r}")
+    report = raw.get("annual_report") or {}
+    if (year_type := str(report.get("year") or "financial") if isinstance(report, dict) else "?") not in YEAR_TYPES:
+        problems.append(f"[annual_report] year should be \"financial\" or \"academic\", found {year_type!r}")
     if problems:
         raise FrameworkError(path, problems)
     return Framework(
