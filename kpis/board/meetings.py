@@ -126,6 +126,8 @@ def attendance_record(store: Store, *, start: date, end: date) -> tuple[pd.DataF
         return pd.DataFrame(columns=["Member", "Organisation or role", "Attended"]), held
     letters = {"present": "P", "substitute": "S", "apologies": "A", "absent": "X"}
     rows = []
+    # a substitute's line counts for the member they stood in for
+    df = df.assign(member=df["substitute_for"].where(df["status"] == "substitute", df["member"]).fillna(df["member"]))
     for member, group in df.groupby("member", sort=False):
         seen = {_day(d): s for d, s in zip(group["meeting_date"], group["status"])}
         row = {"Member": member + _demo(group["is_demo"].any()),

@@ -100,7 +100,7 @@ def add_demo_meetings(store: Store, framework: Framework, *, today: date | None 
             _progress(store, rid, j, i, len(dates), due, today)
         if i % 2 == 0:
             reason = ESCALATION_REASONS[(i // 2) % len(ESCALATION_REASONS)].format(**words)
-            to = body if i % 4 == 0 else "the Safeguarding Children Partnership"
+            to = body if i % 4 == 0 else "Safeguarding Children Partnership"
             rid = record_escalation(store, actor=DEMO_SECRETARY, meeting_date=day, escalated_on=day + timedelta(days=3),
                                     body=to, reason=reason, at=_at(day + timedelta(days=3)), is_demo=True)
             n += 1
