@@ -77,6 +77,13 @@ def report_year(framework: Framework, label: str) -> ReportYear:
     return ReportYear(f"{first}/{str(first + 1)[-2:]}", framework.annual_report_year, start, end)
 
 
+def report_years(framework: Framework, days: list[date]) -> list[str]:
+    """The labels of the framework's years ("2025/26") that hold any of `days`, newest first."""
+    firsts = {d.year if (d.month, d.day) >= ((9, 1) if framework.annual_report_year == "academic" else (4, 1))
+              else d.year - 1 for d in days}
+    return [f"{y}/{str(y + 1)[-2:]}" for y in sorted(firsts, reverse=True)]
+
+
 @dataclass
 class Narrative:
     period: str

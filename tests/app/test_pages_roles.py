@@ -20,7 +20,7 @@ from tests.conftest import ROOT
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 BOARD = {"Overview", "Board scorecard", "What changed", "Early help", "Emotional wellbeing and mental health", "SEND",
-         "Safeguarding", "KPI detail", "Board pack"}
+         "Safeguarding", "KPI detail", "Board pack", "Board meetings"}
 ANALYSIS = {"Explorer", "Definitions", "Data quality", "SQL console"}
 PUBLIC = {"Public view", "Accessibility statement"}
 RETURNS = {"Submit a return"}
