@@ -139,3 +139,24 @@ def attendance_record(store: Store, *, start: date, end: date) -> tuple[pd.DataF
         row["Attended"] = f"{went} of {len(seen)} ({100 * went / len(seen):.0f}%)"
         rows.append(row)
     return pd.DataFrame(rows), held
+
+
+def public_decisions_and_actions(store: Store, *, today: date | None = None, limit_meetings: int = 4) -> pd.DataFrame:
+    """The published decisions and actions of the last `limit_meetings` meetings held, newest meeting first, for
+    the public view: what was decided or agreed, and for an action its due date and status (overdue in words).
+    Nothing unpublished; no owners' names."""
+    today = today or now().date()
+    held = [m for m in meetings(store) if m <= today][-limit_meetings:]
+    cols = ["Meeting", "Decision or action", "Due", "Status"]
+    if not held:
+        return pd.DataFrame(columns=cols)
+    decided = items_table(store, kind="decision", published_only=True, start=held[0], end=held[-1], today=today)
+    agreed = items_table(store, kind="action", published_only=True, start=held[0], end=held[-1], today=today)
+    rows = [{"Meeting": r["Meeting"], "Decision or action": "Decision: " + r["Decision"], "Due": "–", "Status": "–"}
+            for r in decided.to_dict("records")]
+    rows += [{"Meeting": r["Meeting"], "Decision or action": "Action: " + r["Action"], "Due": r["Due"],
+              "Status": r["Status"] + (f" ({r['Overdue'][0].lower()}{r['Overdue'][1:]})" if r["Overdue"] else "")}
+             for r in agreed.to_dict("records")]
+    order = {f"{m:%-d %B %Y}": i for i, m in enumerate(held)}
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values("Meeting", key=lambda s: s.map(order), ascending=False, kind="stable").reset_index(drop=True)
