@@ -220,7 +220,7 @@ def run_history(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if df.empty:
-        raise CliError(f"There is no {args.kind} record number {args.record}.", EXIT_INVALID)
+        raise CliError(f"There is no {args.kind} number {args.record}.", EXIT_INVALID)
     shown = df.drop(columns=["record_id", "valid_to", "is_demo"]).rename(
         columns={"valid_from": "recorded_at"})
     print(shown.to_string(index=False))

@@ -78,8 +78,9 @@ def record_attendance(store: Store, *, actor: Actor, meeting_date: date | None =
         values["substitute_for"] = None
     if record_id is None:
         taken = records.records(store, "attendance", meeting_date=check_meeting(store, meeting_date))
-        if (taken["member"].str.lower() == values["member"].lower()).any():
-            raise ValueError(f"{values['member']} is already on the attendance list of this meeting; "
+        same = taken[taken["member"].str.lower() == values["member"].lower()]
+        if not same.empty:
+            raise ValueError(f"{same['member'].iloc[0]} is already on the attendance list of this meeting; "
                              "change that entry instead.")
     return save(store, "attendance", actor=actor, values=values, meeting_date=meeting_date, record_id=record_id,
                 at=at, is_demo=is_demo)

@@ -56,7 +56,6 @@ def _table(doc, block: TableBlock) -> None:
     table = doc.add_table(rows=1, cols=len(frame.columns), style="Table Grid")
     size = Pt(8.5) if len(frame.columns) > 6 else Pt(9.5)
     for cell, name in zip(table.rows[0].cells, frame.columns):
-        cell.text = ""
         run = cell.paragraphs[0].add_run(str(name))
         run.bold, run.font.size = True, size
         _shade(cell, "DEEAF6")

@@ -19,6 +19,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {  # kind -> (table, the column
     "item": ("meeting_items", ("kind", "text", "owner", "due_date", "status", "published")),
     "escalation": ("meeting_escalations", ("escalated_on", "body", "reason", "outcome", "outcome_on")),
 }
+WORDS = {"attendance": "attendance entry", "item": "decision or action", "escalation": "escalation"}
 SYSTEM = ("record_id", "meeting_date", "removed", "is_demo", "version", "recorded_by", "valid_from", "valid_to")
 
 
@@ -53,7 +54,7 @@ def write_record(cur: duckdb.DuckDBPyConnection, kind: str, *, meeting_date: dat
         old = cur.execute(f"SELECT meeting_date, removed, version, is_demo, {', '.join(columns)} FROM {table} "
                           "WHERE record_id = ? AND valid_to IS NULL", [record_id]).fetchone()
         if old is None:
-            raise ValueError(f"There is no {kind} record number {record_id}.")
+            raise ValueError(f"There is no {WORDS[kind]} number {record_id}.")
         current = dict(zip(columns, old[4:]))
         is_demo = bool(old[3])  # a demo record stays demo data through its versions
         merged = {**current, **values}
