@@ -26,9 +26,9 @@ thead th { background: #deeaf6; }
 tbody th { font-weight: normal; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
-figure { margin: 6pt 0 12pt; break-inside: avoid; }
-figure img { width: 100%; height: auto; }
-figcaption { font-size: 9pt; color: #383f43; }
+.figure { margin: 6pt 0 12pt; break-inside: avoid; }
+.figure img { width: 100%; height: auto; }
+.figcaption { font-size: 9pt; color: #383f43; }
 """
 
 
@@ -56,8 +56,9 @@ def _block(block: Block) -> str:
         return _table(block)
     if isinstance(block, Chart):
         data = base64.b64encode(block.png).decode("ascii")
-        return (f'<figure><img src="data:image/png;base64,{data}" alt="{escape(block.alt, quote=True)}">'
-                f"<figcaption>{escape(block.caption)}</figcaption></figure>")
+        # a plain block, not <figure>: Chromium would tag the figure itself as a second Figure, without alt text
+        return (f'<div class="figure"><img src="data:image/png;base64,{data}" alt="{escape(block.alt, quote=True)}">'
+                f'<p class="figcaption">{escape(block.caption)}</p></div>')
     raise TypeError(f"not a report block: {block!r}")
 
 
