@@ -101,7 +101,8 @@ def test_each_role_can_open_its_pages(accounts_db, app_env, role, page):
 # Each restricted page and the roles it is open to (None: signed out).
 RESTRICTED = {"home": {"viewer", "lead", "analyst", "admin"}, "scorecard": {"viewer", "lead", "analyst", "admin"},
               "changes": {"viewer", "lead", "analyst", "admin"}, "kpi": {"viewer", "lead", "analyst", "admin"},
-              "board_pack": {"viewer", "lead", "analyst", "admin"}, "upload": {"lead", "admin"},
+              "board_pack": {"viewer", "lead", "analyst", "admin"}, "meetings": {"viewer", "lead", "analyst", "admin"},
+              "upload": {"lead", "admin"},
               "explorer": {"analyst", "admin"}, "definitions": {"analyst", "admin"},
               "data_quality": {"analyst", "admin"}, "sql": {"analyst", "admin"}, "admin": {"admin"},
               "imports": {"admin"}}
