@@ -68,7 +68,7 @@ def attendance_table(store: Store, meeting_date: date, *, as_at: datetime | None
                          df["organisation"].fillna(""), "Attendance": words, "record_id": df["record_id"]})
 
 
-def overdue_words(status: str | None, due, today: date) -> str:
+def overdue_words(status: str | None, due: date | str | None, today: date) -> str:
     """'Overdue: due 3 March 2026, 40 days ago' for an open action past its date; '' otherwise."""
     due = _day(due)
     if status not in STILL_OPEN or due is None or due >= today:

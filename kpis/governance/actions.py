@@ -8,11 +8,14 @@ from datetime import date, datetime
 from kpis.access.permissions import Actor
 from kpis.board.meetings import ACTION_STATUSES
 from kpis.governance.meetings import MAX_TEXT, clean_text, save
+from kpis.store.database import Store
+
+DateLike = date | str | None  # a date, or text written YYYY-MM-DD
 
 __all__ = ["ACTION_STATUSES", "record_decision", "record_action", "update_action"]
 
 
-def parse_date(value) -> date | None:
+def parse_date(value: DateLike) -> date | None:
     """A date given as a date or as YYYY-MM-DD text; None for nothing; a plain-English ValueError otherwise."""
     if value is None or value == "":
         return None
@@ -33,7 +36,7 @@ def _status(status: str) -> str:
     return status
 
 
-def record_decision(store, *, actor: Actor, meeting_date: date, text: str, published: bool = False,
+def record_decision(store: Store, *, actor: Actor, meeting_date: date, text: str, published: bool = False,
                     at: datetime | None = None, is_demo: bool = False) -> int:
     """A decision the meeting took; `published`: shown in the public view."""
     values = {"kind": "decision", "text": clean_text(text, "The decision", limit=MAX_TEXT),
@@ -41,7 +44,8 @@ def record_decision(store, *, actor: Actor, meeting_date: date, text: str, publi
     return save(store, "item", actor=actor, values=values, meeting_date=meeting_date, at=at, is_demo=is_demo)
 
 
-def record_action(store, *, actor: Actor, meeting_date: date, text: str, owner: str, due_date, status: str = "open",
+def record_action(store: Store, *, actor: Actor, meeting_date: date, text: str, owner: str, due_date: DateLike,
+                  status: str = "open",
                   published: bool = False, at: datetime | None = None, is_demo: bool = False) -> int:
     """An action the meeting agreed, with its owner and due date."""
     due = parse_date(due_date)
@@ -53,7 +57,7 @@ def record_action(store, *, actor: Actor, meeting_date: date, text: str, owner: 
     return save(store, "item", actor=actor, values=values, meeting_date=meeting_date, at=at, is_demo=is_demo)
 
 
-def update_action(store, *, actor: Actor, record_id: int, status: str | None = None, due_date=None,
+def update_action(store: Store, *, actor: Actor, record_id: int, status: str | None = None, due_date: DateLike = None,
                   owner: str | None = None, text: str | None = None, published: bool | None = None,
                   at: datetime | None = None) -> int:
     """Change an action (or a decision's text or published flag): a new version; the earlier ones are kept."""

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from kpis.access.permissions import Actor
-from kpis.governance.actions import parse_date
+from kpis.governance.actions import DateLike, parse_date
 from kpis.governance.meetings import MAX_TEXT, clean_text, save
+from kpis.store.database import Store
 
 __all__ = ["record_escalation", "record_outcome"]
 
 
-def record_escalation(store, *, actor: Actor, meeting_date: date, escalated_on, body: str, reason: str,
-                      outcome: str | None = None, outcome_on=None, at: datetime | None = None,
+def record_escalation(store: Store, *, actor: Actor, meeting_date: date, escalated_on: DateLike, body: str,
+                      reason: str, outcome: str | None = None, outcome_on: DateLike = None, at: datetime | None = None,
                       is_demo: bool = False) -> int:
     """An issue the meeting could not solve, escalated to `body` on `escalated_on`."""
     when = parse_date(escalated_on)
@@ -28,7 +29,7 @@ def record_escalation(store, *, actor: Actor, meeting_date: date, escalated_on, 
     return save(store, "escalation", actor=actor, values=values, meeting_date=meeting_date, at=at, is_demo=is_demo)
 
 
-def record_outcome(store, *, actor: Actor, record_id: int, outcome: str, outcome_on=None,
+def record_outcome(store: Store, *, actor: Actor, record_id: int, outcome: str, outcome_on: DateLike = None,
                    at: datetime | None = None) -> int:
     """What the body escalated to decided: a new version of the escalation."""
     values = {"outcome": clean_text(outcome, "The outcome", limit=MAX_TEXT), "outcome_on": parse_date(outcome_on)}

@@ -19,7 +19,7 @@ __all__ = ["ATTENDANCE_STATUSES", "record_attendance", "remove_record", "history
 MAX_TEXT = 2000
 
 
-def clean_text(value, what: str, *, required: bool = True, limit: int = 200) -> str | None:
+def clean_text(value: object, what: str, *, required: bool = True, limit: int = 200) -> str | None:
     """Trimmed text, or a plain-English ValueError naming the field."""
     text = " ".join(str(value or "").split())
     if not text:
