@@ -268,7 +268,7 @@ def count_cells(table: pd.DataFrame) -> list[str]:
 def test_the_public_view_shows_no_count_from_1_to_7(accounts_db, app_env):
     at = app(accounts_db, app_env)
     assert not at.exception, at.exception
-    tables = [t.value for t in at.table]
+    tables = [t.value for t in at.table if "Value" in t.value.columns]  # the figures (not the board's decisions)
     assert len(tables) >= 8                                       # a latest table and a groups table per area
     count_kpis = ("EH05", "MH01")
     for table in tables:
