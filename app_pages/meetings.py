@@ -38,6 +38,8 @@ chosen = date.fromisoformat(url_select(
                                                                    else "")))
 may_record = actor is not None and actor.can("record_meetings")
 
+for field in st.session_state.pop("meeting_clear", ()):  # the form just recorded: empty it, before it is drawn
+    st.session_state.pop(field, None)
 done = st.session_state.pop("meeting_done", None)
 if done:
     st.success(done, icon=":material/check_circle:")
@@ -112,14 +114,16 @@ with st.expander("Earlier versions of a record"):
 
 
 # -- recording ------------------------------------------------------------------------------------------------
-def attempt(change, success: str) -> None:
-    """Run a change through `kpis` (which checks permission again) and report in plain words."""
+def attempt(change, success: str, fields: tuple[str, ...]) -> None:
+    """Run a change through `kpis` (which checks permission again) and report in plain words. A refused entry
+    keeps what was typed, to correct it; a recorded one empties its form on the next run."""
     try:
         change()
     except (PermissionDenied, ValueError) as exc:
         st.error(str(exc), icon=":material/error:")
     else:
         st.session_state["meeting_done"] = success
+        st.session_state["meeting_clear"] = fields
         st.rerun()
 
 
@@ -132,7 +136,7 @@ if not may_record:
 else:
     t_att, t_dec, t_act, t_upd, t_esc = st.tabs(["Attendance", "Decision", "Action", "Update an action",
                                                  "Escalation"])
-    with t_att, st.form("record_attendance", clear_on_submit=True):
+    with t_att, st.form("record_attendance"):
         member = st.text_input("Member's name", key="att_member")
         role = st.text_input("Organisation or role", key="att_role")
         status = st.selectbox("Attendance", list(ATTENDANCE_STATUSES), format_func=ATTENDANCE_STATUSES.get,
@@ -141,27 +145,29 @@ else:
         if st.form_submit_button("Record attendance"):
             attempt(lambda: record_attendance(store(), actor=actor, meeting_date=chosen, member=member,
                                               organisation=role, status=status, substitute_for=stood_for),
-                    f"Recorded {member.strip()}'s attendance.")
-    with t_dec, st.form("record_decision", clear_on_submit=True):
+                    f"Recorded {member.strip()}'s attendance.", ("att_member", "att_role", "att_status", "att_for"))
+    with t_dec, st.form("record_decision"):
         text = st.text_area("Decision", key="dec_text")
         public = st.checkbox("Publish it in the public view", key="dec_public")
         if st.form_submit_button("Record the decision"):
             attempt(lambda: actions.record_decision(store(), actor=actor, meeting_date=chosen, text=text,
-                                                    published=public), "Recorded the decision.")
-    with t_act, st.form("record_action", clear_on_submit=True):
+                                                    published=public), "Recorded the decision.",
+                    ("dec_text", "dec_public"))
+    with t_act, st.form("record_action"):
         text = st.text_area("Action", key="act_text")
         owner = st.text_input("Owner", key="act_owner")
         due = st.date_input("Due by", value=None, key="act_due", format="DD/MM/YYYY")
         public = st.checkbox("Publish it in the public view", key="act_public")
         if st.form_submit_button("Record the action"):
             attempt(lambda: actions.record_action(store(), actor=actor, meeting_date=chosen, text=text, owner=owner,
-                                                  due_date=due, published=public), "Recorded the action.")
+                                                  due_date=due, published=public), "Recorded the action.",
+                    ("act_text", "act_owner", "act_due", "act_public"))
     with t_upd:
         if todo.empty:
             st.caption("This meeting has no actions to update.")
         else:
             with st.form("update_action"):
-                which = st.selectbox("Action", list(todo["record_id"]), key="upd_which",
+                which = st.selectbox("Action to update", list(todo["record_id"]), key="upd_which",
                                      format_func=dict(zip(todo["record_id"], todo["Action"])).get)
                 new_status = st.selectbox("New status", list(ACTION_STATUSES), format_func=ACTION_STATUSES.get,
                                           key="upd_status")
@@ -173,8 +179,8 @@ else:
                     attempt(lambda: actions.update_action(store(), actor=actor, record_id=int(which), status=new_status,
                                                           due_date=new_due,
                                                           published=None if publish == "keep" else publish == "yes"),
-                            "Updated the action; its earlier version is kept.")
-    with t_esc, st.form("record_escalation", clear_on_submit=True):
+                            "Updated the action; its earlier version is kept.", ("upd_due", "upd_public"))
+    with t_esc, st.form("record_escalation"):
         body = st.text_input("Escalated to", value=fw.reports_to or "Health and Wellbeing Board", key="esc_body")
         on = st.date_input("Escalated on", value=chosen, key="esc_on", format="DD/MM/YYYY")
         reason = st.text_area("Reason", key="esc_reason")
@@ -183,7 +189,7 @@ else:
             attempt(lambda: escalations.record_escalation(store(), actor=actor, meeting_date=chosen, escalated_on=on,
                                                           body=body, reason=reason, outcome=outcome or None,
                                                           outcome_on=today if outcome else None),
-                    "Recorded the escalation.")
+                    "Recorded the escalation.", ("esc_body", "esc_on", "esc_reason", "esc_outcome"))
 
 # -- the annual report ------------------------------------------------------------------------------------------
 st.header("Annual report")

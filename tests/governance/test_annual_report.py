@@ -126,7 +126,7 @@ def test_the_report_counts_the_years_meetings_actions_and_escalations(worcs_repo
     s = report.actions_summary
     assert s["opened"] == len(report.actions) == 12      # three actions at each of four meetings
     assert 0 < s["closed"] and 0 < s["overdue_at_end"] <= s["open_at_end"]
-    late = report.actions[report.actions["Overdue"] != ""]    # overdue on 31 March 2026, said in words
+    late = report.actions[report.actions["Overdue"] != "No"]    # overdue on 31 March 2026, said in words
     assert 1 <= len(late) <= s["overdue_at_end"] and late["Status"].isin(["Open", "In progress"]).all()
     assert late["Overdue"].str.match(r"Overdue: due \d+ \w+ 20\d\d, \d+ days? ago$").all()
     assert len(report.escalations) == 2 and set(report.escalations["To"]) == {
