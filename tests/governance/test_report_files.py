@@ -3,6 +3,7 @@ with python-docx and pypdf, and the PDF's pages rendered. Chromium draws the cha
 tests are slow, and under CI=true a missing Chromium fails them (tests/support/browser.py)."""
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -102,3 +103,24 @@ def test_pdftoppm_renders_every_page(files, tmp_path):
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == len(PdfReader(str(files["pdf"])).pages) >= 4
     assert all(p.stat().st_size > 5000 for p in pages)
+
+
+def test_the_meeting_pages_button_makes_the_annual_report(demo_db, app_env):
+    """The one button: on the Board meetings page (open demo mode), Word for 2025/26, offered for download."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    from tests.support.apptest import ok, texts
+    chromium_path()
+    app_env(demo_db)
+    at = ok(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run())
+    at = ok(at.switch_page("app_pages/meetings.py").run())
+    assert at.selectbox(key="report_year").value == "2025/26"     # the latest year that is over
+    at.radio(key="report_format").set_value("docx")
+    ok(at.button(key="report_build").click().run())
+    made = at.session_state["report_file"]
+    assert made.file_name == "worcestershire-cypsp-annual-report-2025-26-demo.docx" and made.is_demo
+    doc = Document(io.BytesIO(made.data))
+    assert doc.core_properties.title == "Worcestershire CYPSP annual report 2025/26" and len(doc.inline_shapes) == 2
+    assert "It is built from demo data and says so." in texts(at)
+    assert at.get("download_button")[0].proto.label == f"Download {made.file_name}"
