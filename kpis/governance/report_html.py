@@ -10,6 +10,7 @@ from kpis.governance.annual_report import AnnualReport
 from kpis.governance.report_blocks import Block, Bullets, Chart, Heading, Para, TableBlock, report_blocks
 from kpis.packs.tagged_pdf import html_to_pdf
 
+SHORT_TABLE_ROWS = 12
 CSS = """
 @page { size: A4; }
 body { font-family: Arial, "Liberation Sans", sans-serif; color: #0b0c0c; font-size: 10.5pt; line-height: 1.4; }
@@ -27,6 +28,7 @@ tbody th { font-weight: normal; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 .figure { margin: 6pt 0 12pt; break-inside: avoid; }
+.keep, table.short { break-inside: avoid; }
 .figure img { width: 100%; height: auto; }
 .figcaption { font-size: 9pt; color: #383f43; }
 """
@@ -39,7 +41,8 @@ def _table(block: TableBlock) -> str:
     for values in frame.itertuples(index=False):
         cells = [escape("" if v is None else str(v)) for v in values]
         rows.append(f'<tr><th scope="row">{cells[0]}</th>' + "".join(f"<td>{c}</td>" for c in cells[1:]) + "</tr>")
-    return (f"<table><caption>{escape(block.caption)}</caption><thead><tr>{head}</tr></thead>"
+    short = ' class="short"' if _short(block) else ""
+    return (f"<table{short}><caption>{escape(block.caption)}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
@@ -62,9 +65,31 @@ def _block(block: Block) -> str:
     raise TypeError(f"not a report block: {block!r}")
 
 
+def _short(block: Block) -> bool:
+    return isinstance(block, TableBlock) and len(block.frame) <= SHORT_TABLE_ROWS
+
+
+def _kept_together(blocks: list[Block]) -> list[str]:
+    """Each block's HTML; a heading, the paragraphs after it and a chart or a short table after them go on one page
+    together (a long table breaks across pages, its header row repeated)."""
+    out, i = [], 0
+    while i < len(blocks):
+        j = i + 1
+        if isinstance(blocks[i], Heading):
+            while j < len(blocks) and isinstance(blocks[j], Para):
+                j += 1
+            if j < len(blocks) and (isinstance(blocks[j], Chart) or _short(blocks[j])):
+                out.append('<div class="keep">' + "".join(_block(b) for b in blocks[i:j + 1]) + "</div>")
+                i = j + 1
+                continue
+        out.append(_block(blocks[i]))
+        i += 1
+    return out
+
+
 def build_html(report: AnnualReport, *, blocks: list[Block] | None = None) -> str:
     """The whole report as one HTML document."""
-    body = "\n".join(_block(b) for b in (blocks if blocks is not None else report_blocks(report)))
+    body = "\n".join(_kept_together(blocks if blocks is not None else report_blocks(report)))
     return (f'<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8"><title>{escape(report.title)}</title>'
             f'<meta name="author" content="{escape(report.partnership, quote=True)}"><style>{CSS}</style></head>'
             f"<body><main>\n{body}\n</main></body></html>")
