@@ -177,3 +177,11 @@ def test_the_attendance_record_counts_a_substitute_for_the_member(board):
     assert held == [MEETING, june]
     assert table.values.tolist() == [["Tom Baker", "SEND board", "P", "S", "2 of 2 (100%)"],
                                      ["Mei Lin", "", "A", "X", "0 of 2 (0%)"]]
+
+
+def test_the_secretary_role_is_a_board_member_who_also_records_meetings():
+    from kpis.access.permissions import ACTIONS, ROLES
+    assert ROLES["secretary"] == "Board secretary"
+    allowed = {a for a in ACTIONS if SECRETARY.can(a, area="send")}
+    assert allowed == {"view_board", "view_unpublished", "record_meetings"}
+    assert {r for r in ROLES if Actor("x@example.org", r).can("record_meetings")} == {"secretary", "admin"}
