@@ -47,6 +47,7 @@ def page_groups(actor: Actor | None, *, open_mode: bool) -> dict[str, list[st.Pa
             *area_pages(),
             _page("app_pages/kpi.py", "KPI detail", "query_stats", "kpi"),
             _page("app_pages/board_pack.py", "Board pack", "picture_as_pdf", "board-pack"),
+            _page("app_pages/meetings.py", "Board meetings", "groups", "meetings"),
         ]
         if framework().self_assessment.statements and _exists("app_pages/self_assessment.py"):
             groups["Board"].append(_page("app_pages/self_assessment.py", "Self-assessment", "checklist",

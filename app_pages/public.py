@@ -1,6 +1,7 @@
 """The public view: published figures only, with small numbers suppressed; no sign-in needed."""
 import streamlit as st
 
+from kpis.board.meetings import public_decisions_and_actions
 from kpis.board.scorecard import scorecard
 from kpis.board.tables import md_escape, public_verdicts
 from kpis.access.disclosure import PUBLIC_NOTE, PublicView, public_table, public_view
@@ -63,3 +64,15 @@ for area in fw.areas:
                 for column, heading in SECTIONS.items():
                     st.markdown(f"**{heading}**")
                     st.markdown(md_escape(latest_story[column]) if latest_story[column] else "_Not provided._")
+
+# The board's published decisions and actions (minutes are public: seed 004); unpublished ones are never shown.
+with st.container(border=True):
+    st.header("Decisions and actions of the board")
+    decided = public_decisions_and_actions(store())
+    if decided.empty:
+        st.caption("No decisions or actions have been published yet.")
+    else:
+        st.caption("What the board decided and agreed at its latest meetings, as published. Entries marked (demo) "
+                   "are demo data.")
+        st.table(decided, hide_index=True, alt="The board's published decisions and actions, newest meeting first, "
+                                               "with each action's due date and status")

@@ -14,7 +14,8 @@ SLOW_FOLDERS = {"browser": ("slow", "browser"), "tooling": ("slow",), "journeys"
 SLOW_FILES = {"packs/test_packs.py": ("slow", "browser"), "packs/test_tagged_pdf.py": ("slow", "browser"),
               "app/test_pages_pack.py": ("slow", "browser"),
               "store/test_faults.py": ("slow",), "store/test_store_sharing.py": ("slow",),
-              "returns/test_read_budget.py": ("slow",), "access/test_page_access_server.py": ("slow",)}
+              "returns/test_read_budget.py": ("slow",), "access/test_page_access_server.py": ("slow",),
+              "governance/test_report_files.py": ("slow", "browser")}
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -25,6 +25,9 @@ ACTIONS = {
     "meeting_removed": "Meeting date removed",
     "rebase_added": "SPC rebase added",
     "rebase_removed": "SPC rebase removed",
+    "meeting_record_added": "Meeting record added",
+    "meeting_record_changed": "Meeting record changed",
+    "meeting_record_removed": "Meeting record removed",
 }
 
 

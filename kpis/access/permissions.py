@@ -5,6 +5,8 @@ Roles build on each other:
 - viewer (board member): the board pages, including figures not yet published;
 - lead (sub-group lead): a viewer who also submits returns for their own outcome areas;
 - analyst: a viewer who also uses the explorer, the SQL console and downloads;
+- secretary (the board's secretary): a viewer who also records meetings (attendance, decisions and actions,
+  escalations);
 - admin: everything, plus users, the framework, targets, meeting dates and imports.
 
 Until the first account exists the product runs in *open demo mode*: nobody signs in and
@@ -24,10 +26,11 @@ ROLES: dict[str, str] = {
     "viewer": "Board member (viewer)",
     "lead": "Sub-group lead",
     "analyst": "Analyst",
+    "secretary": "Board secretary",
     "admin": "Administrator",
 }
 PLURALS: dict[str, str] = {"viewer": "board members", "lead": "sub-group leads", "analyst": "analysts",
-                           "admin": "administrators"}
+                           "secretary": "board secretaries", "admin": "administrators"}
 ACTIONS: dict[str, str] = {
     "view_board": "see the board pages",
     "view_unpublished": "see figures that are not yet published",
@@ -35,6 +38,7 @@ ACTIONS: dict[str, str] = {
     "explore": "use the explorer",
     "sql": "use the SQL console",
     "download": "download data",
+    "record_meetings": "record meetings (attendance, decisions and actions, escalations)",
     "admin": "manage users, the framework, targets, meeting dates and imports",
 }
 _VIEWER = {"view_board", "view_unpublished"}
@@ -42,6 +46,7 @@ GRANTS: dict[str, frozenset[str]] = {
     "viewer": frozenset(_VIEWER),
     "lead": frozenset(_VIEWER | {"submit"}),
     "analyst": frozenset(_VIEWER | {"explore", "sql", "download"}),
+    "secretary": frozenset(_VIEWER | {"record_meetings"}),
     "admin": frozenset(ACTIONS),
 }
 

@@ -47,7 +47,8 @@ def run_init(args: argparse.Namespace) -> int:
             print(f"  imported {imp.get('source_name') or imp.get('format')}: {imp['rows_imported']} of "
                   f"{imp['rows_read']} rows ({imp['rows_skipped']} skipped)")
         if args.demo:
-            print(f"  demo data: {report.demo_batches} synthetic quarterly returns, {report.demo_values} values")
+            print(f"  demo data: {report.demo_batches} synthetic quarterly returns, {report.demo_values} values, "
+                  f"{report.demo_meeting_records} meeting records")
     return 0
 
 

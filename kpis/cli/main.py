@@ -13,14 +13,14 @@ import os
 import sys
 from typing import Sequence
 
-from kpis.cli import (comparators, database, maintenance, packs, rebases, refresh, returns, self_assessment,
-                       spc, sql, users)
+from kpis.cli import (comparators, database, governance, maintenance, packs, rebases, refresh, returns,
+                       self_assessment, spc, sql, users)
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError  # noqa: F401 (the CLI's public names)
 from kpis.core.framework import FrameworkError
 from kpis.store.database import StoreError
 
-COMMAND_MODULES = [database, comparators, refresh, returns, sql, packs, users, maintenance, spc, rebases,
-                   self_assessment]
+COMMAND_MODULES = [database, comparators, refresh, returns, sql, packs, governance, users, maintenance, spc,
+                   rebases, self_assessment]
 
 
 class _Parser(argparse.ArgumentParser):

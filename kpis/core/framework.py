@@ -27,6 +27,7 @@ SOURCES = ("fingertips", "dfe_ees", "lait")
 DEFAULT_AREA_ICON = ":material/topic:"
 MATERIAL_ICON = re.compile(r"^:material/[a-z0-9_]+:$")
 KPI_ID = re.compile(r"^[A-Z]{1,4}[0-9]{2,3}$")
+YEAR_TYPES = ("financial", "academic")  # [annual_report] year
 
 
 class FrameworkError(ValueError):
@@ -153,6 +154,7 @@ class Framework:
     # Where people report an accessibility problem or ask for another format (an email address, a web page or a
     # phone number, as written); "" when the partnership has not set one. Shown on the accessibility statement.
     accessibility_contact: str = ""
+    annual_report_year: str = "financial"  # [annual_report] year: "financial" (April-March) or "academic" (Sep-Aug)
     self_assessment: SelfAssessmentSpec = field(default_factory=SelfAssessmentSpec)   # statements rated each year
     # The partnership's email domain ([partnership] email_domain, e.g. "council.gov.uk"), for examples such as the
     # upload page's placeholder; "" when not set, and the example is then a neutral one.
@@ -259,6 +261,9 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         problems.append("[demo] should be a table")
         demo = {}
     _check_demo(demo, area_ids, {str(item.get("id")) for item in raw.get("kpis") or []}, problems)
+    report = raw.get("annual_report") or {}
+    if (year_type := str(report.get("year") or "financial") if isinstance(report, dict) else "?") not in YEAR_TYPES:
+        problems.append(f"[annual_report] year should be \"financial\" or \"academic\", found {year_type!r}")
     if problems:
         raise FrameworkError(path, problems)
     return Framework(
@@ -281,7 +286,9 @@ def parse_framework(raw: dict[str, Any], *, path: str | Path = "<memory>") -> Fr
         demo=dict(demo),
         accessibility_contact=str(part.get("accessibility_contact") or "").strip(),
         email_domain=str(part.get("email_domain") or "").strip().lstrip("@").lower(),
-        self_assessment=self_assessment)
+        self_assessment=self_assessment,
+        annual_report_year=year_type,
+    )
 
 
 def _check_demo(demo: dict, area_ids: set[str], kpi_ids: set[str], problems: list[str]) -> None:

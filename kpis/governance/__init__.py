@@ -1,1 +1,2 @@
-"""The partnership governing itself: meetings, the annual report and the annual self-assessment."""
+"""The partnership's year: meeting records (attendance, decisions and actions, escalations), the annual report
+and the annual self-assessment."""

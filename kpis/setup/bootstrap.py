@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from kpis.setup import demo
+from kpis.setup.demo_meetings import add_demo_meetings
 from kpis.core.framework import Framework
 from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_narrative, write_observations
 
@@ -20,6 +21,7 @@ class InitReport:
     imports: list[dict] = field(default_factory=list)
     demo_batches: int = 0
     demo_values: int = 0
+    demo_meeting_records: int = 0
 
 
 def register_framework(store: Store, framework: Framework) -> None:
@@ -65,6 +67,7 @@ def initialise(store: Store, framework: Framework, *, with_demo: bool = False) -
             report.imports.append(r.to_dict())
         date_demo_imports_by_publication(store)
         report.demo_batches, report.demo_values = add_demo_returns(store, framework)
+        report.demo_meeting_records = add_demo_meetings(store, framework)
         with store.transaction() as cur:
             cur.execute("INSERT OR REPLACE INTO settings VALUES ('demo', 'true')")
     store.checkpoint()

@@ -131,6 +131,31 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             recorded_by VARCHAR, valid_from TIMESTAMP NOT NULL,
             valid_to TIMESTAMP, removed_by VARCHAR, removal_reason VARCHAR);
     """),
+    # The partnership's meetings as it runs them (kpis.governance): who attended, the decisions and actions,
+    # and the escalations. Each record keeps every version: an edit closes the old row (valid_to) and adds the
+    # next, with who made it, as values are. `record_id` is the record's id across its versions.
+    (6, "meeting records", """
+        CREATE SEQUENCE governance_seq START 1;
+        CREATE TABLE meeting_attendance (
+            record_id BIGINT NOT NULL, meeting_date DATE NOT NULL, member VARCHAR NOT NULL,
+            organisation VARCHAR, status VARCHAR NOT NULL,        -- present | substitute | apologies | absent
+            substitute_for VARCHAR,                              -- whom a substitute stood in for
+            removed BOOLEAN NOT NULL DEFAULT FALSE, is_demo BOOLEAN NOT NULL DEFAULT FALSE,
+            version INTEGER NOT NULL, recorded_by VARCHAR, valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP);
+        CREATE TABLE meeting_items (
+            record_id BIGINT NOT NULL, meeting_date DATE NOT NULL,
+            kind VARCHAR NOT NULL,                               -- decision | action
+            text VARCHAR NOT NULL, owner VARCHAR, due_date DATE,
+            status VARCHAR,                                      -- actions: open | in_progress | done | dropped
+            published BOOLEAN NOT NULL DEFAULT FALSE,
+            removed BOOLEAN NOT NULL DEFAULT FALSE, is_demo BOOLEAN NOT NULL DEFAULT FALSE,
+            version INTEGER NOT NULL, recorded_by VARCHAR, valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP);
+        CREATE TABLE meeting_escalations (
+            record_id BIGINT NOT NULL, meeting_date DATE NOT NULL, escalated_on DATE NOT NULL,
+            body VARCHAR NOT NULL, reason VARCHAR NOT NULL, outcome VARCHAR, outcome_on DATE,
+            removed BOOLEAN NOT NULL DEFAULT FALSE, is_demo BOOLEAN NOT NULL DEFAULT FALSE,
+            version INTEGER NOT NULL, recorded_by VARCHAR, valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP);
+    """),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -27,7 +27,7 @@ BOARD = {"viewer", "lead", "analyst", "admin"}
 def restricted() -> dict[str, set[str]]:
     """Each restricted page's address and the roles that may open it."""
     fw = load_framework()
-    pages = {"scorecard": BOARD, "changes": BOARD, "kpi": BOARD, "board-pack": BOARD,
+    pages = {"scorecard": BOARD, "changes": BOARD, "kpi": BOARD, "board-pack": BOARD, "meetings": BOARD,
              **{url_path(area.id): BOARD for area in fw.areas},
              "upload": {"lead", "admin"}, "explorer": {"analyst", "admin"}, "definitions": {"analyst", "admin"},
              "data-quality": {"analyst", "admin"}, "sql": {"analyst", "admin"}, "admin": {"admin"},

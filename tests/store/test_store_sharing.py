@@ -26,7 +26,7 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 BUSY_MESSAGE = "The database is busy: another program (an import or a backup) is using it. Try again in a minute."
 FIXTURE = ROOT / "tests" / "fixtures" / "benchmarks" / "dfe_d3_markers.csv"
 BOARD = {"Overview", "Board scorecard", "What changed", "Early help", "Emotional wellbeing and mental health", "SEND",
-         "Safeguarding", "KPI detail", "Board pack"}
+         "Safeguarding", "KPI detail", "Board pack", "Board meetings"}
 PUBLIC = {"Public view", "Accessibility statement"}
 EVERY_PAGE = BOARD | PUBLIC | {"Submit a return", "Explorer", "Definitions", "Data quality", "SQL console",
                                "Users and audit", "Import published figures"}
