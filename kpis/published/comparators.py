@@ -41,6 +41,7 @@ from kpis.published.common import (
     Parsed,
     finalise,
     read_header,
+    recoded_notes,
     register_candidates,
 )
 from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_observations_from
@@ -177,6 +178,7 @@ def _import_one(cur, path: Path, fmt: str, framework: Framework | None, areas: A
         if parsed.frame is not None:
             register_candidates(cur, parsed.frame)
         rows_imported, reasons, used = (parsed.finish or finalise)(cur, areas, parse_period, PeriodError)
+        parsed.notes += recoded_notes(cur, areas) if parsed.finish is None else []
     except (UnicodeDecodeError, duckdb.Error) as exc:
         raise BenchmarkFormatError(f"{path.name} looks like a {FORMATS[fmt]} but could not be read: "
                                    f"{exc}") from None

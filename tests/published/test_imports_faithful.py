@@ -20,22 +20,35 @@ ENGLAND, WORCS = "E92000001", "E10000034"
 
 
 # -- DfE: symbols are statuses, Total is the headline ------------------------------------------------
-def test_an_unexpected_symbol_is_a_status_on_its_cell_and_is_reported(store):
+def test_dfe_k_means_rounds_to_zero_not_unavailable(store):
+    """Issue 22: DfE's `k` is `low` where the word reads badly: a figure that rounds to 0 but is not 0."""
     report = import_benchmarks(store, FIXTURES / "dfe_c1_referrals_k.csv", framework=None)
     assert report.rows_read == report.rows_imported == 23
     pct = "dfe_ees:dfe_c1_referrals_k:rereferral_percent"
+    k = one(store, pct, WORCS, "2024/25")
+    assert k["value"] != k["value"] and (k["status"], k["status_note"]) == ("rounds_to_zero", "k")
+    assert not [n for n in report.notes if "unexpected symbol" in n]  # a published marker, not a surprise
+
+
+def test_an_unexpected_symbol_is_a_status_on_its_cell_and_is_reported(tmp_path, store):
+    path = tmp_path / "c1_star.csv"
+    text = (FIXTURES / "dfe_c1_referrals_k.csv").read_text(encoding="utf-8")
+    path.write_text(text.replace(",k,", ",*,"), encoding="utf-8")
+    report = import_benchmarks(store, path, framework=None)
+    assert report.rows_read == report.rows_imported == 23
+    pct = "dfe_ees:c1_star:rereferral_percent"
     assert pct in report.indicators  # still a measure, not a breakdown label
     assert store.scalar("SELECT unit FROM indicators WHERE indicator_id = ?", [pct]) == "percentage"
     assert store.df("SELECT DISTINCT breakdown_type FROM current_observations")["breakdown_type"].tolist() == ["all"]
     k = one(store, pct, WORCS, "2024/25")
-    assert k["value"] != k["value"] and (k["status"], k["status_note"]) == ("not_available", "k")
+    assert k["value"] != k["value"] and (k["status"], k["status_note"]) == ("not_available", "*")
     assert one(store, pct, ENGLAND, "2024/25")["value"] == 22.6
     said = [n for n in report.notes if "rereferral_percent" in n]
-    assert said == ["column rereferral_percent: unexpected symbol(s) 'k' (1 cell), not a number and not a published "
+    assert said == ["column rereferral_percent: unexpected symbol(s) '*' (1 cell), not a number and not a published "
                     "marker; stored as 'not available' with the symbol as the status note"]
     # the publisher's own markers are not 'unexpected'
     assert not [n for n in report.notes if "'c'" in n or "'x'" in n or "'u'" in n]
-    assert one(store, "dfe_ees:dfe_c1_referrals_k:no_further_action_percent", "E06000053", "2024/25")["status"] \
+    assert one(store, "dfe_ees:c1_star:no_further_action_percent", "E06000053", "2024/25")["status"] \
         in ("suppressed", "not_available", "low_reliability")
 
 
@@ -290,9 +303,12 @@ def test_the_command_line_prints_what_the_import_noticed(tmp_path, capsys):
     db = tmp_path / "cli.duckdb"
     assert main(["--db", str(db), "init"]) == 0
     capsys.readouterr()
-    assert main(["--db", str(db), "import-benchmarks", str(FIXTURES / "dfe_c1_referrals_k.csv")]) == 0
+    star = tmp_path / "c1_star.csv"
+    star.write_text((FIXTURES / "dfe_c1_referrals_k.csv").read_text(encoding="utf-8").replace(",k,", ",*,"),
+                    encoding="utf-8")
+    assert main(["--db", str(db), "import-benchmarks", str(star)]) == 0
     out = capsys.readouterr().out
-    assert "  note: column rereferral_percent: unexpected symbol(s) 'k' (1 cell)" in out
+    assert "  note: column rereferral_percent: unexpected symbol(s) '*' (1 cell)" in out
 
 
 def test_a_tidy_file_keeps_its_published_comparisons(store, framework):
