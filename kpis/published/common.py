@@ -42,7 +42,7 @@ MARKER_MEANINGS = {
 }
 OBS_FIELDS = ["_row", "indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_raw",
               "time_identifier", "year_type", "value", "numerator", "denominator", "lower_ci", "upper_ci",
-              "status", "status_note", "skip", "published_comparison"]
+              "status", "status_note", "skip", "published_comparison", "published_comparison_region"]
 # A symbol that is not one of MARKERS but is still a status on its cell, never a label: short, one word
 # (DfE's `k`, a stray `*`). Longer text in a number column is a label, so the column is a breakdown.
 TOKEN = re.compile(r"^\S{1,3}$")

@@ -55,21 +55,39 @@ VERSION_RANK = {"final": 3, "revised": 2, "provisional": 1}
 MEASURE_COLUMNS = {"data_type", "measure", "measure_type", "measure_name", "unit", "value_type", "statistic"}
 # A Reporting year is a snapshot. DfE's files do not say when it was taken; the publications that do not take it at
 # 31 March (children in need, children looked after), by their files' names.
-CENSUS_BY_FILE = [(re.compile(r"^csww|social_work|workforce", re.I), 9, "the children's social work workforce "
+CENSUS_BY_FILE = [(re.compile(r"(^|_)csww|social_work|workforce", re.I), 9, "the children's social work workforce "
                    "census, 30 September"),
-                  (re.compile(r"^spc|school_census|schools_pupils|pupils_and_their_characteristics", re.I), 1,
+                  (re.compile(r"(^|_)spc_|school_census|schools_pupils|pupils_and_their_characteristics", re.I), 1,
                    "the school census, January")]
 
 
 def is_total(text: pd.Series, default: str | None = None) -> pd.Series:
-    """The headline rows of a filter, by rule: 'Total' or 'All' (any case), a label that starts with one of them
-    ('Total ages 0 to 4 years', 'All pupils'; not 'All other ...'), or the filter's declared default
+    """Exact headline words of a filter: 'Total' or 'All' (any case) or the filter's declared default
     (`filter_default` in the file's .meta.csv)."""
     low = text.str.lower().str.strip()
-    rule = low.isin(TOTALS) | (low.str.match(r"^(total|all)\b") & ~low.str.match(r"^all other\b"))
+    rule = low.isin(TOTALS)
     if default:
         rule |= low == default.strip().lower()
     return rule
+
+
+def headline(raw: pd.DataFrame, col: str, others: list[str], default: str | None = None) -> pd.Series:
+    """The headline rows of one filter, by rule: its 'Total' / 'All' / declared default when it has one; otherwise
+    a label that starts with 'Total' or 'All' ('Total ages 0 to 4 years', 'All pupils'; never 'All other ...'),
+    when there is at most one such label for each combination of the other filters (one total per sub-table).
+    Where a column has an exact 'Total', its 'Total in education ...' rows are subtotals: breakdowns."""
+    text = clean_text(raw[col])
+    exact = is_total(text, default)
+    if exact.any():
+        return exact
+    low = text.str.lower()
+    starts = low.str.match(r"^(total|all)\b") & ~low.str.match(r"^all other\b")
+    if not starts.any():
+        return starts
+    groups = [clean_text(raw[o]) for o in others] or [pd.Series("", index=raw.index)]
+    key = groups[0].str.cat(groups[1:], sep="|") if len(groups) > 1 else groups[0]
+    per_group = text[starts].groupby(key[starts]).nunique()
+    return starts if (per_group <= 1).all() else exact
 
 
 def _meta_defaults(path: Path) -> dict[str, str]:
@@ -110,11 +128,13 @@ def read(path: Path, *, framework: Framework | None, areas: AreaIndex) -> Parsed
     census, census_note = _census(path, ti)
     if census_note:
         notes.append(census_note)
-    headless = [d for d in dims if raw[d].nunique() > 1 and not is_total(clean_text(raw[d]), defaults.get(d)).any()]
+    varying = [d for d in dims if raw[d].nunique() > 1]
+    heads = {d: headline(raw, d, [o for o in varying if o != d], defaults.get(d)) for d in varying}
+    headless = [d for d in varying if not heads[d].any()]
     if headless:
         notes.append("no total row in column(s) " + ", ".join(headless) + ": every value there is a breakdown, so "
                      "the file gives no figure for all children by those columns")
-    ctx = {"defaults": defaults, "version": version, "census": census}
+    ctx = {"heads": heads, "version": version, "census": census}
 
     pieces, rows, used = [], [], set()
     matched = [k for k in (framework.kpis if framework else ())
@@ -147,6 +167,10 @@ def read(path: Path, *, framework: Framework | None, areas: AreaIndex) -> Parsed
                      "name": c.name or vcol, "unit": kpi.unit, "polarity": kpi.polarity, "kpi_id": kpi.id,
                      "definition": f"{path.name}: column {vcol}" + (f" = {ncol} / {dcol}" if ncol and dcol else "")})
     stem = file_stem(path)
+    pairs = percent_pairs(raw.columns, numeric, [m for m in measures if m not in used])
+    for col, (ncol, dcol) in sorted(pairs.items()):
+        notes.append(f"column {col}: 95% limits by Wilson's method from {ncol} / {dcol} in the same row (the "
+                     "published percentage is that ratio, to the publisher's rounding, on every row with both)")
     kinds = sorted(clean_text(raw[split]).unique()) if split else [None]
     if split:
         notes.append(f"column {split} holds {len(kinds)} measures ({', '.join(kinds)}): a choice DfE's conventions "
@@ -161,9 +185,13 @@ def read(path: Path, *, framework: Framework | None, areas: AreaIndex) -> Parsed
             if kind is not None:
                 f = f[(clean_text(raw[split]) == kind).to_numpy()]
             pieces.append(f)
-            unit = guess_unit(col.replace("_", " ")) or ("percentage" if col.endswith(("percent", "_pc")) else None)
+            unit = column_unit(col)
             if kind is not None:
                 unit = _unit_of(kind) or unit
+            if unit == "percentage" and kind is None and col in pairs:
+                ncol, dcol = pairs[col]
+                f["numerator"], f["denominator"] = numeric[ncol].to_numpy(), numeric[dcol].to_numpy()
+                f["lower_ci"], f["upper_ci"] = _wilson_pct(f["numerator"], f["denominator"], f["status"])
             rows.append({"indicator_id": iid, "source": "dfe_ees", "source_code": iid.split(":", 1)[1],
                          "name": col if kind is None else f"{col} ({kind})", "unit": unit,
                          "definition": f"{path.name}: column {col}" + (f" where {split} = {kind}" if kind else "")})
@@ -231,7 +259,7 @@ def _frame(raw, iid, vcol, numeric, area, area_skip, period, ti, dims, ctx) -> p
         types, values = [], []
         for d in varying:
             text = clean_text(raw[d])
-            part = ~is_total(text, ctx["defaults"].get(d)) & (text != "")  # a total row is this filter's headline
+            part = ~ctx["heads"][d] & (text != "")  # a total row is this filter's headline
             types.append(pd.Series(np.where(part, d, ""), index=raw.index))
             values.append(text.where(part, ""))
         f["breakdown_type"] = join_parts(types).replace("", "all").to_numpy(dtype=object)
@@ -268,6 +296,43 @@ def _version_note(version: pd.Series) -> str:
     listed = ", ".join(f"{k} ({n:,} rows)" for k, n in counts.items())
     return (f"column version ({listed}) is kept as a property of each value, never as a breakdown: Provisional "
             "figures are stored as provisional, Revised and Final ones as published with the version as the note")
+
+
+def column_unit(col: str) -> str | None:
+    """A DfE indicator's unit from its column name, by DfE's naming habits: `pt_`, `_percent`, `_perc`, `_pc` a
+    percentage; `t_`, `num_`, `number_`, `_count`, `headcount`, `_fte`, `enrolments`, `cases` a count; otherwise
+    what the words say (`guess_unit`), else unknown."""
+    low = col.lower()
+    if re.search(r"^pt_|percent|_perc$|_perc_|_pc$|_pct$|^pc_", low):
+        return "percentage"
+    if re.search(r"^(t|num|number|n)_|_count$|^count_|headcount|_fte$|^enrolments$|^cases$|^number_of", low):
+        return "count"
+    return guess_unit(col.replace("_", " "))
+
+
+def percent_pairs(columns, numeric: dict[str, pd.Series], measures: list[str]) -> dict[str, tuple[str, str]]:
+    """Percentage columns whose numerator and denominator are in the same row, by DfE's naming (`pt_X` with `t_X`
+    over `t_<first word>_eligible_pupils` or `t_pupils`), kept only where the published percentage is
+    100 x numerator / denominator (to the rounding of all three) on every row that has all three."""
+    out = {}
+    cols = set(columns)
+    for col in measures:
+        if not col.startswith("pt_") or ("t_" + col[3:]) not in cols:
+            continue
+        ncol, first = "t_" + col[3:], col[3:].split("_")[0]
+        for dcol in (f"t_{first}_eligible_pupils", "t_pupils", f"t_{first}_pupils"):
+            if dcol not in cols or dcol == ncol:
+                continue
+            v, n, d = numeric[col], numeric[ncol], numeric[dcol]
+            ok = v.notna() & n.notna() & d.notna() & (d > 0)
+            if ok.sum() == 0:
+                continue
+            # the percentage is rounded, and DfE rounds the counts too (children's social care: to the nearest 10),
+            # so the ratio may differ by what rounding each count by up to 5 can do
+            if ((n[ok] / d[ok] * 100 - v[ok]).abs() <= 0.5 + 500 * (1 + n[ok] / d[ok]) / d[ok] + 1e-9).all():
+                out[col] = (ncol, dcol)
+                break
+    return out
 
 
 def _unit_of(kind: str) -> str | None:

@@ -168,6 +168,12 @@ def read(path: Path, *, framework: Framework | None) -> Parsed:
         notes.append(token_note("Value", {str(k): int(v) for k, v in text_value[odd].value_counts().items()}))
     label = col(ENGLAND_LABEL)
     f["published_comparison"] = label.where(label != "", None).astype(object)
+    region_label = next((c for c in raw.columns if re.match(r"^Compared to Regions?\b", str(c))), None)
+    if region_label is not None:  # "Compared to Regions (statistical) value or percentiles": the region's labels
+        rl = clean_text(raw[region_label])
+        f["published_comparison_region"] = rl.where(rl != "", None).astype(object)
+        notes.append(f"published labels against the region kept from column '{region_label}' "
+                     f"({int((rl != '').sum()):,} labels)")
 
     names = (pd.DataFrame({"code": code, "name": plain_text(col("Indicator Name")), "age": age})
              .loc[(code != "") & ~bad].drop_duplicates("code"))
