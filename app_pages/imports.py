@@ -70,7 +70,11 @@ if report:
         st.caption("No row was skipped.")
     if report.get("notes"):
         st.markdown("**What the import noticed**")
-        st.caption("Unexpected symbols, and where each indicator's unit and polarity came from.")
+        st.caption("The choices the import made and why: former council codes stored under the current code, "
+                   "versions, several measures in one column, when a Reporting year's census was taken, which "
+                   "column the publisher's labels came from (against England and the region), intervals worked "
+                   "out from a row's own counts; unexpected symbols; where each indicator's unit and polarity "
+                   "came from.")
         st.dataframe({"Note": report["notes"]}, hide_index=True, width="stretch")
 
 st.header("Past imports")
