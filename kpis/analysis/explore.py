@@ -431,7 +431,7 @@ def groups(store: Store, indicator_id: str) -> pd.DataFrame:
     time."""
     return store.df("""SELECT breakdown_type, breakdown_value, count(DISTINCT area_code) FILTER (WHERE value IS NOT NULL)
                               AS areas_with_value
-                       FROM current_observations WHERE indicator_id = ? GROUP BY ALL
+                       FROM current_observations WHERE indicator_id = ? GROUP BY breakdown_type, breakdown_value
                        ORDER BY breakdown_type <> 'all', breakdown_type, breakdown_value""", [indicator_id])
 
 

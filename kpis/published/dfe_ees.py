@@ -44,7 +44,8 @@ GEOGRAPHY = {"time_period", "time_identifier", "geographic_level", "country_code
              "opportunity_area_name", "pcon_code", "pcon_name", "ward_code", "ward_name", "lsip_code", "lsip_name",
              "english_devolved_area_code", "english_devolved_area_name", "school_urn", "school_laestab",
              "school_name", "trust_id", "trust_name", "sponsor_id", "sponsor_name", "local_enterprise_partnership_code",
-             "local_enterprise_partnership_name", "rsc_region_lead_name", "mat_id", "mat_name", "la_code"}
+             "local_enterprise_partnership_name", "rsc_region_lead_name", "mat_id", "mat_name", "la_code",
+             "academic_year"}  # a time column some files add beside time_period (attendance): not a measure
 
 
 # Columns that say which version of a figure a row holds: a property of the value, never a breakdown.
