@@ -26,7 +26,7 @@ DFE_COUNCILS = {"370", "373", "815", "933", "885", "928", "940", "941", "940 / 9
 REGIONS = {"E12000003", "E12000005"}          # Yorkshire and The Humber, West Midlands
 # ONS codes for the tidy files: England, Barnsley and Sheffield (both codes), Trafford, Stockport, a district
 TIDY_AREAS = {"E92000001", "E08000016", "E08000019", "E08000038", "E08000039", "E08000009", "E08000007",
-              "E07000026", "E12000003"}
+              "E07000026", "E12000003"}  # E07000026 Allerdale, a district
 
 FILES = [  # (fixture, mirror, commit, path in the repository, kind)
     ("dfe_csww_indicators_extract.csv", CSC, CSC_COMMIT, "data-raw/csww_indicators_2017_to_2025.csv", "dfe"),
