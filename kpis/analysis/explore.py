@@ -429,8 +429,8 @@ def groups(store: Store, indicator_id: str) -> pd.DataFrame:
     """The groups of a series (breakdown type and value, 'all' first), with how many areas have a value in each:
     a file without a headline row (every row a group) can still be compared across councils, one group at a
     time."""
-    return store.df("""SELECT breakdown_type, breakdown_value, count(DISTINCT area_code) FILTER (WHERE value IS NOT NULL)
-                              AS areas_with_value
+    return store.df("""SELECT breakdown_type, breakdown_value,
+                              count(DISTINCT area_code) FILTER (WHERE value IS NOT NULL) AS areas_with_value
                        FROM current_observations WHERE indicator_id = ? GROUP BY breakdown_type, breakdown_value
                        ORDER BY breakdown_type <> 'all', breakdown_type, breakdown_value""", [indicator_id])
 

@@ -27,8 +27,9 @@ REGIONS = {
     "south west": "E12000009", "england": ENGLAND,
 }
 # Published markers for a missing value and the status each becomes. DfE open data: c confidential,
-# x not available, z not applicable, low and k round to 0 but are not 0 (DfE's analysts' guide: `k` where the word
-# "low" would read badly), u low reliability, : not available, ~ rounds to 0 (older releases). LAIT and Fingertips tidy files: '-' and 'NA'; an empty cell.
+# x not available, z not applicable, low and k round to 0 but are not 0 (DfE's analysts' guide: `k` where the
+# word "low" would read badly), u low reliability, : not available, ~ rounds to 0 (older releases). LAIT and
+# Fingertips tidy files: '-' and 'NA'; an empty cell.
 MARKERS = {
     "c": "suppressed", "x": "not_available", "z": "not_applicable", "low": "rounds_to_zero", "k": "rounds_to_zero",
     "u": "low_reliability", ":": "not_available", "~": "rounds_to_zero", "-": "not_available",
@@ -288,7 +289,8 @@ def known_areas_table(con: duckdb.DuckDBPyConnection, areas: AreaIndex) -> None:
 
 # Why a code is not placed, by the kind of code it is (ONS prefixes): specific, never just "not in the table".
 AREA_REASON = """CASE
-    WHEN {c} LIKE 'E07%' THEN 'district code ' || {c} || ': districts are not imported (councils, regions and England are)'
+    WHEN {c} LIKE 'E07%'
+         THEN 'district code ' || {c} || ': districts are not imported (councils, regions and England are)'
     WHEN {c} LIKE 'E38%' OR {c} LIKE 'E54%' OR {c} LIKE 'E40%' OR {c} LIKE 'E45%'
          THEN 'NHS area code ' || {c} || ': NHS areas are not imported (councils, regions and England are)'
     WHEN {c} LIKE 'W%' OR {c} LIKE 'S%' OR {c} LIKE 'N%' OR {c} LIKE 'K%'
@@ -336,10 +338,11 @@ def period_reason(raw: str, ti: str, yt: str, exc: Exception) -> str:
     """Why a period was not understood, naming the time identifier (or year type) and what was expected."""
     why = getattr(exc, "reason", "") or ""
     if is_dfe_identifier(ti):
-        return f"time_identifier '{ti}': time_period '{raw}' not understood ({why.split(': ', 1)[-1] or 'see DfE list'})"
+        detail = why.split(": ", 1)[-1] or "see DfE's list"
+        return f"time_identifier '{ti}': time_period '{raw}' not understood ({detail})"
     if ti:
-        known = "" if is_dfe_identifier(ti) else " (not one of DfE's time identifiers)"
-        return f"time_identifier '{ti}'{known}: time_period '{raw}' not understood" + (f" ({why})" if why else "")
+        return (f"time_identifier '{ti}' (not one of DfE's time identifiers): time_period '{raw}' not understood"
+                + (f" ({why})" if why else ""))
     hint = f" (year type '{yt}')" if yt and not yt.isdigit() else ""
     return f"period not understood: '{raw}'{hint}" + (f": {why}" if why else "")
 

@@ -26,6 +26,7 @@ figure for all children (breakdown `all`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -311,7 +312,8 @@ def column_unit(col: str) -> str | None:
     return guess_unit(col.replace("_", " "))
 
 
-def percent_pairs(columns, numeric: dict[str, pd.Series], measures: list[str]) -> dict[str, tuple[str, str]]:
+def percent_pairs(columns: Iterable[str], numeric: dict[str, pd.Series],
+                  measures: list[str]) -> dict[str, tuple[str, str]]:
     """Percentage columns whose numerator and denominator are in the same row, by DfE's naming (`pt_X` with `t_X`
     over `t_<first word>_eligible_pupils` or `t_pupils`), kept only where the published percentage is
     100 x numerator / denominator (to the rounding of all three) on every row that has all three."""
