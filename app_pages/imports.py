@@ -75,7 +75,8 @@ if report:
                    "column the publisher's labels came from (against England and the region), intervals worked "
                    "out from a row's own counts; unexpected symbols; where each indicator's unit and polarity "
                    "came from.")
-        st.dataframe({"Note": report["notes"]}, hide_index=True, width="stretch")
+        # a list, not a table: each note is a sentence or two, read whole (a table cell cuts it at one line)
+        st.markdown("\n".join("- " + n.replace("*", "\\*").replace("[", "\\[") for n in report["notes"]))
 
 st.header("Past imports")
 history = import_history(s)

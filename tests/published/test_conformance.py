@@ -338,3 +338,18 @@ def test_exit_codes_tell_skipped_rows_from_an_unreadable_file(tmp_path, capsys):
     unreadable = tmp_path / "budget.csv"
     unreadable.write_text("Service,Budget\nEarly help,100\n", encoding="utf-8")
     assert main(["--db", str(db), "import-benchmarks", str(unreadable)]) == 2
+
+
+def test_a_fingertips_export_is_never_called_re_saved(tmp_path, store):
+    """Column names that differ from Fingertips' own only in case or spacing (the API's CSV is not a re-save), and
+    the same cut as R writes it: each said as it is."""
+    original = (FIXTURES / "fingertips_90284_by_sex.csv").read_text(encoding="utf-8")
+    header, rest = original.split("\n", 1)
+    path = tmp_path / "export.csv"
+    path.write_text(header.replace("Lower CI 95.0 limit", "Lower CI 95.0 Limit") + "\n" + rest, encoding="utf-8")
+    report = import_benchmarks(store, path, framework=None)
+    said = [n for n in report.notes if "column names" in n]
+    assert said == ["column names read as Fingertips' own, differing from Fingertips' own only in case or spacing: "
+                    "'Lower CI 95.0 Limit' as 'Lower CI 95.0 limit'"]
+    r = import_benchmarks(store, FIXTURES / "fingertips_90284_r_resaved.csv", framework=None)
+    assert any("as R's read.csv/write.csv write them (a file re-saved by R)" in n for n in r.notes)
