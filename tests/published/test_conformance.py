@@ -353,3 +353,49 @@ def test_a_fingertips_export_is_never_called_re_saved(tmp_path, store):
                     "'Lower CI 95.0 Limit' as 'Lower CI 95.0 limit'"]
     r = import_benchmarks(store, FIXTURES / "fingertips_90284_r_resaved.csv", framework=None)
     assert any("as R's read.csv/write.csv write them (a file re-saved by R)" in n for n in r.notes)
+
+
+def test_a_dfe_data_type_column_makes_one_indicator_per_measure(tmp_path, store):
+    """The workforce file in the long form some DfE tables use: each row's inpost_headcount and turnover_rate_headcount
+    cells (as published) under one `value` column, with `data_type` saying which (the only change is the shape)."""
+    source = rows("dfe_csww_indicators_extract.csv")
+    keep = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+            "region_name", "old_la_code", "new_la_code", "la_name"]
+    path = tmp_path / "csww_long.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(keep + ["data_type", "value"])
+        for r in source:
+            w.writerow([r[k] for k in keep] + ["Number", r["inpost_headcount"]])
+            w.writerow([r[k] for k in keep] + ["Percent", r["turnover_rate_headcount"]])
+    report = import_benchmarks(store, path, framework=None)
+    assert report.rows_read == report.rows_imported == 2 * len(source)
+    units = dict(store.df("SELECT indicator_id, unit FROM indicators").values.tolist())
+    assert units == {"dfe_ees:csww_long:value:number": "count", "dfe_ees:csww_long:value:percent": "percentage"}
+    period = "2025 (September census)"
+    assert one(store, "dfe_ees:csww_long:value:number", BARNSLEY, period)["value"] == 221
+    assert one(store, "dfe_ees:csww_long:value:percent", BARNSLEY, period)["value"] == 8.1
+    assert any("column data_type holds 2 measures (Number, Percent)" in n for n in report.notes)
+
+
+def test_a_declared_filter_default_is_the_headline(tmp_path, store):
+    """The KS2 file with a DfE metadata file beside it (`.meta.csv`, the columns DfE's screener requires) naming
+    'CINO at 31 March' as social_care_group's filter_default: those rows become the headline figure."""
+    data = tmp_path / "ks2.csv"
+    data.write_bytes((FIXTURES / "dfe_ks2_cin_version_extract.csv").read_bytes())
+    (tmp_path / "ks2.meta.csv").write_text(
+        "col_name,col_type,label,indicator_grouping,indicator_unit,indicator_dp,filter_hint,filter_grouping_column,"
+        "filter_default\nsocial_care_group,Filter,Social care group,,,,,,CINO at 31 March\n"
+        "pt_read_met_expected_standard,Indicator,Reading,,%,0,,,\n", encoding="utf-8")
+    import_benchmarks(store, data, framework=None)
+    iid = "dfe_ees:ks2:pt_read_met_expected_standard"
+    assert one(store, iid, ENGLAND, "AY 2024/25")["value"] == 44          # CINO at 31 March, now the headline
+    assert one(store, iid, ENGLAND, "AY 2024/25", ("social_care_group", "CPPO at 31 March"))["value"] == float(
+        cell("dfe_ks2_cin_version_extract.csv", "pt_read_met_expected_standard", time_period="202425",
+             geographic_level="National", social_care_group="CPPO at 31 March"))
+
+
+def test_a_single_level_filter_is_not_a_breakdown(store):
+    import_benchmarks(store, FIXTURES / "dfe_absence_cin_extract.csv", framework=None)
+    types = set(store.df("SELECT DISTINCT breakdown_type FROM current_observations")["breakdown_type"])
+    assert types == {"social_care_group", "social_care_group|phase_type_grouping"}   # absence_terms: one value
