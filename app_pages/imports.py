@@ -72,8 +72,13 @@ if report:
         st.caption("No row was skipped.")
     if report.get("notes"):
         st.markdown("**What the import noticed**")
-        st.caption("Unexpected symbols, and where each indicator's unit and polarity came from.")
-        st.dataframe({"Note": report["notes"]}, hide_index=True, width="stretch")
+        st.caption("The choices the import made and why: former council codes stored under the current code, "
+                   "versions, several measures in one column, when a Reporting year's census was taken, which "
+                   "column the publisher's labels came from (against England and the region), intervals worked "
+                   "out from a row's own counts; unexpected symbols; where each indicator's unit and polarity "
+                   "came from.")
+        # a list, not a table: each note is a sentence or two, read whole (a table cell cuts it at one line)
+        st.markdown("\n".join("- " + n.replace("*", "\\*").replace("[", "\\[") for n in report["notes"]))
 
 st.header("Past imports")
 history = import_history(s)

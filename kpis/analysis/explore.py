@@ -38,6 +38,8 @@ SIGNIFICANCE_TEXT = {
 STATUS_WORDS = GAP_LABELS
 CI_PUBLISHED, CI_WILSON, CI_BYAR, CI_NONE = stats.CI_PUBLISHED, stats.CI_WILSON, stats.CI_BYAR, stats.CI_NONE
 NOT_COMPARED_BY_PUBLISHER = "Not compared: the publisher does not compare this value with England"
+# England's figure for a count is the sum of every area's: a council's count is never 'lower than England'.
+COUNT_NOT_COMPARED = "Not compared: a count is not compared with England's total (rates and percentages are)"
 SIGNIFICANCE_METHOD = ("Compared with England as Fingertips does: significantly better or worse when England's "
                        "value lies outside the area's 95% confidence interval, similar otherwise; higher or lower "
                        "where the indicator has no polarity.")
@@ -172,8 +174,9 @@ def significance_words(code: str, *, has_ci: bool, has_benchmark: bool, has_valu
 
 
 def add_significance(df: pd.DataFrame, benchmark: pd.Series | float | None, polarity: str, *,
-                     versus: str = "England") -> pd.DataFrame:
-    """Columns `significance` (better/similar/worse/higher/lower/not compared) and `significance_text`."""
+                     versus: str = "England", unit: str | None = None) -> pd.DataFrame:
+    """Columns `significance` (better/similar/worse/higher/lower/not compared) and `significance_text`.
+    A count (`unit` 'count') is never compared: England's or a region's count is a total, not a benchmark."""
     d = df.copy()
     bench = benchmark if isinstance(benchmark, pd.Series) else pd.Series(benchmark, index=d.index, dtype="float64")
     codes, words = [], []
@@ -194,6 +197,9 @@ def add_significance(df: pd.DataFrame, benchmark: pd.Series | float | None, pola
         for i in np.flatnonzero(d["not_compared_by_publisher"].fillna(False).to_numpy(dtype=bool)):
             if pd.notna(d["value"].iloc[i]):
                 codes[i], words[i] = "not compared", NOT_COMPARED_BY_PUBLISHER
+    if unit == "count":
+        for i in np.flatnonzero(d["value"].notna().to_numpy()):
+            codes[i], words[i] = "not compared", COUNT_NOT_COMPARED.replace("England", versus)
     d["significance"], d["significance_text"] = codes, words
     return d
 
@@ -376,7 +382,7 @@ def _compared(df: pd.DataFrame, ind: Indicator, comp: Comparators) -> pd.DataFra
     df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(), df["area_type"].to_list())]
     eng = df.loc[df["area_code"] == ENGLAND, "value"]
     england_value = float(eng.iloc[0]) if len(eng) and pd.notna(eng.iloc[0]) else None
-    df = add_significance(df, england_value, ind.polarity)
+    df = add_significance(df, england_value, ind.polarity, unit=ind.unit)
     df.loc[df["role"] == "england", ["significance", "significance_text"]] = [
         "benchmark", SIGNIFICANCE_TEXT["benchmark"]]
     councils = (df["area_type"] == COUNCIL) & df["area_valid_to"].isna() & df["value"].notna()
@@ -403,7 +409,7 @@ def compared_by_period(df: pd.DataFrame, ind: Indicator, comp: Comparators,
     first_england = df[df["area_code"] == ENGLAND].drop_duplicates(keys)  # each period's first England row
     england = dict(zip(pd.MultiIndex.from_frame(first_england[keys]), first_england["value"]))
     bench = pd.Series([england.get(p) for p in period], index=df.index, dtype="float64")
-    df = add_significance(df, bench, ind.polarity)
+    df = add_significance(df, bench, ind.polarity, unit=ind.unit)
     df.loc[df["role"] == "england", ["significance", "significance_text"]] = ["benchmark",
                                                                              SIGNIFICANCE_TEXT["benchmark"]]
     groups = [df[k] for k in keys]
@@ -417,6 +423,51 @@ def compared_by_period(df: pd.DataFrame, ind: Indicator, comp: Comparators,
     df["of_neighbour_group"] = peers.groupby(groups).transform("sum").astype(int)
     return df.sort_values(keys + ["value", "area_name"], ascending=[True] * len(keys) + [ascending, True],
                           na_position="last").reset_index(drop=True)
+
+
+def groups(store: Store, indicator_id: str) -> pd.DataFrame:
+    """The groups of a series (breakdown type and value, 'all' first), with how many areas have a value in each:
+    a file without a headline row (every row a group) can still be compared across councils, one group at a
+    time."""
+    return store.df("""SELECT breakdown_type, breakdown_value,
+                              count(DISTINCT area_code) FILTER (WHERE value IS NOT NULL) AS areas_with_value
+                       FROM current_observations WHERE indicator_id = ? GROUP BY breakdown_type, breakdown_value
+                       ORDER BY breakdown_type <> 'all', breakdown_type, breakdown_value""", [indicator_id])
+
+
+def compare_group(store: Store, ind: Indicator, *, home: str, breakdown_type: str = "all",
+                  breakdown_value: str = "all", period_label: str | None = None) -> pd.DataFrame:
+    """One group (say care leavers aged 19 to 21 in higher education) across every area in one period, compared
+    with England's figure for the same group, as `compare_areas` does for the headline (counts never compared)."""
+    if breakdown_type == "all":
+        return compare_areas(store, ind, home=home, period_label=period_label)
+    df = read_values(store, ind.area_series_id, breakdown_type=breakdown_type, period_label=period_label)
+    df = df[df["breakdown_value"] == breakdown_value].reset_index(drop=True)
+    if period_label is None and not df.empty:
+        mine = df[(df["area_code"] == home) & df["value"].notna()]
+        latest = (mine if not mine.empty else df).sort_values("period_end")["period_label"].iloc[-1]
+        df = df[df["period_label"] == latest].reset_index(drop=True)
+    return _compared(df, ind, comparators(home)) if not df.empty else df
+
+
+def compare_with_regions(store: Store, ind: Indicator, *, period_label: str, breakdown_type: str = "all",
+                         breakdown_value: str = "all") -> pd.DataFrame:
+    """Every council in one period against its own region's figure (the region's 95% interval rule, as against
+    England), beside the publisher's own label against the region where the file gave one (`published_region`).
+    Councils whose region has no figure for the period are 'Not compared: no region value'. Counts never."""
+    df = read_values(store, ind.area_series_id, breakdown_type=breakdown_type, period_label=period_label)
+    df = df[df["breakdown_value"] == breakdown_value].reset_index(drop=True)
+    if df.empty:
+        return df
+    df = with_intervals(df, ind.unit)
+    regions = df[df["area_type"] == "region"].drop_duplicates("area_code").set_index("area_code")["value"]
+    councils = df[df["area_type"] == COUNCIL].reset_index(drop=True)
+    bench = councils["region_code"].map(regions).astype("float64")
+    out = add_significance(councils, bench, ind.polarity, versus="the region", unit=ind.unit)
+    out["region_value"] = bench.to_numpy()
+    labels = store.df(f"SELECT {', '.join(_LABEL_KEY)}, label AS published_region FROM current_published_comparisons "
+                      "WHERE versus = 'Region' AND indicator_id = ?", [ind.area_series_id])
+    return out.merge(labels, on=_LABEL_KEY, how="left")
 
 
 GROUPS = {"neighbours": "Statistical neighbours", "region": "Councils in the region", "all_councils": "All councils"}

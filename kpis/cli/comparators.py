@@ -5,10 +5,11 @@ import argparse
 import json
 import math
 from datetime import date
+from pathlib import Path
 
 from kpis.access.permissions import command_line_actor
 from kpis.cli.database import open_store
-from kpis.cli.errors import EXIT_UNUSABLE, CliError
+from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_PARTIAL, EXIT_UNUSABLE, CliError
 from kpis.core.framework import load_framework
 
 REPORT_KEYS = ["file_name", "format", "source_name", "rows_read", "rows_imported", "rows_skipped",
@@ -22,8 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Import one published file of England, regional and council figures. The format is recognised "
                     "from the header: OHID Fingertips 'download data' CSV, DfE Explore education statistics open "
                     "data CSV, DfE LAIT long format (CSV or Parquet), or a tidy Fingertips CSV. All or nothing: "
-                    "every row read is imported or skipped with a reason. Exit code 2 if the file cannot be read "
-                    "or is not a recognised format.")
+                    "every row read is imported or skipped with a reason. Exit codes: 0 every row imported; 3 the "
+                    "file was understood and imported, but some rows were skipped (each reason is printed); 1 the "
+                    "file was understood but none of its rows could be imported (nothing stored); 2 the file "
+                    "could not be read or is not a recognised format (nothing stored).")
     p.add_argument("file", help="the file to import")
     p.add_argument("--json", action="store_true", help="print the import's summary as JSON")
     p.set_defaults(handler=run_import)
@@ -45,20 +48,25 @@ def run_import(args: argparse.Namespace) -> int:
     # imported here, not at the top: `python -m kpis` loads only the command it runs
     from kpis.published.comparators import (
         BenchmarkError,
+        BenchmarkFormatError,
         import_benchmarks,
     )
     framework = load_framework(args.framework)
     with open_store(args) as store:
         try:
             report = import_benchmarks(store, args.file, framework=framework, actor=command_line_actor().email)
-        except BenchmarkError as exc:  # unreadable or unrecognised: the plain message, no traceback
+        except BenchmarkFormatError as exc:  # unreadable or unrecognised: the plain message, no traceback
             raise CliError(str(exc), EXIT_UNUSABLE) from None
+        except BenchmarkError as exc:  # no such file (unreadable), or understood but no row could be imported
+            missing = not Path(args.file).is_file()
+            raise CliError(str(exc), EXIT_UNUSABLE if missing else EXIT_INVALID) from None
         except OSError as exc:
             raise CliError(f"Could not read {args.file}: {exc.strerror or exc}", EXIT_UNUSABLE) from None
     summary = report.to_dict()
+    code = EXIT_PARTIAL if report.rows_skipped else EXIT_OK
     if args.json:
         print(json.dumps({k: summary[k] for k in REPORT_KEYS}, default=str, indent=2))
-        return 0
+        return code
     print(f"Imported {report.file_name} ({report.source_name}): {report.rows_imported:,} of {report.rows_read:,} "
           f"rows; {report.rows_skipped:,} skipped.")
     for reason, n in report.skipped_reasons.items():
@@ -67,7 +75,9 @@ def run_import(args: argparse.Namespace) -> int:
           f"(batch {report.batch_id}, {report.seconds:.1f} s).")
     for note in report.notes:
         print(f"  note: {note}")
-    return 0
+    if code == EXIT_PARTIAL:
+        print(f"Exit code {EXIT_PARTIAL}: imported, but {report.rows_skipped:,} row(s) were skipped (reasons above).")
+    return code
 
 
 def run_scorecard(args: argparse.Namespace) -> int:

@@ -33,8 +33,10 @@ RATE_SCALE = {code: scale for code, scale in SCALE.items() if code.startswith("r
 STATUS_LABELS = {
     "published": "Published", "provisional": "Provisional", "suppressed": "Suppressed (small number)",
     "not_available": "Not available", "not_applicable": "Not applicable", "low_reliability": "Low reliability",
+    # DfE's `low` and `k` (and the older `~`): a count that rounds to 0 but is not 0; no figure is published
+    "rounds_to_zero": "Rounds to 0 (not 0)",
 }
 STATUSES = tuple(STATUS_LABELS)
 VALUE_STATUSES = ("published", "provisional", "low_reliability")    # a number goes with these
-GAP_STATUSES = ("suppressed", "not_available", "not_applicable")    # no number goes with these
+GAP_STATUSES = ("suppressed", "not_available", "not_applicable", "rounds_to_zero")    # no number goes with these
 GAP_LABELS = {code: STATUS_LABELS[code] for code in GAP_STATUSES}

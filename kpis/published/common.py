@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from kpis.core.framework import Framework, Kpi
+from kpis.core.periods import dfe_period, is_dfe_identifier
 from kpis.store.database import KEY, STATUSES, Store
 
 LICENCE = "Open Government Licence v3.0"
@@ -26,21 +27,23 @@ REGIONS = {
     "south west": "E12000009", "england": ENGLAND,
 }
 # Published markers for a missing value and the status each becomes. DfE open data: c confidential,
-# x not available, z not applicable, low rounds to 0 but is not 0, u low reliability, : not available,
-# ~ rounds to 0 (older releases). LAIT and Fingertips tidy files: '-' and 'NA'; an empty cell.
+# x not available, z not applicable, low and k round to 0 but are not 0 (DfE's analysts' guide: `k` where the
+# word "low" would read badly), u low reliability, : not available, ~ rounds to 0 (older releases). LAIT and
+# Fingertips tidy files: '-' and 'NA'; an empty cell.
 MARKERS = {
-    "c": "suppressed", "x": "not_available", "z": "not_applicable", "low": "low_reliability",
-    "u": "low_reliability", ":": "not_available", "~": "low_reliability", "-": "not_available",
+    "c": "suppressed", "x": "not_available", "z": "not_applicable", "low": "rounds_to_zero", "k": "rounds_to_zero",
+    "u": "low_reliability", ":": "not_available", "~": "rounds_to_zero", "-": "not_available",
     "..": "not_available", "na": "not_available", "n/a": "not_available", "": "not_available",
 }
 MARKER_MEANINGS = {
     "c": "suppressed to protect confidentiality", "x": "not available", "z": "not applicable",
-    "low": "rounds to 0 but is not 0", "u": "low reliability", ":": "not available",
+    "low": "rounds to 0 but is not 0", "k": "rounds to 0 but is not 0 (DfE's `k`, where 'low' reads badly)",
+    "u": "low reliability", ":": "not available",
     "~": "rounds to 0 but is not 0", "-": "not available", "..": "not available", "": "no value published",
 }
 OBS_FIELDS = ["_row", "indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_raw",
               "time_identifier", "year_type", "value", "numerator", "denominator", "lower_ci", "upper_ci",
-              "status", "status_note", "skip", "published_comparison"]
+              "status", "status_note", "skip", "published_comparison", "published_comparison_region"]
 # A symbol that is not one of MARKERS but is still a status on its cell, never a label: short, one word
 # (DfE's `k`, a stray `*`). Longer text in a number column is a label, so the column is a breakdown.
 TOKEN = re.compile(r"^\S{1,3}$")
@@ -207,19 +210,51 @@ class AreaIndex:
         self.known = set(areas["area_code"].dropna())
         a = areas.dropna(subset=["dfe_code"]).copy()
         a["dfe_code"] = a["dfe_code"].astype(str).str.replace(r"\.0$", "", regex=True)
+        a = a[a["dfe_code"].str.match(r"^\d+( / \d+)*$")]  # 'x': a 2009 county with no DfE number of its own
         # One DfE number can name an old and a new council (a boundary change kept the number):
         # the current one wins, then the one that ended last.
         a["_current"] = a["valid_to"].isna()
         a = a.sort_values(["_current", "valid_to"], ascending=[False, False], na_position="first")
         self.dfe_to_ons = dict(a.drop_duplicates("dfe_code")[["dfe_code", "area_code"]].itertuples(index=False))
+        self.names = dict(zip(areas["area_code"], areas["name"]))
+        self.recodes = recodes(areas)
+
+    def recode_note(self, old: str, new: str, rows: int) -> str:
+        """What the import report says when a former code's rows were stored under the council's current code."""
+        return (f"{rows:,} row(s) with the former code {old} ({self.names.get(old, old)}) stored under {new}, its code "
+                f"now: the same council with the same DfE number, so one series (data/reference/dfe/"
+                "la_codes_with_history.csv)")
 
     @classmethod
     def from_store(cls, store: Store) -> "AreaIndex":
-        return cls(store.df("SELECT area_code, dfe_code, name, area_type, valid_to FROM areas"))
+        return cls(store.df("SELECT area_code, dfe_code, name, area_type, valid_to, successor_code FROM areas"))
 
     def ons_for_dfe(self, codes: pd.Series) -> pd.Series:
         text = clean_text(codes).str.replace(r"\.0$", "", regex=True)
         return text.map(self.dfe_to_ons)
+
+
+def recodes(areas: pd.DataFrame) -> dict[str, str]:
+    """Former code -> the code of the same council now, for a council whose code changed but which stayed the same
+    council: one successor with the same DfE number (Gateshead and Northumberland 2013, Buckinghamshire 2020, North
+    Yorkshire and Somerset 2023, Barnsley and Sheffield 2025). A council split or merged into councils with other
+    DfE numbers (Northamptonshire 2021, Cumbria 2023, Bournemouth, Poole and Dorset 2019) is not a recode: it stays
+    its own place, and so do its successors."""
+    rows = {r.area_code: r for r in areas.itertuples(index=False)}
+    step: dict[str, str] = {}
+    for r in rows.values():
+        nxt = [c for c in str(r.successor_code or "").split(";") if c and c != "nan"]
+        if len(nxt) == 1 and nxt[0] in rows and str(rows[nxt[0]].dfe_code) == str(r.dfe_code) \
+                and str(r.dfe_code).isdigit():
+            step[r.area_code] = nxt[0]
+    out = {}
+    for code in step:
+        end, seen = code, set()
+        while end in step and end not in seen:
+            seen.add(end)
+            end = step[end]
+        out[code] = end
+    return out
 
 
 # -- from candidates to observations (in DuckDB, so a 600,000-row file takes seconds) --------
@@ -245,6 +280,34 @@ def known_areas_table(con: duckdb.DuckDBPyConnection, areas: AreaIndex) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE known_areas AS SELECT area_code::VARCHAR AS area_code "
                 "FROM known_frame")
     con.unregister("known_frame")
+    pairs = pd.DataFrame(sorted(areas.recodes.items()), columns=["from_code", "to_code"], dtype="object")
+    con.register("recode_frame", pairs)
+    con.execute("CREATE OR REPLACE TEMP TABLE recodes AS SELECT from_code::VARCHAR AS from_code, "
+                "to_code::VARCHAR AS to_code FROM recode_frame")
+    con.unregister("recode_frame")
+
+
+# Why a code is not placed, by the kind of code it is (ONS prefixes): specific, never just "not in the table".
+AREA_REASON = """CASE
+    WHEN {c} LIKE 'E07%'
+         THEN 'district code ' || {c} || ': districts are not imported (councils, regions and England are)'
+    WHEN {c} LIKE 'E38%' OR {c} LIKE 'E54%' OR {c} LIKE 'E40%' OR {c} LIKE 'E45%'
+         THEN 'NHS area code ' || {c} || ': NHS areas are not imported (councils, regions and England are)'
+    WHEN {c} LIKE 'W%' OR {c} LIKE 'S%' OR {c} LIKE 'N%' OR {c} LIKE 'K%'
+         THEN 'area code ' || {c} || ' is outside England'
+    ELSE 'area code ' || {c} || ' is not a council, region or England in the areas table (nor a former code of one)'
+    END"""
+
+
+def recoded_notes(con: duckdb.DuckDBPyConnection, areas: AreaIndex) -> list[str]:
+    """The import report's notes on rows stored under a council's current code (table `checked`, column
+    `recoded_from`, when `finalise` made it)."""
+    try:
+        got = con.execute("SELECT recoded_from, area_code, count(DISTINCT _row) FROM checked "
+                          "WHERE recoded_from IS NOT NULL AND reason IS NULL GROUP BY ALL ORDER BY 1").fetchall()
+    except duckdb.Error:
+        return []
+    return [areas.recode_note(old, new, n) for old, new, n in got]
 
 
 def period_table(con: duckdb.DuckDBPyConnection, combos_sql: str, parse_period: Callable, period_error: type) -> None:
@@ -254,10 +317,13 @@ def period_table(con: duckdb.DuckDBPyConnection, combos_sql: str, parse_period: 
     for raw, ti, yt in con.execute(combos_sql).fetchall():
         raw, ti, yt = raw or "", ti or "", yt or ""
         try:
-            p = parse_period(raw, time_identifier=ti or None, year_type=yt or None)
+            if is_dfe_identifier(ti):  # DfE's own list, read by its own rules; yt: a Reporting year's census month
+                p = dfe_period(raw, ti, census_month=int(yt) if yt.isdigit() else 3)
+            else:
+                p = parse_period(raw, time_identifier=ti or None, year_type=yt or None)
             parsed.append((raw, ti, yt, p.label, p.type, p.start, p.end, None))
-        except (period_error, ValueError):
-            parsed.append((raw, ti, yt, None, None, None, None, f"period not understood: '{raw}'"))
+        except (period_error, ValueError) as exc:
+            parsed.append((raw, ti, yt, None, None, None, None, period_reason(raw, ti, yt, exc)))
     pmap = pd.DataFrame(parsed, columns=["period_raw", "time_identifier", "year_type", "period_label",
                                          "period_type", "period_start", "period_end", "pskip"])
     con.register("pmap_frame", pmap.astype("object").where(pmap.notna(), None))
@@ -266,6 +332,19 @@ def period_table(con: duckdb.DuckDBPyConnection, combos_sql: str, parse_period: 
         period_type::VARCHAR period_type, period_start::DATE period_start, period_end::DATE period_end,
         pskip::VARCHAR pskip FROM pmap_frame""")
     con.unregister("pmap_frame")
+
+
+def period_reason(raw: str, ti: str, yt: str, exc: Exception) -> str:
+    """Why a period was not understood, naming the time identifier (or year type) and what was expected."""
+    why = getattr(exc, "reason", "") or ""
+    if is_dfe_identifier(ti):
+        detail = why.split(": ", 1)[-1] or "see DfE's list"
+        return f"time_identifier '{ti}': time_period '{raw}' not understood ({detail})"
+    if ti:
+        return (f"time_identifier '{ti}' (not one of DfE's time identifiers): time_period '{raw}' not understood"
+                + (f" ({why})" if why else ""))
+    hint = f" (year type '{yt}')" if yt and not yt.isdigit() else ""
+    return f"period not understood: '{raw}'{hint}" + (f": {why}" if why else "")
 
 
 def final_columns() -> str:
@@ -291,17 +370,18 @@ def finalise(con: duckdb.DuckDBPyConnection, areas: AreaIndex, parse_period: Cal
     known_areas_table(con, areas)
     period_table(con, "SELECT DISTINCT period_raw, time_identifier, year_type FROM cand WHERE skip IS NULL",
                  parse_period, period_error)
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE checked AS
-        SELECT c._row, c.indicator_id, c.area_code, c.breakdown_type, c.breakdown_value,
-               p.period_label, p.period_type, p.period_start, p.period_end, c.value, c.numerator, c.denominator,
-               c.lower_ci, c.upper_ci, c.status, c.status_note,
+        SELECT c._row, c.indicator_id, coalesce(r.to_code, c.area_code) AS area_code, c.breakdown_type,
+               c.breakdown_value, p.period_label, p.period_type, p.period_start, p.period_end, c.value, c.numerator,
+               c.denominator, c.lower_ci, c.upper_ci, c.status, c.status_note,
                CASE WHEN c.skip IS NOT NULL THEN c.skip
                     WHEN coalesce(c.area_code, '') = '' THEN 'no area code'
-                    WHEN k.area_code IS NULL THEN 'area code not in the areas table'
-                    ELSE p.pskip END AS reason
+                    WHEN k.area_code IS NULL THEN {AREA_REASON.format(c="c.area_code")}
+                    ELSE p.pskip END AS reason, r.from_code AS recoded_from
         FROM cand c
-        LEFT JOIN known_areas k ON k.area_code = c.area_code
+        LEFT JOIN recodes r ON r.from_code = c.area_code
+        LEFT JOIN known_areas k ON k.area_code = coalesce(r.to_code, c.area_code)
         LEFT JOIN pmap p ON p.period_raw = coalesce(c.period_raw, '')
              AND p.time_identifier = coalesce(c.time_identifier, '') AND p.year_type = coalesce(c.year_type, '')""")
     key = ", ".join(KEY)

@@ -41,6 +41,7 @@ from kpis.published.common import (
     Parsed,
     finalise,
     read_header,
+    recoded_notes,
     register_candidates,
 )
 from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_observations_from
@@ -178,6 +179,7 @@ def _import_one(cur, path: Path, fmt: str, framework: Framework | None, areas: A
         if parsed.frame is not None:
             register_candidates(cur, parsed.frame)
         rows_imported, reasons, used = (parsed.finish or finalise)(cur, areas, parse_period, PeriodError)
+        parsed.notes += recoded_notes(cur, areas) if parsed.finish is None else []
     except (UnicodeDecodeError, duckdb.Error) as exc:
         raise BenchmarkFormatError(f"{path.name} looks like a {FORMATS[fmt]} but could not be read: "
                                    f"{exc}") from None
@@ -194,8 +196,9 @@ def _import_one(cur, path: Path, fmt: str, framework: Framework | None, areas: A
     counts = write_observations_from(cur, batch_id=batch_id, relation="final_obs", columns=OUT, at=at,
                                      checked=True, indicators=used,  # finalise checked them
                                      row_column="_row" if parsed.finish else None)  # unique there
-    if parsed.frame is not None and parsed.frame["published_comparison"].notna().any():
-        _store_published_comparisons(cur, batch_id)
+    for column, versus in (("published_comparison", "England"), ("published_comparison_region", "Region")):
+        if parsed.frame is not None and parsed.frame[column].notna().any():
+            _store_published_comparisons(cur, batch_id, column, versus)
     return {"rows_read": parsed.rows_read, "rows_imported": rows_imported, "reasons": reasons, "used": used,
             "counts": counts, "notes": parsed.notes}
 
@@ -224,8 +227,10 @@ def _lait_dictionary_for(path: Path) -> Path | None:
     return None
 
 
-def _store_published_comparisons(cur, batch_id: int) -> None:
-    """The publisher's "Compared to England" label of every value kept, where it is new or has changed (the
+def _store_published_comparisons(cur, batch_id: int, column: str = "published_comparison",
+                                 versus: str = "England") -> None:
+    """The publisher's "Compared to England" label (or the region's, `versus`) of every value kept, where it is new
+    or has changed (the
     label it replaces is kept, no longer current). Run only for a file that carries labels: a value such a file
     publishes without one ends the label that value had, since what the publisher said before is history, not
     what it says now (a blank label row, never current, marks when)."""
@@ -233,7 +238,7 @@ def _store_published_comparisons(cur, batch_id: int) -> None:
     on = " AND ".join(f"p.{k} = i.{k}" for k in keys)
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming_labels AS
-        SELECT {", ".join(f"f.{k}" for k in keys)}, 'England' AS versus, c.published_comparison AS label
+        SELECT {", ".join(f"f.{k}" for k in keys)}, '{versus}' AS versus, c.{column} AS label
         FROM final_obs f JOIN cand c ON c._row = f._row AND c.indicator_id = f.indicator_id""")
     # a label ended with nothing in its place leaves a marker (blank, never current), so that the board as known
     # at a later date does not read the ended label back as the publisher's word

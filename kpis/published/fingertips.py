@@ -75,6 +75,19 @@ def _canonical(name: str) -> str:
 CANONICAL = {_canonical(c): c for c in KNOWN}
 
 
+def renamed_note(changed: list[tuple[str, str]]) -> str:
+    """What the report says about column names read as Fingertips' own: who writes them so, never a guess that an
+    export was 're-saved' when it was not (R's make.names writes dots, fingertipsR joins the words)."""
+    shown = ", ".join(f"'{a}' as '{b}'" for a, b in changed[:3]) + (" ..." if len(changed) > 3 else "")
+    if any("." in a and " " not in a for a, _ in changed):
+        who = "as R's read.csv/write.csv write them (a file re-saved by R)"
+    elif any(" " not in a and " " in b for a, b in changed):
+        who = "as fingertipsR names them"
+    else:
+        who = "differing from Fingertips' own only in case or spacing"
+    return f"column names read as Fingertips' own, {who}: {shown}"
+
+
 def standard_names(columns: list[str]) -> list[str]:
     """Fingertips' own column names for those of a re-saved file (R's `Indicator.ID`, fingertipsR's `IndicatorID`)."""
     return [CANONICAL.get(_canonical(c), str(c).strip()) for c in columns]
@@ -105,8 +118,9 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, list[str]]:
             raw = raw.iloc[:, 1:]
             notes.append("a leading row-number column was left out (a file re-saved by R or pandas)")
     renamed = standard_names(list(raw.columns))
-    if renamed != [str(c).strip() for c in raw.columns]:
-        notes.append("column names matched to Fingertips' own (a re-saved file, e.g. Indicator.ID)")
+    changed = [(str(a).strip(), b) for a, b in zip(raw.columns, renamed) if str(a).strip() != b]
+    if changed:
+        notes.append(renamed_note(changed))
     raw.columns = renamed
     na = raw.eq("NA")
     if na.to_numpy().any():  # R writes NA for a missing value
@@ -168,6 +182,12 @@ def read(path: Path, *, framework: Framework | None) -> Parsed:
         notes.append(token_note("Value", {str(k): int(v) for k, v in text_value[odd].value_counts().items()}))
     label = col(ENGLAND_LABEL)
     f["published_comparison"] = label.where(label != "", None).astype(object)
+    region_label = next((c for c in raw.columns if re.match(r"^Compared to Regions?\b", str(c))), None)
+    if region_label is not None:  # "Compared to Regions (statistical) value or percentiles": the region's labels
+        rl = clean_text(raw[region_label])
+        f["published_comparison_region"] = rl.where(rl != "", None).astype(object)
+        notes.append(f"published labels against the region kept from column '{region_label}' "
+                     f"({int((rl != '').sum()):,} labels)")
 
     names = (pd.DataFrame({"code": code, "name": plain_text(col("Indicator Name")), "age": age})
              .loc[(code != "") & ~bad].drop_duplicates("code"))

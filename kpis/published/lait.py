@@ -100,7 +100,8 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, *, framework: Framework | N
     pairs["area_skip"] = None
     pairs.loc[lost, "area_skip"] = [
         "London (Inner)/(Outer) is not in the areas table" if str(x).startswith("London (")
-        else "LA Number not in the areas table" for x in pairs.loc[lost, "name"]]
+        else f"LA Number {num or '(blank)'} ({x}) is not a council, region or England in the areas table"
+        for num, x in zip(pairs.loc[lost, "number"], pairs.loc[lost, "name"])]
     _table(con, "area_names", pairs.astype("object").where(pairs.notna(), None))
     con.execute("""
         CREATE OR REPLACE TEMP TABLE amap AS

@@ -36,6 +36,21 @@ def matches(columns: list[str]) -> bool:
     return REQUIRED <= set(columns) and "time_identifier" not in columns
 
 
+# Columns that hold a publisher's comparison labels (Better/Similar/Worse, Higher/Lower), against England or the
+# region: matched without case, spaces or underscores.
+ENGLAND_LABELS = ("comparedtoengland", "comparedwithengland", "significance", "englandsignificance",
+                  "significanceengland", "comparisontoengland", "vsengland", "benchmark")
+REGION_LABELS = ("comparedtoregion", "comparedwithregion", "regionsignificance", "significanceregion",
+                 "comparisontoregion", "vsregion")
+
+
+def label_columns(columns: list[str]) -> tuple[str | None, str | None]:
+    """The columns holding published labels against England and against the region, by name."""
+    canon = {re.sub(r"[^a-z]", "", c.lower()): c for c in columns}
+    find = lambda names: next((canon[n] for n in names if n in canon), None)  # noqa: E731
+    return find(ENGLAND_LABELS), find(REGION_LABELS)
+
+
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", str(text)).strip().lower()
 
@@ -48,9 +63,19 @@ def read(path: Path, *, framework: Framework | None) -> Parsed:
     kpis = comparators(framework, "fingertips")
     by_name = {_norm(k.comparator.name): (iid, k) for iid, k in kpis.items() if k.comparator.name}
     indicator = col("indicator")
+    measure_col = col("measure")
     stem = path.stem
-    ids = {t: (by_name[_norm(t)][0] if _norm(t) in by_name else f"tidy:{stem}:{slug(t)}")
-           for t in indicator.unique()}
+    # Several measures under one indicator text ('Count' and 'Per 10,000 aged 10-17'): one indicator each, with its
+    # unit, never one series mixing them (said in the import report).
+    kinds = pd.DataFrame({"i": indicator, "m": measure_col}).drop_duplicates().groupby("i")["m"].nunique()
+    mixed = set(kinds[kinds > 1].index)
+    text = indicator.where(~indicator.isin(mixed), indicator + " (" + measure_col + ")")
+    ids = {t: (by_name[_norm(t)][0] if _norm(t) in by_name else f"tidy:{stem}:{slug(t)}") for t in text.unique()}
+    for t in sorted(mixed):
+        listed = sorted(measure_col[indicator == t].unique())
+        notes.append(f"indicator '{t}' holds {len(listed)} measures in column measure ({', '.join(listed)}): each is "
+                     "stored as an indicator of its own, with its unit")
+    indicator = text
     f["indicator_id"] = indicator.map(ids).to_numpy(dtype=object)
     f.loc[(indicator == "").to_numpy(), "skip"] = "no indicator"
     f["area_code"] = col("area_code").to_numpy(dtype=object)
@@ -73,10 +98,18 @@ def read(path: Path, *, framework: Framework | None) -> Parsed:
     status, note = marker_status(raw["value"], values)
     f["status"], f["status_note"] = status.to_numpy(dtype=object), note.to_numpy(dtype=object)
 
-    label = col("compared_to_England")
-    f["published_comparison"] = label.where(~label.str.lower().isin(["", "na"]), None).to_numpy(dtype=object)
+    england, region = label_columns(list(raw.columns))
+    for versus, name in (("England", england), ("region", region)):
+        if name is None:
+            continue
+        label = col(name)
+        kept = label.where(~label.str.lower().isin(["", "na"]), None)
+        f["published_comparison" if versus == "England" else "published_comparison_region"] = \
+            kept.to_numpy(dtype=object)
+        notes.append(f"published labels against {versus} kept from column {name} ({int(kept.notna().sum()):,} "
+                     "labels)")
 
-    measure = dict(zip(indicator, col("measure")))
+    measure = dict(zip(indicator, measure_col))
     rows = []
     for text, iid in ids.items():
         if not text:

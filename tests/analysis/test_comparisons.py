@@ -84,7 +84,9 @@ def test_sg02_neighbours_pooled_and_quartile_from_the_dfe_file(rows):
     r = rows["SG02"]
     assert r["neighbours_value"] == pytest.approx(pooled, abs=1e-6) and r["neighbours_count"] == 10
     assert r["neighbours_method"].startswith("pooled rate")
-    councils = d3[d3["new_la_code"].isin(current_councils()["area_code"])]
+    # by DfE number: the 2025 file gives Barnsley and Sheffield their former codes (E08000016/19), the same councils
+    # as today's E08000038/39 (data/reference/dfe/la_codes_with_history.csv)
+    councils = d3[d3["old_la_code"].isin(current_councils()["dfe_code"])]
     values = pd.to_numeric(councils["CPP_subsequent_percent"], errors="coerce").dropna()
     worcs = float(councils.loc[councils["new_la_code"] == "E10000034", "CPP_subsequent_percent"].iloc[0])
     assert worcs == 31.4 == r["benchmark_value"]

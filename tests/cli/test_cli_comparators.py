@@ -66,7 +66,8 @@ def test_scorecard_refuses_bad_arguments(demo_db):
 
 # -- import-benchmarks --------------------------------------------------------------------------------
 def test_import_benchmarks_json_summary(demo_db, capsys):
-    assert main(["--db", str(demo_db), "import-benchmarks", str(FIXTURES / "fingertips_27col.csv"), "--json"]) == 0
+    # exit 3: understood and imported, with rows skipped (issue 22: not the same answer as an unreadable file's 2)
+    assert main(["--db", str(demo_db), "import-benchmarks", str(FIXTURES / "fingertips_27col.csv"), "--json"]) == 3
     report = json.loads(capsys.readouterr().out)
     for key in ("rows_read", "rows_imported", "rows_skipped", "skipped_reasons"):
         assert key in report
@@ -76,9 +77,10 @@ def test_import_benchmarks_json_summary(demo_db, capsys):
 
 
 def test_import_benchmarks_text_summary(demo_db, capsys):
-    assert main(["--db", str(demo_db), "import-benchmarks", str(FIXTURES / "tidy_obese_reception.csv")]) == 0
+    assert main(["--db", str(demo_db), "import-benchmarks", str(FIXTURES / "tidy_obese_reception.csv")]) == 3
     out = capsys.readouterr().out
     assert "rows; 5 skipped" in out and "period not understood" in out
+    assert "Exit code 3: imported, but 5 row(s) were skipped" in out
 
 
 def test_import_benchmarks_unrecognised_or_unreadable_exits_2_without_traceback(demo_db, tmp_path):

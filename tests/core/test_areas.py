@@ -34,7 +34,8 @@ def test_areas_file_shape(areas):
 
 
 def test_every_area_has_an_ons_looking_code(areas):
-    bad = [c for c in areas["area_code"] if not re.fullmatch(r"E\d{8}", str(c))]
+    # a combined row of DfE's (Kingston and Richmond, 'E09000021 / E09000027') is a place of its own
+    bad = [c for c in areas["area_code"] if not re.fullmatch(r"E\d{8}( / E\d{8})*", str(c))]
     assert bad == []
     assert areas["dfe_code"].notna().all()
 
@@ -146,3 +147,48 @@ def test_load_areas_returns_a_copy():
     a = A.load_areas()
     a.loc[:, "name"] = "changed"
     assert A.load_areas()["name"].ne("changed").all()
+
+
+# -- issue 22: DfE's table of council codes with their history ------------------------------------------------
+HISTORY = A.REFERENCE_DIR / "dfe" / "la_codes_with_history.csv"
+
+
+def test_every_code_of_dfes_history_table_is_an_area_with_its_number_and_dates(areas):
+    """data/reference/dfe/la_codes_with_history.csv (DfE's screener table, OGL v3.0) against areas.csv."""
+    history = pd.read_csv(HISTORY, dtype=str, keep_default_na=False)
+    history = history[history["new_la_code"].str.startswith("E")]  # not 'z', the forces' schools overseas
+    assert len(history) == 175
+    by_code = areas.set_index("area_code")
+    missing = sorted(set(history["new_la_code"]) - set(by_code.index))
+    assert missing == []
+    for h in history.itertuples(index=False):
+        a = by_code.loc[h.new_la_code]
+        assert a["dfe_code"] == h.old_la_code, h.new_la_code
+        if h.date_of_termination:
+            assert a["valid_to"].strftime("%d/%m/%Y") == h.date_of_termination, h.new_la_code
+        else:
+            assert pd.isna(a["valid_to"]), h.new_la_code
+
+
+def test_barnsley_and_sheffield_have_their_new_codes_from_may_2025_with_the_same_numbers(areas):
+    assert A.resolve_area("370", areas)["area_code"] == "E08000038"
+    assert A.resolve_area("373", areas)["area_code"] == "E08000039"
+    old = A.resolve_area("E08000016", areas)
+    assert (old["valid_to"], old["successor_code"]) == (date(2025, 4, 30), "E08000038")
+    assert A.valid_on("E08000038", date(2025, 5, 1), areas=areas)
+    assert not A.valid_on("E08000038", date(2025, 4, 30), areas=areas)
+    assert "E08000038" in A.current_councils(areas=areas) and "E08000016" not in A.current_councils(areas=areas)
+
+
+def test_a_recode_is_one_series_but_a_split_or_merger_is_never_merged(areas):
+    from kpis.published.common import recodes
+    r = recodes(areas)
+    assert r["E08000016"] == "E08000038" and r["E08000019"] == "E08000039"        # 2025 recode, 370 / 373
+    assert r["E10000023"] == "E06000065" and r["E10000027"] == "E06000066"        # 2023, 815 / 933 kept
+    assert r["E10000002"] == "E06000060" and r["E08000020"] == "E08000037"        # 2020, 2013
+    assert r["E06000048"] == "E06000057"
+    for split in ("E10000021", "E10000006", "E06000028", "E06000029", "E10000009", "E10000001"):
+        assert split not in r                                                   # Northants, Cumbria, BCP, Dorset...
+    combined = areas.set_index("area_code")
+    assert combined.loc["E09000021 / E09000027", "area_type"] == "combined"
+    assert "E09000021 / E09000027" not in A.current_councils(areas=areas)      # never counted as a council

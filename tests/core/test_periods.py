@@ -250,3 +250,16 @@ def test_latest_ending_on_or_before():
     # Of periods ending the same day, the closer (shorter) match wins.
     mixed = [financial_year(2023), financial_quarter(2023, 4), financial_quarter(2023, 3)]
     assert latest_ending_on_or_before(mixed, date(2024, 6, 30)) == financial_quarter(2023, 4)
+
+
+# -- issue 22: DfE's own time identifiers ----------------------------------------------------------------------------
+def test_dfe_identifiers_read_as_their_own_kind_and_agree_with_parse_period_where_both_read():
+    from kpis.core.periods import dfe_period, is_dfe_identifier, parse_period
+    for tp, ti in [("202425", "Academic year"), ("202425", "Financial year"), ("2024", "Calendar year"),
+                   ("202425", "Financial year Q2"), ("2025", "Reporting year")]:
+        assert dfe_period(tp, ti) == parse_period(tp, time_identifier=ti), (tp, ti)
+    assert dfe_period("202425", "Spring term").type == "term"
+    assert dfe_period("2020", "Week 53").end.isoformat() == "2021-01-03"   # ISO weeks: 2020 has 53
+    with pytest.raises(PeriodError, match="2024 has no ISO week 53"):
+        dfe_period("2024", "Week 53")
+    assert is_dfe_identifier(" autumn and spring term ") and not is_dfe_identifier("Winter term")

@@ -20,22 +20,35 @@ ENGLAND, WORCS = "E92000001", "E10000034"
 
 
 # -- DfE: symbols are statuses, Total is the headline ------------------------------------------------
-def test_an_unexpected_symbol_is_a_status_on_its_cell_and_is_reported(store):
+def test_dfe_k_means_rounds_to_zero_not_unavailable(store):
+    """Issue 22: DfE's `k` is `low` where the word reads badly: a figure that rounds to 0 but is not 0."""
     report = import_benchmarks(store, FIXTURES / "dfe_c1_referrals_k.csv", framework=None)
     assert report.rows_read == report.rows_imported == 23
     pct = "dfe_ees:dfe_c1_referrals_k:rereferral_percent"
+    k = one(store, pct, WORCS, "2024/25")
+    assert k["value"] != k["value"] and (k["status"], k["status_note"]) == ("rounds_to_zero", "k")
+    assert not [n for n in report.notes if "unexpected symbol" in n]  # a published marker, not a surprise
+
+
+def test_an_unexpected_symbol_is_a_status_on_its_cell_and_is_reported(tmp_path, store):
+    path = tmp_path / "c1_star.csv"
+    text = (FIXTURES / "dfe_c1_referrals_k.csv").read_text(encoding="utf-8")
+    path.write_text(text.replace(",k,", ",*,"), encoding="utf-8")
+    report = import_benchmarks(store, path, framework=None)
+    assert report.rows_read == report.rows_imported == 23
+    pct = "dfe_ees:c1_star:rereferral_percent"
     assert pct in report.indicators  # still a measure, not a breakdown label
     assert store.scalar("SELECT unit FROM indicators WHERE indicator_id = ?", [pct]) == "percentage"
     assert store.df("SELECT DISTINCT breakdown_type FROM current_observations")["breakdown_type"].tolist() == ["all"]
     k = one(store, pct, WORCS, "2024/25")
-    assert k["value"] != k["value"] and (k["status"], k["status_note"]) == ("not_available", "k")
+    assert k["value"] != k["value"] and (k["status"], k["status_note"]) == ("not_available", "*")
     assert one(store, pct, ENGLAND, "2024/25")["value"] == 22.6
     said = [n for n in report.notes if "rereferral_percent" in n]
-    assert said == ["column rereferral_percent: unexpected symbol(s) 'k' (1 cell), not a number and not a published "
+    assert said == ["column rereferral_percent: unexpected symbol(s) '*' (1 cell), not a number and not a published "
                     "marker; stored as 'not available' with the symbol as the status note"]
     # the publisher's own markers are not 'unexpected'
     assert not [n for n in report.notes if "'c'" in n or "'x'" in n or "'u'" in n]
-    assert one(store, "dfe_ees:dfe_c1_referrals_k:no_further_action_percent", "E06000053", "2024/25")["status"] \
+    assert one(store, "dfe_ees:c1_star:no_further_action_percent", "E06000053", "2024/25")["status"] \
         in ("suppressed", "not_available", "low_reliability")
 
 
@@ -248,16 +261,18 @@ def test_the_board_does_not_compare_a_home_figure_its_publisher_did_not_compare(
 def test_a_reimport_keeps_one_published_label_per_value(tmp_path, store, framework):
     import_benchmarks(store, FIXTURES / "fingertips_93356_2015.csv", framework=framework)
     n = store.scalar("SELECT count(*) FROM published_comparisons")
-    assert n == 23
+    # 23 labels against England, and (issue 22) the 23 of the file's "Compared to Region" column
+    assert store.df("SELECT versus, count(*) AS n FROM published_comparisons GROUP BY 1 ORDER BY 1").values.tolist() \
+        == [["England", 23], ["Region", 23]]
     import_benchmarks(store, FIXTURES / "fingertips_93356_2015.csv", framework=framework)
     assert store.scalar("SELECT count(*) FROM published_comparisons") == n
     # a revised label is added and the old one kept, no longer current
     revised = tmp_path / "revised.csv"
     revised.write_bytes((FIXTURES / "fingertips_93356_2015.csv").read_bytes().replace(b",Better,", b",Similar,", 1))
     report = import_benchmarks(store, revised, framework=framework)
-    history = store.df("SELECT label, is_current, batch_id FROM published_comparisons WHERE (area_code, period_label) "
-                       "IN (SELECT (area_code, period_label) FROM published_comparisons GROUP BY ALL "
-                       "HAVING count(*) > 1) ORDER BY batch_id")
+    history = store.df("SELECT label, is_current, batch_id FROM published_comparisons WHERE versus = 'England' AND "
+                       "(area_code, period_label) IN (SELECT (area_code, period_label) FROM published_comparisons "
+                       "WHERE versus = 'England' GROUP BY ALL HAVING count(*) > 1) ORDER BY batch_id")
     assert history.values.tolist() == [["Better", False, history["batch_id"].iloc[0]],
                                        ["Similar", True, report.batch_id]]
     assert store.scalar("SELECT count(*) FROM current_published_comparisons") == n
@@ -291,9 +306,12 @@ def test_the_command_line_prints_what_the_import_noticed(tmp_path, capsys):
     db = tmp_path / "cli.duckdb"
     assert main(["--db", str(db), "init"]) == 0
     capsys.readouterr()
-    assert main(["--db", str(db), "import-benchmarks", str(FIXTURES / "dfe_c1_referrals_k.csv")]) == 0
+    star = tmp_path / "c1_star.csv"
+    star.write_text((FIXTURES / "dfe_c1_referrals_k.csv").read_text(encoding="utf-8").replace(",k,", ",*,"),
+                    encoding="utf-8")
+    assert main(["--db", str(db), "import-benchmarks", str(star)]) == 0
     out = capsys.readouterr().out
-    assert "  note: column rereferral_percent: unexpected symbol(s) 'k' (1 cell)" in out
+    assert "  note: column rereferral_percent: unexpected symbol(s) '*' (1 cell)" in out
 
 
 def test_a_tidy_file_keeps_its_published_comparisons(store, framework):
