@@ -8,7 +8,6 @@ changed is `kpis.board.changes` over the year; the sub-groups' words are their n
 """
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,6 +24,7 @@ from kpis.core.periods import PeriodError, parse_period
 from kpis.store import governance as records
 from kpis.store.database import Store, now
 from kpis.store.narratives import SECTIONS, narrative_history
+from kpis.governance.self_assessment import year_assessment
 
 YEAR_LABEL = re.compile(r"^\s*(?:AY\s*)?(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$", re.IGNORECASE)
 DEMO_NOTE = ("This report is built from the product's demonstration database. The partnership's own "
@@ -131,23 +131,14 @@ class AnnualReport:
 
 
 def self_assessment_section(store: Store, framework: Framework, year: ReportYear | str) -> Assessment | None:
-    """The year's self-assessment, or None when `kpis.governance.self_assessment` is not there (it is written
-    separately) or has nothing for the year. Its `year_assessment(store, framework, year)` gives rows with
-    `statement`, `rating` ('Red', 'Amber', 'Green' or None), `evidence` and `actions` (lists of text)."""
-    try:
-        module = importlib.import_module("kpis.governance.self_assessment")
-    except ImportError:
-        return None
-    getter = getattr(module, "year_assessment", None)
-    if getter is None:
-        return None
+    """The year's self-assessment (`kpis.governance.self_assessment.year_assessment`), or None when nothing is
+    recorded for the year."""
     label = year.label if isinstance(year, ReportYear) else str(year)
-    found = getter(store, framework, label)
-    rows = list(getattr(found, "rows", None) or []) if found is not None else []
+    rows = year_assessment(store, framework, label).rows
     if not rows:
         return None
     return Assessment(pd.DataFrame({
-        "Statement": [str(r.statement) for r in rows],
+        "Statement": [r.statement.text for r in rows],
         "Rating": [r.rating or "Not rated" for r in rows],
         "Evidence": ["; ".join(r.evidence or []) or "None linked" for r in rows],
         "Agreed actions": ["; ".join(r.actions or []) or "None" for r in rows]}))
