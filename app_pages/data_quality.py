@@ -35,7 +35,8 @@ def show(df) -> None:
     formats = exports.number_formats(df)
     data_table(df, wrap=tuple(c for c in ("Indicator", "Name", "Source", "File", "Group", "Why skipped", "Reason",
                                           "Sub-group", "Not given as a number", "With a caveat", "Home area", "Rows",
-                                          "Values", "Why flagged", "Value", "Sent", "KPIs") if c in df.columns),
+                                          "Values", "Why flagged", "Why rows were skipped", "Value", "Sent", "KPIs")
+                            if c in df.columns),
                floors={"Name": 220, "Sub-group": 200, "Indicator": 200, "Not given as a number": 150,
                        "Home area": 130, "Rows": 150, "Values": 120, "With a caveat": 110, "Sent": 170,
                        "KPIs": 110},

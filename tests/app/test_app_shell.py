@@ -30,7 +30,7 @@ def test_home_on_demo_database(demo_db, app_env):
     sg02 = safeguarding.loc[[i for i in safeguarding.index if i.startswith("SG02")][0]]
     assert sg02["Latest period"] == "2026/27 Q2"
     assert sg02["Latest value"].endswith("(demo)")
-    assert "24.5%" in sg02["England"]             # DfE: England 2024/25, 24.5%
+    assert "24.5%" in sg02["Compared with England"]   # DfE: England 2024/25, 24.5%
 
 
 def test_home_on_empty_database(tmp_path, app_env):
