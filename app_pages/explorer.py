@@ -116,8 +116,9 @@ with compare_tab:
         st.header("One group across councils")
         choices_g = inequalities.group_choices(s, ind, fw.breakdowns, fw.districts)
         if choices_g.empty:
-            st.info("This indicator is published for the total only, with no groups (such as sex or age) that "
-                    "councils publish, so there is no group to compare across councils.", icon=":material/info:")
+            st.info("Across councils this indicator is published for the total only: no group (such as sex or "
+                    "age) is published for more than one area. The home area's own groups, where there are any, "
+                    "are under *Breakdowns*.", icon=":material/info:")
         else:
             g_keys = [f"{t}|{v}" for t, v in zip(choices_g["breakdown_type"], choices_g["breakdown_value"])]
             g_labels = dict(zip(g_keys, choices_g["label"]))
@@ -155,16 +156,21 @@ with compare_tab:
                 st.info(f"There is no region figure for this indicator in {period}, so councils are not compared "
                         "with their region.", icon=":material/info:")
             else:
-                r_table = explore.region_table(s, rg, ind)
-                st.markdown("Each council's value beside its own region's, compared in the same way as with "
-                            "England; the publisher's own comparison with the region is in words where the file "
-                            "gave one.")
-                show(r_table, ind.decimals)
-                if not r_table["Published comparison with region"].astype(bool).any():
-                    st.caption("The published file gave no comparison with the region for this period.")
-                downloads(f"{ind.id}-{period}-compared-with-region", {"Compared with region": r_table},
-                          explore.view_metadata(ind, view=f"Compared with region, {period}", data=rg),
-                          key="ex_region", decimals=ind.decimals)
+                r_table = explore.region_table(s, rg, ind, areas=shown["area_code"].tolist())
+                st.markdown(f"{explore.GROUPS[group]} (as chosen under *Compare with*), each beside its own "
+                            "region's value and compared with it as with England; the publisher's own comparison "
+                            "with the region is in words where the file gave one.")
+                if r_table.empty:
+                    st.info(f"None of these councils has a value in {period}: pick *All councils* under *Compare "
+                            "with*.", icon=":material/info:")
+                else:
+                    show(r_table, ind.decimals)
+                    if (r_table["Published comparison with region"] == explore.NO_REGION_LABEL).all():
+                        st.caption("The published file gave no comparison with the region for this period.")
+                    downloads(f"{ind.id}-{period}-compared-with-region",
+                              {"Compared with region": r_table, "All councils": explore.region_table(s, rg, ind)},
+                              explore.view_metadata(ind, view=f"Compared with region, {period}", data=rg),
+                              key="ex_region", decimals=ind.decimals)
 
 with time_tab:
     c1, c2 = st.columns([1, 2])

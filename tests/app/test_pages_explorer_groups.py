@@ -66,15 +66,26 @@ def test_councils_beside_their_region_with_the_published_label(demo_db, app_env)
     finally:
         store.close()
     assert len(region) >= 5 and region["Region"].nunique() >= 2
-    for r in region.itertuples():
-        assert r._8 == pytest.approx(regions[of[r._2]])        # "Region value" is its own region's
+    for code, value in zip(region["Area code"], region["Region value"]):
+        assert value == pytest.approx(regions[of[code]])                  # its own region's value
     published = region.set_index("Area code")["Published comparison with region"]
     assert labels and all(published[c] == label for c, label in labels.items() if c in published.index)
+    assert published["E10000034"] == labels["E10000034"] != explore.NO_REGION_LABEL   # Worcestershire's, in words
+    assert (published == explore.NO_REGION_LABEL).sum() == len(published) - len(set(labels) & set(published.index))
+    assert "Worcestershire" in set(region["Area"])                         # the home area and its neighbours
+    assert region["Compared with region"].str.contains("region").all()
     assert set(labels.values()) & {"Better", "Similar", "Worse", "Higher", "Lower"}
 
 
 def test_an_indicator_with_only_the_total_says_so(demo_db, app_env):
     app_env(demo_db)
     at = open_page("app_pages/explorer.py", indicator="SG02")
-    assert "This indicator is published for the total only" in texts(at)
+    assert "Across councils this indicator is published for the total only" in texts(at)
     assert not [s for s in at.selectbox if s.key == "ex_cg_group"]
+
+
+def test_a_count_is_not_compared_with_its_region_and_the_page_says_so(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("app_pages/explorer.py", indicator="MH01")      # a count (children missing education)
+    assert "This indicator is a count, and a count is not compared with its region's total" in texts(at)
+    assert not any("Region value" in d.value.columns for d in at.dataframe)
