@@ -113,6 +113,65 @@ with compare_tab:
                   explore.view_metadata(ind, view=f"Compare areas ({explore.GROUPS[group]}), {period}", data=cmp),
                   key="ex_compare", decimals=ind.decimals)
 
+        st.header("One group across councils")
+        choices_g = inequalities.group_choices(s, ind, fw.breakdowns, fw.districts)
+        if choices_g.empty:
+            st.info("Across councils this indicator is published for the total only: no group (such as sex or "
+                    "age) is published for more than one area. The home area's own groups, where there are any, "
+                    "are under *Breakdowns*.", icon=":material/info:")
+        else:
+            g_keys = [f"{t}|{v}" for t, v in zip(choices_g["breakdown_type"], choices_g["breakdown_value"])]
+            g_labels = dict(zip(g_keys, choices_g["label"]))
+            g_key = st.selectbox("Group", g_keys, format_func=g_labels.get, key="ex_cg_group")
+            g_row = choices_g.iloc[g_keys.index(g_key)]
+            cg = explore.compare_group(s, ind, home=home, breakdown_type=g_row["breakdown_type"],
+                                       breakdown_value=g_row["breakdown_value"], period_label=period)
+            if cg.empty or not cg["value"].notna().any():
+                st.info(f"No area has a value for {g_labels[g_key]} in {period}. Pick another period or group.",
+                        icon=":material/info:")
+            else:
+                g_shown = explore.area_group(cg, group, home=home)
+                st.plotly_chart(explore_charts.compare_figure(g_shown, ind,
+                                                              title=f"{title_name}: {g_labels[g_key]}, {period}"),
+                                key="ex_group_chart", theme=None)
+                g_table = explore.compare_table(g_shown, ind).assign(Group=g_labels[g_key])
+                show(g_table, ind.decimals)
+                st.caption("Each council's value for this group is compared with England's value for the same "
+                           "group. " + explore.SIGNIFICANCE_METHOD)
+                downloads(f"{ind.id}-{g_labels[g_key]}-{period}-{group}",
+                          {"One group": g_table, "All areas": explore.compare_table(cg, ind).assign(
+                              Group=g_labels[g_key])},
+                          explore.view_metadata(ind, view=f"{g_labels[g_key]} across councils "
+                                                f"({explore.GROUPS[group]}), {period}", data=cg),
+                          key="ex_cg", decimals=ind.decimals)
+
+        st.header("Compared with region")
+        if ind.unit == "count":
+            st.info("This indicator is a count, and a count is not compared with its region's total (a region's "
+                    "count adds up its councils'). Rates and percentages are compared with the region.",
+                    icon=":material/info:")
+        else:
+            rg = explore.compare_with_regions(s, ind, period_label=period)
+            if rg.empty or not rg["region_value"].notna().any():
+                st.info(f"There is no region figure for this indicator in {period}, so councils are not compared "
+                        "with their region.", icon=":material/info:")
+            else:
+                r_table = explore.region_table(s, rg, ind, areas=shown["area_code"].tolist())
+                st.markdown(f"{explore.GROUPS[group]} (as chosen under *Compare with*), each beside its own "
+                            "region's value and compared with it as with England; the publisher's own comparison "
+                            "with the region is in words where the file gave one.")
+                if r_table.empty:
+                    st.info(f"None of these councils has a value in {period}: pick *All councils* under *Compare "
+                            "with*.", icon=":material/info:")
+                else:
+                    show(r_table, ind.decimals)
+                    if (r_table["Published comparison with region"] == explore.NO_REGION_LABEL).all():
+                        st.caption("The published file gave no comparison with the region for this period.")
+                    downloads(f"{ind.id}-{period}-compared-with-region",
+                              {"Compared with region": r_table, "All councils": explore.region_table(s, rg, ind)},
+                              explore.view_metadata(ind, view=f"Compared with region, {period}", data=rg),
+                              key="ex_region", decimals=ind.decimals)
+
 with time_tab:
     c1, c2 = st.columns([1, 2])
     years = c1.select_slider("Years", options=[3, 5, 10, 15], value=5, key="ex_years")

@@ -470,6 +470,28 @@ def compare_with_regions(store: Store, ind: Indicator, *, period_label: str, bre
     return out.merge(labels, on=_LABEL_KEY, how="left")
 
 
+NO_REGION_LABEL = "None in the file"
+
+
+def region_table(store: Store, df: pd.DataFrame, ind: Indicator, areas: list[str] | None = None) -> pd.DataFrame:
+    """`compare_with_regions` rows as people read them (only `areas`, if given): each council beside its region's
+    value, our comparison and the publisher's own label against the region (`NO_REGION_LABEL` where none),
+    by region then council."""
+    if areas is not None:
+        df = df[df["area_code"].isin(list(areas))]
+    if df.empty:
+        return pd.DataFrame()
+    names = dict(store.df("SELECT area_code, name FROM areas WHERE area_type = 'region'").itertuples(index=False))
+    d = df.assign(region_name=df["region_code"].map(names).fillna("")).sort_values(["region_name", "area_name"])
+    return pd.DataFrame({
+        "Area": d["area_name"], "Region": d["region_name"], "Value": d["value"], "Region value": d["region_value"],
+        "Compared with region": d["significance_text"],
+        "Published comparison with region": d["published_region"].fillna(NO_REGION_LABEL), "Period": d["period_label"],
+        "Lower 95% CI": d["lower_ci"], "Upper 95% CI": d["upper_ci"], "Area code": d["area_code"],
+        "Source": d["source"],
+    }).reset_index(drop=True)
+
+
 GROUPS = {"neighbours": "Statistical neighbours", "region": "Councils in the region", "all_councils": "All councils"}
 
 

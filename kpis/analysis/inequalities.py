@@ -11,6 +11,7 @@ import re
 
 import pandas as pd
 
+from kpis.analysis.explore import groups as series_groups
 from kpis.analysis.explore import Indicator, add_significance, read_values, with_intervals
 from kpis.store.database import Store
 
@@ -134,3 +135,18 @@ def breakdown_table(df: pd.DataFrame) -> pd.DataFrame:
         "Compared with all children": df["significance_text"], "Status": df["status"].str.replace("_", " "),
         "Demo data": df["is_demo"].map({True: "Yes (synthetic)", False: ""}), "Source": df["source"],
     })
+
+
+def group_choices(store: Store, ind: Indicator, names: dict[str, str] | None = None,
+                  districts: dict[str, str] | None = None) -> pd.DataFrame:
+    """The groups (not the total) of the indicator's area series that more than one area publishes, so that one
+    can be compared across councils (`explore.compare_group`), each with a label in words, in the usual order."""
+    g = series_groups(store, ind.area_series_id)
+    g = g[(g["breakdown_type"] != "all") & (g["areas_with_value"] > 1)]
+    rows = sorted(g.itertuples(index=False), key=lambda r: (breakdown_label(r.breakdown_type, names),
+                                                             _value_key(r.breakdown_value)))
+    return pd.DataFrame({
+        "breakdown_type": [r.breakdown_type for r in rows], "breakdown_value": [r.breakdown_value for r in rows],
+        "label": [f"{breakdown_label(r.breakdown_type, names)}: "
+                  f"{group_name(r.breakdown_type, r.breakdown_value, districts)}" for r in rows],
+        "areas_with_value": [int(r.areas_with_value) for r in rows]})

@@ -60,7 +60,8 @@ def test_explorer_answers_the_sg02_neighbours_question(demo_db, app_env):
     bars = figs[titles.index("SG02 Repeat child protection plans, 2024/25")]
     legend = {t.get("name") for t in bars["data"] if t.get("showlegend", True) is not False}
     assert {"Significantly worse", "Similar"} <= legend                # colour is named in words
-    assert len(downloads(at)) == 6 and downloads(at).count("Download Excel") == 3
+    # compare areas, compared with region (SG02 has no groups across councils), over time, breakdowns
+    assert len(downloads(at)) == 8 and downloads(at).count("Download Excel") == 4
 
 
 def test_explorer_compare_with_all_councils_and_another_period(demo_db, app_env):
@@ -86,7 +87,7 @@ def test_explorer_source_indicator_with_breakdowns_and_years(demo_db, app_env):
     at.selectbox(key="ex_bd_type").select(
         "fingertips:90284|county_ua_deprivation_deciles_in_england_imd2019_4_23_geography").run()
     assert not at.exception
-    groups = next(d.value for d in at.dataframe if "Group" in d.value.columns)["Group"].tolist()
+    groups = next(d.value for d in at.dataframe if {"Group", "Breakdown"} <= set(d.value.columns))["Group"].tolist()
     assert groups[0] == "All children and young people" and groups[1].startswith("Most deprived")
 
 
