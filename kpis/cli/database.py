@@ -25,9 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_info)
 
 
-def open_store(args: argparse.Namespace, *, create: bool = False, read_only: bool = False) -> Store:
+def open_store(args: argparse.Namespace, *, create: bool = False, read_only: bool = False,
+               hold: bool = True) -> Store:
+    """The database a command works on, or a plain-English CliError (exit 2) when it cannot be opened.
+    `hold=False`: held only while reading, so a long write elsewhere (an export) does not keep it."""
     try:
-        return Store(args.db, create=create, read_only=read_only)
+        return Store(args.db, create=create, read_only=read_only, hold=hold)
     except StoreError as exc:
         raise CliError(str(exc), EXIT_UNUSABLE) from None
 

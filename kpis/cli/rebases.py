@@ -11,7 +11,7 @@ import json
 from datetime import date
 
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
-from kpis.store.database import Store, StoreError
+from kpis.cli.database import open_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,13 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=lambda args: (p.print_help(), EXIT_UNUSABLE)[1])
 
 
-def _store(args, *, hold: bool = True) -> Store:
-    try:
-        return Store(args.db, create=False, hold=hold)
-    except StoreError as exc:
-        raise CliError(str(exc), EXIT_UNUSABLE) from None
-
-
 def run_add(args: argparse.Namespace) -> int:
     from kpis.access.permissions import command_line_actor
     from kpis.board.rebases import add_rebase
@@ -55,13 +48,11 @@ def run_add(args: argparse.Namespace) -> int:
     except ValueError:
         raise CliError(f"The date should be YYYY-MM-DD, such as 2025-04-01, not '{args.date}'.",
                        EXIT_UNUSABLE) from None
-    store = _store(args)
-    try:
-        rid = add_rebase(store, framework, actor=command_line_actor(), kpi_id=args.kpi, on=on, reason=args.reason)
-    except ValueError as exc:
-        raise CliError(str(exc), EXIT_INVALID) from None
-    finally:
-        store.close()
+    with open_store(args) as store:
+        try:
+            rid = add_rebase(store, framework, actor=command_line_actor(), kpi_id=args.kpi, on=on, reason=args.reason)
+        except ValueError as exc:
+            raise CliError(str(exc), EXIT_INVALID) from None
     print(f"Recorded rebase {rid}: {args.kpi}'s limits restart with the first period ending on or after "
           f"{on:%d %B %Y}.")
     return EXIT_OK
@@ -72,12 +63,9 @@ def run_list(args: argparse.Namespace) -> int:
     from kpis.core.framework import load_framework
     from kpis.store.rebases import rebase_history
     framework = load_framework(args.framework)
-    store = _store(args, hold=False)
-    try:
+    with open_store(args, hold=False) as store:
         in_force = all_rebases(store, framework)
         history = rebase_history(store, args.kpi)
-    finally:
-        store.close()
     rows = [{"id": r.rebase_id, "kpi": k, "date": r.date.isoformat(), "reason": r.reason,
              "recorded": "framework file" if r.source == "framework" else r.recorded_by, "in_force": True}
             for k, rs in in_force.items() if args.kpi in (None, k) for r in rs]
@@ -103,12 +91,10 @@ def run_list(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     from kpis.access.permissions import command_line_actor
     from kpis.board.rebases import remove_rebase
-    store = _store(args)
-    try:
-        remove_rebase(store, actor=command_line_actor(), rebase_id=args.id, reason=args.reason)
-    except ValueError as exc:
-        raise CliError(str(exc), EXIT_INVALID) from None
-    finally:
-        store.close()
+    with open_store(args) as store:
+        try:
+            remove_rebase(store, actor=command_line_actor(), rebase_id=args.id, reason=args.reason)
+        except ValueError as exc:
+            raise CliError(str(exc), EXIT_INVALID) from None
     print(f"Removed rebase {args.id}; it is kept in the history (`rebase list --all`).")
     return EXIT_OK

@@ -17,7 +17,7 @@ from kpis.access.accounts import AuthError, add_user, list_users, remove_user
 from kpis.access.permissions import ROLES, command_line_actor, normalise_email
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
 from kpis.core.framework import load_framework
-from kpis.store.database import Store, StoreError
+from kpis.cli.database import open_store
 
 PROMPT = object()  # --password given without a value: ask for it
 
@@ -50,13 +50,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=lambda args: (p.print_help(), EXIT_UNUSABLE)[1])
 
 
-def _store(args, *, hold: bool = True) -> Store:
-    try:
-        return Store(args.db, create=False, hold=hold)
-    except StoreError as exc:
-        raise CliError(str(exc), EXIT_UNUSABLE) from None
-
-
 def _ask_password() -> str:
     if not sys.stdin.isatty():  # piped in, e.g. from a secrets manager
         return sys.stdin.readline().rstrip("\r\n")
@@ -69,7 +62,7 @@ def _ask_password() -> str:
 def run_add(args: argparse.Namespace) -> int:
     framework = load_framework(args.framework)
     password = _ask_password() if args.password is PROMPT else args.password
-    with _store(args) as store:
+    with open_store(args) as store:
         try:
             user = add_user(store, actor=command_line_actor(), email=args.email, role=args.role, areas=args.area,
                             password=password, known_areas=[a.id for a in framework.areas])
@@ -82,7 +75,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with open_store(args) as store:
         df = list_users(store)
     if args.json:
         print(df.to_json(orient="records", date_format="iso", indent=2))
@@ -100,7 +93,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with open_store(args) as store:
         try:
             remove_user(store, actor=command_line_actor(), email=args.email)
         except AuthError as exc:
@@ -117,7 +110,7 @@ def run_public_export(args: argparse.Namespace, out: Path) -> int:
         raise CliError("--public exports every KPI; leave out --kpi.", EXIT_UNUSABLE)
     framework = load_framework(args.framework)
     # Held only while reading (each read opens and closes the file), never while the file is written.
-    with _store(args, hold=False) as store:
+    with open_store(args, hold=False) as store:
         try:
             rows, hidden = public_export(store, framework, out)
         except OSError as exc:
