@@ -62,12 +62,12 @@ def trends(store: Store, ind: Indicator, area_codes: list[str], *, home: str,
     if not published.empty:
         pub = with_intervals(published, ind.unit)
         bench = pub["period_label"].map(dict(zip(england["period_label"], england["value"])))
-        pub = add_significance(pub, bench.astype("float64"), ind.polarity)
+        pub = add_significance(pub, bench.astype("float64"), ind.polarity, unit=ind.unit)
         pub["series"] = pub["area_name"]
         parts.append(pub)
     if not local.empty:
         loc = with_intervals(local, ind.unit)
-        loc = add_significance(loc, _england_for(loc, england), ind.polarity)
+        loc = add_significance(loc, _england_for(loc, england), ind.polarity, unit=ind.unit)
         loc["series"] = loc["area_name"] + [LOCAL_DEMO_SUFFIX if d else LOCAL_SUFFIX for d in loc["is_demo"]]
         parts.append(loc)
     if not parts:

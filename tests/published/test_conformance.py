@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from kpis.analysis import explore
+from kpis.analysis import explore, timeseries
 from kpis.core import periods
 from kpis.published.comparators import BenchmarkError, import_benchmarks
 from tests.conftest import ROOT
@@ -273,6 +273,10 @@ def test_counts_are_never_compared_with_englands_total(store, framework):
     got = explore.compare_areas(store, ind, home=BARNSLEY, period_label="2025 (September census)")
     councils = got[got["area_code"] != ENGLAND]
     assert len(councils) >= 5 and (councils["significance_text"] == explore.COUNT_NOT_COMPARED).all()
+    # nor over time (the Explorer's "Over time" view)
+    over_time = timeseries.trends(store, ind, [BARNSLEY, SHEFFIELD], home=BARNSLEY)
+    mine = over_time[over_time["area_code"].isin([BARNSLEY, SHEFFIELD]) & over_time["value"].notna()]
+    assert len(mine) >= 10 and (mine["significance_text"] == explore.COUNT_NOT_COMPARED).all()
 
 
 def test_a_percentage_with_its_counts_in_the_row_gets_wilson_limits(store):
