@@ -38,6 +38,17 @@ NON_COMPLIANT = [
     ("A grid's toolbar buttons (download, search, full screen) show a tooltip over the button while it has "
      "keyboard focus, which hides most of its focus ring. This comes from Streamlit.",
      "2.4.11 Focus not obscured (minimum)", date(2027, 3, 31)),
+    ("The board scorecard sizes its text to fit the screen, so that a whole meeting's KPIs show at once on a "
+     "projector. Zoomed to 200%, its text grows only about 1.4 times (on the other pages text grows in full). We "
+     "will let the scorecard's text grow with the browser's zoom and scroll instead of fitting.",
+     "1.4.4 Resize text", date(2027, 3, 31)),
+    ("After a return is uploaded, keyboard focus goes back to the top of the page rather than to the result of the "
+     "checks, so a keyboard or screen reader user has to move down to it. We will move focus to the result.",
+     "2.4.3 Focus order", date(2027, 2, 28)),
+    ("The help text behind the question-mark icons beside some controls is a tooltip of its own, not linked to the "
+     "control it explains, so a screen reader does not read it with the control. This markup comes from "
+     "Streamlit; we will put the help that matters into the control's label or a caption beneath it.",
+     "1.3.1 Info and relationships, 4.1.2 Name, role, value", date(2027, 3, 31)),
     ("A sign-in ends 12 hours after it started, even while in use. You are warned 10 minutes before, but for "
      "security it cannot be extended: you sign in again. (The 30-minute limit without use can be extended: a "
      "warning with a Stay signed in button comes 5 minutes before it.) We will decide whether to lengthen the "
