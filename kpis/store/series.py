@@ -5,9 +5,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
-from kpis.core.sources import NOT_LOADED, no_comparator_words
 from kpis.core.text import shortened_from
 from kpis.store.database import Store, observations_as_at
 
@@ -96,32 +94,6 @@ def empty_text_as_none(df: pd.DataFrame) -> pd.DataFrame:
     for col in empty.index[empty.to_numpy()]:
         df[col] = pd.Series([None] * len(df), index=df.index, dtype=object)
     return df
-
-
-def latest_overview(store: Store, framework: Framework, *, as_at: datetime | None = None) -> pd.DataFrame:
-    """One row per KPI: the home area's latest value, and England's latest value ending on or before it."""
-    rows = []
-    every = kpis_series(store, list(framework.kpis), area_codes=[framework.home_area, ENGLAND], as_at=as_at)
-    by_kpi = dict(tuple(every.groupby("kpi_id", sort=False)))
-    for kpi in framework.kpis:
-        df = by_kpi.get(kpi.id, every.iloc[:0])
-        home = df[(df["area_code"] == framework.home_area) & df["value"].notna()]
-        eng = df[(df["area_code"] == ENGLAND) & df["value"].notna()]
-        row = {"kpi_id": kpi.id, "area": kpi.area, "short_title": kpi.short_title, "unit": kpi.unit,
-               "polarity": kpi.polarity, "latest_period": None, "value": None, "value_text": "No data yet",
-               "is_demo": False, "source": "", "england_period": None, "england_value": None,
-               "england_text": NOT_LOADED if kpi.comparator else no_comparator_words(kpi, short=True)}
-        if not home.empty:
-            last = home.iloc[-1]
-            row.update(latest_period=last["period_label"], value=last["value"], is_demo=bool(last["is_demo"]),
-                       value_text=kpi.format_value(last["value"]), source=last["source"])
-            eng = eng[eng["period_end"] <= last["period_end"]]
-        if not eng.empty:
-            e = eng.iloc[-1]
-            row.update(england_period=e["period_label"], england_value=e["value"],
-                       england_text=f"{kpi.format_value(e['value'])} ({e['period_label']})")
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def data_as_at(store: Store) -> datetime | None:
