@@ -262,7 +262,6 @@ def check_narrative(parsed: ReturnFile, ctx: Context) -> tuple[dict | None, list
 
 
 # -- rows ready to store -----------------------------------------------------------------
-wilson_pct = stats.wilson_pct  # read from here by older callers
 
 
 def to_observations(rows: list[Row], framework: Framework) -> pd.DataFrame:

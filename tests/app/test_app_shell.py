@@ -3,12 +3,9 @@ from streamlit.testing.v1 import AppTest
 
 from kpis.cli.main import main
 from tests.conftest import ROOT
+from tests.support.apptest import texts
 
 
-def texts(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
-    parts += [s.value for s in [*at.header, *at.subheader]] + [i.value for i in at.info] + [w.value for w in at.warning]
-    return "\n".join(str(p) for p in parts)
 
 
 def test_home_on_demo_database(demo_db, app_env):

@@ -7,15 +7,11 @@ from streamlit.testing.v1 import AppTest
 from kpis.cli.main import main
 from kpis.store.database import Store
 from tests.conftest import ROOT
+from tests.support.apptest import texts
 
 PAGES = ["app_pages/explorer.py", "app_pages/definitions.py", "app_pages/data_quality.py", "app_pages/sql.py"]
 
 
-def texts(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [h.value for h in at.header] + [i.value for i in at.info]
-    parts += [w.value for w in at.warning] + [e.value for e in at.error] + [s.value for s in at.success]
-    return "\n".join(str(p) for p in parts)
 
 
 def open_page(page: str, **params) -> AppTest:

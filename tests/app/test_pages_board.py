@@ -13,6 +13,7 @@ from kpis.cli.main import main
 from app_pages._area import url_path
 from streamlit.util import calc_hash
 from tests.support.board import FRAMEWORK
+from tests.support.apptest import texts
 
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -20,10 +21,6 @@ TIMEOUT = 60
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def texts(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
-    parts += [s.value for s in [*at.header, *at.subheader]] + [i.value for i in at.info] + [w.value for w in at.warning]
-    return "\n".join(str(p) for p in parts)
 
 
 def ok(at) -> AppTest:

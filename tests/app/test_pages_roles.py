@@ -16,6 +16,7 @@ from app_pages._auth import SESSION_KEY
 from app_pages._common import store as app_store
 from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master  # noqa: F401 (fixtures)
 from tests.conftest import ROOT
+from tests.support.apptest import texts
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -52,11 +53,6 @@ def pages(at: AppTest) -> set[str]:
     return {info["page_name"] for info in at._registered_pages.values()}
 
 
-def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
-    parts += [e.value for e in at.error] + [i.value for i in at.info] + [w.value for w in at.warning]
-    parts += [s.value for s in at.success] + [s.value for s in [*at.header, *at.subheader]]
-    return "\n".join(str(p) for p in parts)
 
 
 def button(at: AppTest, label: str):

@@ -7,7 +7,8 @@ from openpyxl import load_workbook
 
 from kpis.core import stats
 from kpis.returns.cells import read_number
-from kpis.returns.check import check_parsed, wilson_pct
+from kpis.returns.check import check_parsed
+from kpis.core.stats import wilson_pct
 from kpis.returns.reader import read_return
 from kpis.returns.submission import check_return, submit
 from tests.support.returns import PERIOD, TODAY, filled_template, fw, simple_return, store  # noqa: F401

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from kpis.store.database import Store
 from tests.support.auth import ACCOUNTS, accounts_db, accounts_db_master  # noqa: F401 (fixtures)
 from tests.conftest import ROOT
+from tests.support.apptest import texts
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -78,10 +79,6 @@ def pages(at: AppTest) -> set[str]:
     return {info["page_name"] for info in at._registered_pages.values()}
 
 
-def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
-    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info]
-    return "\n".join(str(p) for p in parts)
 
 
 def england_for_sg02(at: AppTest) -> str:

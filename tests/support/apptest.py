@@ -11,8 +11,9 @@ def ok(at: AppTest) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    """Markdown, captions, headers, subheaders and every alert a run drew, as one string."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    """Markdown, captions, the title, headers, subheaders and every alert a run drew, as one string: the one helper
+    every AppTest reads a page's words with."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
     parts += [s.value for s in at.header] + [s.value for s in at.subheader]
     parts += [x.value for x in at.info] + [x.value for x in at.warning] + [x.value for x in at.error]
     parts += [x.value for x in at.success]
