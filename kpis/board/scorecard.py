@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats as _st
 
 from kpis.board import variation
+from kpis.board.rebases import all_rebases
 from kpis.published import relation as relations
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
@@ -375,6 +376,7 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
     points = {k.id: (_latest(series[k.id][0]), _england(series[k.id][1], _latest(series[k.id][0]))) for k in kpis}
     declined = _not_compared_by_publisher(store, framework, kpis, points, as_at)
     known = _standings(store, framework, kpis, points, as_at)
+    in_force = all_rebases(store, framework, as_at=as_at)   # every KPI's rebases in one query, not one per KPI
     rows = []
     for kpi in kpis:
         home, eng = series[kpi.id]
@@ -389,7 +391,7 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
         status, target_words = target_status(kpi, current.value if current else None)
         lo, hi = with_interval(kpi, current) if current else (None, None)
         signal = variation.verdict(kpi, [pd.Timestamp(r["period_end"]).date() for r in home],
-                                   [r["value"] for r in home], rebases=variation.rebases_for(store, kpi, as_at))
+                                   [r["value"] for r in home], rebases=in_force.get(kpi.id, ()))
         rows.append({
             "kpi_id": kpi.id, "area": kpi.area, "area_name": areas.get(kpi.area, kpi.area),
             "outcome": kpi.outcome, "outcome_name": outcomes.get(kpi.outcome, kpi.outcome),

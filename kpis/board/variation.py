@@ -15,13 +15,12 @@ threshold (13) the limits are trial limits, and the words say so.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Sequence
 
 from kpis.board import rebases as rebasing
 from kpis.core import spc
 from kpis.core.framework import Kpi, Rebase
-from kpis.store.database import Store
 
 MIN_POINTS = 7
 # icon name (the package's) -> (shape, short words, the sentence). The shape and the words carry the meaning;
@@ -75,11 +74,6 @@ class Verdict:
 
 def direction(kpi: Kpi) -> str:
     return spc.DIRECTION_OF_POLARITY.get(kpi.polarity, "neutral")
-
-
-def rebases_for(store: Store, kpi: Kpi, as_at: datetime | None = None) -> tuple[Rebase, ...]:
-    """The KPI's rebases in force at `as_at` (the framework file's and those an administrator recorded)."""
-    return rebasing.rebases_for(store, kpi, as_at=as_at)
 
 
 def applied(dates: Sequence[date], rebases: Sequence[Rebase]) -> tuple[Rebase, ...]:
