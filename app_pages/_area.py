@@ -7,12 +7,11 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.board.tables import area_summary, md_escape
-from kpis.board.scorecard import scorecard
 from kpis.packs.words import assurance_sentence, england_sentence, variation_sentence
 from kpis.core.framework_governance import framing_text
 from kpis.store.narratives import SECTIONS, narrative_history
-from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
-                              trend_block, views_for)
+from app_pages._board import (board_scorecard, breakdown_block, comparator_picker, describe_view, meeting_selector,
+                              presentation_mode, trend_block, views_for)
 from app_pages._auth import require_page
 from app_pages._common import site_notice, framework, store
 
@@ -67,7 +66,8 @@ def render_area(area_id: str) -> None:
     if not presenting:
         site_notice()
     kpis = fw.kpis_in_area(area.id)
-    card = scorecard(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[k.id for k in kpis])
+    card = board_scorecard(as_at, previous)
+    card = card[card["kpi_id"].isin([k.id for k in kpis])]
     verdicts = {r["kpi_id"]: r for r in card.to_dict("records")}
     st.markdown(f"**In short:** {md_escape(area_summary(card))}")
 

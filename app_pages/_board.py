@@ -15,7 +15,7 @@ import streamlit as st
 from kpis.core.areas import region_name
 from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
 from kpis.board.detail import breakdown_data, england_value_for, page_series, trend_data
-from kpis.board.scorecard import meeting_context, past_meetings
+from kpis.board.scorecard import meeting_context, past_meetings, scorecard
 from app_pages._common import data_version, framework, reading_table, store
 
 LATEST = "latest"
@@ -253,6 +253,17 @@ def kpi_views(db: str, version: int, kpi_ids: tuple[str, ...], as_at: datetime |
     series = page_series(store(), fw, kpis, comparators=comparators, as_at=as_at)  # one query for them all
     return {k.id: build_views(k, as_at=as_at, comparators=comparators, presenting=presenting, height=height,
                               series=series) for k in kpis}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _scorecard(db: str, version: int, as_at: datetime | None, previous: datetime | None) -> pd.DataFrame:
+    return scorecard(store(), framework(), as_at=as_at, previous_meeting=previous)
+
+
+def board_scorecard(as_at: datetime | None = None, previous: datetime | None = None) -> pd.DataFrame:
+    """Every reader at a meeting sees the same scorecard: worked out once per data version and meeting, not per
+    session or page (the scorecard, the Overview and the area pages all read it here)."""
+    return _scorecard(str(store().path), data_version(), as_at, previous)
 
 
 def views_for(kpis, *, as_at, comparators, presenting: bool, height: int = 420) -> dict[str, KpiViews]:

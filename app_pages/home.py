@@ -2,11 +2,11 @@
 against England, in the scorecard's words."""
 import streamlit as st
 
-from kpis.board.scorecard import scorecard
 from kpis.board.tables import area_summary, md_escape
 from kpis.packs.words import england_cell, variation_cell
-from app_pages._common import data_version, site_notice, framework, store
+from app_pages._common import site_notice, framework
 from app_pages._area import area_pages, url_path
+from app_pages._board import board_scorecard
 from app_pages._auth import require_page
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
@@ -28,13 +28,9 @@ with st.container(horizontal=True):
 
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def overview_card(db: str, version: int):
-    """The board scorecard as it stands now (the scorecard page works out the same rows)."""
-    return scorecard(store(), fw)
 
 
-overview = overview_card(str(store().path), data_version())
+overview = board_scorecard()   # the board scorecard as it stands now (the scorecard page's rows)
 if overview["latest_period"].isna().all():
     st.warning("There are no figures in the database yet. An administrator can load the demo with "
                "`python -m kpis init --demo`, or sub-group leads can submit their quarterly returns.",

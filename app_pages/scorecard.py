@@ -4,11 +4,10 @@ import streamlit as st
 from kpis.board.tables import (DESK_OPTIONAL_COLUMNS, OPTIONAL_COLUMNS, area_line, group_rows, grouped_board_table,
                                has_targets, md_escape, one_line_ems, style_board_table, summary_counts)
 from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
-from kpis.board.scorecard import scorecard
 from kpis.core.framework_governance import framing_text
 from app_pages._auth import open_demo_mode, require_page
-from app_pages._board import describe_view, meeting_selector, presentation_mode, scorecard_css
-from app_pages._common import data_version, framework, site_notice, store
+from app_pages._board import board_scorecard, describe_view, meeting_selector, presentation_mode, scorecard_css
+from app_pages._common import framework, site_notice
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 
@@ -32,13 +31,9 @@ else:
                                   default="area", required=True, persist_state="session") or "area"
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def board_scorecard(db: str, version: int, as_at, previous):
-    """Every reader at a meeting sees the same scorecard: work it out once per data version, not per session."""
-    return scorecard(store(), fw, as_at=as_at, previous_meeting=previous)
 
 
-card = board_scorecard(str(store().path), data_version(), as_at, previous)
+card = board_scorecard(as_at, previous)
 demo_words = (" Figures marked (demo) are synthetic; England figures are real published statistics."
               if presenting and card["is_demo"].any() else "")
 st.caption(describe_view(choice, previous) + demo_words)
