@@ -3,11 +3,17 @@ from contextlib import ExitStack
 
 import streamlit as st
 
-from kpis.store.database import StoreBusy
-from app_pages._auth import (account_box, current_actor, open_demo_mode, remember_visitor, remembered_visitor,
-                             session_timer)
+from app_pages._auth import (
+    account_box,
+    current_actor,
+    open_demo_mode,
+    remember_visitor,
+    remembered_visitor,
+    session_timer,
+)
 from app_pages._common import busy_page, busy_sidebar, page_title, sidebar, store
 from app_pages._nav import SIDEBAR_WIDTH_PX, page_groups
+from kpis.store.database import StoreBusy
 
 # An emoji icon: Streamlit draws it as a data: URL. A ":material/...:" icon would make every browser fetch the
 # favicon from fonts.gstatic.com, and all traffic is meant to stay on this server (tests/tooling/test_load.py checks).

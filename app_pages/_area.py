@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpis.board.tables import area_summary, md_escape
-from kpis.packs.words import assurance_sentence, england_sentence, variation_sentence
-from kpis.core.framework_governance import framing_text
-from kpis.store.narratives import SECTIONS, narrative_history
-from app_pages._board import (board_scorecard, breakdown_block, comparator_picker, describe_view, meeting_selector,
-                              presentation_mode, trend_block, views_for)
 from app_pages._auth import require_page
-from app_pages._common import site_notice, framework, store
+from app_pages._board import (
+    board_scorecard,
+    breakdown_block,
+    comparator_picker,
+    describe_view,
+    meeting_selector,
+    presentation_mode,
+    trend_block,
+    views_for,
+)
+from app_pages._common import framework, site_notice, store
+from kpis.board.tables import area_summary, md_escape
+from kpis.core.framework_governance import framing_text
+from kpis.packs.words import assurance_sentence, england_sentence, variation_sentence
+from kpis.store.narratives import SECTIONS, narrative_history
 
 KPIS_PER_VIEW = 8  # an area with more KPIs shows them in batches
 

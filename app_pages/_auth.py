@@ -13,16 +13,16 @@ The checks that matter are in `kpis/` (permissions.require); this module only sa
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from kpis.access import accounts as auth
-from kpis.board.tables import md_email, md_escape
-from kpis.access.permissions import Actor, actor_for, normalise_email, users_exist
-from kpis.store.database import StoreBusy, now
 from app_pages._common import store
+from kpis.access import accounts as auth
+from kpis.access.permissions import Actor, actor_for, normalise_email, users_exist
+from kpis.board.tables import md_email, md_escape
+from kpis.store.database import StoreBusy, now
 
 SESSION_KEY = "auth_session"
 NOTICE_KEY = "auth_notice"
@@ -128,7 +128,7 @@ def stay_signed_in() -> None:
 
 
 def _clock(moment: datetime) -> str:
-    return f"{moment.replace(tzinfo=timezone.utc).astimezone(UK):%H:%M}"
+    return f"{moment.replace(tzinfo=UTC).astimezone(UK):%H:%M}"
 
 
 @st.fragment(run_every=TIMER_EVERY_S)

@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-
 import streamlit as st
 
-from kpis.core.areas import region_name
-from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
+from app_pages._common import data_version, framework, reading_table, store
 from kpis.board.detail import breakdown_data, england_value_for, page_series, trend_data
 from kpis.board.scorecard import meeting_context, past_meetings, scorecard
-from app_pages._common import data_version, framework, reading_table, store
+from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
+from kpis.core.areas import region_name
 
 LATEST = "latest"
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpis.board.tables import md_escape
-
-from kpis.core.framework import Framework, load_framework
 from kpis.access.permissions import users_exist
+from kpis.board.tables import md_escape
+from kpis.core.framework import Framework, load_framework
+from kpis.store.database import APP_WAIT_S, BUSY_MESSAGE, Store, db_path
 from kpis.store.series import data_as_at, is_demo_database
 from kpis.store.series import data_version as series_data_version
-from kpis.store.database import APP_WAIT_S, BUSY_MESSAGE, Store, db_path
 
 # One short notice at the top of every page (never two or three stacked): what is demo data, and, while no
 # account exists, that every page is open. A plain keyed container, not an alert, so presentation mode can hide it.

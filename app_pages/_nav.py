@@ -14,10 +14,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from kpis.access.permissions import Actor
 from app_pages._area import area_pages
 from app_pages._auth import may_open
 from app_pages._common import framework
+from kpis.access.permissions import Actor
 
 ROOT = Path(__file__).resolve().parent.parent
 SIDEBAR_WIDTH_PX = 336  # fits "Emotional wellbeing and mental health" and its icon without cutting it

@@ -9,8 +9,8 @@ from datetime import date
 
 import streamlit as st
 
-from kpis.board.tables import md_email, md_escape
 from app_pages._common import framework
+from kpis.board.tables import md_email, md_escape
 
 PREPARED = date(2026, 11, 22)
 REVIEWED = date(2026, 12, 7)

@@ -3,15 +3,14 @@ from datetime import date
 
 import streamlit as st
 
+from app_pages._auth import require_page
+from app_pages._common import framework, site_notice, store
 from kpis.access import accounts as auth
-
+from kpis.access.audit import ACTIONS, audit_entries
+from kpis.access.permissions import ROLES, PermissionDenied, normalise_email
 from kpis.board import meetings
 from kpis.board.rebases import MAX_REASON_CHARS, add_rebase, all_rebases, remove_rebase
 from kpis.store.rebases import rebase_history
-from kpis.access.audit import ACTIONS, audit_entries
-from kpis.access.permissions import ROLES, PermissionDenied, normalise_email
-from app_pages._auth import require_page
-from app_pages._common import framework, site_notice, store
 
 actor = require_page("admin")  # first, before anything is read: this page checks its own permission
 
@@ -72,12 +71,12 @@ with users_tab:
                 attempt(lambda: auth.unlock(s, actor=actor, email=who), f"Unlocked {who}.")
             if middle.button("Remove", key="remove_user", disabled=who is None):
                 attempt(lambda: auth.remove_user(s, actor=actor, email=who), f"Removed {who}.")
-            with right.popover("Set a password", disabled=who is None):
-                with st.form("set_password", clear_on_submit=True):
-                    new = st.text_input("New password", type="password", key="set_password_value")
-                    if st.form_submit_button("Set password"):
-                        attempt(lambda: auth.set_password(s, actor=actor, email=who, password=new),
-                                f"Set a new password for {who}.")
+            with right.popover("Set a password", disabled=who is None), \
+                    st.form("set_password", clear_on_submit=True):
+                new = st.text_input("New password", type="password", key="set_password_value")
+                if st.form_submit_button("Set password"):
+                    attempt(lambda: auth.set_password(s, actor=actor, email=who, password=new),
+                            f"Set a new password for {who}.")
 
 with audit_tab:
     chosen = st.multiselect("Show", list(ACTIONS), format_func=ACTIONS.get, key="audit_actions",

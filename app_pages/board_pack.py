@@ -3,11 +3,11 @@ from contextlib import ExitStack
 
 import streamlit as st
 
+from app_pages._auth import require_page
+from app_pages._common import framework, site_notice, store
+from kpis.packs.build import FORMATS, REPORTS, PackError, build_pack, pack_meetings, resolve_meeting
 from kpis.packs.images import ChartRendererUnavailable
 from kpis.packs.pdf import PdfFontsMissing
-from kpis.packs.build import FORMATS, REPORTS, PackError, build_pack, pack_meetings, resolve_meeting
-from app_pages._common import site_notice, framework, store
-from app_pages._auth import require_page
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 

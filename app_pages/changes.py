@@ -2,12 +2,12 @@
 revisions, and returns that are late or missing."""
 import streamlit as st
 
-from kpis.board.tables import md_escape
-from kpis.board.changes import changes_since
-from kpis.store.database import now
-from app_pages._board import describe_view, meeting_selector, presentation_mode
-from app_pages._common import site_notice, framework, store
 from app_pages._auth import require_page
+from app_pages._board import describe_view, meeting_selector, presentation_mode
+from app_pages._common import framework, site_notice, store
+from kpis.board.changes import changes_since
+from kpis.board.tables import md_escape
+from kpis.store.database import now
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 

@@ -1,12 +1,11 @@
 """Data quality: returns in on time and complete, unusual values, gaps, and what imports skipped."""
 import streamlit as st
 
-from kpis.core import exports
-
-from kpis.analysis import quality
-from kpis.store.series import is_demo_database
-from app_pages._common import data_table, framework, site_notice, store
 from app_pages._auth import require_page
+from app_pages._common import data_table, framework, site_notice, store
+from kpis.analysis import quality
+from kpis.core import exports
+from kpis.store.series import is_demo_database
 
 require_page("explore")  # first, before anything is read: this page checks its own permission
 
@@ -48,7 +47,7 @@ if comp.empty:
 else:
     summary = quality.completeness_summary(comp)
     cols = st.columns(5)
-    for col, status in zip(cols, ["On time", "Late", "Partial", "Missing", "Not yet due"]):
+    for col, status in zip(cols, ["On time", "Late", "Partial", "Missing", "Not yet due"], strict=False):
         n = summary.get(status, 0) + (summary.get("Partial and late", 0) if status in ("Late", "Partial") else 0)
         col.metric(status, n)
     st.caption("Each cell is one sub-group's return for one quarter, the latest six quarters, latest first (every "

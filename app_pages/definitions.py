@@ -1,12 +1,11 @@
 """Definitions: the data dictionary of every KPI and every imported source indicator."""
 import streamlit as st
 
-from kpis.analysis import dictionary
-
-from kpis.core import exports
-from kpis.board.tables import md_escape
-from app_pages._common import BLANK, data_table, framework, site_notice, store
 from app_pages._auth import require_page
+from app_pages._common import BLANK, data_table, framework, site_notice, store
+from kpis.analysis import dictionary
+from kpis.board.tables import md_escape
+from kpis.core import exports
 
 require_page("explore")  # first, before anything is read: this page checks its own permission
 
@@ -27,7 +26,7 @@ st.caption(f"{len(rows)} of {len(full)} indicators.")
 # On screen: names, never internal codes (a KPI keeps its id, as the board knows it). The code is the "Source id"
 # of the downloads and of "In full". The next update and every other field are under "In full" and in the downloads.
 shown = rows.assign(Name=[f"{i} {n}" if k == "Framework KPI" else n
-                          for i, n, k in zip(rows["Id"], rows["Name"], rows["Kind"])])
+                          for i, n, k in zip(rows["Id"], rows["Name"], rows["Kind"], strict=False)])
 data_table(shown[["Name", "Kind", "Polarity", "Unit", "Source", "Last updated", "Periods held", "Areas"]],
            wrap=("Name", "Source", "Polarity", "Last updated", "Kind", "Periods held", "Unit"),
            floors={"Name": 220, "Source": 110, "Polarity": 100, "Periods held": 100, "Unit": 80, "Kind": 90,

@@ -1,20 +1,13 @@
 """Explorer: any KPI or source indicator, compared across areas, over time and by group, with downloads."""
 import streamlit as st
 
-from kpis.analysis import ties
-from kpis.analysis import explore
-
-from kpis.analysis import charts as explore_charts
-
-from kpis.core import exports
-
-from kpis.analysis import inequalities
-
-from kpis.analysis import timeseries
-from kpis.core.areas import ENGLAND
-from kpis.board.tables import md_escape
-from app_pages._common import BLANK, framework, site_notice, store
 from app_pages._auth import require_page
+from app_pages._common import BLANK, framework, site_notice, store
+from kpis.analysis import charts as explore_charts
+from kpis.analysis import explore, inequalities, ties, timeseries
+from kpis.board.tables import md_escape
+from kpis.core import exports
+from kpis.core.areas import ENGLAND
 
 require_page("explore")  # first, before anything is read: this page checks its own permission
 
@@ -54,7 +47,7 @@ ids = choices["indicator_id"].tolist()
 labels = {i: ("KPI · " + label if kind == "Framework KPI" else
               f"Source · {label.removesuffix(f' ({i})')} ({source})")
           for i, kind, label, source in zip(choices["indicator_id"], choices["kind"], choices["label"],
-                                            choices["source"])}
+                                            choices["source"], strict=False)}
 asked = st.query_params.get("indicator")
 start = asked if asked in ids else explore.default_indicator(s, fw)
 indicator_id = st.selectbox("Indicator", ids, index=ids.index(start) if start in ids else 0, format_func=labels.get,
@@ -120,8 +113,9 @@ with compare_tab:
                     "age) is published for more than one area. The home area's own groups, where there are any, "
                     "are under *Breakdowns*.", icon=":material/info:")
         else:
-            g_keys = [f"{t}|{v}" for t, v in zip(choices_g["breakdown_type"], choices_g["breakdown_value"])]
-            g_labels = dict(zip(g_keys, choices_g["label"]))
+            g_keys = [f"{t}|{v}" for t, v in zip(choices_g["breakdown_type"],
+                                                 choices_g["breakdown_value"], strict=False)]
+            g_labels = dict(zip(g_keys, choices_g["label"], strict=False))
             g_key = st.selectbox("Group", g_keys, format_func=g_labels.get, key="ex_cg_group")
             g_row = choices_g.iloc[g_keys.index(g_key)]
             cg = explore.compare_group(s, ind, home=home, breakdown_type=g_row["breakdown_type"],
@@ -221,13 +215,13 @@ with groups_tab:
         st.info("No breakdowns are held for this indicator.", icon=":material/info:")
     else:
         codes = have["area_code"].tolist()
-        area_names = dict(zip(have["area_code"], have["area_name"]))
+        area_names = dict(zip(have["area_code"], have["area_name"], strict=False))
         c1, c2, c3 = st.columns(3)
         area = c1.selectbox("Area", codes, index=codes.index(home) if home in codes else 0,
                             format_func=area_names.get, key="ex_bd_area")
         opts = inequalities.breakdown_options(s, ind, area, fw.breakdowns)
         keys = [f"{r.indicator_id}|{r.breakdown_type}" for r in opts.itertuples()]
-        opt_labels = {k: f"{r.label} ({r.series.lower()})" for k, r in zip(keys, opts.itertuples())}
+        opt_labels = {k: f"{r.label} ({r.series.lower()})" for k, r in zip(keys, opts.itertuples(), strict=False)}
         chosen = c2.selectbox("Breakdown", keys, format_func=opt_labels.get, key="ex_bd_type")
         series_id, btype = chosen.split("|", 1)
         bd_periods = inequalities.breakdown_periods(s, series_id, area, btype)

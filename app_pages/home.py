@@ -2,12 +2,12 @@
 against England, in the scorecard's words."""
 import streamlit as st
 
+from app_pages._area import area_pages, url_path
+from app_pages._auth import require_page
+from app_pages._board import board_scorecard
+from app_pages._common import framework, site_notice
 from kpis.board.tables import area_summary, md_escape
 from kpis.packs.words import england_cell, variation_cell
-from app_pages._common import site_notice, framework
-from app_pages._area import area_pages, url_path
-from app_pages._board import board_scorecard
-from app_pages._auth import require_page
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 

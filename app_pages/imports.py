@@ -4,13 +4,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages._auth import require_page
+from app_pages._common import data_table, framework, site_notice, store
+from kpis.access.permissions import PermissionDenied
 from kpis.analysis.comparisons import import_history
 from kpis.analysis.quality import imports_on_screen
 from kpis.core import exports
 from kpis.published.comparators import FORMATS, BenchmarkError, detect_format, import_benchmarks
-from kpis.access.permissions import PermissionDenied
-from app_pages._auth import require_page
-from app_pages._common import data_table, framework, site_notice, store
 
 actor = require_page("admin")  # first, before anything is read: this page checks its own permission
 

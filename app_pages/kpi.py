@@ -1,15 +1,23 @@
 """KPI detail, linkable as `?kpi=SG02`: definition, trend, every number, revisions, download."""
 import streamlit as st
 
-from kpis.core import exports
-from kpis.board.tables import board_table, md_escape, style_board_table
-from kpis.board.detail import definition_rows, kpi_download, revision_history
-from kpis.charts.spc import spc_figure, spc_table
-from kpis.board.scorecard import scorecard
 from app_pages._auth import current_actor, open_demo_mode, require_page
-from app_pages._board import (breakdown_block, comparator_picker, describe_view, meeting_selector, presentation_mode,
-                          trend_block, url_select, views_for)
+from app_pages._board import (
+    breakdown_block,
+    comparator_picker,
+    describe_view,
+    meeting_selector,
+    presentation_mode,
+    trend_block,
+    url_select,
+    views_for,
+)
 from app_pages._common import framework, reading_table, site_notice, store
+from kpis.board.detail import definition_rows, kpi_download, revision_history
+from kpis.board.scorecard import scorecard
+from kpis.board.tables import board_table, md_escape, style_board_table
+from kpis.charts.spc import spc_figure, spc_table
+from kpis.core import exports
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 

@@ -5,9 +5,18 @@ from datetime import date
 
 import streamlit as st
 
+from app_pages._auth import open_demo_mode, require_page
+from app_pages._board import url_select
+from app_pages._common import framework, reading_table, site_notice, store
 from kpis.access.permissions import PermissionDenied
-from kpis.board.meetings import (ACTION_STATUSES, ATTENDANCE_STATUSES, attendance_table, escalations_table,
-                                 items_table, meetings)
+from kpis.board.meetings import (
+    ACTION_STATUSES,
+    ATTENDANCE_STATUSES,
+    attendance_table,
+    escalations_table,
+    items_table,
+    meetings,
+)
 from kpis.board.scorecard import past_meetings
 from kpis.core.chromium import ChromiumNotFound
 from kpis.governance import actions, escalations
@@ -16,9 +25,6 @@ from kpis.governance.meetings import history, record_attendance
 from kpis.governance.report_file import FORMATS, build_annual_report
 from kpis.packs.images import ChartRendererUnavailable
 from kpis.store.database import now
-from app_pages._auth import open_demo_mode, require_page
-from app_pages._board import url_select
-from app_pages._common import framework, reading_table, site_notice, store
 
 actor = require_page("view_board")  # first, before anything is read: this page checks its own permission
 
@@ -101,7 +107,7 @@ KINDS = {"attendance": ("Attendance", people, "Member"), "decision": ("Decisions
          "action": ("Actions", todo, "Action"), "escalation": ("Escalations", raised, "Reason")}
 with st.expander("Earlier versions of a record"):
     entries = [(k, int(r), str(t)) for k, (_, frame, col) in KINDS.items() if not frame.empty
-               for r, t in zip(frame["record_id"], frame[col])]
+               for r, t in zip(frame["record_id"], frame[col], strict=False)]
     if entries:
         pick = st.selectbox("Record", entries, format_func=lambda e: f"{KINDS[e[0]][0]}: {e[2]}", key="history_of")
         versions = history(store(), "item" if pick[0] in ("decision", "action") else pick[0], pick[1])
@@ -168,7 +174,7 @@ else:
         else:
             with st.form("update_action"):
                 which = st.selectbox("Action to update", list(todo["record_id"]), key="upd_which",
-                                     format_func=dict(zip(todo["record_id"], todo["Action"])).get)
+                                     format_func=dict(zip(todo["record_id"], todo["Action"], strict=False)).get)
                 new_status = st.selectbox("New status", list(ACTION_STATUSES), format_func=ACTION_STATUSES.get,
                                           key="upd_status")
                 new_due = st.date_input("New due date (leave empty to keep it)", value=None, key="upd_due",

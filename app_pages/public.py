@@ -1,12 +1,12 @@
 """The public view: published figures only, with small numbers suppressed; no sign-in needed."""
 import streamlit as st
 
+from app_pages._common import data_version, framework, site_notice, store
+from kpis.access.disclosure import PUBLIC_NOTE, PublicView, public_table, public_view
 from kpis.board.meetings import public_decisions_and_actions
 from kpis.board.scorecard import scorecard
 from kpis.board.tables import md_escape, public_verdicts
-from kpis.access.disclosure import PUBLIC_NOTE, PublicView, public_table, public_view
 from kpis.store.narratives import SECTIONS
-from app_pages._common import data_version, framework, site_notice, store
 
 fw = framework()
 st.title(f"{fw.short_name}: published figures")

@@ -1,13 +1,23 @@
 """Board scorecard: every KPI on one screen, grouped by outcome area or by overarching outcome."""
 import streamlit as st
 
-from kpis.board.tables import (DESK_OPTIONAL_COLUMNS, OPTIONAL_COLUMNS, area_line, group_rows, grouped_board_table,
-                               has_targets, md_escape, one_line_ems, style_board_table, summary_counts)
-from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
-from kpis.core.framework_governance import framing_text
 from app_pages._auth import open_demo_mode, require_page
 from app_pages._board import board_scorecard, describe_view, meeting_selector, presentation_mode, scorecard_css
 from app_pages._common import framework, site_notice
+from kpis.board.tables import (
+    DESK_OPTIONAL_COLUMNS,
+    OPTIONAL_COLUMNS,
+    area_line,
+    group_rows,
+    grouped_board_table,
+    has_targets,
+    md_escape,
+    one_line_ems,
+    style_board_table,
+    summary_counts,
+)
+from kpis.core.framework_governance import framing_text
+from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 

@@ -8,14 +8,24 @@ import logging
 import pandas as pd
 import streamlit as st
 
+from app_pages._auth import open_demo_mode, require_page
+from app_pages._common import data_table, framework, site_notice, store
 from kpis.access.accounts import EMAIL
 from kpis.access.permissions import PermissionDenied, normalise_email
 from kpis.board.tables import md_escape
-from kpis.governance.self_assessment import (RATING_WORDS, RATINGS, AssessmentError, current_year, history,
-                                             may_edit, record, year_assessment, year_label, years)
+from kpis.governance.self_assessment import (
+    RATING_WORDS,
+    RATINGS,
+    AssessmentError,
+    current_year,
+    history,
+    may_edit,
+    record,
+    year_assessment,
+    year_label,
+    years,
+)
 from kpis.store.database import StoreBusy
-from app_pages._auth import open_demo_mode, require_page
-from app_pages._common import data_table, framework, site_notice, store
 
 actor = require_page("view_board")  # first, before anything is read: this page checks its own permission
 
@@ -113,7 +123,7 @@ else:
         except (AssessmentError, PermissionDenied, StoreBusy) as exc:
             st.error(f"{exc} Nothing was stored." if "Nothing was stored" not in str(exc) else str(exc),
                      icon=":material/error:")
-        except Exception as exc:  # noqa: BLE001 - a plain message, never a traceback
+        except Exception as exc:
             log.exception("self-assessment page: saving failed", exc_info=exc)
             st.error("Something went wrong on our side while saving. Nothing was stored. Please try again.",
                      icon=":material/error:")
@@ -132,7 +142,8 @@ else:
     st.caption("Each save is a new version; the earlier ones stay here, with who recorded them and when.")
     shown = versions.assign(**{
         "Statement": [t if len(t) <= 70 else t[:69].rsplit(" ", 1)[0] + "…" for t in versions["Statement"]],
-        "Version": [f"{v} (current)" if c else str(v) for v, c in zip(versions["Version"], versions["Current"])],
+        "Version": [f"{v} (current)" if c else str(v) for v, c in zip(versions["Version"],
+                                                                      versions["Current"], strict=False)],
         "Recorded at (UTC)": pd.to_datetime(versions["Recorded at (UTC)"]).dt.strftime("%d %b %Y %H:%M")}
     ).drop(columns=["Current"])
     data_table(shown, wrap=("Statement", "Evidence", "Actions", "Recorded by"), floors={"Statement": 180}, lines=4,

@@ -1,9 +1,9 @@
 """Sign in: with the organisation's single sign-on where it is set up, or a local account."""
 import streamlit as st
 
-from kpis.access.accounts import MAX_FAILURES, SignInFailed
 from app_pages._auth import NOTICE_KEY, sign_in, sso_configured
 from app_pages._common import framework
+from kpis.access.accounts import MAX_FAILURES, SignInFailed
 
 st.title("Sign in")
 st.markdown(f"Board members, sub-group leads, analysts and administrators of the {framework().short_name} sign in "

@@ -2,10 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from kpis.core import exports
-from kpis.analysis import sql_console as console
-from app_pages._common import data_table, framework, site_notice, store
 from app_pages._auth import require_page
+from app_pages._common import data_table, framework, site_notice, store
+from kpis.analysis import sql_console as console
+from kpis.core import exports
 
 require_page("sql")  # first, before anything is read: this page checks its own permission
 

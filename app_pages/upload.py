@@ -13,23 +13,22 @@ from pathlib import Path
 
 import streamlit as st
 
-from kpis.returns.annotate import describe, marked_copy, problem_summary, problem_table
-from kpis.access.accounts import EMAIL
-from kpis.board.tables import md_email, md_escape
-from kpis.core.exports import XLSX_MIME
-from kpis.returns.filesafety import UnreadableFile
-from kpis.core.periods import parse_period
-from kpis.access.permissions import Actor, PermissionDenied, normalise_email
-from kpis.core.problems import total
-from kpis.returns.reader import read_return
-from kpis.store.database import StoreBusy
-from kpis.returns.receipts import receipt_html, receipt_rows
-from kpis.returns.revisions import REVISED_HEADINGS, RevisionNotConfirmed, periods_text, revision_statement
-from kpis.returns.submission import (ReturnRejected, check_return, home_history, preview, sha256,
-                                     submit)
-from kpis.returns.templates import build_template, quarters_offered, template_filename
 from app_pages._auth import current_user, require_page
 from app_pages._common import data_table, framework, site_notice, store
+from kpis.access.accounts import EMAIL
+from kpis.access.permissions import Actor, PermissionDenied, normalise_email
+from kpis.board.tables import md_email, md_escape
+from kpis.core.exports import XLSX_MIME
+from kpis.core.periods import parse_period
+from kpis.core.problems import total
+from kpis.returns.annotate import describe, marked_copy, problem_summary, problem_table
+from kpis.returns.filesafety import UnreadableFile
+from kpis.returns.reader import read_return
+from kpis.returns.receipts import receipt_html, receipt_rows
+from kpis.returns.revisions import REVISED_HEADINGS, RevisionNotConfirmed, periods_text, revision_statement
+from kpis.returns.submission import ReturnRejected, check_return, home_history, preview, sha256, submit
+from kpis.returns.templates import build_template, quarters_offered, template_filename
+from kpis.store.database import StoreBusy
 
 require_page("submit")  # first, before anything is read: this page checks its own permission
 
@@ -93,7 +92,7 @@ def run_check(name: str, data: bytes, area_id: str) -> dict:
                 result["annotated"], result["no_marked_copy"] = marked_copy(data, checked.problems, name=name)
         except UnreadableFile as exc:
             result["error"] = str(exc)
-        except Exception as exc:  # noqa: BLE001 - a plain message, never a traceback
+        except Exception as exc:
             result["error"] = fail("checking the file", exc)
         bar.progress(100, text="Done")
         if "error" in result:
@@ -122,7 +121,7 @@ def do_submit(key: str, name: str, data: bytes, area_id: str, signed_in: str | N
         st.session_state[CHECKS].pop(key, None)  # the stored figures changed under us: check the file again
     except (UnreadableFile, PermissionDenied, StoreBusy) as exc:
         st.session_state[RECEIPTS][key] = {"error": str(exc)}
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         st.session_state[RECEIPTS][key] = {"error": fail("storing the return", exc)}
 
 
@@ -315,7 +314,7 @@ def steps() -> None:
     period = parse_period(label)
     try:
         template = build_template(s, fw, area_id, period)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         st.error(fail("making the template", exc), icon=":material/error:")
     else:
         st.download_button("Download the return template", template,
@@ -357,7 +356,7 @@ def revision_history() -> None:
                             format_func=lambda i: f"{i}: {fw.kpi(i).short_title}")
     try:
         found = home_history(s, fw, kpi_id)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         st.error(fail("reading the history", exc), icon=":material/error:")
         return
     if len(found.quarters) == 1:
@@ -374,10 +373,10 @@ def revision_history() -> None:
 
 try:
     steps()
-except Exception as exc:  # noqa: BLE001 - never a traceback on this page
+except Exception as exc:
     st.error(fail("showing this page", exc), icon=":material/error:")
 st.divider()
 try:
     revision_history()
-except Exception as exc:  # noqa: BLE001
+except Exception as exc:
     st.error(fail("showing the revision history", exc), icon=":material/error:")

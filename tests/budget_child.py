@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kpis.returns.annotate import marked_copy
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
-from kpis.returns.filesafety import UnreadableFile
 from kpis.core.problems import total
+from kpis.returns.annotate import marked_copy
+from kpis.returns.filesafety import UnreadableFile
 from kpis.returns.submission import check_return
 
 TODAY = date(2025, 11, 20)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kpis.analysis import explore  # noqa: E402
-from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework  # noqa: E402
-from kpis.published.common import read_text_csv, to_number  # noqa: E402
-from kpis.published.comparators import REFERENCE_DIR, BenchmarkError, import_benchmarks, load_areas_table  # noqa: E402
-from kpis.store.database import Store  # noqa: E402
+from kpis.analysis import explore
+from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
+from kpis.published.common import read_text_csv, to_number
+from kpis.published.comparators import REFERENCE_DIR, BenchmarkError, import_benchmarks, load_areas_table
+from kpis.store.database import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "imports"

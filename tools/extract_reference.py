@@ -170,7 +170,7 @@ def filter_csv(src: Path, dst: Path, keep) -> tuple[int, int]:
         # "Compared to goal"), which readers treat as empty: allow short records.
         check(len(values) <= len(header), f"{src.name}: a record has {len(values)} fields, the header {len(header)}")
         values += [""] * (len(header) - len(values))
-        if keep(dict(zip(header, values))):
+        if keep(dict(zip(header, values, strict=False))):
             kept.append(record)
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_bytes("".join(kept).encode("utf-8"))
@@ -194,7 +194,8 @@ def build_areas(shared: Path) -> pd.DataFrame:
     dfe["year"] = dfe["time_period"].str[:4].astype(int)
 
     lait_codes = pd.read_excel(shared / "lait/la_code_list.xlsx", dtype=str)
-    lait_number = {str(n).strip(): str(c).strip() for c, n in zip(lait_codes["LA Number"], lait_codes["LA Name"])}
+    lait_number = {str(n).strip(): str(c).strip() for c, n in zip(lait_codes["LA Number"],
+                                                                  lait_codes["LA Name"], strict=False)}
 
     rows: list[dict] = []
     # England
@@ -207,7 +208,7 @@ def build_areas(shared: Path) -> pd.DataFrame:
     regional = (dfe[dfe["geographic_level"] == "Regional"]
                 .sort_values("year").drop_duplicates("region_code", keep="last"))
     regions = {}
-    for code, name in sorted(zip(regional["region_code"], regional["region_name"])):
+    for code, name in sorted(zip(regional["region_code"], regional["region_name"], strict=False)):
         regions[code] = name
     e12 = sorted(c for c in regions if c.startswith("E12"))
     check(e12 == [f"E1200000{i}" for i in range(1, 10)], f"expected the nine regions E12000001-9, found {e12}")
@@ -347,7 +348,7 @@ def extract_lait(shared: Path, out: Path) -> None:
 
 def extract_fingertips(shared: Path, out: Path, areas: pd.DataFrame, sn: pd.DataFrame) -> None:
     current = areas[(areas["area_type"] == "county_ua") & (areas["valid_to"] == "")]
-    ons_of = dict(zip(current["dfe_code"], current["area_code"]))
+    ons_of = dict(zip(current["dfe_code"], current["area_code"], strict=False))
     neighbours = [ons_of[d] for d in sn.loc[sn["dfe_code"] == HOME_DFE].sort_values("rank")["neighbour_dfe_code"]]
     keep_la = {ENGLAND, "E12000005", HOME_ONS, *neighbours}
     total, n = filter_csv(shared / "fingertips/la_hospital_admissions_2324.csv",

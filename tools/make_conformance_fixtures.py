@@ -70,7 +70,7 @@ def cut(text: str, kind: str, small: bool = False) -> str:
     out = [lines[0]]
     for line in lines[1:]:
         values = next(csv.reader(io.StringIO(line)))
-        row = dict(zip(header, values))
+        row = dict(zip(header, values, strict=False))
         if keep_dfe(row, small) if kind == "dfe" else keep_tidy(row):
             out.append(line)
     return "".join(out)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract_reference import filter_csv, parse_record, raw_records  # noqa: E402
+from extract_reference import filter_csv, parse_record, raw_records
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "imports"
 WORCS_AND_NEIGHBOURS = {"E10000034", "E10000031", "E10000028", "E06000019", "E10000018", "E10000024",
@@ -80,7 +80,7 @@ def r_resaved(src: Path) -> None:
     lines = ['"",' + ",".join(f'"{n}"' for n in names)]
     for i, record in enumerate(records[1:], start=1):
         cells = []
-        for h, v in zip(header, parse_record(record)):
+        for h, v in zip(header, parse_record(record), strict=False):
             if v == "":
                 cells.append("NA")
             elif h in numeric:
@@ -128,12 +128,12 @@ def dfe_d5_long(shared: Path) -> None:
     text = (shared / "dfe" / "d5_cpps_at31march_by_duration_2013_to_2025.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     keep = [r for r in rows if r["time_period"] in ("2024", "2025") and (
-        r["geographic_level"] == "National" or r["region_code"] == "E12000005" and r["geographic_level"] == "Regional"
+        r["geographic_level"] == "National" or (r["region_code"] == "E12000005" and r["geographic_level"] == "Regional")
         or r["new_la_code"] in ("E10000034", "E06000053", "E09000001"))]
     geo = list(rows[0].keys())[:11]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(geo + ["duration", "number_of_plans", "percent_of_plans"])
+    w.writerow([*geo, "duration", "number_of_plans", "percent_of_plans"])
     for r in keep:
         for label, number, percent in DURATIONS:
             w.writerow([r[g] for g in geo] + [label, r[number], r[percent] if percent else "z"])

@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         t = tags(args.pdf)
-    except Exception as exc:  # noqa: BLE001 - a file pypdf cannot read: say so plainly
+    except Exception as exc:
         print(f"{args.pdf} could not be read as a PDF: {exc}", file=sys.stderr)
         return 2
     print(report(t, depth=args.depth, width=args.width, counts_only=args.counts))

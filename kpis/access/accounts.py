@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Iterable
 
 import pandas as pd
 from argon2 import PasswordHasher

@@ -27,18 +27,17 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Mapping
 
 import pandas as pd
 
 from kpis.core import exports
 from kpis.core.areas import ENGLAND as ENGLAND_CODE
-from kpis.core.framework import Framework, FrameworkError, Kpi
+from kpis.core.framework import Framework, FrameworkError, Kpi, breakdown_label
 from kpis.core.sources import NOT_LOADED, no_comparator_words
 from kpis.core.units import GAP_LABELS, SCALE
-from kpis.core.framework import breakdown_label
 from kpis.store.database import Store
 from kpis.store.narratives import narratives_sql
 from kpis.store.series import kpis_series
@@ -225,12 +224,12 @@ def publish(rows: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     df.insert(1, "kpi", df["indicator_id"].map(lambda i: kpis[i].short_title))
     df.insert(2, "outcome_area", df["indicator_id"].map(lambda i: areas[kpis[i].area]))
     df.insert(3, "unit", df["indicator_id"].map(lambda i: kpis[i].unit))
-    pairs = list(zip(df["breakdown_type"].to_list(), df["breakdown_value"].to_list()))
+    pairs = list(zip(df["breakdown_type"].to_list(), df["breakdown_value"].to_list(), strict=False))
     labels = {pair: breakdown_label(framework, *pair) for pair in set(pairs)}  # a few groups, many rows
     df.insert(5, "breakdown", [labels[pair] for pair in pairs])
     df["value_text"] = [shown_value(kpis[i], v, s, r) for i, v, s, r in
                         zip(df["indicator_id"].to_list(), df["value"].to_list(), df["status"].to_list(),
-                            df["suppression"].to_list())]
+                            df["suppression"].to_list(), strict=False)]
     return df.rename(columns={"indicator_id": "kpi_id"})
 
 
@@ -260,7 +259,7 @@ def england_figures(store: Store, framework: Framework, totals: pd.DataFrame, *,
                       columns=["period_label", "period_end", "value"])
     eng = eng[eng["value"].notna()].sort_values("period_end")
     out = []
-    for kpi_id, end in zip(totals["kpi_id"], totals["period_end"]):
+    for kpi_id, end in zip(totals["kpi_id"], totals["period_end"], strict=False):
         kpi = kpis[kpi_id]
         if kpi.comparator is None:
             out.append(no_comparator_words(kpi, short=True))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpis.charts.figures import AREA_COLOUR, ENGLAND_COLOUR, FONT, PALETTE, place_below, vline, wrap
 from kpis.analysis.explore import Indicator
+from kpis.charts.figures import AREA_COLOUR, ENGLAND_COLOUR, FONT, PALETTE, place_below, vline, wrap
 
 TITLE_CHARS = 80     # an explorer chart spans the main area (about 860 px at 1366 px): its title wraps here
 MAX_TICKS = 7        # period labels on a time axis ('2025/26 Q3' is ~80 px); more would overlap at 1366 px
@@ -31,7 +31,7 @@ def time_ticks(df: pd.DataFrame) -> dict:
     if len(plotted) < 2:
         return {}
     mids = sorted(((_middle(s, e), p) for p, s, e in zip(plotted["period_label"], plotted["period_start"],
-                                                         plotted["period_end"])), key=lambda t: t[0])
+                                                         plotted["period_end"], strict=False)), key=lambda t: t[0])
     gap = (mids[-1][0] - mids[0][0]) / MAX_TICKS
     keep: list[tuple[pd.Timestamp, str]] = []
     for mid, label in reversed(mids):
@@ -120,25 +120,26 @@ def compare_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = None
     if d.empty:
         return _no_data(traces, title=title or name_of(ind), height=300)
     d = d.iloc[::-1]  # plotly draws the first category at the bottom
-    cats = [_category(n, r) for n, r in zip(d["area_name"], d["role"])]
+    cats = [_category(n, r) for n, r in zip(d["area_name"], d["role"], strict=False)]
     for code, (colour, words) in SIG_STYLE.items():
         mask = (d["significance"] == code).to_list()
         if not any(mask):
             continue
         part = d[mask]
         traces.append(go.Bar(
-            x=part["value"], y=[c for c, m in zip(cats, mask) if m], orientation="h", name=words,
+            x=part["value"], y=[c for c, m in zip(cats, mask, strict=False) if m], orientation="h", name=words,
             marker=dict(color=colour, line=dict(color="#3D3D3D", width=1)), error_x=_errors(part),
             hovertext=[f"{n}<br>{p}: {ind.format(v)}<br>{t}" + (f"<br>95% CI {ind.format(lo)} to {ind.format(hi)}"
                                                               if pd.notna(lo) else "")
                        for n, p, v, t, lo, hi in zip(part["area_name"], part["period_label"], part["value"],
-                                                     part["significance_text"], part["lower_ci"], part["upper_ci"])],
+                                                     part["significance_text"], part["lower_ci"], part["upper_ci"],
+                                                     strict=False)],
             hoverinfo="text"))
     eng = df["england_value"].iloc[0] if "england_value" in df and len(df) else None
     top = pd.concat([d["value"], d["upper_ci"], pd.Series([eng], dtype="float64")]).max()  # labels clear England
     top = float(top) if pd.notna(top) and top > 0 else 1.0
     traces.append(_value_labels(cats, [ind.format(v) + ("" if c == "benchmark" else f" {SHORT_WORDS.get(c, '')}")
-                                       for v, c in zip(d["value"], d["significance"])], top * 1.04))
+                                       for v, c in zip(d["value"], d["significance"], strict=False)], top * 1.04))
     height = max(320, 26 * len(d) + 200)
     layout = _layout(title=title or f"{name_of(ind)}, {d['period_label'].iloc[0]}", height=height)
     if eng is not None and pd.notna(eng):
@@ -202,10 +203,11 @@ def trend_figure(df: pd.DataFrame, ind: Indicator, *, band: pd.DataFrame | None 
     the middle of its period (as on the board's pages), and the axis labels periods to the last one plotted."""
     traces = []
     middles = ({} if df.empty else
-               {p: _middle(s, e) for p, s, e in zip(df["period_label"], df["period_start"], df["period_end"])})
+               {p: _middle(s, e) for p, s, e in zip(df["period_label"], df["period_start"],
+                                                    df["period_end"], strict=False)})
     if band is not None and not band.empty:
         b = band.sort_values("period_end")
-        x = [middles.get(p, pd.Timestamp(e)) for p, e in zip(b["period_label"], b["period_end"])]
+        x = [middles.get(p, pd.Timestamp(e)) for p, e in zip(b["period_label"], b["period_end"], strict=False)]
         traces.append(go.Scatter(x=x + x[::-1], y=list(b["neighbours_max"]) + list(b["neighbours_min"])[::-1],
                                  fill="toself", fillcolor="rgba(128,22,80,0.12)", line=dict(width=0), mode="lines",
                                  name="Statistical neighbours: lowest to highest", hoverinfo="skip"))
@@ -225,12 +227,13 @@ def trend_figure(df: pd.DataFrame, ind: Indicator, *, band: pd.DataFrame | None 
             symbol, dash, width = SYMBOLS[(others + 3) % len(SYMBOLS)], DASHES[others % len(DASHES)], 1.8
             others += 1
         traces.append(go.Scatter(
-            x=[_middle(s, e) for s, e in zip(part["period_start"], part["period_end"])], y=part["value"],
+            x=[_middle(s, e) for s, e in zip(part["period_start"], part["period_end"], strict=False)], y=part["value"],
             mode="lines+markers", name=series,
             line=dict(color=colour, dash=dash, width=width), marker=dict(symbol=symbol, size=9, color=colour),
             error_y=_errors(part) | dict(color=colour) if show_ci else None,
             hovertext=[f"{series}<br>{p}: {ind.format(v)}<br>{t}" for p, v, t in
-                       zip(part["period_label"], part["value"], part["significance_text"])], hoverinfo="text"))
+                       zip(part["period_label"], part["value"],
+                           part["significance_text"], strict=False)], hoverinfo="text"))
     layout = _layout(title=title or name_of(ind), height=520)
     layout["yaxis"].update(title={"text": ind.axis_title}, rangemode="tozero")
     layout["xaxis"].update(time_ticks(df))
@@ -248,7 +251,7 @@ def breakdown_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = No
     if df.empty or df["value"].notna().sum() == 0:
         return _no_data(traces, title=title or "Breakdown", height=280)
     d = df.iloc[::-1]
-    labels = [f"<b>{g}</b>" if t == "all" else g for g, t in zip(d["group"], d["breakdown_type"])]
+    labels = [f"<b>{g}</b>" if t == "all" else g for g, t in zip(d["group"], d["breakdown_type"], strict=False)]
     d = d.assign(significance=d["significance"].where(d["value"].notna(), "no value"))
     for code, (colour, words) in (SIG_STYLE | NO_VALUE).items():
         mask = (d["significance"] == code).to_list()
@@ -258,15 +261,17 @@ def breakdown_figure(df: pd.DataFrame, ind: Indicator, *, title: str | None = No
         name = "All children" if code == "benchmark" else f"{words} than all children" if code in (
             "better", "worse", "higher", "lower") else words
         traces.append(go.Bar(
-            x=part["value"].fillna(0), y=[lab for lab, m in zip(labels, mask) if m], orientation="h", name=name,
+            x=part["value"].fillna(0), y=[lab for lab, m in zip(labels,
+                                                                mask, strict=False) if m], orientation="h", name=name,
             marker=dict(color=colour, line=dict(color="#3D3D3D", width=1)), error_x=_errors(part), hoverinfo="text",
             hovertext=[f"{g}: {ind.format(v)}<br>{t}" for g, v, t in
-                       zip(part["group"], part["value"], part["significance_text"])]))
+                       zip(part["group"], part["value"], part["significance_text"], strict=False)]))
     top = pd.concat([d["value"], d["upper_ci"]]).max()
     top = float(top) if pd.notna(top) and top > 0 else 1.0
     traces.append(_value_labels(labels, [(f"{ind.format(v)} {SHORT_WORDS.get(c, '')}".strip() if c != "benchmark"
                                           else ind.format(v)) if pd.notna(v) else t
-                                         for v, c, t in zip(d["value"], d["significance"], d["significance_text"])],
+                                         for v, c, t in zip(d["value"], d["significance"],
+                                                            d["significance_text"], strict=False)],
                                 top * 1.04))
     height = max(320, 30 * len(d) + 200)
     layout = _layout(title=title or f"{name_of(ind)}: {df['group_type'].iloc[-1]}, {df['area_name'].iloc[0]}, "

@@ -56,7 +56,6 @@ from kpis.published import relation as comparison
 from kpis.store.database import Store
 from kpis.store.series import kpi_series
 
-
 COUNCIL = "county_ua"
 LOCAL, PUBLISHED = "local return", "published"
 COLUMNS = ["kpi_id", "area", "title", "full_title", "unit", "polarity", "period", "period_end", "value",
@@ -140,7 +139,7 @@ def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: s
         value = float(mine["value"].iloc[0])
         row["quartile"] = stats.lait_quartile(value, values, kpi.polarity)
         row["rank"] = stats.lait_rank(value, values, kpi.polarity)
-        row["rank_of"] = int(len(values))
+        row["rank_of"] = len(values)
     return _relate(store, framework, kpi, row, current_councils, as_at, end, declined)
 
 
@@ -184,7 +183,8 @@ def _trend(kpi: Kpi, series: pd.DataFrame) -> tuple[str, str | None]:
         result = stats.trend_result(numerators=last["numerator"].astype(float).tolist(),
                                     denominators=last["denominator"].astype(float).tolist(), polarity=kpi.polarity)
         return result.label, stats.CA_METHOD
-    points = [(_num(v), _num(lo), _num(hi)) for v, lo, hi in zip(last["value"], last["lower_ci"], last["upper_ci"])]
+    points = [(_num(v), _num(lo), _num(hi)) for v, lo, hi in zip(last["value"], last["lower_ci"],
+                                                                 last["upper_ci"], strict=False)]
     if any(None in p for p in points):  # no confidence interval to weight the points by
         return stats.CANNOT, None
     return stats.recent_trend(points, kpi.polarity), stats.WLS_METHOD

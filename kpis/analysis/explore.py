@@ -22,7 +22,7 @@ from kpis.core import stats
 from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set, region_of
 from kpis.core.exports import describe_periods, export_metadata
 from kpis.core.framework import Framework, Kpi
-from kpis.core.sources import SOURCE_NAMES, comparator_label  # noqa: F401 (the explorer's names)
+from kpis.core.sources import SOURCE_NAMES, comparator_label
 from kpis.core.text import shortened_from
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
 from kpis.store.database import Store
@@ -91,8 +91,9 @@ def indicator_choices(store: Store, framework: Framework) -> pd.DataFrame:
     """Every framework KPI, then every imported source indicator, with the number of areas and values."""
     counts = store.df("""SELECT indicator_id, count(DISTINCT area_code) AS areas, count(*) AS n_values
                          FROM current_observations GROUP BY 1""")
-    areas = dict(zip(counts["indicator_id"], counts["areas"]))  # plain dicts: looked up once per indicator
-    n_values = dict(zip(counts["indicator_id"], counts["n_values"]))
+    areas = dict(zip(counts["indicator_id"],
+                     counts["areas"], strict=False))  # plain dicts: looked up once per indicator
+    n_values = dict(zip(counts["indicator_id"], counts["n_values"], strict=False))
     rows = []
     for k in framework.kpis:
         series = k.comparator.indicator_id if k.comparator else k.id
@@ -182,7 +183,7 @@ def add_significance(df: pd.DataFrame, benchmark: pd.Series | float | None, pola
     codes, words = [], []
     statuses = d["status"] if "status" in d else pd.Series("published", index=d.index)
     for v, lo, hi, b, status in zip(d["value"].to_list(), d["lower_ci"].to_list(), d["upper_ci"].to_list(),
-                                    bench.to_list(), statuses.to_list()):
+                                    bench.to_list(), statuses.to_list(), strict=False):
         code = stats.compare_with_benchmark(None if pd.isna(v) else float(v), None if pd.isna(lo) else float(lo),
                                             None if pd.isna(hi) else float(hi), None if pd.isna(b) else float(b),
                                             polarity)
@@ -271,7 +272,7 @@ def _with_published_labels(store: Store, indicator_id: str, df: pd.DataFrame) ->
         df["not_compared_by_publisher"] = np.zeros(len(df), dtype=bool)
         return df
     marked = set(keys.itertuples(index=False, name=None))
-    df["not_compared_by_publisher"] = [k in marked for k in zip(*(df[c].to_list() for c in _LABEL_KEY))]
+    df["not_compared_by_publisher"] = [k in marked for k in zip(*(df[c].to_list() for c in _LABEL_KEY), strict=False)]
     return df
 
 
@@ -282,7 +283,7 @@ def area_names(store: Store, indicator_id: str) -> dict[str, str]:
                      FROM current_observations o LEFT JOIN areas a ON a.area_code = o.area_code
                      WHERE o.indicator_id = ? AND o.breakdown_type = 'all'
                      GROUP BY ALL ORDER BY min(o.period_end), o.area_code""", [indicator_id])
-    return dict(zip(df["area_code"], df["area_name"]))
+    return dict(zip(df["area_code"], df["area_name"], strict=False))
 
 
 def periods(store: Store, indicator_id: str) -> pd.DataFrame:
@@ -379,7 +380,8 @@ def compare_areas(store: Store, ind: Indicator, *, home: str, period_label: str 
 def _compared(df: pd.DataFrame, ind: Indicator, comp: Comparators) -> pd.DataFrame:
     """One period's values of every area: limits, roles, significance against England, ranks, quartiles."""
     df = with_intervals(df, ind.unit)
-    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(), df["area_type"].to_list())]
+    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(),
+                                                      df["area_type"].to_list(), strict=False)]
     eng = df.loc[df["area_code"] == ENGLAND, "value"]
     england_value = float(eng.iloc[0]) if len(eng) and pd.notna(eng.iloc[0]) else None
     df = add_significance(df, england_value, ind.polarity, unit=ind.unit)
@@ -404,10 +406,11 @@ def compared_by_period(df: pd.DataFrame, ind: Indicator, comp: Comparators,
     the periods in turn. (Without the `england_value` column, whose type would differ from period to period.)"""
     keys = list(by)
     df = with_intervals(df, ind.unit)
-    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(), df["area_type"].to_list())]
+    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(),
+                                                      df["area_type"].to_list(), strict=False)]
     period = pd.MultiIndex.from_frame(df[keys])
     first_england = df[df["area_code"] == ENGLAND].drop_duplicates(keys)  # each period's first England row
-    england = dict(zip(pd.MultiIndex.from_frame(first_england[keys]), first_england["value"]))
+    england = dict(zip(pd.MultiIndex.from_frame(first_england[keys]), first_england["value"], strict=False))
     bench = pd.Series([england.get(p) for p in period], index=df.index, dtype="float64")
     df = add_significance(df, bench, ind.polarity, unit=ind.unit)
     df.loc[df["role"] == "england", ["significance", "significance_text"]] = ["benchmark",
@@ -417,11 +420,12 @@ def compared_by_period(df: pd.DataFrame, ind: Indicator, comp: Comparators,
     ascending = ind.polarity == "lower_is_better"
     df["rank"] = df["value"].where(councils).groupby(groups).rank(ascending=ascending, method="min")
     df["of_councils"] = councils.groupby(groups).transform("sum").astype(int)
-    df["quartile"] = [quartile_label(r, int(n), ind.polarity) for r, n in zip(df["rank"], df["of_councils"])]
+    df["quartile"] = [quartile_label(r, int(n), ind.polarity) for r, n in zip(df["rank"],
+                                                                              df["of_councils"], strict=False)]
     peers = df["role"].isin(["home", "neighbour"]) & df["value"].notna()
     df["neighbour_rank"] = df["value"].where(peers).groupby(groups).rank(ascending=ascending, method="min")
     df["of_neighbour_group"] = peers.groupby(groups).transform("sum").astype(int)
-    return df.sort_values(keys + ["value", "area_name"], ascending=[True] * len(keys) + [ascending, True],
+    return df.sort_values([*keys, "value", "area_name"], ascending=[True] * len(keys) + [ascending, True],
                           na_position="last").reset_index(drop=True)
 
 
@@ -538,7 +542,7 @@ def spine(df: pd.DataFrame) -> dict:
         return {}
     councils = df[(df["area_type"] == COUNCIL) & df["area_valid_to"].isna() & df["value"].notna()]["value"]
     home = df[df["role"] == "home"]
-    out = {"period_label": df["period_label"].iloc[0], "councils": int(len(councils)),
+    out = {"period_label": df["period_label"].iloc[0], "councils": len(councils),
            "england": df["england_value"].iloc[0] if "england_value" in df else None,
            "home": float(home["value"].iloc[0]) if len(home) and pd.notna(home["value"].iloc[0]) else None,
            "home_name": home["area_name"].iloc[0] if len(home) else None}
@@ -596,4 +600,4 @@ def view_metadata(ind: Indicator, *, view: str, data: pd.DataFrame, notes: list[
                            periods=describe_periods(list(order)), demo=demo,
                            notes=[SIGNIFICANCE_METHOD, "95% confidence intervals: as given with the data where "
                                   "published, otherwise Wilson score (proportions) or Byar's method (counts, rates) "
-                                  "from the published counts."] + list(notes or []))
+                                  "from the published counts.", *list(notes or [])])

@@ -11,8 +11,8 @@ import re
 
 import pandas as pd
 
-from kpis.analysis.explore import groups as series_groups
 from kpis.analysis.explore import Indicator, add_significance, read_values, with_intervals
+from kpis.analysis.explore import groups as series_groups
 from kpis.store.database import Store
 
 _DECILE_WORDS = ["most deprived", "second most", "third more", "fourth more", "fifth more", "fifth less",
@@ -119,8 +119,9 @@ def breakdowns(store: Store, ind: Indicator, *, series_id: str, area_code: str, 
     df.loc[is_all, ["significance", "significance_text"]] = ["benchmark", "All children: the benchmark"]
     df["group_type"] = [("All children" if t == "all" else breakdown_label(t, names)) for t in df["breakdown_type"]]
     df["group"] = ["All children and young people" if t == "all" else group_name(t, v, districts)
-                   for t, v in zip(df["breakdown_type"], df["breakdown_value"])]
-    order = [(0,) if t == "all" else (1,) + _value_key(v) for t, v in zip(df["breakdown_type"], df["breakdown_value"])]
+                   for t, v in zip(df["breakdown_type"], df["breakdown_value"], strict=False)]
+    order = [(0,) if t == "all" else (1, *_value_key(v)) for t, v in zip(df["breakdown_type"],
+                                                                         df["breakdown_value"], strict=False)]
     df["all_value"] = all_value
     return df.iloc[sorted(range(len(df)), key=order.__getitem__)].reset_index(drop=True)
 

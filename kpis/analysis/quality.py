@@ -17,10 +17,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from kpis.core.framework import Framework, breakdown_label
-from kpis.core.sources import SOURCE_NAMES
 from kpis.analysis.inequalities import group_name
+from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, current_quarter, parse_period, previous_quarter, quarters_between
+from kpis.core.sources import SOURCE_NAMES
 from kpis.store.database import Store
 
 DUE_AFTER = timedelta(weeks=6)
@@ -128,7 +128,7 @@ def unusual_values(store: Store, framework: Framework, *, area_codes: list[str] 
                                          "denominator", "is_demo", "unit", "look")}
     series: dict[tuple, list[int]] = {}  # rows of each series, in the order above (as pandas' groupby keeps them)
     for i, key in enumerate(zip(*(cols[k] for k in ("indicator_id", "area_code", "breakdown_type",
-                                                     "breakdown_value", "period_type")))):
+                                                     "breakdown_value", "period_type")), strict=False)):
         series.setdefault(key, []).append(i)
     flags = []
     for rows in series.values():
@@ -319,7 +319,7 @@ def status_counts_on_screen(counts: pd.DataFrame, names: dict[str, str]) -> pd.D
     """`status_counts` in five columns: the indicator by name, where it comes from, how many values, which are
     not given as a number (and why), and the home area's. Every count, and the source id, stay in the download."""
     return pd.DataFrame({
-        "Indicator": [names.get(i, n) for i, n in zip(counts["indicator_id"], counts["name"])],
+        "Indicator": [names.get(i, n) for i, n in zip(counts["indicator_id"], counts["name"], strict=False)],
         "Source": counts["source"].replace({"fingertips": SOURCE_NAMES["fingertips"], "lait": SOURCE_NAMES["lait"],
                                             "dfe_ees": SOURCE_NAMES["dfe_ees"]}),
         "Current values": counts["values"].astype(int),
@@ -341,7 +341,8 @@ def imports_on_screen(df: pd.DataFrame) -> pd.DataFrame:
         "Batch": df["batch_id"].astype(int),
         "Received (UTC)": [pd.Timestamp(t).strftime("%d %b %Y %H:%M") + (f", by {by}" if isinstance(by, str) and by
                                                                           else "")
-                           for t, by in zip(df["submitted_at"], df.get("submitted_by", [None] * len(df)))],
+                           for t, by in zip(df["submitted_at"],
+                                            df.get("submitted_by", [None] * len(df)), strict=False)],
         "Source": df["source"].fillna("").replace({"": "–"}),
         "File": df["file_name"].fillna("–"),
         "Rows": [_counted([(r.rows_read, "read"), (r.rows_imported, "imported"), (r.rows_skipped, "skipped")])
@@ -365,7 +366,7 @@ def unusual_on_screen(df: pd.DataFrame, names: dict[str, str], framework: Framew
     return pd.DataFrame({
         "Indicator": [names.get(i, i) for i in df["indicator_id"]],
         "Group": ["All" if t == "all" else breakdown_label(framework, t, v) if t in framework.breakdowns else
-                  f"{t}: {v}" for t, v in zip(df["breakdown_type"], df["breakdown_value"])],
+                  f"{t}: {v}" for t, v in zip(df["breakdown_type"], df["breakdown_value"], strict=False)],
         "Period": df["period_label"], "Value": values, "Why flagged": df["reason"],
     })
 

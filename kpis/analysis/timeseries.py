@@ -11,10 +11,17 @@ from bisect import bisect_right
 
 import pandas as pd
 
+from kpis.analysis.explore import (
+    Indicator,
+    SeriesValues,
+    add_significance,
+    comparators,
+    compared_by_period,
+    read_values,
+    role_of,
+    with_intervals,
+)
 from kpis.core.areas import ENGLAND
-from kpis.analysis.explore import (Indicator, SeriesValues, add_significance, comparators, compared_by_period,
-                          read_values,
-                          role_of, with_intervals)
 from kpis.store.database import Store
 
 LOCAL_SUFFIX = " (local returns)"
@@ -48,7 +55,7 @@ def trends(store: Store, ind: Indicator, area_codes: list[str], *, home: str,
     Columns include `series` (area name, or '<home> (local returns)'), `role` and `significance_text`.
     """
     comp = comparators(home)
-    codes = list(dict.fromkeys(list(area_codes) + [ENGLAND]))
+    codes = list(dict.fromkeys([*list(area_codes), ENGLAND]))
     published = read_values(store, ind.area_series_id, area_codes=codes, values=values)
     local = pd.DataFrame()
     if local_returns and ind.kpi is not None and ind.area_series_id != ind.kpi.id and home in area_codes:
@@ -61,7 +68,7 @@ def trends(store: Store, ind: Indicator, area_codes: list[str], *, home: str,
     parts = []
     if not published.empty:
         pub = with_intervals(published, ind.unit)
-        bench = pub["period_label"].map(dict(zip(england["period_label"], england["value"])))
+        bench = pub["period_label"].map(dict(zip(england["period_label"], england["value"], strict=False)))
         pub = add_significance(pub, bench.astype("float64"), ind.polarity, unit=ind.unit)
         pub["series"] = pub["area_name"]
         parts.append(pub)
@@ -73,7 +80,8 @@ def trends(store: Store, ind: Indicator, area_codes: list[str], *, home: str,
     if not parts:
         return pd.DataFrame()
     df = pd.concat(parts, ignore_index=True)
-    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(), df["area_type"].to_list())]
+    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(),
+                                                      df["area_type"].to_list(), strict=False)]
     df.loc[df["series"].str.contains(LOCAL_SUFFIX[:-1], regex=False), "role"] = "home_local"
     df.loc[df["role"] == "england", ["significance", "significance_text"]] = ["benchmark", "England: the benchmark"]
     df = df[df["area_code"].isin(area_codes)]
@@ -117,7 +125,7 @@ def neighbour_comparison(store: Store, ind: Indicator, *, home: str, last_years:
                                            "upper_ci", "significance_text", "neighbour_rank", "rank", "quartile",
                                            "of_neighbour_group", "of_councils")}
     periods: dict[tuple, list[int]] = {}  # the rows of each period, in order
-    for i, key in enumerate(zip(col["period_label"], col["period_end"])):
+    for i, key in enumerate(zip(col["period_label"], col["period_end"], strict=False)):
         periods.setdefault(key, []).append(i)
     for (label, end) in sorted(periods):
         d = periods[(label, end)]
@@ -131,7 +139,7 @@ def neighbour_comparison(store: Store, ind: Indicator, *, home: str, last_years:
             "home_upper_ci": col["upper_ci"][h] if h is not None else None,
             "home_vs_england": col["significance_text"][h] if h is not None else "No value",
             "england_value": float(e) if e is not None and pd.notna(e) else None,
-            "neighbours_with_value": int(len(nb)),
+            "neighbours_with_value": len(nb),
             "neighbours_mean": float(nb.mean()) if len(nb) else None,
             "neighbours_median": float(nb.median()) if len(nb) else None,
             "neighbours_min": float(nb.min()) if len(nb) else None,
@@ -167,7 +175,7 @@ def neighbour_matrix(store: Store, ind: Indicator, *, home: str, last_years: int
                      values: SeriesValues | None = None) -> pd.DataFrame:
     """Areas down (home, its neighbours closest first, their average, England), periods across."""
     comp = comparators(home)
-    codes = [home] + list(comp.neighbours) + [ENGLAND]
+    codes = [home, *list(comp.neighbours), ENGLAND]
     df = read_values(store, ind.area_series_id, area_codes=codes, values=values)
     if df.empty:
         return pd.DataFrame()

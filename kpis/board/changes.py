@@ -18,14 +18,14 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from kpis.board.scorecard import scorecard
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, financial_quarter_of, parse_period
-from kpis.board.scorecard import scorecard
-from kpis.store.series import SOURCE_LABEL_SQL
-from kpis.store.database import Store, now
 from kpis.core.text import shortened_from
 from kpis.core.units import STATUS_LABELS
+from kpis.store.database import Store, now
+from kpis.store.series import SOURCE_LABEL_SQL
 
 RETURN_DUE = timedelta(weeks=6)
 KEYS = ("new_signals", "new_data", "significant_movements", "comparison_changes", "revisions",
@@ -55,7 +55,7 @@ def new_data(store: Store, framework: Framework, *, since: datetime, until: date
                    "ids": list(ids)})
     cols = ["KPI", "Area", "New figures", "Periods", "Newest", "Figures for groups", "Recorded", "Source"]
     if df.empty:
-        return pd.DataFrame(columns=cols + ["kpi_id"])
+        return pd.DataFrame(columns=[*cols, "kpi_id"])
     order = {k: i for i, k in enumerate(framework.kpi_ids)}
     rows = []
     for r in df.to_dict("records"):
@@ -75,7 +75,7 @@ def new_data(store: Store, framework: Framework, *, since: datetime, until: date
                      "Source": r["sources"], "kpi_id": kpi_id,
                      "_order": (order.get(kpi_id, 999), area != framework.home_area, indicator != kpi_id)})
     out = pd.DataFrame(rows).sort_values("_order").drop(columns="_order").reset_index(drop=True)
-    return out[cols + ["kpi_id"]]
+    return out[[*cols, "kpi_id"]]
 
 
 # Per series (indicator and area) of figures first recorded in the window: the overall figures (count, first and
@@ -123,17 +123,17 @@ def revisions(store: Store, framework: Framework, *, since: datetime, until: dat
         ORDER BY n.valid_from, n.indicator_id""", [since, until, framework.home_area, ENGLAND, list(ids)])
     cols = ["KPI", "Area", "Group", "Period", "Was", "Now", "Revised", "Source", "Note"]
     if df.empty:
-        return pd.DataFrame(columns=cols + ["kpi_id"])
+        return pd.DataFrame(columns=[*cols, "kpi_id"])
     df["kpi_id"] = df["indicator_id"].map(ids)
     return pd.DataFrame({
         "KPI": [f"{k} {framework.kpi(k).short_title}" for k in df["kpi_id"]],
         "Area": ["England" if a == ENGLAND else "Local" for a in df["area_code"]],
         "Group": ["All" if t == "all" else breakdown_label(framework, t, v)
-                  for t, v in zip(df["breakdown_type"], df["breakdown_value"])],
+                  for t, v in zip(df["breakdown_type"], df["breakdown_value"], strict=False)],
         "Period": df["period_label"].to_list(),
-        "Was": [_fmt(framework, k, v) for k, v in zip(df["kpi_id"], df["old_value"])],
+        "Was": [_fmt(framework, k, v) for k, v in zip(df["kpi_id"], df["old_value"], strict=False)],
         "Now": [_fmt(framework, k, v) + (" (demo)" if d else "")
-                for k, v, d in zip(df["kpi_id"], df["new_value"], df["is_demo"])],
+                for k, v, d in zip(df["kpi_id"], df["new_value"], df["is_demo"], strict=False)],
         "Revised": [pd.Timestamp(t).strftime("%d %b %Y") for t in df["valid_from"]],
         "Source": df["source"].to_list(),
         "Note": df["commentary"].fillna("").to_list(),
@@ -173,7 +173,7 @@ def missing_returns(store: Store, framework: Framework, *, since: datetime, unti
         if not any(k.frequency == "quarterly" for k in framework.kpis_in_area(area.id)):
             continue
         mine = subs[subs["outcome_area"] == area.id]
-        received = dict(zip(mine["period_label"], mine["first_at"]))
+        received = dict(zip(mine["period_label"], mine["first_at"], strict=False))
         sent = [q for q in map(_quarter, received) if q is not None]
         first = (min(sent, key=lambda q: q.start) if sent
                  else financial_quarter_of(since.date() - RETURN_DUE + timedelta(days=1)))
@@ -192,7 +192,7 @@ def missing_returns(store: Store, framework: Framework, *, since: datetime, unti
             rows.append({"Sub-group": area.sub_group, "Quarter": q.label, "Due": due.strftime("%d %b %Y"),
                          "Status": status, "Received": got_day.strftime("%d %b %Y") if got_day else "Not received",
                          "area": area.id})
-    return pd.DataFrame(rows, columns=cols + ["area"])
+    return pd.DataFrame(rows, columns=[*cols, "area"])
 
 
 def new_signals(after: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:

@@ -14,8 +14,8 @@ from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi, breakdown_label
 from kpis.core.sources import comparator_label, no_comparator_words
 from kpis.core.text import shortened_from
-from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
 from kpis.store.database import Store
+from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
 
 COMPARATORS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
 POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
@@ -115,7 +115,7 @@ def breakdown_data(store: Store, framework: Framework, kpi: Kpi, *, as_at: datet
     names = {**framework.districts,
              **dict(store.df("SELECT area_code, name FROM areas").itertuples(index=False, name=None))}
     out["breakdown_label"] = [names.get(v, v) if t == "district" else v
-                              for t, v in zip(out["breakdown_type"], out["breakdown_value"])]
+                              for t, v in zip(out["breakdown_type"], out["breakdown_value"], strict=False)]
     return out
 
 
@@ -153,10 +153,10 @@ def revision_history(store: Store, framework: Framework, kpi: Kpi) -> pd.DataFra
         "Period": df["period_label"],
         "Area": ["England" if a == ENGLAND else "Local" for a in df["area_code"]],
         "Group": ["All" if t == "all" else breakdown_label(framework, t, v)
-                  for t, v in zip(df["breakdown_type"], df["breakdown_value"])],
+                  for t, v in zip(df["breakdown_type"], df["breakdown_value"], strict=False)],
         "Version": df["version"].astype(int),
         "Value": [kpi.format_value(None if pd.isna(v) else float(v)) + (" (demo)" if d else "")
-                  for v, d in zip(df["value"], df["is_demo"])],
+                  for v, d in zip(df["value"], df["is_demo"], strict=False)],
         "Current from": [pd.Timestamp(t).strftime("%d %b %Y %H:%M") for t in df["valid_from"]],
         "Replaced on": ["still current" if pd.isna(t) else pd.Timestamp(t).strftime("%d %b %Y %H:%M")
                         for t in df["valid_to"]],

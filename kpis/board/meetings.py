@@ -15,8 +15,16 @@ from kpis.board.scorecard import meetings
 from kpis.store import governance as records
 from kpis.store.database import Store, audit, now
 
-__all__ = ["add_meeting", "remove_meeting", "meetings", "attendance_table", "items_table", "escalations_table",
-           "attendance_record", "overdue_words"]
+__all__ = [
+    "add_meeting",
+    "attendance_record",
+    "attendance_table",
+    "escalations_table",
+    "items_table",
+    "meetings",
+    "overdue_words",
+    "remove_meeting",
+]
 
 
 def add_meeting(store: Store, *, actor: Actor, meeting_date: date, title: str = "Partnership board",
@@ -63,7 +71,7 @@ def attendance_table(store: Store, meeting_date: date, *, as_at: datetime | None
     if df.empty:
         return pd.DataFrame(columns=cols)
     words = [ATTENDANCE_STATUSES.get(s, s) + (f" for {f}" if s == "substitute" and f else "")
-             for s, f in zip(df["status"], df["substitute_for"])]
+             for s, f in zip(df["status"], df["substitute_for"], strict=False)]
     return pd.DataFrame({"Member": df["member"] + df["is_demo"].map(_demo), "Organisation or role":
                          df["organisation"].fillna(""), "Attendance": words, "record_id": df["record_id"]})
 
@@ -99,7 +107,7 @@ def items_table(store: Store, *, meeting_date: date | None = None, kind: str = "
     out["Owner"] = df["owner"].fillna("").to_numpy()
     out["Due"] = [f"{_day(d):%-d %B %Y}" if _day(d) else "No date" for d in df["due_date"]]
     out["Status"] = [ACTION_STATUSES.get(s, s) for s in df["status"]]
-    out["Overdue"] = [overdue_words(s, d, today) for s, d in zip(df["status"], df["due_date"])]
+    out["Overdue"] = [overdue_words(s, d, today) for s, d in zip(df["status"], df["due_date"], strict=False)]
     return out.rename(columns={"text": "Action"})[cols]
 
 
@@ -111,7 +119,7 @@ def escalations_table(store: Store, *, meeting_date: date | None = None, as_at: 
     if df.empty:
         return pd.DataFrame(columns=cols)
     outcome = [(f"{o} ({_day(d):%-d %B %Y})" if _day(d) else o) if isinstance(o, str) and o
-               else "No outcome recorded yet" for o, d in zip(df["outcome"], df["outcome_on"])]
+               else "No outcome recorded yet" for o, d in zip(df["outcome"], df["outcome_on"], strict=False)]
     return pd.DataFrame({"Escalated on": [f"{_day(d):%-d %B %Y}" for d in df["escalated_on"]],
                          "To": df["body"], "Reason": df["reason"] + df["is_demo"].map(_demo), "Outcome": outcome,
                          "record_id": df["record_id"]})
@@ -129,7 +137,7 @@ def attendance_record(store: Store, *, start: date, end: date) -> tuple[pd.DataF
     # a substitute's line counts for the member they stood in for
     df = df.assign(member=df["substitute_for"].where(df["status"] == "substitute", df["member"]).fillna(df["member"]))
     for member, group in df.groupby("member", sort=False):
-        seen = {_day(d): s for d, s in zip(group["meeting_date"], group["status"])}
+        seen = {_day(d): s for d, s in zip(group["meeting_date"], group["status"], strict=False)}
         row = {"Member": member + _demo(group["is_demo"].any()),
                "Organisation or role": group["organisation"].dropna().iloc[-1] if group["organisation"].notna().any()
                else ""}

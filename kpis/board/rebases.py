@@ -16,7 +16,7 @@ from kpis.store.database import Store, audit, now
 
 MAX_REASON_CHARS = 300
 
-__all__ = ["add_rebase", "remove_rebase", "rebases_for", "all_rebases"]
+__all__ = ["add_rebase", "all_rebases", "rebases_for", "remove_rebase"]
 
 
 def merge(*groups: tuple[Rebase, ...] | list[Rebase]) -> tuple[Rebase, ...]:

@@ -30,12 +30,12 @@ from scipy import stats as _st
 
 from kpis.board import variation
 from kpis.board.rebases import all_rebases
-from kpis.published import relation as relations
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
-from kpis.store.series import kpis_series
+from kpis.published import relation as relations
 from kpis.store.database import Store, now
+from kpis.store.series import kpis_series
 
 SPARK_POINTS = 8
 CHANGE_SIGNIFICANCE = 0.05
@@ -63,7 +63,7 @@ class Point:
     is_local: bool = True       # False: the published figure of the KPI's comparator, not a sub-group's return
 
     @classmethod
-    def from_row(cls, row: dict) -> "Point":
+    def from_row(cls, row: dict) -> Point:
         def num(key):
             v = row.get(key)
             return None if v is None or pd.isna(v) else float(v)

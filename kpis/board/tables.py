@@ -10,9 +10,9 @@ import re
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from kpis.core.framework import KPI_ID
 from kpis.charts.figures import BADGE_COLOURS, sparkline_svg
 from kpis.charts.spc import POINTS as SPC_POINTS
+from kpis.core.framework import KPI_ID
 from kpis.published.relation import SUPPRESSED
 
 BOARD_COLUMNS = ["KPI", "Latest", "Trend line", "Variation", "Assurance", "Compared with England",
@@ -143,7 +143,7 @@ def board_table(card: pd.DataFrame, *, link: str | None = "kpi", compact: bool =
         return pd.DataFrame(columns=BOARD_COLUMNS)
     rows = [r for _, r in card.iterrows()]
     return pd.DataFrame({
-        "KPI": [kpi_cell(k, t, link=link) for k, t in zip(card["kpi_id"], card["title"])],
+        "KPI": [kpi_cell(k, t, link=link) for k, t in zip(card["kpi_id"], card["title"], strict=False)],
         "Latest": [_latest(r) for r in rows],
         "Trend line": [_sparkline(r) for r in rows],
         "Variation": [_variation(r) for r in rows],
@@ -276,7 +276,7 @@ def group_rows(card: pd.DataFrame, by: str) -> list[tuple[str, pd.DataFrame]]:
     name_col = {"area": "area_name", "outcome": "outcome_name"}[by]
     keys = list(dict.fromkeys(card[by]))
     if f"{by}_order" in card:
-        rank = dict(zip(card[by], card[f"{by}_order"]))
+        rank = dict(zip(card[by], card[f"{by}_order"], strict=False))
         keys.sort(key=lambda k: rank[k])
     groups = []
     for key in keys:
@@ -363,7 +363,7 @@ def public_verdicts(card: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
     nothing is compared, '–': the public table's England column already gives the reason."""
     rows = {r["kpi_id"]: r for r in card.to_dict("records")}
     out = {"Variation": [], "Assurance": [], "Compared with England": []}
-    for kpi_id, period, value_text in zip(shown["kpi_id"], shown["period_label"], shown["value_text"]):
+    for kpi_id, period, value_text in zip(shown["kpi_id"], shown["period_label"], shown["value_text"], strict=False):
         r = rows.get(kpi_id)
         same = r is not None and r["latest_period"] == period
         out["Variation"].append(_variation(r) if same else "– Awaits the published figure")

@@ -14,9 +14,9 @@ threshold (13) the limits are trial limits, and the words say so.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Sequence
 
 from kpis.board import rebases as rebasing
 from kpis.core import spc

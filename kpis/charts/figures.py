@@ -11,7 +11,7 @@ import base64
 import math
 import re
 import textwrap
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -150,7 +150,7 @@ def sources_note(d: pd.DataFrame) -> str:
     if shown.empty:
         return ""
     source = [(NEIGHBOURS_SOURCE if role == "neighbours" else str(src) if pd.notna(src)
-               else "source not recorded") for role, src in zip(shown["role"], shown["source"])]
+               else "source not recorded") for role, src in zip(shown["role"], shown["source"], strict=False)]
     shown = shown.assign(note_source=source)
     parts = []
     for src, part in shown.groupby("note_source", sort=False):
@@ -194,11 +194,12 @@ def _trend_table(d: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
     """`trend_table` of a frame already through `_with_series`."""
     d = d.sort_values(["order", "period_end", "series"])
     ci = [f"{_fmt(kpi, lo)} to {_fmt(kpi, hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
-          for lo, hi in zip(d["lower_ci"], d["upper_ci"])]
+          for lo, hi in zip(d["lower_ci"], d["upper_ci"], strict=False)]
     return pd.DataFrame({
         "Series": d["series"].to_list(),
         "Period": d["period_label"].to_list(),
-        "Value": [_fmt(kpi, v) + (" (demo)" if demo else "") for v, demo in zip(d["value"], d["is_demo"])],
+        "Value": [_fmt(kpi, v) + (" (demo)" if demo else "") for v, demo in zip(d["value"],
+                                                                                d["is_demo"], strict=False)],
         "95% CI": ci,
         "Numerator": [_count(v) for v in d["numerator"]],
         "Denominator": [_count(v) for v in d["denominator"]],
@@ -233,7 +234,7 @@ def _with_series(df: pd.DataFrame) -> pd.DataFrame:
                          numerator=None, denominator=None, status="published", is_demo=False,
                          source=[f"Average of {n} neighbours" for n in avg["n"]]).drop(columns="n")
         d = pd.concat([d[d["role"] != "neighbours"], avg], ignore_index=True)
-    d["series"] = [series_name(r, a) for r, a in zip(d["role"], d.get("area_name", d["role"]))]
+    d["series"] = [series_name(r, a) for r, a in zip(d["role"], d.get("area_name", d["role"]), strict=False)]
     d["order"] = d["role"].map({"home": 0, "home_published": 1, "england": 2, "region": 3,
                                 "neighbours": 4}).fillna(5)
     return d
@@ -265,7 +266,7 @@ def _trend_figure(df: pd.DataFrame, d: pd.DataFrame, kpi: Kpi, *, title: str | N
     traces = []
     if not df.empty:
         # Plain rows, read once: pandas filtering and sorting per series costs more than the figure itself.
-        every = [r for r in d[HOVER_COLUMNS + ["role"]].to_dict("records") if pd.notna(r["value"])]
+        every = [r for r in d[[*HOVER_COLUMNS, "role"]].to_dict("records") if pd.notna(r["value"])]
         for role in ("home", "home_published", "england", "region", "neighbours"):
             rows = sorted((r for r in every if r["role"] == role), key=lambda r: r["period_end"])
             if not rows:
@@ -334,11 +335,12 @@ def breakdown_table(df: pd.DataFrame, kpi: Kpi, breakdown_names: dict[str, str] 
 def _breakdown_table(d: pd.DataFrame, kpi: Kpi) -> pd.DataFrame:
     """`breakdown_table` of a frame already through `_order_breakdowns`."""
     ci = [f"{_fmt(kpi, lo)} to {_fmt(kpi, hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
-          for lo, hi in zip(d["lower_ci"], d["upper_ci"])]
+          for lo, hi in zip(d["lower_ci"], d["upper_ci"], strict=False)]
     return pd.DataFrame({
         "Group": d["label"].to_list(), "Period": d["period_label"].to_list(),
         "Value": [(_fmt(kpi, v) if pd.notna(v) else missing_words(s).capitalize())
-                  + (" (demo)" if demo else "") for v, s, demo in zip(d["value"], d["status"], d["is_demo"])],
+                  + (" (demo)" if demo else "") for v, s, demo in zip(d["value"], d["status"],
+                                                                      d["is_demo"], strict=False)],
         "95% CI": ci, "Numerator": [_count(v) for v in d["numerator"]],
         "Denominator": [_count(v) for v in d["denominator"]],
         "Status": d["status"].fillna("").str.replace("_", " ").to_list(),
@@ -356,9 +358,9 @@ def _order_breakdowns(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     values = d["breakdown_label"] if "breakdown_label" in d else d["breakdown_value"]
     kinds = {t: names.get(t, t.replace('_', ' ').capitalize()) for t in set(d["breakdown_type"])}
     d["label"] = [("All children and young people" if t == "all" else kinds[t] if same_words(kinds[t], v)
-                   else f"{kinds[t]}: {v}") for t, v in zip(d["breakdown_type"], values)]
+                   else f"{kinds[t]}: {v}") for t, v in zip(d["breakdown_type"], values, strict=False)]
     d["first"] = (d["breakdown_type"] != "all").astype(int)
-    keys = list(zip(d["first"].to_list(), d["breakdown_type"].to_list(), [_natural(v) for v in values]))
+    keys = list(zip(d["first"].to_list(), d["breakdown_type"].to_list(), [_natural(v) for v in values], strict=False))
     order = sorted(range(len(keys)), key=keys.__getitem__)  # stable, as pandas' sort on several columns
     return d.iloc[order].reset_index(drop=True)
 
@@ -420,15 +422,16 @@ def _breakdown_figure(df: pd.DataFrame, d: pd.DataFrame, kpi: Kpi, *, england_va
             hovertext=[f"{lab}<br>{p}: " + (_fmt(kpi, v) if pd.notna(v) else missing_words(st))
                        + (f"<br>95% CI {_fmt(kpi, lo)} to {_fmt(kpi, hi)}" if pd.notna(lo) else "")
                        for lab, p, v, lo, hi, st in zip(d["label"], d["period_label"], d["value"], d["lower_ci"],
-                                                        d["upper_ci"], d["status"])],
+                                                        d["upper_ci"], d["status"], strict=False)],
             hoverinfo="text", showlegend=False))
         shown = d[d["value"].notna()]
-        for label, v in zip(shown["label"], shown["value"]):  # in the right margin, past every bar and line
+        for label, v in zip(shown["label"],
+                            shown["value"], strict=False):  # in the right margin, past every bar and line
             annotations.append(dict(xref="paper", x=1, xanchor="left", xshift=4, y=label, text=_fmt(kpi, v),
                                     showarrow=False, font=dict(color="#0B0C0C"), name="value"))
         # A missing value's words start at zero, where its bar would be, on a white ground: the England line
         # passes behind them, never through them.
-        for label, status in zip(d.loc[d["value"].isna(), "label"], d.loc[d["value"].isna(), "status"]):
+        for label, status in zip(d.loc[d["value"].isna(), "label"], d.loc[d["value"].isna(), "status"], strict=False):
             annotations.append(dict(x=0, y=label, text=missing_words(status), showarrow=False, xanchor="left",
                                     font=dict(color="#3D3D3D", size=max(font_size - 3, 12)), bgcolor="#FFFFFF",
                                     name="missing"))

@@ -11,10 +11,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
-from kpis.cli import (comparators, database, governance, maintenance, packs, rebases, refresh, returns,
-                       self_assessment, spc, sql, users)
+from kpis.cli import (
+    comparators,
+    database,
+    governance,
+    maintenance,
+    packs,
+    rebases,
+    refresh,
+    returns,
+    self_assessment,
+    spc,
+    sql,
+    users,
+)
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError  # noqa: F401 (the CLI's public names)
 from kpis.core.framework import FrameworkError
 from kpis.store.database import StoreError

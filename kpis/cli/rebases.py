@@ -10,8 +10,8 @@ import argparse
 import json
 from datetime import date
 
-from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
 from kpis.cli.database import open_store
+from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

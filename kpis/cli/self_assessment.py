@@ -48,7 +48,7 @@ def _open(args, *, read_only: bool) -> Store:
 
 
 def run_rate(args: argparse.Namespace) -> int:
-    from kpis.governance.self_assessment import AssessmentError, RATING_WORDS, record, year_label
+    from kpis.governance.self_assessment import RATING_WORDS, AssessmentError, record, year_label
     framework = load_framework(args.framework)
     by = normalise_email(args.by)
     if "@" not in by:

@@ -15,9 +15,9 @@ import pandas as pd
 
 from kpis.access.accounts import AuthError, add_user, list_users, remove_user
 from kpis.access.permissions import ROLES, command_line_actor, normalise_email
+from kpis.cli.database import open_store
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
 from kpis.core.framework import load_framework
-from kpis.cli.database import open_store
 
 PROMPT = object()  # --password given without a value: ask for it
 

@@ -186,7 +186,7 @@ def statistical_neighbours(code: str, *, areas: pd.DataFrame | None = None,
                       f"see its successors {successors(code, areas=areas)}")
         raise ValueError(f"{row['name']} ({row['area_code']}) has no statistical neighbours{detail}")
     current = areas[(areas["area_type"] == COUNCIL) & _is_current(areas)]
-    ons_of = dict(zip(current["dfe_code"], current["area_code"]))
+    ons_of = dict(zip(current["dfe_code"], current["area_code"], strict=False))
     unknown = [d for d in mine["neighbour_dfe_code"] if d not in ons_of]
     if unknown:
         raise ValueError(f"the statistical neighbours of {row['name']} include unknown DfE number(s) {unknown}")

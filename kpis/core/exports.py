@@ -15,9 +15,10 @@ import io
 import math
 import re
 import tempfile
-from datetime import date, datetime, timezone
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import xlsxwriter
@@ -46,7 +47,7 @@ _HEADER_FILL = "#12436D"
 
 
 def generated_at() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 # -- CSV ------------------------------------------------------------------------------
@@ -92,7 +93,7 @@ def _cell_value(value: Any) -> Any:
         value = value.to_pydatetime()
     if isinstance(value, datetime):
         return (value.replace(tzinfo=None) if value.tzinfo is None
-                else value.astimezone(timezone.utc).replace(tzinfo=None))
+                else value.astimezone(UTC).replace(tzinfo=None))
     if isinstance(value, date):
         return value
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
@@ -119,7 +120,7 @@ def _write_table(ws, df: pd.DataFrame, formats: dict) -> None:
     for start in range(0, len(df), _CHUNK_ROWS):
         chunk = df.iloc[start:start + _CHUNK_ROWS]
         columns = [_column_values(chunk.iloc[:, j]) for j in range(chunk.shape[1])]
-        for i, row in enumerate(zip(*columns), start=start + 1):
+        for i, row in enumerate(zip(*columns, strict=False), start=start + 1):
             for j, v in enumerate(row):
                 if v is None:
                     continue

@@ -24,10 +24,11 @@ keep the package's names without its ``ptd_`` prefix. tests/core/test_spc.py rep
 """
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date
-from typing import Sequence
 
 LIMIT = 2.66  # 3 sigma, as a multiple of the mean moving range
 LIMIT_CLOSE = 2 * (LIMIT / 3)  # 2 sigma
@@ -92,7 +93,7 @@ def two_in_three(v: Sequence[float], rtm: Sequence[float]) -> list[int]:
 
 def part_of_two_in_three(v: Sequence[float], x: Sequence[float]) -> list[int]:
     """Of the points in a 2-in-3 window (v), only those themselves close to a limit (x) are flagged."""
-    return [int(a == 1 and abs(b) == 1) for a, b in zip(v, x)]
+    return [int(a == 1 and abs(b) == 1) for a, b in zip(v, x, strict=False)]
 
 
 def special_cause_type(y: Sequence[float], relative_to_mean: Sequence[float], close_to_limits: Sequence[float],
@@ -102,14 +103,11 @@ def special_cause_type(y: Sequence[float], relative_to_mean: Sequence[float], cl
     trend = part_of_seven_trend(seven_point_trend(y))
     two = part_of_two_in_three(two_in_three(close_to_limits, relative_to_mean), close_to_limits)
     shift = part_of_seven_trend(seven_point_one_side_mean(relative_to_mean))
-    sdy = [_sign(b - a) for a, b in zip(y, y[1:])]
+    sdy = [_sign(b - a) for a, b in itertools.pairwise(y)]
     labels = []
     for i in range(n):
         # the trend's direction: the step on the right if the next point is in the trend too, else the left
-        if trend[i] and i + 1 < n and trend[i + 1]:
-            up = sdy[i] == 1
-        else:
-            up = i > 0 and sdy[i - 1] == 1
+        up = sdy[i] == 1 if trend[i] and i + 1 < n and trend[i + 1] else i > 0 and sdy[i - 1] == 1
         side = "Above" if relative_to_mean[i] > 0 else "Below"
         if outside_limits[i]:
             labels.append("Above UCL" if relative_to_mean[i] == 1 else "Below LCL")
@@ -165,7 +163,7 @@ def xmr_limits(values: Sequence[float], *, screen_outliers: bool = True,
     """
     base = list(values)[:fix_after_n_points] if fix_after_n_points else list(values)
     mean = _mean(base)
-    mrs = [abs(b - a) for a, b in zip(base, base[1:])]
+    mrs = [abs(b - a) for a, b in itertools.pairwise(base)]
     amr = _mean(mrs)
     if screen_outliers:
         amr = _mean([m for m in mrs if m < SCREEN * amr])
@@ -280,7 +278,7 @@ def _check(dates: Sequence[date], values: Sequence[float], improvement_direction
     if fix_after_n_points is not None and (isinstance(fix_after_n_points, bool) or not isinstance(
             fix_after_n_points, int) or fix_after_n_points < MIN_FIX_AFTER_N_POINTS):
         raise SpcError("fix_after_n_points must be a single numeric that is greater than or equal to 12.")
-    for d, v in zip(dates, values):
+    for d, v in zip(dates, values, strict=False):
         if not math.isfinite(v):
             raise SpcError(f"The value for {d} is not a number ({v}).")
     seen: set = set()
@@ -316,12 +314,12 @@ def calculate_spc(dates: Sequence[date], values: Sequence[float], *, improvement
         lim = xmr_limits(y, screen_outliers=screen_outliers, fix_after_n_points=fix_after_n_points)
         outside = [v > lim.upl or v < lim.lpl for v in y]
         rtm = [_sign(v - lim.mean) for v in y]
-        close = [not o and (v < lim.nlpl or v > lim.nupl) for v, o in zip(y, outside)]
+        close = [not o and (v < lim.nlpl or v > lim.nupl) for v, o in zip(y, outside, strict=False)]
         labels = special_cause_type(y, rtm, close, outside)
         types = point_type(labels, direction)
         short = len(y) < warning_threshold
         points += [SpcPoint(xs[i], ys[i], g, lim.mean, lim.lpl, lim.upl, o, r, c, lab, lab != "Common Cause", t, short)
-                   for i, o, r, c, lab, t in zip(idx, outside, rtm, close, labels, types)]
+                   for i, o, r, c, lab, t in zip(idx, outside, rtm, close, labels, types, strict=False)]
         groups.append(SpcGroup(g, xs[idx[0]], xs[idx[-1]], len(y), lim.mean, lim.lpl, lim.upl, short,
                                labels.count("Common Cause"), types.count("special_cause_improvement"),
                                types.count("special_cause_concern"), types[-1], None))

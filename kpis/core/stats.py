@@ -53,8 +53,8 @@ admissions for injuries, 0-14, regions file): all 483 series agree.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -328,9 +328,9 @@ def chi_squared_trend(numerators: Sequence[float], denominators: Sequence[float]
     n = [float(v) for v in denominators]
     t = range(1, len(r) + 1)
     big_n, big_r = sum(n), sum(r)
-    s_nt = sum(ni * ti for ni, ti in zip(n, t))
-    s_rt = sum(ri * ti for ri, ti in zip(r, t))
-    s_nt2 = sum(ni * ti * ti for ni, ti in zip(n, t))
+    s_nt = sum(ni * ti for ni, ti in zip(n, t, strict=False))
+    s_rt = sum(ri * ti for ri, ti in zip(r, t, strict=False))
+    s_nt2 = sum(ni * ti * ti for ni, ti in zip(n, t, strict=False))
     lead = big_n * s_rt - big_r * s_nt
     den = big_r * (big_n - big_r) * (big_n * s_nt2 - s_nt ** 2)
     if den <= 0:
@@ -342,10 +342,10 @@ def chi_squared_trend(numerators: Sequence[float], denominators: Sequence[float]
 def _wls(t: Sequence[float], y: Sequence[float], w: Sequence[float]) -> tuple[float, float]:
     """Weighted least-squares slope of y on t and its standard error (weights known)."""
     s1 = sum(w)
-    st_ = sum(wi * ti for wi, ti in zip(w, t))
-    sy = sum(wi * yi for wi, yi in zip(w, y))
-    sty = sum(wi * ti * yi for wi, ti, yi in zip(w, t, y))
-    stt = sum(wi * ti * ti for wi, ti in zip(w, t))
+    st_ = sum(wi * ti for wi, ti in zip(w, t, strict=False))
+    sy = sum(wi * yi for wi, yi in zip(w, y, strict=False))
+    sty = sum(wi * ti * yi for wi, ti, yi in zip(w, t, y, strict=False))
+    stt = sum(wi * ti * ti for wi, ti in zip(w, t, strict=False))
     d = s1 * stt - st_ ** 2
     return (s1 * sty - st_ * sy) / d, math.sqrt(s1 / d)
 
@@ -420,7 +420,7 @@ def trend_result(*, numerators: Sequence[float | None] | None = None,
     if numerators is not None and denominators is not None:
         if len(numerators) != len(denominators):
             raise ValueError("numerators and denominators must have the same length")
-        pairs = [(float(a), float(b)) for a, b in zip(numerators, denominators)
+        pairs = [(float(a), float(b)) for a, b in zip(numerators, denominators, strict=False)
                  if not _missing(a) and not _missing(b)][-TREND_POINTS:]
         if proportion:
             return _proportion_trend(pairs, pol, significance)
@@ -430,16 +430,16 @@ def trend_result(*, numerators: Sequence[float | None] | None = None,
         if any(b <= 0 or a < 0 for a, b in pairs):
             return _result("not_calculated", pol, None, len(pairs), method)
         limits = [byars_interval(a) for a, _ in pairs]
-        return _wls_trend([a / b for a, b in pairs], [lo / b for (lo, _), (_, b) in zip(limits, pairs)],
-                          [hi / b for (_, hi), (_, b) in zip(limits, pairs)], pol, significance)
+        return _wls_trend([a / b for a, b in pairs], [lo / b for (lo, _), (_, b) in zip(limits, pairs, strict=False)],
+                          [hi / b for (_, hi), (_, b) in zip(limits, pairs, strict=False)], pol, significance)
     if values is None:
         raise ValueError("trend_result needs numerators and denominators, or values")
     if lower_cis is not None and upper_cis is not None:
-        rows = [(float(v), float(lo), float(hi)) for v, lo, hi in zip(values, lower_cis, upper_cis)
+        rows = [(float(v), float(lo), float(hi)) for v, lo, hi in zip(values, lower_cis, upper_cis, strict=False)
                 if not (_missing(v) or _missing(lo) or _missing(hi))][-TREND_POINTS:]
         if len(rows) < TREND_POINTS:
             return _result("not_enough_data", pol, None, len(rows), WLS_METHOD)
-        return _wls_trend(*map(list, zip(*rows)), pol, significance)
+        return _wls_trend(*map(list, zip(*rows, strict=False)), pol, significance)
     ys = [float(v) for v in values if not _missing(v)][-TREND_POINTS:]
     method = "linear regression slope t test, most recent 5 points (no counts or limits available)"
     if len(ys) < TREND_POINTS:
@@ -460,7 +460,7 @@ CA_METHOD = ("chi-squared test for trend in proportions (Cochran-Armitage), slop
 def _wls_trend(values: list[float], lowers: list[float], uppers: list[float], pol: str,
                significance: float) -> TrendResult:
     n = len(values)
-    ses = [(hi - lo) / (2 * 1.959964) for lo, hi in zip(lowers, uppers)]
+    ses = [(hi - lo) / (2 * 1.959964) for lo, hi in zip(lowers, uppers, strict=False)]
     if any(se <= 0 for se in ses):
         return _result("not_calculated", pol, None, n, WLS_METHOD)
     t = [float(i) for i in range(1, n + 1)]

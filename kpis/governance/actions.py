@@ -12,7 +12,7 @@ from kpis.store.database import Store
 
 DateLike = date | str | None  # a date, or text written YYYY-MM-DD
 
-__all__ = ["ACTION_STATUSES", "record_decision", "record_action", "update_action"]
+__all__ = ["ACTION_STATUSES", "record_action", "record_decision", "update_action"]
 
 
 def parse_date(value: DateLike) -> date | None:

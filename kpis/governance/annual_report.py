@@ -16,15 +16,14 @@ from typing import Any
 import pandas as pd
 
 from kpis.board.changes import changes_since
-from kpis.board.meetings import (STILL_OPEN, attendance_record, escalations_table, items_table, meetings,
-                                 overdue_words)
+from kpis.board.meetings import STILL_OPEN, attendance_record, escalations_table, items_table, meetings, overdue_words
 from kpis.board.scorecard import end_of_day, scorecard
 from kpis.core.framework import Framework
 from kpis.core.periods import PeriodError, parse_period
+from kpis.governance.self_assessment import year_assessment
 from kpis.store import governance as records
 from kpis.store.database import Store, now
 from kpis.store.narratives import SECTIONS, narrative_history
-from kpis.governance.self_assessment import year_assessment
 
 YEAR_LABEL = re.compile(r"^\s*(?:AY\s*)?(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$", re.IGNORECASE)
 DEMO_NOTE = ("This report is built from the product's demonstration database. The partnership's own "
@@ -184,7 +183,8 @@ def _actions_summary(store: Store, year: ReportYear, actions: pd.DataFrame, as_a
     every = records.records(store, "item", as_at=as_at)
     every = every[every["kind"] == "action"]
     still = every[every["status"].isin(STILL_OPEN) & (pd.to_datetime(every["meeting_date"]).dt.date <= year.end)]
-    overdue = sum(bool(overdue_words(s, d, as_at.date())) for s, d in zip(still["status"], still["due_date"]))
+    overdue = sum(bool(overdue_words(s, d, as_at.date())) for s, d in zip(still["status"],
+                                                                          still["due_date"], strict=False))
     return {"opened": len(actions), "closed": len(closed), "open_at_end": len(still), "overdue_at_end": overdue}
 
 

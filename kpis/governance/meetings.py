@@ -15,7 +15,7 @@ from kpis.board.meetings import ATTENDANCE_STATUSES, meetings
 from kpis.store import governance as records
 from kpis.store.database import Store, audit, now
 
-__all__ = ["ATTENDANCE_STATUSES", "record_attendance", "remove_record", "history", "save"]
+__all__ = ["ATTENDANCE_STATUSES", "history", "record_attendance", "remove_record", "save"]
 MAX_TEXT = 2000
 
 

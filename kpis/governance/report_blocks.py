@@ -6,8 +6,8 @@ Word document maps them onto Title, Heading 1, Heading 2 and Heading 3; the HTML
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 

@@ -55,14 +55,14 @@ def _table(doc, block: TableBlock) -> None:
     frame = block.frame
     table = doc.add_table(rows=1, cols=len(frame.columns), style="Table Grid")
     size = Pt(8.5) if len(frame.columns) > 6 else Pt(9.5)
-    for cell, name in zip(table.rows[0].cells, frame.columns):
+    for cell, name in zip(table.rows[0].cells, frame.columns, strict=False):
         run = cell.paragraphs[0].add_run(str(name))
         run.bold, run.font.size = True, size
         _shade(cell, "DEEAF6")
     _repeat_header(table.rows[0])
     for values in frame.itertuples(index=False):
         cells = table.add_row().cells
-        for cell, value in zip(cells, values):
+        for cell, value in zip(cells, values, strict=False):
             run = cell.paragraphs[0].add_run("" if value is None else str(value))
             run.font.size = size
     doc.add_paragraph()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from kpis.core.framework import Framework
 from kpis.governance.annual_report import ReportError, ReportYear, annual_report, report_year

@@ -6,10 +6,10 @@ returns the file's bytes with a suggested file name and how long it took.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 from kpis.core.exports import XLSX_MIME, file_stem
 from kpis.core.framework import Framework

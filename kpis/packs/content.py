@@ -26,8 +26,19 @@ from kpis.board.tables import area_summary, summary_counts
 from kpis.charts.figures import trend_table
 from kpis.core.framework import Framework, Kpi
 from kpis.packs.figures import area_overview_figure, mark_demo, pack_trend_figure, recent_window
-from kpis.packs.words import (PackError, Table, appendix, assurance_cell, change_tables, england_cell, england_sentence,
-                              kpi_words, scorecard_table, summary_lines, variation_cell)
+from kpis.packs.words import (
+    PackError,
+    Table,
+    appendix,
+    assurance_cell,
+    change_tables,
+    england_cell,
+    england_sentence,
+    kpi_words,
+    scorecard_table,
+    summary_lines,
+    variation_cell,
+)
 from kpis.store.database import Store, now
 from kpis.store.narratives import SECTIONS as NARRATIVE_SECTIONS
 from kpis.store.narratives import latest_narrative
@@ -37,7 +48,7 @@ REPORTS = {"board": "Board pack", "hwbb": "Report to the Health and Wellbeing Bo
 HWBB_INTERVAL = timedelta(days=150)  # "six-monthly": compare with the meeting at least ~5 months earlier
 TABLE_COLUMNS = ["Series", "Period", "Value", "95% CI", "Numerator", "Denominator"]
 
-__all__ = ["PackError", "PackContent", "Table", "board_pack_content", "resolve_meeting", "pack_meetings"]
+__all__ = ["PackContent", "PackError", "Table", "board_pack_content", "pack_meetings", "resolve_meeting"]
 
 
 @dataclass
@@ -226,7 +237,7 @@ def _overview(rows: pd.DataFrame) -> Table:
     df = pd.DataFrame({
         "KPI": rows["kpi_id"] + " " + rows["title"],
         "Latest": [f"{v}{' (demo)' if d else ''}" + (f", {p}" if isinstance(p, str) else "")
-                   for v, d, p in zip(rows["value_text"], rows["is_demo"], rows["latest_period"])],
+                   for v, d, p in zip(rows["value_text"], rows["is_demo"], rows["latest_period"], strict=False)],
         "Variation": [variation_cell(r) for r in records],
         "Assurance": [assurance_cell(r) for r in records],
         "Compared with England": [england_cell(r) for r in records],

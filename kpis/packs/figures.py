@@ -13,8 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from kpis.core.framework import Kpi
 from kpis.charts.figures import FONT, ROLE_STYLE, axis_title, trend_figure
+from kpis.core.framework import Kpi
 
 WINDOW_YEARS = 3
 MIN_POINTS = 6
@@ -68,7 +68,7 @@ def area_overview_figure(kpis: list[Kpi], frames: list[pd.DataFrame], *,
     Returns the figure (None when no KPI has a figure) and the numbers it shows.
     """
     numbers, shown = [], []
-    for kpi, df in zip(kpis, frames):
+    for kpi, df in zip(kpis, frames, strict=False):
         if df.empty:
             continue
         home = df[(df["role"] == "home") & df["value"].notna()].sort_values("period_end").tail(HWBB_POINTS)
@@ -86,7 +86,7 @@ def area_overview_figure(kpis: list[Kpi], frames: list[pd.DataFrame], *,
             demo = " (demo)" if part["is_demo"].fillna(False).astype(bool).any() else ""
             numbers.append({"KPI": f"{kpi.id} {kpi.short_title}", "Series": label + demo,
                             "Figures, oldest first": "; ".join(f"{p} {_fmt(kpi, v)}" for p, v in
-                                                               zip(part["period_label"], part["value"]))})
+                                                               zip(part["period_label"], part["value"], strict=False))})
     if not shown:
         return None, pd.DataFrame(columns=NUMBER_COLUMNS)
     rows = math.ceil(len(shown) / 2)
@@ -97,7 +97,7 @@ def area_overview_figure(kpis: list[Kpi], frames: list[pd.DataFrame], *,
         colour, symbol, dash = ROLE_STYLE["home"]
         if not home.empty:
             mid = [pd.Timestamp(s) + (pd.Timestamp(e) - pd.Timestamp(s)) / 2
-                   for s, e in zip(home["period_start"], home["period_end"])]
+                   for s, e in zip(home["period_start"], home["period_end"], strict=False)]
             fig.add_trace(go.Scatter(x=mid, y=home["value"], mode="lines+markers", name="Local figures",
                                      line=dict(color=colour, width=2.5, dash=dash),
                                      marker=dict(symbol=symbol, size=7, color=colour),

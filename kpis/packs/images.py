@@ -68,7 +68,7 @@ def _call_with_watchdog(fn, timeout: float):
     def run():
         try:
             box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller below
+        except BaseException as exc:
             box["error"] = exc
 
     worker = threading.Thread(target=run, daemon=True)
@@ -99,7 +99,7 @@ def start() -> None:
         except ChartRendererUnavailable as exc:
             _state["broken"] = str(exc)
             raise
-        except Exception as exc:  # noqa: BLE001 - a browser that crashes on start
+        except Exception as exc:
             _state["broken"] = f"Chromium could not draw a chart ({exc}). {INSTALL_HINT}"
             raise ChartRendererUnavailable(_state["broken"]) from None
 

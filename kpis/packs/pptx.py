@@ -21,12 +21,13 @@ from pptx.util import Emu, Inches, Length, Pt
 
 from kpis.charts.figures import BADGE_COLOURS
 from kpis.core.exports import OGL_ATTRIBUTION
-from kpis.packs.images import render_png
 from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress, Table
+from kpis.packs.images import render_png
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.45)
+BODY_TOP = Inches(1.05)  # below a slide's title
 BLUE, INK, GREY, GROUP = (RGBColor(0x12, 0x43, 0x6D), RGBColor(0x0B, 0x0C, 0x0C), RGBColor(0x50, 0x50, 0x50),
                           RGBColor(0xE5, 0xE5, 0xE5))
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
@@ -115,7 +116,7 @@ class Deck:
                 self._cell(grid.cell(r, j), table.rows[i][j], size, fill=fill or WHITE, colour=colour or INK)
         return sum(h for _, _, h in lines)
 
-    def table_slides(self, title: str, table: Table, *, size: float, top: Length = Inches(1.05), notes: str = "",
+    def table_slides(self, title: str, table: Table, *, size: float, top: Length = BODY_TOP, notes: str = "",
                      lead: str = "") -> None:
         """As many slides as `table` needs at `size` points, each with the header row."""
         w = WIDTH - 2 * MARGIN
@@ -138,8 +139,9 @@ class Deck:
         _runs(cell.text_frame, [(text, size, bold)], colour=colour)
 
     def picture(self, s: Slide, chart: Chart, x: Length, y: Length, w: Length, *,
-                max_h: Length = HEIGHT - Inches(1.6)) -> int:
-        """Add the chart no wider than `w` and no taller than `max_h`; returns its height."""
+                max_h: Length | None = None) -> int:
+        """Add the chart no wider than `w` and no taller than `max_h` (the slide less 1.6 in); returns its height."""
+        max_h = HEIGHT - Inches(1.6) if max_h is None else max_h
         png = render_png(chart.figure, width=chart.width_px, height=chart.height_px)
         h = int(w * chart.height_px / chart.width_px)
         if h > max_h:
@@ -157,7 +159,7 @@ def _col_widths(table: Table, w: int) -> list[int]:
 
 def _height(texts: list[str], widths: list[int], size: float) -> int:
     lines = 1
-    for text, width in zip(texts, widths):
+    for text, width in zip(texts, widths, strict=False):
         per_line = max(1, int((width / 914400 - 0.1) * 72 / (size * 0.55)))
         lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n")))
     return Emu(int((lines * size * 1.22 + 6) * 12700))
@@ -179,7 +181,7 @@ def _chunks(table: Table, w: int, size: float, budget: int) -> list[list[int]]:
     """Split the rows so each part's table (with its header) fits in `budget` EMU."""
     lines = _lines(table, list(range(len(table.rows))), w, size)
     header, heights = lines[0][2], {}
-    for kind, i, h in lines[1:]:
+    for _kind, i, h in lines[1:]:
         heights[i] = heights.get(i, 0) + h  # a row and the group heading before it travel together
     parts, current, used = [], [], header
     for i in range(len(table.rows)):
@@ -188,7 +190,7 @@ def _chunks(table: Table, w: int, size: float, budget: int) -> list[list[int]]:
             current, used = [], header
         current.append(i)
         used += heights[i]
-    return parts + [current] if current else parts or [[]]
+    return [*parts, current] if current else parts or [[]]
 
 
 def _fitting_size(paragraphs: list[str], w: int, h: int, sizes: tuple[float, ...] = (12, 11, 10, 9)) -> float:
@@ -282,7 +284,7 @@ def _area(d: Deck, a: AreaSection) -> None:
 
 
 def _kpi(d: Deck, k: KpiSection) -> None:
-    s = d.slide(f"{k.kpi.id} {k.kpi.short_title}", notes="\n".join([k.kpi.title] + k.words))
+    s = d.slide(f"{k.kpi.id} {k.kpi.short_title}", notes="\n".join([k.kpi.title, *k.words]))
     left_w = Inches(7.9)
     y = Inches(1.0)
     if k.chart:

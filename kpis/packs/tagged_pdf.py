@@ -96,7 +96,7 @@ def _ops(data: bytes, pdf) -> list | None:
     piece.set_data(data)
     try:
         return ContentStream(piece, pdf).operations
-    except Exception:  # noqa: BLE001 - a cut in the middle of an operation: not a place to cut
+    except Exception:
         return None
 
 

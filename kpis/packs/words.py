@@ -112,7 +112,7 @@ class Table:
     groups: list[tuple[int, str]] = field(default_factory=list)
 
     @classmethod
-    def from_frame(cls, df: pd.DataFrame, *, widths: list[float] | None = None, caption: str = "") -> "Table":
+    def from_frame(cls, df: pd.DataFrame, *, widths: list[float] | None = None, caption: str = "") -> Table:
         rows = [[_text(v) for v in r] for r in df.itertuples(index=False, name=None)]
         return cls(columns=[str(c) for c in df.columns], rows=rows, widths=widths, caption=caption)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -216,7 +217,7 @@ class AreaIndex:
         a["_current"] = a["valid_to"].isna()
         a = a.sort_values(["_current", "valid_to"], ascending=[False, False], na_position="first")
         self.dfe_to_ons = dict(a.drop_duplicates("dfe_code")[["dfe_code", "area_code"]].itertuples(index=False))
-        self.names = dict(zip(areas["area_code"], areas["name"]))
+        self.names = dict(zip(areas["area_code"], areas["name"], strict=False))
         self.recodes = recodes(areas)
 
     def recode_note(self, old: str, new: str, rows: int) -> str:
@@ -226,7 +227,7 @@ class AreaIndex:
                 "la_codes_with_history.csv)")
 
     @classmethod
-    def from_store(cls, store: Store) -> "AreaIndex":
+    def from_store(cls, store: Store) -> AreaIndex:
         return cls(store.df("SELECT area_code, dfe_code, name, area_type, valid_to, successor_code FROM areas"))
 
     def ons_for_dfe(self, codes: pd.Series) -> pd.Series:
@@ -260,8 +261,8 @@ def recodes(areas: pd.DataFrame) -> dict[str, str]:
 # -- from candidates to observations (in DuckDB, so a 600,000-row file takes seconds) --------
 CAND_TYPES = {"_row": "BIGINT", "value": "DOUBLE", "numerator": "DOUBLE", "denominator": "DOUBLE",
               "lower_ci": "DOUBLE", "upper_ci": "DOUBLE"}
-OUT = KEY + ["period_type", "period_start", "period_end", "value", "numerator", "denominator", "lower_ci",
-             "upper_ci", "status", "status_note"]
+OUT = [*KEY, "period_type", "period_start", "period_end", "value", "numerator", "denominator", "lower_ci",
+       "upper_ci", "status", "status_note"]
 DUPLICATE = "duplicate of an earlier row"
 CONFLICT = "another row has a different value for the same area, period and breakdown"
 
@@ -457,7 +458,7 @@ def read_header(path: Path) -> list[str]:
     if path.suffix.lower() == ".parquet":
         try:
             return list(pq.read_schema(path).names)
-        except Exception as exc:  # noqa: BLE001 - any unreadable Parquet file is a format problem
+        except Exception as exc:
             raise BenchmarkFormatError(f"{path.name} could not be read as a Parquet file ({exc}).") from None
     with open(path, "rb") as fh:
         head = fh.read(64 * 1024)

@@ -46,9 +46,18 @@ from kpis.published.common import (
 )
 from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_observations_from
 
-__all__ = ["import_benchmarks", "import_files", "load_reference_data", "load_areas_table", "detect_format",
-           "ImportReport",
-           "BenchmarkError", "BenchmarkFormatError", "REFERENCE_DIR", "LICENCE"]
+__all__ = [
+    "LICENCE",
+    "REFERENCE_DIR",
+    "BenchmarkError",
+    "BenchmarkFormatError",
+    "ImportReport",
+    "detect_format",
+    "import_benchmarks",
+    "import_files",
+    "load_areas_table",
+    "load_reference_data",
+]
 
 REFERENCE_DIR = DATA_DIR / "reference"
 FORMATS = {
@@ -92,7 +101,7 @@ def detect_format(path: str | Path) -> str:
         f"Recognised formats:\n{known}")
 
 
-def import_benchmarks(store: Store, path: str | Path, *, framework: Framework | None, actor: "Actor | str" = "cli",
+def import_benchmarks(store: Store, path: str | Path, *, framework: Framework | None, actor: Actor | str = "cli",
                       source_name: str | None = None, lait_dictionary: str | Path | None = None) -> ImportReport:
     """Import one published file; all or nothing. Returns what was read, imported and skipped.
 
@@ -103,7 +112,7 @@ def import_benchmarks(store: Store, path: str | Path, *, framework: Framework | 
                         lait_dictionary=lait_dictionary)
 
 
-def import_files(store: Store, paths: list[str | Path], *, framework: Framework | None, actor: "Actor | str" = "cli",
+def import_files(store: Store, paths: list[str | Path], *, framework: Framework | None, actor: Actor | str = "cli",
                  source_name: str | None = None, lait_dictionary: str | Path | None = None, note: str | None = None,
                  keep_raw: bool = False) -> ImportReport:
     """Import several published files as one batch (`kpis.published.refresh` fetches them), all or nothing: one file
@@ -139,7 +148,7 @@ def import_files(store: Store, paths: list[str | Path], *, framework: Framework 
     with store.transaction() as cur:
         batch_id = start_batch(cur, kind="import", at=at, source=source, submitted_by=actor, file_name=file_name,
                                sha256=digest, note=note or f"format {fmt}")
-        for i, (path, f, d) in enumerate(zip(paths, formats, digests), start=1):
+        for i, (path, f, d) in enumerate(zip(paths, formats, digests, strict=False), start=1):
             got = _import_one(cur, path, f, framework, areas, lait_dictionary, batch_id, at)
             prefix = "" if one else f"{path.name}: "
             totals["rows_read"] += got["rows_read"]

@@ -35,8 +35,24 @@ import pandas as pd
 from kpis.core import stats
 from kpis.core.framework import Framework
 from kpis.published.common import (
-    ENGLAND, MARKERS, TOKEN, TOTALS, AreaIndex, Parsed, blank_frame, clean_text, guess_unit, indicator_frame,
-    join_parts, marker_key, marker_status, read_text_csv, slug, to_number, token_note, unexpected_tokens,
+    ENGLAND,
+    MARKERS,
+    TOKEN,
+    TOTALS,
+    AreaIndex,
+    Parsed,
+    blank_frame,
+    clean_text,
+    guess_unit,
+    indicator_frame,
+    join_parts,
+    marker_key,
+    marker_status,
+    read_text_csv,
+    slug,
+    to_number,
+    token_note,
+    unexpected_tokens,
 )
 
 REQUIRED = {"time_period", "time_identifier", "geographic_level"}
@@ -104,7 +120,7 @@ def _meta_defaults(path: Path) -> dict[str, str]:
 
 
 def matches(columns: list[str]) -> bool:
-    return REQUIRED <= set(columns)
+    return set(columns) >= REQUIRED
 
 
 def file_stem(path: Path) -> str:
@@ -201,8 +217,8 @@ def read(path: Path, *, framework: Framework | None, areas: AreaIndex) -> Parsed
         f = blank_frame(n)
         f["skip"] = "no measure columns in the file"
         pieces.append(f)
-    notes = encoding + [f"comparators: {', '.join(sorted(seen)) or 'none'}; "
-                        f"other measure columns: {len([m for m in measures if m not in used])}"] + notes
+    notes = [*encoding, f"comparators: {', '.join(sorted(seen)) or 'none'}; "
+                        f"other measure columns: {len([m for m in measures if m not in used])}", *notes]
     if version:
         notes.append(_version_note(raw[version]))
     for col in measures:
@@ -290,7 +306,7 @@ def _apply_version(f: pd.DataFrame, version: pd.Series) -> None:
     if lower.any():
         f.loc[lower, "skip"] = [f"a {x} figure: the same file gives the {best_name.get(b, 'later')} figure, which is "
                                 "kept (version is a property of the value, not a breakdown)"
-                                for x, b in zip(v[lower], best[lower])]
+                                for x, b in zip(v[lower], best[lower], strict=False)]
 
 
 def _version_note(version: pd.Series) -> str:

@@ -50,9 +50,19 @@ import pandas as pd
 from kpis.core.framework import Framework
 from kpis.core.units import SCALE
 from kpis.published.common import (
-    ENGLAND, BenchmarkFormatError, Parsed, blank_frame, clean_text, comparators, guess_unit, indicator_frame,
-    join_parts, read_text_csv, slug_series,
-    to_number, token_note,
+    ENGLAND,
+    BenchmarkFormatError,
+    Parsed,
+    blank_frame,
+    clean_text,
+    comparators,
+    guess_unit,
+    indicator_frame,
+    join_parts,
+    read_text_csv,
+    slug_series,
+    to_number,
+    token_note,
 )
 
 REQUIRED = {"Indicator ID", "Indicator Name", "Area Code", "Time period", "Value"}
@@ -94,7 +104,7 @@ def standard_names(columns: list[str]) -> list[str]:
 
 
 def matches(columns: list[str]) -> bool:
-    return REQUIRED <= set(standard_names(columns))
+    return set(standard_names(columns)) >= REQUIRED
 
 
 def plain_text(s: pd.Series) -> pd.Series:
@@ -118,7 +128,7 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, list[str]]:
             raw = raw.iloc[:, 1:]
             notes.append("a leading row-number column was left out (a file re-saved by R or pandas)")
     renamed = standard_names(list(raw.columns))
-    changed = [(str(a).strip(), b) for a, b in zip(raw.columns, renamed) if str(a).strip() != b]
+    changed = [(str(a).strip(), b) for a, b in zip(raw.columns, renamed, strict=False) if str(a).strip() != b]
     if changed:
         notes.append(renamed_note(changed))
     raw.columns = renamed

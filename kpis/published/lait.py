@@ -22,8 +22,8 @@ Every measure in the file is stored, as ``lait:<Short Desc>``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -52,7 +52,7 @@ SUFFIX = r"\s*\((Rev|Final|OT|prov)\)\s*$"
 
 
 def matches(columns: list[str]) -> bool:
-    return REQUIRED <= set(columns)
+    return set(columns) >= REQUIRED
 
 
 def _q(name: str) -> str:
@@ -101,7 +101,7 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, *, framework: Framework | N
     pairs.loc[lost, "area_skip"] = [
         "London (Inner)/(Outer) is not in the areas table" if str(x).startswith("London (")
         else f"LA Number {num or '(blank)'} ({x}) is not a council, region or England in the areas table"
-        for num, x in zip(pairs.loc[lost, "number"], pairs.loc[lost, "name"])]
+        for num, x in zip(pairs.loc[lost, "number"], pairs.loc[lost, "name"], strict=False)]
     _table(con, "area_names", pairs.astype("object").where(pairs.notna(), None))
     con.execute("""
         CREATE OR REPLACE TEMP TABLE amap AS

@@ -21,19 +21,19 @@ other responses are imported.
 from __future__ import annotations
 
 import shutil
-import socket
 import sys
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 from urllib.parse import urlencode, urlparse
 
+from kpis.core.framework import Framework
 from kpis.published.apis import EES_API, FINGERTIPS_API, TIMEOUT_SECONDS
 from kpis.published.comparators import BenchmarkError, ImportReport, detect_format, import_files
-from kpis.core.framework import Framework
 from kpis.store.database import Store
 
 ENGLAND_AREA_TYPE = 15
@@ -130,13 +130,13 @@ def urllib_fetch(url: str, timeout: float) -> bytes:
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/csv, */*"})
     host = urlparse(url).hostname or url
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - https addresses we build
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.read()
     except urllib.error.HTTPError as exc:
         raise PublisherError(f"{host} answered {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         raise NetworkUnreachable(_unreachable(host, exc.reason)) from None
-    except (socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
+    except (TimeoutError, ConnectionError, OSError) as exc:
         raise NetworkUnreachable(_unreachable(host, exc)) from None
 
 

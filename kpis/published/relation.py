@@ -329,7 +329,7 @@ def standings(store: Store, requests: dict[Any, tuple[Comparator, str, date | No
     try:  # plain tuples: a few hundred rows, no DataFrame needed
         result = cur.execute(sql, params)
         names = [d[0] for d in result.description]
-        found = [dict(zip(names, row)) for row in result.fetchall()]
+        found = [dict(zip(names, row, strict=False)) for row in result.fetchall()]
     finally:
         cur.close()
     by_key: dict[int, list[dict]] = {}

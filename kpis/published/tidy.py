@@ -25,7 +25,15 @@ import pandas as pd
 
 from kpis.core.framework import Framework
 from kpis.published.common import (
-    Parsed, blank_frame, clean_text, comparators, guess_unit, indicator_frame, marker_status, read_text_csv, slug,
+    Parsed,
+    blank_frame,
+    clean_text,
+    comparators,
+    guess_unit,
+    indicator_frame,
+    marker_status,
+    read_text_csv,
+    slug,
     to_number,
 )
 
@@ -33,7 +41,7 @@ REQUIRED = {"area_code", "period", "indicator", "value"}
 
 
 def matches(columns: list[str]) -> bool:
-    return REQUIRED <= set(columns) and "time_identifier" not in columns
+    return set(columns) >= REQUIRED and "time_identifier" not in columns
 
 
 # Columns that hold a publisher's comparison labels (Better/Similar/Worse, Higher/Lower), against England or the
@@ -109,7 +117,7 @@ def read(path: Path, *, framework: Framework | None) -> Parsed:
         notes.append(f"published labels against {versus} kept from column {name} ({int(kept.notna().sum()):,} "
                      "labels)")
 
-    measure = dict(zip(indicator, measure_col))
+    measure = dict(zip(indicator, measure_col, strict=False))
     rows = []
     for text, iid in ids.items():
         if not text:

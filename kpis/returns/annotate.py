@@ -21,9 +21,9 @@ from openpyxl.utils import column_index_from_string, get_column_letter, quote_sh
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from kpis.core.exports import safe_cell_text
-from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
 from kpis.core.problems import Problem, total
 from kpis.returns.budget import OverBudget, marked_copy_refusal
+from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
 from kpis.returns.layout import normalise
 
 PROBLEMS_SHEET = "Problems"
@@ -86,7 +86,7 @@ def annotate_workbook(data: bytes, problems: list[Problem], *, name: str = "retu
     for every cell present and every cell of every merged range.
     """
     kind = check_upload(name, data)
-    from kpis.returns.reader import read_return   # the read is kept: this costs nothing after a check
+    from kpis.returns.reader import read_return  # the read is kept: this costs nothing after a check
     parsed = read_return(name, data)
     reason = marked_copy_refusal(f"'{name}'", cells=parsed.cells, merged=parsed.merged, bound=parsed.bound)
     if reason:
@@ -226,7 +226,7 @@ def _problems_sheet(wb, name: str, kind: str, located: list[tuple[Problem, objec
     ws["A3"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A3:H3")
     ws.row_dimensions[3].height = 32
-    header = TABLE_COLUMNS + ["Go to"]
+    header = [*TABLE_COLUMNS, "Go to"]
     for c, title in enumerate(header, start=1):
         cell = ws.cell(5, c, title)
         cell.font = Font(bold=True, color="FFFFFF")
@@ -243,7 +243,7 @@ def _problems_sheet(wb, name: str, kind: str, located: list[tuple[Problem, objec
                                        location=f"{quote_sheetname(target.parent.title)}!{target.coordinate}")
             link.font = Font(color="12436D", underline="single")
             link.alignment = Alignment(vertical="top")
-    for letter, width in zip("ABCDEFGH", (20, 14, 6, 18, 70, 22, 36, 12)):
+    for letter, width in zip("ABCDEFGH", (20, 14, 6, 18, 70, 22, 36, 12), strict=False):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A6"
     wb.active = wb.worksheets.index(ws)

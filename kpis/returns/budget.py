@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kpis.returns.filesafety import UnreadableFile
 from kpis.core.problems import ERROR, WARNING, Problem
 from kpis.core.text import quote, text_length
+from kpis.returns.filesafety import UnreadableFile
 
 MAX_CELLS = 500_000             # rows x columns present, per file (all sheets together)
 MAX_TEXT_CHARS = 20_000_000     # characters in the shared-strings table

@@ -19,8 +19,14 @@ from kpis.core.text import NARRATIVE_MAX_CHARS, QUOTE_CHARS, quote, text_length
 from kpis.returns.budget import cap_problems
 from kpis.returns.cells import example_quarter, read_period, read_text, show
 from kpis.returns.filesafety import formula_risk
-from kpis.returns.layout import (INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, RETURN_PERIOD_LABEL,
-                                 breakdown_label, normalise)
+from kpis.returns.layout import (
+    INSTRUCTIONS_SHEET,
+    NARRATIVE_FIELDS,
+    RETURN_AREA_LABEL,
+    RETURN_PERIOD_LABEL,
+    breakdown_label,
+    normalise,
+)
 from kpis.returns.reader import ReturnFile, describe
 from kpis.returns.rules import FORMULA_EXPECTED, VALUE_STATUSES, Context, Row, check_rows
 from kpis.store.database import Store
@@ -66,7 +72,7 @@ class CheckedReturn:
     def to_dict(self) -> dict:
         return {"file": self.name, "area": self.area_id, "period": getattr(self.period, "label", None),
                 "valid": self.ok, "errors": total(self.errors), "warnings": total(self.warnings),
-                "rows": int(len(self.rows)), "read": describe(self.parsed),
+                "rows": len(self.rows), "read": describe(self.parsed),
                 "problems": [p.to_dict() for p in self.problems]}
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kpis.core.framework import Framework, Kpi
-from kpis.core.framework import breakdown_label  # noqa: F401  (read from here by the returns modules)
-from kpis.core.units import STATUS_LABELS  # noqa: F401  (read from here by templates, submission, pages)
+from kpis.core.framework import (
+    Framework,
+    Kpi,
+    breakdown_label,
+)
+from kpis.core.units import STATUS_LABELS
 
 INSTRUCTIONS_SHEET, DATA_SHEET, NARRATIVE_SHEET, LISTS_SHEET = "Instructions", "Data", "Narrative", "Lists"
 

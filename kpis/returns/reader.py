@@ -13,8 +13,8 @@ import csv
 import hashlib
 import io
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pandas as pd
 from openpyxl.utils import get_column_letter
@@ -22,8 +22,7 @@ from openpyxl.utils import get_column_letter
 from kpis.core.framework import Framework
 from kpis.core.problems import Problem
 from kpis.core.text import quote
-from kpis.returns.budget import (MAX_CELL_CHARS, MAX_CELLS, MAX_FIELD_CHARS, Bound, OverBudget, clip,
-                                too_many_cells)
+from kpis.returns.budget import MAX_CELL_CHARS, MAX_CELLS, MAX_FIELD_CHARS, Bound, OverBudget, clip, too_many_cells
 from kpis.returns.cells import looks_like_kpi_id, show
 from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
 from kpis.returns.layout import (
@@ -340,7 +339,7 @@ def _csv_reason(exc: csv.Error) -> str:
 
 def describe(parsed: ReturnFile) -> dict:
     """A short summary of what was read, for a page or --json."""
-    return {"file": parsed.name, "kind": parsed.kind, "sheet": parsed.sheet, "rows": int(len(parsed.rows)),
+    return {"file": parsed.name, "kind": parsed.kind, "sheet": parsed.sheet, "rows": len(parsed.rows),
             "columns": dict(parsed.columns), "notes_skipped": parsed.notes_skipped, "encoding": parsed.encoding,
             "declared_period": show(parsed.declared_period) if parsed.declared_period is not None else None,
             "declared_area": parsed.declared_area, "narrative": sorted(parsed.narrative)}

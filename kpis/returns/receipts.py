@@ -50,7 +50,7 @@ def receipt_html(receipt: Receipt, *, sub_group: str, partnership: str) -> str:
     else:
         heading = f"Receipt for submission {r.batch_id}"
         lead = "The return below was stored whole. Earlier figures for the same quarter are kept as history."
-    rows = receipt_rows(r, sub_group=sub_group) + [("SHA-256 of the file", r.sha256)]
+    rows = [*receipt_rows(r, sub_group=sub_group), ("SHA-256 of the file", r.sha256)]
     body = "".join(
         f"<tr><th scope=\"row\">{escape(k)}</th><td>{f'<code>{escape(v)}</code>' if k.startswith('SHA') else escape(v)}"
         "</td></tr>" for k, v in rows)

@@ -22,15 +22,30 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kpis.core.framework import Framework, Kpi
-from kpis.returns.cells import (BLANK, Number, example_quarter, quarter_forms, read_kpi_id, read_number, read_period,
-                                read_text, show)
-from kpis.returns.filesafety import formula_risk
 from kpis.core.problems import ERROR, WARNING, Problem
 from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, QUOTE_CHARS, quote, text_length
-from kpis.returns.layout import (STATUS_LABELS, BreakdownOption, breakdown_lookup, free_breakdown, normalise,
-                                parse_status)
-from kpis.returns.reader import ReturnFile
 from kpis.core.units import GAP_STATUSES, SCALE, VALUE_STATUSES
+from kpis.returns.cells import (
+    BLANK,
+    Number,
+    example_quarter,
+    quarter_forms,
+    read_kpi_id,
+    read_number,
+    read_period,
+    read_text,
+    show,
+)
+from kpis.returns.filesafety import formula_risk
+from kpis.returns.layout import (
+    STATUS_LABELS,
+    BreakdownOption,
+    breakdown_lookup,
+    free_breakdown,
+    normalise,
+    parse_status,
+)
+from kpis.returns.reader import ReturnFile
 
 YEAR_TYPES = ("financial_year", "academic_year", "calendar_year")
 FORMULA_EXPECTED = "text, not something a spreadsheet would run as a formula"
@@ -278,7 +293,7 @@ def rule_status(row: Row, ctx: Context) -> list[Problem]:
         row.status = given or "published"
     elif count_marker is not None:
         row.status, row.status_note = count_marker.status, count_marker.marker
-    elif row.numerator is not None and (row.denominator is not None or row.kpi and row.kpi.unit == "count"):
+    elif row.numerator is not None and (row.denominator is not None or (row.kpi and row.kpi.unit == "count")):
         row.status = given if given in VALUE_STATUSES else "published"
     else:
         if given in VALUE_STATUSES and given != "published":

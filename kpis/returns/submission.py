@@ -10,6 +10,7 @@ the transaction, under the store's write lock, so two at once cannot both pass.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -113,14 +114,14 @@ def preview(store: Store, framework: Framework, validated: CheckedReturn, today:
     rows = validated.rows
     label_cols = ["indicator_id", "breakdown_label", "period_label"]
     if rows.empty:
-        empty = pd.DataFrame(columns=label_cols + ["sheet", "row", "new"])
+        empty = pd.DataFrame(columns=[*label_cols, "sheet", "row", "new"])
         return Preview(empty, empty.copy(), empty.copy())
     # text stored before there were limits comes out shortened: a new text (within the limit) never equals it
     current = store.df(f"SELECT * FROM {shortened_from('current_observations')} "
                        "WHERE area_code = ? AND indicator_id IN (SELECT unnest(?))",
                        [framework.home_area, sorted(rows["indicator_id"].unique())])
     current = current[KEY + VALUE_COLUMNS + ["version", "batch_id"]].rename(
-        columns={c: f"old_{c}" for c in VALUE_COLUMNS + ["version", "batch_id"]})
+        columns={c: f"old_{c}" for c in [*VALUE_COLUMNS, "version", "batch_id"]})
     merged = rows.merge(current, on=KEY, how="left", indicator=True)
     is_new = merged["_merge"] == "left_only"
     differs = pd.Series(False, index=merged.index)
@@ -129,17 +130,17 @@ def preview(store: Store, framework: Framework, validated: CheckedReturn, today:
         same = (a == b) | (a.isna() & b.isna())
         differs |= ~same.fillna(False).astype(bool)
     merged["what_changed"] = [", ".join(c for c in VALUE_COLUMNS if not _same(getattr(r, c), getattr(r, f"old_{c}")))
-                              if not n else "" for r, n in zip(merged.itertuples(index=False), is_new)]
+                              if not n else "" for r, n in zip(merged.itertuples(index=False), is_new, strict=False)]
     merged["new"] = [_shown(framework, r.indicator_id, r.value, r.status, r.status_note)
                      for r in merged.itertuples(index=False)]
     merged["old"] = [_shown(framework, r.indicator_id, r.old_value, r.old_status, r.old_status_note)
-                     if not n else "" for r, n in zip(merged.itertuples(index=False), is_new)]
-    base = label_cols + ["sheet", "row"]
-    changed = merged.loc[~is_new & differs, base + ["old", "new", "what_changed", "old_version", "period_end"]]
+                     if not n else "" for r, n in zip(merged.itertuples(index=False), is_new, strict=False)]
+    base = [*label_cols, "sheet", "row"]
+    changed = merged.loc[~is_new & differs, [*base, "old", "new", "what_changed", "old_version", "period_end"]]
     return Preview(
-        new=merged.loc[is_new, base + ["new", "commentary"]].reset_index(drop=True),
+        new=merged.loc[is_new, [*base, "new", "commentary"]].reset_index(drop=True),
         changed=changed.drop(columns=["period_end"]).reset_index(drop=True),
-        unchanged=merged.loc[~is_new & ~differs, base + ["new"]].reset_index(drop=True),
+        unchanged=merged.loc[~is_new & ~differs, [*base, "new"]].reset_index(drop=True),
         revised=revised(framework, changed, today))
 
 
@@ -191,7 +192,7 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
                 "value": _shown(framework, k, v, s, n)}
                for k, b, p, v, s, n in zip(checked.rows["indicator_id"], checked.rows["breakdown_label"],
                                            checked.rows["period_label"], checked.rows["value"],
-                                           checked.rows["status"], checked.rows["status_note"])]
+                                           checked.rows["status"], checked.rows["status_note"], strict=False)]
     rows = checked.rows.drop(columns=["sheet", "row", "breakdown_label"])
     at = now()
     with store.transaction() as cur:
@@ -218,10 +219,8 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
               detail={"batch_id": bid, "area": area_id, "period": receipt.period_label, "file": receipt.file_name,
                       "sha256": digest, **counts, "narrative": stored_narrative,
                       "revised": len(revising), "warnings": len(checked.warnings)})
-    try:
+    with contextlib.suppress(duckdb.Error):
         store.checkpoint()  # fold the WAL into the file; committed data is safe in the WAL regardless
-    except duckdb.Error:
-        pass
     receipt.batch_id, receipt.raw_name, receipt.submitted_at = bid, raw_name, at
     receipt.counts, receipt.narrative_stored, receipt.figures = counts, stored_narrative, figures
     return receipt
@@ -246,7 +245,8 @@ def history(store: Store, kpi_id: str, framework: Framework | None = None) -> pd
         ORDER BY o.area_code, o.breakdown_type, o.breakdown_value, o.period_end, o.version""", [kpi_id])
     if framework is not None:  # the column is there when no figure is stored yet, too
         df.insert(2, "breakdown", pd.Series([breakdown_label(framework, t, v) for t, v in
-                                             zip(df["breakdown_type"], df["breakdown_value"])], index=df.index,
+                                             zip(df["breakdown_type"],
+                                                 df["breakdown_value"], strict=False)], index=df.index,
                                             dtype=object))
     return df
 
@@ -317,7 +317,7 @@ class HomeHistory:
     quarters: list[str]         # ALL_QUARTERS, then each quarter with a figure, newest first
     revised: int                # how many of the versions correct an earlier figure
 
-    def in_quarter(self, quarter: str) -> "HomeHistory":
+    def in_quarter(self, quarter: str) -> HomeHistory:
         """The same history, only `quarter`'s versions (ALL_QUARTERS: all of them), without reading it again."""
         if quarter == ALL_QUARTERS:
             return self
@@ -329,7 +329,7 @@ def home_history(store: Store, framework: Framework, kpi_id: str, *, quarter: st
     """Every version of the home area's figures of `kpi_id` (in `quarter`, or all), with who sent each and when."""
     df = history(store, kpi_id, framework)
     df = df[df["area_code"] == framework.home_area]
-    quarters = [ALL_QUARTERS] + list(dict.fromkeys(df.sort_values("period_end", ascending=False)["period_label"]))
+    quarters = [ALL_QUARTERS, *list(dict.fromkeys(df.sort_values("period_end", ascending=False)["period_label"]))]
     kpi = framework.kpi(kpi_id)
 
     def when(t) -> str:
@@ -338,11 +338,11 @@ def home_history(store: Store, framework: Framework, kpi_id: str, *, quarter: st
     df = df.assign(
         shown=[(kpi.format_value(v) if v == v and v is not None else "–")
                + ("" if s == "published" else f" ({STATUS_LABELS.get(s, s).lower()})")
-               for v, s in zip(df["value"], df["status"])],
+               for v, s in zip(df["value"], df["status"], strict=False)],
         came_from=[f"{KINDS.get(k, str(k).capitalize())} {int(b)}" + (f": {f}" if isinstance(f, str) and f else "")
-                   for k, b, f in zip(df["kind"], df["batch_id"], df["file_name"])],
+                   for k, b, f in zip(df["kind"], df["batch_id"], df["file_name"], strict=False)],
         sent=[" on ".join(x for x in (by if isinstance(by, str) else "", when(t) + " UTC" if when(t) else "") if x)
-              or "–" for t, by in zip(df["submitted_at"], df["submitted_by"])],
-        replaced=["Still current" if c else when(t) for c, t in zip(df["is_current"], df["valid_to"])])
+              or "–" for t, by in zip(df["submitted_at"], df["submitted_by"], strict=False)],
+        replaced=["Still current" if c else when(t) for c, t in zip(df["is_current"], df["valid_to"], strict=False)])
     return HomeHistory(df[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS), quarters,
                        int((df["version"] > 1).sum())).in_quarter(quarter)

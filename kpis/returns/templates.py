@@ -20,9 +20,20 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from kpis.core.framework import Framework, Kpi
 from kpis.core.periods import Period, months_of, parse_period, previous_quarter
 from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, NARRATIVE_MAX_CHARS, shortened_sql
-from kpis.returns.layout import (COLUMNS, DATA_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, NARRATIVE_FIELDS,
-                                NARRATIVE_SHEET, PUBLISHABLE_LABEL, REFERENCE_HEADERS, RETURN_AREA_LABEL,
-                                RETURN_PERIOD_LABEL, STATUS_LABELS, breakdown_options)
+from kpis.returns.layout import (
+    COLUMNS,
+    DATA_SHEET,
+    INSTRUCTIONS_SHEET,
+    LISTS_SHEET,
+    NARRATIVE_FIELDS,
+    NARRATIVE_SHEET,
+    PUBLISHABLE_LABEL,
+    REFERENCE_HEADERS,
+    RETURN_AREA_LABEL,
+    RETURN_PERIOD_LABEL,
+    STATUS_LABELS,
+    breakdown_options,
+)
 from kpis.store.database import Store
 
 HEADER_FILL = PatternFill("solid", fgColor="12436D")
@@ -228,7 +239,7 @@ def _narrative_sheet(ws, sub_group: str, quarter: Period) -> None:
     ws.column_dimensions["A"].width = 26
     for c in "BCDEFGH":
         ws.column_dimensions[c].width = 16
-    for key, label in NARRATIVE_FIELDS + [("publishable", PUBLISHABLE_LABEL)]:
+    for key, label in [*NARRATIVE_FIELDS, ("publishable", PUBLISHABLE_LABEL)]:
         ws.append([label])
         r = ws.max_row
         ws.cell(r, 1).font = Font(bold=True)

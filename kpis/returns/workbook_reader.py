@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import io
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.reader.excel import ExcelReader
@@ -34,11 +34,31 @@ from openpyxl.xml.constants import COMMENTS_NS, SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
 from kpis.core.text import quote, text_length
-from kpis.returns.budget import (MAX_CELL_CHARS, MAX_CELLS, MAX_DEFINED_NAMES, MAX_FIELD_CHARS, MAX_MERGED_RANGES,
-                                MAX_PART_ELEMENTS, MAX_SHARED_WORKED, MAX_STYLES, MAX_TEXT_CHARS, MAX_XML_DEPTH,
-                                MAX_XML_ELEMENTS, Bound, Clipped, clip, too_big_part, too_deep,
-                                too_many_cells, too_many_cells_read, too_many_merges, too_many_names, too_many_parts,
-                                too_many_styles, too_much_text)
+from kpis.returns.budget import (
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_DEFINED_NAMES,
+    MAX_FIELD_CHARS,
+    MAX_MERGED_RANGES,
+    MAX_PART_ELEMENTS,
+    MAX_SHARED_WORKED,
+    MAX_STYLES,
+    MAX_TEXT_CHARS,
+    MAX_XML_DEPTH,
+    MAX_XML_ELEMENTS,
+    Bound,
+    Clipped,
+    clip,
+    too_big_part,
+    too_deep,
+    too_many_cells,
+    too_many_cells_read,
+    too_many_merges,
+    too_many_names,
+    too_many_parts,
+    too_many_styles,
+    too_much_text,
+)
 
 MAX_ROW, MAX_COLUMN = 1_048_576, 16_384      # Excel's own sheet size
 _NS = f"{{{SHEET_MAIN_NS}}}"
@@ -322,7 +342,7 @@ def _take_row(parser, el, rows: dict, formulas: dict, masters: dict, percent_ids
     if r > MAX_ROW or right > MAX_COLUMN:
         raise too_many_cells(budget.label, where, r, right)
     line = rows.setdefault(r, [])
-    for cell, xml in zip(cells, el):
+    for cell, xml in zip(cells, el, strict=False):
         v = cell["value"]
         if isinstance(v, str):
             budget.bound.longest_text = max(budget.bound.longest_text, text_length(v))

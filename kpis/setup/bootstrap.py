@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kpis.core.framework import Framework
 from kpis.setup import demo
 from kpis.setup.demo_meetings import add_demo_meetings
-from kpis.core.framework import Framework
 from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_narrative, write_observations
 
 

@@ -11,9 +11,9 @@ from datetime import datetime, time, timedelta
 import numpy as np
 import pandas as pd
 
+from kpis.core import stats
 from kpis.core.framework import Framework, Kpi
 from kpis.core.periods import Period, financial_quarter, months_of, quarters_between
-from kpis.core import stats
 
 SEED = 20251122
 FIRST_QUARTER = (2023, 1)           # 2023/24 Q1
@@ -138,15 +138,15 @@ def published_plan(kpi: Kpi, quarters: list[Period], published: pd.DataFrame | N
             total_den, total_num = int(den), int(num)
         else:
             scale = covered / _days(row["period_start"], row["period_end"])
-            total_den = int(round((den if den else denominator * 4) * scale))
-            total_num = int(round(value / 100.0 * total_den))
+            total_den = round((den if den else denominator * 4) * scale)
+            total_num = round(value / 100.0 * total_den)
         if total_den < 12 * len(qs) or not 0 <= total_num <= total_den:
             plan.update({q.label: None for q in qs})
             continue
         weights = np.array([_days(q.start, q.end) for q in qs], dtype=float)
         dens = 12 + rng.multinomial(total_den - 12 * len(qs), weights / weights.sum())
         nums = rng.multivariate_hypergeometric(dens, total_num)
-        for q, n_, d_ in zip(qs, nums, dens):
+        for q, n_, d_ in zip(qs, nums, dens, strict=False):
             plan[q.label] = {**_proportion(int(n_), int(d_)),
                              "status_note": f"Demo data (synthetic): the quarters of {label} "
                                             "add up to the published figure"}

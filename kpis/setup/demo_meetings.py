@@ -14,9 +14,9 @@ from kpis.core.framework import Framework
 from kpis.governance.actions import record_action, record_decision, update_action
 from kpis.governance.escalations import record_escalation, record_outcome
 from kpis.governance.meetings import record_attendance
+from kpis.setup.demo import DEMO_SUBMITTER, SEED
 from kpis.store.database import Store, now
 from kpis.store.governance import has_demo_records
-from kpis.setup.demo import DEMO_SUBMITTER, SEED
 
 DEMO_SECRETARY = Actor(email=DEMO_SUBMITTER, role="secretary")
 MAX_MEETINGS = 8

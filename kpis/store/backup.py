@@ -13,6 +13,7 @@ restore leaves the current database as it was.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -195,10 +196,8 @@ def _set_aside_current(db: Path) -> list[str]:
                              "and run the restore again. Nothing was changed.") from None
         con = None  # damaged: that is often why it is being restored; keep it as it is
     if con is not None:
-        try:
+        with contextlib.suppress(duckdb.Error):
             con.execute("CHECKPOINT")  # fold the write-ahead log into the file that is kept
-        except duckdb.Error:
-            pass
         con.close()
     stamp = now().strftime("%Y%m%dT%H%M%S")
     kept = db.with_name(f"{db.name}.before-restore-{stamp}")

@@ -10,10 +10,11 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -25,7 +26,7 @@ from kpis.core.units import STATUSES
 DEFAULT_DB = DATA_DIR / "kpis.duckdb"
 KEY = ["indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_label"]
 VALUE_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci", "status", "status_note", "commentary"]
-OBS_COLUMNS = KEY + ["period_type", "period_start", "period_end"] + VALUE_COLUMNS + ["is_demo"]
+OBS_COLUMNS = [*KEY, "period_type", "period_start", "period_end", *VALUE_COLUMNS, "is_demo"]
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core tables", """
@@ -166,7 +167,7 @@ class StoreError(RuntimeError):
 
 def now() -> datetime:
     """UTC wall-clock time without tzinfo, the form DuckDB TIMESTAMP columns hold."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def db_path(explicit: str | Path | None = None) -> Path:
@@ -248,7 +249,7 @@ def connect(path: Path, *, read_only: bool, wait_s: float,
 class _HeldCursor:
     """A cursor that keeps the store's connection open until it is closed (on-demand stores only)."""
 
-    def __init__(self, store: "Store"):
+    def __init__(self, store: Store):
         self._store = store
         self._session = store.session()
         self._session.__enter__()
@@ -332,7 +333,7 @@ class Store:
             raise
 
     @contextmanager
-    def session(self) -> Iterator["Store"]:
+    def session(self) -> Iterator[Store]:
         """Hold the file for the body (on-demand stores); nested and concurrent sessions share one connection."""
         if self.hold:
             yield self
@@ -355,7 +356,7 @@ class Store:
                     con.close()  # a writable connection folds its log into the file as it closes
 
     @contextmanager
-    def released(self) -> Iterator["Store"]:
+    def released(self) -> Iterator[Store]:
         """Inside a session, let go of it for the body: slow work on what was read (drawing a board pack)
         need not keep the file from a backup or an import. The file closes if no other thread uses it; a read
         in the body, or after it, opens it again (`session` does, as usual). Command-line stores keep it."""
@@ -486,7 +487,7 @@ def audit(cur: duckdb.DuckDBPyConnection, *, actor: str | None, action: str, at:
 
 NUMBER_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci"]
 DATE_COLUMNS = ["period_start", "period_end"]
-TEXT_COLUMNS = KEY + ["period_type", "status", "status_note", "commentary"]
+TEXT_COLUMNS = [*KEY, "period_type", "status", "status_note", "commentary"]
 SQL_TYPES = {**{c: "VARCHAR" for c in TEXT_COLUMNS}, **{c: "DOUBLE" for c in NUMBER_COLUMNS},
              **{c: "DATE" for c in DATE_COLUMNS}, "is_demo": "BOOLEAN"}
 DEFAULTS = {"breakdown_type": "'all'", "breakdown_value": "'all'", "status": "'published'", "is_demo": "false"}
@@ -583,7 +584,7 @@ def write_observations_from(cur: duckdb.DuckDBPyConnection, *, batch_id: int, re
             return counts
         only = "WHERE i.indicator_id IN (SELECT unnest(?::VARCHAR[]))"
     on = " AND ".join(f"o.{k} = i.{k}" for k in KEY)
-    differs = " OR ".join(f"o.{c} IS DISTINCT FROM i.{c}" for c in VALUE_COLUMNS + ["is_demo"])
+    differs = " OR ".join(f"o.{c} IS DISTINCT FROM i.{c}" for c in [*VALUE_COLUMNS, "is_demo"])
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE obs_diff AS
         WITH i ({names}) AS (SELECT {typed} FROM {relation} i {only})
@@ -620,7 +621,7 @@ def _check_incoming(cur) -> None:
     dupes = cur.execute(f"SELECT {key}, sum(n) OVER () AS rows FROM (SELECT {key}, count(*) AS n FROM obs_diff "
                         "GROUP BY ALL HAVING count(*) > 1) LIMIT 1").fetchall()  # fetchall: leave no open result
     if dupes:
-        first = dict(zip(KEY, dupes[0][:len(KEY)]))
+        first = dict(zip(KEY, dupes[0][:len(KEY)], strict=False))
         raise ValueError(f"{int(dupes[0][-1])} incoming rows share a key, for example {first}")
 
 

@@ -55,15 +55,15 @@ def write_record(cur: duckdb.DuckDBPyConnection, kind: str, *, meeting_date: dat
                           "WHERE record_id = ? AND valid_to IS NULL", [record_id]).fetchone()
         if old is None:
             raise ValueError(f"There is no {WORDS[kind]} number {record_id}.")
-        current = dict(zip(columns, old[4:]))
+        current = dict(zip(columns, old[4:], strict=False))
         is_demo = bool(old[3])  # a demo record stays demo data through its versions
         merged = {**current, **values}
         if all(_same(current[c], merged[c]) for c in columns) and bool(old[1]) == removed:
             return record_id, None
         values, version, meeting_date = merged, int(old[2]) + 1, old[0]
         cur.execute(f"UPDATE {table} SET valid_to = ? WHERE record_id = ? AND valid_to IS NULL", [at, record_id])
-    names = ", ".join(("record_id", "meeting_date", "removed", "is_demo", "version", "recorded_by", "valid_from")
-                      + columns)
+    names = ", ".join(("record_id", "meeting_date", "removed", "is_demo", "version", "recorded_by", "valid_from",
+                       *columns))
     cur.execute(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * (7 + len(columns)))})",
                 [record_id, meeting_date, removed, is_demo, version, actor, at,
                  *[values.get(c) for c in columns]])

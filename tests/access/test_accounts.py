@@ -4,10 +4,21 @@ from datetime import datetime, timedelta
 import pytest
 
 from kpis.access import accounts as auth
+from kpis.access.accounts import (
+    LOCKOUT,
+    MAX_FAILURES,
+    NOT_RECOGNISED,
+    AuthError,
+    SignInFailed,
+    add_user,
+    authenticate,
+    list_users,
+    remove_user,
+    set_password,
+    single_sign_on,
+    unlock,
+)
 from kpis.access.audit import audit_entries
-from kpis.access.accounts import (LOCKOUT, MAX_FAILURES, NOT_RECOGNISED, AuthError, SignInFailed, add_user,
-                       authenticate,
-                       list_users, remove_user, set_password, single_sign_on, unlock)
 from kpis.access.permissions import Actor, PermissionDenied, command_line_actor
 from kpis.store.database import Store
 

@@ -4,8 +4,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpis.core.framework import DEFAULT_FRAMEWORK, FrameworkError, load_framework
 from kpis.access.disclosure import AT_SOURCE, SECONDARY, SMALL, public_frame, public_narratives, suppress, thresholds
+from kpis.core.framework import DEFAULT_FRAMEWORK, FrameworkError, load_framework
 from kpis.store.database import Store
 
 FW = load_framework()
@@ -24,7 +24,7 @@ def rows(kpi: str, cells: list[tuple], period: str = "2025/26 Q1") -> pd.DataFra
 
 
 def reasons(df: pd.DataFrame) -> dict:
-    return dict(zip(df["breakdown_value"], df["suppression"]))
+    return dict(zip(df["breakdown_value"], df["suppression"], strict=False))
 
 
 def test_counts_from_1_to_7_are_suppressed_and_zero_and_8_are_shown():
@@ -182,7 +182,7 @@ def test_the_public_views_england_figures_name_their_period(demo_db):
         totals, _ = newest_periods(rows, ids)
         picked = rows.loc[totals].rename(columns={"indicator_id": "kpi_id"})
         assert picked["kpi_id"].tolist() == [k for k in ids if k in set(picked["kpi_id"])]   # framework order
-        shown = dict(zip(picked["kpi_id"], england_figures(store, FW, picked)))
+        shown = dict(zip(picked["kpi_id"], england_figures(store, FW, picked), strict=False))
         eng = store.df("SELECT period_label, period_end, value FROM current_observations WHERE indicator_id = "
                        "'dfe_ees:d3_cpps_subsequent_plan' AND area_code = 'E92000001' AND breakdown_type = 'all' "
                        "AND value IS NOT NULL ORDER BY period_end")

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import asyncio
 
-from kpis.core.framework import load_framework
 from app_pages._area import url_path
-from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master  # noqa: F401 (fixtures)
+from kpis.core.framework import load_framework
+from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
 from tools.bench.loadtest import log_errors, serve_app
 from tools.bench.stclient import Run, Session, sign_in
 
@@ -54,7 +54,7 @@ async def everyone(url: str, pages: list[str]) -> tuple[dict[str, Run], dict[str
     roles = sorted(ACCOUNTS)
     results = await asyncio.gather(*(signed_out(url, page) for page in pages),
                                    *(as_role(url, role, pages) for role in roles))
-    return dict(zip(pages, results[:len(pages)])), dict(zip(roles, results[len(pages):]))
+    return dict(zip(pages, results[:len(pages)], strict=False)), dict(zip(roles, results[len(pages):], strict=False))
 
 
 def check(out: dict[str, Run], by_role: dict[str, dict[str, Run]], pages: dict[str, set[str]], when: str) -> None:

@@ -2,8 +2,16 @@
 import pytest
 
 from kpis.access.accounts import add_user
-from kpis.access.permissions import (ACTIONS, Actor, PermissionDenied, actor_for, check_submitter, command_line_actor,
-                              require, users_exist)
+from kpis.access.permissions import (
+    ACTIONS,
+    Actor,
+    PermissionDenied,
+    actor_for,
+    check_submitter,
+    command_line_actor,
+    require,
+    users_exist,
+)
 from kpis.store.database import Store
 
 VIEWER = Actor("v@example.org", "viewer")
@@ -61,7 +69,7 @@ def test_check_submitter_is_open_until_the_first_account_then_enforced(tmp_path)
     assert check_submitter(store, "LEAD@example.org ", "send").email == "lead@example.org"
     with pytest.raises(PermissionDenied, match="not for safeguarding"):
         check_submitter(store, "lead@example.org", "safeguarding")
-    with pytest.raises(PermissionDenied, match="anyone@example.org is not a registered user.*user add"):
+    with pytest.raises(PermissionDenied, match=r"anyone@example.org is not a registered user.*user add"):
         check_submitter(store, "anyone@example.org", "send")
     assert check_submitter(store, "boss@example.org", "safeguarding").role == "admin"
     assert actor_for(store, "nobody@example.org") is None
@@ -80,8 +88,8 @@ def test_a_database_opened_read_only_before_accounts_existed_has_no_users(tmp_pa
 def test_only_an_administrator_may_import_published_figures_once_accounts_exist(tmp_path):
     from pathlib import Path
 
-    from kpis.published.comparators import import_benchmarks
     from kpis.core.framework import load_framework
+    from kpis.published.comparators import import_benchmarks
     fixture = Path(__file__).parent.parent / "fixtures" / "benchmarks" / "dfe_d3_markers.csv"
     store = Store(tmp_path / "i.duckdb")
     add_user(store, actor=command_line_actor(), email="boss@example.org", role="admin", password=None)

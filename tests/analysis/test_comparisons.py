@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpis.core import stats
 from kpis.analysis.comparisons import COLUMNS, kpi_benchmarks
+from kpis.core import stats
+from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.core.stats import lait_quartile, lait_rank
 from kpis.published.comparators import REFERENCE_DIR
-from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.store.database import Store
 
 FRAMEWORK = load_framework(DEFAULT_FRAMEWORK)
@@ -139,5 +139,5 @@ def test_lait_quartile_and_rank_rules():
     assert lait_quartile(30.0, values, "no_polarity") is None
     assert [lait_rank(v, values, "higher_is_better") for v in values] == [5, 4, 3, 2, 1]
     assert [lait_rank(v, values, "lower_is_better") for v in values] == [1, 2, 3, 4, 5]
-    assert lait_rank(20.0, values + [20.0], "lower_is_better") == 2  # ties share the better rank
+    assert lait_rank(20.0, [*values, 20.0], "lower_is_better") == 2  # ties share the better rank
     assert lait_rank(20.0, values, "no_polarity") is None

@@ -1,16 +1,12 @@
 """The explorer's analysis on the demo database: compare areas, spine, trends, neighbours, breakdowns."""
+import itertools
 import math
 
 import pandas as pd
 import pytest
 
-from kpis.analysis import explore
-
 from kpis.analysis import charts as explore_charts
-
-from kpis.analysis import inequalities
-
-from kpis.analysis import timeseries
+from kpis.analysis import explore, inequalities, timeseries
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import load_framework
 from kpis.store.database import Store
@@ -205,8 +201,8 @@ def test_trends_of_a_source_indicator_for_picked_areas(store, fw):
 def test_neighbours_over_five_years_answers_the_sg02_question(store, sg02):
     nc = timeseries.neighbour_comparison(store, sg02, home=HOME, last_years=5)
     assert nc["period_label"].tolist() == list(SG02_HOME)
-    assert dict(zip(nc["period_label"], nc["home_value"])) == SG02_HOME
-    assert dict(zip(nc["period_label"], nc["england_value"])) == SG02_ENGLAND
+    assert dict(zip(nc["period_label"], nc["home_value"], strict=False)) == SG02_HOME
+    assert dict(zip(nc["period_label"], nc["england_value"], strict=False)) == SG02_ENGLAND
     last = nc.iloc[-1]
     assert last["neighbours_with_value"] == 10 and last["neighbours_mean"] == pytest.approx(25.56)
     assert int(last["rank_among_neighbours"]) == 11 and last["neighbour_group_size"] == 11
@@ -241,10 +237,10 @@ def test_trend_figure_has_a_trace_per_series_and_the_band(store, sg02):
     home = next(t for t in fig.data if t.name == "Worcestershire")
     rows = df[df["series"] == "Worcestershire"].sort_values("period_end")
     middles = [pd.Timestamp(s) + (pd.Timestamp(e) - pd.Timestamp(s)) / 2
-               for s, e in zip(rows["period_start"], rows["period_end"])]
+               for s, e in zip(rows["period_start"], rows["period_end"], strict=False)]
     assert [pd.Timestamp(x) for x in home.x] == middles
     mids = [pd.Timestamp(v) for v in fig.layout.xaxis.tickvals]
-    assert all(b - a >= (mids[-1] - mids[0]) / (explore_charts.MAX_TICKS + 1) for a, b in zip(mids, mids[1:]))
+    assert all(b - a >= (mids[-1] - mids[0]) / (explore_charts.MAX_TICKS + 1) for a, b in itertools.pairwise(mids))
 
 
 # -- breakdowns -------------------------------------------------------------------------------------------

@@ -4,9 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from kpis.analysis import dictionary
-
-from kpis.analysis import quality
+from kpis.analysis import dictionary, quality
 from kpis.core.framework import load_framework
 from kpis.core.periods import financial_quarter
 from kpis.store.database import Store, finish_batch, start_batch, write_observations
@@ -122,7 +120,7 @@ def brute_force_flags(store, fw, z_limit: float) -> list[tuple]:
     out = []
     for members in series.values():
         for r in members:
-            reasons = quality._impossible(r)  # noqa: SLF001 - the same words for impossible values
+            reasons = quality._impossible(r)
             others = [m["value"] for m in members if m is not r]
             if len(others) >= quality.MIN_HISTORY:
                 mean = sum(others) / len(others)

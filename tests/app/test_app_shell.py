@@ -6,8 +6,6 @@ from tests.conftest import ROOT
 from tests.support.apptest import texts
 
 
-
-
 def test_home_on_demo_database(demo_db, app_env):
     app_env(demo_db)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()
@@ -24,7 +22,7 @@ def test_home_on_demo_database(demo_db, app_env):
     for kpi in ("EH01", "EH04", "MH02", "SD04", "SG02", "SG03"):
         assert kpi in ids
     safeguarding = tables[3]
-    sg02 = safeguarding.loc[[i for i in safeguarding.index if i.startswith("SG02")][0]]
+    sg02 = safeguarding.loc[next(i for i in safeguarding.index if i.startswith("SG02"))]
     assert sg02["Latest period"] == "2026/27 Q2"
     assert sg02["Latest value"].endswith("(demo)")
     assert "24.5%" in sg02["Compared with England"]   # DfE: England 2024/25, 24.5%

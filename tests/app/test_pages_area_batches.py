@@ -38,7 +38,7 @@ def open_area(db: Path, fw, area_id: str, monkeypatch) -> AppTest:
     st.cache_resource.clear()
     st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
-    at._page_hash = calc_hash(url_path(area_id))  # noqa: SLF001 (no public way to open a callable page)
+    at._page_hash = calc_hash(url_path(area_id))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

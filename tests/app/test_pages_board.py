@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-
-from kpis.cli.main import main
-from app_pages._area import url_path
 from streamlit.util import calc_hash
-from tests.support.board import FRAMEWORK
-from tests.support.apptest import texts
 
+from app_pages._area import url_path
+from kpis.cli.main import main
+from tests.support.apptest import texts
+from tests.support.board import FRAMEWORK
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 TIMEOUT = 60
@@ -41,7 +40,7 @@ def area_page(area_id: str) -> AppTest:
     so the test asks for the page the way a browser does: by the hash of its URL path.
     """
     at = ok(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run())
-    at._page_hash = calc_hash(url_path(area_id))  # noqa: SLF001 (no public way to open a callable page)
+    at._page_hash = calc_hash(url_path(area_id))
     return ok(at.run())
 
 
@@ -172,9 +171,9 @@ def test_what_changed_page(demo):
     for title in ("Significant movements", "Comparison with England changed", "Returns late or missing",
                   "Revisions to earlier figures", "New data"):
         assert any(h.startswith(title) for h in heads), heads
-    late = [t.value for t in at.table if "Status" in t.value.columns][0]
+    late = next(t.value for t in at.table if "Status" in t.value.columns)
     assert late["Sub-group"].str.contains("Emotional Wellbeing").any() and (late["Status"] == "Missing").any()
-    revised = [t.value for t in at.table if "Was" in t.value.columns][0]
+    revised = next(t.value for t in at.table if "Was" in t.value.columns)
     assert revised["KPI"].str.startswith("SG01").any()
 
 

@@ -66,7 +66,7 @@ def test_councils_beside_their_region_with_the_published_label(demo_db, app_env)
     finally:
         store.close()
     assert len(region) >= 5 and region["Region"].nunique() >= 2
-    for code, value in zip(region["Area code"], region["Region value"]):
+    for code, value in zip(region["Area code"], region["Region value"], strict=False):
         assert value == pytest.approx(regions[of[code]])                  # its own region's value
     published = region.set_index("Area code")["Published comparison with region"]
     assert labels and all(published[c] == label for c, label in labels.items() if c in published.index)

@@ -8,8 +8,8 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from kpis.core.exports import OGL_ATTRIBUTION
-from tests.support.browser import chromium_path
 from tests.conftest import ROOT
+from tests.support.browser import chromium_path
 
 
 def open_page(app_env, db) -> AppTest:

@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpis.access.audit import audit_entries
-from kpis.access.accounts import MAX_FAILURES
-from kpis.store.database import now
 from app_pages._auth import SESSION_KEY
 from app_pages._common import store as app_store
-from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master  # noqa: F401 (fixtures)
+from kpis.access.accounts import MAX_FAILURES
+from kpis.access.audit import audit_entries
+from kpis.store.database import now
 from tests.conftest import ROOT
 from tests.support.apptest import texts
+from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -269,7 +269,7 @@ def test_the_public_view_shows_no_count_from_1_to_7(accounts_db, app_env):
     count_kpis = ("EH05", "MH01")
     for table in tables:
         assert count_cells(table) == []
-        for label, value in zip(table.index, table["Value"]):
+        for label, value in zip(table.index, table["Value"], strict=False):
             if str(label).startswith(count_kpis) and value[0].isdigit():
                 assert not 1 <= float(value.split()[0].replace(",", "")) <= 7, (label, value)
     shown = " ".join(" ".join(t["Value"]) for t in tables)
@@ -323,14 +323,14 @@ def test_the_public_view_has_england_and_the_frameworks_order(accounts_db, app_e
     fw = load_framework()
     latest = [t.value for t in at.table if t.value.index.name == "KPI"]
     assert len(latest) == len(fw.areas)
-    for table, area in zip(latest, fw.areas):
+    for table, area in zip(latest, fw.areas, strict=False):
         ids = [str(label).split()[0] for label in table.index]
         order = [k.id for k in fw.kpis_in_area(area.id)]
         assert ids == [k for k in order if k in ids]                     # framework order
         assert "England (period)" in table.columns
         assert "None" not in table.to_string() and "nan" not in table.to_string()
     every = pd.concat(latest)
-    england = dict(zip([str(i).split()[0] for i in every.index], every["England (period)"]))
+    england = dict(zip([str(i).split()[0] for i in every.index], every["England (period)"], strict=False))
     assert england["SG02"].endswith("(2024/25)") and england["SG02"][0].isdigit()
     assert england["MH01"] == "No national figure of this definition"
     assert england["SG01"] == "No national figure of this definition (related measure: plans over 2 years)"

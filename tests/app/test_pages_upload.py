@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from kpis.core.exports import XLSX_MIME
-from kpis.store.database import Store
 from kpis.returns.templates import default_period
-from tests.support.apptest import ok, texts
+from kpis.store.database import Store
 from tests.conftest import ROOT
+from tests.support.apptest import ok, texts
 from tests.support.returns import FIXTURES, filled_template, framework, to_bytes
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -91,7 +91,7 @@ def test_good_return_through_to_receipt(demo_db, app_env):
     at = ok(at.button(key="upload_confirm").click().run())
     success = " ".join(x.value for x in at.success)
     assert "Return stored as submission" in success
-    receipt = dict(zip(at.table[0].value["Item"], at.table[0].value["Detail"]))
+    receipt = dict(zip(at.table[0].value["Item"], at.table[0].value["Detail"], strict=False))
     batch_id = int(receipt["Submission id"])
     assert receipt["File name"] == "safeguarding-return.xlsx"
     assert receipt["Quarter"] == PERIOD
@@ -182,7 +182,7 @@ def test_same_file_twice_names_the_earlier_submission(demo_db, app_env):
         at = upload(at, "eh.xlsx", data)
         at = ok(at.text_input(key="upload_email").input(EMAIL).run())
         at = ok(at.button(key="upload_confirm").click().run())
-        receipts.append(dict(zip(at.table[0].value["Item"], at.table[0].value["Detail"])))
+        receipts.append(dict(zip(at.table[0].value["Item"], at.table[0].value["Detail"], strict=False)))
     first = int(receipts[0]["Submission id"])
     assert int(receipts[1]["Same file as submission"]) == first
     assert "already submitted as submission" in " ".join(x.value for x in at.info)

@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pytest
 
 from kpis.board.changes import KEYS, changes_since, due_quarters, missing_returns
-from kpis.core.periods import financial_quarter
 from kpis.board.scorecard import end_of_day
+from kpis.core.periods import financial_quarter
 from kpis.store.database import Store
 from tests.support.board import FRAMEWORK, add_meetings, england_sg02, obs, sg02, submit
 
@@ -131,9 +131,9 @@ def test_a_new_signal_is_listed_first_with_what_the_chart_shows(tmp_path):
     try:
         labels = [f"{y}/{str(y + 1)[2:]} Q{q}" for y in (2021, 2022, 2023) for q in (1, 2, 3, 4)]
         labels += ["2024/25 Q1", "2024/25 Q2"]
-        numerators = [30, 31, 29, 30, 32, 28, 30] + [33, 34, 33, 34, 33, 34, 33]
+        numerators = [30, 31, 29, 30, 32, 28, 30, 33, 34, 33, 34, 33, 34, 33]
         rows = []
-        for label, n in zip(labels, numerators):
+        for label, n in zip(labels, numerators, strict=False):
             p = parse_period(label)
             rows.append({**sg02("2024/25 Q1", n, 150), "period_label": label, "period_start": p.start,
                          "period_end": p.end})
@@ -149,4 +149,4 @@ def test_a_new_signal_is_listed_first_with_what_the_chart_shows(tmp_path):
     assert signals.loc[0, "At the last meeting"] == "No signal"
     assert signals.loc[0, "Now"] == "▲ Worsening"
     assert "7 points in a row above the mean" in signals.loc[0, "What the chart shows"]
-    assert list(found)[0] == "new_signals"
+    assert next(iter(found)) == "new_signals"

@@ -7,10 +7,17 @@ from datetime import datetime
 
 import pytest
 
-from kpis.board.detail import (breakdown_data, comparison_areas, definition_rows, england_value_for, kpi_download,
-                         revision_history, trend_data)
-from kpis.store.narratives import latest_narrative, narrative_history
+from kpis.board.detail import (
+    breakdown_data,
+    comparison_areas,
+    definition_rows,
+    england_value_for,
+    kpi_download,
+    revision_history,
+    trend_data,
+)
 from kpis.store.database import Store, start_batch, write_narrative
+from kpis.store.narratives import latest_narrative, narrative_history
 from tests.support.board import FRAMEWORK
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -70,6 +77,7 @@ def test_the_kpi_csv_writes_counts_whole_and_limits_rounded(demo):
     """Issue 21: the CSV had counts like 7870.0 and limits like 24.529871349."""
     import csv
     import io
+
     from kpis.core import exports
     for kpi_id in ("SG02", "EH05"):           # a percentage with counts, and a count
         kpi = FRAMEWORK.kpi(kpi_id)

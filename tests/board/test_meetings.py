@@ -4,8 +4,8 @@ from datetime import date, datetime
 import pytest
 
 from kpis.access.audit import audit_entries
-from kpis.board.meetings import add_meeting, meetings, remove_meeting
 from kpis.access.permissions import Actor, PermissionDenied
+from kpis.board.meetings import add_meeting, meetings, remove_meeting
 from kpis.store.database import Store
 
 ADMIN = Actor("admin@example.org", "admin")
@@ -14,7 +14,7 @@ AT = datetime(2026, 1, 5, 10, 0)
 
 
 def test_only_admins_change_meeting_dates_and_each_change_is_audited(store):
-    with pytest.raises(PermissionDenied, match="analyst@example.org"):
+    with pytest.raises(PermissionDenied, match=r"analyst@example.org"):
         add_meeting(store, actor=ANALYST, meeting_date=date(2026, 3, 11))
     add_meeting(store, actor=ADMIN, meeting_date=date(2026, 3, 11), title="  ", at=AT)
     assert meetings(store) == [date(2026, 3, 11)]
@@ -42,8 +42,8 @@ def test_the_audit_log_filters_by_kind_and_person(store):
 
 
 def test_loading_the_framework_is_audited_once_per_change(tmp_path):
-    from kpis.setup.bootstrap import register_framework
     from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
+    from kpis.setup.bootstrap import register_framework
     store = Store(tmp_path / "f.duckdb")
     register_framework(store, load_framework())
     register_framework(store, load_framework())

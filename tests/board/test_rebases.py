@@ -23,14 +23,14 @@ ANALYST = Actor("analyst@example.org", "analyst")
 LOADED, ADDED, REMOVED = datetime(2026, 1, 5, 9), datetime(2026, 2, 1, 10), datetime(2026, 3, 1, 10)
 # 16 quarters of SG02 (lower is better): 8 near 20%, then, after a change of definition, 8 near 30%
 QUARTERS = [financial_quarter(2021 + i // 4, i % 4 + 1) for i in range(16)]
-VALUES = [20, 21, 19, 20, 22, 18, 20, 21] + [30, 31, 29, 30, 32, 28, 30, 31]
+VALUES = [20, 21, 19, 20, 22, 18, 20, 21, 30, 31, 29, 30, 32, 28, 30, 31]
 
 
 @pytest.fixture
 def sg02_store(store):
     rows = [dict(indicator_id="SG02", area_code=HOME, breakdown_type="all", breakdown_value="all",
                  period_label=q.label, period_type=q.type, period_start=q.start, period_end=q.end, value=float(v))
-            for q, v in zip(QUARTERS, VALUES)]
+            for q, v in zip(QUARTERS, VALUES, strict=False)]
     submit(store, rows, LOADED)
     return store
 

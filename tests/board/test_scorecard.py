@@ -8,9 +8,21 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from kpis.board.scorecard import (Point, compare_with_england, describe_change, end_of_day, meeting_context, meetings,
-                            movement_is_significant, past_meetings, scorecard, target_status, trend_words,
-                            two_count_p, two_proportion_p)
+from kpis.board.scorecard import (
+    Point,
+    compare_with_england,
+    describe_change,
+    end_of_day,
+    meeting_context,
+    meetings,
+    movement_is_significant,
+    past_meetings,
+    scorecard,
+    target_status,
+    trend_words,
+    two_count_p,
+    two_proportion_p,
+)
 from kpis.core.stats import TrendResult
 from kpis.store.database import Store
 from tests.support.board import FRAMEWORK, add_meetings, england_sg02, sg02, submit

@@ -8,13 +8,12 @@ import pandas as pd
 import pytest
 
 from kpis.analysis import explore
-
-from kpis.core import stats
 from kpis.analysis.comparisons import kpi_benchmarks
-from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
-from kpis.board.scorecard import Point, scorecard, with_interval
-from kpis.store.database import Store
 from kpis.analysis.timeseries import trends
+from kpis.board.scorecard import Point, scorecard, with_interval
+from kpis.core import stats
+from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
+from kpis.store.database import Store
 
 FRAMEWORK = load_framework(DEFAULT_FRAMEWORK)
 HOME = FRAMEWORK.home_area
@@ -40,7 +39,7 @@ def views(demo_db_master):
 def same(a, b) -> bool:
     missing_a = a is None or (isinstance(a, float) and math.isnan(a))
     missing_b = b is None or (isinstance(b, float) and math.isnan(b))
-    return missing_a and missing_b or (not missing_a and not missing_b and a == pytest.approx(b, rel=1e-9))
+    return (missing_a and missing_b) or (not missing_a and not missing_b and a == pytest.approx(b, rel=1e-9))
 
 
 @pytest.mark.parametrize("kpi_id", FRAMEWORK.kpi_ids)

@@ -23,7 +23,7 @@ def kpi(polarity: str, target: float | None = None):
 
 # 9 points around 20, then 7 in a row a little higher (mean 20.625; none near a limit, no 7-point trend): a shift,
 # "7 Points Above CL" at the last point.
-SHIFT = [20, 21, 19, 20, 22, 18, 20, 21, 19] + [21, 22, 21, 22, 21, 22, 21]
+SHIFT = [20, 21, 19, 20, 22, 18, 20, 21, 19, 21, 22, 21, 22, 21, 22, 21]
 
 
 def test_a_run_above_the_mean_is_improvement_when_higher_is_better_and_concern_when_lower_is():

@@ -11,8 +11,15 @@ import pandas as pd
 import pytest
 
 from kpis.board.scorecard import scorecard
-from kpis.board.tables import (area_cells, area_summary, group_rows, grouped_board_table, public_verdicts,
-                               summary_counts, visible_text)
+from kpis.board.tables import (
+    area_cells,
+    area_summary,
+    group_rows,
+    grouped_board_table,
+    public_verdicts,
+    summary_counts,
+    visible_text,
+)
 from kpis.board.variation import MIN_POINTS
 from kpis.cli.main import main
 from kpis.core.framework import load_framework
@@ -49,7 +56,7 @@ def test_every_row_has_a_variation_verdict_or_a_stated_reason(card):
     framework, rows = card
     table, _, sections = grouped_board_table(rows, "area", link=None, compact=True)
     cells = {KPI_ROW.match(k).group(1): visible_text(v)
-             for k, v, s in zip(table["KPI"], table["Variation"], sections) if not s}
+             for k, v, s in zip(table["KPI"], table["Variation"], sections, strict=False) if not s}
     assert sorted(cells) == sorted(framework.kpi_ids)
     for kpi_id, cell in cells.items():
         assert VARIATION_WORDS.match(cell), (framework.short_name, kpi_id, cell)
@@ -61,7 +68,7 @@ def test_every_row_says_how_it_stands_against_england_in_words(card):
     framework, rows = card
     table, _, sections = grouped_board_table(rows, "area", link=None, compact=True)
     england = {KPI_ROW.match(k).group(1): visible_text(v)
-               for k, v, s in zip(table["KPI"], table["Compared with England"], sections) if not s}
+               for k, v, s in zip(table["KPI"], table["Compared with England"], sections, strict=False) if not s}
     assert sorted(england) == sorted(framework.kpi_ids)
     for r in rows.to_dict("records"):
         cell, kpi = england[r["kpi_id"]], framework.kpi(r["kpi_id"])
@@ -87,7 +94,7 @@ def test_every_row_says_how_it_stands_against_england_in_words(card):
 
 
 def test_each_area_has_a_one_line_summary_that_adds_up(card):
-    framework, rows = card
+    _framework, rows = card
     for name, part in group_rows(rows, "area"):
         n = summary_counts(part)
         line = area_summary(part, name)
@@ -105,7 +112,7 @@ def test_each_area_has_a_one_line_summary_that_adds_up(card):
 
 
 def test_the_public_view_gets_the_same_verdicts_only_for_the_figures_it_shows(card):
-    framework, rows = card
+    _framework, rows = card
     rows = rows[rows["latest_period"].notna()].reset_index(drop=True)
     shown = rows[["kpi_id", "latest_period", "value_text"]].rename(columns={"latest_period": "period_label"})
     shown.loc[0, "period_label"] = "an earlier period"      # the board's latest figure is still being checked
@@ -115,7 +122,7 @@ def test_the_public_view_gets_the_same_verdicts_only_for_the_figures_it_shows(ca
     assert cells.loc[1, "Compared with England"] in ("– Suppressed", "–") and "pts" not in cells.loc[1].to_string()
     board, _, sections = grouped_board_table(rows, "area", link=None, compact=True)
     by_kpi = {KPI_ROW.match(k).group(1): (v, e) for k, v, e, s in
-              zip(board["KPI"], board["Variation"], board["Compared with England"], sections) if not s}
+              zip(board["KPI"], board["Variation"], board["Compared with England"], sections, strict=False) if not s}
     for i in range(2, len(rows)):                            # the rest: the board's own cells, word for word
         kpi_id = rows.loc[i, "kpi_id"]
         assert cells.loc[i, "Variation"] == by_kpi[kpi_id][0]

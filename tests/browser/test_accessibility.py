@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.support import a11y
 from tests.support.browser import ARTIFACTS, browser_page, running_app, wait_for_app
-from tests.conftest import ROOT
 
 AXE_VERSION = "4.14.1"
 AXE_DIR = ROOT / ".cache" / "axe"
@@ -276,6 +276,7 @@ def test_the_accessibility_statement_page(demo_db, app_env, monkeypatch):
 
 def test_the_statement_takes_its_contact_from_the_framework(demo_db, app_env, monkeypatch, tmp_path):
     from streamlit.testing.v1 import AppTest
+
     from app_pages import _common
     from kpis.core.framework import framework_path
     monkeypatch.delenv("KPIS_ACCESSIBILITY_CONTACT", raising=False)

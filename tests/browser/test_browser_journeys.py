@@ -23,9 +23,9 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from kpis.core.framework import load_framework
-from kpis.store.database import Store
 from kpis.returns.templates import default_period
-from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master  # noqa: F401 (fixtures)
+from kpis.store.database import Store
+from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
 from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
 
 LOAD = 60_000          # a page's run on a loaded machine
@@ -250,7 +250,7 @@ def test_lead_sends_a_return_and_sees_it_on_the_scorecard(accounts_db, tmp_path)
 
 # -- 2 and 3 only read, so they share one app -----------------------------------------------------------------
 @pytest.fixture(scope="module")
-def reading_app(accounts_db_master, tmp_path_factory):  # noqa: F811 (the fixture imported above)
+def reading_app(accounts_db_master, tmp_path_factory):
     db = tmp_path_factory.mktemp("journeys") / "accounts.duckdb"
     shutil.copy(accounts_db_master, db)
     with running_app(db) as url:

@@ -3,13 +3,14 @@ none folded behind a "View N more" button, and no page name is cut short with an
 narrowest screen the board uses) and 1920x1080; screenshots go to test-artifacts/."""
 from __future__ import annotations
 
+import contextlib
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master  # noqa: F401 (fixtures)
-from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
 from tests.app.test_pages_roles import SEES
+from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
+from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
 
 NAV = '[data-testid="stSidebarNav"]'
 # The page names the sidebar lists, the "View more" button if any, and every element of the navigation whose
@@ -43,10 +44,8 @@ def check(page, expected: set[str], name: str) -> None:
     # on a busy machine the first look can come before them. Wait up to 10 s for the settled page: a name that is
     # really cut short stays cut, and the assertion below reports it.
     page.evaluate("document.fonts.ready.then(() => true)")
-    try:
+    with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(f"(nav) => ({READ_NAV})(nav).cut.length === 0", arg=NAV, timeout=10_000)
-    except PlaywrightTimeout:
-        pass
     seen = page.evaluate(READ_NAV, NAV)
     screenshot(page, f"nav-{name}")
     assert seen["more"] == 0, f"{name}: a 'View more' button hides pages"

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tools.bench.dataset import write_kpi_returns
-from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.cli.main import main
+from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.store.database import Store
-from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
 from tests.conftest import ROOT
+from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
+from tools.bench.dataset import write_kpi_returns
 
 PROJECTOR = {"width": 1366, "height": 768}
 DESKTOP = {"width": 1920, "height": 1080}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master  # noqa: F401 (fixtures)
+from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
 from tests.support.browser import browser_page, free_port, running_app, screenshot, wait_for_app
 
 NAV = '[data-testid="stSidebarNav"]'
@@ -110,7 +110,7 @@ def oidc_provider():
                     break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("oidc-provider-mock did not start")
+                    raise RuntimeError("oidc-provider-mock did not start") from None
                 time.sleep(0.2)
         yield base
     finally:

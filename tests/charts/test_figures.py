@@ -6,11 +6,30 @@ from datetime import date
 
 import pandas as pd
 
-from kpis.board.tables import (BOARD_COLUMNS, SPARKLINE_EMS, board_table, group_rows, grouped_board_table, kpi_cell,
-                        md_escape, one_line_ems, style_board_table, summary_counts, visible_text)
-from kpis.charts.figures import (AREA_COLOUR, ENGLAND_COLOUR, PALETTE, breakdown_figure, breakdown_table,
-                         sparkline_figure,
-                         sparkline_svg, trend_figure, trend_table)
+from kpis.board.tables import (
+    BOARD_COLUMNS,
+    SPARKLINE_EMS,
+    board_table,
+    group_rows,
+    grouped_board_table,
+    kpi_cell,
+    md_escape,
+    one_line_ems,
+    style_board_table,
+    summary_counts,
+    visible_text,
+)
+from kpis.charts.figures import (
+    AREA_COLOUR,
+    ENGLAND_COLOUR,
+    PALETTE,
+    breakdown_figure,
+    breakdown_table,
+    sparkline_figure,
+    sparkline_svg,
+    trend_figure,
+    trend_table,
+)
 from tests.support.board import FRAMEWORK
 
 SG02 = FRAMEWORK.kpi("SG02")

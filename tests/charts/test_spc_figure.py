@@ -7,7 +7,7 @@ from kpis.core.spc import calculate_spc
 
 KPI = load_framework().kpi("SG02")
 QUARTERS = [date(2020 + (i // 4), 3 * (i % 4) + 3, 28) for i in range(16)]
-SHIFT = [20, 21, 19, 20, 22, 18, 20, 21, 19] + [21, 22, 21, 22, 21, 22, 21]
+SHIFT = [20, 21, 19, 20, 22, 18, 20, 21, 19, 21, 22, 21, 22, 21, 22, 21]
 
 
 def test_a_concern_has_its_own_shape_colour_and_legend_entry_and_every_marker_an_outline():

@@ -89,7 +89,7 @@ def test_quarterly_hand_checked(tmp_path, capsys):
     f = tmp_path / "quarters.csv"
     f.write_text("date,value\n" + "".join(f"{d},{v}\n" for d, v in zip(
         ["2022-04-01", "2022-07-01", "2022-10-01", "2023-01-01", "2023-04-01", "2023-07-01", "2023-10-01",
-         "2024-01-01"], [3, 1, 2, 3, 4, 5, 6, 7])))
+         "2024-01-01"], [3, 1, 2, 3, 4, 5, 6, 7], strict=False)))
     assert main(["spc", str(f), "--direction", "decrease", "--target", "2", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [p["special_cause_type"] for p in out["points"]] == ["Common Cause"] + ["7 Point Trend (Increasing)"] * 6 \

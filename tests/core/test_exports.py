@@ -18,7 +18,7 @@ def table() -> pd.DataFrame:
     return pd.DataFrame({
         "Area": ["Worcestershire", *HOSTILE],
         "Value": [31.4] + [float(i) for i in range(len(HOSTILE))],
-        "Count": [223] + list(range(len(HOSTILE))),
+        "Count": [223, *list(range(len(HOSTILE)))],
         "When": pd.to_datetime(["2025-03-31"] * (len(HOSTILE) + 1)),
         "Missing": [None] * (len(HOSTILE) + 1),
     })
@@ -176,8 +176,8 @@ def test_every_download_button_in_the_pages_writes_through_the_safe_export_funct
 
 
 def test_the_kpi_download_neutralises_commentary_that_would_run(demo_db):
-    from kpis.core.framework import load_framework
     from kpis.board.detail import kpi_download
+    from kpis.core.framework import load_framework
     from kpis.store.database import Store
     store = Store(demo_db)
     try:

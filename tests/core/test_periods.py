@@ -1,6 +1,7 @@
 """Reporting periods: every accepted input form, canonical labels, and quarter arithmetic."""
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 
 import numpy as np
@@ -8,9 +9,22 @@ import pandas as pd
 import pytest
 
 from kpis.core.periods import (
-    ACCEPTED_FORMS, Period, PeriodError, academic_year, calendar_month, calendar_quarter,
-    calendar_year, current_quarter, financial_quarter, financial_quarter_of, financial_year,
-    latest_ending_on_or_before, multi_year, parse_period, previous_quarter, quarters_between,
+    ACCEPTED_FORMS,
+    Period,
+    PeriodError,
+    academic_year,
+    calendar_month,
+    calendar_quarter,
+    calendar_year,
+    current_quarter,
+    financial_quarter,
+    financial_quarter_of,
+    financial_year,
+    latest_ending_on_or_before,
+    multi_year,
+    parse_period,
+    previous_quarter,
+    quarters_between,
 )
 
 D = date
@@ -230,7 +244,7 @@ def test_financial_quarter_of_and_current_quarter():
 def test_quarters_between():
     got = quarters_between(financial_quarter(2023, 3), financial_quarter(2024, 2))
     assert [q.label for q in got] == ["2023/24 Q3", "2023/24 Q4", "2024/25 Q1", "2024/25 Q2"]
-    assert all((b.start - a.end).days == 1 for a, b in zip(got, got[1:]))  # no gaps, no overlaps
+    assert all((b.start - a.end).days == 1 for a, b in itertools.pairwise(got))  # no gaps, no overlaps
     assert quarters_between(financial_quarter(2024, 1), financial_quarter(2024, 1)) == [financial_quarter(2024, 1)]
     assert quarters_between(financial_quarter(2024, 2), financial_quarter(2024, 1)) == []
     assert len(quarters_between(financial_quarter(2020, 1), financial_quarter(2024, 4))) == 20

@@ -17,8 +17,18 @@ import pytest
 from kpis.core import spc
 from kpis.core.framework import POLARITIES
 from kpis.core.spc import (
-    DIRECTIONS, SpcError, assurance_type, calculate_spc, part_of_seven_trend, part_of_two_in_three, point_type,
-    seven_point_one_side_mean, seven_point_trend, special_cause_type, two_in_three, xmr_limits,
+    DIRECTIONS,
+    SpcError,
+    assurance_type,
+    calculate_spc,
+    part_of_seven_trend,
+    part_of_two_in_three,
+    point_type,
+    seven_point_one_side_mean,
+    seven_point_trend,
+    special_cause_type,
+    two_in_three,
+    xmr_limits,
 )
 from tests.conftest import ROOT
 

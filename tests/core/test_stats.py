@@ -8,8 +8,17 @@ from scipy import stats as st
 
 from kpis.core import stats
 from kpis.core.stats import (
-    TREND_LABELS, TrendResult, byars_interval, chi_squared_trend, compare_with_benchmark, proportion_ci_pct, rate_ci,
-    recent_trend, trend, trend_result, wilson_interval,
+    TREND_LABELS,
+    TrendResult,
+    byars_interval,
+    chi_squared_trend,
+    compare_with_benchmark,
+    proportion_ci_pct,
+    rate_ci,
+    recent_trend,
+    trend,
+    trend_result,
+    wilson_interval,
 )
 
 
@@ -112,7 +121,7 @@ def test_byars_rejects_bad_input():
 def test_wilson_matches_dfe_sg02_england_2025():
     # DfE Children in need 2025, table D3: England CPP_start 61840, CPP_subsequent 15130 = 24.5%.
     lo, hi = wilson_interval(15130, 61840)
-    assert 15130 / 61840 * 100 == pytest.approx(24.5, abs=0.05)
+    assert pytest.approx(24.5, abs=0.05) == 15130 / 61840 * 100
     assert lo < 15130 / 61840 < hi
     ref = st.binomtest(15130, 61840).proportion_ci(confidence_level=0.95, method="wilson")
     assert lo == pytest.approx(ref.low, rel=1e-9) and hi == pytest.approx(ref.high, rel=1e-9)
@@ -185,7 +194,7 @@ def test_recent_trend_matches_published_fingertips(case):
 
 
 def points(case):
-    return list(zip(case["values"], case["lower"], case["upper"]))
+    return list(zip(case["values"], case["lower"], case["upper"], strict=False))
 
 
 @pytest.mark.parametrize("case", [WORCS, YORKS], ids=["worcestershire", "yorkshire"])
@@ -215,12 +224,12 @@ def test_recent_trend_contract_needs_five_unbroken_points():
     five = points(WORCS)
     assert recent_trend(five[1:], "lower_is_better") == "cannot be calculated"        # four points
     assert recent_trend([], "lower_is_better") == "cannot be calculated"
-    gap = five[:2] + [(None, None, None)] + five[3:]
+    gap = [*five[:2], (None, None, None), *five[3:]]
     assert recent_trend(gap, "lower_is_better") == "cannot be calculated"            # a gap in the last five
-    assert recent_trend(five[:2] + [None] + five[3:], "lower_is_better") == "cannot be calculated"
-    no_limits = five[:4] + [(60.56, float("nan"), 65.6)]
+    assert recent_trend([*five[:2], None, *five[3:]], "lower_is_better") == "cannot be calculated"
+    no_limits = [*five[:4], (60.56, float("nan"), 65.6)]
     assert recent_trend(no_limits, "lower_is_better") == "cannot be calculated"
-    zero_width = five[:4] + [(60.56, 60.56, 60.56)]
+    zero_width = [*five[:4], (60.56, 60.56, 60.56)]
     assert recent_trend(zero_width, "lower_is_better") == "cannot be calculated"
     # a gap before the most recent five does not matter: only the last five are tested
     older = [(100.0, 90.0, 110.0), (None, None, None)]
@@ -303,5 +312,5 @@ def test_wilson_limits_vectorised_matches_scalar():
     from kpis.core.stats import wilson_limits
     counts, dens = [0, 3, 15130, 10], [10, 7, 61840, 10]
     lo, hi = wilson_limits(counts, dens)
-    for i, (x, n) in enumerate(zip(counts, dens)):
+    for i, (x, n) in enumerate(zip(counts, dens, strict=False)):
         assert (lo[i], hi[i]) == pytest.approx(wilson_interval(x, n))

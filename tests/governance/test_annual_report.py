@@ -15,11 +15,17 @@ from kpis.board.meetings import items_table
 from kpis.board.scorecard import end_of_day, scorecard
 from kpis.cli.main import main
 from kpis.core.framework import FrameworkError, load_framework, parse_framework
-from kpis.governance.annual_report import (DEMO_NOTE, FIGURES_LAG, ReportError, annual_report, report_year,
-                                           self_assessment_section)
-from kpis.governance.self_assessment import record
+from kpis.governance.annual_report import (
+    DEMO_NOTE,
+    FIGURES_LAG,
+    ReportError,
+    annual_report,
+    report_year,
+    self_assessment_section,
+)
 from kpis.governance.report_blocks import Heading, TableBlock, report_blocks
 from kpis.governance.report_docx import build_docx
+from kpis.governance.self_assessment import record
 from kpis.store import governance as records
 from kpis.store.database import Store, now
 
@@ -105,7 +111,7 @@ def test_the_report_takes_the_scorecards_rows_not_figures_of_its_own(worcs_repor
     assert [a.name for a in report.areas] == [a.name for a in framework("worcestershire").areas]
     rows = pd.concat([a.kpis for a in report.areas], ignore_index=True)
     assert len(rows) == len(card)
-    for (_, row), (_, kpi) in zip(rows.iterrows(), card.iterrows()):
+    for (_, row), (_, kpi) in zip(rows.iterrows(), card.iterrows(), strict=False):
         assert row["KPI"] == f"{kpi['kpi_id']} {kpi['title']}"
         assert row["SPC signal"].endswith(kpi["variation_short"] or "No chart")
         assert row["England"] == kpi["england_text"]
@@ -125,7 +131,7 @@ def test_the_report_counts_the_years_meetings_actions_and_escalations(worcs_repo
     assert set(report.attendance[meeting_columns].stack()) <= {"P", "S", "A", "X"}
     s = report.actions_summary
     assert s["opened"] == len(report.actions) == 12      # three actions at each of four meetings
-    assert 0 < s["closed"] and 0 < s["overdue_at_end"] <= s["open_at_end"]
+    assert s["closed"] > 0 and 0 < s["overdue_at_end"] <= s["open_at_end"]
     late = report.actions[report.actions["Overdue"] != "No"]    # overdue on 31 March 2026, said in words
     assert 1 <= len(late) <= s["overdue_at_end"] and late["Status"].isin(["Open", "In progress"]).all()
     assert late["Overdue"].str.match(r"Overdue: due \d+ \w+ 20\d\d, \d+ days? ago$").all()

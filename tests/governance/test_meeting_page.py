@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages._auth import SESSION_KEY
 from kpis.access.accounts import add_user
 from kpis.access.audit import audit_entries
 from kpis.access.permissions import command_line_actor
@@ -16,10 +17,9 @@ from kpis.board.scorecard import past_meetings
 from kpis.governance.actions import record_action
 from kpis.store import governance as records
 from kpis.store.database import Store, now
-from app_pages._auth import SESSION_KEY
-from tests.support.apptest import ok, texts
-from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master  # noqa: F401 (fixtures)
 from tests.conftest import ROOT
+from tests.support.apptest import ok, texts
+from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 SECRETARY = "secretary@example.org"

@@ -9,8 +9,15 @@ import pytest
 
 from kpis.access.audit import audit_entries
 from kpis.access.permissions import Actor, PermissionDenied
-from kpis.board.meetings import (add_meeting, attendance_record, attendance_table, escalations_table, items_table,
-                                 overdue_words, public_decisions_and_actions)
+from kpis.board.meetings import (
+    add_meeting,
+    attendance_record,
+    attendance_table,
+    escalations_table,
+    items_table,
+    overdue_words,
+    public_decisions_and_actions,
+)
 from kpis.governance.actions import record_action, record_decision, update_action
 from kpis.governance.escalations import record_escalation, record_outcome
 from kpis.governance.meetings import history, record_attendance, remove_record

@@ -11,8 +11,7 @@ import pytest
 from kpis.access.permissions import Actor, PermissionDenied
 from kpis.cli.main import main
 from kpis.core.framework import FrameworkError, load_framework, parse_framework
-from kpis.governance.self_assessment import (AssessmentError, current_year, history, record, year_assessment,
-                                             year_label)
+from kpis.governance.self_assessment import AssessmentError, current_year, history, record, year_assessment, year_label
 from kpis.store.database import Store
 from tests.conftest import ROOT
 

@@ -9,14 +9,13 @@ import warnings
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages._auth import SESSION_KEY
 from kpis.access.accounts import add_user
 from kpis.access.permissions import command_line_actor
 from kpis.cli.main import main
-from kpis.governance.self_assessment import current_year, record, year_label
 from kpis.core.framework import load_framework
-from kpis.store.database import Store
-from app_pages._auth import SESSION_KEY
-from kpis.store.database import now
+from kpis.governance.self_assessment import current_year, record, year_label
+from kpis.store.database import Store, now
 from tests.conftest import ROOT
 from tests.support.apptest import ok, texts
 

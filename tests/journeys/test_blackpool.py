@@ -10,11 +10,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from app_pages._area import url_path
 from kpis.cli.main import main
 from kpis.core.framework import load_framework
 from kpis.core.framework_governance import FRAMING_WORDS
 from kpis.store.database import Store
-from app_pages._area import url_path
 from tests.conftest import ROOT
 from tests.support.apptest import ok, texts
 
@@ -74,6 +74,6 @@ def test_the_framing_is_shown_where_the_priority_is_named(db, app_env, monkeypat
         assert f"**{area.name}**: {FRAMING_WORDS[area.framing]}: {area.framing_note}" in body
     area = fw.area("mental_health")
     at = ok(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run())
-    at._page_hash = calc_hash(url_path(area.id))  # noqa: SLF001 (the area pages are callables)
+    at._page_hash = calc_hash(url_path(area.id))
     body = texts(ok(at.run())).replace("\\", "")
     assert f"**Upstream and downstream**: {area.framing_note}" in body

@@ -21,14 +21,14 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from app_pages._area import url_path
+from kpis.cli.main import main
 from kpis.core.areas import region_name
 from kpis.core.framework import load_framework
-from kpis.cli.main import main
 from kpis.returns.layout import DATA_SHEET, HEADERS
 from kpis.store.database import Store
-from app_pages._area import url_path
-from tests.support.apptest import ok, texts
 from tests.conftest import ROOT
+from tests.support.apptest import ok, texts
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 FRAMEWORK_FILES = sorted((ROOT / "data" / "frameworks").glob("*.toml"))
@@ -176,7 +176,7 @@ def test_every_page_serves_the_framework(built, app_env, monkeypatch):
         check(at.switch_page(page).run(), page)
     for area in fw.areas:
         at = ok(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run())
-        at._page_hash = calc_hash(url_path(area.id))  # noqa: SLF001 (the area pages are callables)
+        at._page_hash = calc_hash(url_path(area.id))
         check(at.run(), area.id)
         assert [t.value for t in at.title] == [area.name]
     for kpi in fw.kpis:
@@ -245,8 +245,9 @@ def test_demo_values_never_contradict_the_home_areas_published_figures(built, tm
 def test_the_latest_demo_figure_agrees_with_the_latest_publication():
     """The case the issue found: Worcestershire's SG02 demo said 27.3% 'similar' while DfE published 31.4%
     'worse' for 2024/25. Now the demo quarters of 2024/25 add up to DfE's 223 of 711 plans."""
-    from kpis.setup.bootstrap import initialise
     import tempfile
+
+    from kpis.setup.bootstrap import initialise
     fw = load_framework(ROOT / "data" / "frameworks" / "worcestershire.toml")
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "w.duckdb")

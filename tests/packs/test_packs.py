@@ -15,14 +15,14 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 
-from kpis.core import chromium
-from kpis.packs import images
-from kpis.core.framework import load_framework
 from kpis.cli.main import main
+from kpis.core import chromium
 from kpis.core.exports import OGL_ATTRIBUTION
+from kpis.core.framework import load_framework
+from kpis.packs import images
+from kpis.packs.build import PackError, build_pack, format_from_path
 from kpis.packs.content import board_pack_content
 from kpis.packs.figures import recent_window
-from kpis.packs.build import PackError, build_pack, format_from_path
 from kpis.store.database import Store
 from tests.support.browser import ARTIFACTS, chromium_path
 
@@ -154,7 +154,7 @@ def test_board_pack_pptx_has_the_summary_and_one_slide_per_kpi_and_area(packs):
             assert len(pictures) == 1 and pictures[0]._element.nvPicPr.cNvPr.get("descr"), kpi.id
             assert any(sh.has_table for sh in slide.shapes), kpi.id
     assert any(t.startswith("Appendix: definitions") for t in titles)
-    licence = [s for t, s in slides if t == "Appendix: licence"][0]
+    licence = next(s for t, s in slides if t == "Appendix: licence")
     assert OGL_ATTRIBUTION in " ".join(sh.text_frame.text for sh in licence.shapes if sh.has_text_frame)
     # issue 21: the summary scorecard carries the verdicts and England in words, a row per KPI, a line per area
     summary = [s for t, s in slides if t.startswith("Summary scorecard")]
@@ -172,7 +172,7 @@ def test_board_pack_pptx_has_the_summary_and_one_slide_per_kpi_and_area(packs):
                 [a.name for a in FRAMEWORK.areas]]
     assert len(headings) == len(FRAMEWORK.areas) and all("shows improvement" in h or "none shows" in h
                                                          for h in headings), headings
-    sg02 = [s for t, s in slides if t.startswith("SG02 ")][0].notes_slide.notes_text_frame.text
+    sg02 = next(s for t, s in slides if t.startswith("SG02 ")).notes_slide.notes_text_frame.text
     assert "Variation: " in sg02 and "Assurance: " in sg02 and "Compared with England: ■ Worse than England" in sg02
     for title, slide in slides:  # nothing spills off the slide
         for sh in slide.shapes:
@@ -200,14 +200,14 @@ def test_board_pack_xlsx_has_metadata_scorecard_and_data(packs):
     card = list(wb["Scorecard"].iter_rows(values_only=True))
     assert card[0][0] == "KPI id" and [r[0] for r in card[1:]] == FRAMEWORK.kpi_ids
     header = card[0]
-    sg02 = dict(zip(header, card[1 + FRAMEWORK.kpi_ids.index("SG02")]))
+    sg02 = dict(zip(header, card[1 + FRAMEWORK.kpi_ids.index("SG02")], strict=False))
     # as DfE published for 2024/25 (31.4% against 24.5%); the demo no longer says "similar" (issue 14)
     assert isinstance(sg02["Value"], float) and sg02["Compared with England"] == "■ Worse than England"
     # issue 21: the verdicts and the England words, from the same scorecard rows as the board sees
     assert sg02["Variation"].startswith(("▲", "▼", "◦", "△", "▽", "–")) and sg02["Variation, in words"]
     assert sg02["Assurance"].startswith(("✓", "✗", "?")) and "target 22.0%" in sg02["Assurance, in words"]
     assert sg02["Compared with England, in full"].startswith("Worse than England, tested at 95%")
-    rows = [dict(zip(header, r)) for r in card[1:]]
+    rows = [dict(zip(header, r, strict=False)) for r in card[1:]]
     assert all(r["Variation"] and r["Compared with England"] and r["Compared with England, in full"] for r in rows)
     assert {r["KPI id"]: r["Assurance"] for r in rows}["EH05"] == "No target"
     sheet = " ".join(str(v) for r in card for v in r)

@@ -6,6 +6,7 @@ Needs Chromium: skipped without it, but failed under CI=true (`tests.support.bro
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import shutil
 from datetime import date
@@ -21,7 +22,8 @@ from kpis.packs.tagged_pdf import html_to_pdf
 from kpis.store.database import Store
 from tests.packs.test_print_html import PNG
 from tests.support.browser import chromium_path
-from tools.pdf_tags import Element, main as pdf_tags_main, tags
+from tools.pdf_tags import Element, tags
+from tools.pdf_tags import main as pdf_tags_main
 
 FRAMEWORK = load_framework()
 MEETING = date(2026, 12, 9)
@@ -76,7 +78,7 @@ def _sections(content) -> list[str]:
         out.append(a.name)
         if content.report == "board":
             out += [f"{k.kpi.id} {k.kpi.short_title}" for k in a.kpis]
-    return out + ["Appendix: definitions, methods and sources"]
+    return [*out, "Appendix: definitions, methods and sources"]
 
 
 # -- the structure tree ----------------------------------------------------------------------------------------
@@ -127,7 +129,7 @@ def test_every_table_has_a_caption_column_headers_and_row_headers(built):
                  if c.tag == "TH" and c.attrs.get("Scope") == "Row"]
     texts = [" ".join(x.text for x in _children(t.elements, h)) for h in row_heads]
     assert [x for x in texts if re.match(r"[A-Z]{2}\d\d ", x)] == [f"{k.id} {k.short_title}" for k in FRAMEWORK.kpis]
-    spans = {x: t.elements[h].attrs.get("ColSpan") for x, h in zip(texts, row_heads)}
+    spans = {x: t.elements[h].attrs.get("ColSpan") for x, h in zip(texts, row_heads, strict=False)}
     columns = sum(1 for c in _children(t.elements, scorecard) if c.tag == "TH" and c.attrs.get("Scope") == "Column")
     assert columns >= 6
     for area in FRAMEWORK.areas:   # each area's heading row spans the table and begins with its name (then its summary)
@@ -142,7 +144,7 @@ def test_headings_start_with_the_title_never_skip_a_level_and_follow_the_section
         title = content.title if report == "board" else f"{content.title}: {content.short_name}"
         assert heads[0] == (1, title), report
         levels = [level for level, _ in heads]
-        assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), (report, heads)
+        assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), (report, heads)
         assert [x for _, x in heads if x in _sections(content)] == _sections(content), report
         if report == "board":
             assert [x for level, x in heads if level == 3 and x[:4] in FRAMEWORK.kpi_ids] == \
@@ -191,7 +193,7 @@ def test_every_kpi_is_in_the_text_and_the_text_is_in_reading_order(built):
         body = [x for x in lines if not re.fullmatch(r"Page \d+ of \d+", x) and "Board pack · 9 December" not in x]
         firsts.append((i, body[0] if body else ""))
     starts = [next((i for i, first in firsts if first == s), None) for s in _sections(content)]
-    assert None not in starts, dict(zip(_sections(content), starts))
+    assert None not in starts, dict(zip(_sections(content), starts, strict=False))
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
 
 
@@ -217,7 +219,7 @@ def test_hwbb_report_is_tagged_too(built):
 
 
 def test_pdf_tags_prints_the_tree_an_auditor_reads(built, capsys):
-    _, path, t = built["board"]
+    _, path, _t = built["board"]
     assert pdf_tags_main([str(path), "--width", "60"]) == 0
     out = capsys.readouterr().out
     assert "Language: en-GB    Tagged (/MarkInfo /Marked): yes" in out

@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from kpis.core.stats import wilson_interval
 from kpis.published import comparators as benchmarks
 from kpis.published.comparators import (
-    REFERENCE_DIR, BenchmarkFormatError, detect_format, import_benchmarks, load_areas_table, load_reference_data,
+    REFERENCE_DIR,
+    BenchmarkFormatError,
+    detect_format,
+    import_benchmarks,
+    load_areas_table,
+    load_reference_data,
 )
-from kpis.core.stats import wilson_interval
 from kpis.store.database import Store
 from tests.support.published import one, totals
 
@@ -355,7 +360,7 @@ def _reproduce(rows, england):
                        validate="many_to_one")
     mine = [compare_with_benchmark(_number(v), _number(lo), _number(hi), _number(b), "lower_is_better")
             for v, lo, hi, b in zip(keyed["Value"], keyed["Lower CI 95.0 limit"], keyed["Upper CI 95.0 limit"],
-                                    keyed["Value England"])]
+                                    keyed["Value England"], strict=False)]
     keyed["mine"] = [m.capitalize() for m in mine]  # 'better' -> 'Better', 'not compared' -> 'Not compared'
     return keyed
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 import pytest
 
 from kpis.analysis import explore
-from kpis.published.comparators import (BenchmarkError, BenchmarkFormatError, detect_format,
-                                        import_benchmarks)
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
-from tests.support.published import one, totals
+from kpis.published.comparators import BenchmarkError, BenchmarkFormatError, detect_format, import_benchmarks
 from tests.conftest import ROOT
+from tests.support.published import one, totals
 
 FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 ENGLAND, WORCS = "E92000001", "E10000034"
@@ -297,7 +296,7 @@ def test_a_workbook_is_refused_with_what_to_do(tmp_path, store, framework):
     wb.active.append(["Indicator ID", "Area Code"])
     path = tmp_path / "fingertips.xlsx"
     wb.save(path)
-    with pytest.raises(BenchmarkFormatError, match="spreadsheet workbook .* save the sheet with the data as CSV"):
+    with pytest.raises(BenchmarkFormatError, match=r"spreadsheet workbook .* save the sheet with the data as CSV"):
         import_benchmarks(store, path, framework=framework)
 
 

@@ -13,17 +13,18 @@ import io
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from kpis.cli.main import main
+from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.published import refresh as refresh_mod
 from kpis.published.comparators import REFERENCE_DIR
-from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
-from tests.support.published import totals
-from kpis.cli.main import main
 from kpis.published.refresh import NetworkUnreachable, RefreshError, plan, refresh
 from tests.conftest import ROOT
+from tests.support.published import totals
 
 FRAMEWORK = ROOT / "tests" / "fixtures" / "frameworks" / "refresh.toml"
 COUNCILS = ROOT / "tests" / "fixtures" / "imports" / "fingertips_90284_by_sex.csv"
@@ -34,10 +35,10 @@ WORCS, ENGLAND = "E10000034", "E92000001"
 
 class Publisher(BaseHTTPRequestHandler):
     """Fingertips and DfE as recorded; `routes` may be changed by a test (path+query -> (status, body))."""
-    routes: dict = {}
-    seen: list = []
+    routes: ClassVar[dict] = {}
+    seen: ClassVar[list] = []
 
-    def do_GET(self):  # noqa: N802 - the http.server name
+    def do_GET(self):
         url = urlparse(self.path)
         type(self).seen.append((url.path, {k: v[0] for k, v in parse_qs(url.query).items()}))
         status, body = self.answer(url.path, parse_qs(url.query))
@@ -180,7 +181,7 @@ def test_a_response_that_is_not_the_publishers_csv_is_not_imported(server, store
     Publisher.routes["/statistics/v1/data-sets/test-d3-data-set/csv"] = (
         200, b"<!DOCTYPE html><html><body>Service unavailable</body></html>")
     result = refresh(store, framework, progress=io.StringIO(), **server)
-    reason = [s.reason for s in result.not_fetched if s.indicator_id.startswith("dfe_ees")][0]
+    reason = next(s.reason for s in result.not_fetched if s.indicator_id.startswith("dfe_ees"))
     assert "the response is not a DfE open data CSV (it starts: '<!DOCTYPE html>" in reason
 
 

@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpis.published import relation as comparison
-
-from kpis.core import stats
 from kpis.analysis.comparisons import kpi_benchmarks
-from kpis.published.comparators import REFERENCE_DIR
+from kpis.core import stats
 from kpis.core.framework import DEFAULT_FRAMEWORK, FrameworkError, load_framework
+from kpis.published import relation as comparison
+from kpis.published.comparators import REFERENCE_DIR
 from kpis.store.database import Store
 
 FRAMEWORK = load_framework(DEFAULT_FRAMEWORK)

@@ -7,13 +7,20 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kpis.returns.annotate import (FILLS, PROBLEMS_SHEET, SEVERITY_WORDS, annotate_workbook, describe, problem_summary,
-                           problem_table)
-from kpis.returns.filesafety import UnreadableFile
 from kpis.core.problems import WARNING, Problem
+from kpis.returns.annotate import (
+    FILLS,
+    PROBLEMS_SHEET,
+    SEVERITY_WORDS,
+    annotate_workbook,
+    describe,
+    problem_summary,
+    problem_table,
+)
 from kpis.returns.check import check_parsed
+from kpis.returns.filesafety import UnreadableFile
 from kpis.returns.reader import read_return
-from tests.support.returns import FIXTURES, PERIOD, TODAY, filled_template, fw, to_bytes  # noqa: F401
+from tests.support.returns import FIXTURES, PERIOD, TODAY, filled_template, fw, to_bytes
 
 ERROR_RGB, WARNING_RGB = FILLS[True].fgColor.rgb, FILLS[False].fgColor.rgb
 

@@ -9,8 +9,8 @@ import pytest
 from defusedxml import EntitiesForbidden
 from openpyxl import Workbook
 
-from kpis.returns import filesafety
 from kpis.core.exports import safe_cell_text
+from kpis.returns import filesafety
 from kpis.returns.filesafety import UnreadableFile, check_upload, decode_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "returns"
@@ -75,12 +75,12 @@ def test_too_many_zip_entries_and_high_ratio_are_refused(monkeypatch):
     with pytest.raises(UnreadableFile, match="parts"):
         check_upload("many.xlsx", data)
     monkeypatch.setattr(filesafety, "MAX_ENTRIES", 1000)
-    with pytest.raises(UnreadableFile, match="compressed .* times over"):
+    with pytest.raises(UnreadableFile, match=r"compressed .* times over"):
         check_upload("ratio.xlsx", data)
 
 
 def test_csv_text_encodings():
-    assert decode_text("KPI id,Café\n".encode("utf-8"))[1] == "utf-8"
+    assert decode_text("KPI id,Café\n".encode())[1] == "utf-8"
     text, enc = decode_text(b"\xef\xbb\xbfKPI id,Value\n")
     assert enc == "utf-8-sig" and text.startswith("KPI id")
     text, enc = decode_text("Café £5\n".encode("cp1252"))

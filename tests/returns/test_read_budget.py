@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-
 ROOT = Path(__file__).resolve().parent.parent.parent
 BUDGET = ROOT / "tests" / "fixtures" / "returns" / "budget"
 CHILD = ROOT / "tests" / "budget_child.py"

@@ -10,8 +10,17 @@ from openpyxl import Workbook
 from kpis.returns.filesafety import UnreadableFile
 from kpis.returns.reader import read_return
 from kpis.returns.submission import check_return
-from tests.support.returns import (FIXTURES, PERIOD, TODAY, filled_template, fw, simple_return, to_bytes,  # noqa: F401
-                                   with_cached_values, workbook)
+from tests.support.returns import (
+    FIXTURES,
+    PERIOD,
+    TODAY,
+    filled_template,
+    fw,
+    simple_return,
+    to_bytes,
+    with_cached_values,
+    workbook,
+)
 
 ALL = "All children and young people"
 
@@ -141,7 +150,7 @@ def test_the_narrative_is_read_from_the_template(fw):
     assert parsed.narrative["progress"] == "Training delivered to 120 practitioners."
     assert parsed.narrative["publishable"] == "No"
     assert parsed.declared_area == "send" and parsed.declared_period == PERIOD
-    sheet, row, column = parsed.narrative_cells["risks_barriers"]
+    sheet, _row, column = parsed.narrative_cells["risks_barriers"]
     assert sheet == "Narrative" and column == "B"
 
 

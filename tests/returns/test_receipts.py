@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 from kpis.returns.receipts import receipt_html, receipt_rows
 from kpis.returns.submission import submit
-from tests.support.returns import PERIOD, TODAY, filled_template, fw, store  # noqa: F401
+from tests.support.returns import PERIOD, TODAY, filled_template, fw, store
 
 
 class Cells(HTMLParser):

@@ -46,6 +46,7 @@ def test_submit_refuses_a_revision_without_the_flag_and_stores_it_with_it(demo_d
 def test_submit_itself_refuses_an_unconfirmed_revision(demo_db):
     """The rule lives in the domain: a caller that skips the page's tick or the --revise flag stores nothing."""
     import pytest
+
     from kpis.returns.revisions import RevisionNotConfirmed
     from kpis.returns.submission import submit
     from tests.support.returns import framework

@@ -6,12 +6,12 @@ import pytest
 from openpyxl import load_workbook
 
 from kpis.core import stats
+from kpis.core.stats import wilson_pct
 from kpis.returns.cells import read_number
 from kpis.returns.check import check_parsed
-from kpis.core.stats import wilson_pct
 from kpis.returns.reader import read_return
 from kpis.returns.submission import check_return, submit
-from tests.support.returns import PERIOD, TODAY, filled_template, fw, simple_return, store  # noqa: F401
+from tests.support.returns import PERIOD, TODAY, filled_template, fw, simple_return, store
 
 ALL = "All children and young people"
 
@@ -234,7 +234,7 @@ def test_a_template_sent_as_another_sub_group(fw):
     data = filled_template(fw, "safeguarding")
     checked = check_return(None, fw, name="t.xlsx", data=data, area_id="send", today=TODAY)
     assert checked.errors[0].sheet == "Instructions" or any(p.sheet == "Instructions" for p in checked.errors)
-    area = [p for p in checked.errors if p.sheet == "Instructions"][0]
+    area = next(p for p in checked.errors if p.sheet == "Instructions")
     assert "Safeguarding return template, but it is being sent as the SEND return" in area.message
 
 
@@ -265,7 +265,7 @@ def test_an_empty_return(fw):
 
 # -- warnings from history ------------------------------------------------------------------
 def _history(fw, store, values):
-    for period, value in zip(["2024/25 Q2", "2024/25 Q3", "2024/25 Q4", "2025/26 Q1"], values):
+    for period, value in zip(["2024/25 Q2", "2024/25 Q3", "2024/25 Q4", "2025/26 Q1"], values, strict=False):
         submit(store, fw, name=f"{period}.xlsx", data=simple_return([["SG01", ALL, period, value]]),
                area_id="safeguarding", by="lead@example.org", today=TODAY)
 
@@ -413,8 +413,9 @@ def test_without_a_known_quarter_the_latest_ended_quarter_is_the_example(fw):
 
 def test_quarter_forms_and_the_expected_phrase():
     from datetime import date
-    from kpis.returns.cells import period_expected, quarter_forms
+
     from kpis.core.periods import financial_quarter
+    from kpis.returns.cells import period_expected, quarter_forms
     assert quarter_forms(financial_quarter(2026, 4)) == ("2026/27 Q4", "Q4 2026-27", "Jan-Mar 2027")
     assert quarter_forms(financial_quarter(2026, 1)) == ("2026/27 Q1", "Q1 2026-27", "Apr-Jun 2026")
     assert period_expected(None, date(2026, 7, 1)) == "a period such as 2026/27 Q1, Q1 2026-27 or Apr-Jun 2026"

@@ -11,9 +11,19 @@ import pytest
 from openpyxl import load_workbook
 
 from kpis.returns.filesafety import UnreadableFile
-from kpis.returns.submission import (ReturnRejected, check_return, export, history, preview, raw_file, submit)
-from tests.support.returns import (FIXTURES, PERIOD, TODAY, filled_template, fw, new_store, simple_return,  # noqa: F401
-                                   snapshot, store, to_bytes)
+from kpis.returns.submission import ReturnRejected, check_return, export, history, preview, raw_file, submit
+from tests.support.returns import (
+    FIXTURES,
+    PERIOD,
+    TODAY,
+    filled_template,
+    fw,
+    new_store,
+    simple_return,
+    snapshot,
+    store,
+    to_bytes,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ALL = "All children and young people"
@@ -74,7 +84,7 @@ def test_the_same_file_twice_stores_nothing_and_names_the_first(fw, store):
     again = send(store, fw, data, name="copy of return.xlsx")
     assert not again.stored and again.duplicate_of == first.batch_id and again.period_label == PERIOD
     assert snapshot(store) == before
-    name, replay = raw_file(store, first.batch_id)
+    _name, replay = raw_file(store, first.batch_id)
     assert send(store, fw, replay).duplicate_of == first.batch_id
 
 
@@ -217,7 +227,7 @@ def test_export_csv_and_xlsx_with_provenance_and_formula_safe_text(fw, store, tm
     header = [c.value for c in ws[1]]
     cell = ws.cell(2, header.index("commentary") + 1)
     assert cell.data_type == "s" and cell.value == "'-5 on last quarter"
-    with pytest.raises(ValueError, match=".csv or .xlsx"):
+    with pytest.raises(ValueError, match=r".csv or .xlsx"):
         export(store, tmp_path / "all.json")
 
 

@@ -10,15 +10,22 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kpis.core.text import QUOTE_CHARS, CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, quote, shortened
+from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, QUOTE_CHARS, quote, shortened
 from kpis.returns.cells import read_number, show
 from kpis.returns.layout import marker_status, parse_status
-from kpis.returns.rules import (Context, Row, rule_breakdown_allowed, rule_commentary_not_formula,
-                                rule_commentary_not_too_long, rule_kpi_known, rule_numbers_readable,
-                                rule_period_readable, rule_status)
+from kpis.returns.rules import (
+    Context,
+    Row,
+    rule_breakdown_allowed,
+    rule_commentary_not_formula,
+    rule_commentary_not_too_long,
+    rule_kpi_known,
+    rule_numbers_readable,
+    rule_period_readable,
+    rule_status,
+)
 from kpis.returns.submission import ReturnRejected, check_return, submit
-from tests.support.returns import (PERIOD, TODAY, filled_template, fw, simple_return, snapshot,  # noqa: F401
-                                   store, to_bytes)
+from tests.support.returns import PERIOD, TODAY, filled_template, fw, simple_return, snapshot, store, to_bytes
 
 ALL = "All children and young people"
 BY = "lead@example.org"

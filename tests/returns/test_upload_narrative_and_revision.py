@@ -18,12 +18,12 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from app_pages._area import url_path
 from kpis.cli.main import main
 from kpis.core.framework import load_framework
 from kpis.core.periods import parse_period, previous_quarter
 from kpis.returns.templates import build_template, default_period
 from kpis.store.database import Store
-from app_pages._area import url_path
 from tests.conftest import ROOT
 from tests.support.apptest import ok, texts
 from tests.support.returns import filled_template, framework, to_bytes
@@ -75,7 +75,7 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
 def narrative_return(progress: str | None, risks: str | None = None) -> bytes:
     """Barking and Dagenham's health and wellbeing template (no rows of figures), its Narrative sheet filled."""
     wb = load_workbook(io.BytesIO(build_template(None, load_framework(BD), AREA, PERIOD)))
-    assert [c.value for c in wb["Data"][2]][0] is None        # the template really has no rows of figures
+    assert next(c.value for c in wb["Data"][2]) is None        # the template really has no rows of figures
     nar = wb["Narrative"]
     for row in nar.iter_rows(min_col=1, max_col=2):
         if row[0].value == "Progress":
@@ -99,7 +99,7 @@ def test_a_narrative_only_return_is_stored_versioned_and_shown(bd_db):
     assert "This return has no figures: it is a narrative only" in texts(at)
     at = confirm(at)
     assert "Return stored as submission" in " ".join(x.value for x in at.success)
-    receipt = dict(zip(at.table[0].value["Item"], at.table[0].value["Detail"]))
+    receipt = dict(zip(at.table[0].value["Item"], at.table[0].value["Detail"], strict=False))
     first = int(receipt["Submission id"])
     assert receipt["Quarter"] == PERIOD and receipt["File name"] == "hw-narrative.xlsx"
     stored = rows(bd_db, "SELECT progress, risks_barriers, valid_to IS NULL FROM narratives WHERE batch_id = ?",
@@ -111,14 +111,14 @@ def test_a_narrative_only_return_is_stored_versioned_and_shown(bd_db):
     # a corrected narrative: a new version; the first is kept, closed
     at = upload(open_upload(AREA), "hw-narrative-2.xlsx", narrative_return(PROGRESS + " And a third."))
     at = confirm(at)
-    second = int(dict(zip(at.table[0].value["Item"], at.table[0].value["Detail"]))["Submission id"])
+    second = int(dict(zip(at.table[0].value["Item"], at.table[0].value["Detail"], strict=False))["Submission id"])
     versions = rows(bd_db, "SELECT batch_id, valid_to IS NULL FROM narratives WHERE outcome_area = ? AND "
                            "period_label = ? ORDER BY valid_from", [AREA, PERIOD])
     assert versions == [(first, False), (second, True)]
 
     # the area page shows it (it said no narrative had been sent)
     area = ok(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run())
-    area._page_hash = calc_hash(url_path(AREA))  # noqa: SLF001 (the area pages are callables)
+    area._page_hash = calc_hash(url_path(AREA))
     body = texts(ok(area.run()))
     assert f"Sub-group narrative, {PERIOD}" in body and PROGRESS + " And a third." in body
     assert "has not sent a narrative" not in body

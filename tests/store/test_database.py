@@ -3,8 +3,16 @@ from datetime import datetime, timedelta
 import duckdb
 import pytest
 
-from kpis.store.database import (SCHEMA_VERSION, Store, StoreError, audit, finish_batch, observations_as_at,
-                        start_batch, write_observations)
+from kpis.store.database import (
+    SCHEMA_VERSION,
+    Store,
+    StoreError,
+    audit,
+    finish_batch,
+    observations_as_at,
+    start_batch,
+    write_observations,
+)
 
 T0 = datetime(2025, 5, 1, 9, 0)
 
@@ -56,22 +64,20 @@ def test_a_failed_write_rolls_back_everything(store):
     submit(store, [row(20.0)], T0)
     before = store.df("SELECT * FROM observations ORDER BY obs_id")
     batches = store.scalar("SELECT count(*) FROM batches")
-    with pytest.raises(RuntimeError, match="power cut"):
-        with store.transaction() as cur:
-            bid = start_batch(cur, kind="submission", at=T0 + timedelta(days=1))
-            write_observations(cur, batch_id=bid, rows=[row(99.0), row(5.0, period_label="2025/26 Q1",
-                               period_start="2025-04-01", period_end="2025-06-30")], at=T0 + timedelta(days=1))
-            raise RuntimeError("power cut half-way")
+    with pytest.raises(RuntimeError, match="power cut"), store.transaction() as cur:
+        bid = start_batch(cur, kind="submission", at=T0 + timedelta(days=1))
+        write_observations(cur, batch_id=bid, rows=[row(99.0), row(5.0, period_label="2025/26 Q1",
+                           period_start="2025-04-01", period_end="2025-06-30")], at=T0 + timedelta(days=1))
+        raise RuntimeError("power cut half-way")
     after = store.df("SELECT * FROM observations ORDER BY obs_id")
     assert after.equals(before)
     assert store.scalar("SELECT count(*) FROM batches") == batches
 
 
 def test_a_constraint_failure_inside_sql_rolls_back(store):
-    with pytest.raises(duckdb.Error):
-        with store.transaction() as cur:
-            start_batch(cur, kind="import", at=T0)
-            cur.execute("INSERT INTO areas (area_code, name, area_type) VALUES ('E1', NULL, 'x')")
+    with pytest.raises(duckdb.Error), store.transaction() as cur:
+        start_batch(cur, kind="import", at=T0)
+        cur.execute("INSERT INTO areas (area_code, name, area_type) VALUES ('E1', NULL, 'x')")
     assert store.scalar("SELECT count(*) FROM batches") == 0
 
 
@@ -93,9 +99,8 @@ def test_bad_rows_are_refused_before_writing(store):
 def test_read_only_store_refuses_writes_and_missing_file_is_explained(tmp_path):
     Store(tmp_path / "r.duckdb").close()
     ro = Store(tmp_path / "r.duckdb", read_only=True)
-    with pytest.raises(StoreError, match="read-only"):
-        with ro.transaction():
-            pass
+    with pytest.raises(StoreError, match="read-only"), ro.transaction():
+        pass
     ro.close()
     with pytest.raises(StoreError, match="init --demo"):
         Store(tmp_path / "missing.duckdb", read_only=True)

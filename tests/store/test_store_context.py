@@ -11,11 +11,11 @@ def test_a_with_block_closes_the_store_even_when_it_raises(tmp_path):
     with Store(path) as store:
         assert store.scalar("SELECT 41 + 1") == 42
     with pytest.raises(StoreError, match="not open"):
-        store.con
+        _ = store.con
     with pytest.raises(ZeroDivisionError), Store(path) as again:
         raise ZeroDivisionError
     with pytest.raises(StoreError, match="not open"):
-        again.con
+        _ = again.con
     with Store(path, read_only=True) as reader:   # the file was let go: another store may open it
         assert reader.scalar("SELECT 1") == 1
 

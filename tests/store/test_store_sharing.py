@@ -18,9 +18,9 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from kpis.store.database import Store
-from tests.support.auth import ACCOUNTS, accounts_db, accounts_db_master  # noqa: F401 (fixtures)
 from tests.conftest import ROOT
 from tests.support.apptest import texts
+from tests.support.auth import ACCOUNTS, accounts_db, accounts_db_master
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -70,7 +70,7 @@ def rerun(at: AppTest) -> AppTest:
     on its own (a server clears the flag once, on its first run: `app_pages/_common.py`). Asking for the default
     page sends the run through the navigation, as on a server.
     """
-    at._page_hash = at._finished_page_script_hash = ""  # noqa: SLF001
+    at._page_hash = at._finished_page_script_hash = ""
     return at.run()
 
 
@@ -167,8 +167,8 @@ def test_a_visitor_arriving_while_another_program_holds_the_file_gets_the_busy_p
 
 
 def test_a_signed_in_analyst_keeps_their_pages_while_the_database_is_busy(accounts_db, app_env, monkeypatch):
-    from kpis.store.database import now
     from app_pages._auth import SESSION_KEY
+    from kpis.store.database import now
     monkeypatch.setenv("KPIS_DB_WAIT", "1")
     app_env(accounts_db)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
@@ -252,7 +252,7 @@ def test_threads_share_an_on_demand_store_and_it_lets_go_when_they_are_done(demo
                     with store.transaction() as cur:
                         cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
                                     "CAST(CAST(settings.value AS INTEGER) + 1 AS VARCHAR)", ["visits", "1"])
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=visitor, args=(i,)) for i in range(6)]

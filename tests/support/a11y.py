@@ -84,8 +84,8 @@ def _clip(page, box) -> tuple[int, int, int, int]:
 
 
 def _png(page, box):
-    from PIL import Image
     import numpy as np
+    from PIL import Image
     x0, y0, x1, y1 = _clip(page, box)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
@@ -112,7 +112,7 @@ def focus_indicator(page, box) -> dict:
     changed = np.any(np.abs(focused - plain) > 8, axis=2)
     ys, xs = np.nonzero(changed)
     ratios = [contrast(focused[y, x], plain[y, x]) for y, x in zip(ys[:: max(1, len(ys) // 4000)],
-                                                                  xs[:: max(1, len(xs) // 4000)])]
+                                                                  xs[:: max(1, len(xs) // 4000)], strict=False)]
     step = max(1, len(ys) // 4000)
     strong = sum(1 for r in ratios if r >= 3) * step
     x0, y0, x1, y1 = _clip(page, box)  # the part on screen: a tall grid's ring goes on below the window

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from kpis.setup.bootstrap import register_framework
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.returns.layout import COLUMNS
-from kpis.store.database import Store
 from kpis.returns.templates import build_template
+from kpis.setup.bootstrap import register_framework
+from kpis.store.database import Store
 
 TODAY = date(2025, 11, 20)          # "today" in these tests: 2025/26 Q2 (Jul-Sep 2025) has ended
 PERIOD = "2025/26 Q2"

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from tools.bench import run as bench
-from tools.bench.dataset import bench_framework_text, generate
 from kpis.core.framework import load_framework
 from tests.conftest import ROOT
+from tools.bench import run as bench
+from tools.bench.dataset import bench_framework_text, generate
 
 KEYS = ("import_ratio", "submit_5000_rows_s", "scorecard_ms", "page_render_ms", "board_pack_pdf_s", "peak_rss_mb",
         "load_p95_ms", "scale")

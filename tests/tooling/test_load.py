@@ -4,9 +4,9 @@ submission is stored exactly once, and every request stays on 127.0.0.1. No time
 (p50, p95, max) are in the result and in `make bench`."""
 from __future__ import annotations
 
-from tools.bench.loadtest import run_load
 from kpis.store.database import Store
 from tests.support.browser import ARTIFACTS, chromium_path
+from tools.bench.loadtest import run_load
 
 SESSIONS = 20
 

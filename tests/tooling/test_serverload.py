@@ -1,6 +1,6 @@
 """The server-only load test (tools.bench.serverload) on a small level: its figures come from real runs."""
-from tools.bench.serverload import pages_to_read, run_serverload, table
 from kpis.core.framework import load_framework
+from tools.bench.serverload import pages_to_read, run_serverload, table
 
 
 def test_sessions_speaking_streamlits_protocol_all_render_and_the_lead_submits_once(demo_db):

@@ -31,8 +31,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from kpis.core.framework import DATA_DIR, Framework, load_framework
-from kpis.setup.demo import DEMO_SUBMITTER
 from kpis.core.periods import financial_quarter, quarters_between
+from kpis.setup.demo import DEMO_SUBMITTER
 from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_observations
 
 SEED = 90_2025
@@ -64,7 +64,7 @@ class BenchFiles:
 
 
 def scaled(n: int, scale: float) -> int:
-    return max(1, int(math.ceil(n * scale)))
+    return max(1, math.ceil(n * scale))
 
 
 # -- LAIT ------------------------------------------------------------------------------------
@@ -208,8 +208,8 @@ def bench_framework_text(source: Path, scale: float) -> str:
             b = re.sub(r"(?m)^breakdowns = \[.*\]", all_breakdowns, b)
             if copy:
                 b = re.sub(r'(?m)^id = "([A-Z]+)([0-9]{2})"',
-                           lambda m: f'id = "{m.group(1)}{copy}{m.group(2)}"', b)
-                b = re.sub(r'(?m)^(short_title|title) = "', lambda m: f'{m.group(1)} = "(copy {copy}) ', b)
+                           lambda m, copy=copy: f'id = "{m.group(1)}{copy}{m.group(2)}"', b)
+                b = re.sub(r'(?m)^(short_title|title) = "', lambda m, copy=copy: f'{m.group(1)} = "(copy {copy}) ', b)
             out.append(b)
     if scale < 1:  # the demo's per-KPI profiles may name only KPIs that are kept
         ids = set(re.findall(r'(?m)^id = "([A-Z]+[0-9]+)"', "".join(kept)))

@@ -33,10 +33,10 @@ TIMEOUT = 300           # seconds per child: a regression is reported, not waite
 
 def child(mode: str, path: str) -> dict:
     resource.setrlimit(resource.RLIMIT_AS, (CAP, CAP))
-    from kpis.returns.annotate import marked_copy
     from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
-    from kpis.returns.filesafety import UnreadableFile
     from kpis.core.problems import total
+    from kpis.returns.annotate import marked_copy
+    from kpis.returns.filesafety import UnreadableFile
     from kpis.returns.submission import check_return
     fw = load_framework(DEFAULT_FRAMEWORK)
     start = time.perf_counter()
@@ -49,7 +49,7 @@ def child(mode: str, path: str) -> dict:
             out = {"outcome": f"{len(checked.parsed.rows):,} rows, {total(checked.problems):,} problems "
                               f"({len(checked.problems):,} listed)"}
             if mode == "upload" and checked.problems:
-                copy, why_not = marked_copy(data, checked.problems, name=file.name)
+                copy, _why_not = marked_copy(data, checked.problems, name=file.name)
                 out["outcome"] += f"; marked copy {len(copy) // 1024:,} KB" if copy else "; no marked copy"
         except UnreadableFile as exc:
             out = {"outcome": "refused: " + str(exc)[len(file.name) + 3:][:60] + "…"}

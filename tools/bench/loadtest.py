@@ -51,10 +51,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from kpis.core import chromium
@@ -185,7 +186,7 @@ def serve_app(db: str | Path, *, env: dict | None = None, timeout: float = 90, l
     port = free_port()
     log = log or Path(tempfile.gettempdir()) / f"kpis-loadtest-streamlit-{port}.log"
     full_env = {**os.environ, "KPIS_DB": str(db), **(env or {})}
-    out = open(log, "wb")
+    out = open(log, "wb")  # noqa: SIM115 - the server writes to it until it stops; closed in the finally below
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
          "--server.address", HOST, "--server.port", str(port), "--server.fileWatcherType", "none",
@@ -243,9 +244,9 @@ def make_return(db: str | Path, area_id: str, *, framework=None, period=None) ->
     from openpyxl import load_workbook
 
     from kpis.core.framework import load_framework
-    from kpis.store.database import Store
     from kpis.returns.submission import check_return
     from kpis.returns.templates import build_template, default_period
+    from kpis.store.database import Store
     fw = framework or load_framework()
     period = period or default_period(date.today())
     store = Store(db, read_only=True)
@@ -342,7 +343,7 @@ async def _quiet(page, text: str, timeout_ms: float) -> None:
 async def _errors(page) -> list[str]:
     try:
         return await page.evaluate(ERRORS_JS, list(ERROR_TEXTS))
-    except Exception as exc:  # noqa: BLE001 - the page itself is broken: that is the error
+    except Exception as exc:
         return [f"page could not be read: {type(exc).__name__}: {exc}"[:300]]
 
 
@@ -363,7 +364,7 @@ async def _reader(i: int, page, url: str, go: asyncio.Event, t0: list[float], ti
         handle = await page.wait_for_function(RENDERED_JS, polling=50, timeout=timeout_ms)
         out["render_ms"] = round(float(await handle.json_value()), 1)
         out["done_at_s"] = time.perf_counter() - t0[0]
-    except Exception as exc:  # noqa: BLE001 - a session that did not render is a finding, not a crash
+    except Exception as exc:
         out["errors"].append(f"did not render: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     out["errors"] += await _errors(page)
     if out["errors"]:
@@ -407,7 +408,7 @@ async def _lead_confirm(page, go: asyncio.Event, t0: list[float], timeout_ms: fl
         text = await page.inner_text('[data-testid="stMain"]')
         m = re.search(r"Return stored as submission (\d+)", text)
         out["receipt_batch_id"] = int(m.group(1)) if m else None
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         out["errors"].append(f"the submission did not finish: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     out["errors"] += await _errors(page)
     return out
@@ -456,7 +457,7 @@ async def _drive(url: str, *, server_pid: int, sessions: int, isolation: str, ch
             window_s = time.perf_counter() - t0[0]
             cpu = _cpu_used(cpu_before, _cpu_split(server_pid))
             load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
-            for r, page in zip(results, readers):                      # again, once everything is over
+            for r, page in zip(results, readers, strict=False):                      # again, once everything is over
                 late = [e for e in await _errors(page) if e not in r["errors"]]
                 r["errors"] += [f"later: {e}" for e in late]
             if lead_out["errors"]:
@@ -475,10 +476,10 @@ def run_load(db: str | Path, *, sessions: int = 20, return_file: str | Path | No
     """Serve `db`, have `sessions` browser sessions open the scorecard at once while a lead submits a return
     through the upload page, and report what happened (see the module's docstring). Changes `db`: the
     return is stored in it. `return_file` defaults to the first sub-group's template, filled in."""
-    from kpis.core.framework import load_framework
     from kpis.access.permissions import users_exist
-    from kpis.store.database import Store
+    from kpis.core.framework import load_framework
     from kpis.returns.submission import sha256
+    from kpis.store.database import Store
     if isolation not in ("tab", "context"):
         raise ValueError(f"isolation is 'tab' or 'context', not {isolation!r}")
     started = time.perf_counter()

@@ -13,13 +13,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
-from kpis.core.framework import load_framework  # noqa: E402
-from kpis.cli.main import main as cli  # noqa: E402
-from kpis.packs.content import board_pack_content  # noqa: E402
-from kpis.packs.images import stop as stop_renderer  # noqa: E402
-from kpis.packs.pdf import build_pdf  # noqa: E402
-from kpis.packs.build import FORMATS, build_pack  # noqa: E402
-from kpis.store.database import Store  # noqa: E402
+from kpis.cli.main import main as cli
+from kpis.core.framework import load_framework
+from kpis.packs.build import FORMATS, build_pack
+from kpis.packs.content import board_pack_content
+from kpis.packs.images import stop as stop_renderer
+from kpis.packs.pdf import build_pdf
+from kpis.store.database import Store
 
 TARGET_S = 30.0
 

@@ -17,13 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
-from openpyxl import Workbook  # noqa: E402
+from openpyxl import Workbook
 
-from kpis.setup.bootstrap import register_framework  # noqa: E402
-from kpis.core.framework import load_framework, parse_framework  # noqa: E402
-from kpis.returns.layout import COLUMNS, breakdown_options  # noqa: E402
-from kpis.store.database import Store  # noqa: E402
-from kpis.returns.submission import check_return, preview, submit  # noqa: E402
+from kpis.core.framework import load_framework, parse_framework
+from kpis.returns.layout import COLUMNS, breakdown_options
+from kpis.returns.submission import check_return, preview, submit
+from kpis.setup.bootstrap import register_framework
+from kpis.store.database import Store
 
 TODAY = date(2025, 11, 20)
 BREAKDOWNS = ["all", "district", "sex", "age_band", "ethnicity", "send", "looked_after", "fsm", "young_carers"]

@@ -54,9 +54,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_OUT = ROOT / "bench" / "results.json"
@@ -154,12 +155,13 @@ def measure_import(base: Path, full: Path, files, framework, runs: int, work: Pa
     from kpis.published import lait
     from kpis.store.database import Store
     product, baseline, phases = [], [], []
-    for run in range(runs):
+    for _run in range(runs):
         plain = work / "plain.duckdb"
         remove_db(plain)
         con = duckdb.connect(str(plain))
         path = str(files.lait).replace("'", "''")
-        baseline.append(timed(lambda: con.execute(f"CREATE TABLE lait AS SELECT * FROM read_parquet('{path}')")))
+        baseline.append(timed(lambda con=con, path=path:
+                              con.execute(f"CREATE TABLE lait AS SELECT * FROM read_parquet('{path}')")))
         con.close()
         remove_db(plain)
         copy_db(base, full)
@@ -167,7 +169,7 @@ def measure_import(base: Path, full: Path, files, framework, runs: int, work: Pa
         try:
             with call_timer(benchmarks, ["_read", "write_observations_from"]) as spent, \
                     call_timer(lait, ["finish"]) as checks:  # LAIT's own checks (read hands them over)
-                seconds = timed(lambda: benchmarks.import_benchmarks(store, files.lait, framework=framework,
+                seconds = timed(lambda store=store: benchmarks.import_benchmarks(store, files.lait, framework=framework,
                                                                      source_name="LAIT (bench)"))
             spent.update(checks)
             store.checkpoint()
@@ -211,9 +213,9 @@ def measure_submit(full: Path, runs: int, work: Path, quick: bool) -> dict:
         missing = [n for n in needed if not hasattr(br, n)]
         if missing:
             raise AttributeError(f"tools/bench/returns.py has no {', '.join(missing)}")
+        from kpis.returns.submission import check_return, preview, submit
         from kpis.setup.bootstrap import register_framework
         from kpis.store.database import Store
-        from kpis.returns.submission import check_return, preview, submit
     except (ImportError, AttributeError, FileNotFoundError) as exc:
         return {"submit_5000_rows_s": f"{NOT_MEASURED}the returns bench could not be loaded ({exc})"}
     framework = br.bench_framework(10 if quick else 228)
@@ -267,7 +269,7 @@ def measure_pdf(full: Path, framework_path: Path, runs: int) -> dict:
                 times.append(time.perf_counter() - started)
             finally:
                 store.close()
-    except Exception as exc:  # noqa: BLE001 - e.g. no browser for the charts: say so, measure the rest
+    except Exception as exc:
         return {"board_pack_pdf_s": f"{NOT_MEASURED}the board pack failed: {type(exc).__name__}: {exc}"}
     return {"board_pack_pdf_s": round(median(times), 2), "board_pack_pdf_runs_s": [round(t, 2) for t in times],
             "board_pack_kpis": len(framework.kpis)}
@@ -281,7 +283,7 @@ def measure_load(full: Path, framework_path: Path, sessions: int, work: Path) ->
     try:
         from tools.bench.loadtest import run_load
         got = run_load(db, sessions=sessions, framework_path=framework_path)
-    except Exception as exc:  # noqa: BLE001 - e.g. no Chromium: say so, measure the rest
+    except Exception as exc:
         return {"load_p95_ms": f"{NOT_MEASURED}the load test failed: {type(exc).__name__}: {exc}"}
     finally:
         remove_db(db)
@@ -349,9 +351,9 @@ def measure_pages(full: Path, framework_path: Path, runs: int) -> dict:
 
 def measure_scale(factor: float, *, runs: int, work: Path, quick: bool, load_sessions: int = 0) -> dict:
     """Every figure at one scale. Run in a worker process (see `main`)."""
-    from tools.bench import dataset as benchgen
     from kpis.core.framework import load_framework
     from kpis.store.database import Store
+    from tools.bench import dataset as benchgen
     work.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"scale": factor, "runs": runs}
     started = time.perf_counter()
@@ -399,7 +401,7 @@ def measure_serverload(full: Path, framework_path: Path, levels: tuple[int, ...]
     try:
         from tools.bench.serverload import run_serverload
         return run_serverload(full, levels=levels, framework_path=framework_path)
-    except Exception as exc:  # noqa: BLE001 - say so, keep the rest
+    except Exception as exc:
         return {"error": f"the server load test failed: {type(exc).__name__}: {exc}"}
 
 
@@ -540,7 +542,7 @@ def table(results: dict) -> str:
     else:
         rows.append(("scale", g.get("note", "-"), "grows no faster than the data", "not measured"))
     width = [max(len(str(r[i])) for r in rows) for i in range(4)]
-    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, width)).rstrip() for r in rows)
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, width, strict=False)).rstrip() for r in rows)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
