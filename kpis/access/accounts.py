@@ -18,7 +18,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from kpis.access.permissions import ROLES, Actor, actor_for, normalise_email, require, users_exist
-from kpis.store.database import Store, audit, now
+from kpis.store.audit import audit
+from kpis.store.database import Store, now
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)

@@ -13,7 +13,8 @@ import pandas as pd
 from kpis.access.permissions import Actor, require
 from kpis.board.scorecard import meetings
 from kpis.store import governance as records
-from kpis.store.database import Store, audit, now
+from kpis.store.audit import audit
+from kpis.store.database import Store, now
 
 __all__ = [
     "add_meeting",

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from kpis.access.permissions import Actor, require
 from kpis.core.framework import Framework, Kpi, Rebase
 from kpis.store import rebases as stored
-from kpis.store.database import Store, audit, now
+from kpis.store.audit import audit
+from kpis.store.database import Store, now
 
 MAX_REASON_CHARS = 300
 

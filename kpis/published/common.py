@@ -16,7 +16,9 @@ import pyarrow.parquet as pq
 
 from kpis.core.framework import Framework, Kpi
 from kpis.core.periods import dfe_period, is_dfe_identifier
-from kpis.store.database import KEY, STATUSES, Store
+from kpis.core.units import STATUSES
+from kpis.store.database import Store
+from kpis.store.observations import KEY
 
 LICENCE = "Open Government Licence v3.0"
 ENGLAND = "E92000001"
@@ -364,7 +366,7 @@ def finalise(con: duckdb.DuckDBPyConnection, areas: AreaIndex, parse_period: Cal
     """From table or view `cand`: check areas, parse periods, drop duplicates.
 
     Leaves the view `final_obs` (`_row` and the columns `OUT`: one row per observation to store) in
-    `con` for `kpis.store.database.write_observations_from`, and returns the number of source rows imported,
+    `con` for `kpis.store.observations.write_observations_from`, and returns the number of source rows imported,
     the reasons (with counts) for the rows skipped and the indicators of the values kept. Periods are
     parsed once per distinct text, in Python; everything else is set-based SQL.
     """

@@ -44,7 +44,10 @@ from kpis.published.common import (
     recoded_notes,
     register_candidates,
 )
-from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_observations_from
+from kpis.store.audit import audit
+from kpis.store.batches import finish_batch, start_batch
+from kpis.store.database import Store, now
+from kpis.store.observations import write_observations_from
 
 __all__ = [
     "LICENCE",

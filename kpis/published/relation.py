@@ -35,7 +35,8 @@ from kpis.core import stats
 from kpis.core.areas import COUNCIL, ENGLAND
 from kpis.core.framework import Comparator, Kpi
 from kpis.core.sources import NO_NATIONAL_FIGURE, NOT_LOADED, SUPPRESSED
-from kpis.store.database import Store, observations_as_at
+from kpis.store.database import Store
+from kpis.store.observations import observations_as_at
 
 TESTED, DIFFERENCE, RELATED = "significance test", "difference, quartile and rank", "related national measure"
 PUBLISHER_DID_NOT_COMPARE = "Not compared with England by its publisher"

@@ -29,18 +29,11 @@ from kpis.returns.check import CheckedReturn, check_parsed
 from kpis.returns.layout import STATUS_LABELS, breakdown_label
 from kpis.returns.reader import out_of_memory, read_return
 from kpis.returns.revisions import REVISED_COLUMNS, RevisionNotConfirmed, revised
-from kpis.store.database import (
-    KEY,
-    VALUE_COLUMNS,
-    Store,
-    audit,
-    finish_batch,
-    now,
-    start_batch,
-    store_raw_file,
-    write_narrative,
-    write_observations,
-)
+from kpis.store.audit import audit
+from kpis.store.batches import finish_batch, start_batch, store_raw_file
+from kpis.store.database import Store, now
+from kpis.store.narratives import write_narrative
+from kpis.store.observations import KEY, VALUE_COLUMNS, write_observations
 
 
 class ReturnRejected(ValueError):

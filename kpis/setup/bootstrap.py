@@ -10,7 +10,11 @@ import pandas as pd
 from kpis.core.framework import Framework
 from kpis.setup import demo
 from kpis.setup.demo_meetings import add_demo_meetings
-from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_narrative, write_observations
+from kpis.store.audit import audit
+from kpis.store.batches import finish_batch, start_batch
+from kpis.store.database import Store, now
+from kpis.store.narratives import write_narrative
+from kpis.store.observations import write_observations
 
 
 @dataclass

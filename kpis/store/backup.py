@@ -25,7 +25,8 @@ from pathlib import Path
 
 import duckdb
 
-from kpis.store.database import SCHEMA_VERSION, Store, StoreError, is_lock_error, now
+from kpis.store.database import Store, StoreError, is_lock_error, now
+from kpis.store.schema import SCHEMA_VERSION
 
 FORMAT = "kpis-backup"
 FORMAT_VERSION = 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import duckdb
 import pandas as pd
 
 from kpis.core.periods import PeriodError, parse_period
@@ -59,3 +60,20 @@ def latest_narrative(store: Store, area_id: str, as_at: datetime | None = None) 
     history = narrative_history(store, area_id, as_at=as_at)
     return None if history.empty else history.iloc[0].to_dict()
 
+
+def write_narrative(cur: duckdb.DuckDBPyConnection, *, batch_id: int, at: datetime, outcome_area: str,
+                    period_label: str, progress: str, risks_barriers: str, service_user_feedback: str,
+                    publishable: bool = False, is_demo: bool = False) -> bool:
+    """Store a sub-group narrative; an identical resubmission stores nothing. Returns True if stored."""
+    old = cur.execute("SELECT progress, risks_barriers, service_user_feedback, publishable FROM narratives "
+                      "WHERE outcome_area=? AND period_label=? AND valid_to IS NULL",
+                      [outcome_area, period_label]).fetchone()
+    new = (progress, risks_barriers, service_user_feedback, publishable)
+    if old == new:
+        return False
+    if old:
+        cur.execute("UPDATE narratives SET valid_to=? WHERE outcome_area=? AND period_label=? AND valid_to IS NULL",
+                    [at, outcome_area, period_label])
+    cur.execute("INSERT INTO narratives VALUES (?,?,?,?,?,?,?,?,?,NULL)",
+                [outcome_area, period_label, *new, is_demo, batch_id, at])
+    return True

@@ -7,7 +7,8 @@ import pandas as pd
 
 from kpis.core.framework import Framework, Kpi
 from kpis.core.text import shortened_from
-from kpis.store.database import Store, observations_as_at
+from kpis.store.database import Store
+from kpis.store.observations import observations_as_at
 
 SOURCE_LABEL_SQL = """
     CASE WHEN b.is_demo THEN 'Demo data (synthetic)'

@@ -7,7 +7,9 @@ import pytest
 from kpis.analysis import dictionary, quality
 from kpis.core.framework import load_framework
 from kpis.core.periods import financial_quarter
-from kpis.store.database import Store, finish_batch, start_batch, write_observations
+from kpis.store.batches import finish_batch, start_batch
+from kpis.store.database import Store
+from kpis.store.observations import write_observations
 
 HOME = "E10000034"
 

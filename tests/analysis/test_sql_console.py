@@ -8,7 +8,9 @@ import pytest
 
 from kpis.analysis import sql_console as console
 from kpis.cli.main import main
-from kpis.store.database import Store, finish_batch, now, start_batch, write_observations
+from kpis.store.batches import finish_batch, start_batch
+from kpis.store.database import Store, now
+from kpis.store.observations import write_observations
 from tests.conftest import ROOT
 
 

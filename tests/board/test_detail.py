@@ -16,8 +16,9 @@ from kpis.board.detail import (
     revision_history,
     trend_data,
 )
-from kpis.store.database import Store, start_batch, write_narrative
-from kpis.store.narratives import latest_narrative, narrative_history
+from kpis.store.batches import start_batch
+from kpis.store.database import Store
+from kpis.store.narratives import latest_narrative, narrative_history, write_narrative
 from tests.support.board import FRAMEWORK
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)

@@ -3,16 +3,11 @@ from datetime import datetime, timedelta
 import duckdb
 import pytest
 
-from kpis.store.database import (
-    SCHEMA_VERSION,
-    Store,
-    StoreError,
-    audit,
-    finish_batch,
-    observations_as_at,
-    start_batch,
-    write_observations,
-)
+from kpis.store.audit import audit
+from kpis.store.batches import finish_batch, start_batch
+from kpis.store.database import Store, StoreError
+from kpis.store.observations import observations_as_at, write_observations
+from kpis.store.schema import SCHEMA_VERSION
 
 T0 = datetime(2025, 5, 1, 9, 0)
 
@@ -108,7 +103,7 @@ def test_read_only_store_refuses_writes_and_missing_file_is_explained(tmp_path):
 
 def test_a_version_2_database_is_migrated_with_every_value_and_ids_stay_unique(tmp_path):
     """Migration 3 rebuilds observations without the id index; nothing is lost and new ids follow on."""
-    from kpis.store.database import MIGRATIONS
+    from kpis.store.schema import MIGRATIONS
     path = tmp_path / "v2.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")

@@ -5,7 +5,9 @@ from datetime import date, datetime
 
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import load_framework
-from kpis.store.database import Store, finish_batch, start_batch, write_observations
+from kpis.store.batches import finish_batch, start_batch
+from kpis.store.database import Store
+from kpis.store.observations import write_observations
 
 HOME = "E10000034"
 FRAMEWORK = load_framework()

@@ -33,7 +33,10 @@ import pyarrow.parquet as pq
 from kpis.core.framework import DATA_DIR, Framework, load_framework
 from kpis.core.periods import financial_quarter, quarters_between
 from kpis.setup.demo import DEMO_SUBMITTER
-from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_observations
+from kpis.store.audit import audit
+from kpis.store.batches import finish_batch, start_batch
+from kpis.store.database import Store, now
+from kpis.store.observations import write_observations
 
 SEED = 90_2025
 YEARS = list(range(2016, 2026))                         # ten years, as LAIT shows them ('2025' = 2024/25)

@@ -1,0 +1,166 @@
+"""The observations: every value ever written, versioned.
+
+A newer version of a value closes the old one (`valid_to`) instead of replacing it, so the data "as at" any
+moment can be read back. The write helpers take the transaction's cursor: all writes of one submission or
+import go through one transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from kpis.core.units import STATUSES
+
+KEY = ["indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_label"]
+VALUE_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci", "status", "status_note", "commentary"]
+OBS_COLUMNS = [*KEY, "period_type", "period_start", "period_end", *VALUE_COLUMNS, "is_demo"]
+NUMBER_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci"]
+DATE_COLUMNS = ["period_start", "period_end"]
+TEXT_COLUMNS = [*KEY, "period_type", "status", "status_note", "commentary"]
+SQL_TYPES = {**{c: "VARCHAR" for c in TEXT_COLUMNS}, **{c: "DOUBLE" for c in NUMBER_COLUMNS},
+             **{c: "DATE" for c in DATE_COLUMNS}, "is_demo": "BOOLEAN"}
+DEFAULTS = {"breakdown_type": "'all'", "breakdown_value": "'all'", "status": "'published'", "is_demo": "false"}
+
+
+def _arrow_column(col: str, s: pd.Series):
+    """One incoming column as Arrow, converted in pandas only when its type needs it."""
+    try:
+        arr = pa.array(s, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        arr = None
+    t = None if arr is None else (arr.type.value_type if pa.types.is_dictionary(arr.type) else arr.type)
+    if col in NUMBER_COLUMNS:
+        if t is not None and (pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_null(t)):
+            return arr
+        return pa.array(pd.to_numeric(s, errors="coerce").astype("float64"), from_pandas=True)
+    if col in DATE_COLUMNS:
+        if t is not None and (pa.types.is_date(t) or pa.types.is_timestamp(t)):
+            return arr
+        return pa.array(pd.to_datetime(s).dt.date, pa.date32(), from_pandas=True)
+    if col == "is_demo":
+        if t is not None and pa.types.is_boolean(t):
+            return arr
+        return pa.array(s.fillna(False).astype(bool))
+    if t is not None and (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)):
+        return arr
+    return pa.array([None if v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT
+                     else str(v) for v in s], pa.string())
+
+
+def incoming_table(rows: pd.DataFrame | list[dict]) -> tuple[pa.Table | None, list[str]]:
+    """Incoming observations as an Arrow table of the columns given (and their names): cheap to hand to DuckDB.
+
+    A large import arrives with text as categoricals and numbers as floats; those pass through
+    untouched. Anything else (text numbers, date strings, objects) is converted in pandas.
+    """
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    present = [c for c in OBS_COLUMNS if c in df.columns]
+    return pa.table({c: _arrow_column(c, df[c]) for c in present}) if present else None, present
+
+
+def write_observations(cur: duckdb.DuckDBPyConnection, *, batch_id: int, rows: pd.DataFrame | list[dict],
+                       at: datetime) -> dict[str, int]:
+    """Add new values, version changed ones and leave unchanged ones alone.
+
+    Set-based so a large import costs a few statements, not one per row. The rules of
+    the rules of a row (defaults, types, known statuses, one row per key) are applied in SQL over
+    the incoming rows as Arrow. Returns counts of new, changed and unchanged values.
+    """
+    table, present = incoming_table(rows)
+    if table is None or table.num_rows == 0:
+        return {"new": 0, "changed": 0, "unchanged": 0}
+    cur.register("incoming_obs", table)
+    try:
+        return write_observations_from(cur, batch_id=batch_id, relation="incoming_obs", columns=present, at=at)
+    finally:  # on an error the caller's transaction rolls back
+        cur.unregister("incoming_obs")
+
+
+def write_observations_from(cur: duckdb.DuckDBPyConnection, *, batch_id: int, relation: str, columns: list[str],
+                            at: datetime, checked: bool = False, indicators: list[str] | None = None,
+                            row_column: str | None = None) -> dict[str, int]:
+    """`write_observations` for rows already in DuckDB: `relation` (a table or view the cursor sees)
+    has the observation columns `columns`; the others take their defaults. An import builds its rows
+    in SQL and hands them over here without a round trip through Python.
+
+    A caller that has already kept one row per key and only known statuses says so (`checked`).
+    If it also names every indicator of the rows (`indicators`), the rows of indicators with no current
+    value are all new: they are written in one statement, without comparing them with stored values
+    (a new source, or new measures in a large file). `row_column` names a column unique per row.
+    """
+    cast = {c: f"CAST(i.{c} AS {SQL_TYPES[c]})" for c in columns}
+    typed = ", ".join((f"coalesce({cast[c]}, {DEFAULTS[c]})" if c in DEFAULTS else cast[c]) if c in columns
+                      else f"{DEFAULTS.get(c, 'NULL')}::{SQL_TYPES[c]}" for c in OBS_COLUMNS)
+    names = ", ".join(OBS_COLUMNS)
+    # Ids: after the largest so far, one per incoming row. Safe because writes run one at a time:
+    # under the store's lock, in one process (DuckDB lets one process at a time write the file).
+    next_id = "SELECT coalesce(max(obs_id), 0) FROM observations"
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    only = ""
+    if checked and indicators is not None:
+        held = [r[0] for r in cur.execute(
+            "SELECT DISTINCT indicator_id FROM observations WHERE valid_to IS NULL AND indicator_id IN "
+            "(SELECT unnest(?::VARCHAR[]))", [list(indicators)]).fetchall()]
+        fresh = sorted(set(indicators) - set(held))
+        if fresh:
+            number = f"i.{row_column}" if row_column else "row_number() OVER ()"
+            n = cur.execute(f"""
+                INSERT INTO observations (obs_id, {names}, batch_id, version, valid_from)
+                SELECT ({next_id}) + 1 + {number}, {typed}, ?, 1, ? FROM {relation} i
+                WHERE i.indicator_id IN (SELECT unnest(?::VARCHAR[]))""", [batch_id, at, fresh]).fetchall()
+            counts["new"] += int(n[0][0]) if n else 0
+        if not held:
+            return counts
+        only = "WHERE i.indicator_id IN (SELECT unnest(?::VARCHAR[]))"
+    on = " AND ".join(f"o.{k} = i.{k}" for k in KEY)
+    differs = " OR ".join(f"o.{c} IS DISTINCT FROM i.{c}" for c in [*VALUE_COLUMNS, "is_demo"])
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE obs_diff AS
+        WITH i ({names}) AS (SELECT {typed} FROM {relation} i {only})
+        SELECT i.*, o.obs_id AS old_id, o.version AS old_version,
+               CASE WHEN o.obs_id IS NULL THEN 'new' WHEN {differs} THEN 'changed' ELSE 'unchanged' END AS change
+        FROM i
+        LEFT JOIN (SELECT * FROM observations WHERE valid_to IS NULL) o ON {on}""", [held] if only else [])
+    if not checked:
+        _check_incoming(cur)
+    for change, n in cur.execute("SELECT change, count(*) FROM obs_diff GROUP BY change").fetchall():
+        counts[change] += int(n)
+    if counts["changed"]:
+        cur.execute("UPDATE observations SET valid_to = ? WHERE valid_to IS NULL AND obs_id IN "
+                    "(SELECT old_id FROM obs_diff WHERE change = 'changed')", [at])
+    cur.execute(f"""
+        INSERT INTO observations (obs_id, {names}, batch_id, version, valid_from)
+        SELECT ({next_id}) + 1 + rowid, {names}, ?, coalesce(old_version, 0) + 1, ? FROM obs_diff
+        WHERE change <> 'unchanged'""", [batch_id, at])  # rowid: unique in the new temp table
+    cur.execute("DROP TABLE obs_diff")  # on an error the caller's transaction rolls back, and it with it
+    return counts
+
+
+def _check_incoming(cur) -> None:
+    """The checks of incoming rows, in SQL over table obs_diff: known statuses, one row per key."""
+    known = ", ".join(f"'{s}'" for s in STATUSES)
+    bad = sorted(r[0] for r in cur.execute(f"SELECT DISTINCT status FROM obs_diff WHERE status NOT IN ({known})")
+                 .fetchall())
+    if bad:
+        raise ValueError(f"Unknown status value(s) {bad}; expected one of {', '.join(STATUSES)}")
+    key = ", ".join(KEY)
+    distinct, total = cur.execute(f"SELECT count(DISTINCT hash({key})), count(*) FROM obs_diff").fetchall()[0]
+    if distinct == total:  # every key hashes apart, so no two rows share a key (cheaper than grouping on text)
+        return
+    dupes = cur.execute(f"SELECT {key}, sum(n) OVER () AS rows FROM (SELECT {key}, count(*) AS n FROM obs_diff "
+                        "GROUP BY ALL HAVING count(*) > 1) LIMIT 1").fetchall()  # fetchall: leave no open result
+    if dupes:
+        first = dict(zip(KEY, dupes[0][:len(KEY)], strict=False))
+        raise ValueError(f"{int(dupes[0][-1])} incoming rows share a key, for example {first}")
+
+
+def observations_as_at(when: datetime | None = None) -> str:
+    """SQL for the observations that were current at `when` (None: now)."""
+    if when is None:
+        return "SELECT * FROM observations WHERE valid_to IS NULL"
+    ts = pd.Timestamp(when).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (f"SELECT * FROM observations WHERE valid_from <= TIMESTAMP '{ts}' "
+            f"AND (valid_to IS NULL OR valid_to > TIMESTAMP '{ts}')")
