@@ -18,6 +18,19 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from kpis.access.permissions import ROLES, Actor, actor_for, normalise_email, require, users_exist
+from kpis.store.accounts import (
+    claim_sign_in_attempt,
+    count_admins,
+    count_non_admins,
+    delete_user,
+    insert_user,
+    lock_user,
+    record_password_sign_in,
+    set_last_sign_in,
+    set_password_hash,
+    unlock_user,
+    users_table,
+)
 from kpis.store.audit import audit
 from kpis.store.database import Store, now
 
@@ -85,8 +98,7 @@ def add_user(store: Store, *, actor: Actor, email: str, role: str, areas: Iterab
     at = at or now()
     digest = _hasher.hash(password) if password is not None else None
     with store.transaction() as cur:
-        cur.execute("INSERT INTO users (email, role, areas, password_hash, failed_attempts, created_at, created_by) "
-                    "VALUES (?, ?, ?, ?, 0, ?, ?)", [email, role, list(areas), digest, at, actor.email])
+        insert_user(cur, email=email, role=role, areas=areas, password_hash=digest, at=at, created_by=actor.email)
         audit(cur, actor=actor.email, action="user_added", at=at,
               detail={"email": email, "role": role, "areas": list(areas), "local_password": digest is not None})
     return Actor(email=email, role=role, areas=areas)
@@ -102,13 +114,13 @@ def remove_user(store: Store, *, actor: Actor, email: str, at: datetime | None =
     if email == actor.email:
         raise AuthError("You cannot remove your own account while signed in with it; ask another administrator.")
     if target.role == "admin":
-        admins = store.scalar("SELECT count(*) FROM users WHERE role = 'admin'")
-        others = store.scalar("SELECT count(*) FROM users WHERE role <> 'admin'")
+        admins = count_admins(store)
+        others = count_non_admins(store)
         if admins == 1 and others:
             raise AuthError(f"{email} is the last administrator; add another administrator before removing it.")
     at = at or now()
     with store.transaction() as cur:
-        cur.execute("DELETE FROM users WHERE email = ?", [email])
+        delete_user(cur, email)
         audit(cur, actor=actor.email, action="user_removed", at=at, detail={"email": email, "role": target.role})
 
 
@@ -124,8 +136,7 @@ def set_password(store: Store, *, actor: Actor, email: str, password: str, at: d
         raise AuthError("The password was not changed: " + "; ".join(problems) + ".")
     at = at or now()
     with store.transaction() as cur:
-        cur.execute("UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE email = ?",
-                    [_hasher.hash(password), email])
+        set_password_hash(cur, email, _hasher.hash(password))
         audit(cur, actor=actor.email, action="password_set", at=at, detail={"email": email})
 
 
@@ -136,7 +147,7 @@ def unlock(store: Store, *, actor: Actor, email: str, at: datetime | None = None
         raise AuthError(f"There is no account for {email}.")
     at = at or now()
     with store.transaction() as cur:
-        cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE email = ?", [email])
+        unlock_user(cur, email)
         audit(cur, actor=actor.email, action="user_unlocked", at=at, detail={"email": email})
 
 
@@ -146,11 +157,7 @@ def list_users(store: Store, *, at: datetime | None = None) -> pd.DataFrame:
     if not users_exist(store):
         return pd.DataFrame(columns=["email", "role", "role_name", "areas", "local_password", "locked",
                                      "created_at", "created_by", "last_sign_in"])
-    df = store.df("""
-        SELECT email, role, areas, password_hash IS NOT NULL AS local_password,
-               coalesce(locked_until > ?, false) AS locked, created_at, created_by, last_sign_in
-        FROM users ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'lead' THEN 2 ELSE 3 END, email
-    """, [at])
+    df = users_table(store, at)
     df.insert(2, "role_name", df["role"].map(ROLES))
     df["areas"] = [", ".join(a) if a is not None and len(a) else "" for a in df["areas"]]
     return df
@@ -183,7 +190,7 @@ def authenticate(store: Store, email: str, password: str, *, at: datetime | None
         lock = at + LOCKOUT if attempts >= MAX_FAILURES else None
         with store.transaction() as cur:
             if lock:
-                cur.execute("UPDATE users SET failed_attempts = 0, locked_until = ? WHERE email = ?", [lock, email])
+                lock_user(cur, email, lock)
             audit(cur, actor=email, action="sign_in_failed", at=at,
                   detail={"reason": "no local password" if digest is None else "wrong password",
                           "failures_in_a_row": attempts})
@@ -195,9 +202,7 @@ def authenticate(store: Store, email: str, password: str, *, at: datetime | None
         raise SignInFailed(NOT_RECOGNISED)
     with store.transaction() as cur:
         rehash = _hasher.check_needs_rehash(digest)
-        cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_sign_in = ?"
-                    + (", password_hash = ?" if rehash else "") + " WHERE email = ?",
-                    [at, _hasher.hash(password), email] if rehash else [at, email])
+        record_password_sign_in(cur, email, at, _hasher.hash(password) if rehash else None)
         audit(cur, actor=email, action="sign_in", at=at, detail={"method": "password"})
     return actor_for(store, email)
 
@@ -209,10 +214,7 @@ def _claim_attempt(store: Store, email: str, at: datetime) -> tuple | None:
     A success resets it; `MAX_FAILURES` failures lock the account. None: there is no such account.
     """
     with store.transaction() as cur:
-        return cur.execute(
-            "UPDATE users SET failed_attempts = failed_attempts + "
-            "CASE WHEN locked_until IS NOT NULL AND locked_until > ? THEN 0 ELSE 1 END "
-            "WHERE email = ? RETURNING password_hash, failed_attempts, locked_until", [at, email]).fetchone()
+        return claim_sign_in_attempt(cur, email, at)
 
 
 def locked_message(until: datetime, at: datetime) -> str:
@@ -230,7 +232,7 @@ def single_sign_on(store: Store, email: str, *, at: datetime | None = None) -> A
             audit(cur, actor=_loggable(email), action="sign_in_failed", at=at,
                   detail={"reason": "no account for this single sign-on user"})
         else:
-            cur.execute("UPDATE users SET last_sign_in = ? WHERE email = ?", [at, actor.email])
+            set_last_sign_in(cur, actor.email, at)
             audit(cur, actor=actor.email, action="sign_in", at=at, detail={"method": "single sign-on"})
     return actor
 

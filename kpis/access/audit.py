@@ -7,6 +7,7 @@ from datetime import datetime
 import pandas as pd
 
 from kpis.access.permissions import normalise_email
+from kpis.store.audit import audit_log_entries
 from kpis.store.database import Store
 
 ACTIONS = {
@@ -34,19 +35,7 @@ ACTIONS = {
 def audit_entries(store: Store, *, actions: list[str] | None = None, actor: str | None = None,
                   since: datetime | None = None, limit: int = 1000) -> pd.DataFrame:
     """Newest first: when, who, what (in words) and the details recorded with it."""
-    where, params = [], []
-    if actions:
-        where.append("action IN (SELECT unnest(?))")
-        params.append(list(actions))
-    if actor:
-        where.append("lower(actor) LIKE ?")
-        params.append(f"%{normalise_email(actor)}%")
-    if since is not None:
-        where.append("logged_at >= ?")
-        params.append(since)
-    df = store.df(f"""
-        SELECT audit_id, logged_at, actor, action, CAST(detail AS VARCHAR) AS detail FROM audit_log
-        {('WHERE ' + ' AND '.join(where)) if where else ''}
-        ORDER BY logged_at DESC, audit_id DESC LIMIT {int(limit)}""", params)
+    df = audit_log_entries(store, actions=actions, actor_contains=normalise_email(actor) if actor else None,
+                           since=since, limit=limit)
     df.insert(3, "what", df["action"].map(ACTIONS).fillna(df["action"]))
     return df

@@ -39,7 +39,7 @@ from kpis.core.framework import Framework, FrameworkError, Kpi, breakdown_label
 from kpis.core.sources import NOT_LOADED, no_comparator_words
 from kpis.core.units import GAP_LABELS, SCALE
 from kpis.store.database import Store
-from kpis.store.narratives import narratives_sql
+from kpis.store.narratives import publishable_narratives
 from kpis.store.series import kpis_series
 
 DEFAULT_THRESHOLD = 7
@@ -281,11 +281,7 @@ def shown_value(kpi: Kpi, value: float | None, status: str, suppression: str) ->
 
 def public_narratives(store: Store, framework: Framework) -> pd.DataFrame:
     """Current narratives the sub-group marked publishable, newest period first within each area."""
-    df = store.df(f"""
-        SELECT n.outcome_area, n.period_label, n.progress, n.risks_barriers, n.service_user_feedback, n.is_demo,
-               (SELECT max(o.period_end) FROM observations o WHERE o.batch_id = n.batch_id) AS period_end,
-               n.valid_from
-        FROM {narratives_sql("current_narratives")} n WHERE n.publishable""")
+    df = publishable_narratives(store)
     if df.empty:
         return df
     order = {a.id: i for i, a in enumerate(framework.areas)}

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from kpis.store.accounts import count_users, user_by_email
 from kpis.store.database import Store
 
 ROLES: dict[str, str] = {
@@ -111,7 +112,7 @@ def require(actor: Actor | None, action: str, *, area: str | None = None) -> Act
 def users_exist(store: Store) -> bool:
     """True once any account exists: from then on everyone signs in and these rules apply."""
     try:
-        return bool(store.scalar("SELECT count(*) FROM users"))
+        return bool(count_users(store))
     except duckdb.CatalogException:  # a database from before accounts existed, opened read-only
         return False
 
@@ -119,7 +120,7 @@ def users_exist(store: Store) -> bool:
 def actor_for(store: Store, email: str) -> Actor | None:
     """The registered user with this email address (any case), or None."""
     try:
-        row = store.df("SELECT email, role, areas FROM users WHERE email = ?", [normalise_email(email)])
+        row = user_by_email(store, normalise_email(email))
     except duckdb.CatalogException:
         return None
     if row.empty:

@@ -24,6 +24,16 @@ def narratives_sql(relation: str = "narratives") -> str:
     return shortened_from(relation, tuple(SECTIONS), NARRATIVE_MAX_CHARS)
 
 
+def publishable_narratives(store: Store) -> pd.DataFrame:
+    """Current narratives the sub-group marked publishable, with the end of the latest period of their batch's
+    figures (`period_end`) and when each was recorded (`valid_from`), in no order."""
+    return store.df(f"""
+        SELECT n.outcome_area, n.period_label, n.progress, n.risks_barriers, n.service_user_feedback, n.is_demo,
+               (SELECT max(o.period_end) FROM observations o WHERE o.batch_id = n.batch_id) AS period_end,
+               n.valid_from
+        FROM {narratives_sql("current_narratives")} n WHERE n.publishable""")
+
+
 def _as_at_sql(as_at: datetime | None) -> tuple[str, list]:
     if as_at is None:
         return "n.valid_to IS NULL", []
