@@ -23,10 +23,10 @@ from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set
 from kpis.core.exports import describe_periods, export_metadata
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import SOURCE_NAMES, comparator_label
-from kpis.core.text import shortened_from
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
 from kpis.store.database import Store
 from kpis.store.series import empty_text_as_none
+from kpis.store.shortening import shortened_from
 
 COUNCIL = "county_ua"
 UNIT_AXIS = AXIS_TITLES

@@ -22,10 +22,10 @@ from kpis.board.scorecard import scorecard
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, financial_quarter_of, parse_period
-from kpis.core.text import shortened_from
 from kpis.core.units import STATUS_LABELS
 from kpis.store.database import Store, now
 from kpis.store.series import SOURCE_LABEL_SQL
+from kpis.store.shortening import shortened_from
 
 RETURN_DUE = timedelta(weeks=6)
 KEYS = ("new_signals", "new_data", "significant_movements", "comparison_changes", "revisions",

@@ -253,14 +253,8 @@ def run_submit(args: argparse.Namespace) -> int:
     # imported here, not at the top: `python -m kpis` loads only the command it runs
     from kpis.returns.filesafety import UnreadableFile
     from kpis.returns.revisions import RevisionNotConfirmed
-    from kpis.returns.submission import (
-        ReturnRejected,
-        check_return,
-        find_duplicate,
-        preview,
-        sha256,
-        submit,
-    )
+    from kpis.returns.submission import ReturnRejected, check_return, preview, sha256, submit
+    from kpis.store.returns import duplicate_batch_id
     framework = _framework_and_area(args)
     period, today = _period(args.period), _today(args)
     args.by = normalise_email(args.by)
@@ -272,7 +266,7 @@ def run_submit(args: argparse.Namespace) -> int:
     try:
         _may_submit(store, args.by, args.area)
         pv = None
-        if find_duplicate(store, args.area, sha256(data)) is None:
+        if duplicate_batch_id(store, args.area, sha256(data)) is None:
             try:
                 checked = check_return(store, framework, name=name, data=data, area_id=args.area, today=today,
                                        period=period)
@@ -376,7 +370,8 @@ def run_history(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     # imported here, not at the top: `python -m kpis` loads only the command it runs
-    from kpis.returns.submission import export_frame, write_export
+    from kpis.returns.submission import write_export
+    from kpis.store.observations import export_frame
     out = Path(args.output)
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise CliError(f"Export to a file ending .csv or .xlsx, not '{out.name}'.", EXIT_UNUSABLE)

@@ -3,7 +3,7 @@
 A return's free text (commentary, a narrative) has a limit a board reader can live with; a cell that
 should hold a short word (a KPI id, a period, a breakdown, a status, a number or a marker) has a much
 smaller one. A return over a limit is refused (`kpis.returns.rules`). Text stored before there were
-limits is shortened where a page or a pack reads it (`shortened_from`), so no stored text can make a page
+limits is shortened where a page or a pack reads it (`kpis.store.shortening`), so no stored text can make a page
 slow or huge; the store itself keeps every character.
 """
 from __future__ import annotations
@@ -42,22 +42,3 @@ def shortened(text: str | None, limit: int = COMMENTARY_MAX_CHARS) -> str | None
     if text is None or len(text) <= limit:
         return text
     return text[:limit] + SHORTENED.format(total=f"{len(text):,}")
-
-
-def shortened_sql(column: str, limit: int = COMMENTARY_MAX_CHARS) -> str:
-    """SQL (DuckDB) for `shortened(column, limit)`: only the first `limit` characters ever leave the database."""
-    head, tail = SHORTENED.split("{total}")
-    return (f"CASE WHEN length({column}) > {int(limit)} THEN left({column}, {int(limit)}) || '{head}' || "
-            f"format('{{:,}}', length({column})) || '{tail}' ELSE {column} END")
-
-
-def shortened_from(relation: str, columns: tuple[str, ...] = ("status_note", "commentary"),
-                   limit: int = COMMENTARY_MAX_CHARS) -> str:
-    """SQL for `relation` (a table, view or query) with these text columns shortened, to use in a FROM.
-
-    Shortening right where the rows are read matters: a long text carried through joins, windows and sorts
-    and cut only at the end costs seconds and hundreds of MB (a 19.9M-character commentary: 4 s against 0.4 s).
-    """
-    source = relation if relation.replace("_", "").isalnum() else f"({relation})"
-    replaced = ", ".join(f"{shortened_sql(c, limit)} AS {c}" for c in columns)
-    return f"(SELECT * REPLACE ({replaced}) FROM {source})"

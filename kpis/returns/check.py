@@ -30,6 +30,7 @@ from kpis.returns.layout import (
 from kpis.returns.reader import ReturnFile, describe
 from kpis.returns.rules import FORMULA_EXPECTED, VALUE_STATUSES, Context, Row, check_rows
 from kpis.store.database import Store
+from kpis.store.observations import current_figures_of_periods, recent_values_summary
 
 # "Far from recent history": compare with the last HISTORY_POINTS values of the same KPI and breakdown.
 HISTORY_POINTS = 4
@@ -309,20 +310,8 @@ def warn_far_from_history(obs: pd.DataFrame, store: Store, framework: Framework,
     if incoming.empty:
         return []
     earliest = min(incoming["period_start"])
-    summary = store.df("""
-        WITH recent AS (
-            SELECT indicator_id, breakdown_type, breakdown_value, period_end, period_label, value
-            FROM current_observations
-            WHERE area_code = ? AND indicator_id IN (SELECT unnest(?)) AND value IS NOT NULL
-              AND status IN ('published', 'provisional', 'low_reliability') AND period_end < ?
-            QUALIFY row_number() OVER (PARTITION BY indicator_id, breakdown_type, breakdown_value, period_type
-                                       ORDER BY period_end DESC) <= ?)
-        SELECT indicator_id, breakdown_type, breakdown_value, count(*) AS n, avg(value) AS mean,
-               stddev_samp(value) AS sd, arg_max(value, period_end) AS last,
-               list(value ORDER BY period_end) AS "values", arg_min(period_label, period_end) AS first_label,
-               arg_max(period_label, period_end) AS last_label
-        FROM recent GROUP BY ALL""",
-                       [framework.home_area, sorted(incoming["indicator_id"].unique()), earliest, HISTORY_POINTS])
+    summary = recent_values_summary(store, framework.home_area, sorted(incoming["indicator_id"].unique()), earliest,
+                                    HISTORY_POINTS)
     if summary.empty:
         return []
     key = ["indicator_id", "breakdown_type", "breakdown_value"]
@@ -353,11 +342,8 @@ def warn_blank_replaces_value(obs: pd.DataFrame, store: Store, framework: Framew
     if blank.empty:
         return []
     key = ["indicator_id", "breakdown_type", "breakdown_value", "period_label"]
-    current = store.df("SELECT indicator_id, breakdown_type, breakdown_value, period_label, value "
-                       "FROM current_observations WHERE area_code = ? AND value IS NOT NULL "
-                       "AND period_label IN (SELECT unnest(?)) AND indicator_id IN (SELECT unnest(?))",
-                       [framework.home_area, sorted(blank["period_label"].unique()),
-                        sorted(blank["indicator_id"].unique())])
+    current = current_figures_of_periods(store, framework.home_area, sorted(blank["period_label"].unique()),
+                                         sorted(blank["indicator_id"].unique()))
     hit = blank.merge(current, on=key, suffixes=("", "_old"))
     column = ctx.parsed.columns.get("value") if ctx.parsed else None
     return [Problem(r.sheet, int(r.row), column, "blank", f"the value (stored earlier: "

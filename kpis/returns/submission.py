@@ -24,7 +24,6 @@ from kpis.core import exports
 from kpis.core.framework import Framework
 from kpis.core.periods import Period
 from kpis.core.problems import Problem, total
-from kpis.core.text import shortened_from
 from kpis.returns.check import CheckedReturn, check_parsed
 from kpis.returns.layout import STATUS_LABELS, breakdown_label
 from kpis.returns.reader import out_of_memory, read_return
@@ -33,7 +32,15 @@ from kpis.store.audit import audit
 from kpis.store.batches import finish_batch, start_batch, store_raw_file
 from kpis.store.database import Store, now
 from kpis.store.narratives import write_narrative
-from kpis.store.observations import KEY, VALUE_COLUMNS, write_observations
+from kpis.store.observations import (
+    KEY,
+    VALUE_COLUMNS,
+    current_values_of_area,
+    export_frame,
+    value_history,
+    write_observations,
+)
+from kpis.store.returns import batch_period_label, duplicate_batch_id
 
 
 class ReturnRejected(ValueError):
@@ -110,9 +117,7 @@ def preview(store: Store, framework: Framework, validated: CheckedReturn, today:
         empty = pd.DataFrame(columns=[*label_cols, "sheet", "row", "new"])
         return Preview(empty, empty.copy(), empty.copy())
     # text stored before there were limits comes out shortened: a new text (within the limit) never equals it
-    current = store.df(f"SELECT * FROM {shortened_from('current_observations')} "
-                       "WHERE area_code = ? AND indicator_id IN (SELECT unnest(?))",
-                       [framework.home_area, sorted(rows["indicator_id"].unique())])
+    current = current_values_of_area(store, framework.home_area, sorted(rows["indicator_id"].unique()))
     current = current[KEY + VALUE_COLUMNS + ["version", "batch_id"]].rename(
         columns={c: f"old_{c}" for c in [*VALUE_COLUMNS, "version", "batch_id"]})
     merged = rows.merge(current, on=KEY, how="left", indicator=True)
@@ -149,18 +154,6 @@ def _shown(framework: Framework, kpi_id: str, value, status, note) -> str:
     return f"{label} ({note})" if note else label
 
 
-def find_duplicate(cur_or_store: Store | duckdb.DuckDBPyConnection, area_id: str, digest: str) -> int | None:
-    """The earlier submission of the very same file for this sub-group, if any."""
-    sql = ("SELECT min(batch_id) FROM batches WHERE kind = 'submission' AND outcome_area = ? AND sha256 = ?")
-    # A Store has .scalar, a DuckDB cursor has not. Not isinstance: when a source file changes, Streamlit re-imports
-    # kpis.store.database while the app's cached Store, made from the earlier class, lives on.
-    if hasattr(cur_or_store, "scalar"):
-        value = cur_or_store.scalar(sql, [area_id, digest])
-    else:
-        value = cur_or_store.execute(sql, [area_id, digest]).fetchone()[0]
-    return None if value is None else int(value)
-
-
 def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_id: str, by: str,
            today: date | None = None, period: Period | str | None = None, revise: bool = False) -> Receipt:
     """Check and store a return in one transaction. Raises PermissionDenied, UnreadableFile, ReturnRejected or
@@ -171,9 +164,9 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
         raise ValueError("Say who is submitting, as an email address.")
     check_submitter(store, by, area_id)  # once accounts exist: a registered lead for this area, or an admin
     digest = sha256(data)
-    earlier = find_duplicate(store, area_id, digest)
+    earlier = duplicate_batch_id(store, area_id, digest)
     if earlier is not None:  # the very file already stored: nothing to check, nothing to write
-        label = store.scalar("SELECT period_label FROM batches WHERE batch_id = ?", [earlier])
+        label = batch_period_label(store, earlier)
         return Receipt(area_id=area_id, period_label=label, file_name=Path(name).name, sha256=digest,
                        submitted_by=by, duplicate_of=earlier)
     checked = check_return(store, framework, name=name, data=data, area_id=area_id, today=today, period=period)
@@ -189,7 +182,7 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
     rows = checked.rows.drop(columns=["sheet", "row", "breakdown_label"])
     at = now()
     with store.transaction() as cur:
-        receipt.duplicate_of = find_duplicate(cur, area_id, digest)
+        receipt.duplicate_of = duplicate_batch_id(cur, area_id, digest)
         if receipt.duplicate_of is not None:
             return receipt  # a twin arrived first while this one was being checked; nothing is written
         # under the write lock, so the stored figures it compares with cannot change before they are written
@@ -219,49 +212,16 @@ def submit(store: Store, framework: Framework, *, name: str, data: bytes, area_i
     return receipt
 
 
-def raw_file(store: Store, batch_id: int) -> tuple[str, bytes] | None:
-    """The file as it was uploaded for a submission (its original name, its bytes), for replaying it."""
-    row = store.df("SELECT file_name, content FROM raw_files WHERE batch_id = ?", [batch_id])
-    return None if row.empty else (row.at[0, "file_name"], bytes(row.at[0, "content"]))
-
-
 def history(store: Store, kpi_id: str, framework: Framework | None = None) -> pd.DataFrame:
     """Every version of a KPI's values, oldest first, with the submission that brought each (free text shortened
     where it is over the limits, as stored before there were any)."""
-    df = store.df(f"""
-        SELECT o.breakdown_type, o.breakdown_value, o.period_label, o.period_end, o.version, o.value,
-               o.numerator, o.denominator, o.lower_ci, o.upper_ci, o.status, o.status_note, o.commentary,
-               o.valid_from, o.valid_to, o.valid_to IS NULL AS is_current, o.is_demo, o.area_code,
-               o.batch_id, b.kind, b.submitted_by, b.submitted_at, b.file_name
-        FROM {shortened_from("observations")} o LEFT JOIN batches b ON b.batch_id = o.batch_id
-        WHERE o.indicator_id = ?
-        ORDER BY o.area_code, o.breakdown_type, o.breakdown_value, o.period_end, o.version""", [kpi_id])
+    df = value_history(store, kpi_id)
     if framework is not None:  # the column is there when no figure is stored yet, too
         df.insert(2, "breakdown", pd.Series([breakdown_label(framework, t, v) for t, v in
                                              zip(df["breakdown_type"],
                                                  df["breakdown_value"], strict=False)], index=df.index,
                                             dtype=object))
     return df
-
-
-EXPORT_SQL = """
-    SELECT o.indicator_id, i.name AS indicator_name, o.area_code, a.name AS area_name, o.breakdown_type,
-           o.breakdown_value, o.period_label, o.period_type, o.period_start, o.period_end, o.value, o.numerator,
-           o.denominator, o.lower_ci, o.upper_ci, o.status, o.status_note, o.commentary, o.is_demo, o.version,
-           o.valid_from, o.batch_id, b.kind AS source_kind, b.source, b.submitted_by, b.submitted_at,
-           b.file_name, b.sha256
-    FROM current_observations o
-    LEFT JOIN batches b ON b.batch_id = o.batch_id
-    LEFT JOIN indicators i ON i.indicator_id = o.indicator_id
-    LEFT JOIN areas a ON a.area_code = o.area_code
-    {where}
-    ORDER BY o.indicator_id, o.area_code, o.breakdown_type, o.breakdown_value, o.period_end"""
-
-
-def export_frame(store: Store, *, kpi_ids: list[str] | None = None) -> pd.DataFrame:
-    """All current values (or those of some indicators) with where each came from."""
-    where, params = ("WHERE o.indicator_id IN (SELECT unnest(?))", [kpi_ids]) if kpi_ids else ("", [])
-    return store.df(EXPORT_SQL.format(where=where), params)
 
 
 def export(store: Store, path: str | Path, *, kpi_ids: list[str] | None = None) -> int:

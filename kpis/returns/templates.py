@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpis.core.framework import Framework, Kpi
 from kpis.core.periods import Period, months_of, parse_period, previous_quarter
-from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, NARRATIVE_MAX_CHARS, shortened_sql
+from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, NARRATIVE_MAX_CHARS
 from kpis.returns.layout import (
     COLUMNS,
     DATA_SHEET,
@@ -35,6 +35,7 @@ from kpis.returns.layout import (
     breakdown_options,
 )
 from kpis.store.database import Store
+from kpis.store.observations import current_values_of_period
 
 HEADER_FILL = PatternFill("solid", fgColor="12436D")
 REFERENCE_FILL = PatternFill("solid", fgColor="E7E7E7")
@@ -93,10 +94,7 @@ def last_quarter_values(store: Store | None, framework: Framework, kpis: list[Kp
     """(kpi id, breakdown type, value) -> last quarter's figure as text, for the reference column."""
     if store is None or not kpis:
         return {}
-    df = store.df("SELECT indicator_id, breakdown_type, breakdown_value, value, status, "
-                  f"{shortened_sql('status_note', CELL_MAX_CHARS)} AS status_note "
-                  "FROM current_observations WHERE area_code = ? AND period_label = ? "
-                  "AND indicator_id IN (SELECT unnest(?))", [framework.home_area, quarter.label, [k.id for k in kpis]])
+    df = current_values_of_period(store, framework.home_area, quarter.label, [k.id for k in kpis], CELL_MAX_CHARS)
     out = {}
     for r in df.itertuples(index=False):
         kpi = framework.kpi(r.indicator_id)

@@ -11,8 +11,9 @@ import duckdb
 import pandas as pd
 
 from kpis.core.periods import PeriodError, parse_period
-from kpis.core.text import NARRATIVE_MAX_CHARS, shortened_from
+from kpis.core.text import NARRATIVE_MAX_CHARS
 from kpis.store.database import Store
+from kpis.store.shortening import shortened_from
 
 SECTIONS = {"progress": "Progress", "risks_barriers": "Risks and barriers",
             "service_user_feedback": "Service user feedback"}

@@ -6,13 +6,15 @@ import go through one transaction.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from kpis.core.units import STATUSES
+from kpis.store.database import Store
+from kpis.store.shortening import shortened_from, shortened_sql
 
 KEY = ["indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_label"]
 VALUE_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci", "status", "status_note", "commentary"]
@@ -164,3 +166,84 @@ def observations_as_at(when: datetime | None = None) -> str:
     ts = pd.Timestamp(when).strftime("%Y-%m-%d %H:%M:%S.%f")
     return (f"SELECT * FROM observations WHERE valid_from <= TIMESTAMP '{ts}' "
             f"AND (valid_to IS NULL OR valid_to > TIMESTAMP '{ts}')")
+
+
+# -- reading ----------------------------------------------------------------------------------------
+def current_values_of_area(store: Store, area_code: str, indicator_ids: list[str]) -> pd.DataFrame:
+    """Every column of the current observations of one area for these indicators (status notes and commentary
+    stored before there were limits come out shortened)."""
+    return store.df(f"SELECT * FROM {shortened_from('current_observations')} "
+                    "WHERE area_code = ? AND indicator_id IN (SELECT unnest(?))", [area_code, indicator_ids])
+
+
+def value_history(store: Store, kpi_id: str) -> pd.DataFrame:
+    """Every version of a KPI's values in every area, oldest first, with the batch that brought each (free text
+    shortened where it is over the limits)."""
+    return store.df(f"""
+        SELECT o.breakdown_type, o.breakdown_value, o.period_label, o.period_end, o.version, o.value,
+               o.numerator, o.denominator, o.lower_ci, o.upper_ci, o.status, o.status_note, o.commentary,
+               o.valid_from, o.valid_to, o.valid_to IS NULL AS is_current, o.is_demo, o.area_code,
+               o.batch_id, b.kind, b.submitted_by, b.submitted_at, b.file_name
+        FROM {shortened_from("observations")} o LEFT JOIN batches b ON b.batch_id = o.batch_id
+        WHERE o.indicator_id = ?
+        ORDER BY o.area_code, o.breakdown_type, o.breakdown_value, o.period_end, o.version""", [kpi_id])
+
+
+EXPORT_SQL = """
+    SELECT o.indicator_id, i.name AS indicator_name, o.area_code, a.name AS area_name, o.breakdown_type,
+           o.breakdown_value, o.period_label, o.period_type, o.period_start, o.period_end, o.value, o.numerator,
+           o.denominator, o.lower_ci, o.upper_ci, o.status, o.status_note, o.commentary, o.is_demo, o.version,
+           o.valid_from, o.batch_id, b.kind AS source_kind, b.source, b.submitted_by, b.submitted_at,
+           b.file_name, b.sha256
+    FROM current_observations o
+    LEFT JOIN batches b ON b.batch_id = o.batch_id
+    LEFT JOIN indicators i ON i.indicator_id = o.indicator_id
+    LEFT JOIN areas a ON a.area_code = o.area_code
+    {where}
+    ORDER BY o.indicator_id, o.area_code, o.breakdown_type, o.breakdown_value, o.period_end"""
+
+
+def export_frame(store: Store, *, kpi_ids: list[str] | None = None) -> pd.DataFrame:
+    """All current values (or those of some indicators) with where each came from."""
+    where, params = ("WHERE o.indicator_id IN (SELECT unnest(?))", [kpi_ids]) if kpi_ids else ("", [])
+    return store.df(EXPORT_SQL.format(where=where), params)
+
+
+def recent_values_summary(store: Store, area_code: str, indicator_ids: list[str], before: date,
+                          points: int) -> pd.DataFrame:
+    """Per indicator and breakdown of one area, its last `points` values (published, provisional or of low
+    reliability) ending before `before`: n, mean, sd, last, the values oldest first, first and last period."""
+    return store.df("""
+        WITH recent AS (
+            SELECT indicator_id, breakdown_type, breakdown_value, period_end, period_label, value
+            FROM current_observations
+            WHERE area_code = ? AND indicator_id IN (SELECT unnest(?)) AND value IS NOT NULL
+              AND status IN ('published', 'provisional', 'low_reliability') AND period_end < ?
+            QUALIFY row_number() OVER (PARTITION BY indicator_id, breakdown_type, breakdown_value, period_type
+                                       ORDER BY period_end DESC) <= ?)
+        SELECT indicator_id, breakdown_type, breakdown_value, count(*) AS n, avg(value) AS mean,
+               stddev_samp(value) AS sd, arg_max(value, period_end) AS last,
+               list(value ORDER BY period_end) AS "values", arg_min(period_label, period_end) AS first_label,
+               arg_max(period_label, period_end) AS last_label
+        FROM recent GROUP BY ALL""",
+                    [area_code, indicator_ids, before, points])
+
+
+def current_figures_of_periods(store: Store, area_code: str, period_labels: list[str],
+                               indicator_ids: list[str]) -> pd.DataFrame:
+    """indicator_id, breakdown_type, breakdown_value, period_label, value: the current values (not blanks) of one
+    area for these periods and indicators."""
+    return store.df("SELECT indicator_id, breakdown_type, breakdown_value, period_label, value "
+                    "FROM current_observations WHERE area_code = ? AND value IS NOT NULL "
+                    "AND period_label IN (SELECT unnest(?)) AND indicator_id IN (SELECT unnest(?))",
+                    [area_code, period_labels, indicator_ids])
+
+
+def current_values_of_period(store: Store, area_code: str, period_label: str, indicator_ids: list[str],
+                             note_limit: int) -> pd.DataFrame:
+    """indicator_id, breakdown_type, breakdown_value, value, status, status_note (shortened to `note_limit`): one
+    area's current values of one period for these indicators."""
+    return store.df("SELECT indicator_id, breakdown_type, breakdown_value, value, status, "
+                    f"{shortened_sql('status_note', note_limit)} AS status_note "
+                    "FROM current_observations WHERE area_code = ? AND period_label = ? "
+                    "AND indicator_id IN (SELECT unnest(?))", [area_code, period_label, indicator_ids])

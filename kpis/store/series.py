@@ -6,9 +6,9 @@ from datetime import datetime
 import pandas as pd
 
 from kpis.core.framework import Framework, Kpi
-from kpis.core.text import shortened_from
 from kpis.store.database import Store
 from kpis.store.observations import observations_as_at
+from kpis.store.shortening import shortened_from
 
 SOURCE_LABEL_SQL = """
     CASE WHEN b.is_demo THEN 'Demo data (synthetic)'

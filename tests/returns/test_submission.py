@@ -11,7 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from kpis.returns.filesafety import UnreadableFile
-from kpis.returns.submission import ReturnRejected, check_return, export, history, preview, raw_file, submit
+from kpis.returns.submission import ReturnRejected, check_return, export, history, preview, submit
+from kpis.store.returns import raw_file
 from tests.support.returns import (
     FIXTURES,
     PERIOD,
