@@ -24,8 +24,8 @@ from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, financial_quarter_of, parse_period
 from kpis.core.units import STATUS_LABELS
 from kpis.store.database import Store, now
-from kpis.store.series import SOURCE_LABEL_SQL
-from kpis.store.shortening import shortened_from
+from kpis.store.returns import first_submissions
+from kpis.store.versions import new_figures_summary, revised_figures
 
 RETURN_DUE = timedelta(weeks=6)
 KEYS = ("new_signals", "new_data", "significant_movements", "comparison_changes", "revisions",
@@ -50,9 +50,8 @@ def new_data(store: Store, framework: Framework, *, since: datetime, until: date
     series up (at national scale a window can hold a hundred thousand new figures); Python only words them.
     """
     ids = _indicator_map(framework)
-    df = store.df(NEW_DATA_SQL.format(source=SOURCE_LABEL_SQL),
-                  {"since": since, "until": until, "home": framework.home_area, "england": ENGLAND,
-                   "ids": list(ids)})
+    df = new_figures_summary(store, since=since, until=until, area_codes=(framework.home_area, ENGLAND),
+                             indicator_ids=list(ids))
     cols = ["KPI", "Area", "New figures", "Periods", "Newest", "Figures for groups", "Recorded", "Source"]
     if df.empty:
         return pd.DataFrame(columns=[*cols, "kpi_id"])
@@ -78,49 +77,11 @@ def new_data(store: Store, framework: Framework, *, since: datetime, until: date
     return out[[*cols, "kpi_id"]]
 
 
-# Per series (indicator and area) of figures first recorded in the window: the overall figures (count, first and
-# last period by period end, the last one's value, status and demo flag), the figures for groups, the periods, when
-# they were recorded, and their sources in the order they arrived.
-NEW_DATA_SQL = """
-WITH n AS (
-    SELECT o.obs_id, o.indicator_id, o.area_code, o.breakdown_type, o.period_label, o.period_end, o.value,
-           o.is_demo, o.status, o.valid_from, {source} AS source
-    FROM observations o LEFT JOIN batches b ON b.batch_id = o.batch_id
-    WHERE o.version = 1 AND o.valid_from > $since AND o.valid_from <= $until
-      AND o.area_code IN ($home, $england) AND o.indicator_id IN (SELECT unnest($ids))),
-sources AS (
-    SELECT indicator_id, area_code, string_agg(source, ', ' ORDER BY first_seen) AS sources
-    FROM (SELECT indicator_id, area_code, source, min(obs_id) AS first_seen FROM n GROUP BY ALL)
-    GROUP BY ALL)
-SELECT indicator_id, area_code,
-       count(*) FILTER (WHERE breakdown_type = 'all') AS overall,
-       count(*) FILTER (WHERE breakdown_type <> 'all') AS groups,
-       count(DISTINCT period_label) AS periods,
-       arg_min(period_label, (period_end, obs_id)) FILTER (WHERE breakdown_type = 'all') AS first_label,
-       arg_max(period_label, (period_end, obs_id)) FILTER (WHERE breakdown_type = 'all') AS last_label,
-       arg_max(value, (period_end, obs_id)) FILTER (WHERE breakdown_type = 'all') AS last_value,
-       arg_max(status, (period_end, obs_id)) FILTER (WHERE breakdown_type = 'all') AS last_status,
-       arg_max(is_demo, (period_end, obs_id)) FILTER (WHERE breakdown_type = 'all') AS last_is_demo,
-       max(valid_from) AS recorded, any_value(s.sources) AS sources
-FROM n JOIN sources s USING (indicator_id, area_code)
-GROUP BY indicator_id, area_code"""
-
-
 def revisions(store: Store, framework: Framework, *, since: datetime, until: datetime) -> pd.DataFrame:
     """Earlier figures replaced by a new version in the window (home area and England, every group)."""
     ids = _indicator_map(framework)
-    df = store.df(f"""
-        SELECT n.indicator_id, n.area_code, n.breakdown_type, n.breakdown_value, n.period_label, n.period_end,
-               p.value AS old_value, n.value AS new_value, p.status AS old_status, n.status AS new_status,
-               n.valid_from, n.commentary, n.is_demo, {SOURCE_LABEL_SQL} AS source
-        FROM {shortened_from("observations")} n
-        JOIN observations p ON p.indicator_id = n.indicator_id AND p.area_code = n.area_code
-             AND p.breakdown_type = n.breakdown_type AND p.breakdown_value = n.breakdown_value
-             AND p.period_label = n.period_label AND p.version = n.version - 1
-        LEFT JOIN batches b ON b.batch_id = n.batch_id
-        WHERE n.version > 1 AND n.valid_from > ? AND n.valid_from <= ?
-          AND n.area_code IN (?, ?) AND n.indicator_id IN (SELECT unnest(?))
-        ORDER BY n.valid_from, n.indicator_id""", [since, until, framework.home_area, ENGLAND, list(ids)])
+    df = revised_figures(store, since=since, until=until, area_codes=(framework.home_area, ENGLAND),
+                         indicator_ids=list(ids))
     cols = ["KPI", "Area", "Group", "Period", "Was", "Now", "Revised", "Source", "Note"]
     if df.empty:
         return pd.DataFrame(columns=[*cols, "kpi_id"])
@@ -165,8 +126,7 @@ def missing_returns(store: Store, framework: Framework, *, since: datetime, unti
     quarter ends, from the first quarter it ever sent (or, if it has sent none, from the first quarter
     falling due after `since`). A return missing from before `since` is listed again as "Still missing".
     """
-    subs = store.df("SELECT outcome_area, period_label, min(submitted_at) AS first_at FROM batches "
-                    "WHERE kind = 'submission' AND submitted_at <= ? GROUP BY 1, 2", [until])
+    subs = first_submissions(store, until)
     cols = ["Sub-group", "Quarter", "Due", "Status", "Received"]
     rows = []
     for area in framework.areas:

@@ -13,9 +13,10 @@ import pandas as pd
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi, breakdown_label
 from kpis.core.sources import comparator_label, no_comparator_words
+from kpis.store.areas import area_names, neighbour_area_codes, region_code
 from kpis.store.database import Store
-from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
-from kpis.store.shortening import shortened_from
+from kpis.store.series import empty_text_as_none, kpi_series, kpis_series
+from kpis.store.versions import changed_value_versions
 
 COMPARATORS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
 POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
@@ -24,12 +25,10 @@ POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lo
 
 def comparison_areas(store: Store, framework: Framework) -> dict[str, list[str]]:
     """Area codes for each role: home, england, region, neighbours (empty lists when not known)."""
-    region = store.scalar("SELECT region_code FROM areas WHERE area_code = ?", [framework.home_area])
-    neighbours = store.df("""
-        SELECT a.area_code FROM statistical_neighbours s JOIN areas a ON a.dfe_code = s.neighbour_dfe_code
-        WHERE s.dfe_code = ? AND a.area_code IS NOT NULL ORDER BY s.rank""", [framework.home_area_dfe])
+    region = region_code(store, framework.home_area)
+    neighbours = neighbour_area_codes(store, framework.home_area_dfe)
     return {"home": [framework.home_area], "england": [ENGLAND], "region": [region] if region else [],
-            "neighbours": list(dict.fromkeys(neighbours["area_code"]))}
+            "neighbours": list(dict.fromkeys(neighbours))}
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ def breakdown_data(store: Store, framework: Framework, kpi: Kpi, *, as_at: datet
     # Districts are stored by their ONS code; show their names. The areas table holds councils and
     # regions; the framework's [districts] names the home area's districts.
     names = {**framework.districts,
-             **dict(store.df("SELECT area_code, name FROM areas").itertuples(index=False, name=None))}
+             **area_names(store)}
     out["breakdown_label"] = [names.get(v, v) if t == "district" else v
                               for t, v in zip(out["breakdown_type"], out["breakdown_value"], strict=False)]
     return out
@@ -134,18 +133,7 @@ def england_value_for(store: Store, framework: Framework, kpi: Kpi, period_end: 
 def revision_history(store: Store, framework: Framework, kpi: Kpi) -> pd.DataFrame:
     """Every version of every value that was ever changed, oldest first within each value."""
     ids = [kpi.id] + ([kpi.comparator.indicator_id] if kpi.comparator else [])
-    df = store.df(f"""
-        WITH changed AS (
-            SELECT indicator_id, area_code, breakdown_type, breakdown_value, period_label FROM observations
-            WHERE indicator_id IN (SELECT unnest(?)) AND area_code IN (?, ?)
-            GROUP BY ALL HAVING count(*) > 1)
-        SELECT o.area_code, o.breakdown_type, o.breakdown_value, o.period_label, o.period_end, o.version,
-               o.value, o.status, o.valid_from, o.valid_to, o.commentary, o.is_demo, {SOURCE_LABEL_SQL} AS source
-        FROM {shortened_from("observations")} o
-        JOIN changed USING (indicator_id, area_code, breakdown_type, breakdown_value, period_label)
-        LEFT JOIN batches b ON b.batch_id = o.batch_id
-        ORDER BY o.period_end, o.area_code, o.breakdown_type, o.breakdown_value, o.version""",
-                  [ids, framework.home_area, ENGLAND])
+    df = changed_value_versions(store, ids, (framework.home_area, ENGLAND))
     if df.empty:
         return pd.DataFrame(columns=["Period", "Area", "Group", "Version", "Value", "Current from", "Replaced on",
                                      "Source", "Note"])

@@ -36,7 +36,7 @@ def add_meeting(store: Store, *, actor: Actor, meeting_date: date, title: str = 
         raise ValueError(f"{meeting_date:%d %B %Y} is already a meeting date.")
     at = at or now()
     with store.transaction() as cur:
-        cur.execute("INSERT INTO meetings VALUES (?, ?)", [meeting_date, title])
+        records.insert_meeting(cur, meeting_date, title)
         audit(cur, actor=actor.email, action="meeting_added", at=at, detail={"date": meeting_date, "title": title})
 
 
@@ -46,7 +46,7 @@ def remove_meeting(store: Store, *, actor: Actor, meeting_date: date, at: dateti
         raise ValueError(f"{meeting_date:%d %B %Y} is not a meeting date.")
     at = at or now()
     with store.transaction() as cur:
-        cur.execute("DELETE FROM meetings WHERE meeting_date = ?", [meeting_date])
+        records.delete_meeting(cur, meeting_date)
         audit(cur, actor=actor.email, action="meeting_removed", at=at, detail={"date": meeting_date})
 
 

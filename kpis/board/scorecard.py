@@ -35,6 +35,7 @@ from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
 from kpis.published import relation as relations
 from kpis.store.database import Store, now
+from kpis.store.governance import meeting_dates
 from kpis.store.series import kpis_series
 
 SPARK_POINTS = 8
@@ -229,8 +230,7 @@ def target_status(kpi: Kpi, value: float | None) -> tuple[str, str]:
 # -- meetings -------------------------------------------------------------------------------------------
 def meetings(store: Store) -> list[date]:
     """Board meeting dates held in the store, oldest first."""
-    df = store.df("SELECT meeting_date FROM meetings ORDER BY meeting_date")
-    return [pd.Timestamp(d).date() for d in df["meeting_date"]]
+    return meeting_dates(store)
 
 
 def end_of_day(day: date) -> datetime:

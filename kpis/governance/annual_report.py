@@ -24,6 +24,7 @@ from kpis.governance.self_assessment import year_assessment
 from kpis.store import governance as records
 from kpis.store.database import Store, now
 from kpis.store.narratives import SECTIONS, narrative_history
+from kpis.store.settings import setting
 
 YEAR_LABEL = re.compile(r"^\s*(?:AY\s*)?(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$", re.IGNORECASE)
 DEMO_NOTE = ("This report is built from the product's demonstration database. The partnership's own "
@@ -208,7 +209,7 @@ def annual_report(store: Store, framework: Framework, year: str | ReportYear, *,
                           today=year_end.date())
     decisions = items_table(store, kind="decision", start=year.start, end=year.end, as_at=year_end)
     escalations = escalations_table(store, start=year.start, end=year.end, as_at=as_at)
-    is_demo = (store.scalar("SELECT value FROM settings WHERE key = 'demo'") == "true"
+    is_demo = (setting(store, "demo") == "true"
                or bool(card["is_demo"].any()) or records.has_demo_records(store))
     notes = []
     if year_end < end_of_day(year.end):

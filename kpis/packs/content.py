@@ -42,6 +42,7 @@ from kpis.packs.words import (
 from kpis.store.database import Store, now
 from kpis.store.narratives import SECTIONS as NARRATIVE_SECTIONS
 from kpis.store.narratives import latest_narrative
+from kpis.store.observations import last_recorded_at
 
 Progress = Callable[[float, str], None]  # hears (fraction done, what is being made)
 REPORTS = {"board": "Board pack", "hwbb": "Report to the Health and Wellbeing Board"}
@@ -170,7 +171,7 @@ def _compare_with(store: Store, meeting: date, report: str) -> datetime | None:
 
 
 def _data_as_at(store: Store, as_at: datetime) -> datetime | None:
-    value = store.scalar("SELECT max(valid_from) FROM observations WHERE valid_from <= ?", [as_at])
+    value = last_recorded_at(store, as_at)
     return None if value is None else pd.Timestamp(value).to_pydatetime()
 
 

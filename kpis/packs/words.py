@@ -16,6 +16,7 @@ from kpis.core.exports import OGL_ATTRIBUTION, describe_periods
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import no_comparator_words
 from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
+from kpis.store.batches import imported_sources
 from kpis.store.database import Store
 
 SCORECARD_COLUMNS = ["KPI", "Latest", "Variation", "Assurance", "Compared with England", "Since last meeting",
@@ -286,9 +287,7 @@ def definitions_table(framework: Framework) -> Table:
 
 
 def sources_table(store: Store) -> Table:
-    df = store.df("""
-        SELECT coalesce(b.source, b.note, b.kind) AS source, b.file_name, min(b.submitted_at) AS at
-        FROM batches b WHERE b.kind = 'import' GROUP BY ALL ORDER BY 1""")
+    df = imported_sources(store)
     rows = [[str(r.source), str(r.file_name or ""), f"{pd.Timestamp(r.at):%-d %B %Y}",
              "Open Government Licence v3.0"] for r in df.itertuples()]
     return Table(["Published source", "File", "Imported", "Licence"], rows, widths=[2.6, 2.2, 1.2, 1.6])

@@ -6,6 +6,9 @@ import json
 from datetime import datetime
 
 import duckdb
+import pandas as pd
+
+from kpis.store.database import Store
 
 
 def start_batch(cur: duckdb.DuckDBPyConnection, *, kind: str, at: datetime, source: str | None = None,
@@ -36,3 +39,9 @@ def store_raw_file(cur: duckdb.DuckDBPyConnection, *, batch_id: int, raw_name: s
                 [raw_name, batch_id, file_name, sha256, len(content), content])
     cur.execute("UPDATE batches SET raw_name=? WHERE batch_id=?", [raw_name, batch_id])
 
+
+def imported_sources(store: Store) -> pd.DataFrame:
+    """source, file_name and at (first imported): each published source imported, by name."""
+    return store.df("""
+        SELECT coalesce(b.source, b.note, b.kind) AS source, b.file_name, min(b.submitted_at) AS at
+        FROM batches b WHERE b.kind = 'import' GROUP BY ALL ORDER BY 1""")

@@ -113,3 +113,18 @@ def first_reached(store: Store, statuses: tuple[str, ...], *, start: datetime, e
 
 def has_demo_records(store: Store) -> bool:
     return bool(store.scalar("SELECT count(*) FROM meeting_attendance WHERE is_demo"))
+
+
+# -- the meeting dates (the meetings table, core schema) ------------------------------------------------
+def meeting_dates(store: Store) -> list[date]:
+    """Board meeting dates held in the store, oldest first."""
+    df = store.df("SELECT meeting_date FROM meetings ORDER BY meeting_date")
+    return [pd.Timestamp(d).date() for d in df["meeting_date"]]
+
+
+def insert_meeting(cur: duckdb.DuckDBPyConnection, meeting_date: date, title: str | None) -> None:
+    cur.execute("INSERT INTO meetings VALUES (?, ?)", [meeting_date, title])
+
+
+def delete_meeting(cur: duckdb.DuckDBPyConnection, meeting_date: date) -> None:
+    cur.execute("DELETE FROM meetings WHERE meeting_date = ?", [meeting_date])

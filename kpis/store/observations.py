@@ -247,3 +247,8 @@ def current_values_of_period(store: Store, area_code: str, period_label: str, in
                     f"{shortened_sql('status_note', note_limit)} AS status_note "
                     "FROM current_observations WHERE area_code = ? AND period_label = ? "
                     "AND indicator_id IN (SELECT unnest(?))", [area_code, period_label, indicator_ids])
+
+
+def last_recorded_at(store: Store, as_at: datetime) -> datetime | None:
+    """When the newest value known at `as_at` was recorded (None: no values then)."""
+    return store.scalar("SELECT max(valid_from) FROM observations WHERE valid_from <= ?", [as_at])
