@@ -7,6 +7,7 @@ import json
 from kpis.cli.errors import EXIT_UNUSABLE, CliError
 from kpis.core.framework import load_framework
 from kpis.store.database import Store, StoreError, db_path
+from kpis.store.observations import count_current_values
 from kpis.store.series import data_as_at, is_demo_database, row_counts
 
 
@@ -66,7 +67,7 @@ def run_info(args: argparse.Namespace) -> int:
             "home_area": framework.home_area,
             "demo_data": is_demo_database(store),
             "data_as_at": data_as_at(store),
-            "observations": int(store.scalar("SELECT count(*) FROM current_observations")),
+            "observations": count_current_values(store),
             "areas": [{"id": a.id, "name": a.name, "sub_group": a.sub_group,
                        "kpis": [k.id for k in framework.kpis_in_area(a.id)]} for a in framework.areas],
             "kpis": [{"id": k.id, "area": k.area, "title": k.title, "unit": k.unit, "polarity": k.polarity,

@@ -110,16 +110,15 @@ def run_annual_report(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise CliError(f"The folder {out.parent} does not exist.", EXIT_UNUSABLE)
     framework = load_framework(args.framework)
-    store = open_store(args)
-    try:
-        report = build_annual_report(store, framework, args.year, fmt, read_done=store.close)
-    except ReportError as exc:
-        raise CliError(str(exc), EXIT_UNUSABLE) from None
-    except (ChartRendererUnavailable, ChromiumNotFound) as exc:
-        raise CliError(str(exc), EXIT_INVALID) from None
-    finally:
-        store.close()
-        stop_renderer()
+    with open_store(args) as store:
+        try:
+            report = build_annual_report(store, framework, args.year, fmt, read_done=store.close)
+        except ReportError as exc:
+            raise CliError(str(exc), EXIT_UNUSABLE) from None
+        except (ChartRendererUnavailable, ChromiumNotFound) as exc:
+            raise CliError(str(exc), EXIT_INVALID) from None
+        finally:
+            stop_renderer()
     try:
         _write_atomically(out, report.data)
     except OSError as exc:
@@ -133,13 +132,11 @@ def run_annual_report(args: argparse.Namespace) -> int:
 
 def _write(args: argparse.Namespace, fn, **kwargs) -> int:
     from kpis.access.permissions import command_line_actor
-    store = open_store(args)
-    try:
-        rid = fn(store, actor=command_line_actor(), **kwargs)
-    except ValueError as exc:
-        raise CliError(str(exc), EXIT_INVALID) from None
-    finally:
-        store.close()
+    with open_store(args) as store:
+        try:
+            rid = fn(store, actor=command_line_actor(), **kwargs)
+        except ValueError as exc:
+            raise CliError(str(exc), EXIT_INVALID) from None
     print(f"Recorded (number {rid}).")
     return 0
 
@@ -197,8 +194,7 @@ def _print(title: str, frame) -> None:
 def run_show(args: argparse.Namespace) -> int:
     from kpis.board.meetings import attendance_table, escalations_table, items_table, meetings
     day = _date(args.date)
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         if day not in meetings(store):
             raise CliError(f"There was no board meeting on {day:%-d %B %Y}.", EXIT_INVALID)
         print(f"Board meeting, {day:%-d %B %Y}")
@@ -206,19 +202,14 @@ def run_show(args: argparse.Namespace) -> int:
         _print("Decisions", items_table(store, meeting_date=day, kind="decision").drop(columns="Meeting"))
         _print("Actions", items_table(store, meeting_date=day).drop(columns="Meeting"))
         _print("Escalations", escalations_table(store, meeting_date=day))
-    finally:
-        store.close()
     sys.stdout.flush()
     return 0
 
 
 def run_history(args: argparse.Namespace) -> int:
     from kpis.governance.meetings import history
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         df = history(store, KINDS[args.kind], args.record)
-    finally:
-        store.close()
     if df.empty:
         raise CliError(f"There is no {args.kind} number {args.record}.", EXIT_INVALID)
     shown = df.drop(columns=["record_id", "valid_to", "is_demo"]).rename(

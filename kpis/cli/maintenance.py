@@ -51,12 +51,11 @@ def run_backup(args: argparse.Namespace) -> int:
         store = Store(args.db, create=False, hold=False, wait_s=args.wait, on_busy=_say_waiting)
     except StoreError as exc:
         raise CliError(str(exc), EXIT_UNUSABLE) from None
-    try:
-        report = backup(store, args.output, overwrite=args.force)
-    except (BackupError, StoreError, OSError) as exc:
-        raise CliError(str(exc), EXIT_UNUSABLE) from None
-    finally:
-        store.close()
+    with store:
+        try:
+            report = backup(store, args.output, overwrite=args.force)
+        except (BackupError, StoreError, OSError) as exc:
+            raise CliError(str(exc), EXIT_UNUSABLE) from None
     if args.json:
         print(json.dumps(report.__dict__, indent=2))
     else:

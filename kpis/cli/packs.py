@@ -76,24 +76,23 @@ def run_board_pack(args: argparse.Namespace) -> int:
         raise CliError(f"The folder {out.parent} does not exist.", EXIT_UNUSABLE)
     meeting = _meeting(args.meeting)
     framework = load_framework(args.framework)
-    store = open_store(args, read_only=True)
 
     def progress(fraction: float, message: str) -> None:
         if not args.quiet and sys.stderr.isatty():
             print(f"\r{fraction:4.0%}  {message:<60}", end="", file=sys.stderr, flush=True)
 
-    try:
-        pack = build_pack(store, framework, meeting=meeting, report=args.report, fmt=fmt, progress=progress,
-                          read_done=store.close)   # read, let go of the database, then draw and write
-    except PackError as exc:
-        raise CliError(str(exc), EXIT_UNUSABLE) from None
-    except (ChartRendererUnavailable, PdfFontsMissing) as exc:
-        raise CliError(str(exc), EXIT_INVALID) from None
-    finally:
-        store.close()
-        stop_renderer()  # close Chromium now, not in the interpreter's exit handlers
-        if not args.quiet and sys.stderr.isatty():
-            print("\r" + " " * 68 + "\r", end="", file=sys.stderr)
+    with open_store(args, read_only=True) as store:
+        try:
+            pack = build_pack(store, framework, meeting=meeting, report=args.report, fmt=fmt, progress=progress,
+                              read_done=store.close)   # read, let go of the database, then draw and write
+        except PackError as exc:
+            raise CliError(str(exc), EXIT_UNUSABLE) from None
+        except (ChartRendererUnavailable, PdfFontsMissing) as exc:
+            raise CliError(str(exc), EXIT_INVALID) from None
+        finally:
+            stop_renderer()  # close Chromium now, not in the interpreter's exit handlers
+            if not args.quiet and sys.stderr.isatty():
+                print("\r" + " " * 68 + "\r", end="", file=sys.stderr)
     try:
         _write_atomically(out, pack.data)
     except OSError as exc:

@@ -49,16 +49,15 @@ def run_refresh(args: argparse.Namespace) -> int:
         for s in skipped:
             print(f"skip   {', '.join(s.kpi_ids):<10} {s.indicator_id}: {s.reason}")
         return 0
-    store = open_store(args)
-    try:
-        result = refresh(store, framework, actor=command_line_actor().email, fingertips_api=args.fingertips_api,
-                         ees_api=args.ees_api, timeout=args.timeout, progress=sys.stderr)
-    except NetworkUnreachable as exc:
-        raise CliError(str(exc), EXIT_UNUSABLE) from None
-    except RefreshError as exc:
-        raise CliError(str(exc), EXIT_INVALID) from None
-    finally:
-        store.close()
+    with open_store(args) as store:
+        try:
+            result = refresh(store, framework, actor=command_line_actor().email,
+                             fingertips_api=args.fingertips_api, ees_api=args.ees_api, timeout=args.timeout,
+                             progress=sys.stderr)
+        except NetworkUnreachable as exc:
+            raise CliError(str(exc), EXIT_UNUSABLE) from None
+        except RefreshError as exc:
+            raise CliError(str(exc), EXIT_INVALID) from None
     if args.json:
         print(json.dumps(result.to_dict(), default=str, indent=2))
         return 0

@@ -7,6 +7,7 @@ there is never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from datetime import date
@@ -187,12 +188,8 @@ def run_template(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".xlsx":
         raise CliError(f"The template is an Excel workbook: give a file name ending .xlsx, not '{out.name}'.",
                        EXIT_UNUSABLE)
-    store = _optional_store(args)
-    try:
+    with _optional_store(args) or contextlib.nullcontext() as store:
         data = build_template(store, framework, args.area, period)
-    finally:
-        if store is not None:
-            store.close()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
@@ -213,17 +210,13 @@ def run_validate(args: argparse.Namespace) -> int:
     framework = _framework_and_area(args)
     period, today = _period(args.period), _today(args)
     data = _read_file(args.file)
-    store = _optional_store(args)
-    try:
+    with _optional_store(args) or contextlib.nullcontext() as store:
         try:
             checked = check_return(store, framework, name=Path(args.file).name, data=data, area_id=args.area,
                                    today=today, period=period)
         except UnreadableFile as exc:
             return _unreadable(args, Path(args.file).name, exc)
         pv = preview(store, framework, checked, today) if store is not None and checked.ok else None
-    finally:
-        if store is not None:
-            store.close()
     if args.json:
         print(json.dumps({**checked.to_dict(), "preview": _preview_dict(pv) if pv else None}, indent=2, default=str))
     else:
@@ -262,8 +255,7 @@ def run_submit(args: argparse.Namespace) -> int:
         raise CliError(f"--by should be the submitter's email address, not '{args.by}'.", EXIT_UNUSABLE)
     data = _read_file(args.file)
     name = Path(args.file).name
-    store = _store(args)
-    try:
+    with _store(args) as store:
         _may_submit(store, args.by, args.area)
         pv = None
         if duplicate_batch_id(store, args.area, sha256(data)) is None:
@@ -286,8 +278,6 @@ def run_submit(args: argparse.Namespace) -> int:
             return _rejected(args, exc.checked)
         except RevisionNotConfirmed as exc:   # the stored figures changed between the preview and the write
             return _unconfirmed_revision(args, checked, exc.revised)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps({**receipt.to_dict(), "submission_id": receipt.batch_id,
                           "preview": _preview_dict(pv) if pv else None}, indent=2, default=str))
@@ -344,11 +334,8 @@ def run_history(args: argparse.Namespace) -> int:
     from kpis.returns.submission import history
     framework = load_framework(args.framework)
     kpi_id = args.kpi_id.strip().upper()
-    store = _store(args)
-    try:
+    with _store(args) as store:
         df = history(store, kpi_id, framework if kpi_id in framework.kpi_ids else None)
-    finally:
-        store.close()
     if df.empty and kpi_id not in framework.kpi_ids:
         raise CliError(f"'{args.kpi_id}' is not a KPI id. Known ids: {', '.join(framework.kpi_ids)}.", EXIT_UNUSABLE)
     if args.json:
@@ -381,11 +368,8 @@ def run_export(args: argparse.Namespace) -> int:
         return run_public_export(args, out)
     # Read, let go of the database, then write: writing 126,000 rows as Excel took minutes, and while the file
     # was held every page of the app said the database was busy.
-    store = _store(args)
-    try:
+    with _store(args) as store:
         df = export_frame(store, kpi_ids=[k.strip().upper() for k in args.kpi] if args.kpi else None)
-    finally:
-        store.close()
     try:
         n = write_export(df, out)
     except OSError as exc:

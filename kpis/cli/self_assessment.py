@@ -53,8 +53,7 @@ def run_rate(args: argparse.Namespace) -> int:
     by = normalise_email(args.by)
     if "@" not in by:
         raise CliError(f"--by should be an email address, not '{args.by}'.", EXIT_UNUSABLE)
-    store = _open(args, read_only=False)
-    try:
+    with _open(args, read_only=False) as store:
         actor = actor_for(store, by) if users_exist(store) else by   # once accounts exist: an editor's account
         if actor is None:
             raise CliError(f"{by} has no account here. Nothing was stored.", EXIT_INVALID)
@@ -65,8 +64,6 @@ def run_rate(args: argparse.Namespace) -> int:
             label = year_label(framework, args.year)
         except (AssessmentError, PermissionDenied) as exc:
             raise CliError(str(exc), EXIT_INVALID) from None
-    finally:
-        store.close()
     words = RATING_WORDS.get(args.rating, "not rated")
     if version is None:
         print(f"Nothing stored: {args.statement} for {label} is already rated so, with the same evidence and actions.")
@@ -78,8 +75,7 @@ def run_rate(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     from kpis.governance.self_assessment import AssessmentError, current_year, history, year_assessment, years
     framework = load_framework(args.framework)
-    store = _open(args, read_only=True)
-    try:
+    with _open(args, read_only=True) as store:
         try:
             year = args.year or current_year(framework)
             assessment = year_assessment(store, framework, year)
@@ -87,8 +83,6 @@ def run_show(args: argparse.Namespace) -> int:
         except AssessmentError as exc:
             raise CliError(str(exc), EXIT_UNUSABLE) from None
         recorded = years(store)
-    finally:
-        store.close()
     if args.json:
         out = {"year": assessment.year, "rows": [
             {"statement_id": r.statement.id, "statement": r.statement.text, "rating": r.rating,

@@ -181,10 +181,8 @@ def _run_kpi(args: argparse.Namespace, warning: str) -> int:
         store = Store(args.db, create=False, hold=False, read_only=True)
     except StoreError as exc:
         raise CliError(str(exc), EXIT_UNUSABLE) from None
-    try:
+    with store:
         signal = scorecard(store, framework, kpi_ids=[kpi.id])["variation"].iloc[0]
-    finally:
-        store.close()
     name = f"{kpi.id} {kpi.short_title} ({kpi.frequency}, {framework.short_name})"
     if signal.result is None:
         raise CliError(f"{name}: {signal.words}.", EXIT_INVALID)

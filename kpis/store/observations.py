@@ -252,3 +252,8 @@ def current_values_of_period(store: Store, area_code: str, period_label: str, in
 def last_recorded_at(store: Store, as_at: datetime) -> datetime | None:
     """When the newest value known at `as_at` was recorded (None: no values then)."""
     return store.scalar("SELECT max(valid_from) FROM observations WHERE valid_from <= ?", [as_at])
+
+
+def count_current_values(store: Store) -> int:
+    """How many values are current (every area, indicator, group and period)."""
+    return int(store.scalar("SELECT count(*) FROM current_observations"))
