@@ -30,8 +30,8 @@ SHAPES: dict[str, re.Pattern[str]] = {k: re.compile(v, re.DOTALL) for k, v in {
     "UPDATE": rf"UPDATE\s+{_NAME}(\s+\w+)?\s+SET\s.*",
     "DELETE": rf"DELETE\s+FROM\s+{_NAME}.*",
     "CREATE": r"CREATE\s+(OR\s+REPLACE\s+)?((TEMP|TEMPORARY)\s+)?(UNIQUE\s+)?"
-              r"(TABLE|VIEW|SEQUENCE|INDEX|SCHEMA|MACRO|TYPE|FUNCTION)\b.*",
-    "DROP": r"DROP\s+(TABLE|VIEW|SEQUENCE|INDEX|SCHEMA|MACRO|TYPE|FUNCTION)\b.*",
+              r"(TABLE|VIEW|SEQUENCE|INDEX|SCHEMA|MACRO|TYPE|FUNCTION|\{x\})\s.*",  # {x}: an f-string's field
+    "DROP": r"DROP\s+(TABLE|VIEW|SEQUENCE|INDEX|SCHEMA|MACRO|TYPE|FUNCTION|\{x\})\s.*",
     "ALTER": r"ALTER\s+(TABLE|VIEW|SEQUENCE)\s.*",
     "COPY": rf"COPY\s+(\(.*\)|{_NAME})\s+(TO|FROM)\b.*",
     "PRAGMA": r"PRAGMA\s+\w+.*",

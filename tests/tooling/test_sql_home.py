@@ -54,7 +54,7 @@ def test_passes_prose_docstrings_and_help_text(tmp_path, capsys):
     "UPDATE users SET role = ? WHERE email = ?", "CREATE OR REPLACE TEMP TABLE obs_diff AS SELECT 1",
     "CREATE TABLE x (a INTEGER)", "DROP TABLE obs_diff", "ALTER TABLE a RENAME TO b", "CHECKPOINT",
     "COPY t TO 'f.csv'", "PRAGMA database_size", "ATTACH 'x.duckdb' AS src", "EXPORT DATABASE 'dir'",
-    "BEGIN TRANSACTION", "COMMIT", "ROLLBACK"])
+    "BEGIN TRANSACTION", "COMMIT", "ROLLBACK", "CREATE OR REPLACE TEMP {x} src AS SELECT {x} FROM {x}"])
 def test_each_statement_kind_is_sql(sql):
     assert sql_home.is_sql(sql)
 
