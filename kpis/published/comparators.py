@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -186,8 +187,8 @@ def import_files(store: Store, paths: list[str | Path], *, framework: Framework 
                         seconds=round(time.perf_counter() - started, 3), notes=notes)
 
 
-def _import_one(cur, path: Path, fmt: str, framework: Framework | None, areas: AreaIndex,
-                lait_dictionary: str | Path | None, batch_id: int, at) -> dict:
+def _import_one(cur: duckdb.DuckDBPyConnection, path: Path, fmt: str, framework: Framework | None,
+                areas: AreaIndex, lait_dictionary: str | Path | None, batch_id: int, at: datetime) -> dict:
     """Read, check and write one file into the open transaction's batch."""
     parsed = _read(cur, fmt, path, framework, areas, lait_dictionary)
     try:  # a reader may leave its file to be read here (a view), so its faults can show here
@@ -218,7 +219,7 @@ def _import_one(cur, path: Path, fmt: str, framework: Framework | None, areas: A
             "counts": counts, "notes": parsed.notes}
 
 
-def _read(con, fmt: str, path: Path, framework: Framework | None, areas: AreaIndex,
+def _read(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, framework: Framework | None, areas: AreaIndex,
           lait_dictionary: str | Path | None) -> Parsed:
     try:
         if fmt == "fingertips":
@@ -242,7 +243,7 @@ def _lait_dictionary_for(path: Path) -> Path | None:
     return None
 
 
-def _upsert_indicators(cur, indicators: pd.DataFrame) -> None:
+def _upsert_indicators(cur: duckdb.DuckDBPyConnection, indicators: pd.DataFrame) -> None:
     """Add source indicators, or refresh them; a field we do not know keeps its stored value."""
     if indicators.empty:
         return

@@ -4,10 +4,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from kpis.core.framework import Framework
+from kpis.core.periods import Period
 from kpis.setup import demo
 from kpis.setup.demo_meetings import add_demo_meetings
 from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_narrative, write_observations
@@ -46,7 +48,7 @@ def register_framework(store: Store, framework: Framework) -> None:
         _audit_framework_change(cur, framework)
 
 
-def _audit_framework_change(cur, framework: Framework) -> None:
+def _audit_framework_change(cur: duckdb.DuckDBPyConnection, framework: Framework) -> None:
     """An audit entry when the framework file loaded is new or has changed since the last load."""
     from pathlib import Path
 
@@ -155,7 +157,7 @@ def add_demo_returns(store: Store, framework: Framework) -> tuple[int, int]:
     return batches, values
 
 
-def _revision(store: Store, framework: Framework, kpi_id: str, quarter) -> pd.DataFrame:
+def _revision(store: Store, framework: Framework, kpi_id: str, quarter: Period) -> pd.DataFrame:
     """The previous quarter's 'all' value of a percentage KPI, corrected upwards by two."""
     old = current_headline(store, kpi_id, quarter.label)
     if old.empty or pd.isna(old.loc[0, "numerator"]) or old.loc[0, "numerator"] + 2 > old.loc[0, "denominator"]:
