@@ -1,4 +1,5 @@
-"""What every benchmark reader shares: errors, the report, markers, areas, periods, indicators."""
+"""What every benchmark reader shares: errors, the report, markers, areas, indicators, a file's header and text
+(the checks from candidates to observations are `kpis.published.candidates`)."""
 from __future__ import annotations
 
 import csv

@@ -247,8 +247,8 @@ def _upsert_indicators(cur: duckdb.DuckDBPyConnection, indicators: pd.DataFrame)
     """Add source indicators, or refresh them; a field we do not know keeps its stored value."""
     if indicators.empty:
         return
-    upsert_indicators(cur, indicators[INDICATOR_FIELDS].astype("object").where(indicators[INDICATOR_FIELDS].notna(),
-                                                                                 None))
+    known = indicators[INDICATOR_FIELDS]
+    upsert_indicators(cur, known.astype("object").where(known.notna(), None))
 
 
 def load_reference_data(store: Store, *, framework: Framework | None,
