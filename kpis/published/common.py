@@ -1,24 +1,22 @@
-"""What every benchmark reader shares: errors, the report, markers, areas, periods, indicators."""
+"""What every benchmark reader shares: errors, the report, markers, areas, indicators, a file's header and text
+(the checks from candidates to observations are `kpis.published.candidates`)."""
 from __future__ import annotations
 
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
 from kpis.core.framework import Framework, Kpi
-from kpis.core.periods import dfe_period, is_dfe_identifier
-from kpis.core.units import STATUSES
 from kpis.store.database import Store
-from kpis.store.observations import KEY
+from kpis.store.reference import area_table
 
 LICENCE = "Open Government Licence v3.0"
 ENGLAND = "E92000001"
@@ -230,7 +228,7 @@ class AreaIndex:
 
     @classmethod
     def from_store(cls, store: Store) -> AreaIndex:
-        return cls(store.df("SELECT area_code, dfe_code, name, area_type, valid_to, successor_code FROM areas"))
+        return cls(area_table(store))
 
     def ons_for_dfe(self, codes: pd.Series) -> pd.Series:
         text = clean_text(codes).str.replace(r"\.0$", "", regex=True)
@@ -258,182 +256,6 @@ def recodes(areas: pd.DataFrame) -> dict[str, str]:
             end = step[end]
         out[code] = end
     return out
-
-
-# -- from candidates to observations (in DuckDB, so a 600,000-row file takes seconds) --------
-CAND_TYPES = {"_row": "BIGINT", "value": "DOUBLE", "numerator": "DOUBLE", "denominator": "DOUBLE",
-              "lower_ci": "DOUBLE", "upper_ci": "DOUBLE"}
-OUT = [*KEY, "period_type", "period_start", "period_end", "value", "numerator", "denominator", "lower_ci",
-       "upper_ci", "status", "status_note"]
-DUPLICATE = "duplicate of an earlier row"
-CONFLICT = "another row has a different value for the same area, period and breakdown"
-
-
-def register_candidates(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
-    """Make the table `cand` (OBS_FIELDS, typed) from a reader's pandas frame."""
-    con.register("cand_frame", frame[OBS_FIELDS])
-    cols = ", ".join(f"CAST({c} AS {CAND_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in OBS_FIELDS)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE cand AS SELECT {cols} FROM cand_frame")
-    con.unregister("cand_frame")
-
-
-def known_areas_table(con: duckdb.DuckDBPyConnection, areas: AreaIndex) -> None:
-    """The temp table `known_areas`: every area code of the areas table."""
-    con.register("known_frame", pd.DataFrame({"area_code": sorted(areas.known)}))
-    con.execute("CREATE OR REPLACE TEMP TABLE known_areas AS SELECT area_code::VARCHAR AS area_code "
-                "FROM known_frame")
-    con.unregister("known_frame")
-    pairs = pd.DataFrame(sorted(areas.recodes.items()), columns=["from_code", "to_code"], dtype="object")
-    con.register("recode_frame", pairs)
-    con.execute("CREATE OR REPLACE TEMP TABLE recodes AS SELECT from_code::VARCHAR AS from_code, "
-                "to_code::VARCHAR AS to_code FROM recode_frame")
-    con.unregister("recode_frame")
-
-
-# Why a code is not placed, by the kind of code it is (ONS prefixes): specific, never just "not in the table".
-AREA_REASON = """CASE
-    WHEN {c} LIKE 'E07%'
-         THEN 'district code ' || {c} || ': districts are not imported (councils, regions and England are)'
-    WHEN {c} LIKE 'E38%' OR {c} LIKE 'E54%' OR {c} LIKE 'E40%' OR {c} LIKE 'E45%'
-         THEN 'NHS area code ' || {c} || ': NHS areas are not imported (councils, regions and England are)'
-    WHEN {c} LIKE 'W%' OR {c} LIKE 'S%' OR {c} LIKE 'N%' OR {c} LIKE 'K%'
-         THEN 'area code ' || {c} || ' is outside England'
-    ELSE 'area code ' || {c} || ' is not a council, region or England in the areas table (nor a former code of one)'
-    END"""
-
-
-def recoded_notes(con: duckdb.DuckDBPyConnection, areas: AreaIndex) -> list[str]:
-    """The import report's notes on rows stored under a council's current code (table `checked`, column
-    `recoded_from`, when `finalise` made it)."""
-    try:
-        got = con.execute("SELECT recoded_from, area_code, count(DISTINCT _row) FROM checked "
-                          "WHERE recoded_from IS NOT NULL AND reason IS NULL GROUP BY ALL ORDER BY 1").fetchall()
-    except duckdb.Error:
-        return []
-    return [areas.recode_note(old, new, n) for old, new, n in got]
-
-
-def period_table(con: duckdb.DuckDBPyConnection, combos_sql: str, parse_period: Callable, period_error: type) -> None:
-    """The temp table `pmap`: each distinct (period_raw, time_identifier, year_type) of `combos_sql`
-    ('' for none) parsed once, in Python, with its label, type, dates, or the reason it is not understood."""
-    parsed = []
-    for raw, ti, yt in con.execute(combos_sql).fetchall():
-        raw, ti, yt = raw or "", ti or "", yt or ""
-        try:
-            if is_dfe_identifier(ti):  # DfE's own list, read by its own rules; yt: a Reporting year's census month
-                p = dfe_period(raw, ti, census_month=int(yt) if yt.isdigit() else 3)
-            else:
-                p = parse_period(raw, time_identifier=ti or None, year_type=yt or None)
-            parsed.append((raw, ti, yt, p.label, p.type, p.start, p.end, None))
-        except (period_error, ValueError) as exc:
-            parsed.append((raw, ti, yt, None, None, None, None, period_reason(raw, ti, yt, exc)))
-    pmap = pd.DataFrame(parsed, columns=["period_raw", "time_identifier", "year_type", "period_label",
-                                         "period_type", "period_start", "period_end", "pskip"])
-    con.register("pmap_frame", pmap.astype("object").where(pmap.notna(), None))
-    con.execute("""CREATE OR REPLACE TEMP TABLE pmap AS SELECT DISTINCT period_raw::VARCHAR period_raw,
-        time_identifier::VARCHAR time_identifier, year_type::VARCHAR year_type, period_label::VARCHAR period_label,
-        period_type::VARCHAR period_type, period_start::DATE period_start, period_end::DATE period_end,
-        pskip::VARCHAR pskip FROM pmap_frame""")
-    con.unregister("pmap_frame")
-
-
-def period_reason(raw: str, ti: str, yt: str, exc: Exception) -> str:
-    """Why a period was not understood, naming the time identifier (or year type) and what was expected."""
-    why = getattr(exc, "reason", "") or ""
-    if is_dfe_identifier(ti):
-        detail = why.split(": ", 1)[-1] or "see DfE's list"
-        return f"time_identifier '{ti}': time_period '{raw}' not understood ({detail})"
-    if ti:
-        return (f"time_identifier '{ti}' (not one of DfE's time identifiers): time_period '{raw}' not understood"
-                + (f" ({why})" if why else ""))
-    hint = f" (year type '{yt}')" if yt and not yt.isdigit() else ""
-    return f"period not understood: '{raw}'{hint}" + (f": {why}" if why else "")
-
-
-def final_columns() -> str:
-    fill = {"breakdown_type": "'all'", "breakdown_value": "'all'", "status": "'published'"}
-    return ", ".join(f"coalesce({c}, {fill[c]}) AS {c}" if c in fill else c for c in OUT)
-
-
-def check_statuses(statuses: Iterable[str]) -> None:
-    bad = sorted({st for st in statuses if st not in STATUSES})
-    if bad:  # a reader's mistake, not the file's: every marker maps to a known status
-        raise ValueError(f"Unknown status value(s) {bad}; expected one of {', '.join(STATUSES)}")
-
-
-def finalise(con: duckdb.DuckDBPyConnection, areas: AreaIndex, parse_period: Callable,
-             period_error: type) -> tuple[int, dict[str, int], list[str]]:
-    """From table or view `cand`: check areas, parse periods, drop duplicates.
-
-    Leaves the view `final_obs` (`_row` and the columns `OUT`: one row per observation to store) in
-    `con` for `kpis.store.observations.write_observations_from`, and returns the number of source rows imported,
-    the reasons (with counts) for the rows skipped and the indicators of the values kept. Periods are
-    parsed once per distinct text, in Python; everything else is set-based SQL.
-    """
-    known_areas_table(con, areas)
-    period_table(con, "SELECT DISTINCT period_raw, time_identifier, year_type FROM cand WHERE skip IS NULL",
-                 parse_period, period_error)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE checked AS
-        SELECT c._row, c.indicator_id, coalesce(r.to_code, c.area_code) AS area_code, c.breakdown_type,
-               c.breakdown_value, p.period_label, p.period_type, p.period_start, p.period_end, c.value, c.numerator,
-               c.denominator, c.lower_ci, c.upper_ci, c.status, c.status_note,
-               CASE WHEN c.skip IS NOT NULL THEN c.skip
-                    WHEN coalesce(c.area_code, '') = '' THEN 'no area code'
-                    WHEN k.area_code IS NULL THEN {AREA_REASON.format(c="c.area_code")}
-                    ELSE p.pskip END AS reason, r.from_code AS recoded_from
-        FROM cand c
-        LEFT JOIN recodes r ON r.from_code = c.area_code
-        LEFT JOIN known_areas k ON k.area_code = coalesce(r.to_code, c.area_code)
-        LEFT JOIN pmap p ON p.period_raw = coalesce(c.period_raw, '')
-             AND p.time_identifier = coalesce(c.time_identifier, '') AND p.year_type = coalesce(c.year_type, '')""")
-    key = ", ".join(KEY)
-    # One pass: rows by indicator and reason, and the distinct keys kept (the indicator is part of the
-    # key, so the distinct keys of each indicator add up to the distinct keys of all).
-    groups = con.execute(f"""
-        SELECT indicator_id, reason, count(*), count(DISTINCT hash({key})) FILTER (WHERE reason IS NULL),
-               list(DISTINCT coalesce(status, 'published')) FILTER (WHERE reason IS NULL)
-        FROM checked GROUP BY ALL""").fetchall()
-    check_statuses(st for g in groups for st in (g[4] or []))
-    kept = sum(n for _, r, n, _, _ in groups if r is None)
-    if kept != sum(d for _, r, _, d, _ in groups if r is None):  # two rows share a key
-        return rank_duplicates(con)
-    used = sorted({i for i, r, _, _, _ in groups if r is None})
-    # A source row may give several values (value columns): it is skipped when none is kept.
-    per_row = con.execute("""
-        WITH per_row AS (SELECT _row, min(reason) AS reason, bool_or(reason IS NULL) AS kept FROM checked GROUP BY _row)
-        SELECT kept, CASE WHEN NOT kept THEN reason END AS reason, count(*) FROM per_row GROUP BY ALL""").fetchall()
-    reasons = {r: n for k, r, n in sorted(per_row, key=lambda x: (-x[2], str(x[1]))) if not k}
-    imported = sum(n for k, _, n in per_row if k)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT _row, {final_columns()} FROM checked "
-                "WHERE reason IS NULL")
-    return int(imported), reasons, used
-
-
-def rank_duplicates(con: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, int], list[str]]:
-    """`finalise` when rows of table `checked` share a key: the first value of each key is kept and the
-    others are counted, as duplicates when they agree with it and as conflicts when they do not."""
-    key = ", ".join(KEY)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE ranked AS
-        SELECT *, row_number() OVER w AS rn,
-               (value IS NOT DISTINCT FROM first_value(value) OVER w
-                AND numerator IS NOT DISTINCT FROM first_value(numerator) OVER w
-                AND denominator IS NOT DISTINCT FROM first_value(denominator) OVER w
-                AND status IS NOT DISTINCT FROM first_value(status) OVER w) AS same
-        FROM checked WHERE reason IS NULL
-        WINDOW w AS (PARTITION BY {key} ORDER BY _row)""")
-    reasons = dict(con.execute(f"""
-        WITH every AS (
-            SELECT _row, reason FROM checked WHERE reason IS NOT NULL
-            UNION ALL
-            SELECT _row, CASE WHEN rn = 1 THEN NULL WHEN same THEN '{DUPLICATE}' ELSE '{CONFLICT}' END FROM ranked),
-        per_row AS (SELECT _row, min(reason) AS reason, bool_or(reason IS NULL) AS kept FROM every GROUP BY _row)
-        SELECT reason, count(*) FROM per_row WHERE NOT kept GROUP BY reason ORDER BY 2 DESC, 1""").fetchall())
-    imported = con.execute("SELECT count(DISTINCT _row) FROM ranked WHERE rn = 1").fetchall()[0][0]
-    used = sorted(r[0] for r in con.execute("SELECT DISTINCT indicator_id FROM ranked WHERE rn = 1").fetchall())
-    con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT _row, {final_columns()} FROM ranked WHERE rn = 1")
-    return int(imported), {str(k): int(v) for k, v in reasons.items()}, used
 
 
 WINDOWS_1252_NOTE = "read as Windows-1252 (not UTF-8), as Excel saves CSV"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -30,24 +31,31 @@ from kpis.core.areas import AREA_COLUMNS, NEIGHBOUR_COLUMNS, load_areas, load_ne
 from kpis.core.framework import DATA_DIR, Framework
 from kpis.core.periods import PeriodError, parse_period
 from kpis.published import dfe_ees, fingertips, lait, tidy
+from kpis.published.candidates import finalise, recoded_notes, register_candidates
 from kpis.published.common import (
     INDICATOR_FIELDS,
     LICENCE,
-    OUT,
     AreaIndex,
     BenchmarkError,
     BenchmarkFormatError,
     ImportReport,
     Parsed,
-    finalise,
     read_header,
-    recoded_notes,
-    register_candidates,
 )
 from kpis.store.audit import audit
 from kpis.store.batches import finish_batch, start_batch
 from kpis.store.database import Store, now
 from kpis.store.observations import write_observations_from
+from kpis.store.reference import (
+    area_count,
+    insert_areas,
+    insert_neighbours,
+    neighbour_count,
+    store_import_file,
+    store_published_comparisons,
+    upsert_indicators,
+)
+from kpis.store.reference_checks import OUT
 
 __all__ = [
     "LICENCE",
@@ -129,7 +137,7 @@ def import_files(store: Store, paths: list[str | Path], *, framework: Framework 
     if not paths:
         raise BenchmarkError("There is no file to import.")
     formats = [detect_format(p) for p in paths]
-    if not store.scalar("SELECT count(*) FROM areas"):
+    if not area_count(store):
         load_areas_table(store)
     areas = AreaIndex.from_store(store)
     if not areas.known:
@@ -163,9 +171,8 @@ def import_files(store: Store, paths: list[str | Path], *, framework: Framework 
             used_all.update(got["used"])
             notes += [prefix + n for n in got["notes"]]
             if keep_raw:
-                cur.execute("INSERT INTO raw_files VALUES (?,?,?,?,?,?)",
-                            [f"import-{batch_id}-{i}-{path.name}", batch_id, path.name, d,
-                             path.stat().st_size, path.read_bytes()])
+                store_import_file(cur, raw_name=f"import-{batch_id}-{i}-{path.name}", batch_id=batch_id,
+                                  file_name=path.name, sha256=d, content=path.read_bytes())
         rows_skipped = totals["rows_read"] - totals["rows_imported"]
         used = sorted(used_all)
         finish_batch(cur, batch_id, rows_read=totals["rows_read"], rows_imported=totals["rows_imported"],
@@ -183,8 +190,8 @@ def import_files(store: Store, paths: list[str | Path], *, framework: Framework 
                         seconds=round(time.perf_counter() - started, 3), notes=notes)
 
 
-def _import_one(cur, path: Path, fmt: str, framework: Framework | None, areas: AreaIndex,
-                lait_dictionary: str | Path | None, batch_id: int, at) -> dict:
+def _import_one(cur: duckdb.DuckDBPyConnection, path: Path, fmt: str, framework: Framework | None,
+                areas: AreaIndex, lait_dictionary: str | Path | None, batch_id: int, at: datetime) -> dict:
     """Read, check and write one file into the open transaction's batch."""
     parsed = _read(cur, fmt, path, framework, areas, lait_dictionary)
     try:  # a reader may leave its file to be read here (a view), so its faults can show here
@@ -210,12 +217,12 @@ def _import_one(cur, path: Path, fmt: str, framework: Framework | None, areas: A
                                      row_column="_row" if parsed.finish else None)  # unique there
     for column, versus in (("published_comparison", "England"), ("published_comparison_region", "Region")):
         if parsed.frame is not None and parsed.frame[column].notna().any():
-            _store_published_comparisons(cur, batch_id, column, versus)
+            store_published_comparisons(cur, batch_id, column, versus)
     return {"rows_read": parsed.rows_read, "rows_imported": rows_imported, "reasons": reasons, "used": used,
             "counts": counts, "notes": parsed.notes}
 
 
-def _read(con, fmt: str, path: Path, framework: Framework | None, areas: AreaIndex,
+def _read(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, framework: Framework | None, areas: AreaIndex,
           lait_dictionary: str | Path | None) -> Parsed:
     try:
         if fmt == "fingertips":
@@ -239,50 +246,12 @@ def _lait_dictionary_for(path: Path) -> Path | None:
     return None
 
 
-def _store_published_comparisons(cur, batch_id: int, column: str = "published_comparison",
-                                 versus: str = "England") -> None:
-    """The publisher's "Compared to England" label (or the region's, `versus`) of every value kept, where it is new
-    or has changed (the
-    label it replaces is kept, no longer current). Run only for a file that carries labels: a value such a file
-    publishes without one ends the label that value had, since what the publisher said before is history, not
-    what it says now (a blank label row, never current, marks when)."""
-    keys = ("indicator_id", "area_code", "breakdown_type", "breakdown_value", "period_label")
-    on = " AND ".join(f"p.{k} = i.{k}" for k in keys)
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE incoming_labels AS
-        SELECT {", ".join(f"f.{k}" for k in keys)}, '{versus}' AS versus, c.{column} AS label
-        FROM final_obs f JOIN cand c ON c._row = f._row AND c.indicator_id = f.indicator_id""")
-    # a label ended with nothing in its place leaves a marker (blank, never current), so that the board as known
-    # at a later date does not read the ended label back as the publisher's word
-    cur.execute(f"""
-        INSERT INTO published_comparisons
-        SELECT {", ".join(f"i.{k}" for k in keys)}, i.versus, '', ?, false
-        FROM incoming_labels i JOIN published_comparisons p ON p.is_current AND p.versus = i.versus AND {on}
-        WHERE i.label IS NULL""", [batch_id])
-    cur.execute(f"""
-        UPDATE published_comparisons p SET is_current = false FROM incoming_labels i
-        WHERE p.is_current AND p.versus = i.versus AND {on} AND p.label IS DISTINCT FROM i.label""")
-    cur.execute(f"""
-        INSERT INTO published_comparisons
-        SELECT i.*, ?, true FROM incoming_labels i
-        WHERE i.label IS NOT NULL AND NOT EXISTS (SELECT 1 FROM published_comparisons p WHERE p.is_current
-                                                  AND p.versus = i.versus AND {on})""", [batch_id])
-    cur.execute("DROP TABLE incoming_labels")
-
-
-def _upsert_indicators(cur, indicators: pd.DataFrame) -> None:
+def _upsert_indicators(cur: duckdb.DuckDBPyConnection, indicators: pd.DataFrame) -> None:
     """Add source indicators, or refresh them; a field we do not know keeps its stored value."""
     if indicators.empty:
         return
-    df = indicators[INDICATOR_FIELDS].astype("object").where(indicators[INDICATOR_FIELDS].notna(), None)
-    cur.register("incoming_indicators", df)
-    try:
-        keep = ", ".join(f"{c} = coalesce(excluded.{c}, indicators.{c})" for c in INDICATOR_FIELDS[1:])
-        cur.execute(f"INSERT INTO indicators ({', '.join(INDICATOR_FIELDS)}) "
-                    f"SELECT {', '.join(INDICATOR_FIELDS)} FROM incoming_indicators "
-                    f"ON CONFLICT (indicator_id) DO UPDATE SET {keep}")
-    finally:
-        cur.unregister("incoming_indicators")
+    known = indicators[INDICATOR_FIELDS]
+    upsert_indicators(cur, known.astype("object").where(known.notna(), None))
 
 
 def load_reference_data(store: Store, *, framework: Framework | None,
@@ -308,22 +277,17 @@ def load_areas_table(store: Store, data_dir: str | Path = REFERENCE_DIR) -> int:
     when they are empty. Returns the number of areas in the table."""
     data_dir = Path(data_dir)
     areas_file, neighbours_file = data_dir / "areas.csv", data_dir / "statistical_neighbours.csv"
-    have_areas = store.scalar("SELECT count(*) FROM areas")
-    have_neighbours = store.scalar("SELECT count(*) FROM statistical_neighbours")
+    have_areas = area_count(store)
+    have_neighbours = neighbour_count(store)
     with store.transaction() as cur:
         if not have_areas and areas_file.exists():
             a = load_areas(areas_file)[AREA_COLUMNS]
             for c in ("valid_from", "valid_to"):
                 a[c] = a[c].dt.date
             a = a.astype("object").where(a.notna(), None)
-            cur.register("incoming_areas", a)
-            cur.execute(f"INSERT INTO areas ({', '.join(AREA_COLUMNS)}) SELECT * FROM incoming_areas")
-            cur.unregister("incoming_areas")
+            insert_areas(cur, a)
         if not have_neighbours and neighbours_file.exists():
             n = load_neighbours(neighbours_file)[NEIGHBOUR_COLUMNS]
             n = n.astype("object").where(n.notna(), None)
-            cur.register("incoming_neighbours", n)
-            cur.execute(f"INSERT INTO statistical_neighbours ({', '.join(NEIGHBOUR_COLUMNS)}) "
-                        "SELECT * FROM incoming_neighbours")
-            cur.unregister("incoming_neighbours")
-    return int(store.scalar("SELECT count(*) FROM areas"))
+            insert_neighbours(cur, n)
+    return area_count(store)

@@ -36,7 +36,7 @@ from kpis.core.areas import COUNCIL, ENGLAND
 from kpis.core.framework import Comparator, Kpi
 from kpis.core.sources import NO_NATIONAL_FIGURE, NOT_LOADED, SUPPRESSED
 from kpis.store.database import Store
-from kpis.store.observations import observations_as_at
+from kpis.store.reference import publisher_labels, standing_rows
 
 TESTED, DIFFERENCE, RELATED = "significance test", "difference, quartile and rank", "related national measure"
 PUBLISHER_DID_NOT_COMPARE = "Not compared with England by its publisher"
@@ -267,20 +267,8 @@ def not_compared_by_publisher(store: Store, home: str, wanted: list[tuple[str, s
     compared" with England (Fingertips' "Compared to England"), as known at `as_at`: one query for all."""
     if not wanted:
         return set()
-    when = "p.is_current" if as_at is None else "b.submitted_at <= ?"
-    params: list[Any] = [[w[0] for w in wanted], [w[1] for w in wanted], home]
-    if as_at is not None:
-        params.append(pd.Timestamp(as_at).to_pydatetime())
-    df = store.df(f"""
-        WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS indicator_id, unnest(?::VARCHAR[]) AS period_label)
-        SELECT p.indicator_id, p.period_label, p.label
-        FROM published_comparisons p JOIN batches b ON b.batch_id = p.batch_id
-        JOIN wanted w ON w.indicator_id = p.indicator_id AND w.period_label = p.period_label
-        WHERE p.area_code = ? AND p.versus = 'England' AND p.breakdown_type = 'all' AND p.breakdown_value = 'all'
-              AND {when}
-        QUALIFY row_number() OVER (PARTITION BY p.indicator_id, p.period_label
-                                   ORDER BY b.submitted_at DESC, p.batch_id DESC) = 1""", params)
-    return {(i, p) for i, p, label in df.itertuples(index=False, name=None) if str(label).lower() == "not compared"}
+    return {(i, p) for i, p, label in publisher_labels(store, home, wanted, as_at)
+            if str(label).lower() == "not compared"}
 
 
 # -- reading standings --------------------------------------------------------------------------------
@@ -307,32 +295,8 @@ def standings(store: Store, requests: dict[Any, tuple[Comparator, str, date | No
     keys = list(requests)
     comps = [requests[k][0] for k in keys]
     ends = [None if requests[k][2] is None else pd.Timestamp(requests[k][2]).date() for k in keys]
-    sql = f"""
-        WITH obs AS (
-            SELECT indicator_id, area_code, period_label, period_end, value, numerator, denominator, lower_ci, upper_ci
-            FROM ({observations_as_at(as_at)}) o
-            WHERE indicator_id IN (SELECT unnest(?)) AND breakdown_type = 'all' AND value IS NOT NULL),
-        wanted AS (SELECT unnest(?) AS k, unnest(?) AS iid, unnest(?) AS total_id, CAST(unnest(?) AS DATE) AS until),
-        pick AS (
-            SELECT w.k, w.iid, w.total_id, h.period_label
-            FROM wanted w JOIN obs h ON h.indicator_id = w.iid AND h.area_code = ?
-            JOIN obs e ON e.indicator_id = w.iid AND e.area_code = ? AND e.period_label = h.period_label
-            WHERE w.until IS NULL OR h.period_end <= w.until
-            QUALIFY row_number() OVER (PARTITION BY w.k ORDER BY h.period_end DESC) = 1)
-        SELECT p.k, o.*, (a.area_type = ? AND a.valid_to IS NULL) AS is_council,
-               (SELECT count(*) FROM areas WHERE area_type = ? AND valid_to IS NULL) AS n_councils
-        FROM pick p JOIN obs o ON o.period_label = p.period_label AND o.indicator_id IN (p.iid, p.total_id)
-        LEFT JOIN areas a ON a.area_code = o.area_code"""
-    params = [sorted({i for c in comps for i in (c.indicator_id, _denominator_id(c)) if i}),
-              list(range(len(keys))), [c.indicator_id for c in comps], [_denominator_id(c) or "" for c in comps],
-              ends, home, ENGLAND, COUNCIL, COUNCIL]
-    cur = store.cursor()
-    try:  # plain tuples: a few hundred rows, no DataFrame needed
-        result = cur.execute(sql, params)
-        names = [d[0] for d in result.description]
-        found = [dict(zip(names, row, strict=False)) for row in result.fetchall()]
-    finally:
-        cur.close()
+    series = [(c.indicator_id, _denominator_id(c) or "", end) for c, end in zip(comps, ends, strict=True)]
+    found = standing_rows(store, series=series, home=home, england=ENGLAND, council_type=COUNCIL, as_at=as_at)
     by_key: dict[int, list[dict]] = {}
     for r in found:
         by_key.setdefault(int(r["k"]), []).append(r)

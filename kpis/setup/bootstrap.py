@@ -4,10 +4,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from kpis.core.framework import Framework
+from kpis.core.periods import Period
 from kpis.setup import demo
 from kpis.setup.demo_meetings import add_demo_meetings
 from kpis.store.audit import audit
@@ -15,6 +17,19 @@ from kpis.store.batches import finish_batch, start_batch
 from kpis.store.database import Store, now
 from kpis.store.narratives import write_narrative
 from kpis.store.observations import write_observations
+from kpis.store.reference import (
+    add_meetings,
+    area_count,
+    current_headline,
+    date_imports_by_publication,
+    demo_submission_count,
+    framework_digest,
+    home_published_observations,
+    mark_demo,
+    save_framework_digest,
+    save_framework_indicators,
+    save_framework_settings,
+)
 
 
 @dataclass
@@ -31,29 +46,23 @@ class InitReport:
 def register_framework(store: Store, framework: Framework) -> None:
     """Record the framework's KPIs as indicators and its board meetings."""
     with store.transaction() as cur:
-        for k in framework.kpis:
-            cur.execute("INSERT OR REPLACE INTO indicators (indicator_id, source, source_code, name, unit, polarity, "
-                        "definition, methodology, kpi_id, next_update) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        [k.id, "framework", k.id, k.title, k.unit, k.polarity, k.definition, k.methodology,
-                         k.id, k.next_update])
-        for m in framework.meetings:
-            cur.execute("INSERT OR IGNORE INTO meetings VALUES (?, ?)", [m, "Partnership board"])
-        cur.execute("INSERT OR REPLACE INTO settings VALUES ('framework', ?), ('partnership', ?), ('home_area', ?)",
-                    [framework.path, framework.name, framework.home_area])
+        save_framework_indicators(cur, framework.kpis)
+        add_meetings(cur, framework.meetings, "Partnership board")
+        save_framework_settings(cur, path=framework.path, partnership=framework.name, home_area=framework.home_area)
         _audit_framework_change(cur, framework)
 
 
-def _audit_framework_change(cur, framework: Framework) -> None:
+def _audit_framework_change(cur: duckdb.DuckDBPyConnection, framework: Framework) -> None:
     """An audit entry when the framework file loaded is new or has changed since the last load."""
     from pathlib import Path
 
     from kpis.access.permissions import command_line_actor
     path = Path(framework.path)
     digest = hashlib.sha256(path.read_bytes() if path.is_file() else ",".join(framework.kpi_ids).encode()).hexdigest()
-    old = cur.execute("SELECT value FROM settings WHERE key = 'framework_sha256'").fetchone()
+    old = framework_digest(cur)
     if old and old[0] == digest:
         return
-    cur.execute("INSERT OR REPLACE INTO settings VALUES ('framework_sha256', ?)", [digest])
+    save_framework_digest(cur, digest)
     audit(cur, actor=command_line_actor().email, action="framework", at=now(),
           detail={"file": path.name, "sha256": digest, "kpis": framework.kpi_ids, "changed": bool(old)})
 
@@ -64,7 +73,7 @@ def initialise(store: Store, framework: Framework, *, with_demo: bool = False) -
     benchmarks.load_areas_table(store)
     register_framework(store, framework)
     report = InitReport(schema_version=store.schema_version(),
-                        areas=int(store.scalar("SELECT count(*) FROM areas")), kpis=len(framework.kpis))
+                        areas=area_count(store), kpis=len(framework.kpis))
     if with_demo:
         files = [*benchmarks.REFERENCE_FILES, *benchmarks.RELATED_FILES]
         for r in benchmarks.load_reference_data(store, framework=framework, files=files):
@@ -73,7 +82,7 @@ def initialise(store: Store, framework: Framework, *, with_demo: bool = False) -
         report.demo_batches, report.demo_values = add_demo_returns(store, framework)
         report.demo_meeting_records = add_demo_meetings(store, framework)
         with store.transaction() as cur:
-            cur.execute("INSERT OR REPLACE INTO settings VALUES ('demo', 'true')")
+            mark_demo(cur)
     store.checkpoint()
     return report
 
@@ -90,11 +99,7 @@ def date_demo_imports_by_publication(store: Store) -> None:
     period end + 7 months, never later than the import itself. Only first versions from imports change.
     """
     with store.transaction() as cur:
-        cur.execute(f"""
-            UPDATE observations SET valid_from = least(valid_from,
-                CAST(period_end + INTERVAL {PUBLICATION_LAG_MONTHS} MONTH AS TIMESTAMP))
-            WHERE version = 1 AND valid_to IS NULL
-              AND batch_id IN (SELECT batch_id FROM batches WHERE kind = 'import')""")
+        date_imports_by_publication(cur, PUBLICATION_LAG_MONTHS)
 
 
 def published_home_series(store: Store, framework: Framework) -> dict[str, pd.DataFrame]:
@@ -102,10 +107,7 @@ def published_home_series(store: Store, framework: Framework) -> dict[str, pd.Da
     wanted = {k.id: k.comparator.indicator_id for k in framework.kpis if k.comparator is not None}
     if not wanted:
         return {}
-    df = store.df("""SELECT indicator_id, breakdown_type, breakdown_value, period_label, period_start, period_end,
-                            value, numerator, denominator, lower_ci, upper_ci
-                     FROM current_observations WHERE area_code = ? AND indicator_id IN (SELECT unnest(?))""",
-                  [framework.home_area, list(set(wanted.values()))])
+    df = home_published_observations(store, framework.home_area, list(set(wanted.values())))
     return {kid: df[df["indicator_id"] == iid].reset_index(drop=True) for kid, iid in wanted.items()}
 
 
@@ -117,7 +119,7 @@ def add_demo_returns(store: Store, framework: Framework) -> tuple[int, int]:
     out (`missing_return`: a missing return) and a KPI whose previous figure the latest return revises
     (`revised_kpi`), so the demo shows what real data looks like.
     """
-    if store.scalar("SELECT count(*) FROM batches WHERE kind = 'submission' AND is_demo"):
+    if demo_submission_count(store):
         return 0, 0
     rng = np.random.default_rng(demo.SEED)
     quarters = demo.demo_quarters()
@@ -159,10 +161,9 @@ def add_demo_returns(store: Store, framework: Framework) -> tuple[int, int]:
     return batches, values
 
 
-def _revision(store: Store, framework: Framework, kpi_id: str, quarter) -> pd.DataFrame:
+def _revision(store: Store, framework: Framework, kpi_id: str, quarter: Period) -> pd.DataFrame:
     """The previous quarter's 'all' value of a percentage KPI, corrected upwards by two."""
-    old = store.df("SELECT * FROM current_observations WHERE indicator_id = ? AND breakdown_type = 'all' "
-                   "AND period_label = ?", [kpi_id, quarter.label])
+    old = current_headline(store, kpi_id, quarter.label)
     if old.empty or pd.isna(old.loc[0, "numerator"]) or old.loc[0, "numerator"] + 2 > old.loc[0, "denominator"]:
         return old.iloc[0:0]
     row = old.iloc[0].to_dict()
