@@ -54,6 +54,8 @@ from kpis.core.framework import Framework, Kpi
 from kpis.core.units import SCALE
 from kpis.published import relation as comparison
 from kpis.store.database import Store
+from kpis.store.explorer import area_types
+from kpis.store.quality import import_batches
 from kpis.store.series import kpi_series
 
 COUNCIL = "county_ua"
@@ -71,7 +73,7 @@ COLUMNS = ["kpi_id", "area", "title", "full_title", "unit", "polarity", "period"
 def kpi_benchmarks(store: Store, framework: Framework, *, as_at: datetime | None = None) -> list[dict]:
     """One dict per KPI of `framework` (keys: COLUMNS), as known at `as_at` (None: now)."""
     comp = comparators(framework.home_area)
-    areas = store.df("SELECT area_code, area_type, valid_to FROM areas")
+    areas = area_types(store)
     current_councils = set(areas.loc[(areas["area_type"] == COUNCIL) & areas["valid_to"].isna(), "area_code"])
     return [_one(store, framework, kpi, comp, current_councils, as_at) for kpi in framework.kpis]
 
@@ -211,10 +213,7 @@ def as_at_end_of(day: date) -> datetime:
 # -- the imports so far (the Admin imports page) ---------------------------------------------------------
 def import_history(store: Store, *, limit: int = 200) -> pd.DataFrame:
     """Past benchmark imports, newest first: when, file, source, who, and what happened to the rows."""
-    df = store.df(f"""
-        SELECT batch_id, submitted_at, file_name, source, replace(note, 'format ', '') AS format, submitted_by,
-               rows_read, rows_imported, rows_skipped, skipped_reasons, new_values, changed_values, unchanged_values
-        FROM batches WHERE kind = 'import' ORDER BY submitted_at DESC, batch_id DESC LIMIT {int(limit)}""")
+    df = import_batches(store, limit=limit)
 
     def reasons(text) -> str:
         if text is None or (isinstance(text, float) and math.isnan(text)):

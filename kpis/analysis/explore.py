@@ -23,8 +23,8 @@ from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set
 from kpis.core.exports import describe_periods, export_metadata
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import SOURCE_NAMES, comparator_label
-from kpis.core.text import shortened_from
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
+from kpis.store import explorer
 from kpis.store.database import Store
 from kpis.store.series import empty_text_as_none
 
@@ -89,8 +89,7 @@ def _text(value) -> str:
 
 def indicator_choices(store: Store, framework: Framework) -> pd.DataFrame:
     """Every framework KPI, then every imported source indicator, with the number of areas and values."""
-    counts = store.df("""SELECT indicator_id, count(DISTINCT area_code) AS areas, count(*) AS n_values
-                         FROM current_observations GROUP BY 1""")
+    counts = explorer.indicator_counts(store)
     areas = dict(zip(counts["indicator_id"],
                      counts["areas"], strict=False))  # plain dicts: looked up once per indicator
     n_values = dict(zip(counts["indicator_id"], counts["n_values"], strict=False))
@@ -101,8 +100,7 @@ def indicator_choices(store: Store, framework: Framework) -> pd.DataFrame:
         rows.append({"indicator_id": k.id, "label": f"{k.id} {k.short_title}", "kind": "Framework KPI",
                      "source": SOURCE_NAMES["framework"], "area_series_id": series,
                      "areas": int(areas.get(series, 0)), "n_values": int(n_values.get(k.id, 0))})
-    inds = store.df("SELECT indicator_id, source, name FROM indicators WHERE source <> 'framework' "
-                    "ORDER BY source, indicator_id")
+    inds = explorer.source_indicators(store)
     for r in inds.itertuples(index=False):
         rows.append({"indicator_id": r.indicator_id, "label": f"{_text(r.name) or r.indicator_id} ({r.indicator_id})",
                      "kind": "Source indicator", "source": SOURCE_NAMES.get(r.source, r.source),
@@ -114,9 +112,7 @@ def indicator_choices(store: Store, framework: Framework) -> pd.DataFrame:
 def default_indicator(store: Store, framework: Framework) -> str | None:
     """The first KPI whose published series covers the home area and others; else the first KPI."""
     for k in framework.kpis:
-        if k.comparator and store.scalar(
-                "SELECT count(DISTINCT area_code) FILTER (WHERE value IS NOT NULL) > 1 AND bool_or(area_code = ?) "
-                "FROM current_observations WHERE indicator_id = ?", [framework.home_area, k.comparator.indicator_id]):
+        if k.comparator and explorer.covers_home_and_others(store, k.comparator.indicator_id, framework.home_area):
             return k.id
     return framework.kpis[0].id if framework.kpis else None
 
@@ -126,14 +122,13 @@ def indicator(store: Store, framework: Framework, indicator_id: str) -> Indicato
     if indicator_id in framework.kpi_ids:
         k = framework.kpi(indicator_id)
         series = k.comparator.indicator_id if k.comparator else k.id
-        if k.comparator and not store.scalar("SELECT count(*) FROM current_observations WHERE indicator_id = ?",
-                                              [series]):
+        if k.comparator and not explorer.value_count(store, series):
             series = k.id  # the comparator is named but nothing of it is imported
         return Indicator(id=k.id, name=k.title, kind="Framework KPI", source="framework", unit=k.unit,
                          polarity=k.polarity, decimals=k.decimals, area_series_id=series, definition=k.definition,
                          methodology=k.methodology, kpi=k,
                          licence="Local data of the partnership; comparators: Open Government Licence v3.0")
-    row = store.df("SELECT * FROM indicators WHERE indicator_id = ?", [indicator_id])
+    row = explorer.indicator_row(store, indicator_id)
     if row.empty:
         raise KeyError(f"There is no indicator '{indicator_id}'. Pick one of the framework KPIs or imported "
                        "source indicators.")
@@ -206,22 +201,6 @@ def add_significance(df: pd.DataFrame, benchmark: pd.Series | float | None, pola
 
 
 # -- reading --------------------------------------------------------------------------------
-_SELECT = f"""
-    SELECT o.indicator_id, o.area_code, coalesce(a.name, o.area_code) AS area_name, a.area_type, a.region_code,
-           a.valid_to AS area_valid_to, o.breakdown_type, o.breakdown_value, o.period_label, o.period_type,
-           o.period_start, o.period_end, o.value,
-           -- the counts behind a suppressed value are suppressed too
-           CASE WHEN o.status = 'suppressed' THEN NULL ELSE o.numerator END AS numerator,
-           CASE WHEN o.status = 'suppressed' THEN NULL ELSE o.denominator END AS denominator,
-           o.lower_ci, o.upper_ci, o.status,
-           o.status_note, o.is_demo,
-           CASE WHEN b.is_demo THEN 'Demo data (synthetic)' WHEN b.kind = 'submission' THEN 'Sub-group return'
-                ELSE coalesce(b.source, 'Published statistics') END AS source
-    FROM {shortened_from("current_observations", ("status_note",))} o LEFT JOIN areas a ON a.area_code = o.area_code
-    LEFT JOIN batches b ON b.batch_id = o.batch_id"""
-_LABEL_KEY = ["area_code", "breakdown_type", "breakdown_value", "period_label"]
-
-
 @dataclass(frozen=True)
 class SeriesValues:
     """Every 'all children' value of one series, as `read_values(store, indicator_id)` gives them: read once for
@@ -247,17 +226,8 @@ def read_values(store: Store, indicator_id: str, *, breakdown_type: str | None =
         if period_label is not None:
             keep &= (d["period_label"] == period_label).to_numpy()
         return empty_text_as_none(d[keep].reset_index(drop=True))
-    where, params = ["o.indicator_id = ?"], [indicator_id]
-    if breakdown_type is not None:
-        where.append("o.breakdown_type = ?")
-        params.append(breakdown_type)
-    if area_codes is not None:
-        where.append("o.area_code IN (SELECT unnest(?))")
-        params.append(list(area_codes))
-    if period_label is not None:
-        where.append("o.period_label = ?")
-        params.append(period_label)
-    df = store.df(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY o.period_end, o.area_code", params)
+    df = explorer.series_rows(store, indicator_id, breakdown_type=breakdown_type, area_codes=area_codes,
+                              period_label=period_label)
     for col in ("period_start", "period_end"):
         df[col] = pd.to_datetime(df[col])
     return _with_published_labels(store, indicator_id, df)
@@ -266,32 +236,26 @@ def read_values(store: Store, indicator_id: str, *, breakdown_type: str | None =
 def _with_published_labels(store: Store, indicator_id: str, df: pd.DataFrame) -> pd.DataFrame:
     """Column `not_compared_by_publisher`: True where the publisher (Fingertips) marked the value "Not compared"
     with England. Read apart, only those few keys, so the values' own query stays as it was."""
-    keys = store.df(f"SELECT {', '.join(_LABEL_KEY)} FROM current_published_comparisons WHERE versus = 'England' "
-                    "AND indicator_id = ? AND lower(label) = 'not compared'", [indicator_id])
+    keys = explorer.not_compared_by_publisher(store, indicator_id)
     if keys.empty or df.empty:
         df["not_compared_by_publisher"] = np.zeros(len(df), dtype=bool)
         return df
     marked = set(keys.itertuples(index=False, name=None))
-    df["not_compared_by_publisher"] = [k in marked for k in zip(*(df[c].to_list() for c in _LABEL_KEY), strict=False)]
+    df["not_compared_by_publisher"] = [k in marked for k in zip(*(df[c].to_list() for c in explorer.LABEL_KEY),
+                                                                strict=False)]
     return df
 
 
 def area_names(store: Store, indicator_id: str) -> dict[str, str]:
     """Code -> name of every area with a value of a series ('all' groups), in the order `read_values` first
     meets them (by period end, then code): its areas without reading all its values."""
-    df = store.df("""SELECT o.area_code, coalesce(a.name, o.area_code) AS area_name
-                     FROM current_observations o LEFT JOIN areas a ON a.area_code = o.area_code
-                     WHERE o.indicator_id = ? AND o.breakdown_type = 'all'
-                     GROUP BY ALL ORDER BY min(o.period_end), o.area_code""", [indicator_id])
+    df = explorer.area_names(store, indicator_id)
     return dict(zip(df["area_code"], df["area_name"], strict=False))
 
 
 def periods(store: Store, indicator_id: str) -> pd.DataFrame:
     """The periods of a series, oldest first, with how many areas have a value in each."""
-    return store.df("""SELECT period_label, period_type, min(period_start) AS period_start,
-                              max(period_end) AS period_end, count(value) AS areas_with_value
-                       FROM current_observations WHERE indicator_id = ? AND breakdown_type = 'all'
-                       GROUP BY period_label, period_type ORDER BY period_end, period_label""", [indicator_id])
+    return explorer.periods(store, indicator_id)
 
 
 @dataclass(frozen=True)
@@ -357,10 +321,7 @@ def quartile_label(rank: float | None, n: int, polarity: str) -> str:
 
 def default_period(store: Store, ind: Indicator, home: str) -> str | None:
     """The latest period in which the home area has a value, else the latest with any value."""
-    df = store.df("""SELECT period_label FROM current_observations WHERE indicator_id = ? AND breakdown_type = 'all'
-                     AND value IS NOT NULL ORDER BY area_code = ? DESC, period_end DESC LIMIT 1""",
-                  [ind.area_series_id, home])
-    return None if df.empty else str(df.iloc[0, 0])
+    return explorer.latest_period(store, ind.area_series_id, home)
 
 
 def compare_areas(store: Store, ind: Indicator, *, home: str, period_label: str | None = None,
@@ -433,10 +394,7 @@ def groups(store: Store, indicator_id: str) -> pd.DataFrame:
     """The groups of a series (breakdown type and value, 'all' first), with how many areas have a value in each:
     a file without a headline row (every row a group) can still be compared across councils, one group at a
     time."""
-    return store.df("""SELECT breakdown_type, breakdown_value,
-                              count(DISTINCT area_code) FILTER (WHERE value IS NOT NULL) AS areas_with_value
-                       FROM current_observations WHERE indicator_id = ? GROUP BY breakdown_type, breakdown_value
-                       ORDER BY breakdown_type <> 'all', breakdown_type, breakdown_value""", [indicator_id])
+    return explorer.series_groups(store, indicator_id)
 
 
 def compare_group(store: Store, ind: Indicator, *, home: str, breakdown_type: str = "all",
@@ -469,9 +427,8 @@ def compare_with_regions(store: Store, ind: Indicator, *, period_label: str, bre
     bench = councils["region_code"].map(regions).astype("float64")
     out = add_significance(councils, bench, ind.polarity, versus="the region", unit=ind.unit)
     out["region_value"] = bench.to_numpy()
-    labels = store.df(f"SELECT {', '.join(_LABEL_KEY)}, label AS published_region FROM current_published_comparisons "
-                      "WHERE versus = 'Region' AND indicator_id = ?", [ind.area_series_id])
-    return out.merge(labels, on=_LABEL_KEY, how="left")
+    labels = explorer.published_region_labels(store, ind.area_series_id)
+    return out.merge(labels, on=explorer.LABEL_KEY, how="left")
 
 
 NO_REGION_LABEL = "None in the file"
@@ -485,7 +442,7 @@ def region_table(store: Store, df: pd.DataFrame, ind: Indicator, areas: list[str
         df = df[df["area_code"].isin(list(areas))]
     if df.empty:
         return pd.DataFrame()
-    names = dict(store.df("SELECT area_code, name FROM areas WHERE area_type = 'region'").itertuples(index=False))
+    names = explorer.region_names(store)
     d = df.assign(region_name=df["region_code"].map(names).fillna("")).sort_values(["region_name", "area_name"])
     return pd.DataFrame({
         "Area": d["area_name"], "Region": d["region_name"], "Value": d["value"], "Region value": d["region_value"],
