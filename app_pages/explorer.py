@@ -3,8 +3,8 @@ import streamlit as st
 
 from app_pages._auth import require_page
 from app_pages._common import BLANK, framework, site_notice, store
+from kpis.analysis import across_areas, explore, inequalities, ties, timeseries
 from kpis.analysis import charts as explore_charts
-from kpis.analysis import explore, inequalities, ties, timeseries
 from kpis.board.tables import md_escape
 from kpis.core import exports
 from kpis.core.areas import ENGLAND
@@ -80,30 +80,30 @@ with compare_tab:
         c1, c2 = st.columns(2)
         period = c1.selectbox("Period", labels_p[::-1], index=labels_p[::-1].index(default) if default in labels_p
                               else 0, key="ex_period")
-        group = c2.radio("Compare with", list(explore.GROUPS), format_func=explore.GROUPS.get, horizontal=True,
-                         key="ex_group")
+        group = c2.radio("Compare with", list(across_areas.GROUPS), format_func=across_areas.GROUPS.get,
+                         horizontal=True, key="ex_group")
         # a value many councils share (a count of 0) is no quartile of its own: say how many share it
-        cmp = ties.shared_quartiles(explore.compare_areas(s, ind, home=home, period_label=period, values=values))
+        cmp = ties.shared_quartiles(across_areas.compare_areas(s, ind, home=home, period_label=period, values=values))
         if cmp["area_code"].nunique() <= 1:
             st.info("No other area publishes this indicator: it is local only. See *Over time* and *Breakdowns*.",
                     icon=":material/info:")
-        st.markdown(f"**{md_escape(explore.rank_summary(cmp, ind))}**")
-        shown = explore.area_group(cmp, group, home=home)
+        st.markdown(f"**{md_escape(across_areas.rank_summary(cmp, ind))}**")
+        shown = across_areas.area_group(cmp, group, home=home)
         st.plotly_chart(explore_charts.compare_figure(shown, ind), key="ex_compare_chart", theme=None)
-        sp = explore.spine(cmp)
+        sp = across_areas.spine(cmp)
         if sp.get("councils", 0) >= 4:
             st.plotly_chart(explore_charts.spine_figure(sp, ind), key="ex_spine_chart", theme=None)
             # The spine chart's numbers as text on the page, not only in the download (WCAG 1.1.1)
-            st.table(explore.spine_table(sp, ind)[["Measure", "Shown as"]], hide_index=True,
+            st.table(across_areas.spine_table(sp, ind)[["Measure", "Shown as"]], hide_index=True,
                      alt=f"The spine chart's numbers: the spread of {sp['councils']} councils' values, "
                          "England and the home area")
-        table = explore.compare_table(shown, ind)
+        table = across_areas.compare_table(shown, ind)
         show(table, ind.decimals)
         st.caption(explore.SIGNIFICANCE_METHOD + " Rank and quartile are among current councils with a value.")
         downloads(f"{ind.id}-{period}-{group}",
-                  {"Compare areas": table, "All areas": explore.compare_table(cmp, ind),
-                   "Spread of councils": explore.spine_table(sp, ind)},
-                  explore.view_metadata(ind, view=f"Compare areas ({explore.GROUPS[group]}), {period}", data=cmp),
+                  {"Compare areas": table, "All areas": across_areas.compare_table(cmp, ind),
+                   "Spread of councils": across_areas.spine_table(sp, ind)},
+                  explore.view_metadata(ind, view=f"Compare areas ({across_areas.GROUPS[group]}), {period}", data=cmp),
                   key="ex_compare", decimals=ind.decimals)
 
         st.header("One group across councils")
@@ -118,25 +118,25 @@ with compare_tab:
             g_labels = dict(zip(g_keys, choices_g["label"], strict=False))
             g_key = st.selectbox("Group", g_keys, format_func=g_labels.get, key="ex_cg_group")
             g_row = choices_g.iloc[g_keys.index(g_key)]
-            cg = explore.compare_group(s, ind, home=home, breakdown_type=g_row["breakdown_type"],
+            cg = across_areas.compare_group(s, ind, home=home, breakdown_type=g_row["breakdown_type"],
                                        breakdown_value=g_row["breakdown_value"], period_label=period)
             if cg.empty or not cg["value"].notna().any():
                 st.info(f"No area has a value for {g_labels[g_key]} in {period}. Pick another period or group.",
                         icon=":material/info:")
             else:
-                g_shown = explore.area_group(cg, group, home=home)
+                g_shown = across_areas.area_group(cg, group, home=home)
                 st.plotly_chart(explore_charts.compare_figure(g_shown, ind,
                                                               title=f"{title_name}: {g_labels[g_key]}, {period}"),
                                 key="ex_group_chart", theme=None)
-                g_table = explore.compare_table(g_shown, ind).assign(Group=g_labels[g_key])
+                g_table = across_areas.compare_table(g_shown, ind).assign(Group=g_labels[g_key])
                 show(g_table, ind.decimals)
                 st.caption("Each council's value for this group is compared with England's value for the same "
                            "group. " + explore.SIGNIFICANCE_METHOD)
                 downloads(f"{ind.id}-{g_labels[g_key]}-{period}-{group}",
-                          {"One group": g_table, "All areas": explore.compare_table(cg, ind).assign(
+                          {"One group": g_table, "All areas": across_areas.compare_table(cg, ind).assign(
                               Group=g_labels[g_key])},
                           explore.view_metadata(ind, view=f"{g_labels[g_key]} across councils "
-                                                f"({explore.GROUPS[group]}), {period}", data=cg),
+                                                f"({across_areas.GROUPS[group]}), {period}", data=cg),
                           key="ex_cg", decimals=ind.decimals)
 
         st.header("Compared with region")
@@ -145,13 +145,13 @@ with compare_tab:
                     "count adds up its councils'). Rates and percentages are compared with the region.",
                     icon=":material/info:")
         else:
-            rg = explore.compare_with_regions(s, ind, period_label=period)
+            rg = across_areas.compare_with_regions(s, ind, period_label=period)
             if rg.empty or not rg["region_value"].notna().any():
                 st.info(f"There is no region figure for this indicator in {period}, so councils are not compared "
                         "with their region.", icon=":material/info:")
             else:
-                r_table = explore.region_table(s, rg, ind, areas=shown["area_code"].tolist())
-                st.markdown(f"{explore.GROUPS[group]} (as chosen under *Compare with*), each beside its own "
+                r_table = across_areas.region_table(s, rg, ind, areas=shown["area_code"].tolist())
+                st.markdown(f"{across_areas.GROUPS[group]} (as chosen under *Compare with*), each beside its own "
                             "region's value and compared with it as with England; the publisher's own comparison "
                             "with the region is in words where the file gave one.")
                 if r_table.empty:
@@ -159,10 +159,10 @@ with compare_tab:
                             "with*.", icon=":material/info:")
                 else:
                     show(r_table, ind.decimals)
-                    if (r_table["Published comparison with region"] == explore.NO_REGION_LABEL).all():
+                    if (r_table["Published comparison with region"] == across_areas.NO_REGION_LABEL).all():
                         st.caption("The published file gave no comparison with the region for this period.")
                     downloads(f"{ind.id}-{period}-compared-with-region",
-                              {"Compared with region": r_table, "All councils": explore.region_table(s, rg, ind)},
+                              {"Compared with region": r_table, "All councils": across_areas.region_table(s, rg, ind)},
                               explore.view_metadata(ind, view=f"Compared with region, {period}", data=rg),
                               key="ex_region", decimals=ind.decimals)
 
@@ -171,7 +171,7 @@ with time_tab:
     years = c1.select_slider("Years", options=[3, 5, 10, 15], value=5, key="ex_years")
     names = dict(series_areas)
     names.setdefault(home, home_name)
-    comp = explore.comparators(home)
+    comp = across_areas.comparators(home)
     defaults = [c for c in (home, ENGLAND, comp.region) if c in names]
     picked = c2.multiselect("Areas", sorted(names, key=lambda c: (c not in defaults, names[c])), default=defaults,
                             format_func=names.get, key="ex_areas")

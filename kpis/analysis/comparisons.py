@@ -47,7 +47,8 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from kpis.analysis.explore import comparators, with_intervals
+from kpis.analysis.across_areas import comparators
+from kpis.analysis.explore import with_intervals
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi

@@ -130,7 +130,7 @@ def breakdown_table(df: pd.DataFrame) -> pd.DataFrame:
 def group_choices(store: Store, ind: Indicator, names: dict[str, str] | None = None,
                   districts: dict[str, str] | None = None) -> pd.DataFrame:
     """The groups (not the total) of the indicator's area series that more than one area publishes, so that one
-    can be compared across councils (`explore.compare_group`), each with a label in words, in the usual order."""
+    can be compared across councils (`across_areas.compare_group`), each with a label in words, in the usual order."""
     g = series_groups(store, ind.area_series_id)
     g = g[(g["breakdown_type"] != "all") & (g["areas_with_value"] > 1)]
     rows = sorted(g.itertuples(index=False), key=lambda r: (breakdown_label(r.breakdown_type, names),

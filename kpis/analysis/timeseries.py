@@ -11,16 +11,8 @@ from bisect import bisect_right
 
 import pandas as pd
 
-from kpis.analysis.explore import (
-    Indicator,
-    SeriesValues,
-    add_significance,
-    comparators,
-    compared_by_period,
-    read_values,
-    role_of,
-    with_intervals,
-)
+from kpis.analysis.across_areas import comparators, compared_by_period, role_of
+from kpis.analysis.explore import Indicator, SeriesValues, add_significance, read_values, with_intervals
 from kpis.core.areas import ENGLAND
 from kpis.store.database import Store
 
