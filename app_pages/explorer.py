@@ -80,15 +80,15 @@ with compare_tab:
         c1, c2 = st.columns(2)
         period = c1.selectbox("Period", labels_p[::-1], index=labels_p[::-1].index(default) if default in labels_p
                               else 0, key="ex_period")
-        group = c2.radio("Compare with", list(across_areas.GROUPS), format_func=across_areas.GROUPS.get,
-                         horizontal=True, key="ex_group")
+        compare_with = c2.radio("Compare with", list(across_areas.COMPARISON_GROUPS),
+                                format_func=across_areas.COMPARISON_GROUPS.get, horizontal=True, key="ex_group")
         # a value many councils share (a count of 0) is no quartile of its own: say how many share it
         cmp = ties.shared_quartiles(across_areas.compare_areas(s, ind, home=home, period_label=period, values=values))
         if cmp["area_code"].nunique() <= 1:
             st.info("No other area publishes this indicator: it is local only. See *Over time* and *Breakdowns*.",
                     icon=":material/info:")
         st.markdown(f"**{md_escape(across_areas.rank_summary(cmp, ind))}**")
-        shown = across_areas.area_group(cmp, group, home=home)
+        shown = across_areas.comparison_group(cmp, compare_with, home=home)
         st.plotly_chart(explore_charts.compare_figure(shown, ind), key="ex_compare_chart", theme=None)
         sp = across_areas.spine(cmp)
         if sp.get("councils", 0) >= 4:
@@ -100,10 +100,11 @@ with compare_tab:
         table = across_areas.compare_table(shown, ind)
         show(table, ind.decimals)
         st.caption(explore.SIGNIFICANCE_METHOD + " Rank and quartile are among current councils with a value.")
-        downloads(f"{ind.id}-{period}-{group}",
+        downloads(f"{ind.id}-{period}-{compare_with}",
                   {"Compare areas": table, "All areas": across_areas.compare_table(cmp, ind),
                    "Spread of councils": across_areas.spine_table(sp, ind)},
-                  explore.view_metadata(ind, view=f"Compare areas ({across_areas.GROUPS[group]}), {period}", data=cmp),
+                  explore.view_metadata(ind, view=f"Compare areas ({across_areas.COMPARISON_GROUPS[compare_with]}), "
+                                             f"{period}", data=cmp),
                   key="ex_compare", decimals=ind.decimals)
 
         st.header("One group across councils")
@@ -124,7 +125,7 @@ with compare_tab:
                 st.info(f"No area has a value for {g_labels[g_key]} in {period}. Pick another period or group.",
                         icon=":material/info:")
             else:
-                g_shown = across_areas.area_group(cg, group, home=home)
+                g_shown = across_areas.comparison_group(cg, compare_with, home=home)
                 st.plotly_chart(explore_charts.compare_figure(g_shown, ind,
                                                               title=f"{title_name}: {g_labels[g_key]}, {period}"),
                                 key="ex_group_chart", theme=None)
@@ -132,11 +133,11 @@ with compare_tab:
                 show(g_table, ind.decimals)
                 st.caption("Each council's value for this group is compared with England's value for the same "
                            "group. " + explore.SIGNIFICANCE_METHOD)
-                downloads(f"{ind.id}-{g_labels[g_key]}-{period}-{group}",
+                downloads(f"{ind.id}-{g_labels[g_key]}-{period}-{compare_with}",
                           {"One group": g_table, "All areas": across_areas.compare_table(cg, ind).assign(
                               Group=g_labels[g_key])},
                           explore.view_metadata(ind, view=f"{g_labels[g_key]} across councils "
-                                                f"({across_areas.GROUPS[group]}), {period}", data=cg),
+                                                f"({across_areas.COMPARISON_GROUPS[compare_with]}), {period}", data=cg),
                           key="ex_cg", decimals=ind.decimals)
 
         st.header("Compared with region")
@@ -151,9 +152,9 @@ with compare_tab:
                         "with their region.", icon=":material/info:")
             else:
                 r_table = across_areas.region_table(s, rg, ind, areas=shown["area_code"].tolist())
-                st.markdown(f"{across_areas.GROUPS[group]} (as chosen under *Compare with*), each beside its own "
-                            "region's value and compared with it as with England; the publisher's own comparison "
-                            "with the region is in words where the file gave one.")
+                st.markdown(f"{across_areas.COMPARISON_GROUPS[compare_with]} (as chosen under *Compare with*), "
+                            "each beside its own region's value and compared with it as with England; the "
+                            "publisher's own comparison with the region is in words where the file gave one.")
                 if r_table.empty:
                     st.info(f"None of these councils has a value in {period}: pick *All councils* under *Compare "
                             "with*.", icon=":material/info:")
@@ -171,12 +172,12 @@ with time_tab:
     years = c1.select_slider("Years", options=[3, 5, 10, 15], value=5, key="ex_years")
     names = dict(series_areas)
     names.setdefault(home, home_name)
-    comp = across_areas.comparators(home)
-    defaults = [c for c in (home, ENGLAND, comp.region) if c in names]
+    roles = across_areas.area_roles(home)
+    defaults = [c for c in (home, ENGLAND, roles.region) if c in names]
     picked = c2.multiselect("Areas", sorted(names, key=lambda c: (c not in defaults, names[c])), default=defaults,
                             format_func=names.get, key="ex_areas")
     c3, c4, c5, c6 = st.columns(4)
-    band_on = c3.checkbox("Neighbours' range", value=bool(comp.neighbours), key="ex_band",
+    band_on = c3.checkbox("Neighbours' range", value=bool(roles.neighbours), key="ex_band",
                           help="The statistical neighbours' lowest to highest value, shaded, and their median.")
     each = c4.checkbox("Each neighbour", value=False, key="ex_each",
                        help="Add every statistical neighbour as its own line.")
@@ -184,9 +185,9 @@ with time_tab:
                         disabled=ind.kpi is None or ind.area_series_id == ind.id,
                         help="The home area's own quarterly returns for this KPI.")
     show_ci = c6.checkbox("95% intervals", value=True, key="ex_ci", help="Show 95% confidence intervals.")
-    areas = list(dict.fromkeys(picked + (list(comp.neighbours) if each else [])))
+    areas = list(dict.fromkeys(picked + (list(roles.neighbours) if each else [])))
     tr = timeseries.trends(s, ind, areas or [home], home=home, last_years=years, local_returns=local, values=values)
-    nc = (timeseries.neighbour_comparison(s, ind, home=home, last_years=years, values=values) if comp.neighbours
+    nc = (timeseries.neighbour_comparison(s, ind, home=home, last_years=years, values=values) if roles.neighbours
           else None)
     band = timeseries.neighbour_band(nc) if band_on and nc is not None else None
     st.plotly_chart(explore_charts.trend_figure(tr, ind, band=band, show_ci=show_ci,

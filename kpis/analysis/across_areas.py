@@ -30,16 +30,21 @@ from kpis.store.database import Store
 
 
 @dataclass(frozen=True)
-class Comparators:
+class AreaRoles:
+    """The areas that play a role beside the home area in every comparison: England, the home area's region and
+    its statistical neighbours (`role_of` names each area's role). Not a KPI's comparator, the published series
+    `kpis.core.framework.Kpi.comparator` names, and not a comparison group (`COMPARISON_GROUPS`), which chooses
+    the councils a table shows."""
     home: str
     england: str
     region: str | None
     neighbours: tuple[str, ...]
 
 
-def comparators(home: str) -> Comparators:
-    """The home area's comparators; a council without published neighbours just has none."""
-    return _comparators(home, _mtime(AREAS_FILE), _mtime(NEIGHBOURS_FILE))
+def area_roles(home: str) -> AreaRoles:
+    """The home area's England, region and statistical neighbours; a council without published neighbours just has
+    none."""
+    return _area_roles(home, _mtime(AREAS_FILE), _mtime(NEIGHBOURS_FILE))
 
 
 def _mtime(path) -> float | None:
@@ -50,8 +55,8 @@ def _mtime(path) -> float | None:
 
 
 @lru_cache(maxsize=16)
-def _comparators(home: str, areas_mtime: float | None, neighbours_mtime: float | None) -> Comparators:
-    """`comparators`, worked out once per home area and version of the reference files (a page asks
+def _area_roles(home: str, areas_mtime: float | None, neighbours_mtime: float | None) -> AreaRoles:
+    """`area_roles`, worked out once per home area and version of the reference files (a page asks
     several times a run)."""
     try:
         cs = comparator_set(home)
@@ -60,18 +65,18 @@ def _comparators(home: str, areas_mtime: float | None, neighbours_mtime: float |
             region = region_of(home)
         except (ValueError, KeyError):
             region = None
-        return Comparators(home, ENGLAND, region, ())
-    return Comparators(home, ENGLAND, cs["region"][0], tuple(cs["neighbours"]))
+        return AreaRoles(home, ENGLAND, region, ())
+    return AreaRoles(home, ENGLAND, cs["region"][0], tuple(cs["neighbours"]))
 
 
-def role_of(code: str, area_type: str | None, comp: Comparators) -> str:
-    if code == comp.home:
+def role_of(code: str, area_type: str | None, roles: AreaRoles) -> str:
+    if code == roles.home:
         return "home"
-    if code == comp.england:
+    if code == roles.england:
         return "england"
-    if code == comp.region:
+    if code == roles.region:
         return "region"
-    if code in comp.neighbours:
+    if code in roles.neighbours:
         return "neighbour"
     return "council" if area_type == COUNCIL else "other"
 
@@ -101,13 +106,13 @@ def compare_areas(store: Store, ind: Indicator, *, home: str, period_label: str 
     if period_label is None:
         return pd.DataFrame()
     df = read_values(store, ind.area_series_id, period_label=period_label, values=values)
-    return _compared(df, ind, comparators(home)) if not df.empty else df
+    return _compared(df, ind, area_roles(home)) if not df.empty else df
 
 
-def _compared(df: pd.DataFrame, ind: Indicator, comp: Comparators) -> pd.DataFrame:
+def _compared(df: pd.DataFrame, ind: Indicator, roles: AreaRoles) -> pd.DataFrame:
     """One period's values of every area: limits, roles, significance against England, ranks, quartiles."""
     df = with_intervals(df, ind.unit)
-    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(),
+    df["role"] = [role_of(c, t, roles) for c, t in zip(df["area_code"].to_list(),
                                                       df["area_type"].to_list(), strict=False)]
     eng = df.loc[df["area_code"] == ENGLAND, "value"]
     england_value = float(eng.iloc[0]) if len(eng) and pd.notna(eng.iloc[0]) else None
@@ -127,13 +132,13 @@ def _compared(df: pd.DataFrame, ind: Indicator, comp: Comparators) -> pd.DataFra
                           na_position="last").reset_index(drop=True)
 
 
-def compared_by_period(df: pd.DataFrame, ind: Indicator, comp: Comparators,
+def compared_by_period(df: pd.DataFrame, ind: Indicator, roles: AreaRoles,
                        by: tuple[str, ...] = ("period_label", "period_end")) -> pd.DataFrame:
     """`_compared` of each period (the rows sharing `by`) at once: every period's rows as `_compared` gives them,
     the periods in turn. (Without the `england_value` column, whose type would differ from period to period.)"""
     keys = list(by)
     df = with_intervals(df, ind.unit)
-    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(),
+    df["role"] = [role_of(c, t, roles) for c, t in zip(df["area_code"].to_list(),
                                                       df["area_type"].to_list(), strict=False)]
     period = pd.MultiIndex.from_frame(df[keys])
     first_england = df[df["area_code"] == ENGLAND].drop_duplicates(keys)  # each period's first England row
@@ -168,7 +173,7 @@ def compare_group(store: Store, ind: Indicator, *, home: str, breakdown_type: st
         mine = df[(df["area_code"] == home) & df["value"].notna()]
         latest = (mine if not mine.empty else df).sort_values("period_end")["period_label"].iloc[-1]
         df = df[df["period_label"] == latest].reset_index(drop=True)
-    return _compared(df, ind, comparators(home)) if not df.empty else df
+    return _compared(df, ind, area_roles(home)) if not df.empty else df
 
 
 def compare_with_regions(store: Store, ind: Indicator, *, period_label: str, breakdown_type: str = "all",
@@ -212,10 +217,13 @@ def region_table(store: Store, df: pd.DataFrame, ind: Indicator, areas: list[str
     }).reset_index(drop=True)
 
 
-GROUPS = {"neighbours": "Statistical neighbours", "region": "Councils in the region", "all_councils": "All councils"}
+# The comparison groups ("Compare with"): which councils a table of one period shows beside the home area, England and
+# its region. (A group in `compare_group` and `kpis.analysis.explore.groups` is a breakdown group, such as girls.)
+COMPARISON_GROUPS = {"neighbours": "Statistical neighbours", "region": "Councils in the region",
+                     "all_councils": "All councils"}
 
 
-def area_group(df: pd.DataFrame, group: str, *, home: str) -> pd.DataFrame:
+def comparison_group(df: pd.DataFrame, group: str, *, home: str) -> pd.DataFrame:
     """The rows of `compare_areas` for one comparison group, with England and the home region kept."""
     if df.empty:
         return df
@@ -229,7 +237,7 @@ def area_group(df: pd.DataFrame, group: str, *, home: str) -> pd.DataFrame:
     elif group == "all_councils":
         keep |= (df["area_type"] == COUNCIL) & df["area_valid_to"].isna()
     else:
-        raise ValueError(f"unknown group '{group}'; use one of {', '.join(GROUPS)}")
+        raise ValueError(f"unknown group '{group}'; use one of {', '.join(COMPARISON_GROUPS)}")
     return df[keep].reset_index(drop=True)
 
 

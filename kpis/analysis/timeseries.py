@@ -11,7 +11,7 @@ from bisect import bisect_right
 
 import pandas as pd
 
-from kpis.analysis.across_areas import comparators, compared_by_period, role_of
+from kpis.analysis.across_areas import area_roles, compared_by_period, role_of
 from kpis.analysis.explore import Indicator, SeriesValues, add_significance, read_values, with_intervals
 from kpis.core.areas import ENGLAND
 from kpis.store.database import Store
@@ -46,7 +46,7 @@ def trends(store: Store, ind: Indicator, area_codes: list[str], *, home: str,
 
     Columns include `series` (area name, or '<home> (local returns)'), `role` and `significance_text`.
     """
-    comp = comparators(home)
+    roles = area_roles(home)
     codes = list(dict.fromkeys([*list(area_codes), ENGLAND]))
     published = read_values(store, ind.area_series_id, area_codes=codes, values=values)
     local = pd.DataFrame()
@@ -72,7 +72,7 @@ def trends(store: Store, ind: Indicator, area_codes: list[str], *, home: str,
     if not parts:
         return pd.DataFrame()
     df = pd.concat(parts, ignore_index=True)
-    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(),
+    df["role"] = [role_of(c, t, roles) for c, t in zip(df["area_code"].to_list(),
                                                       df["area_type"].to_list(), strict=False)]
     df.loc[df["series"].str.contains(LOCAL_SUFFIX[:-1], regex=False), "role"] = "home_local"
     df.loc[df["role"] == "england", ["significance", "significance_text"]] = ["benchmark", "England: the benchmark"]
@@ -104,7 +104,7 @@ def trend_table(df: pd.DataFrame) -> pd.DataFrame:
 def neighbour_comparison(store: Store, ind: Indicator, *, home: str, last_years: int | None = 5,
                          values: SeriesValues | None = None) -> pd.DataFrame:
     """One row per period of the published series: the home area, its neighbours' spread, England, ranks."""
-    comp = comparators(home)
+    roles = area_roles(home)
     allp = read_values(store, ind.area_series_id, values=values)
     if allp.empty:
         return pd.DataFrame()
@@ -112,7 +112,7 @@ def neighbour_comparison(store: Store, ind: Indicator, *, home: str, last_years:
     if start is not None:
         allp = allp[allp["period_end"] > start]
     rows = []
-    every = compared_by_period(allp, ind, comp, ("period_label", "period_end"))  # every period at once
+    every = compared_by_period(allp, ind, roles, ("period_label", "period_end"))  # every period at once
     col = {c: every[c].to_list() for c in ("period_label", "period_end", "area_code", "role", "value", "lower_ci",
                                            "upper_ci", "significance_text", "neighbour_rank", "rank", "quartile",
                                            "of_neighbour_group", "of_councils")}
@@ -166,8 +166,8 @@ def neighbour_table(df: pd.DataFrame, ind: Indicator, home_name: str) -> pd.Data
 def neighbour_matrix(store: Store, ind: Indicator, *, home: str, last_years: int | None = 5,
                      values: SeriesValues | None = None) -> pd.DataFrame:
     """Areas down (home, its neighbours closest first, their average, England), periods across."""
-    comp = comparators(home)
-    codes = [home, *list(comp.neighbours), ENGLAND]
+    roles = area_roles(home)
+    codes = [home, *list(roles.neighbours), ENGLAND]
     df = read_values(store, ind.area_series_id, area_codes=codes, values=values)
     if df.empty:
         return pd.DataFrame()
@@ -180,7 +180,7 @@ def neighbour_matrix(store: Store, ind: Indicator, *, home: str, last_years: int
     wide = wide.reindex(columns=labels).reset_index()
     wide["order"] = wide["area_code"].map(order)
     wide = wide.sort_values("order").drop(columns="order")
-    nb = wide[wide["area_code"].isin(comp.neighbours)]
+    nb = wide[wide["area_code"].isin(roles.neighbours)]
     avg = {"area_code": "", "area_name": "Average of the statistical neighbours with a value",
            **{p: nb[p].mean() for p in labels}}
     eng = wide[wide["area_code"] == ENGLAND]

@@ -130,18 +130,18 @@ def test_compare_areas_for_sg02_in_2024_25(store, sg02):
     assert home["quartile"] == "D (worst quarter)"
     assert int(home["of_neighbour_group"]) == 11 and int(home["neighbour_rank"]) == 11
     assert df["value"].dropna().is_monotonic_increasing                     # sorted best first
-    assert set(df.loc[df["role"] == "neighbour", "area_code"]) == set(across_areas.comparators(HOME).neighbours)
+    assert set(df.loc[df["role"] == "neighbour", "area_code"]) == set(across_areas.area_roles(HOME).neighbours)
 
 
 def test_area_groups(store, sg02):
     df = across_areas.compare_areas(store, sg02, home=HOME, period_label="2024/25")
-    nb = across_areas.area_group(df, "neighbours", home=HOME)
+    nb = across_areas.comparison_group(df, "neighbours", home=HOME)
     assert len(nb) == 13 and set(nb["role"]) == {"home", "england", "region", "neighbour"}
-    region = across_areas.area_group(df, "region", home=HOME)
+    region = across_areas.comparison_group(df, "region", home=HOME)
     assert set(region.loc[region["role"].isin(["council", "home"]), "region_code"]) == {"E12000005"}
-    assert len(across_areas.area_group(df, "all_councils", home=HOME)) > 150
+    assert len(across_areas.comparison_group(df, "all_councils", home=HOME)) > 150
     with pytest.raises(ValueError):
-        across_areas.area_group(df, "planets", home=HOME)
+        across_areas.comparison_group(df, "planets", home=HOME)
 
 
 def test_rank_summary_and_table(store, sg02):
@@ -150,7 +150,7 @@ def test_rank_summary_and_table(store, sg02):
     assert text.startswith("Worcestershire: 31.4% in 2024/25. Significantly worse than England. Rank ")
     assert ("(1 = lowest, the best); quartile D (worst quarter). 11th of 11 among itself and its statistical "
             "neighbours.") in text
-    table = across_areas.compare_table(across_areas.area_group(df, "neighbours", home=HOME), sg02)
+    table = across_areas.compare_table(across_areas.comparison_group(df, "neighbours", home=HOME), sg02)
     assert {"Area", "Value", "Lower 95% CI", "Upper 95% CI", "Compared with England", "Quartile"} <= set(table.columns)
 
 
@@ -313,7 +313,7 @@ def test_downloads_carry_what_the_screen_shows(store, sg02):
 
 def test_compare_labels_sit_right_of_the_england_line(store, sg02):
     df = across_areas.compare_areas(store, sg02, home=HOME, period_label="2024/25")
-    shown = across_areas.area_group(df, "neighbours", home=HOME)
+    shown = across_areas.comparison_group(df, "neighbours", home=HOME)
     higher = shown.assign(england_value=shown["value"].max() + 10)          # England beyond every bar
     fig = explore_charts.compare_figure(higher, sg02)
     labels = next(t for t in fig.data if t.type == "scatter" and t.mode == "text")
