@@ -7,7 +7,6 @@ from kpis.analysis import across_areas, explore, inequalities, ties, timeseries
 from kpis.analysis import charts as explore_charts
 from kpis.board.tables import md_escape
 from kpis.core import exports
-from kpis.core.areas import ENGLAND
 
 require_page("explore")  # first, before anything is read: this page checks its own permission
 
@@ -43,22 +42,15 @@ site_notice()
 
 choices = explore.indicator_choices(s, fw)
 ids = choices["indicator_id"].tolist()
-# A source indicator by its name and publisher, never its internal code (the downloads' Source id keeps that)
-labels = {i: ("KPI · " + label if kind == "Framework KPI" else
-              f"Source · {label.removesuffix(f' ({i})')} ({source})")
-          for i, kind, label, source in zip(choices["indicator_id"], choices["kind"], choices["label"],
-                                            choices["source"], strict=False)}
+labels = explore.choice_labels(choices)
 asked = st.query_params.get("indicator")
 start = asked if asked in ids else explore.default_indicator(s, fw)
 indicator_id = st.selectbox("Indicator", ids, index=ids.index(start) if start in ids else 0, format_func=labels.get,
                             key="ex_indicator")
 st.query_params["indicator"] = indicator_id
 ind = explore.indicator(s, fw, indicator_id)
-polarity = {"higher_is_better": "higher is better", "lower_is_better": "lower is better",
-            "no_polarity": "no polarity"}[ind.polarity]
-kind_words = {"Framework KPI": "framework KPI", "Source indicator": "source indicator"}.get(ind.kind, ind.kind)
-st.markdown(f"**{md_escape(ind.name)}** ({md_escape(kind_words)}; {md_escape(ind.axis_title.lower())}; "
-            f"{polarity}). {md_escape(ind.definition)}")
+st.markdown(f"**{md_escape(ind.name)}** ({md_escape(ind.kind_words)}; {md_escape(ind.axis_title.lower())}; "
+            f"{ind.polarity_words}). {md_escape(ind.definition)}")
 if ind.kpi and ind.area_series_id != ind.id:
     st.caption(f"Other areas' values come from the published comparator "
                f"{md_escape(explore.comparator_label(ind.kpi, ind.area_series_id))}; the home "
@@ -84,14 +76,14 @@ with compare_tab:
                                 format_func=across_areas.COMPARISON_GROUPS.get, horizontal=True, key="ex_group")
         # a value many councils share (a count of 0) is no quartile of its own: say how many share it
         cmp = ties.shared_quartiles(across_areas.compare_areas(s, ind, home=home, period_label=period, values=values))
-        if cmp["area_code"].nunique() <= 1:
+        if across_areas.local_only(cmp):
             st.info("No other area publishes this indicator: it is local only. See *Over time* and *Breakdowns*.",
                     icon=":material/info:")
         st.markdown(f"**{md_escape(across_areas.rank_summary(cmp, ind))}**")
         shown = across_areas.comparison_group(cmp, compare_with, home=home)
         st.plotly_chart(explore_charts.compare_figure(shown, ind), key="ex_compare_chart", theme=None)
         sp = across_areas.spine(cmp)
-        if sp.get("councils", 0) >= 4:
+        if across_areas.shows_spine(sp):
             st.plotly_chart(explore_charts.spine_figure(sp, ind), key="ex_spine_chart", theme=None)
             # The spine chart's numbers as text on the page, not only in the download (WCAG 1.1.1)
             st.table(across_areas.spine_table(sp, ind)[["Measure", "Shown as"]], hide_index=True,
@@ -141,13 +133,13 @@ with compare_tab:
                           key="ex_cg", decimals=ind.decimals)
 
         st.header("Compared with region")
-        if ind.unit == "count":
+        if not across_areas.compared_with_region(ind):
             st.info("This indicator is a count, and a count is not compared with its region's total (a region's "
                     "count adds up its councils'). Rates and percentages are compared with the region.",
                     icon=":material/info:")
         else:
             rg = across_areas.compare_with_regions(s, ind, period_label=period)
-            if rg.empty or not rg["region_value"].notna().any():
+            if not across_areas.has_region_value(rg):
                 st.info(f"There is no region figure for this indicator in {period}, so councils are not compared "
                         "with their region.", icon=":material/info:")
             else:
@@ -160,7 +152,7 @@ with compare_tab:
                             "with*.", icon=":material/info:")
                 else:
                     show(r_table, ind.decimals)
-                    if (r_table["Published comparison with region"] == across_areas.NO_REGION_LABEL).all():
+                    if across_areas.no_published_region_comparison(r_table):
                         st.caption("The published file gave no comparison with the region for this period.")
                     downloads(f"{ind.id}-{period}-compared-with-region",
                               {"Compared with region": r_table, "All councils": across_areas.region_table(s, rg, ind)},
@@ -173,8 +165,8 @@ with time_tab:
     names = dict(series_areas)
     names.setdefault(home, home_name)
     roles = across_areas.area_roles(home)
-    defaults = [c for c in (home, ENGLAND, roles.region) if c in names]
-    picked = c2.multiselect("Areas", sorted(names, key=lambda c: (c not in defaults, names[c])), default=defaults,
+    defaults = timeseries.default_areas(roles, names)
+    picked = c2.multiselect("Areas", timeseries.area_options(names, defaults), default=defaults,
                             format_func=names.get, key="ex_areas")
     c3, c4, c5, c6 = st.columns(4)
     band_on = c3.checkbox("Neighbours' range", value=bool(roles.neighbours), key="ex_band",
@@ -185,8 +177,8 @@ with time_tab:
                         disabled=ind.kpi is None or ind.area_series_id == ind.id,
                         help="The home area's own quarterly returns for this KPI.")
     show_ci = c6.checkbox("95% intervals", value=True, key="ex_ci", help="Show 95% confidence intervals.")
-    areas = list(dict.fromkeys(picked + (list(roles.neighbours) if each else [])))
-    tr = timeseries.trends(s, ind, areas or [home], home=home, last_years=years, local_returns=local, values=values)
+    plotted = timeseries.plotted_areas(picked, roles, each_neighbour=each)
+    tr = timeseries.trends(s, ind, plotted, home=home, last_years=years, local_returns=local, values=values)
     nc = (timeseries.neighbour_comparison(s, ind, home=home, last_years=years, values=values) if roles.neighbours
           else None)
     band = timeseries.neighbour_band(nc) if band_on and nc is not None else None

@@ -195,7 +195,23 @@ def compare_with_regions(store: Store, ind: Indicator, *, period_label: str, bre
     return out.merge(labels, on=explorer.LABEL_KEY, how="left")
 
 
+def compared_with_region(ind: Indicator) -> bool:
+    """Whether councils are compared with their region at all: not a count (a region's count adds up its
+    councils'), only rates and percentages."""
+    return ind.unit != "count"
+
+
+def has_region_value(df: pd.DataFrame) -> bool:
+    """Whether `compare_with_regions` rows have any region's value to compare with."""
+    return not df.empty and bool(df["region_value"].notna().any())
+
+
 NO_REGION_LABEL = "None in the file"
+
+
+def no_published_region_comparison(table: pd.DataFrame) -> bool:
+    """Whether the publisher compared none of `region_table`'s councils with its region."""
+    return bool((table["Published comparison with region"] == NO_REGION_LABEL).all())
 
 
 def region_table(store: Store, df: pd.DataFrame, ind: Indicator, areas: list[str] | None = None) -> pd.DataFrame:
@@ -274,6 +290,19 @@ def spine(df: pd.DataFrame) -> dict:
         out.update(min=float(councils.min()), p25=float(councils.quantile(0.25)), median=float(councils.median()),
                    p75=float(councils.quantile(0.75)), max=float(councils.max()))
     return out
+
+
+SPINE_MIN_COUNCILS = 4   # fewer councils with a value than this make no spread worth a spine chart
+
+
+def shows_spine(sp: dict) -> bool:
+    """Whether the spine (`spine`) has enough councils to be drawn: at least SPINE_MIN_COUNCILS."""
+    return sp.get("councils", 0) >= SPINE_MIN_COUNCILS
+
+
+def local_only(df: pd.DataFrame) -> bool:
+    """Whether `compare_areas` found no area but one: the indicator is the home area's own, with nothing to rank."""
+    return df["area_code"].nunique() <= 1
 
 
 def spine_table(sp: dict, ind: Indicator) -> pd.DataFrame:

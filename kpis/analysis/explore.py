@@ -75,6 +75,23 @@ class Indicator:
         text = f"{float(value):,.{self.decimals}f}"
         return f"{text}%" if self.unit == "percentage" else text
 
+    @property
+    def kind_words(self) -> str:
+        """Its kind inside a sentence: 'framework KPI' or 'source indicator'."""
+        return KIND_WORDS.get(self.kind, self.kind)
+
+    @property
+    def polarity_words(self) -> str:
+        """Its polarity inside a sentence: 'higher is better', 'lower is better' or 'no polarity'."""
+        return POLARITY_WORDS[self.polarity]
+
+
+KIND_WORDS = {"Framework KPI": "framework KPI", "Source indicator": "source indicator"}
+# The explorer's words for a polarity, as the page said them. (Issue 24: polarity words are to have one home in
+# kpis.core; until then these are the explorer page's own, moved here from the page.)
+POLARITY_WORDS = {"higher_is_better": "higher is better", "lower_is_better": "lower is better",
+                  "no_polarity": "no polarity"}
+
 
 def _polarity(text) -> str:
     try:
@@ -107,6 +124,16 @@ def indicator_choices(store: Store, framework: Framework) -> pd.DataFrame:
                      "area_series_id": r.indicator_id, "areas": int(areas.get(r.indicator_id, 0)),
                      "n_values": int(n_values.get(r.indicator_id, 0))})
     return pd.DataFrame(rows)
+
+
+def choice_labels(choices: pd.DataFrame) -> dict[str, str]:
+    """`indicator_choices` as a picker names them: 'KPI · SG02 ...', or a source indicator by its name and publisher
+    ('Source · Hospital admissions ... (OHID Fingertips)'), never by its internal code (the downloads' Source id keeps
+    that)."""
+    return {i: ("KPI · " + label if kind == "Framework KPI" else
+                f"Source · {label.removesuffix(f' ({i})')} ({source})")
+            for i, kind, label, source in zip(choices["indicator_id"], choices["kind"], choices["label"],
+                                              choices["source"], strict=False)}
 
 
 def default_indicator(store: Store, framework: Framework) -> str | None:

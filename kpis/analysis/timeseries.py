@@ -11,7 +11,7 @@ from bisect import bisect_right
 
 import pandas as pd
 
-from kpis.analysis.across_areas import area_roles, compared_by_period, role_of
+from kpis.analysis.across_areas import AreaRoles, area_roles, compared_by_period, role_of
 from kpis.analysis.explore import Indicator, SeriesValues, add_significance, read_values, with_intervals
 from kpis.core.areas import ENGLAND
 from kpis.store.database import Store
@@ -26,6 +26,22 @@ def window_start(df: pd.DataFrame, last_years: int | None) -> pd.Timestamp | Non
         return None
     latest = pd.Timestamp(df["period_end"].max())
     return latest - pd.DateOffset(years=int(last_years))
+
+
+def default_areas(roles: AreaRoles, names: dict[str, str]) -> list[str]:
+    """The areas shown at first, of those with values (`names`: code -> name): the home area, England, its region."""
+    return [c for c in (roles.home, ENGLAND, roles.region) if c in names]
+
+
+def area_options(names: dict[str, str], defaults: list[str]) -> list[str]:
+    """Every area with values (`names`) to pick from: the ones shown at first, then the rest, each by name."""
+    return sorted(names, key=lambda c: (c not in defaults, names[c]))
+
+
+def plotted_areas(picked: list[str], roles: AreaRoles, *, each_neighbour: bool) -> list[str]:
+    """The areas to draw: those picked, with every statistical neighbour if asked, each once; the home area when
+    none is picked."""
+    return list(dict.fromkeys(picked + (list(roles.neighbours) if each_neighbour else []))) or [roles.home]
 
 
 def _england_for(local: pd.DataFrame, england: pd.DataFrame) -> pd.Series:

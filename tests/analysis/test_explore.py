@@ -163,15 +163,59 @@ def test_spine(store, sg02):
         "Lowest council", "25th percentile", "Median council", "75th percentile", "Highest council"]
     fig = explore_charts.spine_figure(sp, sg02)
     assert fig.layout.xaxis.autorange == "reversed"                      # better to the right
+    assert across_areas.shows_spine(sp)
+
+
+def test_a_spine_needs_at_least_four_councils():
+    assert across_areas.SPINE_MIN_COUNCILS == 4
+    assert [across_areas.shows_spine({"councils": n}) for n in (0, 3, 4, 150)] == [False, False, True, True]
+    assert not across_areas.shows_spine({})                               # no value in the period at all
 
 
 def test_local_only_kpi_compares_only_the_home_area(store, fw):
     ind = explore.indicator(store, fw, "MH01")
     df = across_areas.compare_areas(store, ind, home=HOME)
     assert df["area_code"].unique().tolist() == [HOME]
+    assert across_areas.local_only(df)
+    assert not across_areas.local_only(across_areas.compare_areas(store, explore.indicator(store, fw, "SG02"),
+                                                                  home=HOME))
+
+
+def test_the_page_words_for_an_indicator_and_its_picker_labels(store, fw, sg02):
+    assert (sg02.kind_words, sg02.polarity_words) == ("framework KPI", "lower is better")
+    source = explore.indicator(store, fw, "fingertips:90284")
+    assert (source.kind_words, source.polarity_words) == ("source indicator", "lower is better")
+    labels = explore.choice_labels(explore.indicator_choices(store, fw))
+    assert labels["SG02"] == f"KPI · SG02 {fw.kpi('SG02').short_title}"
+    assert labels["fingertips:90284"].startswith("Source · ") and "fingertips:90284" not in labels["fingertips:90284"]
+    assert labels["fingertips:90284"].endswith(" (OHID Fingertips)")
+
+
+def test_regions_are_compared_for_rates_and_percentages_not_counts(sg02):
+    assert across_areas.compared_with_region(sg02)
+    count = explore.Indicator(id="x", name="x", kind="Source indicator", source="dfe_ees", unit="count",
+                              polarity="no_polarity", decimals=0, area_series_id="x")
+    assert not across_areas.compared_with_region(count)
+    assert not across_areas.has_region_value(pd.DataFrame())
+    assert not across_areas.has_region_value(pd.DataFrame({"region_value": [None, None]}, dtype="float64"))
+    assert across_areas.has_region_value(pd.DataFrame({"region_value": [None, 21.5]}, dtype="float64"))
+    table = pd.DataFrame({"Published comparison with region": [across_areas.NO_REGION_LABEL, "Worse"]})
+    assert not across_areas.no_published_region_comparison(table)
+    assert across_areas.no_published_region_comparison(table.iloc[:1])
 
 
 # -- over time ------------------------------------------------------------------------------------------
+def test_the_areas_over_time_at_first_and_as_picked():
+    roles = across_areas.AreaRoles(home=HOME, england=ENGLAND, region="E12000005", neighbours=("E1", "E2"))
+    names = {HOME: "Worcestershire", ENGLAND: "England", "E12000005": "West Midlands", "E1": "Zed", "E2": "Aye"}
+    assert timeseries.default_areas(roles, names) == [HOME, ENGLAND, "E12000005"]
+    assert timeseries.default_areas(roles, {HOME: "Worcestershire"}) == [HOME]    # only areas with values
+    assert timeseries.area_options(names, [HOME, ENGLAND]) == [ENGLAND, HOME, "E2", "E12000005", "E1"]
+    assert timeseries.plotted_areas([], roles, each_neighbour=False) == [HOME]
+    assert timeseries.plotted_areas(["E1", ENGLAND], roles, each_neighbour=True) == ["E1", ENGLAND, "E2"]
+    assert timeseries.plotted_areas([ENGLAND], roles, each_neighbour=False) == [ENGLAND]
+
+
 def test_trends_with_local_returns_and_england(store, sg02):
     df = timeseries.trends(store, sg02, [HOME, ENGLAND], home=HOME, last_years=5)
     pub = df[df["role"] == "home"].set_index("period_label")["value"].to_dict()
