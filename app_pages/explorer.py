@@ -3,11 +3,10 @@ import streamlit as st
 
 from app_pages._auth import require_page
 from app_pages._common import BLANK, framework, site_notice, store
+from kpis.analysis import across_areas, explore, inequalities, ties, timeseries
 from kpis.analysis import charts as explore_charts
-from kpis.analysis import explore, inequalities, ties, timeseries
 from kpis.board.tables import md_escape
 from kpis.core import exports
-from kpis.core.areas import ENGLAND
 
 require_page("explore")  # first, before anything is read: this page checks its own permission
 
@@ -43,22 +42,15 @@ site_notice()
 
 choices = explore.indicator_choices(s, fw)
 ids = choices["indicator_id"].tolist()
-# A source indicator by its name and publisher, never its internal code (the downloads' Source id keeps that)
-labels = {i: ("KPI · " + label if kind == "Framework KPI" else
-              f"Source · {label.removesuffix(f' ({i})')} ({source})")
-          for i, kind, label, source in zip(choices["indicator_id"], choices["kind"], choices["label"],
-                                            choices["source"], strict=False)}
+labels = explore.choice_labels(choices)
 asked = st.query_params.get("indicator")
 start = asked if asked in ids else explore.default_indicator(s, fw)
 indicator_id = st.selectbox("Indicator", ids, index=ids.index(start) if start in ids else 0, format_func=labels.get,
                             key="ex_indicator")
 st.query_params["indicator"] = indicator_id
 ind = explore.indicator(s, fw, indicator_id)
-polarity = {"higher_is_better": "higher is better", "lower_is_better": "lower is better",
-            "no_polarity": "no polarity"}[ind.polarity]
-kind_words = {"Framework KPI": "framework KPI", "Source indicator": "source indicator"}.get(ind.kind, ind.kind)
-st.markdown(f"**{md_escape(ind.name)}** ({md_escape(kind_words)}; {md_escape(ind.axis_title.lower())}; "
-            f"{polarity}). {md_escape(ind.definition)}")
+st.markdown(f"**{md_escape(ind.name)}** ({md_escape(ind.kind_words)}; {md_escape(ind.axis_title.lower())}; "
+            f"{ind.polarity_words}). {md_escape(ind.definition)}")
 if ind.kpi and ind.area_series_id != ind.id:
     st.caption(f"Other areas' values come from the published comparator "
                f"{md_escape(explore.comparator_label(ind.kpi, ind.area_series_id))}; the home "
@@ -80,30 +72,31 @@ with compare_tab:
         c1, c2 = st.columns(2)
         period = c1.selectbox("Period", labels_p[::-1], index=labels_p[::-1].index(default) if default in labels_p
                               else 0, key="ex_period")
-        group = c2.radio("Compare with", list(explore.GROUPS), format_func=explore.GROUPS.get, horizontal=True,
-                         key="ex_group")
+        compare_with = c2.radio("Compare with", list(across_areas.COMPARISON_GROUPS),
+                                format_func=across_areas.COMPARISON_GROUPS.get, horizontal=True, key="ex_group")
         # a value many councils share (a count of 0) is no quartile of its own: say how many share it
-        cmp = ties.shared_quartiles(explore.compare_areas(s, ind, home=home, period_label=period, values=values))
-        if cmp["area_code"].nunique() <= 1:
+        cmp = ties.shared_quartiles(across_areas.compare_areas(s, ind, home=home, period_label=period, values=values))
+        if across_areas.local_only(cmp):
             st.info("No other area publishes this indicator: it is local only. See *Over time* and *Breakdowns*.",
                     icon=":material/info:")
-        st.markdown(f"**{md_escape(explore.rank_summary(cmp, ind))}**")
-        shown = explore.area_group(cmp, group, home=home)
+        st.markdown(f"**{md_escape(across_areas.rank_summary(cmp, ind))}**")
+        shown = across_areas.comparison_group(cmp, compare_with, home=home)
         st.plotly_chart(explore_charts.compare_figure(shown, ind), key="ex_compare_chart", theme=None)
-        sp = explore.spine(cmp)
-        if sp.get("councils", 0) >= 4:
+        sp = across_areas.spine(cmp)
+        if across_areas.shows_spine(sp):
             st.plotly_chart(explore_charts.spine_figure(sp, ind), key="ex_spine_chart", theme=None)
             # The spine chart's numbers as text on the page, not only in the download (WCAG 1.1.1)
-            st.table(explore.spine_table(sp, ind)[["Measure", "Shown as"]], hide_index=True,
+            st.table(across_areas.spine_table(sp, ind)[["Measure", "Shown as"]], hide_index=True,
                      alt=f"The spine chart's numbers: the spread of {sp['councils']} councils' values, "
                          "England and the home area")
-        table = explore.compare_table(shown, ind)
+        table = across_areas.compare_table(shown, ind)
         show(table, ind.decimals)
         st.caption(explore.SIGNIFICANCE_METHOD + " Rank and quartile are among current councils with a value.")
-        downloads(f"{ind.id}-{period}-{group}",
-                  {"Compare areas": table, "All areas": explore.compare_table(cmp, ind),
-                   "Spread of councils": explore.spine_table(sp, ind)},
-                  explore.view_metadata(ind, view=f"Compare areas ({explore.GROUPS[group]}), {period}", data=cmp),
+        downloads(f"{ind.id}-{period}-{compare_with}",
+                  {"Compare areas": table, "All areas": across_areas.compare_table(cmp, ind),
+                   "Spread of councils": across_areas.spine_table(sp, ind)},
+                  explore.view_metadata(ind, view=f"Compare areas ({across_areas.COMPARISON_GROUPS[compare_with]}), "
+                                             f"{period}", data=cmp),
                   key="ex_compare", decimals=ind.decimals)
 
         st.header("One group across councils")
@@ -118,51 +111,51 @@ with compare_tab:
             g_labels = dict(zip(g_keys, choices_g["label"], strict=False))
             g_key = st.selectbox("Group", g_keys, format_func=g_labels.get, key="ex_cg_group")
             g_row = choices_g.iloc[g_keys.index(g_key)]
-            cg = explore.compare_group(s, ind, home=home, breakdown_type=g_row["breakdown_type"],
+            cg = across_areas.compare_group(s, ind, home=home, breakdown_type=g_row["breakdown_type"],
                                        breakdown_value=g_row["breakdown_value"], period_label=period)
             if cg.empty or not cg["value"].notna().any():
                 st.info(f"No area has a value for {g_labels[g_key]} in {period}. Pick another period or group.",
                         icon=":material/info:")
             else:
-                g_shown = explore.area_group(cg, group, home=home)
+                g_shown = across_areas.comparison_group(cg, compare_with, home=home)
                 st.plotly_chart(explore_charts.compare_figure(g_shown, ind,
                                                               title=f"{title_name}: {g_labels[g_key]}, {period}"),
                                 key="ex_group_chart", theme=None)
-                g_table = explore.compare_table(g_shown, ind).assign(Group=g_labels[g_key])
+                g_table = across_areas.compare_table(g_shown, ind).assign(Group=g_labels[g_key])
                 show(g_table, ind.decimals)
                 st.caption("Each council's value for this group is compared with England's value for the same "
                            "group. " + explore.SIGNIFICANCE_METHOD)
-                downloads(f"{ind.id}-{g_labels[g_key]}-{period}-{group}",
-                          {"One group": g_table, "All areas": explore.compare_table(cg, ind).assign(
+                downloads(f"{ind.id}-{g_labels[g_key]}-{period}-{compare_with}",
+                          {"One group": g_table, "All areas": across_areas.compare_table(cg, ind).assign(
                               Group=g_labels[g_key])},
                           explore.view_metadata(ind, view=f"{g_labels[g_key]} across councils "
-                                                f"({explore.GROUPS[group]}), {period}", data=cg),
+                                                f"({across_areas.COMPARISON_GROUPS[compare_with]}), {period}", data=cg),
                           key="ex_cg", decimals=ind.decimals)
 
         st.header("Compared with region")
-        if ind.unit == "count":
+        if not across_areas.compared_with_region(ind):
             st.info("This indicator is a count, and a count is not compared with its region's total (a region's "
                     "count adds up its councils'). Rates and percentages are compared with the region.",
                     icon=":material/info:")
         else:
-            rg = explore.compare_with_regions(s, ind, period_label=period)
-            if rg.empty or not rg["region_value"].notna().any():
+            rg = across_areas.compare_with_regions(s, ind, period_label=period)
+            if not across_areas.has_region_value(rg):
                 st.info(f"There is no region figure for this indicator in {period}, so councils are not compared "
                         "with their region.", icon=":material/info:")
             else:
-                r_table = explore.region_table(s, rg, ind, areas=shown["area_code"].tolist())
-                st.markdown(f"{explore.GROUPS[group]} (as chosen under *Compare with*), each beside its own "
-                            "region's value and compared with it as with England; the publisher's own comparison "
-                            "with the region is in words where the file gave one.")
+                r_table = across_areas.region_table(s, rg, ind, areas=shown["area_code"].tolist())
+                st.markdown(f"{across_areas.COMPARISON_GROUPS[compare_with]} (as chosen under *Compare with*), "
+                            "each beside its own region's value and compared with it as with England; the "
+                            "publisher's own comparison with the region is in words where the file gave one.")
                 if r_table.empty:
                     st.info(f"None of these councils has a value in {period}: pick *All councils* under *Compare "
                             "with*.", icon=":material/info:")
                 else:
                     show(r_table, ind.decimals)
-                    if (r_table["Published comparison with region"] == explore.NO_REGION_LABEL).all():
+                    if across_areas.no_published_region_comparison(r_table):
                         st.caption("The published file gave no comparison with the region for this period.")
                     downloads(f"{ind.id}-{period}-compared-with-region",
-                              {"Compared with region": r_table, "All councils": explore.region_table(s, rg, ind)},
+                              {"Compared with region": r_table, "All councils": across_areas.region_table(s, rg, ind)},
                               explore.view_metadata(ind, view=f"Compared with region, {period}", data=rg),
                               key="ex_region", decimals=ind.decimals)
 
@@ -171,12 +164,12 @@ with time_tab:
     years = c1.select_slider("Years", options=[3, 5, 10, 15], value=5, key="ex_years")
     names = dict(series_areas)
     names.setdefault(home, home_name)
-    comp = explore.comparators(home)
-    defaults = [c for c in (home, ENGLAND, comp.region) if c in names]
-    picked = c2.multiselect("Areas", sorted(names, key=lambda c: (c not in defaults, names[c])), default=defaults,
+    roles = across_areas.area_roles(home)
+    defaults = timeseries.default_areas(roles, names)
+    picked = c2.multiselect("Areas", timeseries.area_options(names, defaults), default=defaults,
                             format_func=names.get, key="ex_areas")
     c3, c4, c5, c6 = st.columns(4)
-    band_on = c3.checkbox("Neighbours' range", value=bool(comp.neighbours), key="ex_band",
+    band_on = c3.checkbox("Neighbours' range", value=bool(roles.neighbours), key="ex_band",
                           help="The statistical neighbours' lowest to highest value, shaded, and their median.")
     each = c4.checkbox("Each neighbour", value=False, key="ex_each",
                        help="Add every statistical neighbour as its own line.")
@@ -184,9 +177,9 @@ with time_tab:
                         disabled=ind.kpi is None or ind.area_series_id == ind.id,
                         help="The home area's own quarterly returns for this KPI.")
     show_ci = c6.checkbox("95% intervals", value=True, key="ex_ci", help="Show 95% confidence intervals.")
-    areas = list(dict.fromkeys(picked + (list(comp.neighbours) if each else [])))
-    tr = timeseries.trends(s, ind, areas or [home], home=home, last_years=years, local_returns=local, values=values)
-    nc = (timeseries.neighbour_comparison(s, ind, home=home, last_years=years, values=values) if comp.neighbours
+    plotted = timeseries.plotted_areas(picked, roles, each_neighbour=each)
+    tr = timeseries.trends(s, ind, plotted, home=home, last_years=years, local_returns=local, values=values)
+    nc = (timeseries.neighbour_comparison(s, ind, home=home, last_years=years, values=values) if roles.neighbours
           else None)
     band = timeseries.neighbour_band(nc) if band_on and nc is not None else None
     st.plotly_chart(explore_charts.trend_figure(tr, ind, band=band, show_ci=show_ci,

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages._auth import require_page
 from app_pages._common import data_table, framework, site_notice, store
-from kpis.analysis import sql_console as console
+from kpis.analysis import sql_checks, sql_console, sql_views
 from kpis.core import exports
 
 require_page("sql")  # first, before anything is read: this page checks its own permission
@@ -16,11 +16,11 @@ site_notice()
 st.markdown(
     f"Ask your own questions in SQL (DuckDB dialect). Queries run on a **read-only snapshot** of the documented "
     f"views below, with no access to files or the network; only a single `SELECT` runs, for at most "
-    f"{console.DEFAULT_TIMEOUT_S:g} seconds and within a fixed amount of memory, and a result is cut at the row "
-    f"limit or at {console.MAX_RESULT_BYTES // 2**20} MB. The same console is on the command line: "
+    f"{sql_checks.DEFAULT_TIMEOUT_S:g} seconds and within a fixed amount of memory, and a result is cut at the row "
+    f"limit or at {sql_checks.MAX_RESULT_BYTES // 2**20} MB. The same console is on the command line: "
     f"`python -m kpis sql \"SELECT ...\" --json`.")
 
-examples = console.example_queries(fw)
+examples = sql_views.example_queries(fw)
 if "sql_query" not in st.session_state:
     st.session_state["sql_query"] = next(iter(examples.values()))
 
@@ -33,14 +33,14 @@ st.selectbox("Start from an example", list(examples), key="sql_example", on_chan
              placeholder="Choose an example query")
 st.text_area("Query", key="sql_query", height=220)
 c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-limit = c1.number_input("Row limit", min_value=1, max_value=console.MAX_ROW_LIMIT,
-                        value=console.DEFAULT_ROW_LIMIT, step=100, key="sql_limit")
+limit = c1.number_input("Row limit", min_value=1, max_value=sql_checks.MAX_ROW_LIMIT,
+                        value=sql_checks.DEFAULT_ROW_LIMIT, step=100, key="sql_limit")
 if c2.button("Run query", type="primary", icon=":material/play_arrow:", key="sql_run"):
     try:
         st.session_state["sql_result"] = (st.session_state["sql_query"],
-                                          console.run_query(s, st.session_state["sql_query"], row_limit=int(limit)))
+                                          sql_console.run_query(s, st.session_state["sql_query"], row_limit=int(limit)))
         st.session_state.pop("sql_error", None)
-    except console.SqlError as exc:
+    except sql_checks.SqlError as exc:
         st.session_state["sql_error"] = str(exc)
         st.session_state.pop("sql_result", None)
 
@@ -69,18 +69,18 @@ elif st.session_state.get("sql_result"):
     left.download_button("Download CSV", lambda: exports.to_csv_bytes(data), file_name="query-result.csv",
                          mime=exports.CSV_MIME, icon=":material/download:", key="sql_csv")
     cells = data.shape[0] * max(data.shape[1], 1)
-    if cells <= console.MAX_EXCEL_CELLS:
+    if cells <= sql_checks.MAX_EXCEL_CELLS:
         right.download_button("Download Excel", lambda: exports.to_excel_bytes({"Result": data}, meta),
                               file_name="query-result.xlsx", mime=exports.XLSX_MIME, icon=":material/download:",
                               key="sql_xlsx")
     else:
-        right.caption(f"This result has {cells:,} cells, more than the {console.MAX_EXCEL_CELLS:,} an Excel "
+        right.caption(f"This result has {cells:,} cells, more than the {sql_checks.MAX_EXCEL_CELLS:,} an Excel "
                       "download is made for here; download the CSV, or select fewer rows or columns.")
 
 
 st.subheader("Views")
 st.caption("The documented views a query can read, with their columns.")
-for view in console.describe_views(s):
+for view in sql_views.describe_views(s):
     with st.expander(f"{view['name']} ({view['rows']:,} rows)"):
         st.caption(view["description"])
         data_table(pd.DataFrame([{"Column": c["name"], "Type": c["type"], "Description": c["description"]}

@@ -18,7 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kpis.analysis import explore
+from kpis.analysis import across_areas, explore
+from kpis.core.areas import ENGLAND
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.published.common import read_text_csv, to_number
 from kpis.published.comparators import REFERENCE_DIR, BenchmarkError, import_benchmarks, load_areas_table
@@ -105,10 +106,10 @@ def reproduced(store: Store, framework, indicator_id: str, versus: str) -> tuple
     same = total = 0
     for period in explore.periods(store, indicator_id)["period_label"]:
         if versus == "England":
-            df = explore.compare_areas(store, ind, home=HOME, period_label=period)
-            df = df[df["area_code"] != explore.ENGLAND].merge(published, on=["area_code", "period_label"])
+            df = across_areas.compare_areas(store, ind, home=HOME, period_label=period)
+            df = df[df["area_code"] != ENGLAND].merge(published, on=["area_code", "period_label"])
         else:
-            df = explore.compare_with_regions(store, ind, period_label=period)
+            df = across_areas.compare_with_regions(store, ind, period_label=period)
             df = df.merge(published, on=["area_code", "period_label"])
         df = df[df["lower_ci"].notna() | (df["label"].str.lower() == "not compared")]
         if df.empty:

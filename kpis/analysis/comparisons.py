@@ -22,7 +22,7 @@ strings, None), in framework order. The rules:
   chi-squared test for trend in proportions (`stats.trend_result`), other values the weighted
   regression on their 95% limits (`stats.recent_trend`).
 - **change**: value minus the previous period's value in the same series (None when there is none).
-- **benchmark_period**: the published period the other comparators are read for: England's period,
+- **benchmark_period**: the published period the other benchmarks are read for: England's period,
   else the newest comparator period ending on or before the local period's end.
 - **region_value**: the home area's region in the benchmark period.
 - **neighbours_value**: the home area's 10 DfE statistical neighbours in the benchmark period: the
@@ -47,13 +47,16 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from kpis.analysis.explore import comparators, with_intervals
+from kpis.analysis.across_areas import AreaRoles, area_roles
+from kpis.analysis.explore import with_intervals
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
 from kpis.core.units import SCALE
-from kpis.published import relation as comparison
+from kpis.published import relation
 from kpis.store.database import Store
+from kpis.store.explorer import area_types
+from kpis.store.quality import import_batches
 from kpis.store.series import kpi_series
 
 COUNCIL = "county_ua"
@@ -70,13 +73,13 @@ COLUMNS = ["kpi_id", "area", "title", "full_title", "unit", "polarity", "period"
 
 def kpi_benchmarks(store: Store, framework: Framework, *, as_at: datetime | None = None) -> list[dict]:
     """One dict per KPI of `framework` (keys: COLUMNS), as known at `as_at` (None: now)."""
-    comp = comparators(framework.home_area)
-    areas = store.df("SELECT area_code, area_type, valid_to FROM areas")
+    roles = area_roles(framework.home_area)
+    areas = area_types(store)
     current_councils = set(areas.loc[(areas["area_type"] == COUNCIL) & areas["valid_to"].isna(), "area_code"])
-    return [_one(store, framework, kpi, comp, current_councils, as_at) for kpi in framework.kpis]
+    return [_one(store, framework, kpi, roles, current_councils, as_at) for kpi in framework.kpis]
 
 
-def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: set[str],
+def _one(store: Store, framework: Framework, kpi: Kpi, roles: AreaRoles, current_councils: set[str],
          as_at: datetime | None) -> dict:
     home_code = framework.home_area
     df = kpi_series(store, kpi, as_at=as_at)
@@ -89,14 +92,14 @@ def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: s
 
     row = {c: None for c in COLUMNS}
     row.update(kpi_id=kpi.id, area=kpi.area, title=kpi.short_title, full_title=kpi.title, unit=kpi.unit,
-               polarity=kpi.polarity, comparison="not compared", trend=stats.CANNOT, region=comp.region)
+               polarity=kpi.polarity, comparison="not compared", trend=stats.CANNOT, region=roles.region)
     known = series[series["value"].notna()] if len(series) else series
     if known.empty:
         return _relate(store, framework, kpi, row, current_councils, as_at, None)
     cur = known.iloc[-1]
     end = cur["period_end"]
     # a published value its publisher did not compare with England is not compared here either
-    declined = kpi.comparator is not None and not bool(cur["is_local"]) and bool(comparison.not_compared_by_publisher(
+    declined = kpi.comparator is not None and not bool(cur["is_local"]) and bool(relation.not_compared_by_publisher(
         store, home_code, [(kpi.comparator.indicator_id, str(cur["period_label"]))], as_at))
     row.update(period=str(cur["period_label"]), period_end=end.date().isoformat(), value=_num(cur["value"]),
                value_source=LOCAL if bool(cur["is_local"]) else PUBLISHED, is_demo=bool(cur["is_demo"]),
@@ -117,23 +120,23 @@ def _one(store: Store, framework: Framework, kpi: Kpi, comp, current_councils: s
             row["comparison"] = stats.compare_with_benchmark(row["value"], row["lower_ci"], row["upper_ci"],
                                                              row["england_value"], kpi.polarity)
 
-    # The other comparators, all read for one published period.
+    # The other benchmarks (region, neighbours, councils), all read for one published period.
     period = row["england_period"] or _latest_period(published, end)
     if period is None:
         return _relate(store, framework, kpi, row, current_councils, as_at, end, declined)
     row["benchmark_period"] = period
     same = published[(published["period_label"] == period) & published["value"].notna()]
-    region = same[same["area_code"] == comp.region]
+    region = same[same["area_code"] == roles.region]
     if len(region):
         row["region_value"] = _num(region["value"].iloc[0])
     row["neighbours_value"], row["neighbours_method"], row["neighbours_count"] = _neighbours(
-        kpi, same[same["area_code"].isin(comp.neighbours)])
+        kpi, same[same["area_code"].isin(roles.neighbours)])
     councils = same[same["area_code"].isin(current_councils)]
     mine = councils[councils["area_code"] == home_code]
     if len(mine):
         row["benchmark_value"] = _num(mine["value"].iloc[0])
     # ranked among councils as the scorecard ranks: only when at least half of them publish a value
-    if len(mine) and kpi.polarity != "no_polarity" and len(councils) >= comparison.RANK_MIN_SHARE * len(
+    if len(mine) and kpi.polarity != "no_polarity" and len(councils) >= relation.RANK_MIN_SHARE * len(
             current_councils):
         values = councils["value"].astype(float)
         value = float(mine["value"].iloc[0])
@@ -148,11 +151,11 @@ def _relate(store: Store, framework: Framework, kpi: Kpi, row: dict, councils: s
     """The relation to England in words (`kpis.published.relation.relate`), through the related measure when need be."""
     related = None
     if kpi.related is not None:
-        related = comparison.related_standings(store, [kpi], home=framework.home_area, as_at=as_at, councils=councils,
+        related = relation.related_standings(store, [kpi], home=framework.home_area, as_at=as_at, councils=councils,
                                                until={kpi.id: None if end is None else pd.Timestamp(end).date()}
                                                ).get(kpi.id)
     same_figure = row["benchmark_value"] is not None and row["benchmark_value"] == row["value"]
-    rel = comparison.relate(kpi, value=row["value"], lower=row["lower_ci"], upper=row["upper_ci"],
+    rel = relation.relate(kpi, value=row["value"], lower=row["lower_ci"], upper=row["upper_ci"],
                             england=row["england_value"], england_period=row["england_period"],
                             quartile=row["quartile"] if same_figure else None,
                             rank=row["rank"] if same_figure else None, rank_of=row["rank_of"], related=related,
@@ -211,10 +214,7 @@ def as_at_end_of(day: date) -> datetime:
 # -- the imports so far (the Admin imports page) ---------------------------------------------------------
 def import_history(store: Store, *, limit: int = 200) -> pd.DataFrame:
     """Past benchmark imports, newest first: when, file, source, who, and what happened to the rows."""
-    df = store.df(f"""
-        SELECT batch_id, submitted_at, file_name, source, replace(note, 'format ', '') AS format, submitted_by,
-               rows_read, rows_imported, rows_skipped, skipped_reasons, new_values, changed_values, unchanged_values
-        FROM batches WHERE kind = 'import' ORDER BY submitted_at DESC, batch_id DESC LIMIT {int(limit)}""")
+    df = import_batches(store, limit=limit)
 
     def reasons(text) -> str:
         if text is None or (isinstance(text, float) and math.isnan(text)):

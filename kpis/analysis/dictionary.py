@@ -11,20 +11,13 @@ import pandas as pd
 from kpis.analysis.explore import SOURCE_NAMES, _polarity, _text
 from kpis.core.framework import UNITS, Framework
 from kpis.store.database import Store
+from kpis.store.explorer import all_indicators, holdings
 
 POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
                   "no_polarity": "No polarity (neither higher nor lower is better)"}
 COLUMNS = ["Id", "Kind", "Name", "Outcome area", "Definition", "Polarity", "Unit", "Source", "England comparator",
            "Comparator for", "Last updated", "Next update", "Methodology", "Owner", "Licence", "Periods held",
            "Areas", "Values"]
-
-
-def _holdings(store: Store) -> pd.DataFrame:
-    return store.df("""
-        SELECT indicator_id, count(*) AS n_values, count(DISTINCT area_code) AS n_areas,
-               arg_min(period_label, period_end) AS first_period, arg_max(period_label, period_end) AS last_period,
-               max(valid_from) AS last_loaded
-        FROM current_observations GROUP BY 1""").set_index("indicator_id")
 
 
 def _held(h: dict[str, dict], iid: str) -> tuple[str, int, int, str]:
@@ -38,8 +31,8 @@ def _held(h: dict[str, dict], iid: str) -> tuple[str, int, int, str]:
 
 def data_dictionary(store: Store, framework: Framework) -> pd.DataFrame:
     """One row per KPI (framework order) then per source indicator (by source and id)."""
-    h = _holdings(store).to_dict("index")  # plain dicts: looked up once per indicator
-    inds = store.df("SELECT * FROM indicators ORDER BY source, indicator_id")
+    h = holdings(store).to_dict("index")  # plain dicts: looked up once per indicator
+    inds = all_indicators(store)
     by_id = {r["indicator_id"]: r for r in inds.to_dict("records")}
     comparator_of: dict[str, list[str]] = {}
     for k in framework.kpis:

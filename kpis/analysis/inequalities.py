@@ -13,6 +13,7 @@ import pandas as pd
 
 from kpis.analysis.explore import Indicator, add_significance, read_values, with_intervals
 from kpis.analysis.explore import groups as series_groups
+from kpis.store import explorer
 from kpis.store.database import Store
 
 _DECILE_WORDS = ["most deprived", "second most", "third more", "fourth more", "fifth more", "fifth less",
@@ -63,12 +64,7 @@ def breakdown_options(store: Store, ind: Indicator, area_code: str,
                       names: dict[str, str] | None = None) -> pd.DataFrame:
     """The breakdowns this area has for the indicator: series, type, label, number of periods, latest period."""
     ids = [ind.kpi.id, ind.area_series_id] if ind.kpi is not None else [ind.area_series_id]
-    df = store.df("""
-        SELECT indicator_id, breakdown_type, count(DISTINCT period_label) AS periods,
-               arg_max(period_label, period_end) AS latest_period, count(DISTINCT breakdown_value) AS groups
-        FROM current_observations
-        WHERE indicator_id IN (SELECT unnest(?)) AND area_code = ? AND breakdown_type <> 'all'
-        GROUP BY 1, 2 ORDER BY indicator_id <> ?, breakdown_type""", [list(dict.fromkeys(ids)), area_code, ids[0]])
+    df = explorer.breakdown_options(store, list(dict.fromkeys(ids)), area_code)
     df["label"] = [breakdown_label(t, names) for t in df["breakdown_type"]]
     df["series"] = ["Local returns" if ind.kpi is not None and i == ind.kpi.id else "Published"
                     for i in df["indicator_id"]]
@@ -78,18 +74,11 @@ def breakdown_options(store: Store, ind: Indicator, area_code: str,
 def breakdown_areas(store: Store, ind: Indicator) -> pd.DataFrame:
     """Areas that have any breakdown of the indicator, most breakdown values first."""
     ids = [ind.kpi.id, ind.area_series_id] if ind.kpi is not None else [ind.area_series_id]
-    return store.df("""
-        SELECT o.area_code, coalesce(a.name, o.area_code) AS area_name, count(*) AS values
-        FROM current_observations o LEFT JOIN areas a ON a.area_code = o.area_code
-        WHERE o.indicator_id IN (SELECT unnest(?)) AND o.breakdown_type <> 'all'
-        GROUP BY 1, 2 ORDER BY values DESC, area_name""", [list(dict.fromkeys(ids))])
+    return explorer.breakdown_areas(store, list(dict.fromkeys(ids)))
 
 
 def breakdown_periods(store: Store, series_id: str, area_code: str, breakdown_type: str) -> list[str]:
-    df = store.df("""SELECT period_label FROM current_observations WHERE indicator_id = ? AND area_code = ?
-                     AND breakdown_type = ? GROUP BY period_label ORDER BY max(period_end)""",
-                  [series_id, area_code, breakdown_type])
-    return df["period_label"].tolist()
+    return explorer.breakdown_periods(store, series_id, area_code, breakdown_type)
 
 
 def breakdowns(store: Store, ind: Indicator, *, series_id: str, area_code: str, breakdown_type: str,
@@ -141,7 +130,7 @@ def breakdown_table(df: pd.DataFrame) -> pd.DataFrame:
 def group_choices(store: Store, ind: Indicator, names: dict[str, str] | None = None,
                   districts: dict[str, str] | None = None) -> pd.DataFrame:
     """The groups (not the total) of the indicator's area series that more than one area publishes, so that one
-    can be compared across councils (`explore.compare_group`), each with a label in words, in the usual order."""
+    can be compared across councils (`across_areas.compare_group`), each with a label in words, in the usual order."""
     g = series_groups(store, ind.area_series_id)
     g = g[(g["breakdown_type"] != "all") & (g["areas_with_value"] > 1)]
     rows = sorted(g.itertuples(index=False), key=lambda r: (breakdown_label(r.breakdown_type, names),

@@ -22,6 +22,16 @@ from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, current_quarter, parse_period, previous_quarter, quarters_between
 from kpis.core.sources import SOURCE_NAMES
 from kpis.store.database import Store
+from kpis.store.quality import (
+    batches_with_skips,
+    counts_by_status,
+    imports_and_skips,
+    indicator_sources,
+    returned_values,
+    submissions_by_area,
+    submitted_periods,
+    unusual_candidates,
+)
 
 DUE_AFTER = timedelta(weeks=6)
 Z_LIMIT = 3.0
@@ -43,8 +53,7 @@ def _quarter(label: str) -> Period | None:
 
 def quarters_to_check(store: Store, *, today: date | None = None) -> list[Period]:
     """From the first quarter anyone returned to the last quarter that has ended."""
-    labels = store.df("SELECT DISTINCT period_label FROM batches WHERE kind = 'submission' "
-                      "AND period_label IS NOT NULL")
+    labels = submitted_periods(store)
     quarters = [q for q in (_quarter(x) for x in labels["period_label"]) if q]
     if not quarters:
         return []
@@ -56,12 +65,8 @@ def quarters_to_check(store: Store, *, today: date | None = None) -> list[Period
 def completeness(store: Store, framework: Framework, *, today: date | None = None) -> pd.DataFrame:
     """One row per sub-group and quarter: when the return came, how many quarterly KPIs it covered, a status."""
     today = today or date.today()
-    subs = store.df("""SELECT outcome_area, period_label, min(submitted_at) AS first_at, max(submitted_at) AS last_at,
-                              count(*) AS submissions
-                       FROM batches WHERE kind = 'submission' GROUP BY 1, 2""")
-    got = store.df("""SELECT o.indicator_id, o.period_label, count(*) AS n_rows, count(o.value) AS n_values
-                      FROM current_observations o JOIN batches b ON b.batch_id = o.batch_id
-                      WHERE b.kind = 'submission' AND o.area_code = ? GROUP BY 1, 2""", [framework.home_area])
+    subs = submissions_by_area(store)
+    got = returned_values(store, framework.home_area)
     returned = {(r.indicator_id, r.period_label) for r in got.itertuples()}
     sub_at = {(r.outcome_area, r.period_label): r for r in subs.itertuples()}
     rows = []
@@ -121,7 +126,7 @@ def unusual_values(store: Store, framework: Framework, *, area_codes: list[str] 
                    z_limit: float = Z_LIMIT, min_history: int = MIN_HISTORY) -> pd.DataFrame:
     """Values that are impossible, or more than `z_limit` standard deviations from the rest of their series."""
     codes = area_codes or [framework.home_area]
-    df = store.df(UNUSUAL_SQL, {"codes": codes, "z": z_limit * (1 - 1e-4), "min_history": min_history})
+    df = unusual_candidates(store, codes, z_limit=z_limit, min_history=min_history)
     # Plain Python values, row by row: the same arithmetic as over pandas rows, without their cost.
     cols = {c: df[c].to_list() for c in ("indicator_id", "area_code", "area_name", "breakdown_type",
                                          "breakdown_value", "period_label", "period_type", "value", "numerator",
@@ -160,44 +165,6 @@ def unusual_values(store: Store, framework: Framework, *, area_codes: list[str] 
                                         "series_average", "series_sd", "z_score", "reason"])
 
 
-# A quick, generous pass over every value in the database (`look`): the exact checks of `unusual_values` then run,
-# in Python, only on the series that have a row that might be flagged (at ten times the demo's size, a few hundred
-# of 185,000 values are read back). Generous on purpose: a z score near the limit (from the series' sums, leaving
-# the row out), or a series too flat to judge that way, is always looked at; so is anything possibly impossible.
-UNUSUAL_SQL = """
-WITH o AS (
-    SELECT o.indicator_id, o.area_code, coalesce(a.name, o.area_code) AS area_name, o.breakdown_type,
-           o.breakdown_value, o.period_label, o.period_type, o.period_end, o.value, o.numerator, o.denominator,
-           o.is_demo, i.unit
-    FROM current_observations o LEFT JOIN areas a ON a.area_code = o.area_code
-    LEFT JOIN indicators i ON i.indicator_id = o.indicator_id
-    WHERE o.area_code IN (SELECT unnest($codes)) AND o.value IS NOT NULL),
-s AS (
-    SELECT *, count(*) OVER w AS n, value - avg(value) OVER w AS dev,
-           coalesce(var_samp(value) OVER w, 0) * (count(*) OVER w - 1) AS spread
-    FROM o WINDOW w AS (PARTITION BY indicator_id, area_code, breakdown_type, breakdown_value, period_type)),
-r AS (
-    SELECT *, spread - dev * dev * n / (n - 1) AS rest FROM s),
-flagged AS (
-    SELECT *, (n - 1 >= $min_history AND spread > 0 AND (
-                   rest <= 1e-6 * spread OR NOT isfinite(abs(dev * n / (n - 1) / sqrt(rest / (n - 2))))
-                   OR abs(dev * n / (n - 1) / sqrt(rest / (n - 2))) > $z))
-              OR NOT isfinite(value)
-              OR (unit = 'percentage' AND NOT (value BETWEEN 0 AND 100))
-              OR (unit = 'count' AND value < 0)
-              OR (numerator IS NOT NULL AND denominator IS NOT NULL AND NOT isnan(numerator)
-                  AND NOT isnan(denominator) AND (numerator > denominator
-                      OR (unit = 'percentage' AND denominator > 0
-                          AND NOT abs(100 * numerator / denominator - value) <= 0.5 - 1e-9))) AS look
-    FROM r)
-SELECT * EXCLUDE (n, dev, spread, rest, any_look) FROM (
-    SELECT *, bool_or(coalesce(look, false)) OVER (
-        PARTITION BY indicator_id, area_code, breakdown_type, breakdown_value, period_type) AS any_look
-    FROM flagged)
-WHERE any_look
-ORDER BY indicator_id, area_code, breakdown_type, breakdown_value, period_end"""
-
-
 def _impossible(r) -> list[str]:
     out = []
     v, n, d = r["value"], r["numerator"], r["denominator"]
@@ -216,21 +183,7 @@ def _impossible(r) -> list[str]:
 # -- suppressed and missing ----------------------------------------------------------------------
 def status_counts(store: Store, framework: Framework) -> pd.DataFrame:
     """Per indicator, current values by status, and values missing without a reason."""
-    # Counted per indicator first, then named: grouping by the names as well cost twice as much at national scale.
-    df = store.df("""SELECT c.indicator_id, coalesce(i.name, c.indicator_id) AS name, coalesce(i.source, '') AS source,
-               c.* EXCLUDE (indicator_id) FROM (
-        SELECT o.indicator_id, count(*) AS values,
-               count(*) FILTER (WHERE status = 'suppressed') AS suppressed,
-               count(*) FILTER (WHERE status = 'not_available') AS not_available,
-               count(*) FILTER (WHERE status = 'not_applicable') AS not_applicable,
-               count(*) FILTER (WHERE status = 'low_reliability') AS low_reliability,
-               count(*) FILTER (WHERE status = 'provisional') AS provisional,
-               count(*) FILTER (WHERE value IS NULL AND status IN ('published', 'provisional')) AS blank_without_reason,
-               count(*) FILTER (WHERE area_code = ?) AS home_area_values,
-               count(*) FILTER (WHERE area_code = ? AND status IN ('suppressed', 'not_available')) AS home_area_gaps
-        FROM current_observations o GROUP BY o.indicator_id) c
-        LEFT JOIN indicators i ON i.indicator_id = c.indicator_id
-        ORDER BY coalesce(i.source, '') <> 'framework', c.indicator_id""", [framework.home_area, framework.home_area])
+    df = counts_by_status(store, framework.home_area)
     df["source"] = df["source"].replace({"framework": "Sub-group returns"})
     return df
 
@@ -248,12 +201,7 @@ def _reasons(text) -> dict[str, int]:
 
 def imports(store: Store) -> pd.DataFrame:
     """Every import, and every return that skipped rows: counts and the reasons in words."""
-    df = store.df("""
-        SELECT batch_id, kind, coalesce(source, '') AS source, outcome_area, period_label, submitted_at, file_name,
-               rows_read, rows_imported, rows_skipped, CAST(skipped_reasons AS VARCHAR) AS skipped_reasons,
-               new_values, changed_values, unchanged_values, is_demo
-        FROM batches WHERE kind = 'import' OR coalesce(rows_skipped, 0) > 0 """
-        """ORDER BY submitted_at DESC, batch_id DESC""")
+    df = imports_and_skips(store)
     df["reasons"] = ["; ".join(f"{k}: {v:,} rows" for k, v in _reasons(t).items()) or "–"
                      for t in df["skipped_reasons"]]
     return df.drop(columns="skipped_reasons")
@@ -261,9 +209,7 @@ def imports(store: Store) -> pd.DataFrame:
 
 def skipped_reasons(store: Store) -> pd.DataFrame:
     """One row per batch and reason, most rows first."""
-    df = store.df("""SELECT batch_id, kind, coalesce(source, '') AS source, submitted_at,
-                            CAST(skipped_reasons AS VARCHAR) AS reasons
-                     FROM batches WHERE coalesce(rows_skipped, 0) > 0""")
+    df = batches_with_skips(store)
     rows = [{"batch_id": r.batch_id, "kind": r.kind, "source": r.source, "submitted_at": r.submitted_at,
              "reason": k, "rows": v} for r in df.itertuples() for k, v in _reasons(r.reasons).items()]
     out = pd.DataFrame(rows, columns=["batch_id", "kind", "source", "submitted_at", "reason", "rows"])
@@ -307,7 +253,7 @@ def _counted(parts: list[tuple[object, str]], none: str = "none") -> str:
 def indicator_names(store: Store, framework: Framework) -> dict[str, str]:
     """Each stored indicator as people read it: a KPI as 'SG02 Repeat child protection plans', a published one by
     its name and publisher ('Hospital admissions ... (OHID Fingertips)'), never by its internal code alone."""
-    inds = store.df("SELECT indicator_id, source, name FROM indicators")
+    inds = indicator_sources(store)
     out = {r.indicator_id: (f"{r.name} ({SOURCE_NAMES.get(r.source, r.source)})" if isinstance(r.name, str) and
                             r.name else f"{SOURCE_NAMES.get(r.source, r.source)} indicator")
            for r in inds.itertuples(index=False)}

@@ -10,12 +10,13 @@ import pandas as pd
 
 
 def quartile_of(position: int, n: int) -> int:
-    """The quarter (1-4) a 1-based position among n falls in, as `kpis.analysis.explore.quartile_label` bands it."""
+    """The quarter (1-4) a 1-based position among n falls in, as `kpis.analysis.across_areas.quartile_label` bands
+    it."""
     return min(4, max(1, math.ceil(4 * position / n)))
 
 
 def shared_quartiles(df: pd.DataFrame) -> pd.DataFrame:
-    """`explore.compare_areas` rows with the quartile of a tie that spans more than one quarter replaced by
+    """`across_areas.compare_areas` rows with the quartile of a tie that spans more than one quarter replaced by
     'none: N councils share this value' (the rank stays the tie's best, as `method="min"` gives it)."""
     if df.empty or "rank" not in df or "of_councils" not in df:
         return df

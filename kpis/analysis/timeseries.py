@@ -11,16 +11,8 @@ from bisect import bisect_right
 
 import pandas as pd
 
-from kpis.analysis.explore import (
-    Indicator,
-    SeriesValues,
-    add_significance,
-    comparators,
-    compared_by_period,
-    read_values,
-    role_of,
-    with_intervals,
-)
+from kpis.analysis.across_areas import AreaRoles, area_roles, compared_by_period, role_of
+from kpis.analysis.explore import Indicator, SeriesValues, add_significance, read_values, with_intervals
 from kpis.core.areas import ENGLAND
 from kpis.store.database import Store
 
@@ -34,6 +26,22 @@ def window_start(df: pd.DataFrame, last_years: int | None) -> pd.Timestamp | Non
         return None
     latest = pd.Timestamp(df["period_end"].max())
     return latest - pd.DateOffset(years=int(last_years))
+
+
+def default_areas(roles: AreaRoles, names: dict[str, str]) -> list[str]:
+    """The areas shown at first, of those with values (`names`: code -> name): the home area, England, its region."""
+    return [c for c in (roles.home, ENGLAND, roles.region) if c in names]
+
+
+def area_options(names: dict[str, str], defaults: list[str]) -> list[str]:
+    """Every area with values (`names`) to pick from: the ones shown at first, then the rest, each by name."""
+    return sorted(names, key=lambda c: (c not in defaults, names[c]))
+
+
+def plotted_areas(picked: list[str], roles: AreaRoles, *, each_neighbour: bool) -> list[str]:
+    """The areas to draw: those picked, with every statistical neighbour if asked, each once; the home area when
+    none is picked."""
+    return list(dict.fromkeys(picked + (list(roles.neighbours) if each_neighbour else []))) or [roles.home]
 
 
 def _england_for(local: pd.DataFrame, england: pd.DataFrame) -> pd.Series:
@@ -54,7 +62,7 @@ def trends(store: Store, ind: Indicator, area_codes: list[str], *, home: str,
 
     Columns include `series` (area name, or '<home> (local returns)'), `role` and `significance_text`.
     """
-    comp = comparators(home)
+    roles = area_roles(home)
     codes = list(dict.fromkeys([*list(area_codes), ENGLAND]))
     published = read_values(store, ind.area_series_id, area_codes=codes, values=values)
     local = pd.DataFrame()
@@ -80,7 +88,7 @@ def trends(store: Store, ind: Indicator, area_codes: list[str], *, home: str,
     if not parts:
         return pd.DataFrame()
     df = pd.concat(parts, ignore_index=True)
-    df["role"] = [role_of(c, t, comp) for c, t in zip(df["area_code"].to_list(),
+    df["role"] = [role_of(c, t, roles) for c, t in zip(df["area_code"].to_list(),
                                                       df["area_type"].to_list(), strict=False)]
     df.loc[df["series"].str.contains(LOCAL_SUFFIX[:-1], regex=False), "role"] = "home_local"
     df.loc[df["role"] == "england", ["significance", "significance_text"]] = ["benchmark", "England: the benchmark"]
@@ -112,7 +120,7 @@ def trend_table(df: pd.DataFrame) -> pd.DataFrame:
 def neighbour_comparison(store: Store, ind: Indicator, *, home: str, last_years: int | None = 5,
                          values: SeriesValues | None = None) -> pd.DataFrame:
     """One row per period of the published series: the home area, its neighbours' spread, England, ranks."""
-    comp = comparators(home)
+    roles = area_roles(home)
     allp = read_values(store, ind.area_series_id, values=values)
     if allp.empty:
         return pd.DataFrame()
@@ -120,7 +128,7 @@ def neighbour_comparison(store: Store, ind: Indicator, *, home: str, last_years:
     if start is not None:
         allp = allp[allp["period_end"] > start]
     rows = []
-    every = compared_by_period(allp, ind, comp, ("period_label", "period_end"))  # every period at once
+    every = compared_by_period(allp, ind, roles, ("period_label", "period_end"))  # every period at once
     col = {c: every[c].to_list() for c in ("period_label", "period_end", "area_code", "role", "value", "lower_ci",
                                            "upper_ci", "significance_text", "neighbour_rank", "rank", "quartile",
                                            "of_neighbour_group", "of_councils")}
@@ -174,8 +182,8 @@ def neighbour_table(df: pd.DataFrame, ind: Indicator, home_name: str) -> pd.Data
 def neighbour_matrix(store: Store, ind: Indicator, *, home: str, last_years: int | None = 5,
                      values: SeriesValues | None = None) -> pd.DataFrame:
     """Areas down (home, its neighbours closest first, their average, England), periods across."""
-    comp = comparators(home)
-    codes = [home, *list(comp.neighbours), ENGLAND]
+    roles = area_roles(home)
+    codes = [home, *list(roles.neighbours), ENGLAND]
     df = read_values(store, ind.area_series_id, area_codes=codes, values=values)
     if df.empty:
         return pd.DataFrame()
@@ -188,7 +196,7 @@ def neighbour_matrix(store: Store, ind: Indicator, *, home: str, last_years: int
     wide = wide.reindex(columns=labels).reset_index()
     wide["order"] = wide["area_code"].map(order)
     wide = wide.sort_values("order").drop(columns="order")
-    nb = wide[wide["area_code"].isin(comp.neighbours)]
+    nb = wide[wide["area_code"].isin(roles.neighbours)]
     avg = {"area_code": "", "area_name": "Average of the statistical neighbours with a value",
            **{p: nb[p].mean() for p in labels}}
     eng = wide[wide["area_code"] == ENGLAND]

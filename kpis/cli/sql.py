@@ -5,7 +5,7 @@ import argparse
 import json
 import math
 
-from kpis.analysis import sql_console as console
+from kpis.analysis import sql_checks, sql_console, sql_views
 from kpis.cli.database import open_store
 from kpis.cli.errors import EXIT_UNUSABLE, CliError
 
@@ -14,15 +14,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sql", help="run one read-only SELECT over the documented views (observations, kpis, areas, ...)",
         description="Run one read-only SELECT statement over the documented views: "
-                    f"{', '.join(console.VIEW_NAMES)}. The query runs on a read-only snapshot with no file or "
+                    f"{', '.join(sql_views.VIEW_NAMES)}. The query runs on a read-only snapshot with no file or "
                     "network access; anything but a single SELECT is refused. Use --views to list the views "
                     "and their columns.")
     p.add_argument("query", nargs="?", help='the query, in quotes: "SELECT * FROM kpis"')
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--limit", type=int, default=console.DEFAULT_ROW_LIMIT,
-                   help=f"most rows to return (default {console.DEFAULT_ROW_LIMIT}, at most {console.MAX_ROW_LIMIT})")
-    p.add_argument("--timeout", type=float, default=console.DEFAULT_TIMEOUT_S,
-                   help=f"seconds before the query is stopped (default {console.DEFAULT_TIMEOUT_S:g})")
+    p.add_argument("--limit", type=int, default=sql_checks.DEFAULT_ROW_LIMIT,
+                   help=f"most rows to return (default {sql_checks.DEFAULT_ROW_LIMIT}, "
+                        f"at most {sql_checks.MAX_ROW_LIMIT})")
+    p.add_argument("--timeout", type=float, default=sql_checks.DEFAULT_TIMEOUT_S,
+                   help=f"seconds before the query is stopped (default {sql_checks.DEFAULT_TIMEOUT_S:g})")
     p.add_argument("--views", action="store_true", help="list the views and their columns")
     p.set_defaults(handler=run_sql)
 
@@ -41,7 +42,7 @@ def run_sql(args: argparse.Namespace) -> int:
         raise CliError("--timeout must be more than 0 and at most 300 seconds", EXIT_UNUSABLE)
     with open_store(args, read_only=True) as store:
         if args.views:
-            views = console.describe_views(store)
+            views = sql_views.describe_views(store)
             if args.json:
                 print(json.dumps(views, indent=2))
             else:
@@ -51,8 +52,8 @@ def run_sql(args: argparse.Namespace) -> int:
                         print(f"  {c['name']:<22} {c['type']:<12} {c['description']}")
             return 0
         try:
-            result = console.run_query(store, args.query, row_limit=args.limit, timeout_s=args.timeout)
-        except console.SqlError as exc:
+            result = sql_console.run_query(store, args.query, row_limit=args.limit, timeout_s=args.timeout)
+        except sql_checks.SqlError as exc:
             raise CliError(str(exc)) from None
     df = result.data
     if args.json:

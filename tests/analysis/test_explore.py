@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
+from kpis.analysis import across_areas, explore, inequalities, timeseries
 from kpis.analysis import charts as explore_charts
-from kpis.analysis import explore, inequalities, timeseries
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import load_framework
 from kpis.store.database import Store
@@ -109,12 +109,12 @@ def test_significance_in_words_with_and_without_polarity():
     (float("nan"), 152, "lower_is_better", "–"),
 ])
 def test_quartile_bands(rank, n, polarity, label):
-    assert explore.quartile_label(rank, n, polarity) == label
+    assert across_areas.quartile_label(rank, n, polarity) == label
 
 
 # -- compare areas ----------------------------------------------------------------------------------------
 def test_compare_areas_for_sg02_in_2024_25(store, sg02):
-    df = explore.compare_areas(store, sg02, home=HOME)
+    df = across_areas.compare_areas(store, sg02, home=HOME)
     assert set(df["period_label"]) == {"2024/25"}                    # the home area's latest published year
     home = df[df["role"] == "home"].iloc[0]
     assert home["value"] == 31.4 and home["significance"] == "worse"
@@ -130,48 +130,92 @@ def test_compare_areas_for_sg02_in_2024_25(store, sg02):
     assert home["quartile"] == "D (worst quarter)"
     assert int(home["of_neighbour_group"]) == 11 and int(home["neighbour_rank"]) == 11
     assert df["value"].dropna().is_monotonic_increasing                     # sorted best first
-    assert set(df.loc[df["role"] == "neighbour", "area_code"]) == set(explore.comparators(HOME).neighbours)
+    assert set(df.loc[df["role"] == "neighbour", "area_code"]) == set(across_areas.area_roles(HOME).neighbours)
 
 
 def test_area_groups(store, sg02):
-    df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
-    nb = explore.area_group(df, "neighbours", home=HOME)
+    df = across_areas.compare_areas(store, sg02, home=HOME, period_label="2024/25")
+    nb = across_areas.comparison_group(df, "neighbours", home=HOME)
     assert len(nb) == 13 and set(nb["role"]) == {"home", "england", "region", "neighbour"}
-    region = explore.area_group(df, "region", home=HOME)
+    region = across_areas.comparison_group(df, "region", home=HOME)
     assert set(region.loc[region["role"].isin(["council", "home"]), "region_code"]) == {"E12000005"}
-    assert len(explore.area_group(df, "all_councils", home=HOME)) > 150
+    assert len(across_areas.comparison_group(df, "all_councils", home=HOME)) > 150
     with pytest.raises(ValueError):
-        explore.area_group(df, "planets", home=HOME)
+        across_areas.comparison_group(df, "planets", home=HOME)
 
 
 def test_rank_summary_and_table(store, sg02):
-    df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
-    text = explore.rank_summary(df, sg02)
+    df = across_areas.compare_areas(store, sg02, home=HOME, period_label="2024/25")
+    text = across_areas.rank_summary(df, sg02)
     assert text.startswith("Worcestershire: 31.4% in 2024/25. Significantly worse than England. Rank ")
     assert ("(1 = lowest, the best); quartile D (worst quarter). 11th of 11 among itself and its statistical "
             "neighbours.") in text
-    table = explore.compare_table(explore.area_group(df, "neighbours", home=HOME), sg02)
+    table = across_areas.compare_table(across_areas.comparison_group(df, "neighbours", home=HOME), sg02)
     assert {"Area", "Value", "Lower 95% CI", "Upper 95% CI", "Compared with England", "Quartile"} <= set(table.columns)
 
 
 def test_spine(store, sg02):
-    df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
-    sp = explore.spine(df)
+    df = across_areas.compare_areas(store, sg02, home=HOME, period_label="2024/25")
+    sp = across_areas.spine(df)
     assert sp["min"] <= sp["p25"] <= sp["median"] <= sp["p75"] <= sp["max"]
     assert sp["england"] == 24.5 and sp["home"] == 31.4 and sp["councils"] == int(df["of_councils"].iloc[0])
-    assert explore.spine_table(sp, sg02)["Measure"].tolist()[:5] == [
+    assert across_areas.spine_table(sp, sg02)["Measure"].tolist()[:5] == [
         "Lowest council", "25th percentile", "Median council", "75th percentile", "Highest council"]
     fig = explore_charts.spine_figure(sp, sg02)
     assert fig.layout.xaxis.autorange == "reversed"                      # better to the right
+    assert across_areas.shows_spine(sp)
+
+
+def test_a_spine_needs_at_least_four_councils():
+    assert across_areas.SPINE_MIN_COUNCILS == 4
+    assert [across_areas.shows_spine({"councils": n}) for n in (0, 3, 4, 150)] == [False, False, True, True]
+    assert not across_areas.shows_spine({})                               # no value in the period at all
 
 
 def test_local_only_kpi_compares_only_the_home_area(store, fw):
     ind = explore.indicator(store, fw, "MH01")
-    df = explore.compare_areas(store, ind, home=HOME)
+    df = across_areas.compare_areas(store, ind, home=HOME)
     assert df["area_code"].unique().tolist() == [HOME]
+    assert across_areas.local_only(df)
+    assert not across_areas.local_only(across_areas.compare_areas(store, explore.indicator(store, fw, "SG02"),
+                                                                  home=HOME))
+
+
+def test_the_page_words_for_an_indicator_and_its_picker_labels(store, fw, sg02):
+    assert (sg02.kind_words, sg02.polarity_words) == ("framework KPI", "lower is better")
+    source = explore.indicator(store, fw, "fingertips:90284")
+    assert (source.kind_words, source.polarity_words) == ("source indicator", "lower is better")
+    labels = explore.choice_labels(explore.indicator_choices(store, fw))
+    assert labels["SG02"] == f"KPI · SG02 {fw.kpi('SG02').short_title}"
+    assert labels["fingertips:90284"].startswith("Source · ") and "fingertips:90284" not in labels["fingertips:90284"]
+    assert labels["fingertips:90284"].endswith(" (OHID Fingertips)")
+
+
+def test_regions_are_compared_for_rates_and_percentages_not_counts(sg02):
+    assert across_areas.compared_with_region(sg02)
+    count = explore.Indicator(id="x", name="x", kind="Source indicator", source="dfe_ees", unit="count",
+                              polarity="no_polarity", decimals=0, area_series_id="x")
+    assert not across_areas.compared_with_region(count)
+    assert not across_areas.has_region_value(pd.DataFrame())
+    assert not across_areas.has_region_value(pd.DataFrame({"region_value": [None, None]}, dtype="float64"))
+    assert across_areas.has_region_value(pd.DataFrame({"region_value": [None, 21.5]}, dtype="float64"))
+    table = pd.DataFrame({"Published comparison with region": [across_areas.NO_REGION_LABEL, "Worse"]})
+    assert not across_areas.no_published_region_comparison(table)
+    assert across_areas.no_published_region_comparison(table.iloc[:1])
 
 
 # -- over time ------------------------------------------------------------------------------------------
+def test_the_areas_over_time_at_first_and_as_picked():
+    roles = across_areas.AreaRoles(home=HOME, england=ENGLAND, region="E12000005", neighbours=("E1", "E2"))
+    names = {HOME: "Worcestershire", ENGLAND: "England", "E12000005": "West Midlands", "E1": "Zed", "E2": "Aye"}
+    assert timeseries.default_areas(roles, names) == [HOME, ENGLAND, "E12000005"]
+    assert timeseries.default_areas(roles, {HOME: "Worcestershire"}) == [HOME]    # only areas with values
+    assert timeseries.area_options(names, [HOME, ENGLAND]) == [ENGLAND, HOME, "E2", "E12000005", "E1"]
+    assert timeseries.plotted_areas([], roles, each_neighbour=False) == [HOME]
+    assert timeseries.plotted_areas(["E1", ENGLAND], roles, each_neighbour=True) == ["E1", ENGLAND, "E2"]
+    assert timeseries.plotted_areas([ENGLAND], roles, each_neighbour=False) == [ENGLAND]
+
+
 def test_trends_with_local_returns_and_england(store, sg02):
     df = timeseries.trends(store, sg02, [HOME, ENGLAND], home=HOME, last_years=5)
     pub = df[df["role"] == "home"].set_index("period_label")["value"].to_dict()
@@ -294,8 +338,8 @@ def test_view_metadata_for_exports(store, sg02):
 def test_downloads_carry_what_the_screen_shows(store, sg02):
     """Issue 16: the explorer's CSV carried 15.246007187970715 and counts as 51.0."""
     from kpis.core import exports
-    df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
-    table = explore.compare_table(df, sg02)
+    df = across_areas.compare_areas(store, sg02, home=HOME, period_label="2024/25")
+    table = across_areas.compare_table(df, sg02)
     raw = exports.to_csv_bytes(table).decode("utf-8-sig")
     assert any(len(x.split(".")[-1]) > 3 for x in raw.replace("\r\n", ",").split(",") if x.count(".") == 1
                and x.replace(".", "").isdigit())                     # the raw table does carry long decimals
@@ -312,8 +356,8 @@ def test_downloads_carry_what_the_screen_shows(store, sg02):
 
 
 def test_compare_labels_sit_right_of_the_england_line(store, sg02):
-    df = explore.compare_areas(store, sg02, home=HOME, period_label="2024/25")
-    shown = explore.area_group(df, "neighbours", home=HOME)
+    df = across_areas.compare_areas(store, sg02, home=HOME, period_label="2024/25")
+    shown = across_areas.comparison_group(df, "neighbours", home=HOME)
     higher = shown.assign(england_value=shown["value"].max() + 10)          # England beyond every bar
     fig = explore_charts.compare_figure(higher, sg02)
     labels = next(t for t in fig.data if t.type == "scatter" and t.mode == "text")

@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kpis.analysis import sql_console as console
+from kpis.analysis import sql_checks, sql_console, sql_views
 from kpis.cli.main import main
 from kpis.store.batches import finish_batch, start_batch
 from kpis.store.database import Store, now
@@ -112,14 +112,14 @@ def test_every_hostile_statement_is_refused_with_a_clear_message_and_nothing_cha
     before = fingerprint(store)
     files_before = sorted(p.name for p in tmp_path.iterdir())
     for statement, phrase in hostile(tmp_path):
-        with pytest.raises(console.SqlError) as caught:
-            console.run_query(store, statement, timeout_s=5)
+        with pytest.raises(sql_checks.SqlError) as caught:
+            sql_console.run_query(store, statement, timeout_s=5)
         message = str(caught.value)
         assert phrase in message, (statement, message)
         assert "Traceback" not in message and len(message) < 400, statement
     assert fingerprint(store) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == files_before   # no file written, no export, no attach
-    assert console.run_query(store, "SELECT count(*) AS n FROM observations").data["n"].iloc[0] == 3
+    assert sql_console.run_query(store, "SELECT count(*) AS n FROM observations").data["n"].iloc[0] == 3
 
 
 # Each of these showed the snapshot's path (/tmp/kpis-sql-PID-.../snapshot.duckdb: the app's process id), the
@@ -163,10 +163,10 @@ LEAKS = [
 
 @pytest.mark.parametrize("query", LEAKS)
 def test_the_console_shows_no_server_path_process_or_user(store, query):
-    snap = console.snapshot(store)
+    snap = sql_console.snapshot(store)
     secrets = [str(snap.dir), str(Path.home()), f"-{os.getpid()}-", "stored_secrets"]
-    with pytest.raises(console.QueryRefused) as caught:
-        result = console.run_query(store, query, timeout_s=5)
+    with pytest.raises(sql_checks.QueryRefused) as caught:
+        result = sql_console.run_query(store, query, timeout_s=5)
         shown = result.data.to_csv()
         assert not [s for s in secrets if s in shown], shown   # (what the old console showed)
     message = str(caught.value)
@@ -176,7 +176,7 @@ def test_the_console_shows_no_server_path_process_or_user(store, query):
 
 def test_the_snapshot_path_is_there_to_hide(store):
     """The leak tests above test something: DuckDB itself, as the console opens the snapshot, shows its path."""
-    snap = console.snapshot(store)
+    snap = sql_console.snapshot(store)
     assert str(snap.dir) in snap.con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal").fetchone()[0]
     assert f"-{os.getpid()}-" in str(snap.dir)
 
@@ -192,39 +192,39 @@ def test_the_snapshot_path_is_there_to_hide(store):
     "SELECT count(*) AS c FROM snapshot.main.observations",
 ])
 def test_ordinary_queries_still_run(store, query):
-    assert console.run_query(store, query).data["c"].iloc[0] == 3
+    assert sql_console.run_query(store, query).data["c"].iloc[0] == 3
 
 
 def test_statement_types_are_checked_by_duckdbs_parser_not_by_text():
     con = duckdb.connect()
     # A SELECT that merely mentions forbidden words is fine; a DROP in disguise is not.
-    assert console.check_statement(con, "SELECT 'DROP TABLE observations; COPY' AS s").type == \
+    assert sql_checks.check_statement(con, "SELECT 'DROP TABLE observations; COPY' AS s").type == \
         duckdb.StatementType.SELECT
-    with pytest.raises(console.QueryRefused):
-        console.check_statement(con, "/* SELECT */ DROP TABLE observations")
-    with pytest.raises(console.QueryRefused):
-        console.check_statement(con, "WITH x AS (SELECT 1) DELETE FROM observations")
+    with pytest.raises(sql_checks.QueryRefused):
+        sql_checks.check_statement(con, "/* SELECT */ DROP TABLE observations")
+    with pytest.raises(sql_checks.QueryRefused):
+        sql_checks.check_statement(con, "WITH x AS (SELECT 1) DELETE FROM observations")
 
 
 def test_a_long_query_is_stopped_by_the_time_limit(store):
-    with pytest.raises(console.QueryFailed, match="stopped after 1 seconds"):
-        console.run_query(store, "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b",
+    with pytest.raises(sql_checks.QueryFailed, match="stopped after 1 seconds"):
+        sql_console.run_query(store, "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b",
                           timeout_s=1)
-    assert console.run_query(store, "SELECT 1 AS ok").data["ok"].iloc[0] == 1   # the console still works
+    assert sql_console.run_query(store, "SELECT 1 AS ok").data["ok"].iloc[0] == 1   # the console still works
 
 
 def test_rows_are_limited_and_the_cut_is_said(store):
-    result = console.run_query(store, "SELECT range AS n FROM range(5000)", row_limit=100)
+    result = sql_console.run_query(store, "SELECT range AS n FROM range(5000)", row_limit=100)
     assert len(result.data) == 100 and result.truncated
     assert "first 100 rows" in result.notes[0]
-    whole = console.run_query(store, "SELECT range AS n FROM range(50)", row_limit=100)
+    whole = sql_console.run_query(store, "SELECT range AS n FROM range(50)", row_limit=100)
     assert len(whole.data) == 50 and not whole.truncated
-    with pytest.raises(console.QueryRefused):
-        console.run_query(store, "SELECT 1", row_limit=console.MAX_ROW_LIMIT + 1)
+    with pytest.raises(sql_checks.QueryRefused):
+        sql_console.run_query(store, "SELECT 1", row_limit=sql_checks.MAX_ROW_LIMIT + 1)
 
 
 def test_the_snapshot_itself_is_read_only_and_locked_down(store):
-    snap = console.snapshot(store)
+    snap = sql_console.snapshot(store)
     with pytest.raises(duckdb.Error):
         snap.con.execute("CREATE TABLE x (a INTEGER)")
     with pytest.raises(duckdb.Error):
@@ -236,17 +236,17 @@ def test_the_snapshot_itself_is_read_only_and_locked_down(store):
 
 
 def test_the_snapshot_follows_new_data(store):
-    assert console.run_query(store, "SELECT count(*) AS n FROM observations").data["n"].iloc[0] == 3
+    assert sql_console.run_query(store, "SELECT count(*) AS n FROM observations").data["n"].iloc[0] == 3
     with store.transaction() as cur:
         batch = start_batch(cur, kind="import", at=now(), source="test")
         write_observations(cur, batch_id=batch, rows=[dict(
             indicator_id="SG02", area_code="E92000001", period_label="2023/24", period_type="financial_year",
             period_start="2023-04-01", period_end="2024-03-31", value=24.7)], at=now())
-    assert console.run_query(store, "SELECT count(*) AS n FROM observations").data["n"].iloc[0] == 4
+    assert sql_console.run_query(store, "SELECT count(*) AS n FROM observations").data["n"].iloc[0] == 4
 
 
 def test_views_are_documented_with_their_columns(store):
-    views = {v["name"]: v for v in console.describe_views(store)}
+    views = {v["name"]: v for v in sql_views.describe_views(store)}
     assert set(views) == {"observations", "observation_history", "kpis", "areas", "statistical_neighbours",
                           "periods", "submissions"}
     obs = {c["name"]: c for c in views["observations"]["columns"]}
@@ -255,12 +255,12 @@ def test_views_are_documented_with_their_columns(store):
     assert views["observations"]["rows"] == 3
     for v in views.values():                                   # every documented column exists, with a type
         assert all(c["type"] for c in v["columns"]), v["name"]
-    table = console.views_table(store)
+    table = sql_views.views_table(store)
     assert list(table.columns) == ["View", "Column", "Type", "Description"]
 
 
 def test_suppressed_counts_stay_hidden_in_the_console(store):
-    df = console.run_query(store, "SELECT numerator, denominator, status FROM observations "
+    df = sql_console.run_query(store, "SELECT numerator, denominator, status FROM observations "
                                   "WHERE status = 'suppressed'").data
     assert df["numerator"].isna().all() and df["denominator"].isna().all()
 
@@ -268,8 +268,8 @@ def test_suppressed_counts_stay_hidden_in_the_console(store):
 def test_the_sg02_example_answers_the_neighbours_question(demo_db):
     store = Store(demo_db, read_only=True)
     try:
-        query = console.example_queries()[next(k for k in console.EXAMPLES if "Repeat child protection" in k)]
-        df = console.run_query(store, query).data
+        query = sql_views.example_queries()[next(k for k in sql_views.EXAMPLES if "Repeat child protection" in k)]
+        df = sql_console.run_query(store, query).data
     finally:
         store.close()
     home = df[df["area_name"] == "Worcestershire"].set_index("period_label")["repeat_plans_pct"]
@@ -323,17 +323,17 @@ APP_PROCESS = r'''
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))   # a safety net for the test machine
 from kpis.store.database import Store
-from kpis.analysis import sql_console as console
+from kpis.analysis import sql_checks, sql_console
 store = Store(sys.argv[1], read_only=True)
 out = []
 for q in json.loads(sys.argv[2]):
     try:
-        console.run_query(store, q)
+        sql_console.run_query(store, q)
         out.append([q, "ran"])
-    except console.SqlError as exc:
+    except sql_checks.SqlError as exc:
         out.append([q, str(exc)])
-out.append(["after", int(console.run_query(store, "SELECT 42 AS n").data["n"].iloc[0])])
-console._remove_snapshots()          # ends (and reaps) the query processes, so their peak is counted below
+out.append(["after", int(sql_console.run_query(store, "SELECT 42 AS n").data["n"].iloc[0])])
+sql_console._remove_snapshots()          # ends (and reaps) the query processes, so their peak is counted below
 out.append(["children_peak_mb", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024])
 # VmHWM, this process's own peak: ru_maxrss would carry over the parent's (a long pytest run) through fork and exec
 hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
@@ -357,41 +357,41 @@ def test_strings_and_lists_cannot_exhaust_memory_and_the_app_keeps_serving(small
         assert ("needed more memory" in message or "time limit" in message) and "Traceback" not in message, \
             (query, message)
     assert results[3] == ["after", 42]                             # the app still answers
-    assert results[4][1] < console.ADDRESS_SPACE_BYTES / 2**20     # no query process passed its cap
+    assert results[4][1] < sql_checks.ADDRESS_SPACE_BYTES / 2**20     # no query process passed its cap
 
 
 def test_results_are_cut_by_bytes_as_well_as_rows_whatever_the_type(store):
-    texts = console.run_query(store, "SELECT repeat('x', 1000000) AS t FROM range(100)", byte_limit=8 * 2**20)
+    texts = sql_console.run_query(store, "SELECT repeat('x', 1000000) AS t FROM range(100)", byte_limit=8 * 2**20)
     assert 1 <= len(texts.data) < 10 and texts.truncated
     assert "8 MB limit" in texts.notes[0]
-    lists = console.run_query(store, "SELECT range(100000) AS l FROM range(100)", byte_limit=8 * 2**20)
+    lists = sql_console.run_query(store, "SELECT range(100000) AS l FROM range(100)", byte_limit=8 * 2**20)
     assert 1 <= len(lists.data) < 100 and lists.truncated
-    with pytest.raises(console.QueryFailed, match="first row of the result alone is larger"):
-        console.run_query(store, "SELECT repeat('x', 10000000) AS t", byte_limit=8 * 2**20)
-    small = console.run_query(store, "SELECT repeat('x', 10) AS t FROM range(5)")
+    with pytest.raises(sql_checks.QueryFailed, match="first row of the result alone is larger"):
+        sql_console.run_query(store, "SELECT repeat('x', 10000000) AS t", byte_limit=8 * 2**20)
+    small = sql_console.run_query(store, "SELECT repeat('x', 10) AS t FROM range(5)")
     assert len(small.data) == 5 and not small.truncated and small.notes == []
 
 
 def test_pivot_is_a_read_and_runs(store):
-    df = console.run_query(store, "PIVOT observations ON breakdown_type USING count(*) GROUP BY area_code "
+    df = sql_console.run_query(store, "PIVOT observations ON breakdown_type USING count(*) GROUP BY area_code "
                                   "ORDER BY area_code").data
     assert list(df.columns) == ["area_code", "age_band", "all"]
     assert df.set_index("area_code")["all"].to_dict() == {"E10000034": 1, "E92000001": 1}
-    nested = console.run_query(store, "SELECT * FROM (PIVOT observations ON status USING count(*))").data
+    nested = sql_console.run_query(store, "SELECT * FROM (PIVOT observations ON status USING count(*))").data
     assert {"published", "suppressed"} <= set(nested.columns)
-    again = console.run_query(store, "PIVOT observations ON breakdown_type USING count(*) GROUP BY status")
+    again = sql_console.run_query(store, "PIVOT observations ON breakdown_type USING count(*) GROUP BY status")
     assert len(again.data) == 2                               # reruns cleanly: published, suppressed
-    with pytest.raises(console.QueryRefused):   # a MULTI statement that is not a PIVOT is still refused
-        console.run_query(store, "ALTER TABLE areas ADD COLUMN x INTEGER DEFAULT 1")
-    with pytest.raises(console.QueryRefused, match="Only one statement"):
-        console.run_query(store, "PIVOT observations ON status USING count(*); DROP TABLE areas")
+    with pytest.raises(sql_checks.QueryRefused):   # a MULTI statement that is not a PIVOT is still refused
+        sql_console.run_query(store, "ALTER TABLE areas ADD COLUMN x INTEGER DEFAULT 1")
+    with pytest.raises(sql_checks.QueryRefused, match="Only one statement"):
+        sql_console.run_query(store, "PIVOT observations ON status USING count(*); DROP TABLE areas")
 
 
 SNAPSHOT_THEN_KILLED = r'''
 import os, signal, sys
 from kpis.store.database import Store
-from kpis.analysis import sql_console as console
-snap = console.snapshot(Store(sys.argv[1], read_only=True))
+from kpis.analysis import sql_console
+snap = sql_console.snapshot(Store(sys.argv[1], read_only=True))
 print(snap.dir, flush=True)
 os.kill(os.getpid(), signal.SIGKILL)         # no atexit, no clean-up
 '''
@@ -411,7 +411,7 @@ def test_snapshots_left_by_a_killed_process_are_removed_when_the_next_is_made(sm
     shutil.copy(small_db, other)
     s = Store(other, read_only=True)
     try:
-        console.snapshot(s)
+        sql_console.snapshot(s)
     finally:
         s.close()
     assert not left.exists()
@@ -438,9 +438,9 @@ def test_idle_query_processes_are_few_however_many_databases_are_queried(small_d
             path = tmp_path / f"copy{i}.duckdb"
             shutil.copy(small_db, path)
             stores.append(Store(path, read_only=True))
-            assert console.run_query(stores[-1], "SELECT 1 AS n").data["n"].iloc[0] == 1
-        alive = [w for w in console._ALL_WORKERS if w.alive()]
-        assert len(alive) <= console.MAX_IDLE_WORKERS
+            assert sql_console.run_query(stores[-1], "SELECT 1 AS n").data["n"].iloc[0] == 1
+        alive = [w for w in sql_console._ALL_WORKERS if w.alive()]
+        assert len(alive) <= sql_console.MAX_IDLE_WORKERS
     finally:
         for s in stores:
             s.close()

@@ -293,8 +293,8 @@ def test_sql_downloads_are_written_on_click_from_the_result_with_the_database_fr
 
 
 def test_sql_excel_download_is_offered_up_to_a_size(demo_db, app_env, monkeypatch):
-    from kpis.analysis import sql_console
-    monkeypatch.setattr(sql_console, "MAX_EXCEL_CELLS", 100)
+    from kpis.analysis import sql_checks
+    monkeypatch.setattr(sql_checks, "MAX_EXCEL_CELLS", 100)
     app_env(demo_db)
     at = open_page("app_pages/sql.py")
     at.text_area(key="sql_query").input("SELECT range AS n, range * 2 AS m FROM range(51)").run()

@@ -3,7 +3,7 @@ demo database (its Fingertips indicators carry groups by sex and the publisher's
 import pandas as pd
 import pytest
 
-from kpis.analysis import explore
+from kpis.analysis import across_areas, explore
 from kpis.core.framework import load_framework
 from kpis.store.database import Store
 from tests.app.test_pages_analysis import downloads, figures, open_page, texts
@@ -32,7 +32,7 @@ def test_one_group_compared_across_councils(demo_db, app_env):
     store = Store(demo_db)
     try:
         ind = explore.indicator(store, fw, INJURIES)
-        want = explore.compare_group(store, ind, home=fw.home_area, breakdown_type="sex", breakdown_value="Female",
+        want = across_areas.compare_group(store, ind, home=fw.home_area, breakdown_type="sex", breakdown_value="Female",
                                      period_label=period)
     finally:
         store.close()
@@ -70,8 +70,8 @@ def test_councils_beside_their_region_with_the_published_label(demo_db, app_env)
         assert value == pytest.approx(regions[of[code]])                  # its own region's value
     published = region.set_index("Area code")["Published comparison with region"]
     assert labels and all(published[c] == label for c, label in labels.items() if c in published.index)
-    assert published["E10000034"] == labels["E10000034"] != explore.NO_REGION_LABEL   # Worcestershire's, in words
-    assert (published == explore.NO_REGION_LABEL).sum() == len(published) - len(set(labels) & set(published.index))
+    assert published["E10000034"] == labels["E10000034"] != across_areas.NO_REGION_LABEL   # Worcestershire's, in words
+    assert (published == across_areas.NO_REGION_LABEL).sum() == len(published) - len(set(labels) & set(published.index))
     assert "Worcestershire" in set(region["Area"])                         # the home area and its neighbours
     assert region["Compared with region"].str.contains("region").all()
     assert set(labels.values()) & {"Better", "Similar", "Worse", "Higher", "Lower"}

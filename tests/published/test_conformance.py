@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from kpis.analysis import explore, timeseries
+from kpis.analysis import across_areas, explore, timeseries
 from kpis.core import periods
 from kpis.published.comparators import BenchmarkError, import_benchmarks
 from tests.conftest import ROOT
@@ -257,7 +257,7 @@ def test_the_explorer_compares_one_group_across_councils(store, framework):
     assert ("social_care_group", "CINO at 31 March") in set(zip(groups["breakdown_type"],
                                                                 groups["breakdown_value"], strict=False))
     assert "all" not in set(groups["breakdown_type"])   # no headline row in this file: every row is a group
-    got = explore.compare_group(store, ind, home=BARNSLEY, breakdown_type="social_care_group",
+    got = across_areas.compare_group(store, ind, home=BARNSLEY, breakdown_type="social_care_group",
                                 breakdown_value="CINO at 31 March")
     assert set(got["period_label"]) == {"AY 2024/25"}
     assert {ENGLAND, BARNSLEY, SHEFFIELD} <= set(got["area_code"])
@@ -271,7 +271,7 @@ def test_counts_are_never_compared_with_englands_total(store, framework):
     iid = "dfe_ees:dfe_csww_indicators_extract:inpost_headcount"
     assert store.scalar("SELECT unit FROM indicators WHERE indicator_id = ?", [iid]) == "count"
     ind = explore.indicator(store, framework, iid)
-    got = explore.compare_areas(store, ind, home=BARNSLEY, period_label="2025 (September census)")
+    got = across_areas.compare_areas(store, ind, home=BARNSLEY, period_label="2025 (September census)")
     councils = got[got["area_code"] != ENGLAND]
     assert len(councils) >= 5 and (councils["significance_text"] == explore.COUNT_NOT_COMPARED).all()
     # nor over time (the Explorer's "Over time" view)
@@ -315,7 +315,7 @@ def test_fingertips_region_labels_are_kept_and_offered(store, framework):
     assert any("against the region kept from column 'Compared to Region value or percentiles' (23 labels)" in n
                for n in report.notes)
     ind = explore.indicator(store, framework, "fingertips:93356")
-    got = explore.compare_with_regions(store, ind, period_label="2015")
+    got = across_areas.compare_with_regions(store, ind, period_label="2015")
     worcs = got.set_index("area_code").loc["E10000034"]
     assert worcs["published_region"] in ("Better", "Similar", "Worse")
     assert worcs["region_value"] == store.scalar(

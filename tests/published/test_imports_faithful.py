@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpis.analysis import explore
+from kpis.analysis import across_areas, explore
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.published.comparators import BenchmarkError, BenchmarkFormatError, detect_format, import_benchmarks
 from tests.conftest import ROOT
@@ -185,7 +185,7 @@ def test_published_labels_are_reproduced_and_not_compared_is_respected(store, fr
     assert report.rows_read == report.rows_imported == 23
     ind = explore.indicator(store, framework, "fingertips:93356")
     assert (ind.unit, ind.polarity) == ("rate_per_100000", "lower_is_better")
-    df = explore.compare_areas(store, ind, home=WORCS, period_label="2015")
+    df = across_areas.compare_areas(store, ind, home=WORCS, period_label="2015")
     assert len(df) == 23
     published = dict(store.df("SELECT area_code, label FROM current_published_comparisons WHERE versus = 'England'")
                      .itertuples(index=False, name=None))
