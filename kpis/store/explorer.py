@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpis.core.text import shortened_from
+from kpis.store.shortening import shortened_from
 from kpis.store.database import Store
 
 
