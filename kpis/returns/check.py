@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from kpis.core import stats
+from kpis.core import intervals
 from kpis.core.framework import Framework
 from kpis.core.periods import Period, parse_period
 from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
@@ -290,7 +290,7 @@ def to_observations(rows: list[Row], framework: Framework) -> pd.DataFrame:
     for col in ("value", "numerator", "denominator", "lower_ci", "upper_ci"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     has_value = df["value"].notna()
-    lo, hi, _ = stats.fill_intervals(df.loc[has_value, "value"], df.loc[has_value, "numerator"],
+    lo, hi, _ = intervals.fill_intervals(df.loc[has_value, "value"], df.loc[has_value, "numerator"],
                                      df.loc[has_value, "denominator"], df.loc[has_value, "lower_ci"],
                                      df.loc[has_value, "upper_ci"], df.loc[has_value, "unit"])
     df.loc[has_value, "lower_ci"], df.loc[has_value, "upper_ci"] = lo, hi

@@ -286,7 +286,7 @@ def test_a_percentage_with_its_counts_in_the_row_gets_wilson_limits(store):
     got = one(store, "dfe_ees:dfe_ks2_cin_version_extract:pt_read_met_expected_standard", ENGLAND, "AY 2024/25",
               ("social_care_group", "CINO at 31 March"))
     assert (got["numerator"], got["denominator"]) == (4700, 10580)       # t_read_met..., t_read_eligible_pupils
-    from kpis.core.stats import wilson_pct
+    from kpis.core.intervals import wilson_pct
     lo, hi = wilson_pct([4700], [10580])
     assert got["lower_ci"] == pytest.approx(lo[0]) and got["upper_ci"] == pytest.approx(hi[0])
     assert got["lower_ci"] < got["value"] < got["upper_ci"]
