@@ -50,7 +50,8 @@ import pandas as pd
 from kpis.analysis.explore import comparators, with_intervals
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.core.units import SCALE
 from kpis.published import relation as comparison
 from kpis.store.database import Store

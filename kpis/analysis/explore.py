@@ -21,7 +21,8 @@ import pandas as pd
 from kpis.core import intervals, stats
 from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set, region_of
 from kpis.core.exports import describe_periods, export_metadata
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.core.sources import SOURCE_NAMES, comparator_label
 from kpis.core.text import shortened_from
 from kpis.core.units import AXIS_TITLES, GAP_LABELS

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from kpis.access.permissions import Actor, require
-from kpis.core.framework import Framework, Kpi, Rebase
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi, Rebase
 from kpis.store import rebases as stored
 from kpis.store.database import Store, audit, now
 

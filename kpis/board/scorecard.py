@@ -32,7 +32,8 @@ from kpis.board import variation
 from kpis.board.rebases import all_rebases
 from kpis.core import intervals, stats
 from kpis.core.areas import ENGLAND
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.published import relation as relations
 from kpis.store.database import Store, now
 from kpis.store.series import kpis_series

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpis.core.framework import Kpi, same_words
+from kpis.core.framework import same_words
+from kpis.core.kpi import Kpi
 from kpis.core.sources import SOURCE_NAMES
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
 

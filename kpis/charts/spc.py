@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpis.charts.figures import _layout, axis_title, place_below
-from kpis.core.framework import Kpi, Rebase
+from kpis.core.kpi import Kpi, Rebase
 from kpis.core.spc import SpcResult
 
 # point type -> (legend name, colour, marker symbol)

@@ -33,7 +33,7 @@ import pandas as pd
 
 from kpis.core import intervals, stats
 from kpis.core.areas import COUNCIL, ENGLAND
-from kpis.core.framework import Comparator, Kpi
+from kpis.core.kpi import Comparator, Kpi
 from kpis.core.sources import NO_NATIONAL_FIGURE, NOT_LOADED, SUPPRESSED
 from kpis.store.database import Store, observations_as_at
 

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from kpis.core import intervals
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.core.periods import Period, financial_quarter, months_of, quarters_between
 
 SEED = 20251122

@@ -5,7 +5,8 @@ from datetime import datetime
 
 import pandas as pd
 
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.core.text import shortened_from
 from kpis.store.database import Store, observations_as_at
 
