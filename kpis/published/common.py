@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from kpis.core.dfe_periods import dfe_period, is_dfe_identifier
 from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
-from kpis.core.periods import dfe_period, is_dfe_identifier
 from kpis.store.database import KEY, STATUSES, Store
 
 LICENCE = "Open Government Licence v3.0"
