@@ -16,6 +16,7 @@ from kpis.core.framework import Framework
 from kpis.core.periods import Period, parse_period
 from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
 from kpis.core.text import NARRATIVE_MAX_CHARS, QUOTE_CHARS, quote, text_length
+from kpis.core.units import VALUE_STATUSES
 from kpis.returns.budget import cap_problems
 from kpis.returns.cells import example_quarter, read_period, read_text, show
 from kpis.returns.filesafety import formula_risk
@@ -28,7 +29,8 @@ from kpis.returns.layout import (
     normalise,
 )
 from kpis.returns.reader import ReturnFile, describe
-from kpis.returns.rules import FORMULA_EXPECTED, VALUE_STATUSES, Context, Row, check_rows
+from kpis.returns.row_context import Context, Row
+from kpis.returns.rules import FORMULA_EXPECTED, check_rows
 from kpis.store.database import Store
 
 # "Far from recent history": compare with the last HISTORY_POINTS values of the same KPI and breakdown.
