@@ -57,7 +57,7 @@ def spc_table(result: SpcResult, kpi: Kpi, rebases: tuple[Rebase, ...] | list[Re
 
 
 def _limit(kpi: Kpi, value: float) -> str:
-    return "–" if value != value else kpi.format_value(value)   # NaN: a one-point group has no limits
+    return "–" if pd.isna(value) else kpi.format_value(value)   # NaN: a one-point group has no limits
 
 
 def spc_figure(result: SpcResult, kpi: Kpi, *, title: str | None = None, height: int = 420,

@@ -2,6 +2,7 @@
 check of one `[[kpis]]` entry (`_parse_kpi`, called by `kpis.core.framework.parse_framework`)."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -82,7 +83,7 @@ class Kpi:
         return self.comparator is None
 
     def format_value(self, value: float | None) -> str:
-        if value is None or value != value:  # NaN
+        if value is None or math.isnan(value):
             return "–"
         text = f"{value:,.{self.decimals}f}"
         return f"{text}%" if self.unit == "percentage" else text

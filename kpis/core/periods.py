@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import pandas as pd
+
 PERIOD_TYPES = ("financial_quarter", "financial_year", "academic_year", "calendar_year",
                 "calendar_quarter", "month", "multi_year",
                 # DfE open data's other time identifiers (`kpis.core.dfe_periods.dfe_period`)
@@ -220,7 +222,7 @@ def _normalise(text: str) -> str:
 def _is_missing(value: object) -> bool:
     if value is None:
         return True
-    if isinstance(value, (float, datetime)) and value != value:  # NaN, pandas NaT
+    if isinstance(value, (float, datetime)) and pd.isna(value):  # NaN, pandas NaT
         return True
     return isinstance(value, str) and not value.strip()
 
