@@ -46,7 +46,7 @@ class CheckedReturn:
     """A return after every check: the problems, and the rows that would be stored."""
     name: str
     area_id: str
-    period: object                      # the return's quarter (Period) or None if it could not be told
+    period: Period | None               # the return's quarter, or None if it could not be told
     rows: pd.DataFrame                  # observation columns + sheet, row, breakdown_label
     narrative: dict | None
     problems: list[Problem]
