@@ -14,7 +14,8 @@ import streamlit as st
 from app_pages._common import data_version, framework, reading_table, store
 from kpis.board.detail import breakdown_data, england_value_for, page_series, trend_data
 from kpis.board.scorecard import meeting_context, past_meetings, scorecard
-from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
+from kpis.charts.breakdowns import breakdown_views
+from kpis.charts.figures import no_figures_reason, trend_views
 from kpis.core.areas import region_name
 
 LATEST = "latest"

@@ -35,7 +35,8 @@ import pandas as pd
 
 from kpis.core import exports
 from kpis.core.areas import ENGLAND as ENGLAND_CODE
-from kpis.core.framework import Framework, FrameworkError, Kpi, breakdown_label
+from kpis.core.framework import Framework, FrameworkError, breakdown_label
+from kpis.core.kpi import Kpi
 from kpis.core.sources import NOT_LOADED, no_comparator_words
 from kpis.core.units import GAP_LABELS, SCALE
 from kpis.store.database import Store

@@ -51,7 +51,8 @@ from kpis.analysis.across_areas import AreaRoles, area_roles
 from kpis.analysis.explore import with_intervals
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.core.units import SCALE
 from kpis.published import relation
 from kpis.store.database import Store

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from kpis.analysis.explore import SOURCE_NAMES, _polarity, _text
-from kpis.core.framework import UNITS, Framework
+from kpis.core.framework import Framework
+from kpis.core.kpi import UNITS
 from kpis.store.database import Store
 from kpis.store.explorer import all_indicators, holdings
 

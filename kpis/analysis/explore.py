@@ -19,15 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kpis.core import stats
+from kpis.core import intervals, stats
 from kpis.core.exports import describe_periods, export_metadata
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.core.sources import SOURCE_NAMES, comparator_label
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
 from kpis.store import explorer
 from kpis.store.database import Store
 from kpis.store.series import empty_text_as_none
-from kpis.store.shortening import shortened_from
 
 COUNCIL = "county_ua"
 UNIT_AXIS = AXIS_TITLES
@@ -37,7 +37,8 @@ SIGNIFICANCE_TEXT = {
     "lower": "Significantly lower than England", "benchmark": "England: the benchmark",
 }
 STATUS_WORDS = GAP_LABELS
-CI_PUBLISHED, CI_WILSON, CI_BYAR, CI_NONE = stats.CI_PUBLISHED, stats.CI_WILSON, stats.CI_BYAR, stats.CI_NONE
+CI_PUBLISHED, CI_WILSON, CI_BYAR, CI_NONE = (intervals.CI_PUBLISHED, intervals.CI_WILSON, intervals.CI_BYAR,
+                                             intervals.CI_NONE)
 NOT_COMPARED_BY_PUBLISHER = "Not compared: the publisher does not compare this value with England"
 # England's figure for a count is the sum of every area's: a council's count is never 'lower than England'.
 COUNT_NOT_COMPARED = "Not compared: a count is not compared with England's total (rates and percentages are)"
@@ -171,10 +172,10 @@ def indicator(store: Store, framework: Framework, indicator_id: str) -> Indicato
 
 # -- intervals and comparisons ------------------------------------------------------------
 def with_intervals(df: pd.DataFrame, unit: str | None) -> pd.DataFrame:
-    """Fill missing 95% limits from counts (`stats.fill_intervals`: Wilson for percentages, Byar's for counts and
+    """Fill missing 95% limits from counts (`intervals.fill_intervals`: Wilson for percentages, Byar's for counts and
     rates); column `ci_method` says which."""
     d = df.copy()
-    lows, highs, methods = stats.fill_intervals(d["value"], d["numerator"], d["denominator"], d["lower_ci"],
+    lows, highs, methods = intervals.fill_intervals(d["value"], d["numerator"], d["denominator"], d["lower_ci"],
                                                 d["upper_ci"], unit)
     d["lower_ci"] = pd.Series(lows, index=d.index, dtype="float64")
     d["upper_ci"] = pd.Series(highs, index=d.index, dtype="float64")

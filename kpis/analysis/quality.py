@@ -246,7 +246,7 @@ def readable(df: pd.DataFrame) -> pd.DataFrame:
 # -- the same tables, narrow enough for a laptop screen (1366 x 768): counts in words, codes left to the downloads --
 def _counted(parts: list[tuple[object, str]], none: str = "none") -> str:
     """'12 suppressed; 3 not available' from (count, words) pairs, leaving out zeros and blanks."""
-    said = [f"{int(n):,} {words}" for n, words in parts if n is not None and n == n and int(n)]
+    said = [f"{int(n):,} {words}" for n, words in parts if pd.notna(n) and int(n)]
     return "; ".join(said) or none
 
 

@@ -11,7 +11,8 @@ from datetime import date, datetime
 import pandas as pd
 
 from kpis.core.areas import ENGLAND
-from kpis.core.framework import Framework, Kpi, breakdown_label
+from kpis.core.framework import Framework, breakdown_label
+from kpis.core.kpi import Kpi
 from kpis.core.sources import comparator_label, no_comparator_words
 from kpis.store.areas import area_names, neighbour_area_codes, region_code
 from kpis.store.database import Store

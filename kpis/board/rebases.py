@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
+
 from kpis.access.permissions import Actor, require
-from kpis.core.framework import Framework, Kpi, Rebase
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi, Rebase
 from kpis.store import rebases as stored
 from kpis.store.audit import audit
 from kpis.store.database import Store, now
@@ -81,7 +84,7 @@ def remove_rebase(store: Store, *, actor: Actor, rebase_id: int, reason: str, at
     row = stored.find_rebase(store, rebase_id)
     if row is None:
         raise ValueError(f"There is no stored rebase number {rebase_id}.")
-    if row["valid_to"] is not None and row["valid_to"] == row["valid_to"]:  # not None, not NaT
+    if pd.notna(row["valid_to"]):  # not None, not NaT
         raise ValueError(f"Rebase number {rebase_id} was already removed.")
     reason = _clean_reason(reason, "removing the rebase")
     at = at or now()

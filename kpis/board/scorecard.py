@@ -30,9 +30,10 @@ from scipy import stats as _st
 
 from kpis.board import variation
 from kpis.board.rebases import all_rebases
-from kpis.core import stats
+from kpis.core import intervals, stats
 from kpis.core.areas import ENGLAND
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.published import relation as relations
 from kpis.store.database import Store, now
 from kpis.store.governance import meeting_dates
@@ -78,13 +79,13 @@ class Point:
 
 def with_interval(kpi: Kpi, p: Point) -> tuple[float | None, float | None]:
     """The point's 95% limits; worked out by Wilson or Byar's method when only counts were stored
-    (`stats.interval_of`, the rule the explorer and the return check use too)."""
+    (`intervals.interval_of`, the rule the explorer and the return check use too)."""
     return _interval(kpi.unit, p.value, p.numerator, p.denominator, p.lower_ci, p.upper_ci)
 
 
 @lru_cache(maxsize=4096)
 def _interval(unit: str, value, numerator, denominator, lower, upper) -> tuple[float | None, float | None]:
-    lo, hi, _ = stats.interval_of(unit, value, numerator, denominator, lower, upper)
+    lo, hi, _ = intervals.interval_of(unit, value, numerator, denominator, lower, upper)
     return lo, hi
 
 

@@ -12,7 +12,7 @@ from pandas.io.formats.style import Styler
 
 from kpis.charts.figures import BADGE_COLOURS, sparkline_svg
 from kpis.charts.spc import POINTS as SPC_POINTS
-from kpis.core.framework import KPI_ID
+from kpis.core.kpi import KPI_ID
 from kpis.published.relation import SUPPRESSED
 
 BOARD_COLUMNS = ["KPI", "Latest", "Trend line", "Variation", "Assurance", "Compared with England",

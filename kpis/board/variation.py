@@ -20,7 +20,7 @@ from datetime import date
 
 from kpis.board import rebases as rebasing
 from kpis.core import spc
-from kpis.core.framework import Kpi, Rebase
+from kpis.core.kpi import Kpi, Rebase
 
 MIN_POINTS = 7
 # icon name (the package's) -> (shape, short words, the sentence). The shape and the words carry the meaning;

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpis.charts.figures import _layout, axis_title, place_below
-from kpis.core.framework import Kpi, Rebase
+from kpis.core.kpi import Kpi, Rebase
 from kpis.core.spc import SpcResult
 
 # point type -> (legend name, colour, marker symbol)
@@ -57,7 +57,7 @@ def spc_table(result: SpcResult, kpi: Kpi, rebases: tuple[Rebase, ...] | list[Re
 
 
 def _limit(kpi: Kpi, value: float) -> str:
-    return "–" if value != value else kpi.format_value(value)   # NaN: a one-point group has no limits
+    return "–" if pd.isna(value) else kpi.format_value(value)   # NaN: a one-point group has no limits
 
 
 def spc_figure(result: SpcResult, kpi: Kpi, *, title: str | None = None, height: int = 420,

@@ -13,6 +13,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
 from kpis.access.permissions import PermissionDenied, check_submitter, normalise_email
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
 from kpis.core.framework import load_framework
@@ -347,7 +349,7 @@ def run_history(args: argparse.Namespace) -> int:
     kpi = framework.kpi(kpi_id)
     print(f"{kpi.id} {kpi.short_title}: {len(df)} version(s) of {df['is_current'].sum()} current value(s)")
     for r in df.itertuples(index=False):
-        shown = kpi.format_value(r.value) if r.value == r.value else f"{r.status} ({r.status_note or 'no value'})"
+        shown = kpi.format_value(r.value) if pd.notna(r.value) else f"{r.status} ({r.status_note or 'no value'})"
         state = "current" if r.is_current else f"replaced {r.valid_to:%Y-%m-%d %H:%M}"
         print(f"  {r.period_label:11} {getattr(r, 'breakdown', r.breakdown_value)[:34]:34} v{r.version} "
               f"{shown:>14}  submission {r.batch_id} ({r.kind}) by {r.submitted_by or '-'} at "

@@ -1,7 +1,7 @@
 """The publishers of the figures, by the names people know them by."""
 from __future__ import annotations
 
-from kpis.core.framework import Kpi
+from kpis.core.kpi import Kpi
 
 SOURCE_NAMES = {"framework": "Sub-group return (local)", "dfe_ees": "DfE Explore education statistics",
                 "lait": "DfE Local Authority Interactive Tool (LAIT)", "fingertips": "OHID Fingertips"}

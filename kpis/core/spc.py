@@ -36,7 +36,7 @@ SCREEN = 3.267  # moving ranges at or above this multiple of the mean moving ran
 WARNING_THRESHOLD = 13  # groups with fewer points have trial limits (getOption("ptd_spc.warning_threshold", 13))
 MIN_FIX_AFTER_N_POINTS = 12
 DIRECTIONS = {"increase": 1, "neutral": 0, "decrease": -1}
-# the framework's polarities (kpis.core.framework.POLARITIES) as the package's improvement directions
+# the framework's polarities (kpis.core.kpi.POLARITIES) as the package's improvement directions
 DIRECTION_OF_POLARITY = {"higher_is_better": "increase", "lower_is_better": "decrease", "no_polarity": "neutral"}
 SHORT_GROUP_WARNING = ("Some groups have 'n < 12' observations. These have trial limits, which will be revised "
                        "with each additional observation until 'n = fix_after_n_points' has been reached.")

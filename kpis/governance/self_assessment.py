@@ -18,8 +18,9 @@ from datetime import date, datetime
 import pandas as pd
 
 from kpis.access.permissions import Actor, PermissionDenied
-from kpis.core.framework import KPI_ID, Framework
+from kpis.core.framework import Framework
 from kpis.core.framework_governance import Statement
+from kpis.core.kpi import KPI_ID
 from kpis.core.periods import PeriodError, academic_year, financial_year, parse_period
 from kpis.store.audit import audit
 from kpis.store.database import Store, now

@@ -24,7 +24,8 @@ from kpis.board.detail import trend_data
 from kpis.board.scorecard import end_of_day, meeting_context, meetings, scorecard
 from kpis.board.tables import area_summary, summary_counts
 from kpis.charts.figures import trend_table
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.packs.figures import area_overview_figure, mark_demo, pack_trend_figure, recent_window
 from kpis.packs.words import (
     PackError,

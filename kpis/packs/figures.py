@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from kpis.charts.figures import FONT, ROLE_STYLE, axis_title, trend_figure
-from kpis.core.framework import Kpi
+from kpis.core.kpi import Kpi
 
 WINDOW_YEARS = 3
 MIN_POINTS = 6

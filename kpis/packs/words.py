@@ -13,7 +13,8 @@ import pandas as pd
 from kpis.board.detail import POLARITY_WORDS
 from kpis.board.tables import area_summary, summary_counts
 from kpis.core.exports import OGL_ATTRIBUTION, describe_periods
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.core.sources import no_comparator_words
 from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
 from kpis.store.batches import imported_sources

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 import duckdb
 import pandas as pd
 
-from kpis.core.periods import dfe_period, is_dfe_identifier
+from kpis.core.dfe_periods import dfe_period, is_dfe_identifier
 from kpis.core.units import STATUSES
 from kpis.published.common import OBS_FIELDS, AreaIndex
 from kpis.store.reference_checks import (

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from kpis.core.framework import Framework, Kpi
+from kpis.core.kpi import Kpi
 from kpis.store.database import Store
 from kpis.store.reference import area_table
 

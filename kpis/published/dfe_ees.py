@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kpis.core import stats
+from kpis.core import intervals
 from kpis.core.framework import Framework
 from kpis.published.common import (
     ENGLAND,
@@ -381,6 +381,6 @@ def _wilson_pct(num: pd.Series, den: pd.Series, status: pd.Series) -> tuple[np.n
     lo = np.full(len(num), np.nan)
     hi = np.full(len(num), np.nan)
     if ok.any():
-        lo[ok.to_numpy()], hi[ok.to_numpy()] = stats.wilson_limits(num[ok].to_numpy(), den[ok].to_numpy())
+        lo[ok.to_numpy()], hi[ok.to_numpy()] = intervals.wilson_limits(num[ok].to_numpy(), den[ok].to_numpy())
         lo, hi = lo * 100, hi * 100
     return lo, hi

@@ -4,7 +4,7 @@ the command line (`relate` and its `Relation`).
 Three ways, the strongest first:
 
 1. **Significance test** (Fingertips): the value has a 95% interval (given, or worked out from its counts by
-   `stats.interval_of`): better or worse when England's value lies outside it, similar otherwise (higher or
+   `intervals.interval_of`): better or worse when England's value lies outside it, similar otherwise (higher or
    lower with no polarity).
 2. **Difference, quarter and rank**: the value has no interval (the publisher gives no counts, as LAIT):
    no test can be made, so the direction is stated with whether it is better or worse by the KPI's polarity,
@@ -31,9 +31,9 @@ from typing import Any
 
 import pandas as pd
 
-from kpis.core import stats
+from kpis.core import intervals, stats
 from kpis.core.areas import COUNCIL, ENGLAND
-from kpis.core.framework import Comparator, Kpi
+from kpis.core.kpi import Comparator, Kpi
 from kpis.core.sources import NO_NATIONAL_FIGURE, NOT_LOADED, SUPPRESSED
 from kpis.store.database import Store
 from kpis.store.reference import publisher_labels, standing_rows
@@ -346,7 +346,7 @@ def _standing(comp: Comparator, polarity: str, mine: dict, england: float, value
               n_councils: int) -> Standing:
     unit = comp.options.get("unit")
     pol = stats.normalise_polarity(comp.options.get("polarity") or polarity)
-    lo, hi, _ = stats.interval_of(unit, mine["value"], mine["numerator"], mine["denominator"], mine["lower_ci"],
+    lo, hi, _ = intervals.interval_of(unit, mine["value"], mine["numerator"], mine["denominator"], mine["lower_ci"],
                                   mine["upper_ci"])
     value = float(mine["value"])
     ranked = pol != "no_polarity" and len(values) > 0 and len(values) >= RANK_MIN_SHARE * n_councils

@@ -11,11 +11,12 @@ from datetime import date
 
 import pandas as pd
 
-from kpis.core import stats
+from kpis.core import intervals
 from kpis.core.framework import Framework
 from kpis.core.periods import Period, parse_period
 from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
 from kpis.core.text import NARRATIVE_MAX_CHARS, QUOTE_CHARS, quote, text_length
+from kpis.core.units import VALUE_STATUSES
 from kpis.returns.budget import cap_problems
 from kpis.returns.cells import example_quarter, read_period, read_text, show
 from kpis.returns.filesafety import formula_risk
@@ -28,7 +29,8 @@ from kpis.returns.layout import (
     normalise,
 )
 from kpis.returns.reader import ReturnFile, describe
-from kpis.returns.rules import FORMULA_EXPECTED, VALUE_STATUSES, Context, Row, check_rows
+from kpis.returns.row_context import Context, Row
+from kpis.returns.rules import FORMULA_EXPECTED, check_rows
 from kpis.store.database import Store
 from kpis.store.observations import current_figures_of_periods, recent_values_summary
 
@@ -45,7 +47,7 @@ class CheckedReturn:
     """A return after every check: the problems, and the rows that would be stored."""
     name: str
     area_id: str
-    period: object                      # the return's quarter (Period) or None if it could not be told
+    period: Period | None               # the return's quarter, or None if it could not be told
     rows: pd.DataFrame                  # observation columns + sheet, row, breakdown_label
     narrative: dict | None
     problems: list[Problem]
@@ -291,7 +293,7 @@ def to_observations(rows: list[Row], framework: Framework) -> pd.DataFrame:
     for col in ("value", "numerator", "denominator", "lower_ci", "upper_ci"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     has_value = df["value"].notna()
-    lo, hi, _ = stats.fill_intervals(df.loc[has_value, "value"], df.loc[has_value, "numerator"],
+    lo, hi, _ = intervals.fill_intervals(df.loc[has_value, "value"], df.loc[has_value, "numerator"],
                                      df.loc[has_value, "denominator"], df.loc[has_value, "lower_ci"],
                                      df.loc[has_value, "upper_ci"], df.loc[has_value, "unit"])
     df.loc[has_value, "lower_ci"], df.loc[has_value, "upper_ci"] = lo, hi

@@ -10,11 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kpis.core.framework import (
-    Framework,
-    Kpi,
-    breakdown_label,
-)
+from kpis.core.framework import Framework, breakdown_label
+from kpis.core.kpi import Kpi
 from kpis.core.units import STATUS_LABELS
 
 INSTRUCTIONS_SHEET, DATA_SHEET, NARRATIVE_SHEET, LISTS_SHEET = "Instructions", "Data", "Narrative", "Lists"

@@ -18,16 +18,11 @@ The rules, in order:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-
-from kpis.core.framework import Framework, Kpi
-from kpis.core.problems import ERROR, WARNING, Problem
+from kpis.core.problems import WARNING, Problem
 from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, QUOTE_CHARS, quote, text_length
 from kpis.core.units import GAP_STATUSES, SCALE, VALUE_STATUSES
 from kpis.returns.cells import (
     BLANK,
-    Number,
     example_quarter,
     quarter_forms,
     read_kpi_id,
@@ -39,69 +34,15 @@ from kpis.returns.cells import (
 from kpis.returns.filesafety import formula_risk
 from kpis.returns.layout import (
     STATUS_LABELS,
-    BreakdownOption,
-    breakdown_lookup,
     free_breakdown,
     normalise,
     parse_status,
 )
 from kpis.returns.reader import ReturnFile
+from kpis.returns.row_context import Context, Row
 
 YEAR_TYPES = ("financial_year", "academic_year", "calendar_year")
 FORMULA_EXPECTED = "text, not something a spreadsheet would run as a formula"
-
-
-@dataclass
-class Context:
-    framework: Framework
-    area_id: str
-    today: date
-    period: object = None                   # the return's quarter (a Period), once known
-    period_source: str = ""                 # "given" | "rows" | "template"
-    parsed: ReturnFile | None = None
-    lookups: dict = field(default_factory=dict)
-    breakdowns: dict = field(default_factory=dict)     # (kpi id, text) -> BreakdownOption | None
-    kpis: dict = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.kpis = {k.id: k for k in self.framework.kpis}
-
-    def kpi_lookup(self, kpi: Kpi) -> dict[str, BreakdownOption]:
-        # the table depends only on which breakdowns the KPI has, so KPIs that share them share it
-        if kpi.breakdowns not in self.lookups:
-            self.lookups[kpi.breakdowns] = breakdown_lookup(self.framework, kpi)
-        return self.lookups[kpi.breakdowns]
-
-
-@dataclass
-class Row:
-    """One data row and what the rules have understood of it so far."""
-    sheet: str
-    row: int
-    raw: dict
-    kpi: Kpi | None = None
-    period: object = None
-    breakdown: BreakdownOption | None = None
-    v: Number = BLANK
-    n: Number = BLANK
-    d: Number = BLANK
-    value: float | None = None
-    numerator: float | None = None
-    denominator: float | None = None
-    status: str | None = None
-    status_note: str | None = None
-    commentary: str | None = None
-    blank: bool = False                     # no figure, marker or status at all: stored as not available
-    failed: bool = False
-
-    def problem(self, ctx: Context, key: str, expected: str, message: str, severity: str = ERROR,
-                found: str | None = None) -> Problem:
-        """A problem in this row's `key` cell; `found` is the cell's content (quoted short) unless given."""
-        if severity == ERROR:
-            self.failed = True
-        column = ctx.parsed.columns.get(key) if ctx.parsed else None
-        return Problem(self.sheet, self.row, column, show(self.raw.get(key)) if found is None else found, expected,
-                       message, severity)
 
 
 def _too_long(row: Row, ctx: Context, key: str, what: str, text: str, limit: int, advice: str) -> Problem:

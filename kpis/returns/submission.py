@@ -147,7 +147,7 @@ def _same(a, b) -> bool:
 
 
 def _shown(framework: Framework, kpi_id: str, value, status, note) -> str:
-    if value is not None and value == value:
+    if pd.notna(value):
         text = framework.kpi(kpi_id).format_value(value)
         return text if status == "published" else f"{text} ({STATUS_LABELS.get(status, status).lower()})"
     label = STATUS_LABELS.get(status, str(status))
@@ -289,7 +289,7 @@ def home_history(store: Store, framework: Framework, kpi_id: str, *, quarter: st
         return "" if t is None or pd.isna(t) else pd.Timestamp(t).strftime("%d %b %Y %H:%M")
 
     df = df.assign(
-        shown=[(kpi.format_value(v) if v == v and v is not None else "–")
+        shown=[(kpi.format_value(v) if pd.notna(v) else "–")
                + ("" if s == "published" else f" ({STATUS_LABELS.get(s, s).lower()})")
                for v, s in zip(df["value"], df["status"], strict=False)],
         came_from=[f"{KINDS.get(k, str(k).capitalize())} {int(b)}" + (f": {f}" if isinstance(f, str) and f else "")

@@ -12,12 +12,14 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.core.periods import Period, months_of, parse_period, previous_quarter
 from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, NARRATIVE_MAX_CHARS
 from kpis.returns.layout import (
@@ -98,7 +100,7 @@ def last_quarter_values(store: Store | None, framework: Framework, kpis: list[Kp
     out = {}
     for r in df.itertuples(index=False):
         kpi = framework.kpi(r.indicator_id)
-        text = kpi.format_value(r.value) if r.value == r.value and r.value is not None else (
+        text = kpi.format_value(r.value) if pd.notna(r.value) else (
             r.status_note or STATUS_LABELS.get(r.status, r.status))
         out[(r.indicator_id, r.breakdown_type, r.breakdown_value)] = (text, STATUS_LABELS.get(r.status, r.status))
     return out

@@ -171,7 +171,7 @@ def _revision(store: Store, framework: Framework, kpi_id: str, quarter: Period) 
     row["value"] = 100.0 * row["numerator"] / row["denominator"]
     row["commentary"] = framework.demo.get("revision_note",
                                            "Revised: two cases were recorded late in the case system (demo data).")
-    from kpis.core import stats
-    lo, hi = stats.wilson_interval(int(row["numerator"]), int(row["denominator"]))
+    from kpis.core import intervals
+    lo, hi = intervals.wilson_interval(int(row["numerator"]), int(row["denominator"]))
     row["lower_ci"], row["upper_ci"] = 100 * lo, 100 * hi
     return pd.DataFrame([row])

@@ -11,8 +11,9 @@ from datetime import datetime, time, timedelta
 import numpy as np
 import pandas as pd
 
-from kpis.core import stats
-from kpis.core.framework import Framework, Kpi
+from kpis.core import intervals
+from kpis.core.framework import Framework
+from kpis.core.kpi import Kpi
 from kpis.core.periods import Period, financial_quarter, months_of, quarters_between
 
 SEED = 20251122
@@ -66,12 +67,12 @@ def _values_for(kpi: Kpi, level: float, denominator: float, share: float, rng: n
         p = float(np.clip(level / 100.0, 0.01, 0.99))
         return _proportion(int(rng.binomial(n, p)), n)
     count = int(rng.poisson(max(level * share, 0.5)))
-    lo, hi = stats.byars_interval(count)
+    lo, hi = intervals.byars_interval(count)
     return {"value": float(count), "numerator": None, "denominator": None, "lower_ci": lo, "upper_ci": hi}
 
 
 def _proportion(num: int, n: int) -> dict:
-    lo, hi = stats.wilson_interval(num, n)
+    lo, hi = intervals.wilson_interval(num, n)
     return {"value": round(100.0 * num / n, 4), "numerator": num, "denominator": n,
             "lower_ci": 100.0 * lo, "upper_ci": 100.0 * hi}
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpis.store.shortening import shortened_from
 from kpis.store.database import Store
+from kpis.store.shortening import shortened_from
 
 
 # -- the indicators ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from kpis.core.framework import Rebase
+from kpis.core.kpi import Rebase
 from kpis.store.database import Store
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from kpis.analysis.comparisons import COLUMNS, kpi_benchmarks
-from kpis.core import stats
+from kpis.core import intervals, stats
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.core.stats import lait_quartile, lait_rank
 from kpis.published.comparators import REFERENCE_DIR
@@ -62,7 +62,7 @@ def test_sg02_against_england_2024_25(rows, demo):
     cur, prev = latest.iloc[-1], latest.iloc[-2]
     assert (r["period"], r["value"]) == (cur["period_label"], pytest.approx(cur["value"]))
     assert r["period_end"] == pd.Timestamp(cur["period_end"]).date().isoformat()
-    lo, hi = stats.proportion_ci_pct(cur["numerator"], cur["denominator"])
+    lo, hi = intervals.proportion_ci_pct(cur["numerator"], cur["denominator"])
     assert (r["lower_ci"], r["upper_ci"]) == (pytest.approx(lo), pytest.approx(hi))
     # England: DfE Children in need 2025 (reporting year 2025 = 2024/25), the latest ending before the quarter
     assert (r["england_value"], r["england_period"]) == (24.5, "2024/25")

@@ -12,7 +12,8 @@ from kpis.access.permissions import Actor, PermissionDenied
 from kpis.board import variation
 from kpis.board.rebases import add_rebase, rebases_for, remove_rebase
 from kpis.board.scorecard import scorecard
-from kpis.core.framework import FrameworkError, Rebase, parse_framework
+from kpis.core.framework import FrameworkError, parse_framework
+from kpis.core.kpi import Rebase
 from kpis.core.periods import financial_quarter
 from kpis.store.rebases import rebase_history
 from tests.support.board import FRAMEWORK, HOME, submit

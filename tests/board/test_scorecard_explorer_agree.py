@@ -11,7 +11,7 @@ from kpis.analysis import explore
 from kpis.analysis.comparisons import kpi_benchmarks
 from kpis.analysis.timeseries import trends
 from kpis.board.scorecard import Point, scorecard, with_interval
-from kpis.core import stats
+from kpis.core import intervals
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.store.database import Store
 
@@ -76,4 +76,4 @@ def test_a_rate_gets_the_same_interval_on_the_scorecard_and_in_the_explorer():
     got = explore.with_intervals(frame, "rate_per_10000").iloc[0]
     lo, hi = with_interval(rate, point)
     assert (lo, hi) == (pytest.approx(got["lower_ci"]), pytest.approx(got["upper_ci"]))
-    assert (lo, hi) == tuple(pytest.approx(x) for x in stats.rate_ci(595, 98246, 10_000))
+    assert (lo, hi) == tuple(pytest.approx(x) for x in intervals.rate_ci(595, 98246, 10_000))

@@ -9,7 +9,8 @@ import pytest
 
 from kpis.board import variation
 from kpis.board.scorecard import scorecard
-from kpis.core.framework import Target, load_framework
+from kpis.core.framework import load_framework
+from kpis.core.kpi import Target
 from kpis.store.database import Store
 
 FW = load_framework()

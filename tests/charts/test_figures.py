@@ -19,12 +19,11 @@ from kpis.board.tables import (
     summary_counts,
     visible_text,
 )
+from kpis.charts.breakdowns import breakdown_figure, breakdown_table
 from kpis.charts.figures import (
     AREA_COLOUR,
     ENGLAND_COLOUR,
     PALETTE,
-    breakdown_figure,
-    breakdown_table,
     sparkline_figure,
     sparkline_svg,
     trend_figure,

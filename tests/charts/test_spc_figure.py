@@ -2,7 +2,8 @@
 from datetime import date
 
 from kpis.charts.spc import POINTS, spc_figure, spc_table
-from kpis.core.framework import Rebase, load_framework
+from kpis.core.framework import load_framework
+from kpis.core.kpi import Rebase
 from kpis.core.spc import calculate_spc
 
 KPI = load_framework().kpi("SG02")

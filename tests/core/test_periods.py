@@ -268,7 +268,8 @@ def test_latest_ending_on_or_before():
 
 # -- issue 22: DfE's own time identifiers ----------------------------------------------------------------------------
 def test_dfe_identifiers_read_as_their_own_kind_and_agree_with_parse_period_where_both_read():
-    from kpis.core.periods import dfe_period, is_dfe_identifier, parse_period
+    from kpis.core.dfe_periods import dfe_period, is_dfe_identifier
+    from kpis.core.periods import parse_period
     for tp, ti in [("202425", "Academic year"), ("202425", "Financial year"), ("2024", "Calendar year"),
                    ("202425", "Financial year Q2"), ("2025", "Reporting year")]:
         assert dfe_period(tp, ti) == parse_period(tp, time_identifier=ti), (tp, ti)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 
 from kpis.core import spc
-from kpis.core.framework import POLARITIES
+from kpis.core.kpi import POLARITIES
 from kpis.core.spc import (
     DIRECTIONS,
     SpcError,

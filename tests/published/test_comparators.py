@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kpis.core.stats import wilson_interval
+from kpis.core.intervals import wilson_interval
 from kpis.published import comparators as benchmarks
 from kpis.published.comparators import (
     REFERENCE_DIR,
@@ -404,7 +404,7 @@ def test_fingertips_compared_to_england_for_englands_own_rows(fingertips_90284):
 
 
 def test_fingertips_england_rates_and_limits_reproduced_from_count_and_denominator(fingertips_90284):
-    from kpis.core.stats import rate_ci
+    from kpis.core.intervals import rate_ci
     df = fingertips_90284
     england = df[(df["Area Code"] == ENGLAND) & (df["Category"] == "")]
     assert len(england) == 76

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from kpis.analysis import across_areas, explore, timeseries
-from kpis.core import periods
+from kpis.core import dfe_periods, periods
 from kpis.published.comparators import BenchmarkError, import_benchmarks
 from tests.conftest import ROOT
 from tests.support.published import one
@@ -151,10 +151,10 @@ def test_every_dfe_time_identifier_has_its_period():
              ("2025", "Reporting year"): ("2024/25", date(2024, 4, 1), date(2025, 3, 31)),
              ("2018", "Calendar year Q2"): ("Apr-Jun 2018", date(2018, 4, 1), date(2018, 6, 30))}
     for (tp, ti), (label, start, end) in cases.items():
-        p = periods.dfe_period(tp, ti)
+        p = dfe_periods.dfe_period(tp, ti)
         assert (p.label, p.start, p.end) == (label, start, end), (tp, ti)
-    assert periods.dfe_period("2025", "Reporting year", census_month=9).end == date(2025, 9, 30)
-    assert periods.dfe_period("2025", "Reporting year", census_month=1).end == date(2025, 1, 31)
+    assert dfe_periods.dfe_period("2025", "Reporting year", census_month=9).end == date(2025, 9, 30)
+    assert dfe_periods.dfe_period("2025", "Reporting year", census_month=1).end == date(2025, 1, 31)
 
 
 def test_a_refused_period_names_the_identifier_not_the_year(tmp_path, store):
@@ -165,7 +165,7 @@ def test_a_refused_period_names_the_identifier_not_the_year(tmp_path, store):
         import_benchmarks(store, path, framework=None)
     assert "time_identifier 'Winter term' (not one of DfE's time identifiers): time_period '202223'" in str(err.value)
     with pytest.raises(periods.PeriodError, match=r"time_identifier 'Autumn and spring term'.*six-digit"):
-        periods.dfe_period("2013", "Autumn and spring term")
+        dfe_periods.dfe_period("2013", "Autumn and spring term")
 
 
 def test_a_reporting_year_ends_at_its_census(store):
@@ -286,7 +286,7 @@ def test_a_percentage_with_its_counts_in_the_row_gets_wilson_limits(store):
     got = one(store, "dfe_ees:dfe_ks2_cin_version_extract:pt_read_met_expected_standard", ENGLAND, "AY 2024/25",
               ("social_care_group", "CINO at 31 March"))
     assert (got["numerator"], got["denominator"]) == (4700, 10580)       # t_read_met..., t_read_eligible_pupils
-    from kpis.core.stats import wilson_pct
+    from kpis.core.intervals import wilson_pct
     lo, hi = wilson_pct([4700], [10580])
     assert got["lower_ci"] == pytest.approx(lo[0]) and got["upper_ci"] == pytest.approx(hi[0])
     assert got["lower_ci"] < got["value"] < got["upper_ci"]

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from kpis.analysis.comparisons import kpi_benchmarks
-from kpis.core import stats
+from kpis.core import intervals
 from kpis.core.framework import DEFAULT_FRAMEWORK, FrameworkError, load_framework
 from kpis.published import relation as comparison
 from kpis.published.comparators import REFERENCE_DIR
@@ -85,7 +85,7 @@ def test_sg03_is_worked_out_from_the_dfe_counts_with_a_wilson_interval(rows):
     eng = c3[c3["geographic_level"] == "National"].iloc[0]
     x, n = int(home["Mental_Health_parent"]), int(home["Episodes_with_assessment_factor"])
     england = int(eng["Mental_Health_parent"]) / int(eng["Episodes_with_assessment_factor"]) * 100
-    lo, hi = stats.proportion_ci_pct(x, n)
+    lo, hi = intervals.proportion_ci_pct(x, n)
     r = rows["SG03"]
     assert (x, n) == (2203, 4693) and r["related_value"] == pytest.approx(x / n * 100)
     assert r["related_england_value"] == pytest.approx(england) and round(england, 1) == 33.5

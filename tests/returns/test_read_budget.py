@@ -137,9 +137,9 @@ def test_a_table_of_text_refused_part_way_through_its_first_entry_says_what_it_f
 
     import xlsxwriter
 
-    from kpis.returns import workbook_reader
+    from kpis.returns import workbook_parts, workbook_reader
     from kpis.returns.budget import OverBudget
-    monkeypatch.setattr(workbook_reader, "MAX_XML_ELEMENTS", 60)
+    monkeypatch.setattr(workbook_parts, "MAX_XML_ELEMENTS", 60)
     plain_file = _io.BytesIO()
     wb = xlsxwriter.Workbook(plain_file)        # writes a shared-strings table (openpyxl writes text inline)
     wb.add_worksheet().write_string(0, 0, "placeholder")

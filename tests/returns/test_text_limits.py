@@ -13,9 +13,8 @@ from openpyxl import load_workbook
 from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, QUOTE_CHARS, quote, shortened
 from kpis.returns.cells import read_number, show
 from kpis.returns.layout import marker_status, parse_status
+from kpis.returns.row_context import Context, Row
 from kpis.returns.rules import (
-    Context,
-    Row,
     rule_breakdown_allowed,
     rule_commentary_not_formula,
     rule_commentary_not_too_long,
