@@ -5,9 +5,11 @@ import streamlit as st
 
 from app_pages._auth import require_page
 from app_pages._common import framework, site_notice, store
-from kpis.packs.build import FORMATS, REPORTS, PackError, build_pack, pack_meetings, resolve_meeting
+from kpis.packs.build import FORMATS, build_pack
+from kpis.packs.content import REPORTS, pack_meetings, resolve_meeting
 from kpis.packs.images import ChartRendererUnavailable
 from kpis.packs.pdf import PdfFontsMissing
+from kpis.packs.words import PackError
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 

@@ -10,7 +10,8 @@ from kpis.access.permissions import PermissionDenied
 from kpis.analysis.comparisons import import_history
 from kpis.analysis.quality import imports_on_screen
 from kpis.core import exports
-from kpis.published.comparators import FORMATS, BenchmarkError, detect_format, import_benchmarks
+from kpis.published.common import BenchmarkError
+from kpis.published.comparators import FORMATS, detect_format, import_benchmarks
 
 actor = require_page("admin")  # first, before anything is read: this page checks its own permission
 

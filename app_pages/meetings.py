@@ -9,15 +9,8 @@ from app_pages._auth import open_demo_mode, require_page
 from app_pages._board import url_select
 from app_pages._common import framework, reading_table, site_notice, store
 from kpis.access.permissions import PermissionDenied
-from kpis.board.meetings import (
-    ACTION_STATUSES,
-    ATTENDANCE_STATUSES,
-    attendance_table,
-    escalations_table,
-    items_table,
-    meetings,
-)
-from kpis.board.scorecard import past_meetings
+from kpis.board.meetings import ACTION_STATUSES, ATTENDANCE_STATUSES, attendance_table, escalations_table, items_table
+from kpis.board.scorecard import meetings, past_meetings
 from kpis.core.chromium import ChromiumNotFound
 from kpis.governance import actions, escalations
 from kpis.governance.annual_report import ReportError, report_year, report_years

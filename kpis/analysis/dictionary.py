@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpis.analysis.explore import SOURCE_NAMES, _polarity, _text
+from kpis.analysis.explore import _polarity, _text
 from kpis.core.framework import Framework
 from kpis.core.kpi import UNITS
+from kpis.core.sources import SOURCE_NAMES
 from kpis.store.database import Store
 from kpis.store.explorer import all_indicators, holdings
 

@@ -192,7 +192,8 @@ def _print(title: str, frame) -> None:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from kpis.board.meetings import attendance_table, escalations_table, items_table, meetings
+    from kpis.board.meetings import attendance_table, escalations_table, items_table
+    from kpis.board.scorecard import meetings
     day = _date(args.date)
     with open_store(args) as store:
         if day not in meetings(store):

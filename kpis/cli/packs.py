@@ -57,15 +57,11 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 def run_board_pack(args: argparse.Namespace) -> int:
     # imported here, not at the top: `python -m kpis` loads only the command it runs
-    from kpis.packs.build import (
-        FORMATS,
-        PackError,
-        build_pack,
-        format_from_path,
-    )
+    from kpis.packs.build import FORMATS, build_pack, format_from_path
     from kpis.packs.images import ChartRendererUnavailable
     from kpis.packs.images import stop as stop_renderer
     from kpis.packs.pdf import PdfFontsMissing
+    from kpis.packs.words import PackError
 
     out = Path(args.output)
     try:

@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 
 from kpis.board.changes import changes_since
-from kpis.board.meetings import STILL_OPEN, attendance_record, escalations_table, items_table, meetings, overdue_words
-from kpis.board.scorecard import end_of_day, scorecard
+from kpis.board.meetings import STILL_OPEN, attendance_record, escalations_table, items_table, overdue_words
+from kpis.board.scorecard import end_of_day, meetings, scorecard
 from kpis.core.framework import Framework
 from kpis.core.periods import PeriodError, parse_period
 from kpis.governance.self_assessment import year_assessment

@@ -11,7 +11,8 @@ from datetime import date, datetime
 import pandas as pd
 
 from kpis.access.permissions import Actor, require
-from kpis.board.meetings import ATTENDANCE_STATUSES, meetings
+from kpis.board.meetings import ATTENDANCE_STATUSES
+from kpis.board.scorecard import meetings
 from kpis.store import governance as records
 from kpis.store.audit import audit
 from kpis.store.database import Store, now

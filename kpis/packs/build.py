@@ -13,10 +13,11 @@ from pathlib import Path
 
 from kpis.core.exports import XLSX_MIME, file_stem
 from kpis.core.framework import Framework
-from kpis.packs.content import REPORTS, PackError, board_pack_content, pack_meetings, resolve_meeting
+from kpis.packs.content import REPORTS, board_pack_content, pack_meetings, resolve_meeting
 from kpis.packs.images import find_browser
 from kpis.packs.pdf import build_pdf
 from kpis.packs.pptx import build_pptx
+from kpis.packs.words import PackError
 from kpis.packs.xlsx import build_xlsx
 from kpis.store.database import Store
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from kpis.charts.figures import BADGE_COLOURS
 from kpis.core.exports import OGL_ATTRIBUTION
-from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress, Table
+from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress
 from kpis.packs.html import bullets, document, esc, figure_html, paragraphs, table_html
 from kpis.packs.images import find_browser, render_png
 from kpis.packs.tagged_pdf import html_to_pdf
+from kpis.packs.words import Table
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}

@@ -21,8 +21,9 @@ from pptx.util import Emu, Inches, Length, Pt
 
 from kpis.charts.figures import BADGE_COLOURS
 from kpis.core.exports import OGL_ATTRIBUTION
-from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress, Table
+from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress
 from kpis.packs.images import render_png
+from kpis.packs.words import Table
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)

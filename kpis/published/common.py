@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
 from kpis.store.database import Store
 from kpis.store.reference import area_table

@@ -33,7 +33,8 @@ from urllib.parse import urlencode, urlparse
 
 from kpis.core.framework import Framework
 from kpis.published.apis import EES_API, FINGERTIPS_API, TIMEOUT_SECONDS
-from kpis.published.comparators import BenchmarkError, ImportReport, detect_format, import_files
+from kpis.published.common import BenchmarkError, ImportReport
+from kpis.published.comparators import detect_format, import_files
 from kpis.store.database import Store
 
 ENGLAND_AREA_TYPE = 15

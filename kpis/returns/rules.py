@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from kpis.core.problems import WARNING, Problem
 from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, QUOTE_CHARS, quote, text_length
-from kpis.core.units import GAP_STATUSES, SCALE, VALUE_STATUSES
+from kpis.core.units import GAP_STATUSES, SCALE, STATUS_LABELS, VALUE_STATUSES
 from kpis.returns.cells import (
     BLANK,
     example_quarter,
@@ -32,12 +32,7 @@ from kpis.returns.cells import (
     show,
 )
 from kpis.returns.filesafety import formula_risk
-from kpis.returns.layout import (
-    STATUS_LABELS,
-    free_breakdown,
-    normalise,
-    parse_status,
-)
+from kpis.returns.layout import free_breakdown, normalise, parse_status
 from kpis.returns.reader import ReturnFile
 from kpis.returns.row_context import Context, Row
 

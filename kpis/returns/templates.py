@@ -22,6 +22,7 @@ from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
 from kpis.core.periods import Period, months_of, parse_period, previous_quarter
 from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, NARRATIVE_MAX_CHARS
+from kpis.core.units import STATUS_LABELS
 from kpis.returns.layout import (
     COLUMNS,
     DATA_SHEET,
@@ -33,7 +34,6 @@ from kpis.returns.layout import (
     REFERENCE_HEADERS,
     RETURN_AREA_LABEL,
     RETURN_PERIOD_LABEL,
-    STATUS_LABELS,
     breakdown_options,
 )
 from kpis.store.database import Store

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 
 from kpis.access.permissions import Actor
-from kpis.board.meetings import meetings
+from kpis.board.scorecard import meetings
 from kpis.core.framework import Framework
 from kpis.governance.actions import record_action, record_decision, update_action
 from kpis.governance.escalations import record_escalation, record_outcome

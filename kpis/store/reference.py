@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from kpis.core.areas import AREA_COLUMNS, NEIGHBOUR_COLUMNS
-from kpis.core.framework import Kpi
+from kpis.core.kpi import Kpi
 from kpis.store.database import Store
 from kpis.store.observations import observations_as_at
 

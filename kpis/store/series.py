@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from kpis.core.framework import Framework, Kpi
+from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
 from kpis.store.database import Store
 from kpis.store.observations import observations_as_at

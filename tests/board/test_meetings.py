@@ -5,7 +5,8 @@ import pytest
 
 from kpis.access.audit import audit_entries
 from kpis.access.permissions import Actor, PermissionDenied
-from kpis.board.meetings import add_meeting, meetings, remove_meeting
+from kpis.board.meetings import add_meeting, remove_meeting
+from kpis.board.scorecard import meetings
 from kpis.store.database import Store
 
 ADMIN = Actor("admin@example.org", "admin")

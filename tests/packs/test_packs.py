@@ -20,9 +20,10 @@ from kpis.core import chromium
 from kpis.core.exports import OGL_ATTRIBUTION
 from kpis.core.framework import load_framework
 from kpis.packs import images
-from kpis.packs.build import PackError, build_pack, format_from_path
+from kpis.packs.build import build_pack, format_from_path
 from kpis.packs.content import board_pack_content
 from kpis.packs.figures import recent_window
+from kpis.packs.words import PackError
 from kpis.store.database import Store
 from tests.support.browser import ARTIFACTS, chromium_path
 

@@ -9,9 +9,9 @@ import pytest
 
 from kpis.core.intervals import wilson_interval
 from kpis.published import comparators as benchmarks
+from kpis.published.common import BenchmarkFormatError
 from kpis.published.comparators import (
     REFERENCE_DIR,
-    BenchmarkFormatError,
     detect_format,
     import_benchmarks,
     load_areas_table,

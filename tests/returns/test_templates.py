@@ -6,7 +6,8 @@ import pytest
 from openpyxl import load_workbook
 
 from kpis.core.periods import parse_period
-from kpis.returns.layout import STATUS_LABELS, breakdown_options
+from kpis.core.units import STATUS_LABELS
+from kpis.returns.layout import breakdown_options
 from kpis.returns.submission import check_return, submit
 from kpis.returns.templates import build_template, default_period, template_filename, template_kpis
 from tests.support.returns import PERIOD, PREVIOUS, TODAY, filled_template, fw, store
