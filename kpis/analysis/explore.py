@@ -25,16 +25,13 @@ from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import SOURCE_NAMES, comparator_label
 from kpis.core.text import shortened_from
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
+from kpis.core.words import RESULTS, tested_words
 from kpis.store.database import Store
 from kpis.store.series import empty_text_as_none
 
 COUNCIL = "county_ua"
 UNIT_AXIS = AXIS_TITLES
-SIGNIFICANCE_TEXT = {
-    "better": "Significantly better than England", "worse": "Significantly worse than England",
-    "similar": "Similar to England", "higher": "Significantly higher than England",
-    "lower": "Significantly lower than England", "benchmark": "England: the benchmark",
-}
+SIGNIFICANCE_TEXT = {**{result: tested_words(result) for result in RESULTS}, "benchmark": "England: the benchmark"}
 STATUS_WORDS = GAP_LABELS
 CI_PUBLISHED, CI_WILSON, CI_BYAR, CI_NONE = stats.CI_PUBLISHED, stats.CI_WILSON, stats.CI_BYAR, stats.CI_NONE
 NOT_COMPARED_BY_PUBLISHER = "Not compared: the publisher does not compare this value with England"

@@ -33,6 +33,7 @@ from kpis.board.rebases import all_rebases
 from kpis.core import stats
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi
+from kpis.core.words import COMPARISON_WORDS
 from kpis.published import relation as relations
 from kpis.store.database import Store, now
 from kpis.store.series import kpis_series
@@ -41,7 +42,7 @@ SPARK_POINTS = 8
 CHANGE_SIGNIFICANCE = 0.05
 
 COMPARISON_BADGES = {  # shape, words: the word and the shape carry the meaning, colour only repeats it
-    **{result: (relations.SHAPES[result], words) for result, words in relations.BADGE_WORDS.items()},
+    **{result: (relations.SHAPES[result], words) for result, words in COMPARISON_WORDS.items()},
     "not compared": ("–", "Not compared"),
 }
 ARROWS = {"up": "▲", "down": "▼", "steady": "▶", "none": "–"}

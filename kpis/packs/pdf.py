@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kpis.charts.figures import BADGE_COLOURS
+from kpis.core.colours import BADGE_COLOURS
 from kpis.core.exports import OGL_ATTRIBUTION
 from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress, Table
 from kpis.packs.html import bullets, document, esc, figure_html, paragraphs, table_html

@@ -20,9 +20,6 @@ from kpis.board.tables import (
     visible_text,
 )
 from kpis.charts.figures import (
-    AREA_COLOUR,
-    ENGLAND_COLOUR,
-    PALETTE,
     breakdown_figure,
     breakdown_table,
     sparkline_figure,
@@ -30,6 +27,7 @@ from kpis.charts.figures import (
     trend_figure,
     trend_table,
 )
+from kpis.core.colours import AREA_COLOUR, ENGLAND_COLOUR, PALETTE
 from tests.support.board import FRAMEWORK
 
 SG02 = FRAMEWORK.kpi("SG02")
