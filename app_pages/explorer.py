@@ -8,6 +8,7 @@ from kpis.analysis import explore, inequalities, ties, timeseries
 from kpis.board.tables import md_escape
 from kpis.core import exports
 from kpis.core.areas import ENGLAND
+from kpis.core.words import POLARITY_SHORT
 
 require_page("explore")  # first, before anything is read: this page checks its own permission
 
@@ -54,8 +55,7 @@ indicator_id = st.selectbox("Indicator", ids, index=ids.index(start) if start in
                             key="ex_indicator")
 st.query_params["indicator"] = indicator_id
 ind = explore.indicator(s, fw, indicator_id)
-polarity = {"higher_is_better": "higher is better", "lower_is_better": "lower is better",
-            "no_polarity": "no polarity"}[ind.polarity]
+polarity = POLARITY_SHORT[ind.polarity]
 kind_words = {"Framework KPI": "framework KPI", "Source indicator": "source indicator"}.get(ind.kind, ind.kind)
 st.markdown(f"**{md_escape(ind.name)}** ({md_escape(kind_words)}; {md_escape(ind.axis_title.lower())}; "
             f"{polarity}). {md_escape(ind.definition)}")

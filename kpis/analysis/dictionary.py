@@ -10,10 +10,9 @@ import pandas as pd
 
 from kpis.analysis.explore import SOURCE_NAMES, _polarity, _text
 from kpis.core.framework import UNITS, Framework
+from kpis.core.words import POLARITY_WORDS
 from kpis.store.database import Store
 
-POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
-                  "no_polarity": "No polarity (neither higher nor lower is better)"}
 COLUMNS = ["Id", "Kind", "Name", "Outcome area", "Definition", "Polarity", "Unit", "Source", "England comparator",
            "Comparator for", "Last updated", "Next update", "Methodology", "Owner", "Licence", "Periods held",
            "Areas", "Values"]

@@ -14,12 +14,11 @@ from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework, Kpi, breakdown_label
 from kpis.core.sources import comparator_label, no_comparator_words
 from kpis.core.text import shortened_from
+from kpis.core.words import POLARITY_WORDS
 from kpis.store.database import Store
 from kpis.store.series import SOURCE_LABEL_SQL, empty_text_as_none, kpi_series, kpis_series
 
 COMPARATORS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
-POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
-                  "no_polarity": "Neither higher nor lower is better (no polarity)"}
 
 
 def comparison_areas(store: Store, framework: Framework) -> dict[str, list[str]]:

@@ -10,11 +10,11 @@ from datetime import datetime
 
 import pandas as pd
 
-from kpis.board.detail import POLARITY_WORDS
 from kpis.board.tables import area_summary, summary_counts
 from kpis.core.exports import OGL_ATTRIBUTION, describe_periods
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import no_comparator_words
+from kpis.core.words import POLARITY_WORDS
 from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
 from kpis.store.database import Store
 
