@@ -28,6 +28,7 @@ DEFAULT_AREA_ICON = ":material/topic:"
 MATERIAL_ICON = re.compile(r"^:material/[a-z0-9_]+:$")
 KPI_ID = re.compile(r"^[A-Z]{1,4}[0-9]{2,3}$")
 YEAR_TYPES = ("financial", "academic")  # [annual_report] year
+DEFAULT_SUPPRESSION_THRESHOLD = 7       # a KPI's public counts from 1 to this are suppressed (kpis.access.disclosure)
 
 
 class FrameworkError(ValueError):
@@ -96,6 +97,8 @@ class Kpi:
     related: Comparator | None = None
     # Changes of definition or of service declared in the framework file: the SPC limits restart at each.
     rebases: tuple[Rebase, ...] = ()
+    # Public counts from 1 to this are suppressed (`suppression_threshold` in the framework file).
+    suppression_threshold: int = DEFAULT_SUPPRESSION_THRESHOLD
 
     @property
     def unit_label(self) -> str:
@@ -394,6 +397,9 @@ def _parse_kpi(item: dict, i: int, area_ids: set[str], outcome_ids: set[str],
         else:
             target = Target(value=float(t["value"]), note=t.get("note", ""))
     rebases = _parse_rebases(item.get("rebase"), where, problems)
+    threshold = item.get("suppression_threshold", DEFAULT_SUPPRESSION_THRESHOLD)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        problems.append(f"{where}: suppression_threshold should be a whole number of 1 or more, found {threshold!r}")
     if len(problems) > before:
         return None
     return Kpi(
@@ -402,7 +408,7 @@ def _parse_kpi(item: dict, i: int, area_ids: set[str], outcome_ids: set[str],
         unit=item["unit"], decimals=decimals, polarity=item["polarity"], frequency=item["frequency"],
         breakdowns=tuple(bds), methodology=item.get("methodology", ""), owner=item.get("owner", ""),
         next_update=item.get("next_update", ""), comparator=comparator, target=target, related=related,
-        rebases=rebases,
+        rebases=rebases, suppression_threshold=threshold,
     )
 
 
