@@ -49,14 +49,13 @@ import pandas as pd
 
 from kpis.analysis.explore import comparators, with_intervals
 from kpis.core import stats
-from kpis.core.areas import ENGLAND
+from kpis.core.areas import COUNCIL, ENGLAND
 from kpis.core.framework import Framework, Kpi
 from kpis.core.units import SCALE
 from kpis.published import relation as comparison
 from kpis.store.database import Store
 from kpis.store.series import kpi_series
 
-COUNCIL = "county_ua"
 LOCAL, PUBLISHED = "local return", "published"
 COLUMNS = ["kpi_id", "area", "title", "full_title", "unit", "polarity", "period", "period_end", "value",
            "value_source", "is_demo", "lower_ci", "upper_ci", "england_value", "england_period", "comparison",

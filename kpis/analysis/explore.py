@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from kpis.core import stats
-from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set, region_of
-from kpis.core.exports import describe_periods, export_metadata
+from kpis.core.areas import AREAS_FILE, COUNCIL, ENGLAND, NEIGHBOURS_FILE, comparator_set, region_of
+from kpis.core.exports import LICENCE, describe_periods, export_metadata
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import SOURCE_NAMES, comparator_label
 from kpis.core.text import shortened_from
@@ -29,7 +29,6 @@ from kpis.core.words import RESULTS, tested_words
 from kpis.store.database import Store
 from kpis.store.series import empty_text_as_none
 
-COUNCIL = "county_ua"
 UNIT_AXIS = AXIS_TITLES
 SIGNIFICANCE_TEXT = {**{result: tested_words(result) for result in RESULTS}, "benchmark": "England: the benchmark"}
 STATUS_WORDS = GAP_LABELS
@@ -129,7 +128,7 @@ def indicator(store: Store, framework: Framework, indicator_id: str) -> Indicato
         return Indicator(id=k.id, name=k.title, kind="Framework KPI", source="framework", unit=k.unit,
                          polarity=k.polarity, decimals=k.decimals, area_series_id=series, definition=k.definition,
                          methodology=k.methodology, kpi=k,
-                         licence="Local data of the partnership; comparators: Open Government Licence v3.0")
+                         licence=f"Local data of the partnership; comparators: {LICENCE}")
     row = store.df("SELECT * FROM indicators WHERE indicator_id = ?", [indicator_id])
     if row.empty:
         raise KeyError(f"There is no indicator '{indicator_id}'. Pick one of the framework KPIs or imported "
@@ -140,7 +139,7 @@ def indicator(store: Store, framework: Framework, indicator_id: str) -> Indicato
                      source=_text(r["source"]), unit=unit, polarity=_polarity(r["polarity"]),
                      decimals=0 if unit == "count" else 1, area_series_id=indicator_id,
                      definition=_text(r["definition"]), methodology=_text(r["methodology"]),
-                     licence=_text(r["licence"]) or "Open Government Licence v3.0")
+                     licence=_text(r["licence"]) or LICENCE)
 
 
 # -- intervals and comparisons ------------------------------------------------------------

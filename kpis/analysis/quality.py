@@ -13,24 +13,20 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
 from kpis.analysis.inequalities import group_name
+from kpis.core.dates import return_due
 from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, current_quarter, parse_period, previous_quarter, quarters_between
 from kpis.core.sources import SOURCE_NAMES
 from kpis.store.database import Store
 
-DUE_AFTER = timedelta(weeks=6)
 Z_LIMIT = 3.0
 MIN_HISTORY = 4
 STATUS_ORDER = ["Missing", "Partial and late", "Partial", "Late", "On time", "Not yet due"]
-
-
-def due_date(quarter: Period) -> date:
-    return quarter.end + DUE_AFTER
 
 
 def _quarter(label: str) -> Period | None:
@@ -66,7 +62,7 @@ def completeness(store: Store, framework: Framework, *, today: date | None = Non
     sub_at = {(r.outcome_area, r.period_label): r for r in subs.itertuples()}
     rows = []
     for q in quarters_to_check(store, today=today):
-        due = due_date(q)
+        due = return_due(q)
         for area in framework.areas:
             expected = [k.id for k in framework.kpis_in_area(area.id) if k.frequency == "quarterly"]
             if not expected:

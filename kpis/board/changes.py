@@ -20,6 +20,7 @@ import pandas as pd
 
 from kpis.board.scorecard import scorecard
 from kpis.core.areas import ENGLAND
+from kpis.core.dates import RETURN_DUE, return_due
 from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, financial_quarter_of, parse_period
 from kpis.core.text import shortened_from
@@ -27,7 +28,6 @@ from kpis.core.units import STATUS_LABELS
 from kpis.store.database import Store, now
 from kpis.store.series import SOURCE_LABEL_SQL
 
-RETURN_DUE = timedelta(weeks=6)
 KEYS = ("new_signals", "new_data", "significant_movements", "comparison_changes", "revisions",
         "missing_returns")
 
@@ -144,7 +144,7 @@ def revisions(store: Store, framework: Framework, *, since: datetime, until: dat
 def due_quarters(first: Period, until: date) -> list[Period]:
     """Financial quarters from `first` whose return fell due on or before `until`, oldest first."""
     out, q = [], first
-    while q.end + RETURN_DUE <= until:
+    while return_due(q) <= until:
         out.append(q)
         q = financial_quarter_of(q.end + timedelta(days=1))
     return out
@@ -178,7 +178,7 @@ def missing_returns(store: Store, framework: Framework, *, since: datetime, unti
         first = (min(sent, key=lambda q: q.start) if sent
                  else financial_quarter_of(since.date() - RETURN_DUE + timedelta(days=1)))
         for q in due_quarters(first, until.date()):
-            due = q.end + RETURN_DUE
+            due = return_due(q)
             if not sent and due <= since.date():
                 continue
             got = received.get(q.label)

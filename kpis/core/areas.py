@@ -21,6 +21,13 @@ REFERENCE_DIR = DATA_DIR / "reference"
 AREAS_FILE = REFERENCE_DIR / "areas.csv"
 NEIGHBOURS_FILE = REFERENCE_DIR / "statistical_neighbours.csv"
 ENGLAND = "E92000001"
+# ONS codes of England's regions, by the names the publishers use (lower case).
+REGIONS = {
+    "north east": "E12000001", "north west": "E12000002", "yorkshire and the humber": "E12000003",
+    "yorkshire and humber": "E12000003", "east midlands": "E12000004", "west midlands": "E12000005",
+    "east of england": "E12000006", "east": "E12000006", "london": "E12000007", "south east": "E12000008",
+    "south west": "E12000009", "england": ENGLAND,
+}
 
 AREA_COLUMNS = ["area_code", "dfe_code", "name", "area_type", "region_code", "region_name",
                 "valid_from", "valid_to", "successor_code"]

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from kpis.core.periods import Period
 
-RETURN_DUE = timedelta(weeks=6)   # a quarterly return is due six weeks after its quarter ends
+RETURN_DUE = timedelta(weeks=6)   # a quarterly return is due this long after its quarter ends
+RETURN_DUE_WORDS = "six weeks"    # RETURN_DUE, as the pages and packs say it (tests/core/test_one_home.py)
 
 
 def return_due(quarter: Period) -> date:

@@ -11,7 +11,8 @@ from datetime import datetime
 import pandas as pd
 
 from kpis.board.tables import area_summary, summary_counts
-from kpis.core.exports import OGL_ATTRIBUTION, describe_periods
+from kpis.core.dates import RETURN_DUE_WORDS
+from kpis.core.exports import LICENCE, OGL_ATTRIBUTION, describe_periods
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import no_comparator_words
 from kpis.core.words import POLARITY_WORDS
@@ -29,8 +30,8 @@ CHANGE_SECTIONS = [
     ("comparison_changes", "Comparison with England changed",
      "KPIs that moved between better, similar and worse than England (or higher and lower).",
      "No KPI changed its comparison with England."),
-    ("missing_returns", "Returns late or missing", "Quarterly returns are due six weeks after the quarter ends.",
-     "Every return due has arrived on time."),
+    ("missing_returns", "Returns late or missing",
+     f"Quarterly returns are due {RETURN_DUE_WORDS} after the quarter ends.", "Every return due has arrived on time."),
     ("revisions", "Revisions to earlier figures", "Figures replaced by a corrected version.",
      "No earlier figure was revised."),
     ("new_data", "New data", "Figures recorded in the period, for us and for England, one row per KPI and area.",
@@ -290,7 +291,7 @@ def sources_table(store: Store) -> Table:
         SELECT coalesce(b.source, b.note, b.kind) AS source, b.file_name, min(b.submitted_at) AS at
         FROM batches b WHERE b.kind = 'import' GROUP BY ALL ORDER BY 1""")
     rows = [[str(r.source), str(r.file_name or ""), f"{pd.Timestamp(r.at):%-d %B %Y}",
-             "Open Government Licence v3.0"] for r in df.itertuples()]
+             LICENCE] for r in df.itertuples()]
     return Table(["Published source", "File", "Imported", "Licence"], rows, widths=[2.6, 2.2, 1.2, 1.6])
 
 

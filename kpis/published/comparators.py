@@ -32,7 +32,6 @@ from kpis.core.periods import PeriodError, parse_period
 from kpis.published import dfe_ees, fingertips, lait, tidy
 from kpis.published.common import (
     INDICATOR_FIELDS,
-    LICENCE,
     OUT,
     AreaIndex,
     BenchmarkError,
@@ -47,7 +46,6 @@ from kpis.published.common import (
 from kpis.store.database import Store, audit, finish_batch, now, start_batch, write_observations_from
 
 __all__ = [
-    "LICENCE",
     "REFERENCE_DIR",
     "BenchmarkError",
     "BenchmarkFormatError",

@@ -29,10 +29,10 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
+from kpis.core.areas import REGIONS
 from kpis.core.framework import Framework
 from kpis.published.common import (
     MARKERS,
-    REGIONS,
     AreaIndex,
     Parsed,
     check_statuses,
