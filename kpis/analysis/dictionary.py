@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kpis.analysis.explore import SOURCE_NAMES, _polarity, _text
+from kpis.core.dates import short_date
 from kpis.core.framework import UNITS, Framework
 from kpis.core.words import POLARITY_WORDS
 from kpis.store.database import Store
@@ -31,7 +32,7 @@ def _held(h: dict[str, dict], iid: str) -> tuple[str, int, int, str]:
         return "None yet", 0, 0, ""
     r = h[iid]
     span = r["first_period"] if r["first_period"] == r["last_period"] else f"{r['first_period']} to {r['last_period']}"
-    loaded = pd.Timestamp(r["last_loaded"]).strftime("%d %b %Y") if pd.notna(r["last_loaded"]) else ""
+    loaded = short_date(pd.Timestamp(r["last_loaded"])) if pd.notna(r["last_loaded"]) else ""
     return span, int(r["n_areas"]), int(r["n_values"]), loaded
 
 

@@ -18,7 +18,7 @@ from datetime import date
 import pandas as pd
 
 from kpis.analysis.inequalities import group_name
-from kpis.core.dates import return_due
+from kpis.core.dates import return_due, short_date, short_date_time
 from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, current_quarter, parse_period, previous_quarter, quarters_between
 from kpis.core.sources import SOURCE_NAMES
@@ -335,7 +335,7 @@ def imports_on_screen(df: pd.DataFrame) -> pd.DataFrame:
     laptop screen; every count stays in the download."""
     return pd.DataFrame({
         "Batch": df["batch_id"].astype(int),
-        "Received (UTC)": [pd.Timestamp(t).strftime("%d %b %Y %H:%M") + (f", by {by}" if isinstance(by, str) and by
+        "Received (UTC)": [short_date_time(pd.Timestamp(t)) + (f", by {by}" if isinstance(by, str) and by
                                                                           else "")
                            for t, by in zip(df["submitted_at"],
                                             df.get("submitted_by", [None] * len(df)), strict=False)],
@@ -371,11 +371,11 @@ def returns_on_screen(comp: pd.DataFrame) -> pd.DataFrame:
     """`completeness` in five columns that fit a laptop screen: the sub-group, the quarter, its status, when the
     return came (against when it was due) and which KPIs it held; every column stays in the download."""
     def sent(r) -> str:
-        due = f"due {pd.Timestamp(r.due):%d %b %Y}"
+        due = f"due {short_date(pd.Timestamp(r.due))}"
         if r.first_submitted is None or pd.isna(r.first_submitted):
             return f"Not sent; {due}"
         times = f"; {int(r.submissions)} versions" if r.submissions > 1 else ""
-        return f"{pd.Timestamp(r.first_submitted):%d %b %Y}, {due}{times}"
+        return f"{short_date(pd.Timestamp(r.first_submitted))}, {due}{times}"
 
     return pd.DataFrame({
         "Sub-group": comp["sub_group"], "Quarter": comp["quarter"], "Status": comp["status"],

@@ -20,7 +20,7 @@ import pandas as pd
 
 from kpis.board.scorecard import scorecard
 from kpis.core.areas import ENGLAND
-from kpis.core.dates import RETURN_DUE, return_due
+from kpis.core.dates import RETURN_DUE, return_due, short_date
 from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, financial_quarter_of, parse_period
 from kpis.core.text import shortened_from
@@ -71,7 +71,7 @@ def new_data(store: Store, framework: Framework, *, since: datetime, until: date
                      "Area": ("England" if area == ENGLAND else "Local return" if indicator == kpi_id
                               else "Local, published"), "New figures": int(r["overall"]),
                      "Periods": periods, "Newest": newest, "Figures for groups": int(r["groups"]),
-                     "Recorded": pd.Timestamp(r["recorded"]).strftime("%d %b %Y"),
+                     "Recorded": short_date(pd.Timestamp(r["recorded"])),
                      "Source": r["sources"], "kpi_id": kpi_id,
                      "_order": (order.get(kpi_id, 999), area != framework.home_area, indicator != kpi_id)})
     out = pd.DataFrame(rows).sort_values("_order").drop(columns="_order").reset_index(drop=True)
@@ -134,7 +134,7 @@ def revisions(store: Store, framework: Framework, *, since: datetime, until: dat
         "Was": [_fmt(framework, k, v) for k, v in zip(df["kpi_id"], df["old_value"], strict=False)],
         "Now": [_fmt(framework, k, v) + (" (demo)" if d else "")
                 for k, v, d in zip(df["kpi_id"], df["new_value"], df["is_demo"], strict=False)],
-        "Revised": [pd.Timestamp(t).strftime("%d %b %Y") for t in df["valid_from"]],
+        "Revised": [short_date(pd.Timestamp(t)) for t in df["valid_from"]],
         "Source": df["source"].to_list(),
         "Note": df["commentary"].fillna("").to_list(),
         "kpi_id": df["kpi_id"].to_list(),
@@ -189,8 +189,8 @@ def missing_returns(store: Store, framework: Framework, *, since: datetime, unti
                 status = "Late"
             else:
                 continue
-            rows.append({"Sub-group": area.sub_group, "Quarter": q.label, "Due": due.strftime("%d %b %Y"),
-                         "Status": status, "Received": got_day.strftime("%d %b %Y") if got_day else "Not received",
+            rows.append({"Sub-group": area.sub_group, "Quarter": q.label, "Due": short_date(due),
+                         "Status": status, "Received": short_date(got_day) if got_day else "Not received",
                          "area": area.id})
     return pd.DataFrame(rows, columns=[*cols, "area"])
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from kpis.core.areas import ENGLAND
+from kpis.core.dates import short_date_time
 from kpis.core.framework import Framework, Kpi, breakdown_label
 from kpis.core.sources import comparator_label, no_comparator_words
 from kpis.core.text import shortened_from
@@ -156,8 +157,8 @@ def revision_history(store: Store, framework: Framework, kpi: Kpi) -> pd.DataFra
         "Version": df["version"].astype(int),
         "Value": [kpi.format_value(None if pd.isna(v) else float(v)) + (" (demo)" if d else "")
                   for v, d in zip(df["value"], df["is_demo"], strict=False)],
-        "Current from": [pd.Timestamp(t).strftime("%d %b %Y %H:%M") for t in df["valid_from"]],
-        "Replaced on": ["still current" if pd.isna(t) else pd.Timestamp(t).strftime("%d %b %Y %H:%M")
+        "Current from": [short_date_time(pd.Timestamp(t)) for t in df["valid_from"]],
+        "Replaced on": ["still current" if pd.isna(t) else short_date_time(pd.Timestamp(t))
                         for t in df["valid_to"]],
         "Source": df["source"],
         "Note": df["commentary"].fillna(""),

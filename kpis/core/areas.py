@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from kpis.core.dates import long_date
+
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 REFERENCE_DIR = DATA_DIR / "reference"
 AREAS_FILE = REFERENCE_DIR / "areas.csv"
@@ -189,7 +191,7 @@ def statistical_neighbours(code: str, *, areas: pd.DataFrame | None = None,
     if row["area_type"] != COUNCIL or row["valid_to"] is not None or mine.empty:
         detail = ""
         if row["valid_to"] is not None:
-            detail = (f"; it was abolished on {row['valid_to']:%d %B %Y}, "
+            detail = (f"; it was abolished on {long_date(row['valid_to'])}, "
                       f"see its successors {successors(code, areas=areas)}")
         raise ValueError(f"{row['name']} ({row['area_code']}) has no statistical neighbours{detail}")
     current = areas[(areas["area_type"] == COUNCIL) & _is_current(areas)]

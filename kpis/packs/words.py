@@ -11,12 +11,12 @@ from datetime import datetime
 import pandas as pd
 
 from kpis.board.tables import area_summary, summary_counts
-from kpis.core.dates import RETURN_DUE_WORDS
+from kpis.core.dates import RETURN_DUE_WORDS, long_date
 from kpis.core.exports import LICENCE, OGL_ATTRIBUTION, describe_periods
 from kpis.core.framework import Framework, Kpi
 from kpis.core.sources import no_comparator_words
-from kpis.core.words import POLARITY_WORDS
-from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
+from kpis.core.words import COMPARISON_WORDS, POLARITY_WORDS
+from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SHAPES, SUPPRESSED
 from kpis.store.database import Store
 
 SCORECARD_COLUMNS = ["KPI", "Latest", "Variation", "Assurance", "Compared with England", "Since last meeting",
@@ -50,7 +50,8 @@ SYMBOLS = [
     ("? Hit and miss", "Assurance: the target lies within the process limits; some quarters will meet it, some not."),
     ("● Better / ■ Worse than England", "Tested: England's value lies outside our 95% confidence interval, on the "
                                         "better or worse side for the KPI's polarity."),
-    ("◆ Similar to England", "Tested: England's value lies inside our 95% confidence interval."),
+    (f"{SHAPES['similar']} {COMPARISON_WORDS['similar']}",
+     "Tested: England's value lies inside our 95% confidence interval."),
     ("○ Higher / Lower than England", "Tested, where neither direction is better (no polarity)."),
     ("◇ Not tested", "No counts are published, so no interval: the direction from England and whether that is "
                      "better or worse for the KPI are stated, with the difference."),
@@ -139,7 +140,7 @@ def kpi_words(kpi: Kpi, row: dict, *, previous: datetime | None) -> list[str]:
     """Sentences on a KPI's latest figure, change, comparison with England, trend and target."""
     words = [f"Latest: {latest_text(row)}." if not _missing(row.get("latest_period"))
              else "Latest: no local figure yet."]
-    when = f"the meeting of {previous:%-d %B %Y}" if previous else "the last meeting"
+    when = f"the meeting of {long_date(previous)}" if previous else "the last meeting"
     words.append(f"Since {when}: {row['change_symbol']} {row['change_text']}.")
     words.append(f"Variation: {variation_sentence(row)}.")
     if not _missing(row.get("target")):
@@ -290,7 +291,7 @@ def sources_table(store: Store) -> Table:
     df = store.df("""
         SELECT coalesce(b.source, b.note, b.kind) AS source, b.file_name, min(b.submitted_at) AS at
         FROM batches b WHERE b.kind = 'import' GROUP BY ALL ORDER BY 1""")
-    rows = [[str(r.source), str(r.file_name or ""), f"{pd.Timestamp(r.at):%-d %B %Y}",
+    rows = [[str(r.source), str(r.file_name or ""), long_date(pd.Timestamp(r.at)),
              LICENCE] for r in df.itertuples()]
     return Table(["Published source", "File", "Imported", "Licence"], rows, widths=[2.6, 2.2, 1.2, 1.6])
 

@@ -126,7 +126,7 @@ def direction_words(value: float, england: float, polarity: str, decimals: int =
     way, good = judgement(value, england, polarity, decimals)
     if way == "same":
         return "The same as England"
-    return f"{way.capitalize()} than England" + (f": {good}" if good else " (neither direction is better)")
+    return COMPARISON_WORDS[way] + (f": {good}" if good else " (neither direction is better)")
 
 
 def _direction_cell(value: float, england: float, unit: str | None, polarity: str, decimals: int) -> str:

@@ -12,6 +12,7 @@ from datetime import date
 import pandas as pd
 
 from kpis.core import stats
+from kpis.core.dates import long_date
 from kpis.core.framework import Framework
 from kpis.core.periods import Period, parse_period
 from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
@@ -150,7 +151,7 @@ def rule_in_return_quarter(rows: list[Row], parsed: ReturnFile, ctx: Context) ->
                                    f"{p.label} is outside this return's quarter ({ctx.period.label}): a monthly KPI "
                                    "sends the three months of the return's quarter."))
         elif kpi.frequency == "annual" and p.end > ctx.period.end:
-            out.append(row.problem(ctx, "period", f"a year ending by {ctx.period.end:%d %B %Y}",
+            out.append(row.problem(ctx, "period", f"a year ending by {long_date(ctx.period.end)}",
                                    f"{p.label} ends after this return's quarter ({ctx.period.label})."))
     return out
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from kpis.access.permissions import check_submitter, normalise_email
 from kpis.core import exports
+from kpis.core.dates import short_date_time
 from kpis.core.framework import Framework
 from kpis.core.periods import Period
 from kpis.core.problems import Problem, total
@@ -333,7 +334,7 @@ def home_history(store: Store, framework: Framework, kpi_id: str, *, quarter: st
     kpi = framework.kpi(kpi_id)
 
     def when(t) -> str:
-        return "" if t is None or pd.isna(t) else pd.Timestamp(t).strftime("%d %b %Y %H:%M")
+        return "" if t is None or pd.isna(t) else short_date_time(pd.Timestamp(t))
 
     df = df.assign(
         shown=[(kpi.format_value(v) if v == v and v is not None else "–")

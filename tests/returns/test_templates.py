@@ -30,7 +30,7 @@ def test_instructions_record_sub_group_and_quarter(fw):
     cells = {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row[0]}
     assert cells["Sub-group id"] == "safeguarding"
     assert cells["Return period"] == PERIOD
-    assert cells["Quarter dates"] == "01 July 2025 to 30 September 2025"
+    assert cells["Quarter dates"] == "1 July 2025 to 30 September 2025"
     text = " ".join(str(r[0]) for r in ws.iter_rows(values_only=True) if r[0])
     assert "write 65 for 65%" in text and "<5" in text
 
