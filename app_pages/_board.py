@@ -17,6 +17,7 @@ from kpis.board.scorecard import meeting_context, past_meetings, scorecard
 from kpis.charts.breakdowns import breakdown_views
 from kpis.charts.figures import no_figures_reason, trend_views
 from kpis.core.areas import region_name
+from kpis.core.dates import long_date
 
 LATEST = "latest"
 
@@ -123,7 +124,7 @@ def scorecard_css(*, rows: int, width_ems: float, presenting: bool, narrow_ems: 
 def meeting_label(value: str) -> str:
     if value == LATEST:
         return "Latest data (today)"
-    return f"Board meeting, {date.fromisoformat(value):%-d %B %Y}"
+    return f"Board meeting, {long_date(date.fromisoformat(value))}"
 
 
 def url_select(label: str, options: list[str], *, key: str, format_func, show: bool = True,
@@ -174,8 +175,8 @@ def meeting_selector(*, show: bool = True) -> tuple[str, datetime | None, dateti
 def describe_view(choice: str, previous: datetime | None) -> str:
     """One line saying what the page shows and what it compares with."""
     what = ("the latest data" if choice == LATEST
-            else f"what was known at the board meeting on {date.fromisoformat(choice):%-d %B %Y}")
-    since = f"the last meeting on {previous:%-d %B %Y}" if previous else "no earlier meeting"
+            else f"what was known at the board meeting on {long_date(date.fromisoformat(choice))}")
+    since = f"the last meeting on {long_date(previous)}" if previous else "no earlier meeting"
     return f"Showing {what}; changes are since {since}."
 
 

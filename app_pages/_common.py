@@ -9,6 +9,7 @@ import streamlit as st
 
 from kpis.access.permissions import users_exist
 from kpis.board.tables import md_escape
+from kpis.core.dates import long_date
 from kpis.core.framework import Framework, load_framework
 from kpis.store.database import APP_WAIT_S, BUSY_MESSAGE, Store, db_path
 from kpis.store.series import data_as_at, is_demo_database
@@ -141,7 +142,7 @@ def sidebar() -> None:
         st.html(NAV_CSS + A11Y_CSS)
         st.markdown(f"**{fw.short_name}**")
         as_at = data_as_at(s)
-        st.caption(f"Data as at {as_at:%d %B %Y}" if as_at else "No data loaded yet")
+        st.caption(f"Data as at {long_date(as_at)}" if as_at else "No data loaded yet")
 def busy_page() -> None:
     """What a visitor sees while another program holds the database: the reason and a way to try again."""
     st.title("The database is busy")

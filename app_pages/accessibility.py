@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_pages._common import framework
 from kpis.board.tables import md_email, md_escape
+from kpis.core.dates import long_date
 
 PREPARED = date(2026, 11, 22)
 REVIEWED = date(2026, 12, 7)
@@ -69,7 +70,7 @@ def contact_words() -> str:
 
 
 def day(d: date) -> str:
-    return f"{d:%-d %B %Y}"
+    return long_date(d)
 
 
 fw = framework()

@@ -10,6 +10,7 @@ from kpis.access.audit import ACTIONS, audit_entries
 from kpis.access.permissions import ROLES, PermissionDenied, normalise_email
 from kpis.board import meetings
 from kpis.board.rebases import MAX_REASON_CHARS, add_rebase, all_rebases, remove_rebase
+from kpis.core.dates import long_date, weekday_date
 from kpis.store.rebases import rebase_history
 
 actor = require_page("admin")  # first, before anything is read: this page checks its own permission
@@ -90,25 +91,25 @@ with audit_tab:
 
 with meetings_tab:
     dates = meetings.meetings(s)
-    st.dataframe({"Board meeting": [f"{d:%A %d %B %Y}" for d in dates]}, hide_index=True, placeholder="–")
+    st.dataframe({"Board meeting": [weekday_date(d) for d in dates]}, hide_index=True, placeholder="–")
     if actor is not None:
         with st.form("add_meeting", clear_on_submit=True):
             day = st.date_input("New meeting date", value=None, key="new_meeting_date", format="DD/MM/YYYY")
             title = st.text_input("Title", value="Partnership board", key="new_meeting_title")
             if st.form_submit_button("Add meeting date") and isinstance(day, date):
                 attempt(lambda: meetings.add_meeting(s, actor=actor, meeting_date=day, title=title),
-                        f"Added {day:%d %B %Y}.")
+                        f"Added {long_date(day)}.")
         gone = st.selectbox("Remove a meeting date", dates, index=None, key="remove_meeting_date",
-                            format_func=lambda d: f"{d:%d %B %Y}", placeholder="Choose a date")
+                            format_func=lambda d: long_date(d), placeholder="Choose a date")
         if st.button("Remove meeting date", key="remove_meeting", disabled=gone is None):
-            attempt(lambda: meetings.remove_meeting(s, actor=actor, meeting_date=gone), f"Removed {gone:%d %B %Y}.")
+            attempt(lambda: meetings.remove_meeting(s, actor=actor, meeting_date=gone), f"Removed {long_date(gone)}.")
 
 with rebase_tab:
     st.markdown("A **rebase** records a change of definition or of service on a date. A KPI's statistical process "
                 "control limits restart with the first period ending on or after it, on every page and in the "
                 "board pack. Each one is kept with who recorded it and why; removing one keeps it in the history.")
     in_force = all_rebases(s, fw)
-    rows = [{"KPI": f"{k} {fw.kpi(k).short_title}", "Date": f"{r.date:%d %B %Y}", "Reason": r.reason,
+    rows = [{"KPI": f"{k} {fw.kpi(k).short_title}", "Date": long_date(r.date), "Reason": r.reason,
              "Recorded": "In the framework file" if r.source == "framework" else f"By {r.recorded_by}"}
             for k, rs in in_force.items() for r in rs]
     st.subheader("Rebases in force")
@@ -130,18 +131,18 @@ with rebase_tab:
                     st.error("Choose the date the change took effect.", icon=":material/error:")
                 else:
                     attempt(lambda: add_rebase(s, fw, actor=actor, kpi_id=kpi_id, on=day, reason=why),
-                            f"Recorded a rebase of {kpi_id} on {day:%d %B %Y}.")
+                            f"Recorded a rebase of {kpi_id} on {long_date(day)}.")
         removable = [r for rs in in_force.values() for r in rs if r.source == "admin"]
         if removable:
             with st.form("remove_rebase", clear_on_submit=True):
                 st.subheader("Remove a rebase")
                 gone = st.selectbox("Rebase", removable, index=None, key="remove_rebase_choice",
-                                    format_func=lambda r: f"{r.date:%d %B %Y}: {r.reason}"[:90],
+                                    format_func=lambda r: f"{long_date(r.date)}: {r.reason}"[:90],
                                     placeholder="Choose a rebase")
                 because = st.text_input("Why it is removed", key="remove_rebase_reason")
                 if st.form_submit_button("Remove rebase") and gone is not None:
                     attempt(lambda: remove_rebase(s, actor=actor, rebase_id=gone.rebase_id, reason=because),
-                            f"Removed the rebase of {gone.date:%d %B %Y}; it stays in the history.")
+                            f"Removed the rebase of {long_date(gone.date)}; it stays in the history.")
         st.caption("A rebase declared in the framework file is changed by editing that file.")
     history = rebase_history(s)
     if not history.empty:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages._auth import require_page
 from app_pages._common import framework, site_notice, store
+from kpis.core.dates import long_date
 from kpis.packs.build import FORMATS, build_pack
 from kpis.packs.content import REPORTS, pack_meetings, resolve_meeting
 from kpis.packs.images import ChartRendererUnavailable
@@ -32,7 +33,7 @@ default = resolve_meeting(store(), None)
 left, middle, right = st.columns(3)
 with left:
     meeting = st.selectbox("Meeting", meetings, index=meetings.index(default), key="pack_meeting",
-                           format_func=lambda d: f"{d:%-d %B %Y}" + (" (next meeting)" if d == default else ""),
+                           format_func=lambda d: long_date(d) + (" (next meeting)" if d == default else ""),
                            help="The pack shows what was known by the end of that day and compares with the "
                                 "meeting before it (the HWBB report: with the meeting about six months before).")
 with middle:
@@ -60,7 +61,7 @@ if st.button("Build the file", key="pack_build", type="primary", icon=":material
 pack = st.session_state.get("pack_file")
 if pack is not None:
     what = "board pack" if pack.report == "board" else "HWBB report"
-    st.success(f"The {what} for the meeting of {pack.meeting:%-d %B %Y} ({FORMATS[pack.fmt]}, "
+    st.success(f"The {what} for the meeting of {long_date(pack.meeting)} ({FORMATS[pack.fmt]}, "
                f"{len(pack.data) / 1024:,.0f} KB) took {pack.seconds:.1f} seconds.", icon=":material/check_circle:")
     st.download_button(f"Download {pack.file_name}", data=pack.data, file_name=pack.file_name, mime=pack.mime,
                        key="pack_download", icon=":material/download:", on_click="ignore")

@@ -7,6 +7,7 @@ from app_pages._board import describe_view, meeting_selector, presentation_mode
 from app_pages._common import framework, site_notice, store
 from kpis.board.changes import changes_since
 from kpis.board.tables import md_escape
+from kpis.core.dates import RETURN_DUE_WORDS
 from kpis.store.database import now
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
@@ -20,7 +21,7 @@ SECTIONS = [
     ("comparison_changes", "Comparison with England changed",
      "KPIs that moved between better, similar and worse than England (or higher and lower)."),
     ("missing_returns", "Returns late or missing",
-     "Quarterly returns are due six weeks after the quarter ends."),
+     f"Quarterly returns are due {RETURN_DUE_WORDS} after the quarter ends."),
     ("revisions", "Revisions to earlier figures", "Figures replaced by a corrected version."),
     ("new_data", "New data", "Figures recorded since the last meeting, for us and for England: one row per KPI "
                              "and area."),

@@ -5,6 +5,7 @@ from app_pages._auth import require_page
 from app_pages._common import data_table, framework, site_notice, store
 from kpis.analysis import quality
 from kpis.core import exports
+from kpis.core.dates import RETURN_DUE, RETURN_DUE_WORDS
 from kpis.store.series import is_demo_database
 
 require_page("explore")  # first, before anything is read: this page checks its own permission
@@ -12,7 +13,7 @@ require_page("explore")  # first, before anything is read: this page checks its 
 fw = framework()
 s = store()
 st.title("Data quality")
-st.markdown("Whether each sub-group's quarterly return came in, on time (by quarter end plus six weeks) and "
+st.markdown(f"Whether each sub-group's quarterly return came in, on time (by quarter end plus {RETURN_DUE_WORDS}) and "
             "complete; values that look unusual; suppressed and unavailable values; and what each import skipped.")
 site_notice()
 
@@ -82,7 +83,7 @@ if not skipped.empty:
 st.header("Download")
 meta = exports.export_metadata(
     title="Data quality", view="Returns by quarter, unusual values, status counts, imports",
-    definitions=[f"On time: first return by quarter end plus {quality.DUE_AFTER.days // 7} weeks.",
+    definitions=[f"On time: first return by quarter end plus {RETURN_DUE.days // 7} weeks.",
                  "Partial: fewer of the sub-group's quarterly KPIs than it reports.",
                  f"Unusual: |z| > {quality.Z_LIMIT:g} against the rest of the series, or an impossible value."],
     sources=["Sub-group returns and data imports recorded in the database"],

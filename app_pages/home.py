@@ -7,6 +7,7 @@ from app_pages._auth import require_page
 from app_pages._board import board_scorecard
 from app_pages._common import framework, site_notice
 from kpis.board.tables import area_summary, md_escape
+from kpis.core.exports import LICENCE
 from kpis.packs.words import england_cell, variation_cell
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
@@ -19,7 +20,7 @@ st.markdown(
     f"Key performance indicators for the partnership's {AREA_COUNT.get(len(fw.areas), len(fw.areas))} outcome "
     f"area{'s' if len(fw.areas) != 1 else ''}, reported to each board meeting and "
     f"twice a year to the {fw.reports_to or 'Health and Wellbeing Board'}. England comparisons use real published "
-    f"statistics (Open Government Licence v3.0).")
+    f"statistics ({LICENCE}).")
 site_notice()
 
 with st.container(horizontal=True):

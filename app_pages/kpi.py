@@ -18,6 +18,7 @@ from kpis.board.scorecard import scorecard
 from kpis.board.tables import board_table, md_escape, style_board_table
 from kpis.charts.spc import spc_figure, spc_table
 from kpis.core import exports
+from kpis.core.dates import month_year
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 
@@ -69,7 +70,7 @@ if signal.result is not None:
                     config={"displaylogo": False}, theme=None)
     for r in signal.rebases:
         where = "declared in the KPI framework" if r.source == "framework" else "recorded by an administrator"
-        st.markdown(f"**The limits restart at {r.date:%B %Y}:** {md_escape(r.reason)} ({where}).")
+        st.markdown(f"**The limits restart at {month_year(r.date)}:** {md_escape(r.reason)} ({where}).")
     st.caption("A statistical process control chart, as NHS England's Making Data Count sets out: a single "
                "quarter's movement is mostly noise; a point outside the process limits, a run of 7 on one side of "
                "the mean, 7 rising or falling, or 2 of 3 near a limit is a signal that something has changed.")

@@ -12,6 +12,7 @@ from kpis.access.permissions import PermissionDenied
 from kpis.board.meetings import ACTION_STATUSES, ATTENDANCE_STATUSES, attendance_table, escalations_table, items_table
 from kpis.board.scorecard import meetings, past_meetings
 from kpis.core.chromium import ChromiumNotFound
+from kpis.core.dates import long_date
 from kpis.governance import actions, escalations
 from kpis.governance.annual_report import ReportError, report_year, report_years
 from kpis.governance.meetings import history, record_attendance
@@ -33,7 +34,7 @@ default = (past_meetings(store()) or held)[0]
 options = [default.isoformat()] + [m.isoformat() for m in reversed(held) if m != default]
 chosen = date.fromisoformat(url_select(
     "Meeting", options, key="held_on", help="The partnership's board meetings, newest first.",
-    format_func=lambda v: f"{date.fromisoformat(v):%-d %B %Y}" + (" (to come)" if date.fromisoformat(v) > today
+    format_func=lambda v: long_date(date.fromisoformat(v)) + (" (to come)" if date.fromisoformat(v) > today
                                                                    else "")))
 may_record = actor is not None and actor.can("record_meetings")
 
@@ -44,7 +45,7 @@ if done:
     st.success(done, icon=":material/check_circle:")
 
 if chosen in past_meetings(store()):
-    st.page_link("app_pages/scorecard.py", label=f"The scorecard as at this meeting ({chosen:%-d %B %Y})",
+    st.page_link("app_pages/scorecard.py", label=f"The scorecard as at this meeting ({long_date(chosen)})",
                  icon=":material/table_chart:", query_params={"meeting": chosen.isoformat()})
 else:
     st.caption("This meeting is still to come: its scorecard is the latest data until the day.")
@@ -67,7 +68,7 @@ else:
     counts = people["Attendance"].str.split(" ").str[0].value_counts()
     st.markdown("**" + ", ".join(f"{word}: {int(counts.get(word, 0))}" for word in ATTENDANCE_STATUSES.values())
                 + "**")
-    reading_table(people.drop(columns="record_id"), alt=f"Who attended the meeting of {chosen:%-d %B %Y}")
+    reading_table(people.drop(columns="record_id"), alt=f"Who attended the meeting of {long_date(chosen)}")
 
 # -- decisions and actions ----------------------------------------------------------------------------------
 st.header("Decisions")
@@ -75,7 +76,7 @@ if decided.empty:
     st.caption("No decisions have been recorded for this meeting.")
 else:
     reading_table(decided.drop(columns=["Meeting", "record_id"]),
-                  alt=f"Decisions of the meeting of {chosen:%-d %B %Y}")
+                  alt=f"Decisions of the meeting of {long_date(chosen)}")
 
 st.header("Actions")
 if todo.empty:
@@ -87,14 +88,14 @@ else:
                    f"(owners: {', '.join(sorted(set(late['Owner'])))}); the Overdue column says since when.",
                    icon=":material/schedule:")
     reading_table(todo.drop(columns=["Meeting", "record_id"]).replace({"Overdue": {"": "No"}}),
-                  alt=f"Actions of the meeting of {chosen:%-d %B %Y}, with owner, due date, status and whether "
+                  alt=f"Actions of the meeting of {long_date(chosen)}, with owner, due date, status and whether "
                       "overdue")
 
 st.header("Escalations")
 if raised.empty:
     st.caption("Nothing was escalated from this meeting.")
 else:
-    reading_table(raised.drop(columns="record_id"), alt=f"Escalations from the meeting of {chosen:%-d %B %Y}")
+    reading_table(raised.drop(columns="record_id"), alt=f"Escalations from the meeting of {long_date(chosen)}")
 
 KINDS = {"attendance": ("Attendance", people, "Member"), "decision": ("Decisions", decided, "Decision"),
          "action": ("Actions", todo, "Action"), "escalation": ("Escalations", raised, "Reason")}

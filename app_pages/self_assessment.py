@@ -13,6 +13,7 @@ from app_pages._common import data_table, framework, site_notice, store
 from kpis.access.accounts import EMAIL
 from kpis.access.permissions import PermissionDenied, normalise_email
 from kpis.board.tables import md_escape
+from kpis.core.dates import short_date, short_date_time
 from kpis.governance.self_assessment import (
     RATING_WORDS,
     RATINGS,
@@ -63,7 +64,7 @@ table = pd.DataFrame({
     "Rating": [rated[x.id].rating_words if x.id in rated else NOT_RATED for x in spec.statements],
     "Evidence": ["; ".join(rated[x.id].evidence) if x.id in rated else "" for x in spec.statements],
     "Improvement actions": ["; ".join(rated[x.id].actions) if x.id in rated else "" for x in spec.statements],
-    "Recorded": [f"{rated[x.id].recorded_by}, {rated[x.id].recorded_at:%d %b %Y}" if x.id in rated else ""
+    "Recorded": [f"{rated[x.id].recorded_by}, {short_date(rated[x.id].recorded_at)}" if x.id in rated else ""
                  for x in spec.statements]})
 data_table(table, wrap=("Statement", "Evidence", "Improvement actions", "Recorded"),
            floors={"Statement": 320, "Rating": 150}, lines=5,
@@ -144,7 +145,7 @@ else:
         "Statement": [t if len(t) <= 70 else t[:69].rsplit(" ", 1)[0] + "…" for t in versions["Statement"]],
         "Version": [f"{v} (current)" if c else str(v) for v, c in zip(versions["Version"],
                                                                       versions["Current"], strict=False)],
-        "Recorded at (UTC)": pd.to_datetime(versions["Recorded at (UTC)"]).dt.strftime("%d %b %Y %H:%M")}
+        "Recorded at (UTC)": pd.to_datetime(versions["Recorded at (UTC)"]).map(short_date_time)}
     ).drop(columns=["Current"])
     data_table(shown, wrap=("Statement", "Evidence", "Actions", "Recorded by"), floors={"Statement": 180}, lines=4,
                alt=f"Every version of the self-assessment ratings for {year}")

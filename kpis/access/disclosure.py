@@ -26,7 +26,6 @@ public; a narrative is public only where the sub-group marked it publishable.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -35,42 +34,24 @@ import pandas as pd
 
 from kpis.core import exports
 from kpis.core.areas import ENGLAND as ENGLAND_CODE
-from kpis.core.framework import Framework, FrameworkError, breakdown_label
-from kpis.core.kpi import Kpi
+from kpis.core.framework import Framework, breakdown_label
+from kpis.core.kpi import DEFAULT_SUPPRESSION_THRESHOLD, Kpi
 from kpis.core.sources import NOT_LOADED, no_comparator_words
 from kpis.core.units import GAP_LABELS, SCALE
 from kpis.store.database import Store
 from kpis.store.narratives import publishable_narratives
 from kpis.store.series import kpis_series
 
-DEFAULT_THRESHOLD = 7
 SMALL, AT_SOURCE, SECONDARY = "small number", "suppressed at source", "secondary suppression"
 HIDDEN_COLUMNS = ["value", "numerator", "denominator", "lower_ci", "upper_ci"]
-PUBLIC_NOTE = (f"Counts from 1 to the KPI's threshold (usually {DEFAULT_THRESHOLD}) are suppressed, with the rates "
-               "and percentages worked out from them, and a second figure wherever a suppressed one could be "
-               "worked out from a total. Suppressed figures show as 'Suppressed'.")
+PUBLIC_NOTE = (f"Counts from 1 to the KPI's threshold (usually {DEFAULT_SUPPRESSION_THRESHOLD}) are suppressed, "
+               "with the rates and percentages worked out from them, and a second figure wherever a suppressed one "
+               "could be worked out from a total. Suppressed figures show as 'Suppressed'.")
 
 
 def thresholds(framework: Framework) -> dict[str, int]:
-    """Each KPI's suppression threshold: `suppression_threshold` in the framework file, else 7."""
-    out = {k.id: DEFAULT_THRESHOLD for k in framework.kpis}
-    path = Path(framework.path)
-    if not path.is_file():
-        return out
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    problems = []
-    for item in raw.get("kpis") or []:
-        if "suppression_threshold" not in item:
-            continue
-        t = item["suppression_threshold"]
-        if isinstance(t, bool) or not isinstance(t, int) or t < 1:
-            problems.append(f"KPI {item.get('id')}: suppression_threshold should be a whole number of 1 or more, "
-                            f"found {t!r}")
-        else:
-            out[str(item.get("id"))] = t
-    if problems:
-        raise FrameworkError(path, problems)
-    return out
+    """Each KPI's suppression threshold, as the loaded framework holds it (`Kpi.suppression_threshold`)."""
+    return {k.id: k.suppression_threshold for k in framework.kpis}
 
 
 def suppress(df: pd.DataFrame, *, framework: Framework,
@@ -84,7 +65,7 @@ def suppress(df: pd.DataFrame, *, framework: Framework,
     if out.empty:
         return out
     limits = threshold_for if threshold_for is not None else thresholds(framework)
-    limit = limits if callable(limits) else (lambda i: limits.get(i, DEFAULT_THRESHOLD))
+    limit = limits if callable(limits) else (lambda i: limits.get(i, DEFAULT_SUPPRESSION_THRESHOLD))
     units = {k.id: k.unit for k in framework.kpis}
     t = out["indicator_id"].map(limit).astype(float)
     unit = out["indicator_id"].map(units)

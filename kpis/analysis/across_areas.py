@@ -15,7 +15,6 @@ from functools import lru_cache
 import pandas as pd
 
 from kpis.analysis.explore import (
-    COUNCIL,
     SIGNIFICANCE_TEXT,
     Indicator,
     SeriesValues,
@@ -24,7 +23,7 @@ from kpis.analysis.explore import (
     read_values,
     with_intervals,
 )
-from kpis.core.areas import AREAS_FILE, ENGLAND, NEIGHBOURS_FILE, comparator_set, region_of
+from kpis.core.areas import AREAS_FILE, COUNCIL, ENGLAND, NEIGHBOURS_FILE, comparator_set, region_of
 from kpis.store import explorer
 from kpis.store.database import Store
 

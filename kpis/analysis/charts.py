@@ -11,7 +11,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpis.analysis.explore import Indicator
-from kpis.charts.figures import AREA_COLOUR, ENGLAND_COLOUR, FONT, PALETTE, place_below, vline, wrap
+from kpis.charts.figures import FONT, place_below, vline, wrap
+from kpis.core.colours import (
+    AREA_COLOUR,
+    COMPARISON_COLOURS,
+    ENGLAND_COLOUR,
+    NEIGHBOURS_COLOUR,
+    PALETTE,
+    REGION_COLOUR,
+)
+from kpis.core.words import RESULTS, SIGNIFICANCE_WORDS
 
 TITLE_CHARS = 80     # an explorer chart spans the main area (about 860 px at 1366 px): its title wraps here
 MAX_TICKS = 7        # period labels on a time axis ('2025/26 Q3' is ~80 px); more would overlap at 1366 px
@@ -47,17 +56,12 @@ def _middle(start, end) -> pd.Timestamp:
     return s + (e - s) / 2
 
 SIG_STYLE = {  # fill colour, legend words
-    "better": ("#12436D", "Significantly better"),
-    "worse": ("#F46A25", "Significantly worse"),
-    "similar": ("#BFBFBF", "Similar"),
-    "higher": ("#801650", "Significantly higher"),
-    "lower": ("#A285D1", "Significantly lower"),
+    **{result: (colour, SIGNIFICANCE_WORDS[result]) for result, colour in COMPARISON_COLOURS.items()},
     "not compared": ("#FFFFFF", "Not compared (no interval, or no value to compare with)"),
     "benchmark": ("#3D3D3D", "Benchmark"),
 }
 NO_VALUE = {"no value": ("#FFFFFF", "No value (suppressed or not available)")}
-SHORT_WORDS = {"better": "better", "worse": "worse", "similar": "similar", "higher": "higher", "lower": "lower",
-               "not compared": "not compared", "benchmark": "benchmark"}
+SHORT_WORDS = {code: code for code in (*RESULTS, "not compared", "benchmark")}   # a bar's label: 'better'
 SYMBOLS = ("circle", "diamond", "square", "triangle-up", "x", "star", "triangle-down", "hexagon", "cross",
            "pentagon", "hourglass", "bowtie")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
@@ -194,7 +198,7 @@ def spine_figure(sp: dict, ind: Indicator, *, title: str | None = None) -> go.Fi
 
 # -- trends --------------------------------------------------------------------------------------
 _ROLE_STYLE = {"home": (AREA_COLOUR, "circle", "solid", 3.5), "home_local": (AREA_COLOUR, "circle-open", "dot", 2),
-               "england": (ENGLAND_COLOUR, "diamond", "dash", 3), "region": ("#28A197", "square", "dot", 2.5)}
+               "england": (ENGLAND_COLOUR, "diamond", "dash", 3), "region": (REGION_COLOUR, "square", "dot", 2.5)}
 
 
 def trend_figure(df: pd.DataFrame, ind: Indicator, *, band: pd.DataFrame | None = None, title: str | None = None,
@@ -212,8 +216,8 @@ def trend_figure(df: pd.DataFrame, ind: Indicator, *, band: pd.DataFrame | None 
                                  fill="toself", fillcolor="rgba(128,22,80,0.12)", line=dict(width=0), mode="lines",
                                  name="Statistical neighbours: lowest to highest", hoverinfo="skip"))
         traces.append(go.Scatter(x=x, y=b["neighbours_median"], mode="lines+markers", name="Neighbours' median",
-                                 line=dict(color="#801650", dash="dashdot", width=2),
-                                 marker=dict(symbol="triangle-up", size=8, color="#801650")))
+                                 line=dict(color=NEIGHBOURS_COLOUR, dash="dashdot", width=2),
+                                 marker=dict(symbol="triangle-up", size=8, color=NEIGHBOURS_COLOUR)))
     if df.empty or df["value"].notna().sum() == 0:
         return _no_data(traces, title=title or name_of(ind), height=420)
     others = 0

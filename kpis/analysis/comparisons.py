@@ -50,7 +50,7 @@ import pandas as pd
 from kpis.analysis.across_areas import AreaRoles, area_roles
 from kpis.analysis.explore import with_intervals
 from kpis.core import stats
-from kpis.core.areas import ENGLAND
+from kpis.core.areas import COUNCIL, ENGLAND
 from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
 from kpis.core.units import SCALE
@@ -60,7 +60,6 @@ from kpis.store.explorer import area_types
 from kpis.store.quality import import_batches
 from kpis.store.series import kpi_series
 
-COUNCIL = "county_ua"
 LOCAL, PUBLISHED = "local return", "published"
 COLUMNS = ["kpi_id", "area", "title", "full_title", "unit", "polarity", "period", "period_end", "value",
            "value_source", "is_demo", "lower_ci", "upper_ci", "england_value", "england_period", "comparison",

@@ -9,14 +9,14 @@ from __future__ import annotations
 import pandas as pd
 
 from kpis.analysis.explore import _polarity, _text
+from kpis.core.dates import short_date
 from kpis.core.framework import Framework
 from kpis.core.kpi import UNITS
 from kpis.core.sources import SOURCE_NAMES
+from kpis.core.words import POLARITY_WORDS
 from kpis.store.database import Store
 from kpis.store.explorer import all_indicators, holdings
 
-POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
-                  "no_polarity": "No polarity (neither higher nor lower is better)"}
 COLUMNS = ["Id", "Kind", "Name", "Outcome area", "Definition", "Polarity", "Unit", "Source", "England comparator",
            "Comparator for", "Last updated", "Next update", "Methodology", "Owner", "Licence", "Periods held",
            "Areas", "Values"]
@@ -27,7 +27,7 @@ def _held(h: dict[str, dict], iid: str) -> tuple[str, int, int, str]:
         return "None yet", 0, 0, ""
     r = h[iid]
     span = r["first_period"] if r["first_period"] == r["last_period"] else f"{r['first_period']} to {r['last_period']}"
-    loaded = pd.Timestamp(r["last_loaded"]).strftime("%d %b %Y") if pd.notna(r["last_loaded"]) else ""
+    loaded = short_date(pd.Timestamp(r["last_loaded"])) if pd.notna(r["last_loaded"]) else ""
     return span, int(r["n_areas"]), int(r["n_values"]), loaded
 
 

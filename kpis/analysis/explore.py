@@ -20,22 +20,18 @@ import numpy as np
 import pandas as pd
 
 from kpis.core import intervals, stats
-from kpis.core.exports import describe_periods, export_metadata
+from kpis.core.exports import LICENCE, describe_periods, export_metadata
 from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
 from kpis.core.sources import SOURCE_NAMES, comparator_label
 from kpis.core.units import AXIS_TITLES, GAP_LABELS
+from kpis.core.words import POLARITY_SHORT, RESULTS, tested_words
 from kpis.store import explorer
 from kpis.store.database import Store
 from kpis.store.series import empty_text_as_none
 
-COUNCIL = "county_ua"
 UNIT_AXIS = AXIS_TITLES
-SIGNIFICANCE_TEXT = {
-    "better": "Significantly better than England", "worse": "Significantly worse than England",
-    "similar": "Similar to England", "higher": "Significantly higher than England",
-    "lower": "Significantly lower than England", "benchmark": "England: the benchmark",
-}
+SIGNIFICANCE_TEXT = {**{result: tested_words(result) for result in RESULTS}, "benchmark": "England: the benchmark"}
 STATUS_WORDS = GAP_LABELS
 CI_PUBLISHED, CI_WILSON, CI_BYAR, CI_NONE = (intervals.CI_PUBLISHED, intervals.CI_WILSON, intervals.CI_BYAR,
                                              intervals.CI_NONE)
@@ -85,14 +81,10 @@ class Indicator:
     @property
     def polarity_words(self) -> str:
         """Its polarity inside a sentence: 'higher is better', 'lower is better' or 'no polarity'."""
-        return POLARITY_WORDS[self.polarity]
+        return POLARITY_SHORT[self.polarity]
 
 
 KIND_WORDS = {"Framework KPI": "framework KPI", "Source indicator": "source indicator"}
-# The explorer's words for a polarity, as the page said them. (Issue 24: polarity words are to have one home in
-# kpis.core; until then these are the explorer page's own, moved here from the page.)
-POLARITY_WORDS = {"higher_is_better": "higher is better", "lower_is_better": "lower is better",
-                  "no_polarity": "no polarity"}
 
 
 def _polarity(text) -> str:
@@ -156,7 +148,7 @@ def indicator(store: Store, framework: Framework, indicator_id: str) -> Indicato
         return Indicator(id=k.id, name=k.title, kind="Framework KPI", source="framework", unit=k.unit,
                          polarity=k.polarity, decimals=k.decimals, area_series_id=series, definition=k.definition,
                          methodology=k.methodology, kpi=k,
-                         licence="Local data of the partnership; comparators: Open Government Licence v3.0")
+                         licence=f"Local data of the partnership; comparators: {LICENCE}")
     row = explorer.indicator_row(store, indicator_id)
     if row.empty:
         raise KeyError(f"There is no indicator '{indicator_id}'. Pick one of the framework KPIs or imported "
@@ -167,7 +159,7 @@ def indicator(store: Store, framework: Framework, indicator_id: str) -> Indicato
                      source=_text(r["source"]), unit=unit, polarity=_polarity(r["polarity"]),
                      decimals=0 if unit == "count" else 1, area_series_id=indicator_id,
                      definition=_text(r["definition"]), methodology=_text(r["methodology"]),
-                     licence=_text(r["licence"]) or "Open Government Licence v3.0")
+                     licence=_text(r["licence"]) or LICENCE)
 
 
 # -- intervals and comparisons ------------------------------------------------------------

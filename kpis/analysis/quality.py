@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
 from kpis.analysis.inequalities import group_name
+from kpis.core.dates import return_due, short_date, short_date_time
 from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, current_quarter, parse_period, previous_quarter, quarters_between
 from kpis.core.sources import SOURCE_NAMES
@@ -33,14 +34,9 @@ from kpis.store.quality import (
     unusual_candidates,
 )
 
-DUE_AFTER = timedelta(weeks=6)
 Z_LIMIT = 3.0
 MIN_HISTORY = 4
 STATUS_ORDER = ["Missing", "Partial and late", "Partial", "Late", "On time", "Not yet due"]
-
-
-def due_date(quarter: Period) -> date:
-    return quarter.end + DUE_AFTER
 
 
 def _quarter(label: str) -> Period | None:
@@ -71,7 +67,7 @@ def completeness(store: Store, framework: Framework, *, today: date | None = Non
     sub_at = {(r.outcome_area, r.period_label): r for r in subs.itertuples()}
     rows = []
     for q in quarters_to_check(store, today=today):
-        due = due_date(q)
+        due = return_due(q)
         for area in framework.areas:
             expected = [k.id for k in framework.kpis_in_area(area.id) if k.frequency == "quarterly"]
             if not expected:
@@ -285,7 +281,7 @@ def imports_on_screen(df: pd.DataFrame) -> pd.DataFrame:
     laptop screen; every count stays in the download."""
     return pd.DataFrame({
         "Batch": df["batch_id"].astype(int),
-        "Received (UTC)": [pd.Timestamp(t).strftime("%d %b %Y %H:%M") + (f", by {by}" if isinstance(by, str) and by
+        "Received (UTC)": [short_date_time(pd.Timestamp(t)) + (f", by {by}" if isinstance(by, str) and by
                                                                           else "")
                            for t, by in zip(df["submitted_at"],
                                             df.get("submitted_by", [None] * len(df)), strict=False)],
@@ -321,11 +317,11 @@ def returns_on_screen(comp: pd.DataFrame) -> pd.DataFrame:
     """`completeness` in five columns that fit a laptop screen: the sub-group, the quarter, its status, when the
     return came (against when it was due) and which KPIs it held; every column stays in the download."""
     def sent(r) -> str:
-        due = f"due {pd.Timestamp(r.due):%d %b %Y}"
+        due = f"due {short_date(pd.Timestamp(r.due))}"
         if r.first_submitted is None or pd.isna(r.first_submitted):
             return f"Not sent; {due}"
         times = f"; {int(r.submissions)} versions" if r.submissions > 1 else ""
-        return f"{pd.Timestamp(r.first_submitted):%d %b %Y}, {due}{times}"
+        return f"{short_date(pd.Timestamp(r.first_submitted))}, {due}{times}"
 
     return pd.DataFrame({
         "Sub-group": comp["sub_group"], "Quarter": comp["quarter"], "Status": comp["status"],

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework
 from kpis.store.database import Store
 
@@ -38,7 +39,7 @@ def _cols(*pairs: tuple[str, str]) -> tuple[Column, ...]:
 
 _OBS_COLUMNS = (
     ("indicator_id", "KPI id (SG02) or source indicator id (dfe_ees:d3_cpps_subsequent_plan); see kpis"),
-    ("area_code", "ONS code of the area (the partnership's home area, a region, a council; E92000001 England)"),
+    ("area_code", f"ONS code of the area (the partnership's home area, a region, a council; {ENGLAND} England)"),
     ("area_name", "Name of the area"),
     ("area_type", "country (England), region, county_ua (a council), london_subregion"),
     ("breakdown_type", "'all', or the group type: send, looked_after, fsm, district, sex, age_band ..."),

@@ -20,6 +20,7 @@ import pandas as pd
 
 from kpis.board.scorecard import scorecard
 from kpis.core.areas import ENGLAND
+from kpis.core.dates import RETURN_DUE, return_due, short_date
 from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, PeriodError, financial_quarter_of, parse_period
 from kpis.core.units import STATUS_LABELS
@@ -27,7 +28,6 @@ from kpis.store.database import Store, now
 from kpis.store.returns import first_submissions
 from kpis.store.versions import new_figures_summary, revised_figures
 
-RETURN_DUE = timedelta(weeks=6)
 KEYS = ("new_signals", "new_data", "significant_movements", "comparison_changes", "revisions",
         "missing_returns")
 
@@ -70,7 +70,7 @@ def new_data(store: Store, framework: Framework, *, since: datetime, until: date
                      "Area": ("England" if area == ENGLAND else "Local return" if indicator == kpi_id
                               else "Local, published"), "New figures": int(r["overall"]),
                      "Periods": periods, "Newest": newest, "Figures for groups": int(r["groups"]),
-                     "Recorded": pd.Timestamp(r["recorded"]).strftime("%d %b %Y"),
+                     "Recorded": short_date(pd.Timestamp(r["recorded"])),
                      "Source": r["sources"], "kpi_id": kpi_id,
                      "_order": (order.get(kpi_id, 999), area != framework.home_area, indicator != kpi_id)})
     out = pd.DataFrame(rows).sort_values("_order").drop(columns="_order").reset_index(drop=True)
@@ -95,7 +95,7 @@ def revisions(store: Store, framework: Framework, *, since: datetime, until: dat
         "Was": [_fmt(framework, k, v) for k, v in zip(df["kpi_id"], df["old_value"], strict=False)],
         "Now": [_fmt(framework, k, v) + (" (demo)" if d else "")
                 for k, v, d in zip(df["kpi_id"], df["new_value"], df["is_demo"], strict=False)],
-        "Revised": [pd.Timestamp(t).strftime("%d %b %Y") for t in df["valid_from"]],
+        "Revised": [short_date(pd.Timestamp(t)) for t in df["valid_from"]],
         "Source": df["source"].to_list(),
         "Note": df["commentary"].fillna("").to_list(),
         "kpi_id": df["kpi_id"].to_list(),
@@ -105,7 +105,7 @@ def revisions(store: Store, framework: Framework, *, since: datetime, until: dat
 def due_quarters(first: Period, until: date) -> list[Period]:
     """Financial quarters from `first` whose return fell due on or before `until`, oldest first."""
     out, q = [], first
-    while q.end + RETURN_DUE <= until:
+    while return_due(q) <= until:
         out.append(q)
         q = financial_quarter_of(q.end + timedelta(days=1))
     return out
@@ -138,7 +138,7 @@ def missing_returns(store: Store, framework: Framework, *, since: datetime, unti
         first = (min(sent, key=lambda q: q.start) if sent
                  else financial_quarter_of(since.date() - RETURN_DUE + timedelta(days=1)))
         for q in due_quarters(first, until.date()):
-            due = q.end + RETURN_DUE
+            due = return_due(q)
             if not sent and due <= since.date():
                 continue
             got = received.get(q.label)
@@ -149,8 +149,8 @@ def missing_returns(store: Store, framework: Framework, *, since: datetime, unti
                 status = "Late"
             else:
                 continue
-            rows.append({"Sub-group": area.sub_group, "Quarter": q.label, "Due": due.strftime("%d %b %Y"),
-                         "Status": status, "Received": got_day.strftime("%d %b %Y") if got_day else "Not received",
+            rows.append({"Sub-group": area.sub_group, "Quarter": q.label, "Due": short_date(due),
+                         "Status": status, "Received": short_date(got_day) if got_day else "Not received",
                          "area": area.id})
     return pd.DataFrame(rows, columns=[*cols, "area"])
 

@@ -11,17 +11,17 @@ from datetime import date, datetime
 import pandas as pd
 
 from kpis.core.areas import ENGLAND
+from kpis.core.dates import short_date_time
 from kpis.core.framework import Framework, breakdown_label
 from kpis.core.kpi import Kpi
 from kpis.core.sources import comparator_label, no_comparator_words
+from kpis.core.words import POLARITY_WORDS
 from kpis.store.areas import area_names, neighbour_area_codes, region_code
 from kpis.store.database import Store
 from kpis.store.series import empty_text_as_none, kpi_series, kpis_series
 from kpis.store.versions import changed_value_versions
 
 COMPARATORS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
-POLARITY_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
-                  "no_polarity": "Neither higher nor lower is better (no polarity)"}
 
 
 def comparison_areas(store: Store, framework: Framework) -> dict[str, list[str]]:
@@ -146,8 +146,8 @@ def revision_history(store: Store, framework: Framework, kpi: Kpi) -> pd.DataFra
         "Version": df["version"].astype(int),
         "Value": [kpi.format_value(None if pd.isna(v) else float(v)) + (" (demo)" if d else "")
                   for v, d in zip(df["value"], df["is_demo"], strict=False)],
-        "Current from": [pd.Timestamp(t).strftime("%d %b %Y %H:%M") for t in df["valid_from"]],
-        "Replaced on": ["still current" if pd.isna(t) else pd.Timestamp(t).strftime("%d %b %Y %H:%M")
+        "Current from": [short_date_time(pd.Timestamp(t)) for t in df["valid_from"]],
+        "Replaced on": ["still current" if pd.isna(t) else short_date_time(pd.Timestamp(t))
                         for t in df["valid_to"]],
         "Source": df["source"],
         "Note": df["commentary"].fillna(""),

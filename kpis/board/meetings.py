@@ -12,6 +12,7 @@ import pandas as pd
 
 from kpis.access.permissions import Actor, require
 from kpis.board.scorecard import meetings
+from kpis.core.dates import long_date, short_date
 from kpis.store import governance as records
 from kpis.store.audit import audit
 from kpis.store.database import Store, now
@@ -33,7 +34,7 @@ def add_meeting(store: Store, *, actor: Actor, meeting_date: date, title: str = 
     require(actor, "admin")
     title = (title or "").strip() or "Partnership board"
     if meeting_date in meetings(store):
-        raise ValueError(f"{meeting_date:%d %B %Y} is already a meeting date.")
+        raise ValueError(f"{long_date(meeting_date)} is already a meeting date.")
     at = at or now()
     with store.transaction() as cur:
         records.insert_meeting(cur, meeting_date, title)
@@ -43,7 +44,7 @@ def add_meeting(store: Store, *, actor: Actor, meeting_date: date, title: str = 
 def remove_meeting(store: Store, *, actor: Actor, meeting_date: date, at: datetime | None = None) -> None:
     require(actor, "admin")
     if meeting_date not in meetings(store):
-        raise ValueError(f"{meeting_date:%d %B %Y} is not a meeting date.")
+        raise ValueError(f"{long_date(meeting_date)} is not a meeting date.")
     at = at or now()
     with store.transaction() as cur:
         records.delete_meeting(cur, meeting_date)
@@ -83,7 +84,7 @@ def overdue_words(status: str | None, due: date | str | None, today: date) -> st
     if status not in STILL_OPEN or due is None or due >= today:
         return ""
     days = (today - due).days
-    return f"Overdue: due {due:%-d %B %Y}, {days} day{'s' if days != 1 else ''} ago"
+    return f"Overdue: due {long_date(due)}, {days} day{'s' if days != 1 else ''} ago"
 
 
 def items_table(store: Store, *, meeting_date: date | None = None, kind: str = "action", today: date | None = None,
@@ -99,14 +100,14 @@ def items_table(store: Store, *, meeting_date: date | None = None, kind: str = "
             ["Meeting", "Action", "Owner", "Due", "Status", "Overdue", "Published", "record_id"])
     if df.empty:
         return pd.DataFrame(columns=cols)
-    out = pd.DataFrame({"Meeting": [f"{_day(d):%-d %B %Y}" for d in df["meeting_date"]],
+    out = pd.DataFrame({"Meeting": [long_date(_day(d)) for d in df["meeting_date"]],
                         "text": df["text"] + df["is_demo"].map(_demo)})
     out["Published"] = df["published"].map({True: "Yes", False: "No"}).to_numpy()
     out["record_id"] = df["record_id"].to_numpy()
     if kind == "decision":
         return out.rename(columns={"text": "Decision"})[cols]
     out["Owner"] = df["owner"].fillna("").to_numpy()
-    out["Due"] = [f"{_day(d):%-d %B %Y}" if _day(d) else "No date" for d in df["due_date"]]
+    out["Due"] = [long_date(_day(d)) if _day(d) else "No date" for d in df["due_date"]]
     out["Status"] = [ACTION_STATUSES.get(s, s) for s in df["status"]]
     out["Overdue"] = [overdue_words(s, d, today) for s, d in zip(df["status"], df["due_date"], strict=False)]
     return out.rename(columns={"text": "Action"})[cols]
@@ -119,9 +120,9 @@ def escalations_table(store: Store, *, meeting_date: date | None = None, as_at: 
     cols = ["Escalated on", "To", "Reason", "Outcome", "record_id"]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    outcome = [(f"{o} ({_day(d):%-d %B %Y})" if _day(d) else o) if isinstance(o, str) and o
+    outcome = [(f"{o} ({long_date(_day(d))})" if _day(d) else o) if isinstance(o, str) and o
                else "No outcome recorded yet" for o, d in zip(df["outcome"], df["outcome_on"], strict=False)]
-    return pd.DataFrame({"Escalated on": [f"{_day(d):%-d %B %Y}" for d in df["escalated_on"]],
+    return pd.DataFrame({"Escalated on": [long_date(_day(d)) for d in df["escalated_on"]],
                          "To": df["body"], "Reason": df["reason"] + df["is_demo"].map(_demo), "Outcome": outcome,
                          "record_id": df["record_id"]})
 
@@ -143,7 +144,7 @@ def attendance_record(store: Store, *, start: date, end: date) -> tuple[pd.DataF
                "Organisation or role": group["organisation"].dropna().iloc[-1] if group["organisation"].notna().any()
                else ""}
         for m in held:
-            row[f"{m:%-d %b %Y}"] = letters.get(seen.get(m), "–")
+            row[short_date(m)] = letters.get(seen.get(m), "–")
         went = sum(1 for s in seen.values() if s in ("present", "substitute"))
         row["Attended"] = f"{went} of {len(seen)} ({100 * went / len(seen):.0f}%)"
         rows.append(row)
@@ -166,6 +167,6 @@ def public_decisions_and_actions(store: Store, *, today: date | None = None, lim
     rows += [{"Meeting": r["Meeting"], "Decision or action": "Action: " + r["Action"], "Due": r["Due"],
               "Status": r["Status"] + (f" ({r['Overdue'][0].lower()}{r['Overdue'][1:]})" if r["Overdue"] else "")}
              for r in agreed.to_dict("records")]
-    order = {f"{m:%-d %B %Y}": i for i, m in enumerate(held)}
+    order = {long_date(m): i for i, m in enumerate(held)}
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values("Meeting", key=lambda s: s.map(order), ascending=False, kind="stable").reset_index(drop=True)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from kpis.access.permissions import Actor, require
+from kpis.core.dates import long_date
 from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi, Rebase
 from kpis.store import rebases as stored
@@ -67,7 +68,7 @@ def add_rebase(store: Store, framework: Framework, *, actor: Actor, kpi_id: str,
     reason = _clean_reason(reason, "the rebase")
     kpi = framework.kpi(kpi_id)
     if any(r.date == on for r in rebases_for(store, kpi)):
-        raise ValueError(f"{kpi_id} already has a rebase on {on:%d %B %Y}.")
+        raise ValueError(f"{kpi_id} already has a rebase on {long_date(on)}.")
     at = at or now()
     with store.transaction() as cur:
         rebase_id = stored.insert_rebase(cur, kpi_id=kpi_id, rebase_date=on, reason=reason,

@@ -34,6 +34,7 @@ from kpis.core import intervals, stats
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
+from kpis.core.words import COMPARISON_WORDS
 from kpis.published import relation as relations
 from kpis.store.database import Store, now
 from kpis.store.governance import meeting_dates
@@ -43,7 +44,7 @@ SPARK_POINTS = 8
 CHANGE_SIGNIFICANCE = 0.05
 
 COMPARISON_BADGES = {  # shape, words: the word and the shape carry the meaning, colour only repeats it
-    **{result: (relations.SHAPES[result], words) for result, words in relations.BADGE_WORDS.items()},
+    **{result: (relations.SHAPES[result], words) for result, words in COMPARISON_WORDS.items()},
     "not compared": ("–", "Not compared"),
 }
 ARROWS = {"up": "▲", "down": "▼", "steady": "▶", "none": "–"}

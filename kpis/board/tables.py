@@ -10,8 +10,9 @@ import re
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from kpis.charts.figures import BADGE_COLOURS, sparkline_svg
+from kpis.charts.figures import sparkline_svg
 from kpis.charts.spc import POINTS as SPC_POINTS
+from kpis.core.colours import BADGE_COLOURS
 from kpis.core.kpi import KPI_ID
 from kpis.published.relation import SUPPRESSED
 

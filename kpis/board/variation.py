@@ -20,6 +20,7 @@ from datetime import date
 
 from kpis.board import rebases as rebasing
 from kpis.core import spc
+from kpis.core.dates import month_year
 from kpis.core.kpi import Kpi, Rebase
 
 MIN_POINTS = 7
@@ -124,7 +125,7 @@ def verdict(kpi: Kpi, dates: Sequence[date], values: Sequence[float], *, rebase:
     trial = group.trial_limits
     if len(result.groups) > 1:
         since = next((r for r in moved if r.date == group.start), None)
-        words += (f". The limits restarted at {group.start:%B %Y}" + (f" ({since.reason})" if since else ""))
+        words += (f". The limits restarted at {month_year(group.start)}" + (f" ({since.reason})" if since else ""))
     if trial:
         short += " (trial)"
         words += f". Trial limits: {group.n} points since the limits were set; they settle at 13"

@@ -8,18 +8,8 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpis.charts.figures import (
-    AREA_COLOUR,
-    ENGLAND_COLOUR,
-    GROUP_CHARS,
-    _count,
-    _fmt,
-    _layout,
-    axis_title,
-    line_px,
-    vline,
-    wrap,
-)
+from kpis.charts.figures import GROUP_CHARS, _count, _fmt, _layout, axis_title, line_px, vline, wrap
+from kpis.core.colours import AREA_COLOUR, ENGLAND_COLOUR
 from kpis.core.framework import same_words
 from kpis.core.kpi import Kpi
 from kpis.core.units import GAP_LABELS

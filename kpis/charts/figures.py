@@ -16,30 +16,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from kpis.core.colours import AREA_COLOUR, ENGLAND_COLOUR, NEIGHBOURS_COLOUR, REGION_COLOUR
 from kpis.core.kpi import Kpi
 from kpis.core.sources import SOURCE_NAMES
 from kpis.core.units import AXIS_TITLES
 
-# The palette, in one place.
-PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
-AREA_COLOUR, ENGLAND_COLOUR = "#12436D", "#F46A25"
 ROLE_STYLE = {  # colour, marker symbol, line dash
     "home": (AREA_COLOUR, "circle", "solid"),
     "home_published": (AREA_COLOUR, "circle-open", "dot"),
     "england": (ENGLAND_COLOUR, "diamond", "dash"),
-    "region": ("#28A197", "square", "dot"),
-    "neighbours": ("#801650", "triangle-up", "dashdot"),
+    "region": (REGION_COLOUR, "square", "dot"),
+    "neighbours": (NEIGHBOURS_COLOUR, "triangle-up", "dashdot"),
 }
 FONT = dict(family="Source Sans Pro, DejaVu Sans, sans-serif", size=15, color="#0B0C0C")
-
-# Comparison-with-England badges: background and text colour (contrast at least 4.5:1).
-BADGE_COLOURS = {
-    "better": ("#12436D", "#FFFFFF"),
-    "worse": ("#F46A25", "#0B0C0C"),
-    "similar": ("#BFBFBF", "#0B0C0C"),
-    "higher": ("#A285D1", "#0B0C0C"),
-    "lower": ("#A285D1", "#0B0C0C"),
-}
 
 
 def axis_title(kpi: Kpi) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpis.charts.figures import _layout, axis_title, place_below
+from kpis.core.dates import month_year, short_date, short_month_year
 from kpis.core.kpi import Kpi, Rebase
 from kpis.core.spc import SpcResult
 
@@ -34,7 +35,7 @@ def limit_periods(result: SpcResult, rebases: tuple[Rebase, ...] | list[Rebase] 
     why = {r.date: r.reason for r in rebases}
     out = {}
     for g in result.groups:
-        words = f"{g.start:%b %Y} to {g.end:%b %Y}"
+        words = f"{short_month_year(g.start)} to {short_month_year(g.end)}"
         if g.rebase_group != result.groups[0].rebase_group:
             words += f" (limits restarted: {why[g.start]})" if g.start in why else " (limits restarted)"
         out[g.rebase_group] = words
@@ -91,7 +92,7 @@ def spc_figure(result: SpcResult, kpi: Kpi, *, title: str | None = None, height:
         traces.append(go.Scatter(
             x=[p.date for p in chosen], y=[p.value for p in chosen], mode="markers", name=name,
             marker={"color": colour, "symbol": symbol, "size": 11, "line": OUTLINE},
-            hovertemplate=[f"{p.date:%-d %b %Y}: {kpi.format_value(p.value)}<br>{p.special_cause_type}<extra></extra>"
+            hovertemplate=[f"{short_date(p.date)}: {kpi.format_value(p.value)}<br>{p.special_cause_type}<extra></extra>"
                            for p in chosen]))
     trial = " (trial limits)" if result.trial_limits else ""
     layout = _layout(title=title or f"{kpi.id} {kpi.short_title}: signal or noise{trial}", height=height,
@@ -109,7 +110,8 @@ def spc_figure(result: SpcResult, kpi: Kpi, *, title: str | None = None, height:
                                                      "text": label, "showarrow": False, "name": "rebase",
                                                      "xanchor": "left" if group.start <= middle else "right",
                                                      "yanchor": "bottom", "font": {"color": LINE_COLOUR}})
-        restarts.append(f"{label} at {group.start:%B %Y}" + (f": {why[group.start]}" if group.start in why else ""))
+        restarts.append(f"{label} at {month_year(group.start)}"
+                        + (f": {why[group.start]}" if group.start in why else ""))
     layout["yaxis"]["title"] = {"text": axis_title(kpi)}
     legend_rows = sum(1 for t in traces if t.showlegend is not False and t.name != "Value")
     note = "Mean +/- 2.66 x the mean moving range (NHS England, Making Data Count)."

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kpis.cli.database import open_store
 from kpis.cli.errors import EXIT_INVALID, EXIT_UNUSABLE, CliError
+from kpis.core.dates import long_date
 from kpis.core.framework import load_framework
 
 KINDS = {"attendance": "attendance", "decision": "item", "action": "item", "escalation": "escalation"}
@@ -197,8 +198,8 @@ def run_show(args: argparse.Namespace) -> int:
     day = _date(args.date)
     with open_store(args) as store:
         if day not in meetings(store):
-            raise CliError(f"There was no board meeting on {day:%-d %B %Y}.", EXIT_INVALID)
-        print(f"Board meeting, {day:%-d %B %Y}")
+            raise CliError(f"There was no board meeting on {long_date(day)}.", EXIT_INVALID)
+        print(f"Board meeting, {long_date(day)}")
         _print("Attendance", attendance_table(store, day))
         _print("Decisions", items_table(store, meeting_date=day, kind="decision").drop(columns="Meeting"))
         _print("Actions", items_table(store, meeting_date=day).drop(columns="Meeting"))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kpis.cli.database import open_store
 from kpis.cli.errors import EXIT_INVALID, EXIT_UNUSABLE, CliError
+from kpis.core.dates import long_date
 from kpis.core.framework import load_framework
 
 
@@ -95,6 +96,6 @@ def run_board_pack(args: argparse.Namespace) -> int:
         raise CliError(f"Could not write {out}: {exc.strerror or exc}", EXIT_UNUSABLE) from None
     if not args.quiet:
         what = "Board pack" if args.report == "board" else "HWBB report"
-        print(f"{what} for the meeting of {pack.meeting:%-d %B %Y} written to {out} "
+        print(f"{what} for the meeting of {long_date(pack.meeting)} written to {out} "
               f"({FORMATS[fmt]}, {len(pack.data) / 1024:,.0f} KB) in {pack.seconds:.1f} s.")
     return 0

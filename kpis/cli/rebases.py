@@ -12,6 +12,7 @@ from datetime import date
 
 from kpis.cli.database import open_store
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
+from kpis.core.dates import long_date
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,7 +55,7 @@ def run_add(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CliError(str(exc), EXIT_INVALID) from None
     print(f"Recorded rebase {rid}: {args.kpi}'s limits restart with the first period ending on or after "
-          f"{on:%d %B %Y}.")
+          f"{long_date(on)}.")
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ import json
 
 from kpis.access.permissions import PermissionDenied, actor_for, normalise_email, users_exist
 from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError
+from kpis.core.dates import short_date_time
 from kpis.core.framework import load_framework
 from kpis.store.database import Store, StoreError
 
@@ -98,7 +99,7 @@ def run_show(args: argparse.Namespace) -> int:
         return EXIT_OK
     for r in assessment.rows:
         print(f"- {r.statement.id}: {r.statement.text}")
-        print(f"  {r.rating_words} (version {r.version}, {r.recorded_by}, {r.recorded_at:%d %b %Y %H:%M} UTC)")
+        print(f"  {r.rating_words} (version {r.version}, {r.recorded_by}, {short_date_time(r.recorded_at)} UTC)")
         for e in r.evidence:
             print(f"  evidence: {e}")
         for a in r.actions:
@@ -106,5 +107,5 @@ def run_show(args: argparse.Namespace) -> int:
     if versions is not None:
         print(f"Every version ({len(versions)}):")
         for v in versions.itertuples(index=False):
-            print(f"  {v.Version}. {v.Statement[:60]}: {v.Rating} ({v._5}, {v._6:%d %b %Y %H:%M})")
+            print(f"  {v.Version}. {v.Statement[:60]}: {v.Rating} ({v._5}, {short_date_time(v._6)})")
     return EXIT_OK

@@ -12,6 +12,7 @@ import math
 from datetime import date
 
 from kpis.cli.errors import EXIT_INVALID, EXIT_UNUSABLE, CliError
+from kpis.core.words import POLARITY_SHORT
 
 MIN_ROWS = 2  # one moving range: the fewest points that give limits at all
 
@@ -134,7 +135,7 @@ def _num(x: float | None) -> str:
 
 
 def _print_table(path: str, result, warning: str) -> None:
-    better = {"increase": "higher is better", "decrease": "lower is better",
+    better = {"increase": POLARITY_SHORT["higher_is_better"], "decrease": POLARITY_SHORT["lower_is_better"],
               "neutral": "neither direction is better"}[result.improvement_direction]
     print(f"SPC (XmR) chart of {path}: {len(result.points)} points; {better}; "
           + ("large moving ranges screened out of the limits." if result.screen_outliers

@@ -16,11 +16,20 @@ from typing import Any
 
 import pandas as pd
 
+from kpis.core.dates import long_date
+
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 REFERENCE_DIR = DATA_DIR / "reference"
 AREAS_FILE = REFERENCE_DIR / "areas.csv"
 NEIGHBOURS_FILE = REFERENCE_DIR / "statistical_neighbours.csv"
 ENGLAND = "E92000001"
+# ONS codes of England's regions, by the names the publishers use (lower case).
+REGIONS = {
+    "north east": "E12000001", "north west": "E12000002", "yorkshire and the humber": "E12000003",
+    "yorkshire and humber": "E12000003", "east midlands": "E12000004", "west midlands": "E12000005",
+    "east of england": "E12000006", "east": "E12000006", "london": "E12000007", "south east": "E12000008",
+    "south west": "E12000009", "england": ENGLAND,
+}
 
 AREA_COLUMNS = ["area_code", "dfe_code", "name", "area_type", "region_code", "region_name",
                 "valid_from", "valid_to", "successor_code"]
@@ -182,7 +191,7 @@ def statistical_neighbours(code: str, *, areas: pd.DataFrame | None = None,
     if row["area_type"] != COUNCIL or row["valid_to"] is not None or mine.empty:
         detail = ""
         if row["valid_to"] is not None:
-            detail = (f"; it was abolished on {row['valid_to']:%d %B %Y}, "
+            detail = (f"; it was abolished on {long_date(row['valid_to'])}, "
                       f"see its successors {successors(code, areas=areas)}")
         raise ValueError(f"{row['name']} ({row['area_code']}) has no statistical neighbours{detail}")
     current = areas[(areas["area_type"] == COUNCIL) & _is_current(areas)]

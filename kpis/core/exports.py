@@ -38,7 +38,8 @@ def safe_cell_text(value: object) -> object:
     return value
 
 
-OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+LICENCE = "Open Government Licence v3.0"   # of the published statistics, and of what the app exports
+OGL_ATTRIBUTION = f"Contains public sector information licensed under the {LICENCE}."
 METADATA_SHEET = "Metadata"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"

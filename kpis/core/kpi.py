@@ -10,6 +10,8 @@ from typing import Any
 
 from kpis.core.units import UNIT_LABELS
 
+DEFAULT_SUPPRESSION_THRESHOLD = 7       # a KPI's public counts from 1 to this are suppressed (kpis.access.disclosure)
+
 UNITS = UNIT_LABELS  # the unit codes a framework may use, with their labels (kpis.core.units)
 POLARITIES = ("higher_is_better", "lower_is_better", "no_polarity")
 FREQUENCIES = ("quarterly", "annual", "monthly")
@@ -73,6 +75,8 @@ class Kpi:
     related: Comparator | None = None
     # Changes of definition or of service declared in the framework file: the SPC limits restart at each.
     rebases: tuple[Rebase, ...] = ()
+    # Public counts from 1 to this are suppressed (`suppression_threshold` in the framework file).
+    suppression_threshold: int = DEFAULT_SUPPRESSION_THRESHOLD
 
     @property
     def unit_label(self) -> str:
@@ -126,6 +130,9 @@ def _parse_kpi(item: dict, i: int, area_ids: set[str], outcome_ids: set[str],
         else:
             target = Target(value=float(t["value"]), note=t.get("note", ""))
     rebases = _parse_rebases(item.get("rebase"), where, problems)
+    threshold = item.get("suppression_threshold", DEFAULT_SUPPRESSION_THRESHOLD)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        problems.append(f"{where}: suppression_threshold should be a whole number of 1 or more, found {threshold!r}")
     if len(problems) > before:
         return None
     return Kpi(
@@ -134,7 +141,7 @@ def _parse_kpi(item: dict, i: int, area_ids: set[str], outcome_ids: set[str],
         unit=item["unit"], decimals=decimals, polarity=item["polarity"], frequency=item["frequency"],
         breakdowns=tuple(bds), methodology=item.get("methodology", ""), owner=item.get("owner", ""),
         next_update=item.get("next_update", ""), comparator=comparator, target=target, related=related,
-        rebases=rebases,
+        rebases=rebases, suppression_threshold=threshold,
     )
 
 

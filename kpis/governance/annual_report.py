@@ -18,6 +18,7 @@ import pandas as pd
 from kpis.board.changes import changes_since
 from kpis.board.meetings import STILL_OPEN, attendance_record, escalations_table, items_table, overdue_words
 from kpis.board.scorecard import end_of_day, meetings, scorecard
+from kpis.core.dates import long_date
 from kpis.core.framework import Framework
 from kpis.core.periods import PeriodError, parse_period
 from kpis.governance.self_assessment import year_assessment
@@ -57,7 +58,7 @@ class ReportYear:
     @property
     def words(self) -> str:
         kind = "financial year" if self.kind == "financial" else "academic year"
-        return f"the {kind} {self.label} ({self.start:%-d %B %Y} to {self.end:%-d %B %Y})"
+        return f"the {kind} {self.label} ({long_date(self.start)} to {long_date(self.end)})"
 
 
 def report_year(framework: Framework, label: str) -> ReportYear:
@@ -213,7 +214,7 @@ def annual_report(store: Store, framework: Framework, year: str | ReportYear, *,
                or bool(card["is_demo"].any()) or records.has_demo_records(store))
     notes = []
     if year_end < end_of_day(year.end):
-        notes.append(f"The year is not over: this report shows what was known on {year_end:%-d %B %Y}.")
+        notes.append(f"The year is not over: this report shows what was known on {long_date(year_end)}.")
     report = AnnualReport(
         partnership=framework.name, short_name=framework.short_name,
         reports_to=framework.reports_to or "the Health and Wellbeing Board", year=year, as_at=as_at,

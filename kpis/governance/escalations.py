@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from kpis.access.permissions import Actor
+from kpis.core.dates import long_date
 from kpis.governance.actions import DateLike, parse_date
 from kpis.governance.meetings import MAX_TEXT, clean_text, save
 from kpis.store.database import Store
@@ -20,8 +21,8 @@ def record_escalation(store: Store, *, actor: Actor, meeting_date: date, escalat
     if when is None:
         raise ValueError("The escalation has no date; give the date it was escalated.")
     if when < meeting_date:
-        raise ValueError(f"The escalation is dated {when:%-d %B %Y}, before the meeting of "
-                         f"{meeting_date:%-d %B %Y} that made it.")
+        raise ValueError(f"The escalation is dated {long_date(when)}, before the meeting of "
+                         f"{long_date(meeting_date)} that made it.")
     values = {"escalated_on": when, "body": clean_text(body, "The body it was escalated to"),
               "reason": clean_text(reason, "The reason", limit=MAX_TEXT),
               "outcome": clean_text(outcome, "The outcome", required=False, limit=MAX_TEXT),

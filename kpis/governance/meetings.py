@@ -13,6 +13,7 @@ import pandas as pd
 from kpis.access.permissions import Actor, require
 from kpis.board.meetings import ATTENDANCE_STATUSES
 from kpis.board.scorecard import meetings
+from kpis.core.dates import long_date
 from kpis.store import governance as records
 from kpis.store.audit import audit
 from kpis.store.database import Store, now
@@ -39,7 +40,7 @@ def check_meeting(store: Store, meeting_date: date) -> date:
     if isinstance(meeting_date, datetime):
         meeting_date = meeting_date.date()
     if meeting_date not in meetings(store):
-        raise ValueError(f"There was no board meeting on {meeting_date:%-d %B %Y}. An administrator can add the "
+        raise ValueError(f"There was no board meeting on {long_date(meeting_date)}. An administrator can add the "
                          "date on the Users and audit page, or with the framework file.")
     return meeting_date
 

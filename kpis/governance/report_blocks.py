@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kpis.core.dates import long_date
 from kpis.governance.annual_report import CHANGE_TABLES, DEMO_NOTE, AnnualReport
 from kpis.governance.report_charts import Chart, actions_chart, attendance_chart
 
@@ -70,7 +71,7 @@ def report_blocks(r: AnnualReport, *, charts: bool = True,
     say = progress or (lambda _message: None)
     out: list[Block] = [Heading(1, r.title),
                         Para(f"The annual report of the {r.partnership} for {r.year.words}, for {r.reports_to}. "
-                             f"Its figures and the sub-groups' words are those known on {r.as_at:%-d %B %Y}, once the "
+                             f"Its figures and the sub-groups' words are those known on {long_date(r.as_at)}, once the "
                              "last quarter's returns were in; its actions and decisions are as they stood at the end "
                              "of the year.")]
     if r.is_demo:
@@ -100,7 +101,7 @@ def report_blocks(r: AnnualReport, *, charts: bool = True,
 
     say("Drawing the charts")
     out.append(Heading(2, "Meetings and attendance"))
-    held = ", ".join(f"{m:%-d %B %Y}" for m in r.meetings_held) or "none"
+    held = ", ".join(long_date(m) for m in r.meetings_held) or "none"
     out.append(Para(f"Meetings held in the year: {held}."))
     chart = attendance_chart(r) if charts else None
     if chart is not None:

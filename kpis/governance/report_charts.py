@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from kpis.charts.figures import PALETTE
+from kpis.core.colours import PALETTE
 from kpis.governance.annual_report import AnnualReport, attendance_by_meeting
 from kpis.packs.images import render_png
 

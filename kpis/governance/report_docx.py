@@ -16,7 +16,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from kpis.governance.annual_report import AnnualReport
-from kpis.governance.report_blocks import Block, Bullets, Chart, Heading, Para, TableBlock, report_blocks
+from kpis.governance.report_blocks import Block, Bullets, Heading, Para, TableBlock, report_blocks
+from kpis.governance.report_charts import Chart
 
 LANGUAGE = "en-GB"
 INK = RGBColor(0x0B, 0x0C, 0x0C)

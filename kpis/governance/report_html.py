@@ -7,7 +7,8 @@ import base64
 from html import escape
 
 from kpis.governance.annual_report import AnnualReport
-from kpis.governance.report_blocks import Block, Bullets, Chart, Heading, Para, TableBlock, report_blocks
+from kpis.governance.report_blocks import Block, Bullets, Heading, Para, TableBlock, report_blocks
+from kpis.governance.report_charts import Chart
 from kpis.packs.tagged_pdf import html_to_pdf
 
 SHORT_TABLE_ROWS = 12

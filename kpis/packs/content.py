@@ -24,6 +24,7 @@ from kpis.board.detail import trend_data
 from kpis.board.scorecard import end_of_day, meeting_context, meetings, scorecard
 from kpis.board.tables import area_summary, summary_counts
 from kpis.charts.figures import trend_table
+from kpis.core.dates import long_date
 from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
 from kpis.packs.figures import area_overview_figure, mark_demo, pack_trend_figure, recent_window
@@ -132,11 +133,11 @@ class PackContent:
 
     @property
     def meeting_text(self) -> str:
-        return f"{self.meeting:%-d %B %Y}"
+        return long_date(self.meeting)
 
     @property
     def as_at_text(self) -> str:
-        return f"{self.data_as_at:%-d %B %Y}" if self.data_as_at else "no data loaded"
+        return long_date(self.data_as_at) if self.data_as_at else "no data loaded"
 
 
 # -- meetings -----------------------------------------------------------------------------------
@@ -270,7 +271,7 @@ def board_pack_content(store: Store, framework: Framework, *, meeting: date | No
     until = min(as_at, now())
     say(0.02, "Reading the scorecard")
     card = scorecard(store, framework, as_at=as_at, previous_meeting=previous)
-    since_words = (f"Since the meeting of {previous:%-d %B %Y}" if previous else "Since the last meeting")
+    since_words = (f"Since the meeting of {long_date(previous)}" if previous else "Since the last meeting")
     say(0.08, "Working out what changed")
     frames = changes_since(store, framework, since=previous, until=until) if previous else {}
     areas, data = [], []

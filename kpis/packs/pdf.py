@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kpis.charts.figures import BADGE_COLOURS
+from kpis.core.colours import BADGE_COLOURS
+from kpis.core.dates import long_date
 from kpis.core.exports import OGL_ATTRIBUTION
 from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress
 from kpis.packs.html import bullets, document, esc, figure_html, paragraphs, table_html
@@ -62,7 +63,7 @@ def _cover(c: PackContent) -> str:
     facts = [f"Meeting: {c.meeting_text}", f"Data as at: {c.as_at_text}"]
     if c.previous:
         what = "the last meeting" if c.report == "board" else "the meeting about six months ago"
-        facts.append(f"Changes are since {what}: {c.previous:%-d %B %Y}")
+        facts.append(f"Changes are since {what}: {long_date(c.previous)}")
     if c.report == "hwbb" and c.reports_to:
         facts.append(f"Six-monthly report to the {c.reports_to}")
     demo = ('<p class="demo">Includes demo data: local figures marked (demo) are synthetic, made to show how the '
@@ -71,7 +72,7 @@ def _cover(c: PackContent) -> str:
     parts.append("Appendix: definitions, methods and sources")
     return (f'<section class="cover">\n<p class="lead">{esc(c.partnership)}</p>\n<h1>{esc(title)}</h1>\n'
             f'<div class="facts">{paragraphs(facts)}</div>\n'
-            f'<p class="note">Produced {c.generated_at:%-d %B %Y}</p>\n{demo}'
+            f'<p class="note">Produced {long_date(c.generated_at)}</p>\n{demo}'
             f'<h2>In this pack</h2>\n{bullets(parts)}<p class="licence">{esc(OGL_ATTRIBUTION)}</p>\n</section>\n')
 
 

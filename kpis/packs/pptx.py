@@ -19,7 +19,7 @@ from pptx.enum.text import MSO_ANCHOR
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Length, Pt
 
-from kpis.charts.figures import BADGE_COLOURS
+from kpis.core.colours import BADGE_COLOURS
 from kpis.core.exports import OGL_ATTRIBUTION
 from kpis.packs.content import REPORTS, AreaSection, Chart, KpiSection, PackContent, Progress
 from kpis.packs.images import render_png

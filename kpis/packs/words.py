@@ -10,13 +10,14 @@ from datetime import datetime
 
 import pandas as pd
 
-from kpis.board.detail import POLARITY_WORDS
 from kpis.board.tables import area_summary, summary_counts
-from kpis.core.exports import OGL_ATTRIBUTION, describe_periods
+from kpis.core.dates import RETURN_DUE_WORDS, long_date
+from kpis.core.exports import LICENCE, OGL_ATTRIBUTION, describe_periods
 from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
 from kpis.core.sources import no_comparator_words
-from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
+from kpis.core.words import COMPARISON_WORDS, POLARITY_WORDS
+from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SHAPES, SUPPRESSED
 from kpis.store.batches import imported_sources
 from kpis.store.database import Store
 
@@ -31,8 +32,8 @@ CHANGE_SECTIONS = [
     ("comparison_changes", "Comparison with England changed",
      "KPIs that moved between better, similar and worse than England (or higher and lower).",
      "No KPI changed its comparison with England."),
-    ("missing_returns", "Returns late or missing", "Quarterly returns are due six weeks after the quarter ends.",
-     "Every return due has arrived on time."),
+    ("missing_returns", "Returns late or missing",
+     f"Quarterly returns are due {RETURN_DUE_WORDS} after the quarter ends.", "Every return due has arrived on time."),
     ("revisions", "Revisions to earlier figures", "Figures replaced by a corrected version.",
      "No earlier figure was revised."),
     ("new_data", "New data", "Figures recorded in the period, for us and for England, one row per KPI and area.",
@@ -51,7 +52,8 @@ SYMBOLS = [
     ("? Hit and miss", "Assurance: the target lies within the process limits; some quarters will meet it, some not."),
     ("● Better / ■ Worse than England", "Tested: England's value lies outside our 95% confidence interval, on the "
                                         "better or worse side for the KPI's polarity."),
-    ("◆ Similar to England", "Tested: England's value lies inside our 95% confidence interval."),
+    (f"{SHAPES['similar']} {COMPARISON_WORDS['similar']}",
+     "Tested: England's value lies inside our 95% confidence interval."),
     ("○ Higher / Lower than England", "Tested, where neither direction is better (no polarity)."),
     ("◇ Not tested", "No counts are published, so no interval: the direction from England and whether that is "
                      "better or worse for the KPI are stated, with the difference."),
@@ -140,7 +142,7 @@ def kpi_words(kpi: Kpi, row: dict, *, previous: datetime | None) -> list[str]:
     """Sentences on a KPI's latest figure, change, comparison with England, trend and target."""
     words = [f"Latest: {latest_text(row)}." if not _missing(row.get("latest_period"))
              else "Latest: no local figure yet."]
-    when = f"the meeting of {previous:%-d %B %Y}" if previous else "the last meeting"
+    when = f"the meeting of {long_date(previous)}" if previous else "the last meeting"
     words.append(f"Since {when}: {row['change_symbol']} {row['change_text']}.")
     words.append(f"Variation: {variation_sentence(row)}.")
     if not _missing(row.get("target")):
@@ -289,8 +291,8 @@ def definitions_table(framework: Framework) -> Table:
 
 def sources_table(store: Store) -> Table:
     df = imported_sources(store)
-    rows = [[str(r.source), str(r.file_name or ""), f"{pd.Timestamp(r.at):%-d %B %Y}",
-             "Open Government Licence v3.0"] for r in df.itertuples()]
+    rows = [[str(r.source), str(r.file_name or ""), long_date(pd.Timestamp(r.at)),
+             LICENCE] for r in df.itertuples()]
     return Table(["Published source", "File", "Imported", "Licence"], rows, widths=[2.6, 2.2, 1.2, 1.6])
 
 

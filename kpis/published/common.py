@@ -14,20 +14,12 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from kpis.core.exports import LICENCE
 from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
 from kpis.store.database import Store
 from kpis.store.reference import area_table
 
-LICENCE = "Open Government Licence v3.0"
-ENGLAND = "E92000001"
-# ONS codes of England's regions, by the names the publishers use (lower case).
-REGIONS = {
-    "north east": "E12000001", "north west": "E12000002", "yorkshire and the humber": "E12000003",
-    "yorkshire and humber": "E12000003", "east midlands": "E12000004", "west midlands": "E12000005",
-    "east of england": "E12000006", "east": "E12000006", "london": "E12000007", "south east": "E12000008",
-    "south west": "E12000009", "england": ENGLAND,
-}
 # Published markers for a missing value and the status each becomes. DfE open data: c confidential,
 # x not available, z not applicable, low and k round to 0 but are not 0 (DfE's analysts' guide: `k` where the
 # word "low" would read badly), u low reliability, : not available, ~ rounds to 0 (older releases). LAIT and

@@ -34,7 +34,6 @@ from kpis.published import dfe_ees, fingertips, lait, tidy
 from kpis.published.candidates import finalise, recoded_notes, register_candidates
 from kpis.published.common import (
     INDICATOR_FIELDS,
-    LICENCE,
     AreaIndex,
     BenchmarkError,
     BenchmarkFormatError,
@@ -58,7 +57,6 @@ from kpis.store.reference import (
 from kpis.store.reference_checks import OUT
 
 __all__ = [
-    "LICENCE",
     "REFERENCE_DIR",
     "BenchmarkError",
     "BenchmarkFormatError",

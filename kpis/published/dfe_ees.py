@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 
 from kpis.core import intervals
+from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework
 from kpis.published.common import (
-    ENGLAND,
     MARKERS,
     TOKEN,
     TOTALS,

@@ -47,10 +47,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework
 from kpis.core.units import SCALE
 from kpis.published.common import (
-    ENGLAND,
     BenchmarkFormatError,
     Parsed,
     blank_frame,

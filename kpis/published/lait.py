@@ -29,11 +29,11 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
+from kpis.core.areas import REGIONS
 from kpis.core.framework import Framework
 from kpis.published.candidates import check_statuses, known_areas_table, period_table
 from kpis.published.common import (
     MARKERS,
-    REGIONS,
     AreaIndex,
     Parsed,
     comparators,

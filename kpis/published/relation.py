@@ -35,13 +35,12 @@ from kpis.core import intervals, stats
 from kpis.core.areas import COUNCIL, ENGLAND
 from kpis.core.kpi import Comparator, Kpi
 from kpis.core.sources import NO_NATIONAL_FIGURE, NOT_LOADED, SUPPRESSED
+from kpis.core.words import COMPARISON_WORDS
 from kpis.store.database import Store
 from kpis.store.reference import publisher_labels, standing_rows
 
 TESTED, DIFFERENCE, RELATED = "significance test", "difference, quartile and rank", "related national measure"
 PUBLISHER_DID_NOT_COMPARE = "Not compared with England by its publisher"
-BADGE_WORDS = {"better": "Better than England", "similar": "Similar to England", "worse": "Worse than England",
-               "higher": "Higher than England", "lower": "Lower than England"}
 # One vocabulary for why nothing is set against England, used by every page, pack and command.
 NO_NATIONAL, NOT_LOADED, SUPPRESSED = NO_NATIONAL_FIGURE, NOT_LOADED, SUPPRESSED   # kpis.core.sources holds them
 NOT_LOADED_CELL = "Published, not loaded here"
@@ -128,7 +127,7 @@ def direction_words(value: float, england: float, polarity: str, decimals: int =
     way, good = judgement(value, england, polarity, decimals)
     if way == "same":
         return "The same as England"
-    return f"{way.capitalize()} than England" + (f": {good}" if good else " (neither direction is better)")
+    return COMPARISON_WORDS[way] + (f": {good}" if good else " (neither direction is better)")
 
 
 def _direction_cell(value: float, england: float, unit: str | None, polarity: str, decimals: int) -> str:
@@ -185,11 +184,11 @@ def relate(kpi: Kpi, *, value: float | None, lower: float | None, upper: float |
                             UNTESTED_SHAPE)
         if lower is not None and upper is not None:
             result = stats.compare_with_benchmark(value, lower, upper, england, kpi.polarity)
-            words = (f"{BADGE_WORDS[result]}, tested at 95%: {kpi.format_value(value)} (95% interval "
+            words = (f"{COMPARISON_WORDS[result]}, tested at 95%: {kpi.format_value(value)} (95% interval "
                      f"{kpi.format_value(lower)} to {kpi.format_value(upper)}) vs England {kpi.format_value(england)} "
                      f"({england_period})")
-            return Relation(result, TESTED, words, diff, BADGE_WORDS[result], BADGE_WORDS[result], SHAPES[result],
-                            result)
+            return Relation(result, TESTED, words, diff, COMPARISON_WORDS[result], COMPARISON_WORDS[result],
+                            SHAPES[result], result)
         standing = rank_words(quartile, rank, rank_of)
         gap = difference_words(value, england, kpi.unit, kpi.decimals)
         words = f"{way}; {NO_COUNTS}: {gap} ({figures})" + (f"; {standing}" if standing else "")
@@ -223,7 +222,7 @@ def _related_how(s: Standing) -> str:
     """'worse than England', 'worse than most councils, in the third quarter of 152', or by direction."""
     if _tested(s):
         result = _related_result(s)
-        return BADGE_WORDS[result][0].lower() + BADGE_WORDS[result][1:]
+        return COMPARISON_WORDS[result][0].lower() + COMPARISON_WORDS[result][1:]
     standing = quarter_words(s.quartile, None, s.rank_of)
     if standing:
         return standing

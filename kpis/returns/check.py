@@ -12,7 +12,8 @@ from datetime import date
 import pandas as pd
 
 from kpis.core import intervals
-from kpis.core.framework import Framework
+from kpis.core.dates import long_date
+from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period, parse_period
 from kpis.core.problems import ERROR, WARNING, Problem, errors, total, warnings
 from kpis.core.text import NARRATIVE_MAX_CHARS, QUOTE_CHARS, quote, text_length
@@ -20,14 +21,7 @@ from kpis.core.units import VALUE_STATUSES
 from kpis.returns.budget import cap_problems
 from kpis.returns.cells import example_quarter, read_period, read_text, show
 from kpis.returns.filesafety import formula_risk
-from kpis.returns.layout import (
-    INSTRUCTIONS_SHEET,
-    NARRATIVE_FIELDS,
-    RETURN_AREA_LABEL,
-    RETURN_PERIOD_LABEL,
-    breakdown_label,
-    normalise,
-)
+from kpis.returns.layout import INSTRUCTIONS_SHEET, NARRATIVE_FIELDS, RETURN_AREA_LABEL, RETURN_PERIOD_LABEL, normalise
 from kpis.returns.reader import ReturnFile, describe
 from kpis.returns.row_context import Context, Row
 from kpis.returns.rules import FORMULA_EXPECTED, check_rows
@@ -153,7 +147,7 @@ def rule_in_return_quarter(rows: list[Row], parsed: ReturnFile, ctx: Context) ->
                                    f"{p.label} is outside this return's quarter ({ctx.period.label}): a monthly KPI "
                                    "sends the three months of the return's quarter."))
         elif kpi.frequency == "annual" and p.end > ctx.period.end:
-            out.append(row.problem(ctx, "period", f"a year ending by {ctx.period.end:%d %B %Y}",
+            out.append(row.problem(ctx, "period", f"a year ending by {long_date(ctx.period.end)}",
                                    f"{p.label} ends after this return's quarter ({ctx.period.label})."))
     return out
 

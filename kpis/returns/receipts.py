@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
+from kpis.core.dates import long_date
 from kpis.returns.submission import Receipt
 
 PRINT_CSS = """
@@ -32,7 +33,7 @@ def receipt_rows(receipt: Receipt, *, sub_group: str) -> list[tuple[str, str]]:
     if r.duplicate_of is not None:
         return [("Same file as submission", str(r.duplicate_of)), ("Sub-group", sub_group),
                 ("Quarter", r.period_label or "–"), ("File name", r.file_name)]
-    when = f"{r.submitted_at:%d %B %Y, %H:%M:%S} UTC" if r.submitted_at else "–"
+    when = f"{long_date(r.submitted_at)}, {r.submitted_at:%H:%M:%S} UTC" if r.submitted_at else "–"
     return [("Submission id", str(r.batch_id)), ("Submitted at", when),
             ("Submitted by", r.submitted_by or "–"), ("Sub-group", sub_group), ("Quarter", r.period_label or "–"),
             ("File name", r.file_name), ("New figures", str(r.counts.get("new", 0))),

@@ -18,6 +18,7 @@ The rules, in order:
 """
 from __future__ import annotations
 
+from kpis.core.dates import long_date
 from kpis.core.problems import WARNING, Problem
 from kpis.core.text import CELL_MAX_CHARS, COMMENTARY_MAX_CHARS, QUOTE_CHARS, quote, text_length
 from kpis.core.units import GAP_STATUSES, SCALE, STATUS_LABELS, VALUE_STATUSES
@@ -105,10 +106,10 @@ def rule_period_not_future(row: Row, ctx: Context) -> list[Problem]:
         return []
     if p.start > ctx.today:
         return [row.problem(ctx, "period", "a period that has already ended",
-                            f"{p.label} is in the future (it starts on {p.start:%d %B %Y}).")]
+                            f"{p.label} is in the future (it starts on {long_date(p.start)}).")]
     if p.end >= ctx.today:
         return [row.problem(ctx, "period", "a period that has already ended",
-                            f"{p.label} has not finished yet (it ends on {p.end:%d %B %Y}); send its figures "
+                            f"{p.label} has not finished yet (it ends on {long_date(p.end)}); send its figures "
                             "after it ends.")]
     return []
 

@@ -21,11 +21,12 @@ import pandas as pd
 
 from kpis.access.permissions import check_submitter, normalise_email
 from kpis.core import exports
-from kpis.core.framework import Framework
+from kpis.core.dates import short_date_time
+from kpis.core.framework import Framework, breakdown_label
 from kpis.core.periods import Period
 from kpis.core.problems import Problem, total
+from kpis.core.units import STATUS_LABELS
 from kpis.returns.check import CheckedReturn, check_parsed
-from kpis.returns.layout import STATUS_LABELS, breakdown_label
 from kpis.returns.reader import out_of_memory, read_return
 from kpis.returns.revisions import REVISED_COLUMNS, RevisionNotConfirmed, revised
 from kpis.store.audit import audit
@@ -286,7 +287,7 @@ def home_history(store: Store, framework: Framework, kpi_id: str, *, quarter: st
     kpi = framework.kpi(kpi_id)
 
     def when(t) -> str:
-        return "" if t is None or pd.isna(t) else pd.Timestamp(t).strftime("%d %b %Y %H:%M")
+        return "" if t is None or pd.isna(t) else short_date_time(pd.Timestamp(t))
 
     df = df.assign(
         shown=[(kpi.format_value(v) if pd.notna(v) else "–")

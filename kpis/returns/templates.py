@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kpis.core.dates import long_date
 from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
 from kpis.core.periods import Period, months_of, parse_period, previous_quarter
@@ -120,7 +121,7 @@ def _instructions(ws, framework: Framework, area, quarter: Period, kpis: list[Kp
     ws.append([RETURN_AREA_LABEL, area.id])
     ws.append(["Sub-group name", area.sub_group])
     ws.append([RETURN_PERIOD_LABEL, quarter.label])
-    ws.append(["Quarter dates", f"{quarter.start:%d %B %Y} to {quarter.end:%d %B %Y}"])
+    ws.append(["Quarter dates", f"{long_date(quarter.start)} to {long_date(quarter.end)}"])
     for r in range(4, 8):
         ws.cell(r, 1).font = Font(bold=True)
     steps = [

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from kpis.analysis import dictionary, quality
+from kpis.core.dates import return_due
 from kpis.core.framework import load_framework
 from kpis.core.periods import financial_quarter
 from kpis.store.batches import finish_batch, start_batch
@@ -59,7 +60,7 @@ def test_before_the_due_date_a_missing_return_is_not_yet_due(store, fw):
 
 def test_late_and_partial_returns(store, fw):
     q = financial_quarter(2026, 3)                                     # Oct-Dec 2026, due 11 Feb 2027
-    due = quality.due_date(q)
+    due = return_due(q)
     submit(store, area="safeguarding", quarter=q, at=datetime.combine(due + timedelta(days=9), datetime.min.time()),
            rows=[{"indicator_id": "SG01", "value": 70.0, "numerator": 70, "denominator": 100}])
     submit(store, area="send", quarter=q, at=datetime.combine(due - timedelta(days=3), datetime.min.time()),

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from kpis.analysis import across_areas, explore
+from kpis.core.areas import COUNCIL
 from kpis.core.framework import load_framework
 from kpis.store.database import Store
 from tests.app.test_pages_analysis import downloads, figures, open_page, texts
@@ -36,7 +37,7 @@ def test_one_group_compared_across_councils(demo_db, app_env):
                                      period_label=period)
     finally:
         store.close()
-    want = want[want["value"].notna() & (want["area_type"] == explore.COUNCIL)]
+    want = want[want["value"].notna() & (want["area_type"] == COUNCIL)]
     assert len(want) >= 5
     got = shown.set_index("Area code")
     for r in want.itertuples():

@@ -27,9 +27,9 @@ def test_an_administrator_records_a_rebase_and_the_kpi_page_restarts_its_limits(
     at.text_area(key="rebase_reason").input(REASON)
     button(at, "Record rebase").click().run()
     assert not at.exception, at.exception
-    assert "Recorded a rebase of SG02 on 01 April 2025." in [s.value for s in at.success]
+    assert "Recorded a rebase of SG02 on 1 April 2025." in [s.value for s in at.success]
     in_force = next(d.value for d in at.dataframe if "Reason" in d.value.columns and "Recorded" in d.value.columns)
-    assert list(in_force["Reason"]) == [REASON] and in_force["Date"].iloc[0] == "01 April 2025"
+    assert list(in_force["Reason"]) == [REASON] and in_force["Date"].iloc[0] == "1 April 2025"
     log = audit_entries(app_store(), actions=["rebase_added"])
     assert len(log) == 1 and "SG02" in log["detail"].iloc[0]
 

@@ -68,7 +68,7 @@ def test_new_data_is_one_row_per_kpi_and_area(store):
     assert sg02_rows.loc["Local return", "Newest"] == "36.0% in 2024/25 Q3"
     assert sg02_rows.loc["England", "New figures"] == 2
     assert sg02_rows.loc["England", "Periods"] == "2022/23 to 2023/24"
-    assert sg02_rows.loc["England", "Recorded"] == "01 Dec 2024"
+    assert sg02_rows.loc["England", "Recorded"] == "1 Dec 2024"
     assert "EH05" not in set(new["kpi_id"])                          # early help sent nothing new
 
 

@@ -20,15 +20,8 @@ from kpis.board.tables import (
     visible_text,
 )
 from kpis.charts.breakdowns import breakdown_figure, breakdown_table
-from kpis.charts.figures import (
-    AREA_COLOUR,
-    ENGLAND_COLOUR,
-    PALETTE,
-    sparkline_figure,
-    sparkline_svg,
-    trend_figure,
-    trend_table,
-)
+from kpis.charts.figures import sparkline_figure, sparkline_svg, trend_figure, trend_table
+from kpis.core.colours import AREA_COLOUR, ENGLAND_COLOUR, PALETTE
 from tests.support.board import FRAMEWORK
 
 SG02 = FRAMEWORK.kpi("SG02")
