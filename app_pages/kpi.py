@@ -14,7 +14,8 @@ from app_pages._board import (
 )
 from app_pages._common import framework, reading_table, site_notice, store
 from kpis.board.detail import definition_rows, kpi_download, revision_history
-from kpis.board.scorecard import scorecard
+from kpis.board.row import rows_frame
+from kpis.board.scorecard import scorecard_rows
 from kpis.board.tables import board_table, md_escape, style_board_table
 from kpis.charts.spc import spc_figure, spc_table
 from kpis.core import exports
@@ -50,7 +51,8 @@ st.markdown(f"**{md_escape(kpi.title)}**. {md_escape(fw.area(kpi.area).name)}; r
             f"{md_escape(fw.area(kpi.area).sub_group)}.")
 st.caption(describe_view(choice, previous))
 
-row = scorecard(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[kpi.id])
+(line,) = scorecard_rows(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[kpi.id])
+row = rows_frame([line])
 site_notice()
 st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide_index=False,
          alt=f"Summary of {kpi.id}: latest value, change since the last meeting, England comparison, trend, target.")
@@ -60,7 +62,7 @@ views = views_for([kpi], as_at=as_at, comparators=comparators, presenting=presen
 trend_block(kpi, views, key=kpi.id)
 
 st.header("Signal or noise")
-signal = row["variation"].iloc[0]      # worked out with the scorecard row above, on the same series
+signal = line.variation      # worked out with the scorecard row above, on the same series
 st.markdown(f"**{signal.shape} {md_escape(signal.short)}.** {md_escape(signal.words)}.  \n"
             f"**Target: {signal.assurance_shape} {md_escape(signal.assurance_short)}.** "
             f"{md_escape(signal.assurance_words)}.")
