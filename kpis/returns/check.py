@@ -44,7 +44,7 @@ class CheckedReturn:
     """A return after every check: the problems, and the rows that would be stored."""
     name: str
     area_id: str
-    period: object                      # the return's quarter (Period) or None if it could not be told
+    period: Period | None               # the return's quarter, or None if it could not be told
     rows: pd.DataFrame                  # observation columns + sheet, row, breakdown_label
     narrative: dict | None
     problems: list[Problem]
@@ -62,12 +62,6 @@ class CheckedReturn:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-    def problems_table(self) -> pd.DataFrame:
-        """The problems as a table for a page: errors first, then things to check."""
-        rows = [{"Severity": "Error" if p.is_error else "Check", "Where": p.where, "Found": p.found,
-                 "Expected": p.expected, "Message": p.message} for p in self.errors + self.warnings]
-        return pd.DataFrame(rows, columns=["Severity", "Where", "Found", "Expected", "Message"])
 
     def to_dict(self) -> dict:
         return {"file": self.name, "area": self.area_id, "period": getattr(self.period, "label", None),
