@@ -1,7 +1,7 @@
 """KPI detail, linkable as `?kpi=SG02`: definition, trend, every number, revisions, download."""
 import streamlit as st
 
-from app_pages._auth import current_actor, open_demo_mode, require_page
+from app_pages._auth import page_may, require_page
 from app_pages._board import (
     breakdown_block,
     comparator_picker,
@@ -20,7 +20,7 @@ from kpis.board.tables import board_table, md_escape, style_board_table
 from kpis.charts.spc import spc_figure, spc_table
 from kpis.core import exports
 
-require_page("view_board")  # first, before anything is read: this page checks its own permission
+actor = require_page("view_board")  # first, before anything is read: this page checks its own permission
 
 fw = framework()
 ids = fw.kpi_ids
@@ -95,7 +95,7 @@ else:
     reading_table(history, alt=f"Every version of each corrected figure of {kpi.id}, newest last")
 
 st.header("Download")
-if open_demo_mode() or ((actor := current_actor()) is not None and actor.can("download")):
+if page_may(actor, "download"):
     data = kpi_download(store(), fw, kpi, as_at=as_at)
     # Read here, written on click (after this page run has let the database go), not on every visit.
     st.download_button(f"Download every {kpi.id} figure (CSV, {len(data):,} rows)",
