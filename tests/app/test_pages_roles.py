@@ -283,7 +283,8 @@ def test_a_lead_cannot_submit_for_another_area_on_the_upload_page(accounts_db, a
     import app_pages._auth
     from kpis.access.permissions import Actor
     from kpis.returns.templates import default_period
-    from tests.support.returns import filled_template, framework
+    from tests.support.returns import framework
+    from tools.sample_returns import filled_template
     period = default_period(date.today()).label
     at = app(accounts_db, app_env, "lead")                       # lead for safeguarding only
     at.switch_page("app_pages/upload.py").run()

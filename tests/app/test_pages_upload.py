@@ -20,7 +20,8 @@ from kpis.store.database import Store, now
 from tests.conftest import ROOT
 from tests.support.apptest import ok, texts
 from tests.support.auth import ACCOUNTS, accounts_db, accounts_db_master
-from tests.support.returns import FIXTURES, filled_template, framework, to_bytes
+from tests.support.returns import FIXTURES, framework, to_bytes
+from tools.sample_returns import filled_template
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 TIMEOUT = 60

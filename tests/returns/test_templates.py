@@ -9,7 +9,8 @@ from kpis.core.periods import parse_period
 from kpis.returns.layout import STATUS_LABELS, breakdown_options
 from kpis.returns.submission import check_return, submit
 from kpis.returns.templates import build_template, default_period, template_filename, template_kpis
-from tests.support.returns import PERIOD, PREVIOUS, TODAY, filled_template, fw, store
+from tests.support.returns import PERIOD, PREVIOUS, TODAY, fw, store
+from tools.sample_returns import filled_template
 
 AREAS = ["early_help", "ewmh", "send", "safeguarding"]
 
