@@ -13,6 +13,7 @@ The checks that matter are in `kpis/` (permissions.require); this module only sa
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ import streamlit as st
 
 from app_pages._common import store
 from kpis.access import accounts as auth
-from kpis.access.permissions import Actor, actor_for, normalise_email, users_exist
+from kpis.access.permissions import Actor, actor_for, may, normalise_email, users_exist
 from kpis.board.tables import md_email, md_escape
 from kpis.store.database import StoreBusy, now
 
@@ -164,13 +165,16 @@ def may_open(action: str, actor: Actor | None, *, open_mode: bool) -> bool:
     Everyone may in open demo mode (no account exists). "submit" pages are for an administrator, or a lead with
     at least one outcome area; the domain checks each area again when a return is stored.
     """
-    if open_mode:
-        return True
-    if actor is None:
-        return False
     if action == "submit":
-        return actor.role == "admin" or (actor.role == "lead" and bool(actor.areas))
-    return actor.can(action)
+        return may(actor, lambda who: who.role == "admin" or (who.role == "lead" and bool(who.areas)),
+                   open_mode=open_mode)
+    return may(actor, action, open_mode=open_mode)
+
+
+def page_may(actor: Actor | None, action: str | Callable[[Actor], bool], *, area: str | None = None) -> bool:
+    """`kpis.access.permissions.may` for this visitor (the actor `require_page` returned): whether they may do
+    `action` here, everyone in open demo mode."""
+    return may(actor, action, open_mode=open_demo_mode(), area=area)
 
 
 def require_page(action: str) -> Actor | None:

@@ -1,7 +1,7 @@
 """KPI detail, linkable as `?kpi=SG02`: definition, trend, every number, revisions, download."""
 import streamlit as st
 
-from app_pages._auth import current_actor, open_demo_mode, require_page
+from app_pages._auth import page_may, require_page
 from app_pages._board import (
     breakdown_block,
     comparator_picker,
@@ -14,13 +14,14 @@ from app_pages._board import (
 )
 from app_pages._common import framework, reading_table, site_notice, store
 from kpis.board.detail import definition_rows, kpi_download, revision_history
-from kpis.board.scorecard import scorecard
+from kpis.board.row import rows_frame
+from kpis.board.scorecard import scorecard_rows
 from kpis.board.tables import board_table, md_escape, style_board_table
 from kpis.charts.spc import spc_figure, spc_table
 from kpis.core import exports
 from kpis.core.dates import month_year
 
-require_page("view_board")  # first, before anything is read: this page checks its own permission
+actor = require_page("view_board")  # first, before anything is read: this page checks its own permission
 
 fw = framework()
 ids = fw.kpi_ids
@@ -51,7 +52,8 @@ st.markdown(f"**{md_escape(kpi.title)}**. {md_escape(fw.area(kpi.area).name)}; r
             f"{md_escape(fw.area(kpi.area).sub_group)}.")
 st.caption(describe_view(choice, previous))
 
-row = scorecard(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[kpi.id])
+(line,) = scorecard_rows(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[kpi.id])
+row = rows_frame([line])
 site_notice()
 st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide_index=False,
          alt=f"Summary of {kpi.id}: latest value, change since the last meeting, England comparison, trend, target.")
@@ -61,7 +63,7 @@ views = views_for([kpi], as_at=as_at, comparators=comparators, presenting=presen
 trend_block(kpi, views, key=kpi.id)
 
 st.header("Signal or noise")
-signal = row["variation"].iloc[0]      # worked out with the scorecard row above, on the same series
+signal = line.variation      # worked out with the scorecard row above, on the same series
 st.markdown(f"**{signal.shape} {md_escape(signal.short)}.** {md_escape(signal.words)}.  \n"
             f"**Target: {signal.assurance_shape} {md_escape(signal.assurance_short)}.** "
             f"{md_escape(signal.assurance_words)}.")
@@ -94,7 +96,7 @@ else:
     reading_table(history, alt=f"Every version of each corrected figure of {kpi.id}, newest last")
 
 st.header("Download")
-if open_demo_mode() or ((actor := current_actor()) is not None and actor.can("download")):
+if page_may(actor, "download"):
     data = kpi_download(store(), fw, kpi, as_at=as_at)
     # Read here, written on click (after this page run has let the database go), not on every visit.
     st.download_button(f"Download every {kpi.id} figure (CSV, {len(data):,} rows)",

@@ -8,10 +8,9 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from app_pages._auth import open_demo_mode, require_page
+from app_pages._auth import page_may, require_page
 from app_pages._common import data_table, framework, site_notice, store
-from kpis.access.accounts import EMAIL
-from kpis.access.permissions import PermissionDenied, normalise_email
+from kpis.access.permissions import PermissionDenied, is_email, normalise_email
 from kpis.board.tables import md_escape
 from kpis.core.dates import short_date, short_date_time
 from kpis.governance.self_assessment import (
@@ -80,7 +79,7 @@ def editor_email() -> str | None:
         return actor.email
     typed = normalise_email(st.text_input("Your email address", key="sa_email", autocomplete="email",
                                           help="Recorded with the rating, so the partnership knows who set it."))
-    if typed and not EMAIL.match(typed):
+    if typed and not is_email(typed):
         st.error(f"'{typed}' is not an email address. Write it in full.", icon=":material/error:")
         return None
     return typed or None
@@ -93,7 +92,7 @@ def lines(text: str) -> list[str]:
 st.header("Record a rating", anchor="record")
 if st.session_state.get("sa_saved"):
     st.success(st.session_state.pop("sa_saved"), icon=":material/task_alt:")
-if not (open_demo_mode() or may_edit(actor)):
+if not page_may(actor, may_edit):
     st.caption("Administrators and analysts record the self-assessment; you can read it above.")
 else:
     ids = [x.id for x in spec.statements]

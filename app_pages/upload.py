@@ -13,24 +13,23 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages._auth import current_user, require_page
+from app_pages._auth import open_demo_mode, require_page
 from app_pages._common import data_table, framework, site_notice, store
-from kpis.access.accounts import EMAIL
-from kpis.access.permissions import Actor, PermissionDenied, normalise_email
+from kpis.access.permissions import PermissionDenied, is_email, may, normalise_email
 from kpis.board.tables import md_email, md_escape
 from kpis.core.exports import XLSX_MIME
 from kpis.core.periods import parse_period
 from kpis.core.problems import total
-from kpis.returns.annotate import describe, marked_copy, problem_summary, problem_table
+from kpis.returns.annotate import describe, marked_copy, marked_copy_name, problem_summary, problem_table
 from kpis.returns.filesafety import UnreadableFile
 from kpis.returns.reader import read_return
 from kpis.returns.receipts import receipt_html, receipt_rows
 from kpis.returns.revisions import REVISED_HEADINGS, RevisionNotConfirmed, periods_text, revision_statement
-from kpis.returns.submission import ReturnRejected, check_return, home_history, preview, sha256, submit
+from kpis.returns.submission import ReturnRejected, check_read, home_history, preview, sha256, submit
 from kpis.returns.templates import build_template, quarters_offered, template_filename
 from kpis.store.database import StoreBusy
 
-require_page("submit")  # first, before anything is read: this page checks its own permission
+actor = require_page("submit")  # first, before anything is read: this page checks its own permission
 
 log = logging.getLogger(__name__)
 CHECKS, RECEIPTS = "upload_checks", "upload_receipts"
@@ -50,7 +49,6 @@ FIELD_NAMES = {"value": "value", "numerator": "numerator", "denominator": "denom
                "status_note": "status note", "commentary": "commentary"}
 fw = framework()
 s = store()
-user = current_user()
 st.session_state.setdefault(CHECKS, {})
 st.session_state.setdefault(RECEIPTS, {})
 
@@ -62,12 +60,10 @@ site_notice()
 
 
 def area_choices() -> list[str]:
-    """Every sub-group, or the ones a signed-in user may submit for (a lead: their own; an admin: any)."""
-    ids = [a.id for a in fw.areas]
-    if user is None:
-        return ids
-    actor = Actor(email=user["email"], role=user["role"], areas=tuple(user.get("areas") or ()))
-    return [a for a in ids if actor.can("submit", area=a)]
+    """Every sub-group in open demo mode, or the ones the signed-in user may submit for (a lead: their own; an
+    admin: any)."""
+    open_mode = open_demo_mode()
+    return [a.id for a in fw.areas if may(actor, "submit", open_mode=open_mode, area=a.id)]
 
 
 def fail(doing: str, exc: Exception) -> str:
@@ -76,14 +72,15 @@ def fail(doing: str, exc: Exception) -> str:
 
 
 def run_check(name: str, data: bytes, area_id: str) -> dict:
-    """Read and check a file once, with progress; keep the result (or the plain reason it failed)."""
+    """Read and check a file once, with progress; keep the result (or the plain reason it failed). The file is read
+    once: the check runs on what was read."""
     result: dict = {"name": name, "area": area_id}
     with st.status(f"Checking {name}…", expanded=True) as status:
         bar = st.progress(0, text="Reading the file")
         try:
             parsed = read_return(name, data, fw)
             bar.progress(35, text=f"Checking {len(parsed.rows):,} rows")
-            checked = check_return(s, fw, name=name, data=data, area_id=area_id)
+            checked = check_read(s, fw, parsed, area_id=area_id)
             bar.progress(70, text="Comparing with the figures already stored")
             result["checked"] = checked
             result["preview"] = preview(s, fw, checked, date.today())
@@ -171,9 +168,8 @@ def show_problems(result: dict) -> None:
         st.info(result.get("no_marked_copy") or "No marked copy of your file could be made; every problem is "
                 "listed above.", icon=":material/info:")
         return
-    stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in Path(result["name"]).stem)[:60] or "return"
     st.download_button("Download your file with the problems marked", result["annotated"],
-                       file_name=f"{stem}-problems.xlsx", mime=XLSX_MIME, icon=":material/download:",
+                       file_name=marked_copy_name(result["name"]), mime=XLSX_MIME, icon=":material/download:",
                        key="upload_annotated", on_click="ignore",
                        help="A copy of your file: each problem's cell is shaded and has a note, and a 'Problems' "
                             "sheet lists them all with a link to each cell.")
@@ -225,16 +221,16 @@ def show_preview(result: dict) -> None:
 
 def submitter() -> str | None:
     """Who is submitting: the signed-in user, or an email address typed in (open demo mode)."""
-    if user is not None:
-        st.markdown(f"Submitting as **{md_email(user['email'])}**.")
-        return user["email"]
+    if actor is not None:
+        st.markdown(f"Submitting as **{md_email(actor.email)}**.")
+        return actor.email
     typed = st.text_input("Your email address", key="upload_email", placeholder=framework().email_example,
                           help="Recorded with the submission, so the KPI team knows who sent it.", autocomplete="email")
     email = normalise_email(typed)
     if not email:
         st.caption("Enter your email address to confirm.")
         return None
-    if not EMAIL.match(email) or len(email) > 254:
+    if not is_email(email):
         st.error(f"'{typed.strip()}' is not an email address. Write it in full, for example "
                  f"{framework().email_example}.", icon=":material/error:")
         return None
@@ -266,7 +262,7 @@ def show_confirm(key: str, result: dict, data: bytes) -> None:
             st.caption("Confirm is off until you tick the revision above: nothing is stored without it.")
     st.button("Confirm and submit", type="primary", key="upload_confirm", icon=":material/send:",
               disabled=bool(checked.errors) or by is None or unconfirmed,
-              on_click=do_submit, args=(key, result["name"], data, result["area"], user["email"] if user else None))
+              on_click=do_submit, args=(key, result["name"], data, result["area"], actor.email if actor else None))
 
 
 def show_receipt(key: str) -> None:
@@ -302,7 +298,7 @@ def steps() -> None:
     st.subheader("1. Choose your sub-group and quarter", anchor="choose")
     choices = area_choices()
     if not choices:
-        st.warning(f"{md_email(user['email'])} may not submit returns. An administrator can make your account a "
+        st.warning(f"{md_email(actor.email)} may not submit returns. An administrator can make your account a "
                    "sub-group lead for your area.", icon=":material/lock:")
         return
     quarters = quarters_offered(date.today(), QUARTERS_OFFERED)

@@ -9,7 +9,6 @@ what was typed. After `MAX_FAILURES` wrong passwords in a row an account is lock
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -17,7 +16,7 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from kpis.access.permissions import ROLES, Actor, actor_for, normalise_email, require, users_exist
+from kpis.access.permissions import ROLES, Actor, actor_for, is_email, normalise_email, require, users_exist
 from kpis.store.accounts import (
     claim_sign_in_attempt,
     count_admins,
@@ -37,7 +36,6 @@ from kpis.store.database import Store, now
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NOT_RECOGNISED = "The email address or password was not recognised."
 
 _hasher = PasswordHasher()
@@ -75,7 +73,7 @@ def add_user(store: Store, *, actor: Actor, email: str, role: str, areas: Iterab
     require(actor, "admin")
     email, areas = normalise_email(email), tuple(dict.fromkeys(a.strip() for a in areas if a.strip()))
     problems = []
-    if not EMAIL.match(email):
+    if not is_email(email):
         problems.append(f"'{email}' is not an email address")
     if role not in ROLES:
         problems.append(f"the role '{role}' is not one of {', '.join(ROLES)}")
@@ -251,7 +249,7 @@ def _loggable(email: str) -> str:
     """What was typed as the email, unless it does not look like one: then it may be a password typed in
     the wrong box, and is not logged."""
     email = normalise_email(email)
-    return email if EMAIL.match(email) and len(email) <= 254 else "(not an email address)"
+    return email if is_email(email) else "(not an email address)"
 
 
 def _dummy() -> str:

@@ -16,12 +16,17 @@ to the app and to the command line alike.
 from __future__ import annotations
 
 import getpass
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
 
 from kpis.store.accounts import count_users, user_by_email
 from kpis.store.database import Store
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL_LENGTH = 254    # the longest address SMTP carries (RFC 5321)
 
 ROLES: dict[str, str] = {
     "viewer": "Board member (viewer)",
@@ -109,6 +114,19 @@ def require(actor: Actor | None, action: str, *, area: str | None = None) -> Act
                            f"only {who} can.")
 
 
+def may(actor: Actor | None, action: str | Callable[[Actor], bool], *, open_mode: bool,
+        area: str | None = None) -> bool:
+    """The one answer to "open demo mode, or may they?", for the pages: everyone may in open demo mode (no account
+    exists yet, so nobody can sign in); otherwise only a signed-in actor who may do `action` (for `area`, when
+    submitting), or whom `action` allows when it is a rule of its own (`kpis.governance.self_assessment.may_edit`).
+    The domain asks `require` again when anything is written."""
+    if open_mode:
+        return True
+    if actor is None:
+        return False
+    return action(actor) if callable(action) else actor.can(action, area=area)
+
+
 def users_exist(store: Store) -> bool:
     """True once any account exists: from then on everyone signs in and these rules apply."""
     try:
@@ -144,3 +162,8 @@ def check_submitter(store: Store, email: str, area_id: str) -> Actor | None:
 def normalise_email(email: str | None) -> str:
     """The one spelling of an email address, wherever it is typed, stored or compared: trimmed, lower case."""
     return (email or "").strip().lower()
+
+
+def is_email(email: str) -> bool:
+    """Whether `email` (as `normalise_email` spells it) is written as an email address, wherever one is typed."""
+    return bool(EMAIL.match(email)) and len(email) <= MAX_EMAIL_LENGTH

@@ -7,7 +7,8 @@ The rules, in plain words:
 - **Change since the last meeting**: against the newest figure that was known at the previous
   meeting. It is called a real movement only when a test says so at 95%: two proportions by a
   z test (with numerators and denominators), two counts by an exact Poisson test, otherwise
-  only when the two confidence intervals do not overlap. Smaller moves say "no significant change".
+  only when the two confidence intervals do not overlap. Smaller moves say "no significant change"
+  (`kpis.board.movement`).
 - **Compared with England**: England's newest value for a period that ends on or before the
   local period's end (the period is named), judged as Fingertips does: better or worse when
   England lies outside the local 95% confidence interval, similar otherwise; with no polarity,
@@ -17,169 +18,36 @@ The rules, in plain words:
   A published figure its publisher marked "Not compared" with England is not compared here either.
 - **Recent trend**: Fingertips' test over the most recent five points (`kpis.core.stats.trend_result`).
 - **Target**: met when the value is on the right side of the target for the KPI's polarity.
+
+Each KPI's row is a `kpis.board.row.ScorecardRow`; `scorecard` gives the rows as a table.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import lru_cache
 
 import pandas as pd
-from scipy import stats as _st
 
 from kpis.board import variation
+from kpis.board.movement import describe_change
+from kpis.board.points import Point, home_and_england, with_interval
 from kpis.board.rebases import all_rebases
-from kpis.core import intervals, stats
-from kpis.core.areas import ENGLAND
+from kpis.board.row import ScorecardRow, rows_frame
+from kpis.core import stats
 from kpis.core.framework import Framework
 from kpis.core.kpi import Kpi
 from kpis.core.words import COMPARISON_WORDS
 from kpis.published import relation as relations
 from kpis.store.database import Store, now
 from kpis.store.governance import meeting_dates
-from kpis.store.series import kpis_series
 
 SPARK_POINTS = 8
-CHANGE_SIGNIFICANCE = 0.05
-
 COMPARISON_BADGES = {  # shape, words: the word and the shape carry the meaning, colour only repeats it
     **{result: (relations.SHAPES[result], words) for result, words in COMPARISON_WORDS.items()},
     "not compared": ("–", "Not compared"),
 }
-ARROWS = {"up": "▲", "down": "▼", "steady": "▶", "none": "–"}
 
 
-# -- points ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Point:
-    """One value of a KPI for one period, as a scorecard cell needs it."""
-    period_label: str
-    period_end: date | None
-    value: float
-    numerator: float | None = None
-    denominator: float | None = None
-    lower_ci: float | None = None
-    upper_ci: float | None = None
-    is_demo: bool = False
-    source: str = ""
-    is_local: bool = True       # False: the published figure of the KPI's comparator, not a sub-group's return
-
-    @classmethod
-    def from_row(cls, row: dict) -> Point:
-        def num(key):
-            v = row.get(key)
-            return None if v is None or pd.isna(v) else float(v)
-        end = row.get("period_end")
-        return cls(period_label=str(row["period_label"]),
-                   period_end=None if end is None or pd.isna(end) else pd.Timestamp(end).date(),
-                   value=float(row["value"]), numerator=num("numerator"), denominator=num("denominator"),
-                   lower_ci=num("lower_ci"), upper_ci=num("upper_ci"), is_demo=bool(row.get("is_demo") or False),
-                   source=str(row.get("source") or ""), is_local=bool(row.get("is_local", True)))
-
-
-def with_interval(kpi: Kpi, p: Point) -> tuple[float | None, float | None]:
-    """The point's 95% limits; worked out by Wilson or Byar's method when only counts were stored
-    (`intervals.interval_of`, the rule the explorer and the return check use too)."""
-    return _interval(kpi.unit, p.value, p.numerator, p.denominator, p.lower_ci, p.upper_ci)
-
-
-@lru_cache(maxsize=4096)
-def _interval(unit: str, value, numerator, denominator, lower, upper) -> tuple[float | None, float | None]:
-    lo, hi, _ = intervals.interval_of(unit, value, numerator, denominator, lower, upper)
-    return lo, hi
-
-
-# -- change since the last meeting -------------------------------------------------------------------
-@dataclass(frozen=True)
-class Change:
-    symbol: str                 # ▲ ▼ ▶ –
-    words: str                  # "Up 2.1 points, getting better"
-    direction: str              # up | down | steady | none
-    significant: bool | None    # None: not tested
-    assessment: str | None      # better | worse | None
-    short: str = ""             # "Better: up 2.1 points": the words for a one-line scorecard cell
-
-
-def movement_is_significant(kpi: Kpi, current: Point, previous: Point,
-                            alpha: float = CHANGE_SIGNIFICANCE) -> bool | None:
-    """Is the move from `previous` to `current` more than chance? None when it cannot be tested."""
-    if kpi.unit == "percentage" and None not in (current.numerator, current.denominator, previous.numerator,
-                                                 previous.denominator):
-        return two_proportion_p(current.numerator, current.denominator,
-                                previous.numerator, previous.denominator) < alpha
-    if kpi.unit == "count" and float(current.value).is_integer() and float(previous.value).is_integer():
-        return two_count_p(current.value, previous.value) < alpha
-    lo1, hi1 = with_interval(kpi, current)
-    lo0, hi0 = with_interval(kpi, previous)
-    if None in (lo1, hi1, lo0, hi0):
-        return None
-    return hi1 < lo0 or hi0 < lo1  # intervals that do not overlap
-
-
-def two_proportion_p(x1: float, n1: float, x0: float, n0: float) -> float:
-    """Two-sided p value of the pooled z test for two proportions."""
-    if n1 <= 0 or n0 <= 0:
-        return 1.0
-    pooled = (x1 + x0) / (n1 + n0)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
-    if se == 0:
-        return 1.0
-    z = (x1 / n1 - x0 / n0) / se
-    return float(2 * _st.norm.sf(abs(z)))
-
-
-def two_count_p(c1: float, c0: float) -> float:
-    """Exact two-sided test that two Poisson counts share one rate (conditional binomial test)."""
-    total = int(c1 + c0)
-    if total == 0:
-        return 1.0
-    return float(_st.binomtest(int(c1), total, 0.5).pvalue)
-
-
-def magnitude(kpi: Kpi, diff: float) -> str:
-    size = abs(diff)
-    if kpi.unit == "percentage":
-        return f"{size:,.{kpi.decimals}f} points"
-    if kpi.unit == "count":
-        return f"{size:,.{kpi.decimals}f}"
-    return f"{size:,.{kpi.decimals}f} {kpi.unit_label}"
-
-
-def describe_change(kpi: Kpi, current: Point | None, previous: Point | None) -> Change:
-    """Arrow and words for the change since the last meeting, the meaning first (and the same, shorter)."""
-    if current is None:
-        return Change(ARROWS["none"], "No figures yet", "none", None, None, "No figures yet")
-    if previous is None:
-        return Change(ARROWS["none"], "New since the last meeting", "none", None, None, "New since last meeting")
-    was = kpi.format_value(previous.value)
-    if current.period_label == previous.period_label:
-        if round(current.value - previous.value, kpi.decimals) != 0:
-            return Change(ARROWS["none"], f"No new figure; {current.period_label} revised from {was}",
-                          "none", None, None, f"No new figure; revised from {was}")
-        return Change(ARROWS["none"], "No new figure", "none", None, None, "No new figure")
-    diff = current.value - previous.value
-    if round(diff, kpi.decimals) == 0:
-        return Change(ARROWS["steady"], f"No change from {was}", "steady", False, None, "No change")
-    direction = "up" if diff > 0 else "down"
-    by = f"{'up' if diff > 0 else 'down'} {magnitude(kpi, diff)}"
-    move = f"{by} from {was}"
-    significant = movement_is_significant(kpi, current, previous)
-    if significant is None:
-        return Change(ARROWS["steady"], f"Not tested: {move}", direction, None, None, f"Not tested: {by}")
-    if not significant:
-        return Change(ARROWS["steady"], f"No significant change: {move}", direction, False, None,
-                      "No significant change")
-    if kpi.polarity == "no_polarity":
-        word = "rise" if diff > 0 else "fall"
-        return Change(ARROWS[direction], f"Significant {word}: {move}", direction, True, None,
-                      f"{word.capitalize()}: {by}")
-    better = (diff > 0) == (kpi.polarity == "higher_is_better")
-    assessment = "better" if better else "worse"
-    return Change(ARROWS[direction], f"Getting {assessment}: {move}", direction, True, assessment,
-                  f"{assessment.capitalize()}: {by}")
-
-
+# -- the recent trend ----------------------------------------------------------------------------------
 def trend_words(trend: stats.TrendResult) -> str:
     """The recent trend in a few plain words: 'Getting better', 'Increasing', 'No significant change'."""
     if trend.assessment:
@@ -262,35 +130,6 @@ def past_meetings(store: Store, *, today: date | None = None) -> list[date]:
 
 
 # -- the scorecard ----------------------------------------------------------------------------------------
-POINT_COLUMNS = ["kpi_id", "area_code", "is_local", "period_label", "period_end", "value", "numerator", "denominator",
-                 "lower_ci", "upper_ci", "is_demo", "source", "status"]
-
-
-def home_and_england(store: Store, framework: Framework, kpis: list[Kpi] | tuple[Kpi, ...],
-                     as_at: datetime | None) -> dict[str, tuple[list[dict], list[dict]]]:
-    """Per KPI, the home area's series and England's, oldest first, values only: all KPIs in one query.
-
-    Each is a list of rows (dicts of POINT_COLUMNS). Where the sub-group sends its own returns, those,
-    not the published figure, make the home series.
-    """
-    df = kpis_series(store, list(kpis), area_codes=[framework.home_area, ENGLAND], as_at=as_at,
-                     columns=POINT_COLUMNS[1:])
-    df = df.loc[df["value"].notna() | ((df["status"] == "suppressed") & (df["area_code"] == ENGLAND)), POINT_COLUMNS]
-    out: dict[str, tuple[list[dict], list[dict]]] = {k.id: ([], []) for k in kpis}
-    for row in df.to_dict("records"):
-        home, eng = out[row["kpi_id"]]
-        if row["area_code"] == framework.home_area:
-            home.append(row)
-        if row["area_code"] == ENGLAND:
-            eng.append(row)
-    for home, eng in out.values():
-        if any(r["is_local"] for r in home):  # the sub-group's own returns, not the published figure
-            home[:] = [r for r in home if r["is_local"]]
-        home.sort(key=lambda r: r["period_end"])  # stable: already in order, kept as it is
-        eng.sort(key=lambda r: r["period_end"])
-    return out
-
-
 def _latest(rows: list[dict]) -> Point | None:
     return Point.from_row(rows[-1]) if rows else None
 
@@ -367,6 +206,13 @@ def _relation(kpi: Kpi, current: Point | None, england: Point | None,
 
 def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = None,
               previous_meeting: datetime | None = None, kpi_ids: list[str] | None = None) -> pd.DataFrame:
+    """`scorecard_rows` as a table (`kpis.board.row.rows_frame`): one row per KPI, one column per field."""
+    return rows_frame(scorecard_rows(store, framework, as_at=as_at, previous_meeting=previous_meeting,
+                                     kpi_ids=kpi_ids))
+
+
+def scorecard_rows(store: Store, framework: Framework, *, as_at: datetime | None = None,
+                   previous_meeting: datetime | None = None, kpi_ids: list[str] | None = None) -> list[ScorecardRow]:
     """One row per KPI (or per KPI in `kpi_ids`), in framework order, as known at `as_at` (None: now)."""
     areas = {a.id: a.name for a in framework.areas}
     outcomes = {o.id: o.name for o in framework.outcomes}
@@ -394,42 +240,42 @@ def scorecard(store: Store, framework: Framework, *, as_at: datetime | None = No
         lo, hi = with_interval(kpi, current) if current else (None, None)
         signal = variation.verdict(kpi, [pd.Timestamp(r["period_end"]).date() for r in home],
                                    [r["value"] for r in home], rebases=in_force.get(kpi.id, ()))
-        rows.append({
-            "kpi_id": kpi.id, "area": kpi.area, "area_name": areas.get(kpi.area, kpi.area),
-            "outcome": kpi.outcome, "outcome_name": outcomes.get(kpi.outcome, kpi.outcome),
-            "area_order": area_order.get(kpi.area, 99), "outcome_order": outcome_order.get(kpi.outcome, 99),
-            "title": kpi.short_title, "full_title": kpi.title, "unit": kpi.unit, "polarity": kpi.polarity,
-            "latest_period": current.period_label if current else None,
-            "period_end": current.period_end if current else None,
-            "value": current.value if current else None,
-            "value_text": kpi.format_value(current.value) if current else "No data yet",
-            "lower_ci": lo, "upper_ci": hi,
-            "is_demo": bool(current and current.is_demo), "source": current.source if current else "",
-            "previous_period": previous.period_label if previous else None,
-            "previous_value": previous.value if previous else None,
-            "previous_text": (f"{kpi.format_value(previous.value)} ({previous.period_label})"
-                              if previous else "–"),
-            "change_symbol": change.symbol, "change_text": change.words, "change_short": change.short,
-            "change_direction": change.direction,
-            "change_significant": change.significant, "change_assessment": change.assessment,
-            "england_period": england.period_label if england else None,
-            "england_value": england.value if england else None,
-            "england_value_text": kpi.format_value(england.value) if england else None,
-            "england_text": (f"{kpi.format_value(england.value)} ({england.period_label})" if england
-                             else relation.cell),
+        rows.append(ScorecardRow(
+            kpi_id=kpi.id, area=kpi.area, area_name=areas.get(kpi.area, kpi.area),
+            outcome=kpi.outcome, outcome_name=outcomes.get(kpi.outcome, kpi.outcome),
+            area_order=area_order.get(kpi.area, 99), outcome_order=outcome_order.get(kpi.outcome, 99),
+            title=kpi.short_title, full_title=kpi.title, unit=kpi.unit, polarity=kpi.polarity,
+            latest_period=current.period_label if current else None,
+            period_end=current.period_end if current else None,
+            value=current.value if current else None,
+            value_text=kpi.format_value(current.value) if current else "No data yet",
+            lower_ci=lo, upper_ci=hi,
+            is_demo=bool(current and current.is_demo), source=current.source if current else "",
+            previous_period=previous.period_label if previous else None,
+            previous_value=previous.value if previous else None,
+            previous_text=(f"{kpi.format_value(previous.value)} ({previous.period_label})"
+                           if previous else "–"),
+            change_symbol=change.symbol, change_text=change.words, change_short=change.short,
+            change_direction=change.direction,
+            change_significant=change.significant, change_assessment=change.assessment,
+            england_period=england.period_label if england else None,
+            england_value=england.value if england else None,
+            england_value_text=kpi.format_value(england.value) if england else None,
+            england_text=(f"{kpi.format_value(england.value)} ({england.period_label})" if england
+                          else relation.cell),
             # the relation's words (`kpis.published.relation`): the whole sentence, one clause, the table's cell
-            "comparison": comparison, "comparison_symbol": relation.shape, "comparison_text": relation.short,
-            "comparison_short": relation.cell, "comparison_tone": relation.tone,
-            "relation_basis": relation.basis, "england_relation": relation.words,
-            "trend": sentence_case(trend.label), "trend_words": trend_words(trend), "trend_direction": trend.direction,
-            "trend_assessment": trend.assessment,
-            "sparkline": [float(r["value"]) for r in home[-SPARK_POINTS:]],
-            "target": kpi.target.value if kpi.target else None,
-            "target_status": status, "target_text": target_words,
-            "variation_icon": signal.icon, "variation_shape": signal.shape, "variation_short": signal.short,
-            "variation_text": signal.words, "variation_points": signal.points, "variation_trial": signal.trial,
-            "assurance_icon": signal.assurance_icon, "assurance_shape": signal.assurance_shape,
-            "assurance_short": signal.assurance_short, "assurance_text": signal.assurance_words,
-            "variation": signal,   # the whole verdict, with its chart (KPI detail draws it)
-        })
-    return pd.DataFrame(rows)
+            comparison=comparison, comparison_symbol=relation.shape, comparison_text=relation.short,
+            comparison_short=relation.cell, comparison_tone=relation.tone,
+            relation_basis=relation.basis, england_relation=relation.words,
+            trend=sentence_case(trend.label), trend_words=trend_words(trend), trend_direction=trend.direction,
+            trend_assessment=trend.assessment,
+            sparkline=[float(r["value"]) for r in home[-SPARK_POINTS:]],
+            target=kpi.target.value if kpi.target else None,
+            target_status=status, target_text=target_words,
+            variation_icon=signal.icon, variation_shape=signal.shape, variation_short=signal.short,
+            variation_text=signal.words, variation_points=signal.points, variation_trial=signal.trial,
+            assurance_icon=signal.assurance_icon, assurance_shape=signal.assurance_shape,
+            assurance_short=signal.assurance_short, assurance_text=signal.assurance_words,
+            variation=signal,   # the whole verdict, with its chart (KPI detail draws it)
+        ))
+    return rows

@@ -167,7 +167,7 @@ def _print_table(path: str, result, warning: str) -> None:
 
 def _run_kpi(args: argparse.Namespace, warning: str) -> int:
     """`spc --kpi ID`: the chart the scorecard and the KPI page draw, from the database."""
-    from kpis.board.scorecard import scorecard
+    from kpis.board.scorecard import scorecard_rows
     from kpis.core.framework import load_framework
     from kpis.store.database import Store, StoreError
     framework = load_framework(args.framework)
@@ -183,7 +183,8 @@ def _run_kpi(args: argparse.Namespace, warning: str) -> int:
     except StoreError as exc:
         raise CliError(str(exc), EXIT_UNUSABLE) from None
     with store:
-        signal = scorecard(store, framework, kpi_ids=[kpi.id])["variation"].iloc[0]
+        (line,) = scorecard_rows(store, framework, kpi_ids=[kpi.id])
+        signal = line.variation
     name = f"{kpi.id} {kpi.short_title} ({kpi.frequency}, {framework.short_name})"
     if signal.result is None:
         raise CliError(f"{name}: {signal.words}.", EXIT_INVALID)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
@@ -49,6 +50,13 @@ def problem_table(problems: list[Problem]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     df["Row"] = df["Row"].astype("Int64")
     return df
+
+
+def marked_copy_name(name: str) -> str:
+    """The download name of a file's marked copy: 'safeguarding-return.xlsx' -> 'safeguarding-return-problems.xlsx'
+    (letters, digits, - and _ kept, anything else a hyphen, at most 60 of them)."""
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in Path(name).stem)[:60] or "return"
+    return f"{stem}-problems.xlsx"
 
 
 def _count(n: int, one: str, many: str) -> str:

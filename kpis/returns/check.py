@@ -60,12 +60,6 @@ class CheckedReturn:
     def ok(self) -> bool:
         return not self.errors
 
-    def problems_table(self) -> pd.DataFrame:
-        """The problems as a table for a page: errors first, then things to check."""
-        rows = [{"Severity": "Error" if p.is_error else "Check", "Where": p.where, "Found": p.found,
-                 "Expected": p.expected, "Message": p.message} for p in self.errors + self.warnings]
-        return pd.DataFrame(rows, columns=["Severity", "Where", "Found", "Expected", "Message"])
-
     def to_dict(self) -> dict:
         return {"file": self.name, "area": self.area_id, "period": getattr(self.period, "label", None),
                 "valid": self.ok, "errors": total(self.errors), "warnings": total(self.warnings),

@@ -27,7 +27,7 @@ from kpis.core.periods import Period
 from kpis.core.problems import Problem, total
 from kpis.core.units import STATUS_LABELS
 from kpis.returns.check import CheckedReturn, check_parsed
-from kpis.returns.reader import out_of_memory, read_return
+from kpis.returns.reader import ReturnFile, out_of_memory, read_return
 from kpis.returns.revisions import REVISED_COLUMNS, RevisionNotConfirmed, revised
 from kpis.store.audit import audit
 from kpis.store.batches import finish_batch, start_batch, store_raw_file
@@ -102,11 +102,17 @@ def sha256(data: bytes) -> str:
 def check_return(store: Store | None, framework: Framework, *, name: str, data: bytes, area_id: str,
                  today: date | None = None, period: Period | str | None = None) -> CheckedReturn:
     """Check the file's content, read it and run every check. Raises UnreadableFile; never writes."""
-    parsed = read_return(name, data, framework)
+    return check_read(store, framework, read_return(name, data, framework), area_id=area_id, today=today,
+                      period=period)
+
+
+def check_read(store: Store | None, framework: Framework, parsed: ReturnFile, *, area_id: str,
+               today: date | None = None, period: Period | str | None = None) -> CheckedReturn:
+    """Run every check on a file `read_return` has read (the upload page reads it once, to show its progress)."""
     try:
         return check_parsed(parsed, framework=framework, area_id=area_id, store=store, today=today, period=period)
     except MemoryError:
-        raise out_of_memory(f"'{name}'") from None
+        raise out_of_memory(f"'{parsed.name}'") from None
 
 
 def preview(store: Store, framework: Framework, validated: CheckedReturn, today: date | None = None) -> Preview:

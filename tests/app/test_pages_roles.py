@@ -281,8 +281,10 @@ def test_a_lead_cannot_submit_for_another_area_on_the_upload_page(accounts_db, a
     from datetime import date
 
     import app_pages._auth
+    from kpis.access.permissions import Actor
     from kpis.returns.templates import default_period
-    from tests.support.returns import filled_template, framework
+    from tests.support.returns import framework
+    from tools.sample_returns import filled_template
     period = default_period(date.today()).label
     at = app(accounts_db, app_env, "lead")                       # lead for safeguarding only
     at.switch_page("app_pages/upload.py").run()
@@ -290,8 +292,8 @@ def test_a_lead_cannot_submit_for_another_area_on_the_upload_page(accounts_db, a
                                                        "(Safeguarding)"]
     # Suppose the page were fooled into offering SEND too (a bug, a forged session): kpis still refuses.
     lead = ACCOUNTS["lead"][0]
-    monkeypatch.setattr(app_pages._auth, "current_user",
-                        lambda: {"email": lead, "role": "lead", "areas": ["safeguarding", "send"]})
+    monkeypatch.setattr(app_pages._auth, "current_actor",
+                        lambda *, at=None: Actor(lead, "lead", ("safeguarding", "send")))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = session("lead")
     at.run().switch_page("app_pages/upload.py").run()

@@ -13,12 +13,15 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
+from app_pages._auth import SESSION_KEY
 from kpis.core.exports import XLSX_MIME
 from kpis.returns.templates import default_period
-from kpis.store.database import Store
+from kpis.store.database import Store, now
 from tests.conftest import ROOT
 from tests.support.apptest import ok, texts
-from tests.support.returns import FIXTURES, filled_template, framework, to_bytes
+from tests.support.auth import ACCOUNTS, accounts_db, accounts_db_master
+from tests.support.returns import FIXTURES, framework, to_bytes
+from tools.sample_returns import filled_template
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 TIMEOUT = 60
@@ -201,17 +204,18 @@ def test_csv_return_and_template_download(demo_db, app_env):
     assert any("problems marked" in d.proto.label for d in at.get("download_button"))
 
 
-def test_a_lead_chooses_only_their_own_areas(demo_db, app_env, monkeypatch):
-    app_env(demo_db)
-    import app_pages._auth
-    monkeypatch.setattr(app_pages._auth, "current_user",
-                        lambda: {"email": EMAIL, "role": "lead", "areas": ["safeguarding"]})
-    at = open_upload()
+def test_a_lead_chooses_only_their_own_areas(accounts_db, app_env):
+    """A signed-in lead (accounts exist: not open demo mode) submits as themselves, for their own sub-group only."""
+    app_env(accounts_db)
+    email = ACCOUNTS["lead"][0]                  # the safeguarding lead
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
+    at.session_state[SESSION_KEY] = {"email": email, "method": "password", "started": now(), "last_seen": now()}
+    at = ok(ok(at.run()).switch_page("app_pages/upload.py").run())
     assert at.selectbox(key="upload_area").options == ["Worcestershire Safeguarding Children Partnership "
                                                        "(Safeguarding)"]
     assert "Submitting as" not in texts(at)      # shown at step 5, after an upload
     at = upload(at, "sg.xlsx", filled_template(framework(), "safeguarding", PERIOD))
-    assert f"Submitting as **{EMAIL}**" in texts(at).replace("\\", "").replace("\u2060", "")  # md_escape's joiners
+    assert f"Submitting as **{email}**" in texts(at).replace("\\", "").replace("\u2060", "")  # md_escape's joiners
     assert not at.text_input                       # no email to type when signed in
     assert not at.button(key="upload_confirm").disabled
 

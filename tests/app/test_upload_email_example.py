@@ -10,7 +10,8 @@ from kpis.core.framework import FrameworkError, load_framework, parse_framework
 from tests.app.test_pages_upload import PERIOD, open_upload, upload
 from tests.conftest import ROOT
 from tests.support.apptest import ok, texts
-from tests.support.returns import filled_template, framework
+from tests.support.returns import framework
+from tools.sample_returns import filled_template
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 SHIPPED = ROOT / "data" / "frameworks" / "worcestershire.toml"

@@ -11,7 +11,7 @@ from kpis.access.audit import audit_entries
 from kpis.access.permissions import Actor, PermissionDenied
 from kpis.board import variation
 from kpis.board.rebases import add_rebase, rebases_for, remove_rebase
-from kpis.board.scorecard import scorecard
+from kpis.board.scorecard import scorecard, scorecard_rows
 from kpis.core.framework import FrameworkError, parse_framework
 from kpis.core.kpi import Rebase
 from kpis.core.periods import financial_quarter
@@ -37,7 +37,7 @@ def sg02_store(store):
 
 
 def sg02_verdict(store, as_at=None):
-    return scorecard(store, FRAMEWORK, kpi_ids=["SG02"], as_at=as_at)["variation"].iloc[0]
+    return scorecard_rows(store, FRAMEWORK, kpi_ids=["SG02"], as_at=as_at)[0].variation
 
 
 def test_a_stored_rebase_restarts_the_limits_and_changes_the_verdict(sg02_store):
@@ -109,7 +109,7 @@ def test_a_rebase_declared_in_the_framework_file_restarts_the_limits(sg02_store)
     fw = parse_framework(raw)
     kpi = fw.kpi("SG02")
     assert kpi.rebases == (Rebase(date(2023, 4, 1), "New national definition", "framework"),)
-    v = scorecard(sg02_store, fw, kpi_ids=["SG02"])["variation"].iloc[0]
+    v = scorecard_rows(sg02_store, fw, kpi_ids=["SG02"])[0].variation
     assert [g.start for g in v.result.groups] == [date(2021, 6, 30), date(2023, 6, 30)]
     assert v.rebases[0].reason == "New national definition" and v.rebases[0].source == "framework"
     # the verdict finds the framework's rebase by itself, wherever it is computed

@@ -8,20 +8,19 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from kpis.board.movement import describe_change, movement_is_significant, two_count_p, two_proportion_p
+from kpis.board.points import Point
+from kpis.board.row import COLUMNS, ScorecardRow
 from kpis.board.scorecard import (
-    Point,
     compare_with_england,
-    describe_change,
     end_of_day,
     meeting_context,
     meetings,
-    movement_is_significant,
     past_meetings,
     scorecard,
+    scorecard_rows,
     target_status,
     trend_words,
-    two_count_p,
-    two_proportion_p,
 )
 from kpis.core.stats import TrendResult
 from kpis.store.database import Store
@@ -193,47 +192,51 @@ def board(store):
     return store
 
 
-def row(card: pd.DataFrame, kpi_id: str = "SG02") -> pd.Series:
-    return card.set_index("kpi_id").loc[kpi_id]
+def row(rows: list[ScorecardRow], kpi_id: str = "SG02") -> ScorecardRow:
+    (found,) = [r for r in rows if r.kpi_id == kpi_id]
+    return found
 
 
 def test_scorecard_as_at_the_second_meeting(board):
     as_at, previous = meeting_context(board, date(2025, 2, 20))
-    r = row(scorecard(board, FRAMEWORK, as_at=as_at, previous_meeting=previous))
-    assert (r["latest_period"], r["value_text"]) == ("2024/25 Q3", "36.0%")
+    r = row(scorecard_rows(board, FRAMEWORK, as_at=as_at, previous_meeting=previous))
+    assert (r.latest_period, r.value_text) == ("2024/25 Q3", "36.0%")
     # compared with what the board saw at the first meeting (22.0%), not the later revision (24.0%)
-    assert r["previous_text"] == "22.0% (2024/25 Q2)"
+    assert r.previous_text == "22.0% (2024/25 Q2)"
     # 54/150 against 33/150: pooled 0.29, z = 2.67, p = 0.008, so a real rise; lower is better
-    assert r["change_symbol"] == "▲" and r["change_text"] == "Getting worse: up 14.0 points from 22.0%"
+    assert r.change_symbol == "▲" and r.change_text == "Getting worse: up 14.0 points from 22.0%"
     # England: the latest period ending on or before 31 Dec 2024 is 2023/24 (2024/25 ends in March 2025)
-    assert (r["england_period"], r["england_value"]) == ("2023/24", 23.5)
+    assert (r.england_period, r.england_value) == ("2023/24", 23.5)
     # Wilson 95% interval of 54/150 is 28.8% to 43.9%: England's 23.5% lies below it, so worse
-    assert r["lower_ci"] == pytest.approx(28.76, abs=0.01) and r["upper_ci"] == pytest.approx(43.94, abs=0.01)
-    assert (r["comparison"], r["comparison_symbol"], r["comparison_text"]) == ("worse", "■", "Worse than England")
-    assert (r["target_status"], r["target_text"]) == ("Not met", "target 22.0% or less")
-    assert r["trend"] == "Cannot be calculated"             # three points; the test needs five
-    assert r["trend_words"] == "Not enough data"
-    assert r["sparkline"] == pytest.approx([20.0, 24.0, 36.0])
-    assert r["area_name"] == "Safeguarding" and r["outcome_name"] == (
+    assert r.lower_ci == pytest.approx(28.76, abs=0.01) and r.upper_ci == pytest.approx(43.94, abs=0.01)
+    assert (r.comparison, r.comparison_symbol, r.comparison_text) == ("worse", "■", "Worse than England")
+    assert (r.target_status, r.target_text) == ("Not met", "target 22.0% or less")
+    assert r.trend == "Cannot be calculated"             # three points; the test needs five
+    assert r.trend_words == "Not enough data"
+    assert r.sparkline == pytest.approx([20.0, 24.0, 36.0])
+    assert r.area_name == "Safeguarding" and r.outcome_name == (
         "The right education, health and care interventions")
 
 
 def test_scorecard_as_at_the_first_meeting_knows_nothing_later(board):
     as_at, previous = meeting_context(board, date(2024, 11, 15))
-    r = row(scorecard(board, FRAMEWORK, as_at=as_at, previous_meeting=previous))
-    assert (r["latest_period"], r["value_text"], r["previous_text"]) == ("2024/25 Q2", "22.0%", "–")
-    assert r["change_text"] == "New since the last meeting"
-    assert r["england_value"] is None and r["comparison_text"] == (   # England's figure was imported on 1 December
+    r = row(scorecard_rows(board, FRAMEWORK, as_at=as_at, previous_meeting=previous))
+    assert (r.latest_period, r.value_text, r.previous_text) == ("2024/25 Q2", "22.0%", "–")
+    assert r.change_text == "New since the last meeting"
+    assert r.england_value is None and r.comparison_text == (   # England's figure was imported on 1 December
         "Published, but not loaded here: run python -m kpis refresh (or import-benchmarks)")
-    assert (r["comparison_symbol"], r["comparison_short"]) == ("–", "Published, not loaded here")
-    assert r["target_status"] == "Met"                      # 22.0% is exactly the target
+    assert (r.comparison_symbol, r.comparison_short) == ("–", "Published, not loaded here")
+    assert r.target_status == "Met"                      # 22.0% is exactly the target
 
 
 def test_scorecard_has_every_kpi_in_framework_order(board):
     card = scorecard(board, FRAMEWORK)
     assert card["kpi_id"].to_list() == FRAMEWORK.kpi_ids
-    empty = row(card, "MH01")
-    assert empty["value_text"] == "No data yet" and empty["change_text"] == "No figures yet"
+    assert card.columns.to_list() == COLUMNS     # the table: one column per field of the row, in order
+    rows = scorecard_rows(board, FRAMEWORK)
+    assert card.set_index("kpi_id").loc["SG02", "change_text"] == row(rows).change_text
+    empty = row(rows, "MH01")
+    assert empty.value_text == "No data yet" and empty.change_text == "No figures yet"
     assert scorecard(board, FRAMEWORK, kpi_ids=["SG02"])["kpi_id"].to_list() == ["SG02"]
 
 
@@ -241,19 +244,19 @@ def test_scorecard_has_every_kpi_in_framework_order(board):
 def test_demo_scorecard_changes_between_meetings(demo_db_master):
     s = Store(demo_db_master, read_only=True)
     try:
-        at_sep = scorecard(s, FRAMEWORK, as_at=end_of_day(date(2026, 9, 9)),
-                           previous_meeting=end_of_day(date(2026, 6, 10)))
-        later = scorecard(s, FRAMEWORK, as_at=end_of_day(date(2026, 11, 30)),
-                          previous_meeting=end_of_day(date(2026, 9, 9)))
+        at_sep = scorecard_rows(s, FRAMEWORK, as_at=end_of_day(date(2026, 9, 9)),
+                                previous_meeting=end_of_day(date(2026, 6, 10)))
+        later = scorecard_rows(s, FRAMEWORK, as_at=end_of_day(date(2026, 11, 30)),
+                               previous_meeting=end_of_day(date(2026, 9, 9)))
     finally:
         s.close()
-    assert row(at_sep)["latest_period"] == "2026/27 Q1" and row(later)["latest_period"] == "2026/27 Q2"
-    assert row(later)["is_demo"] and row(later)["previous_period"] == "2026/27 Q1"
+    assert row(at_sep).latest_period == "2026/27 Q1" and row(later).latest_period == "2026/27 Q2"
+    assert row(later).is_demo and row(later).previous_period == "2026/27 Q1"
     # the EWMH return for 2026/27 Q2 is missing from the demo, so MH02 has no new figure
-    assert row(later, "MH02")["change_text"] == "No new figure"
+    assert row(later, "MH02").change_text == "No new figure"
     # SG02 is compared with the DfE's England figure for 2024/25 (24.5%)
-    assert (row(later)["england_text"] == "24.5% (2024/25)"
-            and row(later)["comparison"] in ("better", "similar", "worse"))
+    assert (row(later).england_text == "24.5% (2024/25)"
+            and row(later).comparison in ("better", "similar", "worse"))
 
 
 def test_the_board_table_keeps_what_is_known_about_england_in_few_words():

@@ -10,8 +10,9 @@ import pytest
 from kpis.analysis import explore
 from kpis.analysis.comparisons import kpi_benchmarks
 from kpis.analysis.timeseries import trends
-from kpis.board.scorecard import Point, scorecard, with_interval
-from kpis.core import intervals
+from kpis.board.points import Point, with_interval
+from kpis.board.scorecard import scorecard
+from kpis.core import intervals, stats
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.store.database import Store
 

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from kpis.cli.main import main
 from kpis.store.database import Store
 from tests.support.cli import cli
-from tests.support.returns import PERIOD, filled_template, framework, new_store
+from tests.support.returns import PERIOD, framework, new_store
+from tools.sample_returns import filled_template
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "correct horse battery staple"

@@ -17,8 +17,8 @@ from types import SimpleNamespace
 import pytest
 
 from kpis.access import disclosure
-from kpis.analysis import charts as explorer_charts
 from kpis.analysis import across_areas, dictionary, explore, quality
+from kpis.analysis import charts as explorer_charts
 from kpis.board import changes, detail, meetings, scorecard, tables
 from kpis.core import areas, colours, dates, exports, words
 from kpis.core.framework import DEFAULT_FRAMEWORK, parse_framework

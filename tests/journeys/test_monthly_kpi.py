@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from kpis.board.scorecard import scorecard
+from kpis.board.scorecard import scorecard_rows
 from kpis.cli.main import main
 from kpis.core.framework import load_framework
 from kpis.core.periods import calendar_month, months_of, parse_period
@@ -53,14 +53,14 @@ def test_the_demo_stores_one_value_a_month_and_the_verdict_uses_monthly_dates(bu
     try:
         stored = store.df("SELECT period_label, period_type, period_start, period_end FROM current_observations "
                           "WHERE indicator_id = 'SG09' AND breakdown_type = 'all' ORDER BY period_end")
-        row = scorecard(store, fw, kpi_ids=["SG09"]).iloc[0]
+        (row,) = scorecard_rows(store, fw, kpi_ids=["SG09"])
     finally:
         store.close()
     assert set(stored["period_type"]) == {"month"}
     assert list(stored["period_label"][:3]) == ["Apr 2023", "May 2023", "Jun 2023"]
     assert len(stored) == 42 and stored["period_label"].iloc[-1] == "Sep 2026"     # 14 quarters, 3 months each
-    assert row["latest_period"] == "Sep 2026"
-    signal = row["variation"]
+    assert row.latest_period == "Sep 2026"
+    signal = row.variation
     points = signal.result.points
     assert [p.date for p in points[:3]] == [date(2023, 4, 30), date(2023, 5, 31), date(2023, 6, 30)]
     assert len(points) == 42

@@ -20,7 +20,8 @@ from kpis.returns.annotate import (
 from kpis.returns.check import check_parsed
 from kpis.returns.filesafety import UnreadableFile
 from kpis.returns.reader import read_return
-from tests.support.returns import FIXTURES, PERIOD, TODAY, filled_template, fw, to_bytes
+from tests.support.returns import FIXTURES, PERIOD, TODAY, fw, to_bytes
+from tools.sample_returns import filled_template
 
 ERROR_RGB, WARNING_RGB = FILLS[True].fgColor.rgb, FILLS[False].fgColor.rgb
 

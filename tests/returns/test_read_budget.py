@@ -4,8 +4,8 @@ Each file goes through the validate path (check_return) and the upload path (che
 copy) in a child process whose address space is capped with resource.setrlimit(RLIMIT_AS), so a file that
 needs more memory fails there with MemoryError instead of taking the test run down. The small files are
 committed in tests/fixtures/returns/budget/; the two big ones, and the round-3 shapes (issue 26: text without
-end, and what a workbook binds beyond its cells), are made at test time by make_budget.py. Each round-3 file is
-also sent through `submit` to an empty database, which must be left empty.
+end, and what a workbook binds beyond its cells), are made at test time by tools/make_budget_files.py. Each round-3
+file is also sent through `submit` to an empty database, which must be left empty.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent.parent
 BUDGET = ROOT / "tests" / "fixtures" / "returns" / "budget"
 CHILD = ROOT / "tests" / "budget_child.py"
+MAKE_BUDGET = ROOT / "tools" / "make_budget_files.py"
 CAP = 1 << 30                       # 1 GiB of address space for the child (imports alone take about 570 MB)
 TIMEOUT = 240
 
@@ -28,7 +29,7 @@ TIMEOUT = 240
 def big(tmp_path_factory):
     """The two big files, made in a child process so this one stays small (a child inherits its peak)."""
     folder = tmp_path_factory.mktemp("budget")
-    subprocess.run([sys.executable, str(BUDGET / "make_budget.py"), "--big", str(folder)], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, str(MAKE_BUDGET), "--big", str(folder)], check=True, cwd=ROOT)
     return {name: folder / name for name in ("huge_shared_strings.xlsx", "junk.csv")}
 
 
@@ -163,7 +164,7 @@ def test_a_table_of_text_refused_part_way_through_its_first_entry_says_what_it_f
 def round3(tmp_path_factory):
     """The round-3 files, made in a child process (seeded: always the same bytes)."""
     folder = tmp_path_factory.mktemp("round3")
-    subprocess.run([sys.executable, str(BUDGET / "make_budget.py"), "--round3", str(folder)], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, str(MAKE_BUDGET), "--round3", str(folder)], check=True, cwd=ROOT)
     return folder
 
 

@@ -14,13 +14,13 @@ from tests.support.returns import (
     FIXTURES,
     PERIOD,
     TODAY,
-    filled_template,
     fw,
     simple_return,
     to_bytes,
     with_cached_values,
     workbook,
 )
+from tools.sample_returns import filled_template
 
 ALL = "All children and young people"
 

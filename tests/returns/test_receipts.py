@@ -6,7 +6,8 @@ from html.parser import HTMLParser
 
 from kpis.returns.receipts import receipt_html, receipt_rows
 from kpis.returns.submission import submit
-from tests.support.returns import PERIOD, TODAY, filled_template, fw, store
+from tests.support.returns import PERIOD, TODAY, fw, store
+from tools.sample_returns import filled_template
 
 
 class Cells(HTMLParser):

@@ -5,13 +5,15 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from kpis.core import intervals
+from kpis.core import intervals, stats
 from kpis.core.intervals import wilson_pct
+from kpis.returns.annotate import problem_table
 from kpis.returns.cells import read_number
 from kpis.returns.check import check_parsed
 from kpis.returns.reader import read_return
 from kpis.returns.submission import check_return, submit
-from tests.support.returns import PERIOD, TODAY, filled_template, fw, simple_return, store
+from tests.support.returns import PERIOD, TODAY, fw, simple_return, store
+from tools.sample_returns import filled_template
 
 ALL = "All children and young people"
 
@@ -347,7 +349,7 @@ def test_narrative_checks(fw):
     assert ("Narrative", "B", "@board please note") in found and ("Narrative", "B", "Perhaps") in found
 
 
-def test_problems_table_and_file_level_problems_come_first(fw):
+def test_file_level_problems_come_first_in_the_check_and_in_the_pages_table(fw):
     data = filled_template(fw, "safeguarding")
     wb = load_workbook(io.BytesIO(data))
     wb["Data"]["F2"] = "lots"
@@ -355,9 +357,10 @@ def test_problems_table_and_file_level_problems_come_first(fw):
     wb.save(buf)
     checked = check_return(None, fw, name="t.xlsx", data=buf.getvalue(), area_id="send", today=TODAY)
     assert checked.errors[0].sheet == "Instructions"
-    table = checked.problems_table()
-    assert list(table.columns) == ["Severity", "Where", "Found", "Expected", "Message"]
-    assert table.iloc[0]["Where"] == "sheet 'Instructions', column Sub-group id"
+    table = problem_table(checked.problems)   # the upload page's table of every problem
+    assert list(table.columns) == ["Severity", "Sheet", "Row", "Column", "Message", "Found", "Expected"]
+    assert (table.iloc[0]["Severity"], table.iloc[0]["Sheet"], table.iloc[0]["Column"]) == (
+        "Error: must be fixed", "Instructions", "Sub-group id")
 
 
 # -- text that could run as a formula (issue 15) --------------------------------------------------

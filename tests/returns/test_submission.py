@@ -17,7 +17,6 @@ from tests.support.returns import (
     FIXTURES,
     PERIOD,
     TODAY,
-    filled_template,
     fw,
     new_store,
     simple_return,
@@ -25,6 +24,7 @@ from tests.support.returns import (
     store,
     to_bytes,
 )
+from tools.sample_returns import filled_template
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ALL = "All children and young people"

@@ -26,7 +26,8 @@ from kpis.returns.templates import build_template, default_period
 from kpis.store.database import Store
 from tests.conftest import ROOT
 from tests.support.apptest import ok, texts
-from tests.support.returns import filled_template, framework, to_bytes
+from tests.support.returns import framework, to_bytes
+from tools.sample_returns import filled_template
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 TIMEOUT = 60

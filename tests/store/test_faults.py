@@ -22,7 +22,8 @@ import pytest
 
 from kpis.store.database import Store, StoreError
 from tests.conftest import ROOT
-from tests.support.returns import PERIOD, filled_template, framework, snapshot
+from tests.support.returns import PERIOD, framework, snapshot
+from tools.sample_returns import filled_template
 
 TODAY = "2025-11-20"
 AREA = "safeguarding"

@@ -15,9 +15,10 @@ from kpis.returns.layout import COLUMNS
 from kpis.returns.templates import build_template
 from kpis.setup.bootstrap import register_framework
 from kpis.store.database import Store
+from tools import sample_returns
 
 TODAY = date(2025, 11, 20)          # "today" in these tests: 2025/26 Q2 (Jul-Sep 2025) has ended
-PERIOD = "2025/26 Q2"
+PERIOD = sample_returns.PERIOD      # the quarter filled_template fills in
 PREVIOUS = "2025/26 Q1"
 HEADERS = [h for _, h in COLUMNS]
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "returns"
@@ -69,36 +70,6 @@ def workbook(rows: list[list], headers: list[str] | None = None, *, title: str =
 
 def simple_return(rows: list[list], headers: list[str] | None = None) -> bytes:
     return to_bytes(workbook(rows, headers))
-
-
-def filled_template(fw, area_id: str, period: str = PERIOD, store=None, *, shift: int = 0) -> bytes:
-    """The real template for a sub-group, filled in the way a lead would: a value, and counts for percentages."""
-    wb = load_workbook(io.BytesIO(build_template(store, fw, area_id, period)))
-    ws = wb["Data"]
-    col = {ws.cell(1, c).value: c for c in range(1, ws.max_column + 1)}
-    for r in range(2, ws.max_row + 1):
-        kid = ws.cell(r, col["KPI id"]).value
-        if not kid:
-            continue
-        kpi = fw.kpi(kid)
-        if kpi.unit == "percentage":
-            num, den = 40 + (r + shift) % 20, 80 + r % 5
-            ws.cell(r, col["Value"]).value = round(100 * num / den, 1)
-            ws.cell(r, col["Numerator"]).value = num
-            ws.cell(r, col["Denominator"]).value = den
-        else:
-            ws.cell(r, col["Value"]).value = 30 + (r + shift) % 9
-    ws.cell(2, col["Commentary"]).value = "Improved after the new triage process."
-    nar = wb["Narrative"]
-    for row in nar.iter_rows(min_col=1, max_col=2):
-        label = row[0].value
-        if label == "Progress":
-            row[1].value = "Training delivered to 120 practitioners."
-        elif label == "Risks and barriers":
-            row[1].value = "Recruitment to two posts."
-        elif label == "Service user feedback":
-            row[1].value = "Families value a single named worker."
-    return to_bytes(wb)
 
 
 def with_cached_values(data: bytes, cached: dict[str, str]) -> bytes:

@@ -7,7 +7,7 @@ Each file runs in its own child process (so one file's peak is not another's): v
 (`annotate.marked_copy`). The child reports its peak resident memory (VmHWM: its own, where ru_maxrss
 would carry the parent's over from the fork) and the seconds taken. The imports alone take about 190 MB;
 "baseline" is a child that reads nothing. The files are the reading budget's corpus (tests/fixtures/returns/budget, """
- """the two big ones and the round-3 shapes of issue 26 made by its make_budget.py), the older
+ """the two big ones and the round-3 shapes of issue 26 made by tools/make_budget_files.py), the older
 hostile corpus (tests/fixtures/returns) and a real filled-in template for comparison.
 
     .venv/bin/python tools/bench/hostile.py --only long_ shared_formula   # only the files whose names hold these
@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 RETURNS = ROOT / "tests" / "fixtures" / "returns"
+MAKE_BUDGET = ROOT / "tools" / "make_budget_files.py"
 CAP = 3 << 30           # 3 GiB of address space per child, so a regression fails instead of swapping
 TODAY = date(2025, 11, 20)
 TIMEOUT = 300           # seconds per child: a regression is reported, not waited for
@@ -75,12 +76,13 @@ def measure(mode: str, path: Path | None) -> dict:
 
 
 def files(tmp: Path) -> list[Path]:
-    from tests.fixtures.returns.budget.make_budget import BIG, ROUND3, SMALL
-    from tests.support.returns import filled_template, framework
+    from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
+    from tools.make_budget_files import BIG, ROUND3, SMALL
+    from tools.sample_returns import filled_template
     good = tmp / "good_template.xlsx"
-    good.write_bytes(filled_template(framework(), "safeguarding", "2025/26 Q2"))
-    subprocess.run([sys.executable, str(RETURNS / "budget" / "make_budget.py"), "--big", str(tmp)], check=True)
-    subprocess.run([sys.executable, str(RETURNS / "budget" / "make_budget.py"), "--round3", str(tmp)], check=True)
+    good.write_bytes(filled_template(load_framework(DEFAULT_FRAMEWORK), "safeguarding", "2025/26 Q2"))
+    subprocess.run([sys.executable, str(MAKE_BUDGET), "--big", str(tmp)], check=True)
+    subprocess.run([sys.executable, str(MAKE_BUDGET), "--round3", str(tmp)], check=True)
     budget = [RETURNS / "budget" / name for name in SMALL] + [tmp / name for name in (*BIG, *ROUND3)]
     older = sorted(p for p in RETURNS.iterdir() if p.is_file() and p.suffix in (".xlsx", ".xls", ".csv"))
     return [good, *budget, *older]
