@@ -14,6 +14,17 @@ import streamlit as st
 from app_pages._common import data_version, framework, reading_table, store
 from kpis.board.detail import breakdown_data, england_value_for, page_series, trend_data
 from kpis.board.scorecard import meeting_context, past_meetings, scorecard
+from kpis.board.tables import (
+    DESK_OPTIONAL_COLUMNS,
+    OPTIONAL_COLUMNS,
+    area_line,
+    group_rows,
+    grouped_board_table,
+    has_targets,
+    md_escape,
+    one_line_ems,
+    summary_counts,
+)
 from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
 from kpis.core.areas import region_name
 
@@ -241,12 +252,15 @@ def build_views(kpi, *, as_at, comparators, presenting: bool, height: int = 420,
     return KpiViews(reason, trend_figure, trend_table, groups_figure, groups_table, period, caption)
 
 
-@st.cache_data(show_spinner=False, max_entries=24)
+# Views every reader shares are kept as they are (`st.cache_resource`), not copied for each reader as
+# `st.cache_data` does: unpickling a page's charts on every run cost more than drawing the page. Pages only
+# read them (a chart, a table to show); nothing changes them.
+@st.cache_resource(show_spinner=False, max_entries=24)
 def kpi_views(db: str, version: int, kpi_ids: tuple[str, ...], as_at: datetime | None,
               comparators: tuple[str, ...], presenting: bool, height: int = 420) -> dict[str, KpiViews]:
     """Every chart of these KPIs, for one data version and view: shared by every reader (the first reader after
     new data builds it; `db` and `version` are the cache key, so new data is never hidden). At most 24 views are
-    kept, oldest first out."""
+    kept, oldest first out. Read only: the same objects go to every reader."""
     fw = framework()
     kpis = [fw.kpi(k) for k in kpi_ids]
     series = page_series(store(), fw, kpis, comparators=comparators, as_at=as_at)  # one query for them all
@@ -254,15 +268,55 @@ def kpi_views(db: str, version: int, kpi_ids: tuple[str, ...], as_at: datetime |
                               series=series) for k in kpis}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _scorecard(db: str, version: int, as_at: datetime | None, previous: datetime | None) -> pd.DataFrame:
     return scorecard(store(), framework(), as_at=as_at, previous_meeting=previous)
 
 
 def board_scorecard(as_at: datetime | None = None, previous: datetime | None = None) -> pd.DataFrame:
     """Every reader at a meeting sees the same scorecard: worked out once per data version and meeting, not per
-    session or page (the scorecard, the Overview and the area pages all read it here)."""
+    session or page (the scorecard, the Overview and the area pages all read it here). Read only: every reader
+    gets the same table."""
     return _scorecard(str(store().path), data_version(), as_at, previous)
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    """The scorecard as the page shows it, for one data version, meeting, grouping and view (`scorecard_view`)."""
+    any_demo: bool
+    no_figures: bool
+    counts: dict[str, int]
+    areas_line: str          # empty when presenting
+    table: pd.DataFrame
+    comparisons: list
+    sections: list[bool]
+    css: str
+    targets: bool
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _scorecard_view(db: str, version: int, as_at: datetime | None, previous: datetime | None, by: str,
+                    presenting: bool, link: str | None) -> ScorecardView:
+    card = board_scorecard(as_at, previous)
+    areas_line = ""
+    if not presenting:  # a sentence per outcome area in words; presenting, each area's heading row carries counts
+        areas_line = " · ".join(area_line(rows, f"**{md_escape(name)}**") for name, rows in group_rows(card, by))
+    table, comparisons, sections = grouped_board_table(card, by, link=link, compact=True)
+    optional = [c for c in (OPTIONAL_COLUMNS if presenting else DESK_OPTIONAL_COLUMNS) if c in table.columns]
+    css = scorecard_css(rows=len(table) + 1, width_ems=one_line_ems(table), presenting=presenting,
+                        narrow_ems=one_line_ems(table.drop(columns=optional)),
+                        first_hidden=list(table.columns).index(optional[0]) + 1,
+                        lines_above=1 + len(areas_line) // 180 if areas_line else 0)
+    return ScorecardView(bool(card["is_demo"].any()), bool(card["latest_period"].isna().all()),
+                         summary_counts(card), areas_line, table, comparisons, sections, css, has_targets(card))
+
+
+def scorecard_view(as_at: datetime | None, previous: datetime | None, *, by: str, presenting: bool,
+                   link: str | None) -> ScorecardView:
+    """The scorecard page's table, counts and sizes, worked out once per data version and view for every reader
+    (from `board_scorecard`'s rows), not on every run: grouping, counting and sizing the table cost more than
+    showing it. At most 32 views are kept. Read only: every reader gets the same objects."""
+    return _scorecard_view(str(store().path), data_version(), as_at, previous, by, presenting, link)
 
 
 def views_for(kpis, *, as_at, comparators, presenting: bool, height: int = 420) -> dict[str, KpiViews]:
