@@ -11,8 +11,16 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from app_pages._common import data_version, framework, reading_table, store
-from kpis.board.detail import breakdown_data, england_value_for, page_series, trend_data
+from app_pages._common import data_version, framework, reading_cells, reading_table, store
+from kpis.board.detail import (
+    breakdown_data,
+    england_value_for,
+    kpi_download,
+    page_series,
+    revision_history,
+    trend_data,
+)
+from kpis.board.rebases import all_rebases
 from kpis.board.scorecard import meeting_context, past_meetings, scorecard
 from kpis.board.tables import (
     DESK_OPTIONAL_COLUMNS,
@@ -219,9 +227,9 @@ class KpiViews:
     """What a KPI's trend and group charts show, built once per data version and view (`kpi_views`)."""
     trend_reason: str | None            # a sentence instead of an empty chart
     trend_figure: object | None
-    trend_table: pd.DataFrame | None
+    trend_table: pd.DataFrame | None    # as shown (`reading_cells`)
     groups_figure: object | None        # None: no figures by group
-    groups_table: pd.DataFrame | None
+    groups_table: pd.DataFrame | None   # as shown (`reading_cells`)
     groups_period: str | None
     england_caption: str | None
 
@@ -249,7 +257,8 @@ def build_views(kpi, *, as_at, comparators, presenting: bool, height: int = 420,
                                                           font_size=font)
             if england is not None:
                 caption = f"Dashed line: England, {kpi.format_value(england)} ({england_period})."
-    return KpiViews(reason, trend_figure, trend_table, groups_figure, groups_table, period, caption)
+    return KpiViews(reason, trend_figure, None if trend_table is None else reading_cells(trend_table), groups_figure,
+                    None if groups_table is None else reading_cells(groups_table), period, caption)
 
 
 # Views every reader shares are kept as they are (`st.cache_resource`), not copied for each reader as
@@ -278,6 +287,20 @@ def board_scorecard(as_at: datetime | None = None, previous: datetime | None = N
     session or page (the scorecard, the Overview and the area pages all read it here). Read only: every reader
     gets the same table."""
     return _scorecard(str(store().path), data_version(), as_at, previous)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _kpi_row(db: str, version: int, rebases: str, kpi_id: str, as_at: datetime | None,
+             previous: datetime | None) -> pd.DataFrame:
+    return scorecard(store(), framework(), as_at=as_at, previous_meeting=previous, kpi_ids=[kpi_id])
+
+
+def kpi_row(kpi, as_at: datetime | None, previous: datetime | None) -> pd.DataFrame:
+    """A KPI's scorecard row for its page, worked out once per data version, meeting and set of SPC rebases in
+    force (an administrator records those without new data, and the page shows them at once). At most 32 are
+    kept. Read only."""
+    in_force = repr(sorted(all_rebases(store(), framework(), as_at=as_at).items()))
+    return _kpi_row(str(store().path), data_version(), in_force, kpi.id, as_at, previous)
 
 
 @dataclass(frozen=True)
@@ -325,6 +348,19 @@ def views_for(kpis, *, as_at, comparators, presenting: bool, height: int = 420) 
                      presenting, height)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _kpi_figures(db: str, version: int, kpi_id: str, as_at: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    fw = framework()
+    kpi = fw.kpi(kpi_id)
+    return revision_history(store(), fw, kpi), kpi_download(store(), fw, kpi, as_at=as_at)
+
+
+def kpi_figures(kpi, *, as_at: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A KPI's revision history and every figure of it (for its download), read once per data version and view
+    for every reader, not on every visit to its page. At most 16 are kept. Read only."""
+    return _kpi_figures(str(store().path), data_version(), kpi.id, as_at)
+
+
 def trend_block(kpi, views: KpiViews, *, key: str) -> None:
     """A KPI's trend chart with its numbers below."""
     if views.trend_reason:  # a sentence, not an empty chart
@@ -335,7 +371,8 @@ def trend_block(kpi, views: KpiViews, *, key: str) -> None:
                "one. England and "
                "other published figures are level lines across the period they cover (a year, usually).")
     with st.expander("The numbers in this chart"):
-        reading_table(views.trend_table, alt=f"The numbers in the trend chart of {kpi.id} {kpi.short_title}")
+        reading_table(views.trend_table, alt=f"The numbers in the trend chart of {kpi.id} {kpi.short_title}",
+                      cells=True)
 
 
 def breakdown_block(kpi, views: KpiViews, *, key: str) -> None:
@@ -347,5 +384,5 @@ def breakdown_block(kpi, views: KpiViews, *, key: str) -> None:
     if views.england_caption:
         st.caption(views.england_caption)
     with st.expander("The numbers in this chart"):
-        reading_table(views.groups_table,
+        reading_table(views.groups_table, cells=True,
                       alt=f"The numbers in the chart of {kpi.id} {kpi.short_title} by group, {views.groups_period}")
