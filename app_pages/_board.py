@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from app_pages._common import data_version, framework, reading_cells, reading_table, store
 from kpis.board.detail import (
@@ -31,6 +32,7 @@ from kpis.board.tables import (
     has_targets,
     md_escape,
     one_line_ems,
+    style_board_table,
     summary_counts,
 )
 from kpis.charts.figures import breakdown_views, no_figures_reason, trend_views
@@ -310,9 +312,7 @@ class ScorecardView:
     no_figures: bool
     counts: dict[str, int]
     areas_line: str          # empty when presenting
-    table: pd.DataFrame
-    comparisons: list
-    sections: list[bool]
+    table: Styler            # the table, styled once (`styled_once`)
     css: str
     targets: bool
 
@@ -331,7 +331,19 @@ def _scorecard_view(db: str, version: int, as_at: datetime | None, previous: dat
                         first_hidden=list(table.columns).index(optional[0]) + 1,
                         lines_above=1 + len(areas_line) // 180 if areas_line else 0)
     return ScorecardView(bool(card["is_demo"].any()), bool(card["latest_period"].isna().all()),
-                         summary_counts(card), areas_line, table, comparisons, sections, css, has_targets(card))
+                         summary_counts(card), areas_line,
+                         styled_once(style_board_table(table, comparisons, sections)), css, has_targets(card))
+
+
+def styled_once(styler: Styler) -> Styler:
+    """A pandas Styler whose styles are worked out now, once. `st.table` works a Styler's styles out again each
+    time it shows one (`_compute`, `_translate`: the scorecard's cost most of a cached run); a cached view's table
+    is shown by every session, so each showing reuses them. Nothing changes it afterwards: sessions may share it."""
+    styler._compute()
+    translated = styler._translate(False, False)  # as Streamlit asks for it (no sparse index or columns)
+    styler._compute = lambda: styler  # type: ignore[method-assign]
+    styler._translate = lambda *args, **kwargs: translated  # type: ignore[method-assign]
+    return styler
 
 
 def scorecard_view(as_at: datetime | None, previous: datetime | None, *, by: str, presenting: bool,

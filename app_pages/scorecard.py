@@ -4,7 +4,7 @@ import streamlit as st
 from app_pages._auth import open_demo_mode, require_page
 from app_pages._board import describe_view, meeting_selector, presentation_mode, scorecard_view
 from app_pages._common import framework, site_notice
-from kpis.board.tables import md_escape, style_board_table
+from kpis.board.tables import md_escape
 from kpis.core.framework_governance import framing_text
 from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
 
@@ -54,7 +54,7 @@ if not presenting:
 st.html(view.css)
 assurance = " assurance against its target," if view.targets else ""
 with st.container(key="board-scorecard"):
-    st.table(style_board_table(view.table, view.comparisons, view.sections), hide_index=False,
+    st.table(view.table, hide_index=False,
              alt=f"Scorecard grouped by {GROUPINGS[by].lower()}: one row per KPI with its latest value, trend line, "
                  f"variation (signal or noise),{assurance} comparison with England, change since the last meeting, "
                  "recent trend and target. Each heading row counts its KPIs' signals and targets at risk.")
