@@ -360,7 +360,7 @@ def views_for(kpis, *, as_at, comparators, presenting: bool, height: int = 420) 
                      presenting, height)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=6, ttl="10m")
 def _kpi_figures(db: str, version: int, kpi_id: str, as_at: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     fw = framework()
     kpi = fw.kpi(kpi_id)
@@ -369,7 +369,8 @@ def _kpi_figures(db: str, version: int, kpi_id: str, as_at: datetime | None) -> 
 
 def kpi_figures(kpi, *, as_at: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A KPI's revision history and every figure of it (for its download), read once per data version and view
-    for every reader, not on every visit to its page. At most 16 are kept. Read only."""
+    for every reader, not on every visit to its page. At most 6 are kept, each for 10 minutes at most (a national
+    KPI's figures are many). Read only."""
     return _kpi_figures(str(store().path), data_version(), kpi.id, as_at)
 
 
