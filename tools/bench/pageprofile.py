@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from kpis.core.framework import load_framework
-from tools.bench.loadtest import _process_tree, cpu_seconds, serve_app
+from tools.bench.loadtest import ROOT, _process_tree, cpu_seconds, serve_app
 from tools.bench.serverload import pages_to_read
 from tools.bench.stclient import Session
 
@@ -97,12 +97,21 @@ def _collect(folder: Path, wait_s: float = 30) -> pstats.Stats | None:
     return stats
 
 
+def _short(file: str) -> str:
+    """A profiled function's file: from site-packages, or from this project's root, else as it is."""
+    if "site-packages/" in file:
+        return file.split("site-packages/")[-1]
+    try:
+        return str(Path(file).relative_to(ROOT))
+    except ValueError:
+        return file
+
+
 def top(stats: pstats.Stats, runs: int, count: int) -> list[tuple[float, float, str]]:
     """(cumulative ms a run, own ms a run, function) of the `count` functions with most cumulative time."""
     rows = []
     for (file, line, name), (_, _, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
-        where = file.split("site-packages/")[-1] if "site-packages/" in file else os.path.relpath(file)
-        rows.append((cumulative / runs * 1000, own / runs * 1000, f"{where}:{line}({name})"))
+        rows.append((cumulative / runs * 1000, own / runs * 1000, f"{_short(file)}:{line}({name})"))
     rows.sort(reverse=True)
     return rows[:count]
 
