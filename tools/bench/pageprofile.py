@@ -137,6 +137,7 @@ def profile_pages(db: str | Path, *, runs: int = 15, only: list[str] | None = No
                 (folder / SWITCH).unlink()
                 stats = _collect(folder)
                 results.append({"page": label, "server_cpu_per_session_ms": round(cpu_ms, 1),
+                                "load_average": round(os.getloadavg()[0], 2),
                                 "top": top(stats, runs, count) if stats else []})
     return results
 
@@ -144,7 +145,8 @@ def profile_pages(db: str | Path, *, runs: int = 15, only: list[str] | None = No
 def report(results: list[dict]) -> str:
     out = io.StringIO()
     for page in results:
-        out.write(f"\n{page['page']}: {page['server_cpu_per_session_ms']:,.1f} ms of server CPU a session\n")
+        out.write(f"\n{page['page']}: {page['server_cpu_per_session_ms']:,.1f} ms of server CPU a session "
+                  f"(load average {page['load_average']})\n")
         out.write(f"{'cum ms/run':>11}{'own ms/run':>11}  function (profiled runs)\n")
         for cumulative, own, where in page["top"]:
             out.write(f"{cumulative:>11.1f}{own:>11.1f}  {where}\n")
