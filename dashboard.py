@@ -11,7 +11,7 @@ from app_pages._auth import (
     remembered_visitor,
     session_timer,
 )
-from app_pages._common import busy_page, busy_sidebar, page_title, sidebar, store
+from app_pages._common import busy_page, busy_sidebar, one_run, page_title, sidebar, store
 from app_pages._nav import SIDEBAR_WIDTH_PX, page_groups
 from kpis.store.database import StoreBusy
 
@@ -25,6 +25,7 @@ st.set_page_config(page_title="Children's partnership KPIs", page_icon="📊", l
 # (an import, a backup) can use it between runs. If another program holds it for longer than the app waits,
 # the page says so and the navigation stays the one this visitor had (st.navigation runs on every run).
 held = ExitStack()
+held.enter_context(one_run())  # answers read once for the whole run (are there accounts? who is this?)
 try:
     busy = False
     try:

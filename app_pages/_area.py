@@ -4,6 +4,9 @@
 """
 from __future__ import annotations
 
+from datetime import datetime
+
+import pandas as pd
 import streamlit as st
 
 from app_pages._auth import require_page
@@ -17,7 +20,7 @@ from app_pages._board import (
     trend_block,
     views_for,
 )
-from app_pages._common import framework, site_notice, store
+from app_pages._common import data_version, framework, site_notice, store
 from kpis.board.tables import area_summary, md_escape
 from kpis.core.framework_governance import framing_text
 from kpis.packs.words import assurance_sentence, england_sentence, variation_sentence
@@ -73,13 +76,9 @@ def render_area(area_id: str) -> None:
         st.markdown(f"**{md_escape(kind)}**: {md_escape(why)}" if why else f"**{md_escape(kind)}**")
     if not presenting:
         site_notice()
-    kpis = fw.kpis_in_area(area.id)
-    card = board_scorecard(as_at, previous)
-    card = card[card["kpi_id"].isin([k.id for k in kpis])]
-    verdicts = {r["kpi_id"]: r for r in card.to_dict("records")}
-    st.markdown(f"**In short:** {md_escape(area_summary(card))}")
+    verdicts, summary, history = area_view(str(store().path), data_version(), area.id, as_at, previous)
+    st.markdown(f"**In short:** {md_escape(summary)}")
 
-    history = narrative_history(store(), area.id, as_at=as_at)
     with st.container(border=True):
         if history.empty:
             st.header("Sub-group narrative")
@@ -97,6 +96,17 @@ def render_area(area_id: str) -> None:
                         _narrative(old.to_dict())
 
     kpi_charts(area.id, verdicts, as_at=as_at, comparators=comparators, presenting=presenting)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def area_view(db: str, version: int, area_id: str, as_at: datetime | None, previous: datetime | None
+              ) -> tuple[dict[str, dict], str, pd.DataFrame]:
+    """An area's scorecard rows by KPI, its summary in words and its narratives, once per data version and meeting
+    for every reader (narratives arrive in batches too, so the version covers them). Read only."""
+    card = board_scorecard(as_at, previous)
+    card = card[card["kpi_id"].isin([k.id for k in framework().kpis_in_area(area_id)])]
+    verdicts = {r["kpi_id"]: r for r in card.to_dict("records")}
+    return verdicts, area_summary(card), narrative_history(store(), area_id, as_at=as_at)
 
 
 @st.fragment

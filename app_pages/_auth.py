@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from app_pages._common import store
+from app_pages._common import any_accounts, per_run, store
 from kpis.access import accounts as auth
-from kpis.access.permissions import Actor, actor_for, may, normalise_email, users_exist
+from kpis.access.permissions import Actor, actor_for, may, normalise_email
 from kpis.board.tables import md_email, md_escape
 from kpis.store.database import StoreBusy, now
 
@@ -51,7 +51,7 @@ def sso_configured() -> bool:
 
 def open_demo_mode() -> bool:
     """No account exists yet (a fresh demo install): nobody signs in and every page is open."""
-    return not users_exist(store())
+    return not any_accounts()
 
 
 def remember_visitor(open_mode: bool, actor: Actor | None) -> None:
@@ -100,7 +100,7 @@ def current_actor(*, at: datetime | None = None) -> Actor | None:
         if session["method"] == "sso":
             st.logout()
         return None
-    actor = actor_for(store(), session["email"])
+    actor = per_run(("actor", session["email"]), lambda: actor_for(store(), session["email"]))
     if actor is None:  # the account was removed while signed in
         st.session_state.pop(SESSION_KEY, None)
         return None

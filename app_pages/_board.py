@@ -10,10 +10,32 @@ from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
-from app_pages._common import data_version, framework, reading_table, store
-from kpis.board.detail import breakdown_data, england_value_for, page_series, trend_data
-from kpis.board.scorecard import meeting_context, past_meetings, scorecard
+from app_pages._common import data_version, framework, reading_cells, reading_table, store
+from kpis.board.detail import (
+    breakdown_data,
+    england_value_for,
+    kpi_download,
+    page_series,
+    revision_history,
+    trend_data,
+)
+from kpis.board.rebases import all_rebases
+from kpis.board.row import ScorecardRow
+from kpis.board.scorecard import meeting_context, past_meetings, scorecard, scorecard_rows
+from kpis.board.tables import (
+    DESK_OPTIONAL_COLUMNS,
+    OPTIONAL_COLUMNS,
+    area_line,
+    group_rows,
+    grouped_board_table,
+    has_targets,
+    md_escape,
+    one_line_ems,
+    style_board_table,
+    summary_counts,
+)
 from kpis.charts.breakdowns import breakdown_views
 from kpis.charts.figures import no_figures_reason, trend_views
 from kpis.core.areas import region_name
@@ -210,9 +232,9 @@ class KpiViews:
     """What a KPI's trend and group charts show, built once per data version and view (`kpi_views`)."""
     trend_reason: str | None            # a sentence instead of an empty chart
     trend_figure: object | None
-    trend_table: pd.DataFrame | None
+    trend_table: pd.DataFrame | None    # as shown (`reading_cells`)
     groups_figure: object | None        # None: no figures by group
-    groups_table: pd.DataFrame | None
+    groups_table: pd.DataFrame | None   # as shown (`reading_cells`)
     groups_period: str | None
     england_caption: str | None
 
@@ -240,15 +262,19 @@ def build_views(kpi, *, as_at, comparators, presenting: bool, height: int = 420,
                                                           font_size=font)
             if england is not None:
                 caption = f"Dashed line: England, {kpi.format_value(england)} ({england_period})."
-    return KpiViews(reason, trend_figure, trend_table, groups_figure, groups_table, period, caption)
+    return KpiViews(reason, trend_figure, None if trend_table is None else reading_cells(trend_table), groups_figure,
+                    None if groups_table is None else reading_cells(groups_table), period, caption)
 
 
-@st.cache_data(show_spinner=False, max_entries=24)
+# Views every reader shares are kept as they are (`st.cache_resource`), not copied for each reader as
+# `st.cache_data` does: unpickling a page's charts on every run cost more than drawing the page. Pages only
+# read them (a chart, a table to show); nothing changes them.
+@st.cache_resource(show_spinner=False, max_entries=24)
 def kpi_views(db: str, version: int, kpi_ids: tuple[str, ...], as_at: datetime | None,
               comparators: tuple[str, ...], presenting: bool, height: int = 420) -> dict[str, KpiViews]:
     """Every chart of these KPIs, for one data version and view: shared by every reader (the first reader after
     new data builds it; `db` and `version` are the cache key, so new data is never hidden). At most 24 views are
-    kept, oldest first out."""
+    kept, oldest first out. Read only: the same objects go to every reader."""
     fw = framework()
     kpis = [fw.kpi(k) for k in kpi_ids]
     series = page_series(store(), fw, kpis, comparators=comparators, as_at=as_at)  # one query for them all
@@ -256,21 +282,100 @@ def kpi_views(db: str, version: int, kpi_ids: tuple[str, ...], as_at: datetime |
                               series=series) for k in kpis}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _scorecard(db: str, version: int, as_at: datetime | None, previous: datetime | None) -> pd.DataFrame:
     return scorecard(store(), framework(), as_at=as_at, previous_meeting=previous)
 
 
 def board_scorecard(as_at: datetime | None = None, previous: datetime | None = None) -> pd.DataFrame:
     """Every reader at a meeting sees the same scorecard: worked out once per data version and meeting, not per
-    session or page (the scorecard, the Overview and the area pages all read it here)."""
+    session or page (the scorecard, the Overview and the area pages all read it here). Read only: every reader
+    gets the same table."""
     return _scorecard(str(store().path), data_version(), as_at, previous)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _kpi_row(db: str, version: int, rebases: str, kpi_id: str, as_at: datetime | None,
+             previous: datetime | None) -> ScorecardRow:
+    (line,) = scorecard_rows(store(), framework(), as_at=as_at, previous_meeting=previous, kpi_ids=[kpi_id])
+    return line
+
+
+def kpi_row(kpi, as_at: datetime | None, previous: datetime | None) -> ScorecardRow:
+    """A KPI's scorecard row for its page, worked out once per data version, meeting and set of SPC rebases in
+    force (an administrator records those without new data, and the page shows them at once). At most 32 are
+    kept. Read only."""
+    in_force = repr(sorted(all_rebases(store(), framework(), as_at=as_at).items()))
+    return _kpi_row(str(store().path), data_version(), in_force, kpi.id, as_at, previous)
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    """The scorecard as the page shows it, for one data version, meeting, grouping and view (`scorecard_view`)."""
+    any_demo: bool
+    no_figures: bool
+    counts: dict[str, int]
+    areas_line: str          # empty when presenting
+    table: Styler            # the table, styled once (`styled_once`)
+    css: str
+    targets: bool
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _scorecard_view(db: str, version: int, as_at: datetime | None, previous: datetime | None, by: str,
+                    presenting: bool, link: str | None) -> ScorecardView:
+    card = board_scorecard(as_at, previous)
+    areas_line = ""
+    if not presenting:  # a sentence per outcome area in words; presenting, each area's heading row carries counts
+        areas_line = " · ".join(area_line(rows, f"**{md_escape(name)}**") for name, rows in group_rows(card, by))
+    table, comparisons, sections = grouped_board_table(card, by, link=link, compact=True)
+    optional = [c for c in (OPTIONAL_COLUMNS if presenting else DESK_OPTIONAL_COLUMNS) if c in table.columns]
+    css = scorecard_css(rows=len(table) + 1, width_ems=one_line_ems(table), presenting=presenting,
+                        narrow_ems=one_line_ems(table.drop(columns=optional)),
+                        first_hidden=list(table.columns).index(optional[0]) + 1,
+                        lines_above=1 + len(areas_line) // 180 if areas_line else 0)
+    return ScorecardView(bool(card["is_demo"].any()), bool(card["latest_period"].isna().all()),
+                         summary_counts(card), areas_line,
+                         styled_once(style_board_table(table, comparisons, sections)), css, has_targets(card))
+
+
+def styled_once(styler: Styler) -> Styler:
+    """A pandas Styler whose styles are worked out now, once. `st.table` works a Styler's styles out again each
+    time it shows one (`_compute`, `_translate`: the scorecard's cost most of a cached run); a cached view's table
+    is shown by every session, so each showing reuses them. Nothing changes it afterwards: sessions may share it."""
+    styler._compute()
+    translated = styler._translate(False, False)  # as Streamlit asks for it (no sparse index or columns)
+    styler._compute = lambda: styler  # type: ignore[method-assign]
+    styler._translate = lambda *args, **kwargs: translated  # type: ignore[method-assign]
+    return styler
+
+
+def scorecard_view(as_at: datetime | None, previous: datetime | None, *, by: str, presenting: bool,
+                   link: str | None) -> ScorecardView:
+    """The scorecard page's table, counts and sizes, worked out once per data version and view for every reader
+    (from `board_scorecard`'s rows), not on every run: grouping, counting and sizing the table cost more than
+    showing it. At most 32 views are kept. Read only: every reader gets the same objects."""
+    return _scorecard_view(str(store().path), data_version(), as_at, previous, by, presenting, link)
 
 
 def views_for(kpis, *, as_at, comparators, presenting: bool, height: int = 420) -> dict[str, KpiViews]:
     """`kpi_views` for the server's store at its current data version."""
     return kpi_views(str(store().path), data_version(), tuple(k.id for k in kpis), as_at, tuple(comparators),
                      presenting, height)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6, ttl="10m")
+def _kpi_figures(db: str, version: int, kpi_id: str, as_at: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    fw = framework()
+    kpi = fw.kpi(kpi_id)
+    return revision_history(store(), fw, kpi), kpi_download(store(), fw, kpi, as_at=as_at)
+
+
+def kpi_figures(kpi, *, as_at: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A KPI's revision history and every figure of it (for its download), read once per data version and view
+    for every reader, not on every visit to its page. At most 6 are kept, each for 10 minutes at most (a national
+    KPI's figures are many). Read only."""
+    return _kpi_figures(str(store().path), data_version(), kpi.id, as_at)
 
 
 def trend_block(kpi, views: KpiViews, *, key: str) -> None:
@@ -283,7 +388,8 @@ def trend_block(kpi, views: KpiViews, *, key: str) -> None:
                "one. England and "
                "other published figures are level lines across the period they cover (a year, usually).")
     with st.expander("The numbers in this chart"):
-        reading_table(views.trend_table, alt=f"The numbers in the trend chart of {kpi.id} {kpi.short_title}")
+        reading_table(views.trend_table, alt=f"The numbers in the trend chart of {kpi.id} {kpi.short_title}",
+                      cells=True)
 
 
 def breakdown_block(kpi, views: KpiViews, *, key: str) -> None:
@@ -295,5 +401,5 @@ def breakdown_block(kpi, views: KpiViews, *, key: str) -> None:
     if views.england_caption:
         st.caption(views.england_caption)
     with st.expander("The numbers in this chart"):
-        reading_table(views.groups_table,
+        reading_table(views.groups_table, cells=True,
                       alt=f"The numbers in the chart of {kpi.id} {kpi.short_title} by group, {views.groups_period}")

@@ -4,6 +4,11 @@ Pages arrange what `kpis` returns; nothing here decides anything about the data.
 """
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
 import pandas as pd
 import streamlit as st
 
@@ -109,6 +114,37 @@ def store() -> Store:
     return _store(str(db_path()))
 
 
+T = TypeVar("T")
+_this_run = threading.local()  # a full run's answers (`per_run`); scripts run in their session's own thread
+
+
+@contextmanager
+def one_run() -> Iterator[None]:
+    """Around a full script run (`dashboard.py`): what `per_run` reads inside it is read once for the whole run."""
+    _this_run.memo = {}
+    try:
+        yield
+    finally:
+        _this_run.memo = None
+
+
+def per_run(name: object, read: Callable[[], T]) -> T:
+    """`read()`, at most once in a full run: the navigation, the permission check and the page's notice all ask
+    "are there accounts yet?", and each asking was a query. Outside `one_run` (a fragment's run, a page run on its
+    own in a test) it reads every time."""
+    memo = getattr(_this_run, "memo", None)
+    if memo is None:
+        return read()
+    if name not in memo:
+        memo[name] = read()
+    return memo[name]
+
+
+def any_accounts() -> bool:
+    """Whether any account exists (`kpis.access.permissions.users_exist`), read once a run."""
+    return per_run("users_exist", lambda: users_exist(store()))
+
+
 def data_version() -> int:
     """The server store's data version (`kpis.store.series.data_version`): a cache key for views of the data."""
     return series_data_version(store())
@@ -123,7 +159,8 @@ def site_notice() -> None:
     """The one notice at the top of a page: demo data and open mode (no account yet) together, in a line or two.
 
     Each page calls it (not dashboard.py), so AppTest, which runs a page on its own after `switch_page`, sees it."""
-    parts = ([DEMO_WORDS] if is_demo_database(store()) else []) + ([OPEN_WORDS] if not users_exist(store()) else [])
+    demo = per_run("is_demo_database", lambda: is_demo_database(store()))
+    parts = ([DEMO_WORDS] if demo else []) + ([OPEN_WORDS] if not any_accounts() else [])
     if parts:
         st.html(NOTICE_CSS)
         with st.container(key="site-notice"):
@@ -215,8 +252,13 @@ def _cell(value) -> str:
     return md_escape(value)
 
 
-def reading_table(df: pd.DataFrame, *, alt: str) -> None:
+def reading_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """A table's cells as `reading_table` shows them: text escaped so it shows as written, blanks as '–'."""
+    return df.map(_cell)
+
+
+def reading_table(df: pd.DataFrame, *, alt: str, cells: bool = False) -> None:
     """Numbers a board member or lead must read, as an HTML table (`st.table`) rather than the canvas grid: a
     screen reader reads every cell with its column heading, and it zooms and reflows as text (WCAG 1.3.1, 1.4.4).
-    Text is escaped so it shows as written; blanks show as '–'."""
-    st.table(df.map(_cell), hide_index=True, alt=alt)
+    Text is escaped so it shows as written; blanks show as '–' (`cells`: `df` is `reading_cells` already)."""
+    st.table(df if cells else reading_cells(df), hide_index=True, alt=alt)

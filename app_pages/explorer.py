@@ -13,14 +13,15 @@ require_page("explore")  # first, before anything is read: this page checks its 
 
 def downloads(name: str, sheets: dict, meta: dict, *, key: str, decimals: int = 1) -> None:
     """A CSV of the first table and an Excel workbook of all of them (with a Metadata sheet), rounded as shown."""
-    sheets = {title: exports.rounded(table, decimals=decimals) for title, table in sheets.items()}
-    first = next(iter(sheets.values()))
+    def rounded() -> dict:
+        return {title: exports.rounded(table, decimals=decimals) for title, table in sheets.items()}
+
     stem = exports.file_stem(name)
     left, right, _ = st.columns([1, 1, 2])
-    left.download_button("Download CSV", exports.to_csv_bytes(first), file_name=f"{stem}.csv",
-                         mime=exports.CSV_MIME, icon=":material/download:", key=f"{key}_csv")
-    # The workbook is written when someone clicks (a callable), not on every visit to the page.
-    right.download_button("Download Excel", lambda: exports.to_excel_bytes(sheets, meta), file_name=f"{stem}.xlsx",
+    # Each file is written when someone clicks (a callable), not on every visit to the page.
+    left.download_button("Download CSV", lambda: exports.to_csv_bytes(next(iter(rounded().values()))),
+                         file_name=f"{stem}.csv", mime=exports.CSV_MIME, icon=":material/download:", key=f"{key}_csv")
+    right.download_button("Download Excel", lambda: exports.to_excel_bytes(rounded(), meta), file_name=f"{stem}.xlsx",
                           mime=exports.XLSX_MIME, icon=":material/download:", key=f"{key}_xlsx")
 
 

@@ -6,16 +6,17 @@ from app_pages._board import (
     breakdown_block,
     comparator_picker,
     describe_view,
+    kpi_figures,
+    kpi_row,
     meeting_selector,
     presentation_mode,
     trend_block,
     url_select,
     views_for,
 )
-from app_pages._common import framework, reading_table, site_notice, store
-from kpis.board.detail import definition_rows, kpi_download, revision_history
+from app_pages._common import framework, reading_table, site_notice
+from kpis.board.detail import definition_rows
 from kpis.board.row import rows_frame
-from kpis.board.scorecard import scorecard_rows
 from kpis.board.tables import board_table, md_escape, style_board_table
 from kpis.charts.spc import spc_figure, spc_table
 from kpis.core import exports
@@ -52,7 +53,7 @@ st.markdown(f"**{md_escape(kpi.title)}**. {md_escape(fw.area(kpi.area).name)}; r
             f"{md_escape(fw.area(kpi.area).sub_group)}.")
 st.caption(describe_view(choice, previous))
 
-(line,) = scorecard_rows(store(), fw, as_at=as_at, previous_meeting=previous, kpi_ids=[kpi.id])
+line = kpi_row(kpi, as_at, previous)
 row = rows_frame([line])
 site_notice()
 st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide_index=False,
@@ -88,7 +89,7 @@ st.header("Definition, method and source")
 st.table(definition_rows(fw, kpi).set_index("Item"))
 
 st.header("Revision history")
-history = revision_history(store(), fw, kpi)
+history, data = kpi_figures(kpi, as_at=as_at)
 if history.empty:
     st.caption("No figure for this KPI has been revised: every value is its first version.")
 else:
@@ -97,8 +98,7 @@ else:
 
 st.header("Download")
 if page_may(actor, "download"):
-    data = kpi_download(store(), fw, kpi, as_at=as_at)
-    # Read here, written on click (after this page run has let the database go), not on every visit.
+    # Read once per data version (`kpi_figures`, above); written on click, not on every visit.
     st.download_button(f"Download every {kpi.id} figure (CSV, {len(data):,} rows)",
                        lambda: exports.to_csv_bytes(data), file_name=f"{kpi.id}-figures.csv", mime=exports.CSV_MIME,
                        icon=":material/download:", key="download")

@@ -1,10 +1,11 @@
 """The public view: published figures only, with small numbers suppressed; no sign-in needed."""
+import pandas as pd
 import streamlit as st
 
+from app_pages._board import board_scorecard
 from app_pages._common import data_version, framework, site_notice, store
-from kpis.access.disclosure import PUBLIC_NOTE, PublicView, public_table, public_view
+from kpis.access.disclosure import PUBLIC_NOTE, public_table, public_view
 from kpis.board.meetings import public_decisions_and_actions
-from kpis.board.scorecard import scorecard
 from kpis.board.tables import md_escape, public_verdicts
 from kpis.store.narratives import SECTIONS
 
@@ -15,20 +16,31 @@ st.markdown(f"The key performance indicators of the {fw.name}, as published. Fig
 site_notice()
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def published(db: str, version: int) -> PublicView:
-    """`public_view`, worked out again only when new figures or narratives arrive (each is written in a batch)."""
-    return public_view(store(), fw)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def published(db: str, version: int) -> tuple[dict[str, tuple[pd.DataFrame | None, pd.DataFrame | None]], bool,
+                                              pd.DataFrame]:
+    """`public_view` as this page's tables, one pair (figures with the board's verdicts, groups) per outcome area,
+    worked out again only when new figures or narratives arrive (each is written in a batch): every reader shares
+    them, read only. The verdicts are the board scorecard's rows: signal or noise, assurance, England in words."""
+    shown, any_figures, narratives = public_view(store(), fw)
+    card = board_scorecard()  # the Overview's rows: the scorecard as it stands now
+    tables = {}
+    for area in fw.areas:
+        totals, parts = shown[area.id]
+        latest = totals.assign(first=totals["kpi_id"] + " " + totals["kpi"])
+        table = groups = None
+        if not latest.empty:
+            table = public_table(latest, first="KPI")
+            for column, cells in public_verdicts(card, latest).items():
+                table[column] = list(cells)
+            if not parts.empty:
+                groups = public_table(parts.assign(first=parts["kpi_id"] + ": " + parts["breakdown"]),
+                                      first="KPI and group")
+        tables[area.id] = (table, groups)
+    return tables, any_figures, narratives
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def verdicts(db: str, version: int):
-    """The board scorecard's rows, for their verdicts: signal or noise, assurance, England in words."""
-    return scorecard(store(), fw)
-
-
-shown, any_figures, narratives = published(str(store().path), data_version())
-card = verdicts(str(store().path), data_version())
+tables, any_figures, narratives = published(str(store().path), data_version())
 
 if not any_figures:
     st.warning("No figures have been published yet.", icon=":material/database:")
@@ -43,19 +55,14 @@ for area in fw.areas:
     with st.container(border=True):
         st.header(area.name)
         st.caption(f"Reported by the {area.sub_group}")
-        totals, parts = shown[area.id]
-        latest = totals.assign(first=totals["kpi_id"] + " " + totals["kpi"])
-        if latest.empty:
+        table, groups = tables[area.id]
+        if table is None:
             st.caption("No published figures yet.")
         else:
-            table = public_table(latest, first="KPI")
-            for column, cells in public_verdicts(card, latest).items():
-                table[column] = list(cells)
             st.table(table)
-            if not parts.empty:
+            if groups is not None:
                 with st.expander("Groups of children, latest period"):
-                    st.table(public_table(parts.assign(first=parts["kpi_id"] + ": " + parts["breakdown"]),
-                                   first="KPI and group"))
+                    st.table(groups)
         story = narratives[narratives["outcome_area"] == area.id] if not narratives.empty else narratives
         if not story.empty:
             latest_story = story.iloc[0]

@@ -2,20 +2,9 @@
 import streamlit as st
 
 from app_pages._auth import open_demo_mode, require_page
-from app_pages._board import board_scorecard, describe_view, meeting_selector, presentation_mode, scorecard_css
+from app_pages._board import describe_view, meeting_selector, presentation_mode, scorecard_view
 from app_pages._common import framework, site_notice
-from kpis.board.tables import (
-    DESK_OPTIONAL_COLUMNS,
-    OPTIONAL_COLUMNS,
-    area_line,
-    group_rows,
-    grouped_board_table,
-    has_targets,
-    md_escape,
-    one_line_ems,
-    style_board_table,
-    summary_counts,
-)
+from kpis.board.tables import md_escape
 from kpis.core.framework_governance import framing_text
 from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED
 
@@ -41,41 +30,31 @@ else:
                                   default="area", required=True, persist_state="session") or "area"
 
 
-
-
-card = board_scorecard(as_at, previous)
+# A KPI id links to its detail page in a new browser tab. A new tab is a new session, signed out, so once
+# people sign in (any account exists) the ids are plain text and "Open a KPI in detail" below is the way.
+view = scorecard_view(as_at, previous, by=by, presenting=presenting, link="kpi" if open_demo_mode() else None)
 demo_words = (" Figures marked (demo) are synthetic; England figures are real published statistics."
-              if presenting and card["is_demo"].any() else "")
+              if presenting and view.any_demo else "")
 st.caption(describe_view(choice, previous) + demo_words)
 if not presenting:
     site_notice()
-if card["latest_period"].isna().all():
+if view.no_figures:
     st.warning("There are no figures for this date. Choose a later meeting, or load data first.",
                icon=":material/database:")
 
-n = summary_counts(card)
+n = view.counts
 st.markdown(
     f"**Compared with England:** ● {n['better']} better, ◆ {n['similar']} similar, ■ {n['worse']} worse"
     f" · **Variation:** {n['improving']} improving, {n['concern']} concern"
     f" · **Since the last meeting:** {n['improved']} getting better, {n['worsened']} getting worse"
     f" · **Targets:** {n['targets_met']} of {n['targets']} met")
-areas = group_rows(card, by)
-areas_line = ""
-if not presenting:  # a sentence per outcome area in words; presenting, each area's heading row carries the counts
-    areas_line = " · ".join(area_line(rows, f"**{md_escape(name)}**") for name, rows in areas)
-    st.caption(f"By outcome area (signals by statistical process control): {areas_line}.")
+if not presenting:
+    st.caption(f"By outcome area (signals by statistical process control): {view.areas_line}.")
 
-# A KPI id links to its detail page in a new browser tab. A new tab is a new session, signed out, so once
-# people sign in (any account exists) the ids are plain text and "Open a KPI in detail" below is the way.
-table, comparisons, sections = grouped_board_table(card, by, link="kpi" if open_demo_mode() else None, compact=True)
-OPTIONAL = [c for c in (OPTIONAL_COLUMNS if presenting else DESK_OPTIONAL_COLUMNS) if c in table.columns]
-st.html(scorecard_css(rows=len(table) + 1, width_ems=one_line_ems(table), presenting=presenting,
-                      narrow_ems=one_line_ems(table.drop(columns=OPTIONAL)),
-                      first_hidden=list(table.columns).index(OPTIONAL[0]) + 1,
-                      lines_above=1 + len(areas_line) // 180 if areas_line else 0))
-assurance = " assurance against its target," if has_targets(card) else ""
+st.html(view.css)
+assurance = " assurance against its target," if view.targets else ""
 with st.container(key="board-scorecard"):
-    st.table(style_board_table(table, comparisons, sections), hide_index=False,
+    st.table(view.table, hide_index=False,
              alt=f"Scorecard grouped by {GROUPINGS[by].lower()}: one row per KPI with its latest value, trend line, "
                  f"variation (signal or noise),{assurance} comparison with England, change since the last meeting, "
                  "recent trend and target. Each heading row counts its KPIs' signals and targets at risk.")

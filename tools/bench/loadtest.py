@@ -179,16 +179,17 @@ class AppServer:
 
 @contextlib.contextmanager
 def serve_app(db: str | Path, *, env: dict | None = None, timeout: float = 90, log: Path | None = None,
-              info: dict | None = None) -> Iterator[AppServer]:
+              info: dict | None = None, launcher: list[str] | None = None) -> Iterator[AppServer]:
     """Start `streamlit run dashboard.py` on 127.0.0.1 at a free port; stop it on leaving.
 
-    `info`, if given, gets the server's peak resident set (`server_peak_rss_mb`) just before it stops."""
+    `info`, if given, gets the server's peak resident set (`server_peak_rss_mb`) just before it stops.
+    `launcher` runs Streamlit's command line instead of `python -m streamlit` (`pageprofile` profiles the server)."""
     port = free_port()
     log = log or Path(tempfile.gettempdir()) / f"kpis-loadtest-streamlit-{port}.log"
     full_env = {**os.environ, "KPIS_DB": str(db), **(env or {})}
     out = open(log, "wb")  # noqa: SIM115 - the server writes to it until it stops; closed in the finally below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+        [*(launcher or [sys.executable, "-m", "streamlit"]), "run", "dashboard.py", "--server.headless", "true",
          "--server.address", HOST, "--server.port", str(port), "--server.fileWatcherType", "none",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
