@@ -19,7 +19,7 @@ import pytest
 from kpis.access import disclosure
 from kpis.analysis import across_areas, dictionary, explore, quality
 from kpis.analysis import charts as explorer_charts
-from kpis.board import changes, detail, meetings, scorecard, tables
+from kpis.board import changes, detail, meetings, points, scorecard, tables
 from kpis.core import areas, colours, dates, exports, words
 from kpis.core.framework import DEFAULT_FRAMEWORK, parse_framework
 from kpis.core.periods import financial_quarter
@@ -82,7 +82,7 @@ def test_england_code_is_defined_once():
     assert containing("E92000001") == {HOME["areas"]}
     assert areas.ENGLAND == "E92000001"
     # its users hold the same object, not a copy
-    assert relation.ENGLAND is scorecard.ENGLAND is across_areas.ENGLAND is disclosure.ENGLAND_CODE is areas.ENGLAND
+    assert relation.ENGLAND is points.ENGLAND is across_areas.ENGLAND is disclosure.ENGLAND_CODE is areas.ENGLAND
 
 
 @pytest.mark.parametrize("n", range(1, 10))

@@ -129,7 +129,7 @@ def test_rule_period_not_future():
     row, ctx = understood(rule_period_not_future, period="2026/27 Q1")
     assert only(rule_period_not_future(row, ctx)) == (
         "Data", 2, "C (Period)", "2026/27 Q1", "a period that has already ended",
-        "2026/27 Q1 is in the future (it starts on 01 April 2026).", "error")
+        "2026/27 Q1 is in the future (it starts on 1 April 2026).", "error")
 
     row, ctx = understood(rule_period_not_future, period="2025/26 Q3")     # today is 20 November 2025
     assert only(rule_period_not_future(row, ctx)) == (
