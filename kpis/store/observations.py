@@ -6,6 +6,7 @@ import go through one transaction.
 """
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 import duckdb
@@ -48,7 +49,7 @@ def _arrow_column(col: str, s: pd.Series):
         return pa.array(s.fillna(False).astype(bool))
     if t is not None and (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)):
         return arr
-    return pa.array([None if v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT
+    return pa.array([None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
                      else str(v) for v in s], pa.string())
 
 
@@ -141,7 +142,7 @@ def write_observations_from(cur: duckdb.DuckDBPyConnection, *, batch_id: int, re
     return counts
 
 
-def _check_incoming(cur) -> None:
+def _check_incoming(cur: duckdb.DuckDBPyConnection) -> None:
     """The checks of incoming rows, in SQL over table obs_diff: known statuses, one row per key."""
     known = ", ".join(f"'{s}'" for s in STATUSES)
     bad = sorted(r[0] for r in cur.execute(f"SELECT DISTINCT status FROM obs_diff WHERE status NOT IN ({known})")
