@@ -25,6 +25,10 @@ def pytest_collection_modifyitems(config, items) -> None:
         where = Path(str(item.path)).resolve().relative_to(ROOT / "tests")
         for mark in SLOW_FOLDERS.get(where.parts[0], ()) + SLOW_FILES.get(where.as_posix(), ()):
             item.add_marker(getattr(pytest.mark, mark))
+    # The slow files first (a stable sort: each file's tests stay together and in order). xdist hands out the work
+    # in this order, so the longest files start at once and the short ones fill in at the end, keeping both
+    # workers busy to the last test instead of one finishing a long browser file alone.
+    items.sort(key=lambda item: (item.get_closest_marker("browser") is None, item.get_closest_marker("slow") is None))
 
 
 @pytest.fixture(scope="session")
