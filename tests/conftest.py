@@ -1,6 +1,8 @@
 """Shared fixtures: a real demo database built once per test session by the real CLI."""
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -23,14 +25,52 @@ def pytest_collection_modifyitems(config, items) -> None:
         where = Path(str(item.path)).resolve().relative_to(ROOT / "tests")
         for mark in SLOW_FOLDERS.get(where.parts[0], ()) + SLOW_FILES.get(where.as_posix(), ()):
             item.add_marker(getattr(pytest.mark, mark))
+    # The slow files first (a stable sort: each file's tests stay together and in order). xdist hands out the work
+    # in this order, so the longest files start at once and the short ones fill in at the end, keeping both
+    # workers busy to the last test instead of one finishing a long browser file alone.
+    items.sort(key=lambda item: (item.get_closest_marker("browser") is None, item.get_closest_marker("slow") is None))
 
 
 @pytest.fixture(scope="session")
-def demo_db_master(tmp_path_factory) -> Path:
+def demo_master(tmp_path_factory, worker_id):
+    """`demo_master(framework_file)`: that framework's demo database, built by the real CLI (`init --demo`) once per
+    test session, not once per test file. Read it in place (read-only), or copy it to change it.
+
+    Under xdist the first worker to ask builds it in the run's shared temporary folder (the others wait on a lock),
+    and each worker reads its own copy, so no two processes ever open the same file."""
     from kpis.cli.main import main
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    assert main(["--db", str(path), "init", "--demo"]) == 0
-    return path
+    own = tmp_path_factory.getbasetemp()
+    shared = own.parent if worker_id != "master" else own   # the run's folder, shared by its workers
+    made: dict[Path, Path] = {}
+
+    def master(framework: Path) -> Path:
+        framework = Path(framework).resolve()
+        if framework not in made:
+            name = f"demo-{framework.stem}-{hashlib.sha256(str(framework).encode()).hexdigest()[:12]}"
+            built = shared / name / "demo.duckdb"
+            built.parent.mkdir(exist_ok=True)
+            with open(shared / f"{name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)                 # one builder; the others wait, then copy
+                if not built.exists():
+                    making = built.with_name("building.duckdb")
+                    making.unlink(missing_ok=True)               # what a builder that failed left
+                    assert main(["--framework", str(framework), "--db", str(making), "init", "--demo"]) == 0
+                    assert not Path(f"{making}.wal").exists()    # the CLI closed it: the file is the whole database
+                    making.rename(built)
+            if built.parent == own / name:
+                made[framework] = built
+            else:
+                made[framework] = tmp_path_factory.mktemp(name) / "demo.duckdb"
+                shutil.copy(built, made[framework])
+        return made[framework]
+    return master
+
+
+@pytest.fixture(scope="session")
+def demo_db_master(demo_master) -> Path:
+    """The shipped default framework's demo database (see demo_master). Copy it to change it (demo_db)."""
+    from kpis.core.framework import DEFAULT_FRAMEWORK
+    return demo_master(DEFAULT_FRAMEWORK)
 
 
 @pytest.fixture

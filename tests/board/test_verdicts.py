@@ -21,7 +21,6 @@ from kpis.board.tables import (
     visible_text,
 )
 from kpis.board.variation import MIN_POINTS
-from kpis.cli.main import main
 from kpis.core.framework import load_framework
 from kpis.published import relation
 from kpis.store.database import Store
@@ -37,11 +36,9 @@ RETIRED = ("No England figure yet", "Not published", "No national comparator", "
 
 
 @pytest.fixture(scope="module", params=FRAMEWORK_FILES, ids=[p.stem for p in FRAMEWORK_FILES])
-def card(request, tmp_path_factory):
+def card(request, demo_master):
     path = request.param
-    db = tmp_path_factory.mktemp(path.stem) / "demo.duckdb"
-    assert main(["--framework", str(path), "--db", str(db), "init", "--demo"]) == 0
-    store = Store(db, read_only=True)
+    store = Store(demo_master(path), read_only=True)
     try:
         return load_framework(path), scorecard(store, load_framework(path))
     finally:

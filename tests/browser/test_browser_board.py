@@ -2,7 +2,7 @@
 an area page and a KPI page opened by their links. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
-from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
+from tests.support.browser import browser_page, demo_app, screenshot, wait_for_app
 
 PROJECTOR = {"width": 1920, "height": 1080}
 TALL = {"width": 1920, "height": 2600}
@@ -31,8 +31,9 @@ def sg02_row(page):
     return page.locator('[data-testid="stTable"] tr', has_text="SG02").first
 
 
-def test_scorecard_changes_with_the_meeting(demo_db):
-    with running_app(demo_db) as url, browser_page(**PROJECTOR) as page:
+def test_scorecard_changes_with_the_meeting(demo_app):
+    url = demo_app                                       # the session's app, on the demo database
+    with browser_page(**PROJECTOR) as page:
         open_app(page, url)
         page.goto(f"{url}/scorecard")
         sg02_row(page).wait_for()
@@ -71,8 +72,9 @@ def test_scorecard_changes_with_the_meeting(demo_db):
         screenshot(page, "board-scorecard-presentation")
 
 
-def test_area_and_kpi_pages_by_link(demo_db):
-    with running_app(demo_db) as url, browser_page(**TALL) as page:
+def test_area_and_kpi_pages_by_link(demo_app):
+    url = demo_app
+    with browser_page(**TALL) as page:
         open_app(page, url)
         page.goto(f"{url}/scorecard")
         settle(page, "Board scorecard")

@@ -1,9 +1,10 @@
 """The home page in a real browser: it renders, names the areas, labels demo data, and has no error."""
-from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
+from tests.support.browser import browser_page, demo_app, screenshot, wait_for_app
 
 
-def test_home_page_in_chromium(demo_db):
-    with running_app(demo_db) as url, browser_page() as page:
+def test_home_page_in_chromium(demo_app):
+    url = demo_app                                       # the session's app, on the demo database
+    with browser_page() as page:
         page.goto(url)
         wait_for_app(page, text="Safeguarding")
         page.locator('[data-testid="stTable"]').nth(3).wait_for(timeout=30_000)

@@ -26,7 +26,7 @@ from kpis.core.framework import load_framework
 from kpis.returns.templates import default_period
 from kpis.store.database import Store
 from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
-from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
+from tests.support.browser import accounts_app, browser_page, running_app, screenshot, wait_for_app
 
 LOAD = 60_000          # a page's run on a loaded machine
 PDF_BUILD = 90_000     # the board pack's PDF takes about 10 s on a quiet one
@@ -248,13 +248,10 @@ def test_lead_sends_a_return_and_sees_it_on_the_scorecard(accounts_db, tmp_path)
         store.close()
 
 
-# -- 2 and 3 only read, so they share one app -----------------------------------------------------------------
-@pytest.fixture(scope="module")
-def reading_app(accounts_db_master, tmp_path_factory):
-    db = tmp_path_factory.mktemp("journeys") / "accounts.duckdb"
-    shutil.copy(accounts_db_master, db)
-    with running_app(db) as url:
-        yield url
+# -- 2 and 3 only read, so they share one app, the session's (tests.support.browser.accounts_app) ---------------
+@pytest.fixture
+def reading_app(accounts_app):
+    return accounts_app
 
 
 # -- 2. a board member at a meeting --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.app.test_pages_roles import SEES
 from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
-from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
+from tests.support.browser import accounts_app, browser_page, demo_app, screenshot, wait_for_app
 
 NAV = '[data-testid="stSidebarNav"]'
 # The page names the sidebar lists, the "View more" button if any, and every element of the navigation whose
@@ -54,20 +54,21 @@ def check(page, expected: set[str], name: str) -> None:
 
 
 @pytest.mark.parametrize("width,height", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
-def test_each_role_sees_all_its_pages_in_full(accounts_db, tmp_path, width, height):
-    with running_app(accounts_db) as url:
-        for role in [None, *ACCOUNTS]:
-            with browser_page(width=width, height=height) as page:
-                page.goto(url)
-                wait_for_app(page, text="published figures")
-                if role:
-                    sign_in(page, url, ACCOUNTS[role][0])
-                check(page, SEES[role], f"{role or 'signed-out'}-{width}")
+def test_each_role_sees_all_its_pages_in_full(accounts_app, width, height):
+    url = accounts_app                                   # the session's app, with one account per role
+    for role in [None, *ACCOUNTS]:
+        with browser_page(width=width, height=height) as page:
+            page.goto(url)
+            wait_for_app(page, text="published figures")
+            if role:
+                sign_in(page, url, ACCOUNTS[role][0])
+            check(page, SEES[role], f"{role or 'signed-out'}-{width}")
 
 
 @pytest.mark.parametrize("width,height", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
-def test_open_demo_mode_lists_every_page_in_full(demo_db, width, height):
-    with running_app(demo_db) as url, browser_page(width=width, height=height) as page:
+def test_open_demo_mode_lists_every_page_in_full(demo_app, width, height):
+    url = demo_app                                       # the session's app, on the demo database, no accounts
+    with browser_page(width=width, height=height) as page:
         page.goto(url)
         wait_for_app(page)
         check(page, SEES["admin"], f"open-mode-{width}")

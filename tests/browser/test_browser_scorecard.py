@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from kpis.cli.main import main
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.store.database import Store
 from tests.conftest import ROOT
-from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
+from tests.support.browser import browser_page, demo_app, running_app, screenshot, wait_for_app
 from tools.bench.dataset import write_kpi_returns
 
 PROJECTOR = {"width": 1366, "height": 768}
@@ -91,10 +93,10 @@ def one_line(rows: list[dict], font_px: float) -> None:
     assert not tall, f"rows wrapped onto two lines: {tall}"
 
 
-def test_presentation_mode_shows_every_kpi_on_a_1366_by_768_projector(demo_db):
+def test_presentation_mode_shows_every_kpi_on_a_1366_by_768_projector(demo_app):
     kpi_ids = load_framework().kpi_ids
-    with running_app(demo_db) as url, browser_page(**PROJECTOR) as page:
-        m = open_scorecard(page, url, presenting=True)
+    with browser_page(**PROJECTOR) as page:
+        m = open_scorecard(page, demo_app, presenting=True)
         screenshot(page, "scorecard-presentation-1366x768")
     rows = assert_whole_table_on_screen(m, kpi_ids, change=False)
     assert len(rows) == 16
@@ -112,10 +114,10 @@ def test_presentation_mode_shows_every_kpi_on_a_1366_by_768_projector(demo_db):
     assert not [r for r in rows if "quartile" in r["england"]]
 
 
-def test_normal_view_shows_every_kpi_on_a_1920_by_1080_screen(demo_db):
+def test_normal_view_shows_every_kpi_on_a_1920_by_1080_screen(demo_app):
     kpi_ids = load_framework().kpi_ids
-    with running_app(demo_db) as url, browser_page(**DESKTOP) as page:
-        m = open_scorecard(page, url, presenting=False)
+    with browser_page(**DESKTOP) as page:
+        m = open_scorecard(page, demo_app, presenting=False)
         screenshot(page, "scorecard-normal-1920x1080")
     rows = assert_whole_table_on_screen(m, kpi_ids)
     one_line(rows, m["font_px"])
@@ -125,9 +127,12 @@ def test_normal_view_shows_every_kpi_on_a_1920_by_1080_screen(demo_db):
     assert m["font_px"] >= 14
 
 
-@pytest.fixture
-def db_24(tmp_path, demo_db) -> tuple[Path, Path]:
+@pytest.fixture(scope="module")
+def db_24(tmp_path_factory, demo_db_master) -> tuple[Path, Path]:
     """The demo database read through a 24-KPI framework, the eight added KPIs with synthetic quarterly values."""
+    tmp_path = tmp_path_factory.mktemp("db_24")
+    demo_db = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db_master, demo_db)
     framework = tmp_path / "worcestershire_24.toml"
     framework.write_text(Path(DEFAULT_FRAMEWORK).read_text(encoding="utf-8") + "\n"
                          + (ROOT / "tests/fixtures/frameworks/eight_more_kpis.toml").read_text(encoding="utf-8"),
@@ -144,12 +149,20 @@ def db_24(tmp_path, demo_db) -> tuple[Path, Path]:
     return demo_db, framework
 
 
+@pytest.fixture(scope="module")
+def app_24(db_24) -> Iterator[tuple[str, Path]]:
+    """(base URL, framework file) of the app serving db_24, shared by the tests that read it."""
+    db, framework = db_24
+    with running_app(db, env={"KPIS_FRAMEWORK": str(framework)}) as url:
+        yield url, framework
+
+
 @pytest.mark.parametrize("screen,presenting", [(PROJECTOR, True), (DESKTOP, False)],
                          ids=["presenting-1366", "normal-1920"])
-def test_a_24_kpi_framework_fits_too(db_24, screen, presenting):
-    db, framework = db_24
+def test_a_24_kpi_framework_fits_too(app_24, screen, presenting):
+    url, framework = app_24
     kpi_ids = load_framework(framework).kpi_ids
-    with running_app(db, env={"KPIS_FRAMEWORK": str(framework)}) as url, browser_page(**screen) as page:
+    with browser_page(**screen) as page:
         m = open_scorecard(page, url, presenting=presenting)
         screenshot(page, f"scorecard-24-kpis-{'presentation' if presenting else 'normal'}-{screen['width']}")
     rows = assert_whole_table_on_screen(m, kpi_ids, change=not presenting)

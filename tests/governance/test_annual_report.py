@@ -13,7 +13,6 @@ from docx import Document
 
 from kpis.board.meetings import items_table
 from kpis.board.scorecard import end_of_day, scorecard
-from kpis.cli.main import main
 from kpis.core.framework import FrameworkError, load_framework, parse_framework
 from kpis.governance.annual_report import (
     DEMO_NOTE,
@@ -34,15 +33,9 @@ FRAMEWORKS = sorted(p.stem for p in (ROOT / "data" / "frameworks").glob("*.toml"
 
 
 @pytest.fixture(scope="module")
-def demos(tmp_path_factory, demo_db_master) -> dict[str, Path]:
-    """A demo database for each shipped framework (Worcestershire's is the shared one)."""
-    out = {"worcestershire": demo_db_master}
-    for name in [n for n in FRAMEWORKS if n != "worcestershire"]:
-        path = tmp_path_factory.mktemp(name) / "demo.duckdb"
-        assert main(["--framework", str(ROOT / f"data/frameworks/{name}.toml"), "--db", str(path), "init",
-                     "--demo"]) == 0
-        out[name] = path
-    return out
+def demos(demo_master) -> dict[str, Path]:
+    """A demo database for each shipped framework, built once per session (read only; copy one to change it)."""
+    return {name: demo_master(ROOT / f"data/frameworks/{name}.toml") for name in FRAMEWORKS}
 
 
 def framework(name: str):

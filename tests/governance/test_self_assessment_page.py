@@ -12,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 from app_pages._auth import SESSION_KEY
 from kpis.access.accounts import add_user
 from kpis.access.permissions import command_line_actor
-from kpis.cli.main import main
 from kpis.core.framework import load_framework
 from kpis.governance.self_assessment import current_year, record, year_label
 from kpis.store.database import Store, now
@@ -25,10 +24,8 @@ TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def lincs_master(tmp_path_factory):
-    db = tmp_path_factory.mktemp("lincs") / "lincs.duckdb"
-    assert main(["--framework", str(LINCS), "--db", str(db), "init", "--demo"]) == 0
-    return db
+def lincs_master(demo_master):
+    return demo_master(LINCS)
 
 
 @pytest.fixture

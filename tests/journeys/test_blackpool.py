@@ -4,6 +4,7 @@ and each priority's upstream or downstream framing is shown where the priority i
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 
 import pytest
@@ -25,9 +26,10 @@ PRIORITIES = ["Dental health", "Nutrition and exercise", "Child and adolescent m
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
+def db(demo_master, tmp_path_factory):
+    """This module's own copy of Blackpool's demo database, which the real command line built once per session."""
     path = tmp_path_factory.mktemp("blackpool") / "bp.duckdb"
-    assert main(["--framework", str(BLACKPOOL), "--db", str(path), "init", "--demo"]) == 0
+    shutil.copy(demo_master(BLACKPOOL), path)
     return path
 
 

@@ -44,11 +44,12 @@ def test_four_frameworks_are_shipped():
 
 
 @pytest.fixture(scope="module", params=FRAMEWORK_FILES, ids=NAMES)
-def built(request, tmp_path_factory):
-    """(framework file, demo database) built by the real command line, once per framework."""
+def built(request, demo_master, tmp_path_factory):
+    """(framework file, demo database): this module's own copy of the framework's demo database, which the real
+    command line built once per session."""
     path = request.param
     db = tmp_path_factory.mktemp(path.stem) / "demo.duckdb"
-    assert main(["--framework", str(path), "--db", str(db), "init", "--demo"]) == 0
+    shutil.copy(demo_master(path), db)
     return path, db
 
 

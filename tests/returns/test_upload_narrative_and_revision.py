@@ -19,7 +19,6 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from app_pages._area import url_path
-from kpis.cli.main import main
 from kpis.core.framework import load_framework
 from kpis.core.periods import parse_period, previous_quarter
 from kpis.returns.templates import build_template, default_period
@@ -40,10 +39,8 @@ PROGRESS = "Breastfeeding support opened in two more children's centres."
 
 
 @pytest.fixture(scope="module")
-def bd_master(tmp_path_factory):
-    db = tmp_path_factory.mktemp("bd") / "bd.duckdb"
-    assert main(["--framework", str(BD), "--db", str(db), "init", "--demo"]) == 0
-    return db
+def bd_master(demo_master):
+    return demo_master(BD)
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,27 @@ def running_app(db: Path, *, env: dict | None = None, timeout: float = 60):
     The same server starter as the load test (`tools.bench.loadtest.serve_app`); its log sits beside the database."""
     with serve_app(db, env=env, timeout=timeout, log=Path(db).parent / f"streamlit-{free_port()}.log") as app:
         yield app.url
+
+
+@pytest.fixture(scope="session")
+def demo_app(demo_db_master, tmp_path_factory) -> Iterator[str]:
+    """The base URL of one app served for the whole session (one per xdist worker) on a copy of the demo database,
+    no accounts (open demo mode), for browser tests that only read. A test that changes the database, or needs a
+    server of its own (its first request, its own environment), starts one with running_app instead."""
+    db = tmp_path_factory.mktemp("demo-app") / "demo.duckdb"
+    shutil.copy(demo_db_master, db)
+    with running_app(db) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def accounts_app(accounts_db_master, tmp_path_factory) -> Iterator[str]:
+    """The base URL of one app served for the whole session (one per xdist worker) on a copy of the demo database
+    with one account per role (tests.support.auth), for browser tests that sign in and only read."""
+    db = tmp_path_factory.mktemp("accounts-app") / "accounts.duckdb"
+    shutil.copy(accounts_db_master, db)
+    with running_app(db) as url:
+        yield url
 
 
 @contextlib.contextmanager
