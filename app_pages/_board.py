@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from app_pages._common import data_version, framework, reading_cells, reading_table, store
+from app_pages._common import data_version, framework, reading_cells, reading_table, rebases_version, store
 from kpis.board.detail import (
     breakdown_data,
     england_value_for,
@@ -21,7 +21,6 @@ from kpis.board.detail import (
     revision_history,
     trend_data,
 )
-from kpis.board.rebases import all_rebases
 from kpis.board.row import ScorecardRow
 from kpis.board.scorecard import meeting_context, past_meetings, scorecard, scorecard_rows
 from kpis.board.tables import (
@@ -283,15 +282,17 @@ def kpi_views(db: str, version: int, kpi_ids: tuple[str, ...], as_at: datetime |
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _scorecard(db: str, version: int, as_at: datetime | None, previous: datetime | None) -> pd.DataFrame:
+def _scorecard(db: str, version: int, rebases: str, as_at: datetime | None, previous: datetime | None
+               ) -> pd.DataFrame:
     return scorecard(store(), framework(), as_at=as_at, previous_meeting=previous)
 
 
 def board_scorecard(as_at: datetime | None = None, previous: datetime | None = None) -> pd.DataFrame:
-    """Every reader at a meeting sees the same scorecard: worked out once per data version and meeting, not per
-    session or page (the scorecard, the Overview and the area pages all read it here). Read only: every reader
-    gets the same table."""
-    return _scorecard(str(store().path), data_version(), as_at, previous)
+    """Every reader at a meeting sees the same scorecard: worked out once per data version, set of SPC rebases
+    (`rebases_version`: an administrator records those without new data, and the verdicts change at once) and
+    meeting, not per session or page (the scorecard, the Overview and the area pages all read it here). Read only:
+    every reader gets the same table."""
+    return _scorecard(str(store().path), data_version(), rebases_version(), as_at, previous)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -305,8 +306,7 @@ def kpi_row(kpi, as_at: datetime | None, previous: datetime | None) -> Scorecard
     """A KPI's scorecard row for its page, worked out once per data version, meeting and set of SPC rebases in
     force (an administrator records those without new data, and the page shows them at once). At most 32 are
     kept. Read only."""
-    in_force = repr(sorted(all_rebases(store(), framework(), as_at=as_at).items()))
-    return _kpi_row(str(store().path), data_version(), in_force, kpi.id, as_at, previous)
+    return _kpi_row(str(store().path), data_version(), rebases_version(), kpi.id, as_at, previous)
 
 
 @dataclass(frozen=True)
@@ -322,8 +322,8 @@ class ScorecardView:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _scorecard_view(db: str, version: int, as_at: datetime | None, previous: datetime | None, by: str,
-                    presenting: bool, link: str | None) -> ScorecardView:
+def _scorecard_view(db: str, version: int, rebases: str, as_at: datetime | None, previous: datetime | None,
+                    by: str, presenting: bool, link: str | None) -> ScorecardView:
     card = board_scorecard(as_at, previous)
     areas_line = ""
     if not presenting:  # a sentence per outcome area in words; presenting, each area's heading row carries counts
@@ -352,10 +352,11 @@ def styled_once(styler: Styler) -> Styler:
 
 def scorecard_view(as_at: datetime | None, previous: datetime | None, *, by: str, presenting: bool,
                    link: str | None) -> ScorecardView:
-    """The scorecard page's table, counts and sizes, worked out once per data version and view for every reader
-    (from `board_scorecard`'s rows), not on every run: grouping, counting and sizing the table cost more than
-    showing it. At most 32 views are kept. Read only: every reader gets the same objects."""
-    return _scorecard_view(str(store().path), data_version(), as_at, previous, by, presenting, link)
+    """The scorecard page's table, counts and sizes, worked out once per data version, set of SPC rebases and view
+    for every reader (from `board_scorecard`'s rows), not on every run: grouping, counting and sizing the table
+    cost more than showing it. At most 32 views are kept. Read only: every reader gets the same objects."""
+    return _scorecard_view(str(store().path), data_version(), rebases_version(), as_at, previous, by, presenting,
+                           link)
 
 
 def views_for(kpis, *, as_at, comparators, presenting: bool, height: int = 420) -> dict[str, KpiViews]:
