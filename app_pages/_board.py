@@ -21,7 +21,7 @@ from kpis.board.detail import (
     trend_data,
 )
 from kpis.board.row import ScorecardRow
-from kpis.board.scorecard import meeting_context, past_meetings, scorecard, scorecard_rows
+from kpis.board.scorecard import meeting_context, meetings, past_meetings, scorecard, scorecard_rows
 from kpis.charts.breakdowns import breakdown_views
 from kpis.charts.figures import no_figures_reason, trend_views
 from kpis.core.areas import region_name
@@ -93,11 +93,12 @@ def _write_url(key: str, value: str, default: str | None) -> None:
 
 def meeting_selector(*, show: bool = True) -> tuple[str, datetime | None, datetime | None]:
     """The chosen meeting ('latest' or an ISO date) with its as-at moment and the previous meeting's."""
-    options = [LATEST] + [m.isoformat() for m in past_meetings(store())]
+    held = meetings(store())  # read once for both
+    options = [LATEST] + [m.isoformat() for m in past_meetings(store(), held=held)]
     choice = url_select("View as at", options, key="meeting", format_func=meeting_label, show=show,
                         help="The board meetings in the framework. Choosing one shows only what was known "
                              "by the end of that day; changes are counted from the meeting before it.")
-    as_at, previous = meeting_context(store(), None if choice == LATEST else date.fromisoformat(choice))
+    as_at, previous = meeting_context(store(), None if choice == LATEST else date.fromisoformat(choice), held=held)
     return choice, as_at, previous
 
 
