@@ -20,7 +20,7 @@ from app_pages._board import (
     trend_block,
     views_for,
 )
-from app_pages._common import data_version, framework, site_notice, store
+from app_pages._common import data_version, framework, rebases_version, site_notice, store
 from kpis.board.tables import area_summary, md_escape
 from kpis.core.framework_governance import framing_text
 from kpis.packs.words import assurance_sentence, england_sentence, variation_sentence
@@ -76,7 +76,8 @@ def render_area(area_id: str) -> None:
         st.markdown(f"**{md_escape(kind)}**: {md_escape(why)}" if why else f"**{md_escape(kind)}**")
     if not presenting:
         site_notice()
-    verdicts, summary, history = area_view(str(store().path), data_version(), area.id, as_at, previous)
+    verdicts, summary, history = area_view(str(store().path), data_version(), rebases_version(), area.id, as_at,
+                                           previous)
     st.markdown(f"**In short:** {md_escape(summary)}")
 
     with st.container(border=True):
@@ -99,10 +100,11 @@ def render_area(area_id: str) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def area_view(db: str, version: int, area_id: str, as_at: datetime | None, previous: datetime | None
+def area_view(db: str, version: int, rebases: str, area_id: str, as_at: datetime | None, previous: datetime | None
               ) -> tuple[dict[str, dict], str, pd.DataFrame]:
-    """An area's scorecard rows by KPI, its summary in words and its narratives, once per data version and meeting
-    for every reader (narratives arrive in batches too, so the version covers them). Read only."""
+    """An area's scorecard rows by KPI, its summary in words and its narratives, once per data version, set of SPC
+    rebases and meeting for every reader (narratives arrive in batches too, so the version covers them). Read
+    only."""
     card = board_scorecard(as_at, previous)
     card = card[card["kpi_id"].isin([k.id for k in framework().kpis_in_area(area_id)])]
     verdicts = {r["kpi_id"]: r for r in card.to_dict("records")}

@@ -17,6 +17,7 @@ from kpis.board.tables import md_escape
 from kpis.core.dates import long_date
 from kpis.core.framework import Framework, load_framework
 from kpis.store.database import APP_WAIT_S, BUSY_MESSAGE, Store, db_path
+from kpis.store.rebases import rebases_version as stored_rebases_version
 from kpis.store.series import data_as_at, is_demo_database
 from kpis.store.series import data_version as series_data_version
 
@@ -146,8 +147,15 @@ def any_accounts() -> bool:
 
 
 def data_version() -> int:
-    """The server store's data version (`kpis.store.series.data_version`): a cache key for views of the data."""
-    return series_data_version(store())
+    """The server store's data version (`kpis.store.series.data_version`): a cache key for views of the data.
+    Read once a run."""
+    return per_run("data_version", lambda: series_data_version(store()))
+
+
+def rebases_version() -> str:
+    """A key that changes when an administrator records or removes an SPC rebase (`kpis.store.rebases`): views
+    whose verdicts depend on the rebases in force key on it too. Read once a run."""
+    return per_run("rebases_version", lambda: stored_rebases_version(store()))
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,12 +1,16 @@
 """The public view: published figures only, with small numbers suppressed; no sign-in needed."""
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from app_pages._board import board_scorecard
-from app_pages._common import data_version, framework, site_notice, store
+from app_pages._common import data_version, framework, rebases_version, site_notice, store
 from kpis.access.disclosure import PUBLIC_NOTE, public_table, public_view
 from kpis.board.meetings import public_decisions_and_actions
 from kpis.board.tables import md_escape, public_verdicts
+from kpis.store.database import now
+from kpis.store.governance import meeting_records_version
 from kpis.store.narratives import SECTIONS
 
 fw = framework()
@@ -17,11 +21,12 @@ site_notice()
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def published(db: str, version: int) -> tuple[dict[str, tuple[pd.DataFrame | None, pd.DataFrame | None]], bool,
-                                              pd.DataFrame]:
+def published(db: str, version: int, rebases: str
+              ) -> tuple[dict[str, tuple[pd.DataFrame | None, pd.DataFrame | None]], bool, pd.DataFrame]:
     """`public_view` as this page's tables, one pair (figures with the board's verdicts, groups) per outcome area,
-    worked out again only when new figures or narratives arrive (each is written in a batch): every reader shares
-    them, read only. The verdicts are the board scorecard's rows: signal or noise, assurance, England in words."""
+    worked out again only when new figures or narratives arrive (each is written in a batch) or an SPC rebase is
+    recorded: every reader shares them, read only. The verdicts are the board scorecard's rows: signal or noise,
+    assurance, England in words."""
     shown, any_figures, narratives = public_view(store(), fw)
     card = board_scorecard()  # the Overview's rows: the scorecard as it stands now
     tables = {}
@@ -40,7 +45,7 @@ def published(db: str, version: int) -> tuple[dict[str, tuple[pd.DataFrame | Non
     return tables, any_figures, narratives
 
 
-tables, any_figures, narratives = published(str(store().path), data_version())
+tables, any_figures, narratives = published(str(store().path), data_version(), rebases_version())
 
 if not any_figures:
     st.warning("No figures have been published yet.", icon=":material/database:")
@@ -72,10 +77,19 @@ for area in fw.areas:
                     st.markdown(f"**{heading}**")
                     st.markdown(md_escape(latest_story[column]) if latest_story[column] else "_Not provided._")
 
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def decisions(db: str, version: str, today: date) -> pd.DataFrame:
+    """The board's published decisions and actions, worked out again only when a meeting record changes (`version`)
+    or the day does (an action falls overdue): every reader shares them, read only."""
+    return public_decisions_and_actions(store(), today=today)
+
+
 # The board's published decisions and actions (minutes are public: seed 004); unpublished ones are never shown.
 with st.container(border=True):
     st.header("Decisions and actions of the board")
-    decided = public_decisions_and_actions(store())
+    decided = decisions(str(store().path), meeting_records_version(store()), now().date())
     if decided.empty:
         st.caption("No decisions or actions have been published yet.")
     else:

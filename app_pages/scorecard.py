@@ -2,8 +2,9 @@
 import streamlit as st
 
 from app_pages._auth import open_demo_mode, require_page
-from app_pages._board import describe_view, meeting_selector, presentation_mode, scorecard_view
+from app_pages._board import describe_view, meeting_selector, presentation_mode
 from app_pages._common import framework, site_notice
+from app_pages._scorecard_view import scorecard_view
 from kpis.board.tables import md_escape
 from kpis.core.framework_governance import framing_text
 from kpis.published.relation import NO_NATIONAL, NOT_LOADED, SUPPRESSED

@@ -107,26 +107,26 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59, 999999))
 
 
-def meeting_context(store: Store, meeting_date: date | None, *,
-                    today: date | None = None) -> tuple[datetime | None, datetime | None]:
-    """(as_at, previous meeting's as_at) for a meeting; None as the meeting means "now".
+def meeting_context(store: Store, meeting_date: date | None, *, today: date | None = None,
+                    held: list[date] | None = None) -> tuple[datetime | None, datetime | None]:
+    """(as_at, previous meeting's as_at) for a meeting; None as the meeting means "now". `held`: the store's
+    `meetings`, if already read.
 
     A meeting sees everything recorded by the end of its day; its "last meeting"
     is the one before it.
     """
     today = today or now().date()
-    if meeting_date is None:
-        earlier = [m for m in meetings(store) if m <= today]
-    else:
-        earlier = [m for m in meetings(store) if m < meeting_date]
+    held = meetings(store) if held is None else held
+    earlier = ([m for m in held if m <= today] if meeting_date is None
+               else [m for m in held if m < meeting_date])
     previous = end_of_day(earlier[-1]) if earlier else None
     return (None if meeting_date is None else end_of_day(meeting_date)), previous
 
 
-def past_meetings(store: Store, *, today: date | None = None) -> list[date]:
-    """Meetings that have happened (today counts), newest first."""
+def past_meetings(store: Store, *, today: date | None = None, held: list[date] | None = None) -> list[date]:
+    """Meetings that have happened (today counts), newest first. `held`: the store's `meetings`, if already read."""
     today = today or now().date()
-    return sorted((m for m in meetings(store) if m <= today), reverse=True)
+    return sorted((m for m in (meetings(store) if held is None else held) if m <= today), reverse=True)
 
 
 # -- the scorecard ----------------------------------------------------------------------------------------

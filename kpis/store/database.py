@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from kpis.core.framework import DATA_DIR
-from kpis.store.schema import MIGRATIONS
+from kpis.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_DB = DATA_DIR / "kpis.duckdb"
 
@@ -183,7 +183,8 @@ class Store:
         if self.read_only:
             return
         try:
-            self.migrate()
+            if not self._schema_current():
+                self.migrate()
         except duckdb.Error as exc:  # a damaged block is often found only when the catalogue is read
             self._con.close()
             self._con = None
@@ -297,6 +298,15 @@ class Store:
     def checkpoint(self) -> None:
         with self.session(), self._write_lock:
             self.con.execute("CHECKPOINT")
+
+    def _schema_current(self) -> bool:
+        """Whether the open file's schema is this version's (one cheap read): then opening it need not migrate,
+        which writes (a page run opens the file every time)."""
+        try:
+            row = self.con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        except duckdb.CatalogException:
+            return False
+        return bool(row) and row[0] == SCHEMA_VERSION
 
     def migrate(self) -> int:
         with self._write_lock:

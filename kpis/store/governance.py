@@ -122,6 +122,14 @@ def meeting_dates(store: Store) -> list[date]:
     return [pd.Timestamp(d).date() for d in df["meeting_date"]]
 
 
+def meeting_records_version(store: Store) -> str:
+    """A cheap key that changes whenever a meeting or a decision or action is recorded, edited or removed (an edit
+    adds a row; a meeting is added or deleted), for caching views of them."""
+    return str(store.scalar("""
+        SELECT (SELECT count(*) || ':' || coalesce(max(valid_from)::VARCHAR, '') FROM meeting_items) || ';'
+            || (SELECT coalesce(string_agg(meeting_date::VARCHAR, ',' ORDER BY meeting_date), '') FROM meetings)"""))
+
+
 def insert_meeting(cur: duckdb.DuckDBPyConnection, meeting_date: date, title: str | None) -> None:
     cur.execute("INSERT INTO meetings VALUES (?, ?)", [meeting_date, title])
 

@@ -37,6 +37,13 @@ def stored_rebases(store: Store, kpi_ids: list[str] | None = None, *,
     return {k: tuple(v) for k, v in out.items()}
 
 
+def rebases_version(store: Store) -> str:
+    """A cheap key that changes whenever a rebase is recorded or removed (rows are never deleted: recording adds
+    one, removing closes one), for caching views that depend on the rebases in force."""
+    return str(store.scalar("SELECT count(*) || ':' || count(valid_to) || ':' || coalesce(max(rebase_id), 0) "
+                            "FROM rebases"))
+
+
 def rebase_history(store: Store, kpi_id: str | None = None) -> pd.DataFrame:
     """Every rebase ever recorded (in force or removed), newest first."""
     where, params = ("WHERE kpi_id = ?", [kpi_id]) if kpi_id else ("", [])

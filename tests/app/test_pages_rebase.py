@@ -53,3 +53,24 @@ def test_a_viewer_cannot_record_a_rebase_even_running_the_admin_page_on_its_own(
         assert "this page is not open to that role" in at.error[0].value
         assert not at.date_input and not at.text_area and "Record rebase" not in [b.label for b in at.button]
     assert app_store().scalar("SELECT count(*) FROM rebases") == 0
+
+
+def sg02_variation(at) -> str:
+    at.switch_page("app_pages/scorecard.py").run()
+    assert not at.exception, at.exception
+    (card,) = at.table
+    return card.value.loc[next(i for i in card.value.index if "**SG02**" in i), "Variation"].replace("\\", "")
+
+
+def test_a_rebase_changes_the_scorecard_verdict_at_once_without_new_data(accounts_db, app_env):
+    """The scorecard is kept for every reader per data version; a rebase brings no new data, and the verdict
+    it changes shows at once all the same."""
+    at = app(accounts_db, app_env, "admin")
+    assert sg02_variation(at).endswith("No signal")   # seen once: the scorecard is now kept for every reader
+    at.switch_page("app_pages/admin.py").run()
+    at.selectbox(key="rebase_kpi").select("SG02")
+    at.date_input(key="rebase_date").set_value(date(2025, 4, 1))
+    at.text_area(key="rebase_reason").input(REASON)
+    button(at, "Record rebase").click().run()
+    assert not at.exception, at.exception
+    assert sg02_variation(at).endswith("No signal (trial)")
