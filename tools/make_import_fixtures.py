@@ -14,8 +14,8 @@ import io
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract_reference import filter_csv, parse_record, raw_records
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools.reference.records import filter_csv, parse_record, raw_records
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "imports"
 WORCS_AND_NEIGHBOURS = {"E10000034", "E10000031", "E10000028", "E06000019", "E10000018", "E10000024",

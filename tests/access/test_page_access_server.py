@@ -16,7 +16,7 @@ import asyncio
 from app_pages._area import url_path
 from kpis.core.framework import load_framework
 from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
-from tools.bench.loadtest import log_errors, serve_app
+from tools.bench.serve import log_errors, serve_app
 from tools.bench.stclient import Run, Session, sign_in
 
 PUBLIC = {"Public view", "Sign in", "Accessibility statement"}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kpis.core.chromium import ChromiumNotFound, find_chromium
-from tools.bench.loadtest import free_port, serve_app
+from tools.bench.serve import free_port, serve_app
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -36,7 +36,7 @@ def chromium_path() -> str:
 def running_app(db: Path, *, env: dict | None = None, timeout: float = 60):
     """Start `streamlit run dashboard.py` on 127.0.0.1 and yield its base URL; stop it afterwards.
 
-    The same server starter as the load test (`tools.bench.loadtest.serve_app`); its log sits beside the database."""
+    The same server starter as the load test (`tools.bench.serve.serve_app`); its log sits beside the database."""
     with serve_app(db, env=env, timeout=timeout, log=Path(db).parent / f"streamlit-{free_port()}.log") as app:
         yield app.url
 

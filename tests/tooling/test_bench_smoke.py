@@ -10,7 +10,7 @@ import pytest
 
 from kpis.core.framework import load_framework
 from tests.conftest import ROOT
-from tools.bench import run as bench
+from tools.bench import goals
 from tools.bench.dataset import bench_framework_text, generate
 
 KEYS = ("import_ratio", "submit_5000_rows_s", "scorecard_ms", "page_render_ms", "board_pack_pdf_s", "peak_rss_mb",
@@ -27,7 +27,7 @@ def test_quick_bench_writes_every_key(tmp_path):
     results = json.loads(out.read_text())
     for key in KEYS:
         assert key in results, key
-        assert not str(results[key]).startswith(bench.NOT_MEASURED), (key, results[key])
+        assert not str(results[key]).startswith(goals.NOT_MEASURED), (key, results[key])
     assert isinstance(results["import_ratio"], float) and results["import_ratio"] > 0
     assert results["peak_rss_mb"] > 0
     pages = results["page_render_ms"]
@@ -37,7 +37,7 @@ def test_quick_bench_writes_every_key(tmp_path):
     assert results["load_p95_ms"] > 0 and results["load_sessions"] == 5            # --quick: 5 browser sessions
     assert results["load_p50_ms"] <= results["load_p95_ms"] <= results["load_max_ms"]
     assert results["goals"]["load"]["result"] == "met", results["details"]["load"]
-    assert set(results["goals"]) == set(bench.GOALS) | {"load", "scale"}
+    assert set(results["goals"]) == set(goals.GOALS) | {"load", "scale"}
     for line in ("import_ratio at 0.01x", "page_render_ms at 0.01x", "board_pack_pdf_s at 0.01x",
                  "peak_rss_mb at 0.01x", "load_p95_ms", "scale"):  # the printed table: each goal at its scale
         assert line in result.stdout
@@ -56,32 +56,32 @@ def scale_result(factor: float, *, observations: int, import_s: float, scorecard
 def test_growth_is_judged_against_the_growth_of_the_data():
     small = scale_result(1, observations=1000, import_s=1.0, scorecard_ms=10)
     big = scale_result(10, observations=10_000, import_s=8.0, scorecard_ms=150)
-    g = bench.growth([small, big])
+    g = goals.growth([small, big])
     assert g["data_growth"] == 10
     assert g["import_s"] == {"growth": 8.0, "met": True}
     assert g["scorecard_ms"] == {"growth": 15.0, "met": False}
-    assert bench.growth([small])["note"].startswith("one scale only")
+    assert goals.growth([small])["note"].startswith("one scale only")
 
 
 def test_a_figure_that_could_not_be_measured_says_why_and_is_never_met():
-    goal, met = bench.verdict("board_pack_pdf_s", f"{bench.NOT_MEASURED}no browser")
+    goal, met = goals.verdict("board_pack_pdf_s", f"{goals.NOT_MEASURED}no browser")
     assert (goal, met) == ("< 30 s (24 KPIs)", "not measured")
-    assert bench.verdict("page_render_ms", {"home": 500.0, "sql": 1500.0})[1].startswith("NOT MET")
-    assert bench.verdict("import_ratio", 2.5)[1] == "met"
-    assert bench.verdict("import_ratio", 3.0)[1] == "NOT MET (1.2x the goal)"
+    assert goals.verdict("page_render_ms", {"home": 500.0, "sql": 1500.0})[1].startswith("NOT MET")
+    assert goals.verdict("import_ratio", 2.5)[1] == "met"
+    assert goals.verdict("import_ratio", 3.0)[1] == "NOT MET (1.2x the goal)"
 
 
 def test_a_goal_is_judged_at_each_scale_it_names_and_met_only_when_met_at_all():
     small = scale_result(1, observations=1000, import_s=1.0, scorecard_ms=10)
     big = {**scale_result(10, observations=10_000, import_s=8.0, scorecard_ms=400),
            "page_render_ms": {"home": 50.0, "scorecard": 3800.0}, "import_ratio": 2.4}
-    pages = bench.goal_result("page_render_ms", [small, big], main_scale=1)
+    pages = goals.goal_result("page_render_ms", [small, big], main_scale=1)
     assert pages["by_scale"] == {"1x": "met", "10x": "NOT MET (3.8x the goal)"}
     assert pages["result"] == "NOT MET at 10x (3.8x the goal)"
-    assert bench.goal_result("import_ratio", [small, big], main_scale=1)["result"] == "met"
-    scorecard = bench.goal_result("scorecard_ms", [small, big], main_scale=1)   # judged at the main scale only
+    assert goals.goal_result("import_ratio", [small, big], main_scale=1)["result"] == "met"
+    scorecard = goals.goal_result("scorecard_ms", [small, big], main_scale=1)   # judged at the main scale only
     assert scorecard["by_scale"] == {"1x": "met"}
-    missing = bench.goal_result("board_pack_pdf_s", [small, {"scale": 10, "error": "worker failed"}], main_scale=1)
+    missing = goals.goal_result("board_pack_pdf_s", [small, {"scale": 10, "error": "worker failed"}], main_scale=1)
     assert missing["by_scale"] == {"1x": "met", "10x": "not measured"}
     assert missing["result"] == "NOT MET at 10x (not measured)"
 

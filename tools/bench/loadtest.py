@@ -4,10 +4,11 @@
 
 `run_load(db)` measures it end to end, with the real app and a real Chromium, all on 127.0.0.1:
 
-- The app is started as `streamlit run dashboard.py` on 127.0.0.1 at a free port (`serve_app`).
+- The app is started as `streamlit run dashboard.py` on 127.0.0.1 at a free port (`tools.bench.serve.serve_app`).
 - The lead submits as a lead really does while the app is running: through the app's upload page,
   in a browser context of its own. The return is the sub-group's real template (`kpis.returns.templates`) filled in
-  from last quarter's figures and checked before the app starts (`make_return`), or a file you give.
+  from last quarter's figures and checked before the app starts (`tools.bench.leadreturn.make_return`), or a file
+  you give.
 - One Chromium (`CHROMIUM_ARGS`: no sandbox, no GPU, no background networking, component updates or sync,
   and a host-resolver rule that resolves no name but 127.0.0.1). Each reader is its own Streamlit session
   (its own websocket, session state and script runs; `websockets` in the result counts them).
@@ -39,29 +40,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import io
 import json
 import math
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from kpis.core import chromium
+from tools.bench.leadreturn import _submissions, make_return
+from tools.bench.serve import HOST, LoadTestError, _process_tree, cpu_seconds, log_errors, serve_app
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-HOST = "127.0.0.1"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {HOST}"]
@@ -98,10 +92,6 @@ ERRORS_JS = """(texts) => {
 }"""
 
 
-class LoadTestError(RuntimeError):
-    """The load test could not be run (no browser, the app did not start, the return is not valid...)."""
-
-
 # -- small parts ------------------------------------------------------------------------------
 def find_chromium(explicit: str | Path | None = None) -> str:
     if explicit:
@@ -114,188 +104,12 @@ def find_chromium(explicit: str | Path | None = None) -> str:
         raise LoadTestError(str(exc)) from None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 def percentile(values: list[float], q: float) -> float | None:
     """Nearest-rank percentile: the smallest value with at least q% of the values at or below it."""
     if not values:
         return None
     ordered = sorted(values)
     return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
-
-
-def _process_tree(root: int) -> list[int]:
-    """`root` and every process below it, read from /proc (Linux)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
-
-
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU seconds of each process still running (Linux)."""
-    tick, out = os.sysconf("SC_CLK_TCK"), {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            out[pid] = (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError, ValueError):
-            pass
-    return out
-
-
-def peak_rss_mb(pid: int) -> float | None:
-    """A running process's peak resident set (VmHWM), Linux only."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    m = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
-    return round(int(m.group(1)) / 1024, 1) if m else None
-
-
-@dataclass
-class AppServer:
-    url: str
-    host: str
-    port: int
-    pid: int
-    log: Path
-
-
-@contextlib.contextmanager
-def serve_app(db: str | Path, *, env: dict | None = None, timeout: float = 90, log: Path | None = None,
-              info: dict | None = None, launcher: list[str] | None = None) -> Iterator[AppServer]:
-    """Start `streamlit run dashboard.py` on 127.0.0.1 at a free port; stop it on leaving.
-
-    `info`, if given, gets the server's peak resident set (`server_peak_rss_mb`) just before it stops.
-    `launcher` runs Streamlit's command line instead of `python -m streamlit` (`pageprofile` profiles the server)."""
-    port = free_port()
-    log = log or Path(tempfile.gettempdir()) / f"kpis-loadtest-streamlit-{port}.log"
-    full_env = {**os.environ, "KPIS_DB": str(db), **(env or {})}
-    out = open(log, "wb")  # noqa: SIM115 - the server writes to it until it stops; closed in the finally below
-    proc = subprocess.Popen(
-        [*(launcher or [sys.executable, "-m", "streamlit"]), "run", "dashboard.py", "--server.headless", "true",
-         "--server.address", HOST, "--server.port", str(port), "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-            if proc.poll() is not None:
-                raise LoadTestError(f"streamlit exited early (exit {proc.returncode}); see {log}")
-            if time.monotonic() > deadline:
-                raise LoadTestError(f"streamlit did not become healthy in {timeout:.0f} s; see {log}")
-        yield AppServer(url=url, host=HOST, port=port, pid=proc.pid, log=log)
-    finally:
-        if info is not None:
-            info["server_peak_rss_mb"] = peak_rss_mb(proc.pid)
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        out.close()
-
-
-def log_errors(log: Path) -> list[str]:
-    """The errors the server wrote to its log: each traceback's last line (the exception), and ERROR lines."""
-    try:
-        lines = log.read_text(errors="replace").splitlines()
-    except OSError:
-        return []
-    found, in_traceback = [], False
-    for line in lines:
-        if line.startswith("Traceback"):
-            in_traceback = True
-        elif in_traceback and line and not line.startswith((" ", "\t")):
-            found.append(line[:300])   # "SomeError: message", the traceback's last line
-            in_traceback = False
-        elif re.search(r"\bERROR\b", line):
-            found.append(line[:300])
-    return found
-
-
-def make_return(db: str | Path, area_id: str, *, framework=None, period=None) -> bytes:
-    """The sub-group's real return template for `period` (default: the latest ended quarter), filled in as a lead
-    would from last quarter's figures (a small change, or fresh figures where last quarter had none), with a
-    narrative. Checked against the database; raises LoadTestError if it is not a valid return."""
-    from openpyxl import load_workbook
-
-    from kpis.core.framework import load_framework
-    from kpis.returns.submission import check_return
-    from kpis.returns.templates import build_template, default_period
-    from kpis.store.database import Store
-    fw = framework or load_framework()
-    period = period or default_period(date.today())
-    store = Store(db, read_only=True)
-    try:
-        wb = load_workbook(io.BytesIO(build_template(store, fw, area_id, period)))
-        ws = wb["Data"]
-        col = {str(ws.cell(1, c).value).split(" (")[0]: c for c in range(1, ws.max_column + 1)}
-        for r in range(2, ws.max_row + 1):
-            kid = ws.cell(r, col["KPI id"]).value
-            if not kid:
-                continue
-            unit = fw.kpi(kid).unit
-            last = str(ws.cell(r, col["Last quarter: value"]).value or "").replace(",", "").rstrip("%").strip()
-            try:
-                before = float(last)
-            except ValueError:
-                before = None
-            if unit == "percentage":
-                value = min(99.0, max(1.0, before + 0.4)) if before is not None else round(100 * (40 + r % 20) / 80, 1)
-                ws.cell(r, col["Value"]).value = round(value, 1)
-            else:
-                ws.cell(r, col["Value"]).value = round(before + 1) if before is not None else 30 + r % 9
-        ws.cell(2, col["Commentary"]).value = "Submitted during the load test."
-        for row in wb["Narrative"].iter_rows(min_col=1, max_col=2):
-            if row[0].value == "Progress":
-                row[1].value = "Training delivered to 120 practitioners."
-        buf = io.BytesIO()
-        wb.save(buf)
-        data = buf.getvalue()
-        checked = check_return(store, fw, name="return.xlsx", data=data, area_id=area_id)
-    finally:
-        store.close()
-    if not checked.ok:
-        raise LoadTestError(f"The generated {area_id} return is not valid: "
-                            + "; ".join(f"{p.where}: {p.message}" for p in checked.errors[:5]))
-    return data
-
-
-def _submissions(db: str | Path, digest: str) -> tuple[int, int]:
-    """(submissions of the file with this sha256, all submissions) in the database."""
-    from kpis.store.database import Store
-    store = Store(db, read_only=True)
-    try:
-        return (int(store.scalar("SELECT count(*) FROM batches WHERE kind = 'submission' AND sha256 = ?",
-                                 [digest])),
-                int(store.scalar("SELECT count(*) FROM batches WHERE kind = 'submission'")))
-    finally:
-        store.close()
 
 
 # -- the browser side -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from kpis.core.framework import load_framework
-from tools.bench.loadtest import ROOT, _process_tree, cpu_seconds, serve_app
+from tools.bench.serve import ROOT, _process_tree, cpu_seconds, serve_app
 from tools.bench.serverload import pages_to_read
 from tools.bench.stclient import Session
 

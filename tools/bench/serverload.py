@@ -37,15 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from kpis.core.framework import load_framework
-from tools.bench.loadtest import (
-    _process_tree,
-    _submissions,
-    cpu_seconds,
-    log_errors,
-    make_return,
-    percentile,
-    serve_app,
-)
+from tools.bench.leadreturn import _submissions, make_return
+from tools.bench.loadtest import percentile
+from tools.bench.serve import _process_tree, cpu_seconds, log_errors, serve_app
 from tools.bench.stclient import Run, Session
 
 LEAD_EMAIL = "serverload.lead@example.org"
