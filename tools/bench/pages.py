@@ -15,11 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 # The page-render child. It runs in its own process because `kpis` never imports streamlit.
 PAGES_CHILD = r"""
-import json, os, resource, statistics, sys, time
+import json, os, statistics, sys, time
 from streamlit.testing.v1 import AppTest
 import streamlit as st
 runs = int(sys.argv[1])
 at = AppTest.from_file("dashboard.py", default_timeout=600).run()        # warm-up: imports, the store
+
+def own_peak_mb():  # this process's own peak resident memory (VmHWM): ru_maxrss carries the parent's over the fork
+    with open("/proc/self/status") as f:
+        return round(int(f.read().split("VmHWM:")[1].split()[0]) / 1024, 1)
+
 out = {"cold_ms": {}, "warm_ms": {}, "first_ms": {}, "rss_after_mb": {}, "errors": {}}
 for page_hash, info in list(at._registered_pages.items()):                # every page st.navigation registered
     name = info.get("url_pathname") or "home"
@@ -32,10 +37,10 @@ for page_hash, info in list(at._registered_pages.items()):                # ever
     if at.exception:
         out["errors"][name] = str(at.exception[0].value)[:300]
     out["first_ms"][name] = round(cold[0], 1)
-    out["rss_after_mb"][name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["rss_after_mb"][name] = own_peak_mb()
     out["cold_ms"][name] = round(statistics.median(cold), 1)
     out["warm_ms"][name] = round(statistics.median(warm), 1)
-out["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+out["rss_mb"] = own_peak_mb()
 print("PAGES_JSON " + json.dumps(out))
 """
 

@@ -10,7 +10,7 @@ end-to-end check); this measures what the server can carry.
 For each level (10, 50, 100 sessions), on a fresh copy of the database and a freshly started app:
 
 - warm-up: one session opens each page once (the server has served pages, as a running server has);
-- the lead opens the upload page, uploads a real filled-in template (`loadtest.make_return`) and types an email;
+- the lead opens the upload page, uploads a real filled-in template (`leadreturn.make_return`) and types an email;
 - then, at one moment, every session opens one page, in turn the scorecard, an outcome area, KPI detail, the
   explorer and the public view, and the lead presses "Confirm and submit". A session's time runs from its
   request until the server says the run has finished (the last element has been sent);
