@@ -21,8 +21,7 @@ def make_return(db: str | Path, area_id: str, *, framework=None, period=None) ->
     from kpis.store.database import Store
     fw = framework or load_framework()
     period = period or default_period(date.today())
-    store = Store(db, read_only=True)
-    try:
+    with Store(db, read_only=True) as store:
         wb = load_workbook(io.BytesIO(build_template(store, fw, area_id, period)))
         ws = wb["Data"]
         col = {str(ws.cell(1, c).value).split(" (")[0]: c for c in range(1, ws.max_column + 1)}
@@ -49,8 +48,6 @@ def make_return(db: str | Path, area_id: str, *, framework=None, period=None) ->
         wb.save(buf)
         data = buf.getvalue()
         checked = check_return(store, fw, name="return.xlsx", data=data, area_id=area_id)
-    finally:
-        store.close()
     if not checked.ok:
         raise LoadTestError(f"The generated {area_id} return is not valid: "
                             + "; ".join(f"{p.where}: {p.message}" for p in checked.errors[:5]))
@@ -60,10 +57,7 @@ def make_return(db: str | Path, area_id: str, *, framework=None, period=None) ->
 def _submissions(db: str | Path, digest: str) -> tuple[int, int]:
     """(submissions of the file with this sha256, all submissions) in the database."""
     from kpis.store.database import Store
-    store = Store(db, read_only=True)
-    try:
+    with Store(db, read_only=True) as store:
         return (int(store.scalar("SELECT count(*) FROM batches WHERE kind = 'submission' AND sha256 = ?",
                                  [digest])),
                 int(store.scalar("SELECT count(*) FROM batches WHERE kind = 'submission'")))
-    finally:
-        store.close()
