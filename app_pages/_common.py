@@ -16,7 +16,7 @@ from kpis.access.permissions import users_exist
 from kpis.board.tables import md_escape
 from kpis.core.dates import long_date
 from kpis.core.framework import Framework, load_framework
-from kpis.store.database import APP_WAIT_S, BUSY_MESSAGE, Store, db_path
+from kpis.store.database import APP_WAIT_S, BUSY_MESSAGE, Store, db_path, linger
 from kpis.store.rebases import rebases_version as stored_rebases_version
 from kpis.store.series import data_as_at, is_demo_database
 from kpis.store.series import data_version as series_data_version
@@ -103,16 +103,17 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
 """
 
 
-@st.cache_resource(show_spinner=False)
-def _store(path: str) -> Store:
-    return Store(path, hold=False, wait_s=APP_WAIT_S)
+@st.cache_resource(show_spinner=False, on_release=Store.close)  # a cleared cache lets go of the file at once
+def _store(path: str, linger_s: float) -> Store:
+    return Store(path, hold=False, wait_s=APP_WAIT_S, linger_s=linger_s)
 
 
 def store() -> Store:
-    """The server's one store. It holds the file only while a page runs (`dashboard.py` opens a session around
-    each run), so command-line tools get their turn between runs. Raises StoreBusy if another program holds it
-    for longer than the app waits."""
-    return _store(str(db_path()))
+    """The server's one store. It holds the file while a page runs (`dashboard.py` opens a session around each
+    run) and for a moment after (`KPIS_DB_LINGER`, 1.5 seconds unless set; 0 closes it at once), so the next run
+    need not open it again; then it lets go, so command-line tools get their turn between runs. Raises StoreBusy
+    if another program holds it for longer than the app waits."""
+    return _store(str(db_path()), linger())
 
 
 T = TypeVar("T")

@@ -20,6 +20,7 @@ import pandas as pd
 
 from kpis.core.framework import DATA_DIR
 from kpis.store.schema import MIGRATIONS, SCHEMA_VERSION
+from kpis.store.waiting import note_waiting, someone_waiting, waiting_note
 
 DEFAULT_DB = DATA_DIR / "kpis.duckdb"
 
@@ -56,12 +57,22 @@ BUSY_MESSAGE = ("The database is busy: another program (an import or a backup) i
 CLI_WAIT_S = 30.0   # a command-line tool waits this long for the file before it gives up
 APP_WAIT_S = 10.0   # the app waits less: someone is looking at the page
 BACKUP_WAIT_S = 600.0  # a backup (often scheduled) waits out a long page run or an import
+LINGER_ENV = "KPIS_DB_LINGER"
+APP_LINGER_S = 1.5  # the app keeps the file this long after its last page run, for the next one (0: not at all)
 
 
 def busy_wait(default: float) -> float:
     """Seconds to wait for a database another process holds: `KPIS_DB_WAIT` if set, else `default`."""
     try:
         return max(0.0, float(os.environ["KPIS_DB_WAIT"]))
+    except (KeyError, ValueError):
+        return default
+
+
+def linger(default: float = APP_LINGER_S) -> float:
+    """Seconds the app keeps the file open after its last page run: `KPIS_DB_LINGER` if set, else `default`."""
+    try:
+        return max(0.0, float(os.environ[LINGER_ENV]))
     except (KeyError, ValueError):
         return default
 
@@ -89,24 +100,31 @@ def connect(path: Path, *, read_only: bool, wait_s: float,
     """Open the file, retrying with backoff while another process holds it; StoreBusy after `wait_s`.
 
     DuckDB lets one process at a time open a file for writing (and none may read it meanwhile), so every
-    program here opens it only while working and closes it after; whoever finds it taken waits its turn.
+    program here opens it only while working and closes it after; whoever finds it taken waits its turn, and
+    leaves a note meanwhile (`waiting_note`) so that the app lets go as soon as its page runs end.
     `on_busy(wait_s)` is called once, when the file is first found taken (a command line says it is waiting).
     """
     started = time.monotonic()
     delay = 0.05
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
-        except duckdb.Error as exc:
-            if not is_lock_error(exc):
-                raise StoreError(damaged_message(path, exc)) from None
-            waited = time.monotonic() - started
-            if waited + delay > wait_s:
-                raise StoreBusy(path, max(waited, wait_s)) from None
-            if on_busy is not None and delay == 0.05:
-                on_busy(wait_s)
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+    note = waiting_note(path)
+    try:
+        while True:
+            try:
+                return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
+            except duckdb.Error as exc:
+                if not is_lock_error(exc):
+                    raise StoreError(damaged_message(path, exc)) from None
+                waited = time.monotonic() - started
+                if waited + delay > wait_s:
+                    raise StoreBusy(path, max(waited, wait_s)) from None
+                note_waiting(note)
+                if on_busy is not None and delay == 0.05:
+                    on_busy(wait_s)
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+    finally:
+        if delay > 0.05:  # it waited, so it left a note
+            note_waiting(note, done=True)
 
 
 class _HeldCursor:
@@ -139,14 +157,23 @@ class Store:
 
     Two ways to hold the file. A command-line tool (`hold=True`, the default) opens it once and keeps it until
     `close()`. The app (`hold=False`) holds it only while working: `session()` opens it (or joins the threads
-    already using it) and the last one out closes it, so a scheduled import or backup can run between page
+    already using it) and the last one out lets it go, so a scheduled import or backup can run between page
     runs. Every read and write outside a session is a session of its own. Both wait (with backoff) for a file
     another process holds, then raise `StoreBusy`, whose message says so in plain English.
+
+    Opening the file costs more than a cached page run's own work, so an on-demand store may linger: when the
+    last one out leaves, the file stays open for `linger_s` seconds more (0, the default, closes it at once), and
+    a session that starts meanwhile uses it as it is. If none does, a timer closes it. So another program waiting
+    for the file gets it at most `linger_s` after the last page run; and while one waits (it leaves a note beside
+    the file: `connect`), the file does not linger at all, so a steady stream of page runs cannot keep it from
+    an import. `released()` and `close()` let go at once.
     """
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False, create: bool = True,
-                 hold: bool = True, wait_s: float | None = None, on_busy: Callable[[float], None] | None = None):
+                 hold: bool = True, wait_s: float | None = None, on_busy: Callable[[float], None] | None = None,
+                 linger_s: float = 0.0):
         self.path = db_path(path)
+        self.linger_s = max(0.0, linger_s)
         self.on_busy = on_busy
         self.read_only = read_only
         self.hold = hold
@@ -159,6 +186,10 @@ class Store:
         self._guard = threading.RLock()  # around opening and closing, and the count of users
         self._users = 0
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._close_at: float | None = None  # while the file lingers: when the timer closes it
+        self._timer: threading.Thread | None = None
+        self._timer_wakes = threading.Condition(self._guard)
+        self._releasing = 0  # `released()` bodies running: meanwhile the file never lingers
         if hold:
             self._open()
         else:
@@ -198,12 +229,14 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Store]:
-        """Hold the file for the body (on-demand stores); nested and concurrent sessions share one connection."""
+        """Hold the file for the body (on-demand stores); nested and concurrent sessions share one connection.
+        The last one out lets go of it, after `linger_s` if no session starts meanwhile (one that does uses it)."""
         if self.hold:
             yield self
             return
         with self._guard:
             self._users += 1  # first, so the schema check inside `_open` (a session too) does not close it
+            self._close_at = None  # a lingering file is this session's now: the timer leaves it open
             if self._con is None:
                 try:
                     self._open()  # waits its bounded time for another process; StoreBusy after it
@@ -216,14 +249,47 @@ class Store:
             with self._guard:
                 self._users -= 1
                 if self._users == 0 and self._con is not None:
-                    con, self._con = self._con, None
-                    con.close()  # a writable connection folds its log into the file as it closes
+                    lingers = self.linger_s > 0 and not self._releasing and not someone_waiting(self.path)
+                    self._let_go(self.linger_s if lingers else 0)
+
+    def _let_go(self, after_s: float) -> None:
+        """With no user left (under `_guard`): close the file now, or start the timer that closes it after
+        `after_s` unless a session takes it first."""
+        if after_s <= 0:
+            self._close_at = None
+            self._timer_wakes.notify_all()  # a waiting timer has nothing left to close
+            if self._con is not None:
+                con, self._con = self._con, None
+                con.close()  # a writable connection folds its log into the file as it closes
+            return
+        self._close_at = time.monotonic() + after_s
+        if self._timer is None:
+            self._timer = threading.Thread(target=self._close_when_idle, name="kpis-store-linger", daemon=True)
+            self._timer.start()
+
+    def _close_when_idle(self) -> None:
+        """The timer (one thread while the file lingers): close the file when its time comes, unless a session has
+        taken it meanwhile (which clears `_close_at`). Everything is decided under `_guard`, so a session that
+        took the file can never have it closed under it."""
+        with self._guard:
+            try:
+                while self._close_at is not None:
+                    left = self._close_at - time.monotonic()
+                    if left <= 0:
+                        if self._users == 0:
+                            self._let_go(0)
+                        self._close_at = None
+                        break
+                    self._timer_wakes.wait(left)
+            finally:
+                self._timer = None
 
     @contextmanager
     def released(self) -> Iterator[Store]:
         """Inside a session, let go of it for the body: slow work on what was read (drawing a board pack)
-        need not keep the file from a backup or an import. The file closes if no other thread uses it; a read
-        in the body, or after it, opens it again (`session` does, as usual). Command-line stores keep it."""
+        need not keep the file from a backup or an import. The file closes at once (it does not linger) if no
+        other thread uses it; a read in the body, or after it, opens it again (`session` does, as usual), and
+        one in the body closes it again at once. Command-line stores keep it."""
         if self.hold:
             yield self
             return
@@ -233,14 +299,15 @@ class Store:
             else:
                 owned = True
                 self._users -= 1
-                if self._users == 0 and self._con is not None:
-                    con, self._con = self._con, None
-                    con.close()
+                self._releasing += 1
+                if self._users == 0:
+                    self._let_go(0)
         try:
             yield self
         finally:
             if owned:
                 with self._guard:
+                    self._releasing -= 1
                     self._users += 1   # the enclosing session's share again; the file reopens when next read
 
     # -- reading ---------------------------------------------------------------
@@ -273,9 +340,9 @@ class Store:
             return 0
 
     def close(self) -> None:
-        if self._con is not None:
-            con, self._con = self._con, None
-            con.close()
+        """Close the file now (a lingering one too, stopping its timer)."""
+        with self._guard:
+            self._let_go(0)
 
     # -- writing ---------------------------------------------------------------
     @contextmanager

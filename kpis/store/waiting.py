@@ -1,0 +1,38 @@
+"""A note beside the database file that says another process is waiting for it.
+
+The app keeps the file open for a moment after a page run (`Store(linger_s=...)`), so that the next run need not
+open it again. A process that finds the file taken (`database.connect`) leaves this note, renewed at each retry, and
+takes it away when it gets in or gives up; while the note is fresh, the app closes the file as soon as its page
+runs end, as it did before it lingered, so a steady stream of visitors cannot keep an import or a backup out.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+WAITING_FRESH_S = 3.0  # a waiting note this recent means someone is waiting (the waiter renews it every second)
+
+
+def waiting_note(path: Path) -> Path:
+    """The note a process waiting for the file leaves beside it, so that the app does not keep the file lingering
+    (`Store(linger_s=...)`) while someone waits for it."""
+    return path.with_name(path.name + ".waiting")
+
+
+def someone_waiting(path: Path) -> bool:
+    """Whether another process is waiting for the file now (its note is fresh; a crashed waiter's goes stale)."""
+    try:
+        return waiting_note(path).stat().st_mtime > time.time() - WAITING_FRESH_S
+    except OSError:
+        return False
+
+
+def note_waiting(note: Path, *, done: bool = False) -> None:
+    """Leave (or renew) the note, or take it away when `done`."""
+    try:
+        if done:
+            note.unlink(missing_ok=True)
+        else:
+            note.touch()
+    except OSError:  # a folder we may not write to: waiting works as before, only without the note
+        pass
