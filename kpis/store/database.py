@@ -20,7 +20,7 @@ import pandas as pd
 
 from kpis.core.framework import DATA_DIR
 from kpis.store.schema import MIGRATIONS, SCHEMA_VERSION
-from kpis.store.waiting import note_waiting, someone_waiting, waiting_note
+from kpis.store.waiting import LINGERING, let_go_here, note_waiting, someone_waiting, waiting_note
 
 DEFAULT_DB = DATA_DIR / "kpis.duckdb"
 
@@ -57,7 +57,6 @@ BUSY_MESSAGE = ("The database is busy: another program (an import or a backup) i
 CLI_WAIT_S = 30.0   # a command-line tool waits this long for the file before it gives up
 APP_WAIT_S = 10.0   # the app waits less: someone is looking at the page
 BACKUP_WAIT_S = 600.0  # a backup (often scheduled) waits out a long page run or an import
-LINGER_ENV = "KPIS_DB_LINGER"
 APP_LINGER_S = 1.5  # the app keeps the file this long after its last page run, for the next one (0: not at all)
 
 
@@ -72,7 +71,7 @@ def busy_wait(default: float) -> float:
 def linger(default: float = APP_LINGER_S) -> float:
     """Seconds the app keeps the file open after its last page run: `KPIS_DB_LINGER` if set, else `default`."""
     try:
-        return max(0.0, float(os.environ[LINGER_ENV]))
+        return max(0.0, float(os.environ["KPIS_DB_LINGER"]))
     except (KeyError, ValueError):
         return default
 
@@ -113,6 +112,8 @@ def connect(path: Path, *, read_only: bool, wait_s: float,
                 return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
             except duckdb.Error as exc:
                 if not is_lock_error(exc):
+                    if "different configuration" in str(exc) and let_go_here(path):
+                        continue  # this process's own app store lingered on it (DuckDB allows one setting)
                     raise StoreError(damaged_message(path, exc)) from None
                 waited = time.monotonic() - started
                 if waited + delay > wait_s:
@@ -162,11 +163,10 @@ class Store:
     another process holds, then raise `StoreBusy`, whose message says so in plain English.
 
     Opening the file costs more than a cached page run's own work, so an on-demand store may linger: when the
-    last one out leaves, the file stays open for `linger_s` seconds more (0, the default, closes it at once), and
-    a session that starts meanwhile uses it as it is. If none does, a timer closes it. So another program waiting
-    for the file gets it at most `linger_s` after the last page run; and while one waits (it leaves a note beside
-    the file: `connect`), the file does not linger at all, so a steady stream of page runs cannot keep it from
-    an import. `released()` and `close()` let go at once.
+    last one out leaves, the file stays open `linger_s` seconds more (0, the default, closes it at once) for a
+    session that starts meanwhile; if none does, a timer closes it. So another program gets the file at most
+    `linger_s` after the last page run, and while one waits for it (leaving a note: `connect`) it does not linger
+    at all: a steady stream of page runs cannot keep out an import. `released()` and `close()` let go at once.
     """
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False, create: bool = True,
@@ -258,11 +258,13 @@ class Store:
         if after_s <= 0:
             self._close_at = None
             self._timer_wakes.notify_all()  # a waiting timer has nothing left to close
+            LINGERING.discard(self)
             if self._con is not None:
                 con, self._con = self._con, None
                 con.close()  # a writable connection folds its log into the file as it closes
             return
         self._close_at = time.monotonic() + after_s
+        LINGERING.add(self)
         if self._timer is None:
             self._timer = threading.Thread(target=self._close_when_idle, name="kpis-store-linger", daemon=True)
             self._timer.start()
@@ -273,16 +275,24 @@ class Store:
         took the file can never have it closed under it."""
         with self._guard:
             try:
-                while self._close_at is not None:
-                    left = self._close_at - time.monotonic()
-                    if left <= 0:
-                        if self._users == 0:
-                            self._let_go(0)
-                        self._close_at = None
-                        break
-                    self._timer_wakes.wait(left)
+                while self._close_at is not None and self._close_at > time.monotonic():
+                    self._timer_wakes.wait(max(0.0, self._close_at - time.monotonic()))
+                if self._close_at is not None and not self._users:
+                    self._let_go(0)
             finally:
                 self._timer = None
+
+    def stop_lingering(self) -> bool:
+        """Close a lingering file now; not one a session uses (nor while another thread opens or closes it)."""
+        if not self._guard.acquire(blocking=False):
+            return False
+        try:
+            if self._users or self._close_at is None:
+                return False
+            self._let_go(0)
+            return True
+        finally:
+            self._guard.release()
 
     @contextmanager
     def released(self) -> Iterator[Store]:

@@ -1,15 +1,21 @@
-"""A note beside the database file that says another process is waiting for it.
+"""Letting others have the database file while the app's store lingers on it: a note beside the file that says
+another process is waiting for it, and this process's own lingering stores.
 
 The app keeps the file open for a moment after a page run (`Store(linger_s=...)`), so that the next run need not
 open it again. A process that finds the file taken (`database.connect`) leaves this note, renewed at each retry, and
 takes it away when it gets in or gives up; while the note is fresh, the app closes the file as soon as its page
 runs end, as it did before it lingered, so a steady stream of visitors cannot keep an import or a backup out.
+In this process, DuckDB refuses a second connection to the file with other settings (a read-only one) while the
+app's store lingers on it: opening one first closes the lingering file (`let_go_here`).
 """
 from __future__ import annotations
 
 import time
+import weakref
 from pathlib import Path
+from typing import Any
 
+LINGERING: weakref.WeakSet[Any] = weakref.WeakSet()  # this process's stores whose file lingers now
 WAITING_FRESH_S = 3.0  # a waiting note this recent means someone is waiting (the waiter renews it every second)
 
 
@@ -36,3 +42,17 @@ def note_waiting(note: Path, *, done: bool = False) -> None:
             note.touch()
     except OSError:  # a folder we may not write to: waiting works as before, only without the note
         pass
+
+
+def let_go_here(path: Path) -> bool:
+    """Close the file wherever one of this process's stores lingers on it, unless a session uses it. Whether any
+    did (the caller may then open it with its own settings)."""
+    closed = False
+    for store in list(LINGERING):
+        try:
+            same = Path(store.path).resolve() == Path(path).resolve()
+        except OSError:
+            continue
+        if same and store.stop_lingering():
+            closed = True
+    return closed

@@ -183,6 +183,7 @@ def test_while_another_process_waits_for_the_file_it_does_not_linger(tmp_path):
             time.sleep(0.05)
     out, err = child.communicate(timeout=60)
     assert child.returncode == 0, err
+    assert float(out) < 20                               # in as the session ended, not after the linger
     assert not waiting_note(path).exists()               # it took its note away when it got in
     assert store._con is None
     store.close()
@@ -227,3 +228,18 @@ def test_the_apps_store_lingers_and_a_cleared_cache_lets_go_at_once(demo_db, app
     assert store().linger_s == 0                         # a changed setting makes a new store
     assert store().scalar("SELECT count(*) FROM areas") > 0
     assert free_for_another_process(demo_db)
+
+
+def test_a_read_only_store_in_this_process_gets_in_while_the_apps_store_lingers(tmp_path):
+    """DuckDB refuses a second connection to a file with other settings in one process: a read-only store
+    opened here (a command run in the server's process, a test) closes the lingering file first, rather than
+    being told the database is damaged."""
+    path = tmp_path / "linger.duckdb"
+    store = Store(path, hold=False, linger_s=60)
+    assert store._con is not None                        # lingering after creating the schema
+    with Store(path, read_only=True) as reader:
+        assert reader.scalar("SELECT count(*) FROM schema_migrations") > 0
+        assert store._con is None                        # the lingering file was let go
+    assert store.scalar("SELECT 1") == 1                 # and the app's next session opens it again
+    store.close()
+    assert timers_end()
