@@ -10,6 +10,7 @@ app's store lingers on it: opening one first closes the lingering file (`let_go_
 """
 from __future__ import annotations
 
+import atexit
 import time
 import weakref
 from pathlib import Path
@@ -56,3 +57,11 @@ def let_go_here(path: Path) -> bool:
         if same and store.stop_lingering():
             closed = True
     return closed
+
+
+@atexit.register
+def _let_go_at_exit() -> None:
+    """As the process ends, close any file still lingering, as the timer would have (a writable connection folds
+    its log into the file as it closes), rather than leave it to the interpreter's teardown, which does not."""
+    for store in list(LINGERING):
+        store.stop_lingering()

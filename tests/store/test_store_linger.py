@@ -243,3 +243,23 @@ def test_a_read_only_store_in_this_process_gets_in_while_the_apps_store_lingers(
     assert store.scalar("SELECT 1") == 1                 # and the app's next session opens it again
     store.close()
     assert timers_end()
+
+
+def test_a_process_that_ends_while_its_file_lingers_closes_it_properly(tmp_path):
+    """A server stopping within the linger closes the file as the timer would: its log folded into the file,
+    no DuckDB connection left to the interpreter's teardown."""
+    path = tmp_path / "linger.duckdb"
+    code = textwrap.dedent(f"""
+        from kpis.store.database import Store
+        store = Store({str(path)!r}, hold=False, linger_s=60)
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO settings VALUES ('visits', '1')")
+        assert store._con is not None, "not lingering"
+    """)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert "leaked" not in done.stderr
+    assert not Path(f"{path}.wal").exists()              # checkpointed as it closed
+    with Store(path, read_only=True) as store:
+        assert store.scalar("SELECT value FROM settings WHERE key = 'visits'") == "1"
