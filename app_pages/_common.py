@@ -4,6 +4,7 @@ Pages arrange what `kpis` returns; nothing here decides anything about the data.
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,6 +12,9 @@ from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
+from streamlit.dataframe_util import convert_pandas_df_to_arrow_bytes
+from streamlit.elements.lib.pandas_styler_utils import _use_display_values
 
 from kpis.access.permissions import users_exist
 from kpis.board.tables import md_escape
@@ -270,3 +274,30 @@ def reading_table(df: pd.DataFrame, *, alt: str, cells: bool = False) -> None:
     screen reader reads every cell with its column heading, and it zooms and reflows as text (WCAG 1.3.1, 1.4.4).
     Text is escaped so it shows as written; blanks show as '–' (`cells`: `df` is `reading_cells` already)."""
     st.table(df if cells else reading_cells(df), hide_index=True, alt=alt)
+
+
+CELL_ID = re.compile(r"row(\d+)_col(\d+)")  # a body cell's id in a translated Styler, as Streamlit reads it
+
+
+def styled_once(styler: Styler) -> Styler:
+    """A pandas Styler whose styles are worked out now, once, for `st.table`. Streamlit works a Styler's styles out
+    again each time it shows one (`_compute`, `_translate`), then sets each cell's shown text (its display value)
+    one by one into a copy of the table; a cached view's table is shown by every session, so each showing reuses
+    the styles, and only the cells whose shown text is not their plain text are set (usually none: the board's
+    tables are text already). Streamlit sends exactly what it would have sent (checked here, once). Only for
+    `st.table`: nothing changes it afterwards, so sessions may share it."""
+    styler._compute()
+    translated = styler._translate(False, False)  # as Streamlit asks for it (no sparse index or columns)
+    plain, shown = styler.data.astype(str), _use_display_values(styler.data, translated)
+
+    def differs(cell: dict) -> bool:
+        found = CELL_ID.match(cell.get("id") or "")
+        return bool(found) and shown.iat[int(found[1]), int(found[2])] != plain.iat[int(found[1]), int(found[2])]
+
+    trimmed = {**translated, "body": [[cell for cell in row if differs(cell)] for row in translated.get("body", [])]}
+    if (convert_pandas_df_to_arrow_bytes(_use_display_values(styler.data, trimmed))
+            == convert_pandas_df_to_arrow_bytes(shown)):
+        translated = trimmed
+    styler._compute = lambda: styler  # type: ignore[method-assign]
+    styler._translate = lambda *args, **kwargs: translated  # type: ignore[method-assign]
+    return styler

@@ -1,0 +1,55 @@
+"""`styled_once` (app_pages/_common.py): a cached Styler, shown by `st.table` in every session, is sent exactly as a
+fresh Styler of the same table would be, without its styles or its cells' shown text worked out again."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from app_pages._common import styled_once
+from kpis.board.tables import grouped_board_table, style_board_table
+from tests.charts.test_figures import card_rows
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
+def board_styler():
+    table, comparisons, sections = grouped_board_table(card_rows(), "area")
+    return style_board_table(table, comparisons, sections).set_uuid("board")
+
+
+def formatted_styler():
+    """A table whose shown text is not its values' (numbers formatted, a blank): those cells must still be set."""
+    df = pd.DataFrame({"Area": ["A", "B", "C"], "Value": [1.25, np.nan, 3.0], "Count": [10, 20, 30]})
+    return (df.style.format({"Value": "{:.1f}"}, na_rep="–").map(lambda v: "color: red" if v == 20 else "",
+                                                                   subset=["Count"]).set_uuid("formatted"))
+
+
+def show(tables) -> None:
+    import streamlit as st
+    for table in tables:
+        st.table(table, hide_index=False)
+
+
+def sent(tables) -> list:
+    at = AppTest.from_function(show, args=(tables,), default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return [element.proto for element in at.get("table")]
+
+
+def test_a_table_styled_once_is_sent_as_a_fresh_one_would_be():
+    fresh = sent([board_styler(), formatted_styler()])
+    once = [styled_once(board_styler()), styled_once(formatted_styler())]
+    assert sent(once) == fresh
+    assert sent(once) == fresh   # and again, for the next reader
+    assert fresh[0].arrow_data.styler.styles and fresh[1].arrow_data.styler.display_values
+
+
+def test_only_cells_shown_otherwise_than_their_text_are_set_on_each_showing():
+    board, formatted = styled_once(board_styler()), styled_once(formatted_styler())
+    assert board._compute() is board
+    assert [cell for row in board._translate(False, False)["body"] for cell in row] == []   # text already
+    cells = [cell["id"] for row in formatted._translate(False, False)["body"] for cell in row]
+    assert cells == ["row0_col1", "row1_col1"]   # "1.2" and "–", not "1.25" and "nan"; 3.0 shows as "3.0" anyway
