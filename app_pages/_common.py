@@ -11,9 +11,10 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from pandas.io.formats.style import Styler
-from streamlit.dataframe_util import convert_pandas_df_to_arrow_bytes
+from streamlit.dataframe_util import convert_pandas_df_to_arrow_bytes, convert_pandas_df_to_arrow_table
 from streamlit.elements.lib.pandas_styler_utils import _use_display_values
 
 from kpis.access.permissions import users_exist
@@ -269,10 +270,19 @@ def reading_cells(df: pd.DataFrame) -> pd.DataFrame:
     return df.map(_cell)
 
 
-def reading_table(df: pd.DataFrame, *, alt: str, cells: bool = False) -> None:
+def arrow_once(df: pd.DataFrame) -> pa.Table:
+    """`df` as the Arrow table `st.table` makes of a DataFrame each time it shows one, made once for a cached view's
+    table: shown, it sends the same bytes without converting the table again on every run. Streamlit cannot tell an
+    Arrow table's index from its columns, so show it with `hide_index` given: True where `df`'s index is a plain
+    count (0, 1, 2, ...), as Streamlit would hide it."""
+    return convert_pandas_df_to_arrow_table(df)
+
+
+def reading_table(df: pd.DataFrame | pa.Table, *, alt: str, cells: bool = False) -> None:
     """Numbers a board member or lead must read, as an HTML table (`st.table`) rather than the canvas grid: a
     screen reader reads every cell with its column heading, and it zooms and reflows as text (WCAG 1.3.1, 1.4.4).
-    Text is escaped so it shows as written; blanks show as '–' (`cells`: `df` is `reading_cells` already)."""
+    Text is escaped so it shows as written; blanks show as '–' (`cells`: `df` is `reading_cells` already, or its
+    `arrow_once`)."""
     st.table(df if cells else reading_cells(df), hide_index=True, alt=alt)
 
 
