@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from pandas.io.formats.style import Styler
 
 from app_pages._common import (
+    arrow_once,
     data_version,
     framework,
     reading_cells,
@@ -135,10 +137,17 @@ def presentation_mode() -> bool:
 COMPARATOR_LABELS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
 
 
+@st.cache_resource(show_spinner=False)
+def home_region() -> str | None:
+    """The name of the partnership's region, looked up once: neither the framework nor the areas lookup changes
+    while the server runs, and looking it up cost more than drawing the picker."""
+    return region_name(framework().home_area)
+
+
 def comparator_picker(*, show: bool = True) -> tuple[str, ...]:
     """England always; add the region or statistical neighbours."""
     if show:
-        region = region_name(framework().home_area)
+        region = home_region()
         st.pills("Compare with", list(COMPARATOR_LABELS), format_func=COMPARATOR_LABELS.get, key="compare",
                  selection_mode="multi", default=["england"], persist_state="session",
                  help=f"England is the comparator the scorecard uses. Add the "
@@ -153,9 +162,9 @@ class KpiViews:
     """What a KPI's trend and group charts show, built once per data version and view (`kpi_views`)."""
     trend_reason: str | None            # a sentence instead of an empty chart
     trend_figure: FrozenFigure | None
-    trend_table: pd.DataFrame | None    # as shown (`reading_cells`)
+    trend_table: pa.Table | None        # as shown (`reading_cells`, `arrow_once`)
     groups_figure: FrozenFigure | None  # None: no figures by group
-    groups_table: pd.DataFrame | None   # as shown (`reading_cells`)
+    groups_table: pa.Table | None       # as shown (`reading_cells`, `arrow_once`)
     groups_period: str | None
     england_caption: str | None
 
@@ -185,9 +194,9 @@ def build_views(kpi, *, as_at, comparators, presenting: bool, height: int = 420,
                 caption = f"Dashed line: England, {kpi.format_value(england)} ({england_period})."
     # Frozen: every reader is shown the same figures, so each is made into what the browser gets once, here.
     return KpiViews(reason, None if trend_figure is None else freeze(trend_figure),
-                    None if trend_table is None else reading_cells(trend_table),
+                    None if trend_table is None else arrow_once(reading_cells(trend_table)),
                     None if groups_figure is None else freeze(groups_figure),
-                    None if groups_table is None else reading_cells(groups_table), period, caption)
+                    None if groups_table is None else arrow_once(reading_cells(groups_table)), period, caption)
 
 
 # Views every reader shares are kept as they are (`st.cache_resource`), not copied for each reader as
@@ -227,8 +236,8 @@ class KpiDetail:
     row: ScorecardRow
     summary: Styler                     # the row as a table, styled once (`styled_once`)
     spc_figure: FrozenFigure | None     # None: too few points for an SPC chart
-    spc_table: pd.DataFrame | None      # as shown (`reading_cells`)
-    definition: pd.DataFrame            # its definition, method and source, by item
+    spc_table: pa.Table | None          # as shown (`reading_cells`, `arrow_once`)
+    definition: pa.Table                # its definition, method and source, by item (`arrow_once`, the item first)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -241,9 +250,9 @@ def _kpi_detail(db: str, version: int, rebases: str, kpi_id: str, as_at: datetim
     figure = table = None
     if signal.result is not None:
         figure = freeze(spc_figure(signal.result, kpi, rebases=signal.rebases))
-        table = reading_cells(spc_table(signal.result, kpi, rebases=signal.rebases))
+        table = arrow_once(reading_cells(spc_table(signal.result, kpi, rebases=signal.rebases)))
     return KpiDetail(line, styled_once(style_board_table(board_table(row, link=None), row["comparison"])), figure,
-                     table, definition_rows(framework(), kpi).set_index("Item"))
+                     table, arrow_once(definition_rows(framework(), kpi).set_index("Item")))
 
 
 def kpi_detail(kpi, as_at: datetime | None, previous: datetime | None) -> KpiDetail:
@@ -260,16 +269,16 @@ def views_for(kpis, *, as_at, comparators, presenting: bool, height: int = 420) 
 
 
 @st.cache_resource(show_spinner=False, max_entries=6, ttl="10m")
-def _kpi_figures(db: str, version: int, kpi_id: str, as_at: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _kpi_figures(db: str, version: int, kpi_id: str, as_at: datetime | None) -> tuple[pa.Table, pd.DataFrame]:
     fw = framework()
     kpi = fw.kpi(kpi_id)
-    return reading_cells(revision_history(store(), fw, kpi)), kpi_download(store(), fw, kpi, as_at=as_at)
+    return arrow_once(reading_cells(revision_history(store(), fw, kpi))), kpi_download(store(), fw, kpi, as_at=as_at)
 
 
-def kpi_figures(kpi, *, as_at: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A KPI's revision history (as shown, `reading_cells`) and every figure of it (for its download), read once per
-    data version and view for every reader, not on every visit to its page. At most 6 are kept, each for 10 minutes
-    at most (a national KPI's figures are many). Read only."""
+def kpi_figures(kpi, *, as_at: datetime | None) -> tuple[pa.Table, pd.DataFrame]:
+    """A KPI's revision history (as shown, `reading_cells`, `arrow_once`) and every figure of it (for its download),
+    read once per data version and view for every reader, not on every visit to its page. At most 6 are kept, each
+    for 10 minutes at most (a national KPI's figures are many). Read only."""
     return _kpi_figures(str(store().path), data_version(), kpi.id, as_at)
 
 

@@ -81,11 +81,11 @@ if len(kpi.breakdowns) > 1:
     breakdown_block(kpi, views, key=kpi.id)
 
 st.header("Definition, method and source")
-st.table(detail.definition)
+st.table(detail.definition, hide_index=False)
 
 st.header("Revision history")
 history, data = kpi_figures(kpi, as_at=as_at)
-if history.empty:
+if history.num_rows == 0:
     st.caption("No figure for this KPI has been revised: every value is its first version.")
 else:
     st.caption("Each row is one version of a figure that was later corrected; the newest version is current.")
