@@ -8,6 +8,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TypeVar
 
 import pandas as pd
@@ -168,11 +169,22 @@ def framework() -> Framework:
     return load_framework()
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _data_facts(db: str, version: int) -> tuple[bool, datetime | None]:
+    return is_demo_database(store()), data_as_at(store())
+
+
+def data_facts() -> tuple[bool, datetime | None]:
+    """Whether the store holds demo figures, and when its newest figure was recorded (`kpis.store.series`): read
+    once per data version, not on every run, as figures are only ever written in a batch, which changes it."""
+    return _data_facts(str(store().path), data_version())
+
+
 def site_notice() -> None:
     """The one notice at the top of a page: demo data and open mode (no account yet) together, in a line or two.
 
     Each page calls it (not dashboard.py), so AppTest, which runs a page on its own after `switch_page`, sees it."""
-    demo = per_run("is_demo_database", lambda: is_demo_database(store()))
+    demo, _ = data_facts()
     parts = ([DEMO_WORDS] if demo else []) + ([OPEN_WORDS] if not any_accounts() else [])
     if parts:
         st.html(NOTICE_CSS)
@@ -187,12 +199,13 @@ def page_title(page: str) -> str:
 
 def sidebar() -> None:
     fw = framework()
-    s = store()
     with st.sidebar:
         st.html(NAV_CSS + A11Y_CSS)
         st.markdown(f"**{fw.short_name}**")
-        as_at = data_as_at(s)
+        _, as_at = data_facts()
         st.caption(f"Data as at {long_date(as_at)}" if as_at else "No data loaded yet")
+
+
 def busy_page() -> None:
     """What a visitor sees while another program holds the database: the reason and a way to try again."""
     st.title("The database is busy")
