@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages._common import arrow_once, styled_once
 from kpis.board.tables import grouped_board_table, style_board_table
 from tests.charts.test_figures import card_rows
+from tests.conftest import ROOT
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -73,3 +74,11 @@ def test_a_table_made_into_arrow_once_is_sent_as_the_dataframe_would_be(monkeypa
 
     monkeypatch.setattr("streamlit.dataframe_util.convert_pandas_df_to_arrow_table", no_conversion)
     assert sent([arrow_once(counted)], hide_index=True) == fresh[:1]
+
+
+def test_no_page_script_makes_a_cache_of_its_own():
+    """A cached function defined in a page's script is made again on every run of the page (Streamlit reads its
+    source each time to name its cache): the pages' caches live in the `app_pages/_*.py` modules, made once."""
+    pages = [p for p in (ROOT / "app_pages").glob("*.py") if not p.name.startswith("_")]
+    assert len(pages) > 10
+    assert [p.name for p in pages if "st.cache_" in p.read_text()] == []
