@@ -74,3 +74,18 @@ def test_the_sidebar_and_notice_follow_new_figures_reading_them_once_per_data_ve
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()   # another visitor, same figures
     assert "Data as at 5 January 2026" in texts(at) and "Demo data" in texts(at)
     assert not [sql for sql in asked if "FROM observations" in sql]             # read once for this data version
+
+
+def test_the_overview_is_worked_out_once_per_data_version(demo_db, app_env, monkeypatch):
+    app_env(demo_db)
+    first = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()
+    assert not first.exception, first.exception
+
+    def again(row):
+        raise AssertionError("the Overview was worked out again for the same figures")
+
+    monkeypatch.setattr("app_pages._home_view.variation_cell", again)
+    second = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()   # another reader
+    assert not second.exception, second.exception
+    assert len(first.table) == len(second.table) == 4
+    assert all(a.value.equals(b.value) for a, b in zip(first.table, second.table, strict=True))
