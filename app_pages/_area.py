@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pandas as pd
 import streamlit as st
 
 from app_pages._auth import require_page
@@ -81,34 +80,34 @@ def render_area(area_id: str) -> None:
     st.markdown(f"**In short:** {md_escape(summary)}")
 
     with st.container(border=True):
-        if history.empty:
+        if not history:
             st.header("Sub-group narrative")
             st.caption("The sub-group has not sent a narrative yet.")
         else:
-            latest = history.iloc[0].to_dict()
+            latest = history[0]
             demo = " (demo)" if latest["is_demo"] else ""
             st.header(f"Sub-group narrative, {latest['period_label']}{demo}")
             _narrative(latest)
             if len(history) > 1:
                 with st.expander(f"Earlier narratives ({len(history) - 1})"):
-                    for _, old in history.iloc[1:].iterrows():
+                    for old in history[1:]:
                         st.markdown(f"### {md_escape(old['period_label'])}"
                                     + (" (demo)" if old["is_demo"] else ""))
-                        _narrative(old.to_dict())
+                        _narrative(old)
 
     kpi_charts(area.id, verdicts, as_at=as_at, comparators=comparators, presenting=presenting)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def area_view(db: str, version: int, rebases: str, area_id: str, as_at: datetime | None, previous: datetime | None
-              ) -> tuple[dict[str, dict], str, pd.DataFrame]:
-    """An area's scorecard rows by KPI, its summary in words and its narratives, once per data version, set of SPC
-    rebases and meeting for every reader (narratives arrive in batches too, so the version covers them). Read
-    only."""
+              ) -> tuple[dict[str, dict], str, list[dict]]:
+    """An area's scorecard rows by KPI, its summary in words and its narratives (newest first, one dict each), once
+    per data version, set of SPC rebases and meeting for every reader (narratives arrive in batches too, so the
+    version covers them). Read only."""
     card = board_scorecard(as_at, previous)
     card = card[card["kpi_id"].isin([k.id for k in framework().kpis_in_area(area_id)])]
     verdicts = {r["kpi_id"]: r for r in card.to_dict("records")}
-    return verdicts, area_summary(card), narrative_history(store(), area_id, as_at=as_at)
+    return verdicts, area_summary(card), narrative_history(store(), area_id, as_at=as_at).to_dict("records")
 
 
 @st.fragment

@@ -9,21 +9,36 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from pandas.io.formats.style import Styler
 
-from app_pages._common import data_version, framework, reading_cells, reading_table, rebases_version, store
+from app_pages._common import (
+    arrow_once,
+    data_version,
+    framework,
+    reading_cells,
+    reading_table,
+    rebases_version,
+    store,
+    styled_once,
+)
 from kpis.board.detail import (
     breakdown_data,
+    definition_rows,
     england_value_for,
     kpi_download,
     page_series,
     revision_history,
     trend_data,
 )
-from kpis.board.row import ScorecardRow
+from kpis.board.row import ScorecardRow, rows_frame
 from kpis.board.scorecard import meeting_context, meetings, past_meetings, scorecard, scorecard_rows
+from kpis.board.tables import board_table, style_board_table
 from kpis.charts.breakdowns import breakdown_views
 from kpis.charts.figures import no_figures_reason, trend_views
+from kpis.charts.frozen import FrozenFigure, freeze
+from kpis.charts.spc import spc_figure, spc_table
 from kpis.core.areas import region_name
 from kpis.core.dates import long_date
 
@@ -122,10 +137,17 @@ def presentation_mode() -> bool:
 COMPARATOR_LABELS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
 
 
+@st.cache_resource(show_spinner=False)
+def home_region() -> str | None:
+    """The name of the partnership's region, looked up once: neither the framework nor the areas lookup changes
+    while the server runs, and looking it up cost more than drawing the picker."""
+    return region_name(framework().home_area)
+
+
 def comparator_picker(*, show: bool = True) -> tuple[str, ...]:
     """England always; add the region or statistical neighbours."""
     if show:
-        region = region_name(framework().home_area)
+        region = home_region()
         st.pills("Compare with", list(COMPARATOR_LABELS), format_func=COMPARATOR_LABELS.get, key="compare",
                  selection_mode="multi", default=["england"], persist_state="session",
                  help=f"England is the comparator the scorecard uses. Add the "
@@ -139,10 +161,10 @@ def comparator_picker(*, show: bool = True) -> tuple[str, ...]:
 class KpiViews:
     """What a KPI's trend and group charts show, built once per data version and view (`kpi_views`)."""
     trend_reason: str | None            # a sentence instead of an empty chart
-    trend_figure: object | None
-    trend_table: pd.DataFrame | None    # as shown (`reading_cells`)
-    groups_figure: object | None        # None: no figures by group
-    groups_table: pd.DataFrame | None   # as shown (`reading_cells`)
+    trend_figure: FrozenFigure | None
+    trend_table: pa.Table | None        # as shown (`reading_cells`, `arrow_once`)
+    groups_figure: FrozenFigure | None  # None: no figures by group
+    groups_table: pa.Table | None       # as shown (`reading_cells`, `arrow_once`)
     groups_period: str | None
     england_caption: str | None
 
@@ -170,8 +192,11 @@ def build_views(kpi, *, as_at, comparators, presenting: bool, height: int = 420,
                                                           font_size=font)
             if england is not None:
                 caption = f"Dashed line: England, {kpi.format_value(england)} ({england_period})."
-    return KpiViews(reason, trend_figure, None if trend_table is None else reading_cells(trend_table), groups_figure,
-                    None if groups_table is None else reading_cells(groups_table), period, caption)
+    # Frozen: every reader is shown the same figures, so each is made into what the browser gets once, here.
+    return KpiViews(reason, None if trend_figure is None else freeze(trend_figure),
+                    None if trend_table is None else arrow_once(reading_cells(trend_table)),
+                    None if groups_figure is None else freeze(groups_figure),
+                    None if groups_table is None else arrow_once(reading_cells(groups_table)), period, caption)
 
 
 # Views every reader shares are kept as they are (`st.cache_resource`), not copied for each reader as
@@ -204,18 +229,37 @@ def board_scorecard(as_at: datetime | None = None, previous: datetime | None = N
     return _scorecard(str(store().path), data_version(), rebases_version(), as_at, previous)
 
 
+@dataclass(frozen=True)
+class KpiDetail:
+    """What a KPI's page shows besides its trend and group charts, for one data version, set of SPC rebases and
+    meeting (`kpi_detail`): its scorecard row, as a table too, and its SPC chart with its numbers."""
+    row: ScorecardRow
+    summary: Styler                     # the row as a table, styled once (`styled_once`)
+    spc_figure: FrozenFigure | None     # None: too few points for an SPC chart
+    spc_table: pa.Table | None          # as shown (`reading_cells`, `arrow_once`)
+    definition: pa.Table                # its definition, method and source, by item (`arrow_once`, the item first)
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _kpi_row(db: str, version: int, rebases: str, kpi_id: str, as_at: datetime | None,
-             previous: datetime | None) -> ScorecardRow:
+def _kpi_detail(db: str, version: int, rebases: str, kpi_id: str, as_at: datetime | None,
+                previous: datetime | None) -> KpiDetail:
+    kpi = framework().kpi(kpi_id)
     (line,) = scorecard_rows(store(), framework(), as_at=as_at, previous_meeting=previous, kpi_ids=[kpi_id])
-    return line
+    row = rows_frame([line])
+    signal = line.variation
+    figure = table = None
+    if signal.result is not None:
+        figure = freeze(spc_figure(signal.result, kpi, rebases=signal.rebases))
+        table = arrow_once(reading_cells(spc_table(signal.result, kpi, rebases=signal.rebases)))
+    return KpiDetail(line, styled_once(style_board_table(board_table(row, link=None), row["comparison"])), figure,
+                     table, arrow_once(definition_rows(framework(), kpi).set_index("Item")))
 
 
-def kpi_row(kpi, as_at: datetime | None, previous: datetime | None) -> ScorecardRow:
-    """A KPI's scorecard row for its page, worked out once per data version, meeting and set of SPC rebases in
-    force (an administrator records those without new data, and the page shows them at once). At most 32 are
-    kept. Read only."""
-    return _kpi_row(str(store().path), data_version(), rebases_version(), kpi.id, as_at, previous)
+def kpi_detail(kpi, as_at: datetime | None, previous: datetime | None) -> KpiDetail:
+    """A KPI's scorecard row, summary table and SPC chart for its page, worked out once per data version, meeting
+    and set of SPC rebases in force (an administrator records those without new data, and the page shows them at
+    once) for every reader, not on every visit. At most 32 are kept. Read only."""
+    return _kpi_detail(str(store().path), data_version(), rebases_version(), kpi.id, as_at, previous)
 
 
 def views_for(kpis, *, as_at, comparators, presenting: bool, height: int = 420) -> dict[str, KpiViews]:
@@ -225,16 +269,16 @@ def views_for(kpis, *, as_at, comparators, presenting: bool, height: int = 420) 
 
 
 @st.cache_resource(show_spinner=False, max_entries=6, ttl="10m")
-def _kpi_figures(db: str, version: int, kpi_id: str, as_at: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _kpi_figures(db: str, version: int, kpi_id: str, as_at: datetime | None) -> tuple[pa.Table, pd.DataFrame]:
     fw = framework()
     kpi = fw.kpi(kpi_id)
-    return revision_history(store(), fw, kpi), kpi_download(store(), fw, kpi, as_at=as_at)
+    return arrow_once(reading_cells(revision_history(store(), fw, kpi))), kpi_download(store(), fw, kpi, as_at=as_at)
 
 
-def kpi_figures(kpi, *, as_at: datetime | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A KPI's revision history and every figure of it (for its download), read once per data version and view
-    for every reader, not on every visit to its page. At most 6 are kept, each for 10 minutes at most (a national
-    KPI's figures are many). Read only."""
+def kpi_figures(kpi, *, as_at: datetime | None) -> tuple[pa.Table, pd.DataFrame]:
+    """A KPI's revision history (as shown, `reading_cells`, `arrow_once`) and every figure of it (for its download),
+    read once per data version and view for every reader, not on every visit to its page. At most 6 are kept, each
+    for 10 minutes at most (a national KPI's figures are many). Read only."""
     return _kpi_figures(str(store().path), data_version(), kpi.id, as_at)
 
 

@@ -4,13 +4,19 @@ Pages arrange what `kpis` returns; nothing here decides anything about the data.
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TypeVar
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from pandas.io.formats.style import Styler
+from streamlit.dataframe_util import convert_pandas_df_to_arrow_bytes, convert_pandas_df_to_arrow_table
+from streamlit.elements.lib.pandas_styler_utils import _use_display_values
 
 from kpis.access.permissions import users_exist
 from kpis.board.tables import md_escape
@@ -164,11 +170,22 @@ def framework() -> Framework:
     return load_framework()
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _data_facts(db: str, version: int) -> tuple[bool, datetime | None]:
+    return is_demo_database(store()), data_as_at(store())
+
+
+def data_facts() -> tuple[bool, datetime | None]:
+    """Whether the store holds demo figures, and when its newest figure was recorded (`kpis.store.series`): read
+    once per data version, not on every run, as figures are only ever written in a batch, which changes it."""
+    return _data_facts(str(store().path), data_version())
+
+
 def site_notice() -> None:
     """The one notice at the top of a page: demo data and open mode (no account yet) together, in a line or two.
 
     Each page calls it (not dashboard.py), so AppTest, which runs a page on its own after `switch_page`, sees it."""
-    demo = per_run("is_demo_database", lambda: is_demo_database(store()))
+    demo, _ = data_facts()
     parts = ([DEMO_WORDS] if demo else []) + ([OPEN_WORDS] if not any_accounts() else [])
     if parts:
         st.html(NOTICE_CSS)
@@ -183,12 +200,13 @@ def page_title(page: str) -> str:
 
 def sidebar() -> None:
     fw = framework()
-    s = store()
     with st.sidebar:
         st.html(NAV_CSS + A11Y_CSS)
         st.markdown(f"**{fw.short_name}**")
-        as_at = data_as_at(s)
+        _, as_at = data_facts()
         st.caption(f"Data as at {long_date(as_at)}" if as_at else "No data loaded yet")
+
+
 def busy_page() -> None:
     """What a visitor sees while another program holds the database: the reason and a way to try again."""
     st.title("The database is busy")
@@ -266,8 +284,44 @@ def reading_cells(df: pd.DataFrame) -> pd.DataFrame:
     return df.map(_cell)
 
 
-def reading_table(df: pd.DataFrame, *, alt: str, cells: bool = False) -> None:
+def arrow_once(df: pd.DataFrame) -> pa.Table:
+    """`df` as the Arrow table `st.table` makes of a DataFrame each time it shows one, made once for a cached view's
+    table: shown, it sends the same bytes without converting the table again on every run. Streamlit cannot tell an
+    Arrow table's index from its columns, so show it with `hide_index` given: True where `df`'s index is a plain
+    count (0, 1, 2, ...), as Streamlit would hide it."""
+    return convert_pandas_df_to_arrow_table(df)
+
+
+def reading_table(df: pd.DataFrame | pa.Table, *, alt: str, cells: bool = False) -> None:
     """Numbers a board member or lead must read, as an HTML table (`st.table`) rather than the canvas grid: a
     screen reader reads every cell with its column heading, and it zooms and reflows as text (WCAG 1.3.1, 1.4.4).
-    Text is escaped so it shows as written; blanks show as '–' (`cells`: `df` is `reading_cells` already)."""
+    Text is escaped so it shows as written; blanks show as '–' (`cells`: `df` is `reading_cells` already, or its
+    `arrow_once`)."""
     st.table(df if cells else reading_cells(df), hide_index=True, alt=alt)
+
+
+CELL_ID = re.compile(r"row(\d+)_col(\d+)")  # a body cell's id in a translated Styler, as Streamlit reads it
+
+
+def styled_once(styler: Styler) -> Styler:
+    """A pandas Styler whose styles are worked out now, once, for `st.table`. Streamlit works a Styler's styles out
+    again each time it shows one (`_compute`, `_translate`), then sets each cell's shown text (its display value)
+    one by one into a copy of the table; a cached view's table is shown by every session, so each showing reuses
+    the styles, and only the cells whose shown text is not their plain text are set (usually none: the board's
+    tables are text already). Streamlit sends exactly what it would have sent (checked here, once). Only for
+    `st.table`: nothing changes it afterwards, so sessions may share it."""
+    styler._compute()
+    translated = styler._translate(False, False)  # as Streamlit asks for it (no sparse index or columns)
+    plain, shown = styler.data.astype(str), _use_display_values(styler.data, translated)
+
+    def differs(cell: dict) -> bool:
+        found = CELL_ID.match(cell.get("id") or "")
+        return bool(found) and shown.iat[int(found[1]), int(found[2])] != plain.iat[int(found[1]), int(found[2])]
+
+    trimmed = {**translated, "body": [[cell for cell in row if differs(cell)] for row in translated.get("body", [])]}
+    if (convert_pandas_df_to_arrow_bytes(_use_display_values(styler.data, trimmed))
+            == convert_pandas_df_to_arrow_bytes(shown)):
+        translated = trimmed
+    styler._compute = lambda: styler  # type: ignore[method-assign]
+    styler._translate = lambda *args, **kwargs: translated  # type: ignore[method-assign]
+    return styler

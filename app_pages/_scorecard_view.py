@@ -9,7 +9,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from app_pages._board import board_scorecard
-from app_pages._common import data_version, rebases_version, store
+from app_pages._common import data_version, rebases_version, store, styled_once
 from kpis.board.tables import (
     DESK_OPTIONAL_COLUMNS,
     OPTIONAL_COLUMNS,
@@ -130,17 +130,6 @@ def _scorecard_view(db: str, version: int, rebases: str, as_at: datetime | None,
     return ScorecardView(bool(card["is_demo"].any()), bool(card["latest_period"].isna().all()),
                          summary_counts(card), areas_line,
                          styled_once(style_board_table(table, comparisons, sections)), css, has_targets(card))
-
-
-def styled_once(styler: Styler) -> Styler:
-    """A pandas Styler whose styles are worked out now, once. `st.table` works a Styler's styles out again each
-    time it shows one (`_compute`, `_translate`: the scorecard's cost most of a cached run); a cached view's table
-    is shown by every session, so each showing reuses them. Nothing changes it afterwards: sessions may share it."""
-    styler._compute()
-    translated = styler._translate(False, False)  # as Streamlit asks for it (no sparse index or columns)
-    styler._compute = lambda: styler  # type: ignore[method-assign]
-    styler._translate = lambda *args, **kwargs: translated  # type: ignore[method-assign]
-    return styler
 
 
 def scorecard_view(as_at: datetime | None, previous: datetime | None, *, by: str, presenting: bool,

@@ -4,11 +4,9 @@ import streamlit as st
 
 from app_pages._area import area_pages, url_path
 from app_pages._auth import require_page
-from app_pages._board import board_scorecard
 from app_pages._common import framework, site_notice
-from kpis.board.tables import area_summary, md_escape
+from app_pages._home_view import overview
 from kpis.core.exports import LICENCE
-from kpis.packs.words import england_cell, variation_cell
 
 require_page("view_board")  # first, before anything is read: this page checks its own permission
 
@@ -27,30 +25,18 @@ with st.container(horizontal=True):
     st.page_link("app_pages/scorecard.py", label="Board scorecard", icon=":material/table_chart:")
     st.page_link("app_pages/changes.py", label="What changed since the last meeting", icon=":material/update:")
 
-
-
-
-
-overview = board_scorecard()   # the board scorecard as it stands now (the scorecard page's rows)
-if overview["latest_period"].isna().all():
+no_figures, areas = overview()   # worked out once per data version, for every reader
+if no_figures:
     st.warning("There are no figures in the database yet. An administrator can load the demo with "
                "`python -m kpis init --demo`, or sub-group leads can submit their quarterly returns.",
                icon=":material/database:")
 
 for area in fw.areas:
-    rows = overview[overview["area"] == area.id]
+    summary, table = areas[area.id]
     with st.container(border=True):
         st.header(area.name)
         st.caption(f"Reported by the {area.sub_group}")
-        st.markdown(md_escape(area_summary(rows)))
-        records = rows.to_dict("records")
-        table = rows.assign(
-            KPI=rows["kpi_id"] + " " + rows["title"].map(md_escape),
-            **{"Latest period": rows["latest_period"].fillna("–").map(md_escape),
-               "Latest value": rows["value_text"].map(md_escape) + rows["is_demo"].map({True: " (demo)", False: ""}),
-               "Variation": [md_escape(variation_cell(r)) for r in records],
-               "Compared with England": [md_escape(england_cell(r)) for r in records]},
-        )[["KPI", "Latest period", "Latest value", "Variation", "Compared with England"]]
-        st.table(table.set_index("KPI"))
+        st.markdown(summary)
+        st.table(table, hide_index=False)   # the KPI first, as each row's heading
         st.page_link(AREA_PAGES[url_path(area.id)], label=f"Trends, breakdowns and narrative: {area.name}",
                      icon=":material/arrow_forward:")

@@ -6,8 +6,8 @@ from app_pages._board import (
     breakdown_block,
     comparator_picker,
     describe_view,
+    kpi_detail,
     kpi_figures,
-    kpi_row,
     meeting_selector,
     presentation_mode,
     trend_block,
@@ -15,10 +15,7 @@ from app_pages._board import (
     views_for,
 )
 from app_pages._common import framework, reading_table, site_notice
-from kpis.board.detail import definition_rows
-from kpis.board.row import rows_frame
-from kpis.board.tables import board_table, md_escape, style_board_table
-from kpis.charts.spc import spc_figure, spc_table
+from kpis.board.tables import md_escape
 from kpis.core import exports
 from kpis.core.dates import month_year
 
@@ -53,10 +50,9 @@ st.markdown(f"**{md_escape(kpi.title)}**. {md_escape(fw.area(kpi.area).name)}; r
             f"{md_escape(fw.area(kpi.area).sub_group)}.")
 st.caption(describe_view(choice, previous))
 
-line = kpi_row(kpi, as_at, previous)
-row = rows_frame([line])
+detail = kpi_detail(kpi, as_at, previous)   # worked out once per data version, meeting and set of rebases
 site_notice()
-st.table(style_board_table(board_table(row, link=None), row["comparison"]), hide_index=False,
+st.table(detail.summary, hide_index=False,
          alt=f"Summary of {kpi.id}: latest value, change since the last meeting, England comparison, trend, target.")
 
 st.header("Trend")
@@ -64,13 +60,12 @@ views = views_for([kpi], as_at=as_at, comparators=comparators, presenting=presen
 trend_block(kpi, views, key=kpi.id)
 
 st.header("Signal or noise")
-signal = line.variation      # worked out with the scorecard row above, on the same series
+signal = detail.row.variation      # worked out with the scorecard row above, on the same series
 st.markdown(f"**{signal.shape} {md_escape(signal.short)}.** {md_escape(signal.words)}.  \n"
             f"**Target: {signal.assurance_shape} {md_escape(signal.assurance_short)}.** "
             f"{md_escape(signal.assurance_words)}.")
-if signal.result is not None:
-    st.plotly_chart(spc_figure(signal.result, kpi, rebases=signal.rebases), key=f"spc-{kpi.id}",
-                    config={"displaylogo": False}, theme=None)
+if detail.spc_figure is not None:
+    st.plotly_chart(detail.spc_figure, key=f"spc-{kpi.id}", config={"displaylogo": False}, theme=None)
     for r in signal.rebases:
         where = "declared in the KPI framework" if r.source == "framework" else "recorded by an administrator"
         st.markdown(f"**The limits restart at {month_year(r.date)}:** {md_escape(r.reason)} ({where}).")
@@ -78,7 +73,7 @@ if signal.result is not None:
                "quarter's movement is mostly noise; a point outside the process limits, a run of 7 on one side of "
                "the mean, 7 rising or falling, or 2 of 3 near a limit is a signal that something has changed.")
     with st.expander("The numbers in this chart"):
-        reading_table(spc_table(signal.result, kpi, rebases=signal.rebases),
+        reading_table(detail.spc_table, cells=True,
                       alt=f"Each point of {kpi.id}'s SPC chart: value, mean, process limits and what the rules found")
 
 if len(kpi.breakdowns) > 1:
@@ -86,15 +81,15 @@ if len(kpi.breakdowns) > 1:
     breakdown_block(kpi, views, key=kpi.id)
 
 st.header("Definition, method and source")
-st.table(definition_rows(fw, kpi).set_index("Item"))
+st.table(detail.definition, hide_index=False)
 
 st.header("Revision history")
 history, data = kpi_figures(kpi, as_at=as_at)
-if history.empty:
+if history.num_rows == 0:
     st.caption("No figure for this KPI has been revised: every value is its first version.")
 else:
     st.caption("Each row is one version of a figure that was later corrected; the newest version is current.")
-    reading_table(history, alt=f"Every version of each corrected figure of {kpi.id}, newest last")
+    reading_table(history, cells=True, alt=f"Every version of each corrected figure of {kpi.id}, newest last")
 
 st.header("Download")
 if page_may(actor, "download"):

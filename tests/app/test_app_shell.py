@@ -45,3 +45,47 @@ def test_app_creates_schema_when_database_is_missing(tmp_path, app_env):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()
     assert not at.exception, at.exception
     assert "no figures in the database yet" in texts(at)
+
+
+def test_the_sidebar_and_notice_follow_new_figures_reading_them_once_per_data_version(tmp_path, app_env,
+                                                                                      monkeypatch):
+    from datetime import datetime
+
+    from kpis.store.database import Store
+    from tests.support.board import obs, submit
+
+    db = tmp_path / "empty.duckdb"
+    assert main(["--db", str(db), "init"]) == 0
+    app_env(db)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()
+    assert "No data loaded yet" in texts(at) and "Demo data" not in texts(at)
+    store = Store(db, hold=False)
+    submit(store, [{**obs("SG02", "2024/25 Q1", 20.0), "is_demo": True}], datetime(2026, 1, 5, 9))
+    store.close()
+
+    asked = []
+    scalar = Store.scalar
+    monkeypatch.setattr(Store, "scalar", lambda self, sql, params=None: asked.append(sql) or scalar(self, sql, params))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()   # new figures: shown at once
+    assert not at.exception, at.exception
+    assert "Data as at 5 January 2026" in texts(at) and "Demo data" in texts(at)
+    assert any("FROM observations" in sql for sql in asked)
+    asked.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()   # another visitor, same figures
+    assert "Data as at 5 January 2026" in texts(at) and "Demo data" in texts(at)
+    assert not [sql for sql in asked if "FROM observations" in sql]             # read once for this data version
+
+
+def test_the_overview_is_worked_out_once_per_data_version(demo_db, app_env, monkeypatch):
+    app_env(demo_db)
+    first = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()
+    assert not first.exception, first.exception
+
+    def again(row):
+        raise AssertionError("the Overview was worked out again for the same figures")
+
+    monkeypatch.setattr("app_pages._home_view.variation_cell", again)
+    second = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()   # another reader
+    assert not second.exception, second.exception
+    assert len(first.table) == len(second.table) == 4
+    assert all(a.value.equals(b.value) for a, b in zip(first.table, second.table, strict=True))

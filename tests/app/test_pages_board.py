@@ -230,3 +230,31 @@ def test_an_area_page_says_why_a_kpi_has_no_chart_and_keeps_legends_off_titles(d
         assert lay["legend"]["y"] < 0 and lay["legend"]["y"] * plot_px < -30             # under the x axis
     trends = [c for c in charts if c["layout"]["title"]["text"].endswith("trend")]
     assert all(any(a.get("name") == "sources" for a in c["layout"].get("annotations", [])) for c in trends)
+
+
+def test_kpi_detail_draws_its_charts_once_per_data_version_as_they_would_be_drawn_fresh(demo):
+    import plotly.io
+
+    from kpis.board.scorecard import meeting_context, scorecard_rows
+    from kpis.charts.spc import spc_figure
+    from kpis.store.database import Store, now
+    from tests.support.board import sg02, submit
+
+    def charts(at) -> list[str]:
+        return [c.proto.spec for c in at.get("plotly_chart")]
+
+    def spc_now() -> str:   # the SPC chart drawn fresh from the store, as the page draws it
+        store = Store(demo, hold=False)
+        (line,) = scorecard_rows(store, FRAMEWORK, previous_meeting=meeting_context(store, None)[1], kpi_ids=["SG02"])
+        store.close()
+        return plotly.io.to_json(spc_figure(line.variation.result, FRAMEWORK.kpi("SG02"),
+                                            rebases=line.variation.rebases), validate=False)
+
+    first = charts(open_page("app_pages/kpi.py", kpi="SG02"))
+    assert charts(open_page("app_pages/kpi.py", kpi="SG02")) == first   # another reader: the charts drawn once
+    assert first[1] == spc_now()
+    store = Store(demo, hold=False)
+    submit(store, [sg02("2024/25 Q1", 90, 179)], now())                 # a correction: a new data version
+    store.close()
+    after = charts(open_page("app_pages/kpi.py", kpi="SG02"))
+    assert after[1] == spc_now() != first[1] and after[0] != first[0]   # shown at once, in both charts
