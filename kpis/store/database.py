@@ -282,9 +282,10 @@ class Store:
             finally:
                 self._timer = None
 
-    def stop_lingering(self) -> bool:
-        """Close a lingering file now; not one a session uses (nor while another thread opens or closes it)."""
-        if not self._guard.acquire(blocking=False):
+    def stop_lingering(self, wait_s: float = 2.0) -> bool:
+        """Close a lingering file now; not one a session uses. Waits up to `wait_s` for a thread opening or closing
+        it (the timer holds the lock as it starts), so that a stop just then is not missed."""
+        if not self._guard.acquire(timeout=wait_s):
             return False
         try:
             if self._users or self._close_at is None:
