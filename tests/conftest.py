@@ -103,3 +103,19 @@ def app_env(monkeypatch):
     yield use
     import streamlit as st
     st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def built_once(tmp_path_factory):
+    """`built_once(name, build)`: a database `build(path)` makes, made once per session (per worker) rather than
+    once per test. Tests copy it to change it; its file is the whole database (nothing left in a WAL)."""
+    made: dict[str, Path] = {}
+
+    def master(name: str, build) -> Path:
+        if name not in made:
+            path = tmp_path_factory.mktemp(name) / f"{name}.duckdb"
+            build(path)
+            assert not Path(f"{path}.wal").exists(), f"{name}: close the store before copying it"
+            made[name] = path
+        return made[name]
+    return master

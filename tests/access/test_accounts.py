@@ -1,4 +1,5 @@
 """Local accounts: argon2 hashes, lockout after repeated failures, audit entries that never hold a password."""
+import shutil
 from datetime import datetime, timedelta
 
 import pytest
@@ -27,11 +28,19 @@ T0 = datetime(2026, 3, 1, 9, 0)
 CLI = command_line_actor()
 
 
+def two_accounts(path) -> None:
+    with Store(path) as s:
+        add_user(s, actor=CLI, email="Admin@Example.org", role="admin", password=PASSWORD, at=T0)
+        add_user(s, actor=CLI, email="lead@example.org", role="lead", areas=["send", "ewmh"], password=PASSWORD,
+                 at=T0)
+
+
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "auth.duckdb")
-    add_user(s, actor=CLI, email="Admin@Example.org", role="admin", password=PASSWORD, at=T0)
-    add_user(s, actor=CLI, email="lead@example.org", role="lead", areas=["send", "ewmh"], password=PASSWORD, at=T0)
+def store(built_once, tmp_path):
+    """A store with an administrator and a lead: a copy of one made once (two argon2 hashes are slow on purpose)."""
+    path = tmp_path / "auth.duckdb"
+    shutil.copy(built_once("two-accounts", two_accounts), path)
+    s = Store(path)
     yield s
     s.close()
 

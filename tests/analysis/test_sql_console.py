@@ -1,6 +1,7 @@
 """The read-only SQL console: hostile statements are refused with a clear message and change nothing."""
 import json
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -14,10 +15,8 @@ from kpis.store.observations import write_observations
 from tests.conftest import ROOT
 
 
-@pytest.fixture
-def small_db(tmp_path) -> Path:
+def a_few_rows(path: Path) -> None:
     """A store with a few real rows, made by the store's own write path."""
-    path = tmp_path / "small.duckdb"
     store = Store(path)
     with store.transaction() as cur:
         cur.execute("INSERT INTO areas VALUES ('E10000034', '885', 'Worcestershire', 'county_ua', 'E12000005', "
@@ -36,12 +35,31 @@ def small_db(tmp_path) -> Path:
         finish_batch(cur, batch, rows_read=3, rows_imported=3)
     store.checkpoint()
     store.close()
+
+
+@pytest.fixture
+def small_db(built_once, tmp_path) -> Path:
+    """A private copy of a store with a few real rows (a_few_rows, made once)."""
+    path = tmp_path / "small.duckdb"
+    shutil.copy(built_once("a-few-rows", a_few_rows), path)
     return path
 
 
 @pytest.fixture
 def store(small_db):
     s = Store(small_db)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def query_only_store(built_once, tmp_path_factory):
+    """One store for the tests that only query it through the console (refused or read-only statements, which
+    change nothing: see the hostile-statement test), so its snapshot and query process are made once for them
+    all rather than once per query."""
+    path = tmp_path_factory.mktemp("query-only") / "small.duckdb"
+    shutil.copy(built_once("a-few-rows", a_few_rows), path)
+    s = Store(path)
     yield s
     s.close()
 
@@ -162,7 +180,8 @@ LEAKS = [
 
 
 @pytest.mark.parametrize("query", LEAKS)
-def test_the_console_shows_no_server_path_process_or_user(store, query):
+def test_the_console_shows_no_server_path_process_or_user(query_only_store, query):
+    store = query_only_store
     snap = sql_console.snapshot(store)
     secrets = [str(snap.dir), str(Path.home()), f"-{os.getpid()}-", "stored_secrets"]
     with pytest.raises(sql_checks.QueryRefused) as caught:
@@ -191,7 +210,8 @@ def test_the_snapshot_path_is_there_to_hide(store):
     "SELECT 3 AS c FROM (SUMMARIZE observations) LIMIT 1",
     "SELECT count(*) AS c FROM snapshot.main.observations",
 ])
-def test_ordinary_queries_still_run(store, query):
+def test_ordinary_queries_still_run(query_only_store, query):
+    store = query_only_store
     assert sql_console.run_query(store, query).data["c"].iloc[0] == 3
 
 

@@ -28,13 +28,13 @@ def test_info_text_output(demo_db, capsys):
     assert "SG02" in out and "includes DEMO DATA" in out
 
 
-def test_help_on_every_command():
-    top = run("--help")
+def test_help_on_every_command(kpis_run):
+    top = kpis_run("--help")
     assert top.returncode == 0 and "init" in top.stdout and "info" in top.stdout
     commands = [c for c in ("init", "info", "import-benchmarks", "template", "validate", "submit", "history", "export")
                 if c in top.stdout]
     for command in commands:
-        result = run(command, "--help")
+        result = kpis_run(command, "--help")
         assert result.returncode == 0, command
         assert "usage:" in result.stdout
 
@@ -47,9 +47,9 @@ def test_exit_codes_for_unusable_arguments(tmp_path):
     assert "init --demo" in missing.stderr and "Traceback" not in missing.stderr
 
 
-def test_a_broken_framework_is_reported_without_traceback(tmp_path):
-    result = run("--framework", str(ROOT / "tests/fixtures/frameworks/broken.toml"), "--db", str(tmp_path / "x.duckdb"),
-                 "init")
+def test_a_broken_framework_is_reported_without_traceback(tmp_path, kpis_run):
+    result = kpis_run("--framework", str(ROOT / "tests/fixtures/frameworks/broken.toml"),
+                      "--db", str(tmp_path / "x.duckdb"), "init")
     assert result.returncode == 2
     assert "problem(s)" in result.stderr and "Traceback" not in result.stderr
 

@@ -57,10 +57,10 @@ def test_scorecard_text_output(demo_db, capsys):
     assert "      England: No national figure of this definition" in out                          # EH05
 
 
-def test_scorecard_refuses_bad_arguments(demo_db):
-    bad_date = run("--db", str(demo_db), "scorecard", "--as-at", "11/06/2025")
+def test_scorecard_refuses_bad_arguments(demo_db, kpis_run):
+    bad_date = run("--db", str(demo_db), "scorecard", "--as-at", "11/06/2025")    # this family's real process
     assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr and "Traceback" not in bad_date.stderr
-    bad_area = run("--db", str(demo_db), "scorecard", "--area", "housing")
+    bad_area = kpis_run("--db", str(demo_db), "scorecard", "--area", "housing")
     assert bad_area.returncode == 2 and "safeguarding" in bad_area.stderr
 
 
@@ -83,18 +83,18 @@ def test_import_benchmarks_text_summary(demo_db, capsys):
     assert "Exit code 3: imported, but 5 row(s) were skipped" in out
 
 
-def test_import_benchmarks_unrecognised_or_unreadable_exits_2_without_traceback(demo_db, tmp_path):
+def test_import_benchmarks_unrecognised_or_unreadable_exits_2_without_traceback(demo_db, tmp_path, kpis_run):
     bad = tmp_path / "budget.csv"
     bad.write_text("Service,Budget,Spend\nEarly help,100,95\n", encoding="utf-8")
-    result = run("--db", str(demo_db), "import-benchmarks", str(bad))
+    result = kpis_run("--db", str(demo_db), "import-benchmarks", str(bad))
     assert result.returncode == 2
     assert "budget.csv is not in a format this tool recognises" in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
-    missing = run("--db", str(demo_db), "import-benchmarks", str(tmp_path / "nothing.csv"), "--json")
+    missing = kpis_run("--db", str(demo_db), "import-benchmarks", str(tmp_path / "nothing.csv"), "--json")
     assert missing.returncode == 2 and "There is no file" in missing.stderr and "Traceback" not in missing.stderr
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"not really parquet")
-    result = run("--db", str(demo_db), "import-benchmarks", str(broken))
+    result = kpis_run("--db", str(demo_db), "import-benchmarks", str(broken))
     assert result.returncode == 2 and "could not be read" in result.stderr and "Traceback" not in result.stderr
-    a_folder = run("--db", str(demo_db), "import-benchmarks", str(tmp_path))
+    a_folder = kpis_run("--db", str(demo_db), "import-benchmarks", str(tmp_path))
     assert a_folder.returncode == 2 and "Traceback" not in a_folder.stderr

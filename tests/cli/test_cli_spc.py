@@ -132,13 +132,13 @@ def test_bad_input_in_a_real_process(tmp_path):
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
-def test_bad_arguments(tmp_path):
-    missing = run(str(tmp_path / "nowhere.csv"))
+def test_bad_arguments(tmp_path, kpis_run):
+    missing = kpis_run("spc", str(tmp_path / "nowhere.csv"))
     assert missing.returncode == 2 and "Could not read" in missing.stderr and "Traceback" not in missing.stderr
-    bad_rebase = run(str(FIXTURES / "rnorm20.csv"), "--rebase", "12/01/2020")
+    bad_rebase = kpis_run("spc", str(FIXTURES / "rnorm20.csv"), "--rebase", "12/01/2020")
     assert bad_rebase.returncode == 2 and "YYYY-MM-DD" in bad_rebase.stderr and "Traceback" not in bad_rebase.stderr
-    bad_direction = run(str(FIXTURES / "rnorm20.csv"), "--direction", "up")
+    bad_direction = kpis_run("spc", str(FIXTURES / "rnorm20.csv"), "--direction", "up")
     assert bad_direction.returncode == 2 and "Traceback" not in bad_direction.stderr
-    not_a_date = run(str(FIXTURES / "rnorm20.csv"), "--rebase", "2019-01-01", "--json")
+    not_a_date = kpis_run("spc", str(FIXTURES / "rnorm20.csv"), "--rebase", "2019-01-01", "--json")
     assert not_a_date.returncode == 0 and "changes nothing" in not_a_date.stderr
     assert json.loads(not_a_date.stdout)["groups"][0]["n"] == 20

@@ -3,6 +3,7 @@ change audited and kept as a version; the public view shows published decisions 
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -33,11 +34,18 @@ MEETING = date(2026, 3, 11)
 T0 = datetime(2026, 3, 11, 17, 0)
 
 
+def two_meetings(path) -> None:
+    with Store(path) as store:
+        add_meeting(store, actor=ADMIN, meeting_date=MEETING, at=T0 - timedelta(days=60))
+        add_meeting(store, actor=ADMIN, meeting_date=date(2026, 6, 10), at=T0 - timedelta(days=60))
+
+
 @pytest.fixture
-def board(tmp_path):
-    store = Store(tmp_path / "governance.duckdb")
-    add_meeting(store, actor=ADMIN, meeting_date=MEETING, at=T0 - timedelta(days=60))
-    add_meeting(store, actor=ADMIN, meeting_date=date(2026, 6, 10), at=T0 - timedelta(days=60))
+def board(built_once, tmp_path):
+    """A store with two meetings: a private copy of one made once."""
+    path = tmp_path / "governance.duckdb"
+    shutil.copy(built_once("two-meetings", two_meetings), path)
+    store = Store(path)
     yield store
     store.close()
 

@@ -1,6 +1,8 @@
 """Fixtures of the published-statistics tests: the default framework, and a store with the areas loaded."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
@@ -13,9 +15,16 @@ def framework():
     return load_framework(DEFAULT_FRAMEWORK)
 
 
+def with_areas(path) -> None:
+    with Store(path) as s:
+        load_areas_table(s, REFERENCE_DIR)
+
+
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "t.duckdb")
-    load_areas_table(s, REFERENCE_DIR)
+def store(built_once, tmp_path):
+    """A private store with the areas table loaded: a copy of one loaded once."""
+    path = tmp_path / "t.duckdb"
+    shutil.copy(built_once("areas-loaded", with_areas), path)
+    s = Store(path)
     yield s
     s.close()

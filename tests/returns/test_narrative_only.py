@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from kpis.returns.submission import ReturnRejected, check_return, submit
-from tests.support.returns import fw, store, to_bytes, workbook
+from tests.support.returns import fw, to_bytes, workbook
 
 TODAY = date(2025, 11, 20)
 

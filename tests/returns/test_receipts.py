@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 from kpis.returns.receipts import receipt_html, receipt_rows
 from kpis.returns.submission import submit
-from tests.support.returns import PERIOD, TODAY, fw, store
+from tests.support.returns import PERIOD, TODAY, fw
 from tools.sample_returns import filled_template
 
 

@@ -12,7 +12,7 @@ from kpis.returns.cells import read_number
 from kpis.returns.check import check_parsed
 from kpis.returns.reader import read_return
 from kpis.returns.submission import check_return, submit
-from tests.support.returns import PERIOD, TODAY, fw, simple_return, store
+from tests.support.returns import PERIOD, TODAY, fw, simple_return
 from tools.sample_returns import filled_template
 
 ALL = "All children and young people"

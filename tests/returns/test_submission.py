@@ -21,7 +21,6 @@ from tests.support.returns import (
     new_store,
     simple_return,
     snapshot,
-    store,
     to_bytes,
 )
 from tools.sample_returns import filled_template

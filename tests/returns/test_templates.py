@@ -10,7 +10,7 @@ from kpis.core.units import STATUS_LABELS
 from kpis.returns.layout import breakdown_options
 from kpis.returns.submission import check_return, submit
 from kpis.returns.templates import build_template, default_period, template_filename, template_kpis
-from tests.support.returns import PERIOD, PREVIOUS, TODAY, fw, store
+from tests.support.returns import PERIOD, PREVIOUS, TODAY, fw
 from tools.sample_returns import filled_template
 
 AREAS = ["early_help", "ewmh", "send", "safeguarding"]

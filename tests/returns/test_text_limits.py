@@ -24,7 +24,7 @@ from kpis.returns.rules import (
     rule_status,
 )
 from kpis.returns.submission import ReturnRejected, check_return, submit
-from tests.support.returns import PERIOD, TODAY, fw, simple_return, snapshot, store, to_bytes
+from tests.support.returns import PERIOD, TODAY, fw, simple_return, snapshot, to_bytes
 from tools.sample_returns import filled_template
 
 ALL = "All children and young people"
