@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats as _st
-
 from kpis.board.points import Point, with_interval
+from kpis.core import scipy_stats as _st
 from kpis.core.kpi import Kpi
 
 CHANGE_SIGNIFICANCE = 0.05

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats as _st
 
+from kpis.core import scipy_stats as _st
 from kpis.core.units import RATE_SCALE
 
 

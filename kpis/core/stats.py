@@ -53,8 +53,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
+from kpis.core import scipy_stats as _st
 from kpis.core.intervals import _missing, byars_interval
 
 TREND_POINTS = 5

@@ -1,0 +1,27 @@
+"""scipy.stats is imported when a statistic first needs it, not when a command or page starts."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_starting_the_command_line_and_the_scorecard_does_not_import_scipy_stats():
+    code = ("import sys, kpis.cli.main, kpis.setup.bootstrap, kpis.board.scorecard, kpis.core.intervals\n"
+            "print('scipy.stats' in sys.modules)\n"
+            "from kpis.core.intervals import wilson_pct\n"
+            "print(wilson_pct([5], [10]))\n"
+            "print('scipy.stats' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    before, value, after = out.stdout.split("\n")[:3]
+    assert (before, after) == ("False", "True")
+    assert "23.659" in value and "76.340" in value  # 5 of 10: Wilson's 95% limits, with scipy once needed
+
+
+def test_the_lazy_module_hands_out_scipy_stats_own_objects():
+    from scipy import stats
+
+    from kpis.core import scipy_stats
+    assert scipy_stats.norm is stats.norm and scipy_stats.chi2 is stats.chi2
