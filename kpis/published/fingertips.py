@@ -36,7 +36,11 @@ Columns are read by name, so both layouts (and the varying name of the
   from the file's own labels: a row marked Better while above England means
   higher is better, Higher/Lower labels mean no polarity. What cannot be
   inferred stays unknown, and the import report and the indicator's
-  methodology say so.
+  methodology say so;
+- the file is read ``CHUNK_ROWS`` rows at a time, by pandas as text (so quotes, byte order marks and encodings
+  read as they always have), into DuckDB (`kpis.store.reference_fingertips`); what needs the whole file (each
+  indicator's headline age, name, unit and polarity) is gathered as the slices go by, or read back from DuckDB an
+  indicator at a time, so a national file (a million rows) is never one frame in Python.
 """
 from __future__ import annotations
 
@@ -282,8 +286,9 @@ def _rows(raw: pd.DataFrame, whole: _Whole, year_types: dict, region_label: str 
         rl = clean_text(raw[region_label])
         f["published_comparison_region"] = rl.where(rl != "", None).astype(object)
         whole.region_labels += int((rl != "").sum())
-    names = (pd.DataFrame({"code": code, "name": plain_text(col("Indicator Name")), "age": col("Age")})
-             .loc[(code != "") & ~bad].drop_duplicates("code"))
+    names = (pd.DataFrame({"code": code, "name": col("Indicator Name"), "age": col("Age")})
+             .loc[(code != "") & ~bad & ~code.isin(list(whole.names))].drop_duplicates("code"))
+    names["name"] = plain_text(names["name"])  # only the first row's name of each indicator is kept
     for c, name, a in names.itertuples(index=False, name=None):
         whole.names.setdefault(c, (name, a))
     return f
