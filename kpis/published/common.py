@@ -89,6 +89,9 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     # A reader that does its own checks (`finalise`'s work, its own way) gives the function here.
     finish: Callable | None = None
+    # A reader that made table `cand` itself: its columns of publishers' labels that hold one (published_comparison,
+    # published_comparison_region).
+    labelled: tuple[str, ...] = ()
 
 
 # -- small vectorised helpers -------------------------------------------------------------
@@ -264,10 +267,15 @@ def read_text_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252"), [WINDOWS_1252_NOTE]
     except UnicodeDecodeError as exc:
-        raise BenchmarkFormatError(
-            f"{path.name} is not text that can be read: byte 0x{exc.object[exc.start]:02x} at position {exc.start:,} "
-            "is neither UTF-8 nor Windows-1252. Open it in Excel and save it as 'CSV UTF-8', then import that; "
-            "nothing was stored.") from None
+        raise undecodable(path, exc) from None
+
+
+def undecodable(path: Path, exc: UnicodeDecodeError) -> BenchmarkFormatError:
+    """The error for a file that is neither UTF-8 nor Windows-1252, naming the first byte that is neither."""
+    return BenchmarkFormatError(
+        f"{path.name} is not text that can be read: byte 0x{exc.object[exc.start]:02x} at position {exc.start:,} "
+        "is neither UTF-8 nor Windows-1252. Open it in Excel and save it as 'CSV UTF-8', then import that; "
+        "nothing was stored.")
 
 
 def read_header(path: Path) -> list[str]:

@@ -214,7 +214,7 @@ def _import_one(cur: duckdb.DuckDBPyConnection, path: Path, fmt: str, framework:
                                      checked=True, indicators=used,  # finalise checked them
                                      row_column="_row" if parsed.finish else None)  # unique there
     for column, versus in (("published_comparison", "England"), ("published_comparison_region", "Region")):
-        if parsed.frame is not None and parsed.frame[column].notna().any():
+        if column in parsed.labelled if parsed.frame is None else parsed.frame[column].notna().any():
             store_published_comparisons(cur, batch_id, column, versus)
     return {"rows_read": parsed.rows_read, "rows_imported": rows_imported, "reasons": reasons, "used": used,
             "counts": counts, "notes": parsed.notes}
@@ -224,7 +224,7 @@ def _read(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, framework: Frame
           lait_dictionary: str | Path | None) -> Parsed:
     try:
         if fmt == "fingertips":
-            return fingertips.read(path, framework=framework)
+            return fingertips.read(con, path, framework=framework)
         if fmt == "dfe_ees":
             return dfe_ees.read(path, framework=framework, areas=areas)
         if fmt == "lait":

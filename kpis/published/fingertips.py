@@ -36,7 +36,11 @@ Columns are read by name, so both layouts (and the varying name of the
   from the file's own labels: a row marked Better while above England means
   higher is better, Higher/Lower labels mean no polarity. What cannot be
   inferred stays unknown, and the import report and the indicator's
-  methodology say so.
+  methodology say so;
+- the file is read ``CHUNK_ROWS`` rows at a time, by pandas as text (so quotes, byte order marks and encodings
+  read as they always have), into DuckDB (`kpis.store.reference_fingertips`); what needs the whole file (each
+  indicator's headline age, name, unit and polarity) is gathered as the slices go by, or read back from DuckDB an
+  indicator at a time, so a national file (a million rows) is never one frame in Python.
 """
 from __future__ import annotations
 
@@ -44,6 +48,7 @@ import html
 import re
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -51,6 +56,7 @@ from kpis.core.areas import ENGLAND
 from kpis.core.framework import Framework
 from kpis.core.units import SCALE
 from kpis.published.common import (
+    WINDOWS_1252_NOTE,
     BenchmarkFormatError,
     Parsed,
     blank_frame,
@@ -58,12 +64,12 @@ from kpis.published.common import (
     comparators,
     guess_unit,
     indicator_frame,
-    join_parts,
-    read_text_csv,
     slug_series,
     to_number,
     token_note,
+    undecodable,
 )
+from kpis.store.reference_fingertips import append_rows, create_candidates_view, indicator_rows
 
 REQUIRED = {"Indicator ID", "Indicator Name", "Area Code", "Time period", "Value"}
 SUPPRESSED = re.compile(r"suppress|disclosure", re.I)
@@ -75,6 +81,8 @@ KNOWN = ["Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area C
 HEADLINE_SEX = {"", "persons", "not applicable", "all"}
 INDEX_NAMES = {"", "x", "unnamed: 0", "...1", "v1", "index", "row.names", "rownames"}
 TAG = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>")
+# Rows read from the file at a time: a national file (a million rows) is never one frame of text in Python.
+CHUNK_ROWS = 50_000
 SCALES = sorted((int(scale), unit) for unit, scale in SCALE.items())  # (100, "percentage"), ... from core.units
 
 
@@ -113,36 +121,123 @@ def plain_text(s: pd.Series) -> pd.Series:
     return text.map(html.unescape, na_action="ignore").astype("string")
 
 
-def read_frame(path: Path) -> tuple[pd.DataFrame, list[str]]:
-    """The file as text, with Fingertips' column names, whatever re-saved it; and what was done to it."""
-    raw, notes = read_text_csv(path)
+def read(con: duckdb.DuckDBPyConnection, path: Path, *, framework: Framework | None) -> Parsed:
+    """Read the file into table `ft_rows` and view `cand` in `con` (DuckDB), `CHUNK_ROWS` rows at a time: UTF-8, with
+    or without a byte order mark, else Windows-1252 (as Excel saves CSV), as `read_text_csv` reads a file."""
+    for encoding, notes in (("utf-8-sig", []), ("cp1252", [WINDOWS_1252_NOTE])):
+        try:
+            return _read(con, path, framework, encoding, notes)
+        except UnicodeDecodeError as exc:
+            failed = exc
+    raise undecodable(path, failed)
+
+
+class _Whole:
+    """What is gathered from every slice of the file: the indicators' names, ages and symbols, and the notes."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.names: dict[str, tuple[str, str]] = {}   # code -> (name, age) of its first row, in file order
+        self.ages: list[pd.Series] = []                # rows by (code, age), in order of first appearance
+        self.odd: dict[str, int] = {}                  # Value cells neither a number nor empty, by text
+        self.labels = 0                                # labels against England
+        self.region_labels = 0                         # labels against the region
+        self.na = False                                # a cell 'NA' (R's missing value)
+        self.index_numbers = True                      # the leading unnamed column holds only numbers
+
+
+def _read(con: duckdb.DuckDBPyConnection, path: Path, framework: Framework | None, encoding: str,
+          notes: list[str]) -> Parsed:
+    kpis = comparators(framework, "fingertips")
+    year_types = {i: k.comparator.options.get("year_type") for i, k in kpis.items()}
+    whole = _Whole()
+    columns, index_column, renamed, region_label = [], False, [], None
+    with pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, chunksize=CHUNK_ROWS) as reader:
+        for i, raw in enumerate(reader):  # a file with only its header is one empty slice
+            first = i == 0
+            if first:
+                columns, index_column, renamed, region_label = _columns(path, raw)
+            na = raw.eq("NA")
+            if na.to_numpy().any():  # R writes NA for a missing value
+                raw = raw.mask(na, "")
+                whole.na = True
+            if index_column:  # R's write.csv row names, pandas' index: not data (never a Fingertips column)
+                whole.index_numbers &= bool(pd.to_numeric(raw.iloc[:, 0], errors="coerce").notna().all())
+            raw.columns = columns
+            append_rows(con, _rows(raw, whole, year_types, region_label), first=first)
+    notes = list(notes)
+    if index_column and whole.index_numbers:
+        notes.append("a leading row-number column was left out (a file re-saved by R or pandas)")
+    if renamed:
+        notes.append(renamed_note(renamed))
+    if whole.na:
+        notes.append("'NA' read as an empty cell (a file re-saved by R)")
+    if whole.odd:
+        notes.append(token_note("Value", whole.odd))
+    if region_label is not None:
+        notes.append(f"published labels against the region kept from column '{region_label}' "
+                     f"({whole.region_labels:,} labels)")
+    ages = (pd.concat(whole.ages).groupby(level=[0, 1], sort=False).sum() if whole.ages
+            else pd.Series([], index=pd.MultiIndex.from_arrays([[], []], names=["code", "age"]), dtype="int64"))
+    main = _main_age(ages.sort_values(ascending=False, kind="stable"))
+    per_code = ages.reset_index()
+    several = per_code.groupby("code", sort=False)["age"].nunique() > 1
+    per_code["is_age"] = (per_code["code"].map(several).astype(bool) & (per_code["age"] != "")
+                          & (per_code["age"] != per_code["code"].map(main)))
+    create_candidates_view(con, per_code[["code", "age", "is_age"]].astype("object"))
+    inferred = _inferred(con, {c: name for c, (name, _) in whole.names.items() if f"fingertips:{c}" not in kpis})
+    rows = []
+    for c, (name, a) in whole.names.items():
+        iid = f"fingertips:{c}"
+        kpi = kpis.get(iid)
+        several_ages = bool(several[c])
+        a = main.get(c, a)
+        if kpi:
+            unit, unit_how = kpi.unit, "from the framework"
+            polarity, pol_how = kpi.polarity, "from the framework"
+        else:
+            unit, unit_how, polarity, pol_how = inferred[c]
+        said = f"Unit: {unit or 'not known'} ({unit_how}). Polarity: {polarity or 'not known'} ({pol_how})."
+        if not kpi:
+            notes.append(f"{iid}: {said}")
+        rows.append({
+            "indicator_id": iid, "source": "fingertips", "source_code": c, "name": name,
+            "unit": unit, "polarity": polarity, "methodology": said,
+            "definition": (f"Age: {a}" + (" (other ages as the breakdown 'age')" if several_ages else "")) if a
+            else None,
+            "kpi_id": kpi.id if kpi else None,
+        })
+    labelled = tuple(c for c, n in (("published_comparison", whole.labels),
+                                    ("published_comparison_region", whole.region_labels)) if n)
+    return Parsed(format="fingertips", frame=None, indicators=indicator_frame(rows), rows_read=whole.rows,
+                  notes=notes, labelled=labelled)
+
+
+def _columns(path: Path, raw: pd.DataFrame) -> tuple[list[str], bool, list[tuple[str, str]], str | None]:
+    """From the first slice: Fingertips' names for the file's columns, whether the first is a candidate row-number
+    column, the names read as Fingertips' own and the column of the region's labels, if any."""
     if not isinstance(raw.index, pd.RangeIndex):  # pandas made the surplus first fields an index
         raise BenchmarkFormatError(
             f"{path.name}: its rows have more fields than its header has columns (a comma inside a value that is "
             f"not in quotes?), so its columns cannot be told apart. The first row starts: "
             f"{', '.join(map(str, raw.index[0] if isinstance(raw.index[0], tuple) else [raw.index[0]]))}.")
     first = str(raw.columns[0]).strip().lower() if len(raw.columns) else ""
-    if len(raw.columns) and (first in INDEX_NAMES or first.startswith("unnamed")):
-        numbers = pd.to_numeric(raw.iloc[:, 0], errors="coerce")
-        if numbers.notna().all():  # R's write.csv row names, pandas' index: not data
-            raw = raw.iloc[:, 1:]
-            notes.append("a leading row-number column was left out (a file re-saved by R or pandas)")
+    index_column = bool(len(raw.columns)) and (first in INDEX_NAMES or first.startswith("unnamed"))
     renamed = standard_names(list(raw.columns))
+    # The row-number column is never a Fingertips column, so it is named as it is whether left out or not.
     changed = [(str(a).strip(), b) for a, b in zip(raw.columns, renamed, strict=False) if str(a).strip() != b]
-    if changed:
-        notes.append(renamed_note(changed))
-    raw.columns = renamed
-    na = raw.eq("NA")
-    if na.to_numpy().any():  # R writes NA for a missing value
-        raw = raw.mask(na, "")
-        notes.append("'NA' read as an empty cell (a file re-saved by R)")
-    return raw, notes
+    region_label = next((c for c in renamed if re.match(r"^Compared to Regions?\b", str(c))), None)
+    return renamed, index_column, changed, region_label
 
 
-def read(path: Path, *, framework: Framework | None) -> Parsed:
-    raw, notes = read_frame(path)
+def _rows(raw: pd.DataFrame, whole: _Whole, year_types: dict, region_label: str | None) -> pd.DataFrame:
+    """One slice of the file as rows of `ft_rows`: the candidate fields but the breakdowns, which need the whole
+    file's ages, and the cleaned texts the breakdowns, unit and polarity are worked out from."""
+    raw = raw.reset_index(drop=True)
     n = len(raw)
     f = blank_frame(n)
+    f["_row"] += whole.rows
+    whole.rows += n
     col = lambda name: clean_text(raw[name]) if name in raw.columns else pd.Series("", index=raw.index)  # noqa: E731
     code = col("Indicator ID").str.replace(r"\.0$", "", regex=True)
     f["indicator_id"] = ("fingertips:" + code).astype(object)
@@ -151,28 +246,22 @@ def read(path: Path, *, framework: Framework | None) -> Parsed:
     f.loc[bad, "skip"] = "column Indicator ID: '" + code[bad] + "' is not a Fingertips indicator number"
     f["area_code"] = col("Area Code").astype(object)
     f["period_raw"] = col("Time period").astype(object)
-    kpis = comparators(framework, "fingertips")
-    year_types = {i: k.comparator.options.get("year_type") for i, k in kpis.items()}
     f["year_type"] = f["indicator_id"].map(year_types)
+    f = f.drop(columns=["breakdown_type", "breakdown_value", "time_identifier"])
 
-    # Breakdowns: sex, age (only when several), category. Persons / Not applicable sex is the headline.
-    parts_t, parts_v = [], []
+    # Breakdowns: sex and category here; age once the whole file's ages are known. Persons / Not applicable sex
+    # is the headline.
     sex = col("Sex")
     is_sex = ~sex.str.lower().isin(HEADLINE_SEX)
-    parts_t.append(pd.Series(np.where(is_sex, "sex", ""), index=raw.index))
-    parts_v.append(sex.where(is_sex, ""))
-    age = col("Age")
-    ages_per_indicator = age.groupby(code).transform("nunique")
-    main = _main_age(code, age)
-    is_age = (ages_per_indicator > 1) & (age != "") & (age != code.map(main))
-    parts_t.append(pd.Series(np.where(is_age, "age", ""), index=raw.index))
-    parts_v.append(age.where(is_age, ""))
+    f["code"], f["sex"], f["age"] = code.astype(object), sex.astype(object), col("Age").astype(object)
+    f["sex_type"] = np.where(is_sex, "sex", "")
+    f["sex_value"] = sex.where(is_sex, "").astype(object)
     ctype, cat = col("Category Type"), col("Category")
     is_cat = ctype != ""
-    parts_t.append(slug_series(ctype.where(is_cat)).fillna(""))
-    parts_v.append(cat.where(is_cat, ""))
-    f["breakdown_type"] = join_parts(parts_t).replace("", "all").astype(object)
-    f["breakdown_value"] = join_parts(parts_v).replace("", "all").astype(object)
+    f["ctype"] = ctype.astype(object)
+    f["cat_type"] = slug_series(ctype.where(is_cat)).fillna("").astype(object)
+    f["cat_value"] = cat.where(is_cat, "").astype(object)
+    whole.ages.append(pd.DataFrame({"code": code, "age": col("Age")}).value_counts(sort=False))
 
     value = to_number(raw["Value"])
     f["value"] = value
@@ -188,54 +277,45 @@ def read(path: Path, *, framework: Framework | None) -> Parsed:
                            np.where(note.str.contains(SUPPRESSED) & ~odd, "suppressed", "not_available"))
     f["status_note"] = note.where(note != "", text_value.where(odd, "")).astype(object)
     f["status_note"] = f["status_note"].where(f["status_note"] != "", None)
-    if odd.any():
-        notes.append(token_note("Value", {str(k): int(v) for k, v in text_value[odd].value_counts().items()}))
+    for k, v in text_value[odd].value_counts().items():
+        whole.odd[str(k)] = whole.odd.get(str(k), 0) + int(v)
     label = col(ENGLAND_LABEL)
     f["published_comparison"] = label.where(label != "", None).astype(object)
-    region_label = next((c for c in raw.columns if re.match(r"^Compared to Regions?\b", str(c))), None)
+    whole.labels += int((label != "").sum())
     if region_label is not None:  # "Compared to Regions (statistical) value or percentiles": the region's labels
         rl = clean_text(raw[region_label])
         f["published_comparison_region"] = rl.where(rl != "", None).astype(object)
-        notes.append(f"published labels against the region kept from column '{region_label}' "
-                     f"({int((rl != '').sum()):,} labels)")
-
-    names = (pd.DataFrame({"code": code, "name": plain_text(col("Indicator Name")), "age": age})
-             .loc[(code != "") & ~bad].drop_duplicates("code"))
-    frame = pd.DataFrame({"code": code, "area": col("Area Code"), "period": col("Time period"), "sex": sex,
-                          "age": age, "ctype": ctype, "value": value, "label": label,
-                          "count": f["numerator"], "denominator": f["denominator"]})
-    # Each indicator's rows as one slice of the file sorted by code (in file order within it): a mask, or a take,
-    # over the whole file per indicator cost most of a national read.
-    codes = code.to_numpy(dtype=object)
-    order = np.argsort(codes, kind="stable")
-    by_code = frame.take(order)
-    firsts, counts = np.unique(codes[order], return_index=True, return_counts=True)[1:]
-    span = dict(zip(codes[order][firsts], zip(firsts, firsts + counts, strict=True), strict=True))
-    several = (ages_per_indicator > 1).groupby(code).any()
-    rows = []
+        whole.region_labels += int((rl != "").sum())
+    names = (pd.DataFrame({"code": code, "name": col("Indicator Name"), "age": col("Age")})
+             .loc[(code != "") & ~bad & ~code.isin(list(whole.names))].drop_duplicates("code"))
+    names["name"] = plain_text(names["name"])  # only the first row's name of each indicator is kept
     for c, name, a in names.itertuples(index=False, name=None):
-        iid = f"fingertips:{c}"
-        kpi = kpis.get(iid)
-        several_ages = bool(several[c])
-        a = main.get(c, a)
-        mine = by_code.iloc[span[c][0]:span[c][1]]
-        if kpi:
-            unit, unit_how = kpi.unit, "from the framework"
-            polarity, pol_how = kpi.polarity, "from the framework"
-        else:
-            unit, unit_how = infer_unit(name, mine)
-            polarity, pol_how = infer_polarity(mine)
-        said = f"Unit: {unit or 'not known'} ({unit_how}). Polarity: {polarity or 'not known'} ({pol_how})."
-        if not kpi:
-            notes.append(f"{iid}: {said}")
-        rows.append({
-            "indicator_id": iid, "source": "fingertips", "source_code": c, "name": name,
-            "unit": unit, "polarity": polarity, "methodology": said,
-            "definition": (f"Age: {a}" + (" (other ages as the breakdown 'age')" if several_ages else "")) if a
-            else None,
-            "kpi_id": kpi.id if kpi else None,
-        })
-    return Parsed(format="fingertips", frame=f, indicators=indicator_frame(rows), rows_read=n, notes=notes)
+        whole.names.setdefault(c, (name, a))
+    return f
+
+
+def _inferred(con: duckdb.DuckDBPyConnection, names: dict[str, str]) -> dict[str, tuple]:
+    """(unit, how, polarity, how) of each indicator not in the framework, from its name and its rows in the file,
+    read back an indicator at a time."""
+    out: dict[str, tuple] = {}
+
+    def infer(code: str, pieces: list[pd.DataFrame]) -> None:
+        mine = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+        out[code] = (*infer_unit(names[code], mine), *infer_polarity(mine))
+
+    pieces: list[pd.DataFrame] = []
+    for part in indicator_rows(con, sorted(names)):
+        codes = part["code"].to_numpy(dtype=object)
+        starts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+        for lo, hi in zip([0, *starts], [*starts, len(part)], strict=True):
+            piece = part.iloc[lo:hi]
+            if pieces and pieces[0]["code"].iat[0] != codes[lo]:
+                infer(pieces[0]["code"].iat[0], pieces)
+                pieces = []
+            pieces.append(piece)
+    if pieces:
+        infer(pieces[0]["code"].iat[0], pieces)
+    return out
 
 
 def infer_unit(name: str, rows: pd.DataFrame) -> tuple[str | None, str]:
@@ -278,9 +358,10 @@ def infer_polarity(rows: pd.DataFrame) -> tuple[str | None, str]:
                   "compared as higher or lower")
 
 
-def _main_age(code: pd.Series, age: pd.Series) -> dict[str, str]:
-    """Each indicator's headline age: 'All ages' when present, else the age on most rows."""
-    counts = pd.DataFrame({"code": code, "age": age}).value_counts().reset_index(name="n")
+def _main_age(counts: pd.Series) -> dict[str, str]:
+    """Each indicator's headline age: 'All ages' when present, else the age on most rows (`counts`: the rows by code
+    and age, most first, as `DataFrame.value_counts` gives them, so that a tie goes the same way)."""
+    counts = counts.reset_index(name="n")
     counts["all"] = counts["age"].str.lower().str.startswith("all ages")
     counts = counts.sort_values(["code", "all", "n"], ascending=[True, False, False])
     return dict(counts.drop_duplicates("code")[["code", "age"]].itertuples(index=False, name=None))

@@ -32,8 +32,18 @@ AREA_REASON = """CASE
     END"""
 
 
+def drop_candidates(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop `cand`, a table or a view (a Fingertips file's is a view), so that the next file of a batch can make its
+    own, whichever kind."""
+    for (kind,) in con.execute("""
+            SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = 'cand'
+            UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = 'cand'""").fetchall():
+        con.execute(f"DROP {kind} cand")
+
+
 def create_candidates(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
     """The temp table `cand` from a reader's frame: its columns, in order, numbers typed (`CAND_TYPES`)."""
+    drop_candidates(con)
     con.register("cand_frame", frame)
     cols = ", ".join(f"CAST({c} AS {CAND_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in frame.columns)
     con.execute(f"CREATE OR REPLACE TEMP TABLE cand AS SELECT {cols} FROM cand_frame")
