@@ -1,5 +1,6 @@
 """AppTest of the analysis pages: explorer, definitions, data quality and the SQL console."""
 import json
+from dataclasses import dataclass
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -32,23 +33,58 @@ def downloads(at) -> list[str]:
     return [d.proto.label for d in at.get("download_button")]
 
 
+EXPLORER_TABS = ("Compare areas", "Over time", "Breakdowns")
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Open one of the explorer's tabs, as clicking it does: only the open tab is drawn."""
+    at.session_state["view"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@dataclass
+class EveryTab:
+    """What the explorer draws in each of its tabs, opened in turn, together."""
+    body: str
+    tables: list
+    figures: list[dict]
+    downloads: list[str]
+
+
+def every_tab(at: AppTest) -> EveryTab:
+    """Open each explorer tab in turn and gather its words, tables, charts and download buttons; the first tab is
+    open again afterwards."""
+    body, tables, figs, files = [], [], [], []
+    for label in EXPLORER_TABS:
+        open_tab(at, label)
+        body.append(texts(at))
+        tables += [d.value for d in at.dataframe]
+        figs += figures(at)
+        files += downloads(at)
+    open_tab(at, EXPLORER_TABS[0])
+    return EveryTab("\n".join(body), tables, figs, files)
+
+
 # -- explorer ---------------------------------------------------------------------------------------------
 def test_explorer_answers_the_sg02_neighbours_question(demo_db, app_env):
     app_env(demo_db)
     at = open_page("app_pages/explorer.py", indicator="SG02")
     assert at.selectbox(key="ex_indicator").value == "SG02"
-    body = texts(at)
+    seen = every_tab(at)
+    body = seen.body
     assert "Demo data" in body
     assert "Worcestershire: 31.4% in 2024/25. Significantly worse than England. Rank " in body
     assert "Worcestershire against its statistical neighbours" in body
     assert "Over 5 periods from 2020/21 to 2024/25, Worcestershire was above" in body
-    tables = [d.value for d in at.dataframe]
+    tables = seen.tables
     against = next(t for t in tables if "Neighbours' average" in t.columns)
     assert against["Period"].tolist() == ["2020/21", "2021/22", "2022/23", "2023/24", "2024/25"]
     assert against["Worcestershire"].tolist() == [24.7, 29.2, 29.8, 26.8, 31.4]
     compare = next(t for t in tables if "Compared with England" in t.columns and "Area" in t.columns)
     assert "Significantly worse than England" in compare["Compared with England"].tolist()
-    figs = figures(at)
+    figs = seen.figures
     titles = [f["layout"]["title"]["text"] for f in figs]
     assert "SG02 Repeat child protection plans, 2024/25" in titles
     assert any(t.startswith("Where Worcestershire sits among") for t in titles)
@@ -57,7 +93,7 @@ def test_explorer_answers_the_sg02_neighbours_question(demo_db, app_env):
     legend = {t.get("name") for t in bars["data"] if t.get("showlegend", True) is not False}
     assert {"Significantly worse", "Similar"} <= legend                # colour is named in words
     # compare areas, compared with region (SG02 has no groups across councils), over time, breakdowns
-    assert len(downloads(at)) == 8 and downloads(at).count("Download Excel") == 4
+    assert len(seen.downloads) == 8 and seen.downloads.count("Download Excel") == 4
 
 
 def test_explorer_compare_with_all_councils_and_another_period(demo_db, app_env):
@@ -76,7 +112,9 @@ def test_explorer_source_indicator_with_breakdowns_and_years(demo_db, app_env):
     app_env(demo_db)
     at = open_page("app_pages/explorer.py", indicator="fingertips:90284")
     assert not at.exception
+    open_tab(at, "Over time")
     at.select_slider(key="ex_years").set_value(10).run()
+    open_tab(at, "Breakdowns")
     at.selectbox(key="ex_bd_area").select("E92000001").run()
     assert not at.exception
     assert any(o.startswith("Deprivation decile of counties") for o in at.selectbox(key="ex_bd_type").options)
