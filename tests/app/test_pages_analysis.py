@@ -137,6 +137,64 @@ def test_explorer_unknown_indicator_in_the_url_falls_back(demo_db, app_env):
     assert at.selectbox(key="ex_indicator").value != "<script>"
 
 
+def test_explorer_draws_only_the_open_tab_and_keeps_the_hidden_tabs_choices(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("app_pages/explorer.py", indicator="SG02")
+    keys = {w.key for w in at.selectbox} | {w.key for w in at.select_slider}
+    assert "ex_period" in keys and "ex_years" not in keys and "ex_bd_area" not in keys    # only Compare areas
+    assert [c.proto.id for c in at.get("plotly_chart")] and len(figures(at)) == 2      # its bars and its spine
+    at.selectbox(key="ex_period").select("2020/21").run()
+    open_tab(at, "Over time")
+    assert not [s for s in at.selectbox if s.key == "ex_period"] and len(figures(at)) == 1
+    at.select_slider(key="ex_years").set_value(10).run()
+    open_tab(at, "Compare areas")
+    assert at.selectbox(key="ex_period").value == "2020/21"             # kept while its tab was hidden
+    assert "in 2020/21" in texts(at)
+    open_tab(at, "Over time")
+    assert at.select_slider(key="ex_years").value == 10
+
+
+def test_explorer_opens_the_tab_named_in_the_address(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("app_pages/explorer.py", indicator="SG02", view="Over time")
+    assert at.select_slider(key="ex_years").value == 5
+    assert not [s for s in at.selectbox if s.key == "ex_period"]
+    assert "Worcestershire against its statistical neighbours" in texts(at)
+
+
+def test_explorer_views_are_shared_and_a_choice_works_out_only_what_it_changes(demo_db, app_env, monkeypatch):
+    from kpis.analysis import across_areas, charts, timeseries
+    calls: dict[str, int] = {}
+
+    def counted(module, name):
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            calls[name] = calls.get(name, 0) + 1
+            return original(*args, **kwargs)
+        monkeypatch.setattr(module, name, wrapper)
+
+    for module, name in [(across_areas, "compare_areas"), (charts, "compare_figure"), (timeseries, "trends"),
+                         (timeseries, "neighbour_comparison"), (charts, "trend_figure")]:
+        counted(module, name)
+    app_env(demo_db)
+    open_page("app_pages/explorer.py", indicator="SG02")
+    first = dict(calls)
+    assert first == {"compare_areas": 1, "compare_figure": 1}
+    at = open_page("app_pages/explorer.py", indicator="SG02")          # another reader: nothing worked out again
+    assert calls == first
+    at.radio(key="ex_group").set_value("all_councils").run()            # the comparison group picks rows only
+    assert calls == {**first, "compare_figure": 2}
+    open_tab(at, "Over time")
+    assert calls == {**first, "compare_figure": 2, "trends": 1, "neighbour_comparison": 1, "trend_figure": 1}
+    at.checkbox(key="ex_ci").uncheck().run()                            # the chart again, not the figures behind it
+    assert (calls["trends"], calls["neighbour_comparison"], calls["trend_figure"]) == (1, 1, 2)
+    at.checkbox(key="ex_each").check().run()                            # more lines: their values, not the table
+    assert (calls["trends"], calls["neighbour_comparison"], calls["trend_figure"]) == (2, 1, 3)
+    open_tab(at, "Compare areas")
+    assert calls["compare_areas"] == 1 and calls["compare_figure"] == 2
+
+
 # -- definitions --------------------------------------------------------------------------------------------
 def test_definitions_page_lists_and_searches(demo_db, app_env):
     app_env(demo_db)
