@@ -33,6 +33,13 @@ def _roles() -> AreaRoles:
     return across_areas.area_roles(framework().home_area)
 
 
+def _roles_key() -> str:
+    """The home area's roles (`_roles`) as a cache key: they follow the reference files. A string, as it is hashed
+    on every call (the roles themselves take thirty times as long)."""
+    r = _roles()
+    return f"{r.home}|{r.region or ''}|{','.join(r.neighbours)}"
+
+
 # -- the indicators and one series -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Choices:
@@ -85,10 +92,10 @@ def series(indicator_id: str) -> Series:
 
 # -- compare areas -------------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False, max_entries=VIEWS)
-def _compared(db: str, version: int, roles: AreaRoles, indicator_id: str, period: str) -> pd.DataFrame:
+def _compared(db: str, version: int, roles_key: str, indicator_id: str, period: str) -> pd.DataFrame:
     sr = _series(db, version, indicator_id)
     # a value many councils share (a count of 0) is no quartile of its own: say how many share it
-    return ties.shared_quartiles(across_areas.compare_areas(store(), sr.ind, home=roles.home, period_label=period,
+    return ties.shared_quartiles(across_areas.compare_areas(store(), sr.ind, home=_roles().home, period_label=period,
                                                             values=sr.values))
 
 
@@ -108,10 +115,10 @@ class CompareView:
 
 
 @st.cache_resource(show_spinner=False, max_entries=VIEWS)
-def _compare(db: str, version: int, roles: AreaRoles, indicator_id: str, period: str, group: str) -> CompareView:
+def _compare(db: str, version: int, roles_key: str, indicator_id: str, period: str, group: str) -> CompareView:
     ind = _series(db, version, indicator_id).ind
-    cmp = _compared(db, version, roles, indicator_id, period)
-    shown = across_areas.comparison_group(cmp, group, home=roles.home)
+    cmp = _compared(db, version, roles_key, indicator_id, period)
+    shown = across_areas.comparison_group(cmp, group, home=_roles().home)
     sp = across_areas.spine(cmp)
     spine_table = across_areas.spine_table(sp, ind)
     table = across_areas.compare_table(shown, ind)
@@ -126,7 +133,7 @@ def _compare(db: str, version: int, roles: AreaRoles, indicator_id: str, period:
 
 def compare(indicator_id: str, period: str, group: str) -> CompareView:
     """One period across areas, the comparison group's rows shown (`across_areas.compare_areas`)."""
-    return _compare(*_db(), _roles(), indicator_id, period, group)
+    return _compare(*_db(), _roles_key(), indicator_id, period, group)
 
 
 @dataclass(frozen=True)
@@ -158,16 +165,16 @@ class GroupView:
 
 
 @st.cache_resource(show_spinner=False, max_entries=VIEWS)
-def _group(db: str, version: int, roles: AreaRoles, indicator_id: str, period: str, group: str,
+def _group(db: str, version: int, roles_key: str, indicator_id: str, period: str, group: str,
            key: str) -> GroupView:
     sr = _series(db, version, indicator_id)
     ind, label = sr.ind, _group_choices(db, version, indicator_id).labels[key]
     btype, bvalue = key.split("|", 1)
-    cg = across_areas.compare_group(store(), ind, home=roles.home, breakdown_type=btype, breakdown_value=bvalue,
+    cg = across_areas.compare_group(store(), ind, home=_roles().home, breakdown_type=btype, breakdown_value=bvalue,
                                     period_label=period)
     if cg.empty or not cg["value"].notna().any():
         return GroupView(True)
-    shown = across_areas.comparison_group(cg, group, home=roles.home)
+    shown = across_areas.comparison_group(cg, group, home=_roles().home)
     table = across_areas.compare_table(shown, ind).assign(Group=label)
     return GroupView(False, explore_charts.compare_figure(shown, ind, title=f"{sr.title_name}: {label}, {period}"),
                      table, {"One group": table, "All areas": across_areas.compare_table(cg, ind).assign(Group=label)},
@@ -177,7 +184,7 @@ def _group(db: str, version: int, roles: AreaRoles, indicator_id: str, period: s
 
 def group(indicator_id: str, period: str, group_: str, key: str) -> GroupView:
     """One group (`key`, of `group_choices`) across councils in one period (`across_areas.compare_group`)."""
-    return _group(*_db(), _roles(), indicator_id, period, group_, key)
+    return _group(*_db(), _roles_key(), indicator_id, period, group_, key)
 
 
 @dataclass(frozen=True)
@@ -195,12 +202,12 @@ def _region_rows(db: str, version: int, indicator_id: str, period: str) -> pd.Da
 
 
 @st.cache_resource(show_spinner=False, max_entries=VIEWS)
-def _region(db: str, version: int, roles: AreaRoles, indicator_id: str, period: str, group: str) -> RegionView:
+def _region(db: str, version: int, roles_key: str, indicator_id: str, period: str, group: str) -> RegionView:
     ind = _series(db, version, indicator_id).ind
     rg = _region_rows(db, version, indicator_id, period)
     if not across_areas.has_region_value(rg):
         return RegionView(False)
-    shown = _compare(db, version, roles, indicator_id, period, group).shown
+    shown = _compare(db, version, roles_key, indicator_id, period, group).shown
     table = across_areas.region_table(store(), rg, ind, areas=shown["area_code"].tolist())
     if table.empty:
         return RegionView(True, table)
@@ -211,7 +218,7 @@ def _region(db: str, version: int, roles: AreaRoles, indicator_id: str, period: 
 
 def region(indicator_id: str, period: str, group_: str) -> RegionView:
     """The comparison group's councils each beside its region (`across_areas.compare_with_regions`)."""
-    return _region(*_db(), _roles(), indicator_id, period, group_)
+    return _region(*_db(), _roles_key(), indicator_id, period, group_)
 
 
 # -- over time ------------------------------------------------------------------------------------------------
@@ -224,22 +231,22 @@ class NeighbourView:
 
 
 @st.cache_resource(show_spinner=False, max_entries=VIEWS)
-def _neighbours(db: str, version: int, roles: AreaRoles, indicator_id: str, years: int) -> NeighbourView | None:
-    if not roles.neighbours:
+def _neighbours(db: str, version: int, roles_key: str, indicator_id: str, years: int) -> NeighbourView | None:
+    if not _roles().neighbours:
         return None
     sr = _series(db, version, indicator_id)
     s, ind = store(), sr.ind
-    nc = timeseries.neighbour_comparison(s, ind, home=roles.home, last_years=years, values=sr.values)
+    nc = timeseries.neighbour_comparison(s, ind, home=_roles().home, last_years=years, values=sr.values)
     if nc.empty:
         return NeighbourView(nc, "", pd.DataFrame(), pd.DataFrame())
     return NeighbourView(nc, timeseries.neighbour_summary(nc, ind, sr.home_name),
                          timeseries.neighbour_table(nc, ind, sr.home_name),
-                         timeseries.neighbour_matrix(s, ind, home=roles.home, last_years=years, values=sr.values))
+                         timeseries.neighbour_matrix(s, ind, home=_roles().home, last_years=years, values=sr.values))
 
 
 def neighbours(indicator_id: str, years: int) -> NeighbourView | None:
     """The home area against its statistical neighbours over the last `years` years; None without neighbours."""
-    return _neighbours(*_db(), _roles(), indicator_id, years)
+    return _neighbours(*_db(), _roles_key(), indicator_id, years)
 
 
 @dataclass(frozen=True)
@@ -250,10 +257,10 @@ class TrendView:
 
 
 @st.cache_resource(show_spinner=False, max_entries=VIEWS)
-def _trend(db: str, version: int, roles: AreaRoles, indicator_id: str, years: int, areas: tuple[str, ...],
+def _trend(db: str, version: int, roles_key: str, indicator_id: str, years: int, areas: tuple[str, ...],
            local: bool) -> TrendView:
     sr = _series(db, version, indicator_id)
-    tr = timeseries.trends(store(), sr.ind, list(areas), home=roles.home, last_years=years, local_returns=local,
+    tr = timeseries.trends(store(), sr.ind, list(areas), home=_roles().home, last_years=years, local_returns=local,
                            values=sr.values)
     return TrendView(tr, timeseries.trend_table(tr),
                      explore.view_metadata(sr.ind, view=f"Over time, last {years} years", data=tr))
@@ -261,15 +268,15 @@ def _trend(db: str, version: int, roles: AreaRoles, indicator_id: str, years: in
 
 def trend(indicator_id: str, years: int, areas: list[str], *, local: bool) -> TrendView:
     """The values of `areas` (in order) over the last `years` years (`timeseries.trends`)."""
-    return _trend(*_db(), _roles(), indicator_id, years, tuple(areas), local)
+    return _trend(*_db(), _roles_key(), indicator_id, years, tuple(areas), local)
 
 
 @st.cache_resource(show_spinner=False, max_entries=VIEWS)
-def _trend_chart(db: str, version: int, roles: AreaRoles, indicator_id: str, years: int, areas: tuple[str, ...],
+def _trend_chart(db: str, version: int, roles_key: str, indicator_id: str, years: int, areas: tuple[str, ...],
                  local: bool, band: bool, show_ci: bool) -> go.Figure:
     sr = _series(db, version, indicator_id)
-    nv = _neighbours(db, version, roles, indicator_id, years) if band else None
-    return explore_charts.trend_figure(_trend(db, version, roles, indicator_id, years, areas, local).rows, sr.ind,
+    nv = _neighbours(db, version, roles_key, indicator_id, years) if band else None
+    return explore_charts.trend_figure(_trend(db, version, roles_key, indicator_id, years, areas, local).rows, sr.ind,
                                        band=timeseries.neighbour_band(nv.rows) if nv is not None else None,
                                        show_ci=show_ci, title=f"{sr.title_name}: last {years} years")
 
@@ -277,7 +284,7 @@ def _trend_chart(db: str, version: int, roles: AreaRoles, indicator_id: str, yea
 def trend_chart(indicator_id: str, years: int, areas: list[str], *, local: bool, band: bool,
                 show_ci: bool) -> go.Figure:
     """`trend`'s chart, with the neighbours' range shaded (`band`) and 95% intervals (`show_ci`) if asked."""
-    return _trend_chart(*_db(), _roles(), indicator_id, years, tuple(areas), local, band, show_ci)
+    return _trend_chart(*_db(), _roles_key(), indicator_id, years, tuple(areas), local, band, show_ci)
 
 
 # -- breakdowns -------------------------------------------------------------------------------------------------
