@@ -1,5 +1,6 @@
 """AppTest of the analysis pages: explorer, definitions, data quality and the SQL console."""
 import json
+from dataclasses import dataclass
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -32,23 +33,58 @@ def downloads(at) -> list[str]:
     return [d.proto.label for d in at.get("download_button")]
 
 
+EXPLORER_TABS = ("Compare areas", "Over time", "Breakdowns")
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Open one of the explorer's tabs, as clicking it does: only the open tab is drawn."""
+    at.session_state["view"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@dataclass
+class EveryTab:
+    """What the explorer draws in each of its tabs, opened in turn, together."""
+    body: str
+    tables: list
+    figures: list[dict]
+    downloads: list[str]
+
+
+def every_tab(at: AppTest) -> EveryTab:
+    """Open each explorer tab in turn and gather its words, tables, charts and download buttons; the first tab is
+    open again afterwards."""
+    body, tables, figs, files = [], [], [], []
+    for label in EXPLORER_TABS:
+        open_tab(at, label)
+        body.append(texts(at))
+        tables += [d.value for d in at.dataframe]
+        figs += figures(at)
+        files += downloads(at)
+    open_tab(at, EXPLORER_TABS[0])
+    return EveryTab("\n".join(body), tables, figs, files)
+
+
 # -- explorer ---------------------------------------------------------------------------------------------
 def test_explorer_answers_the_sg02_neighbours_question(demo_db, app_env):
     app_env(demo_db)
     at = open_page("app_pages/explorer.py", indicator="SG02")
     assert at.selectbox(key="ex_indicator").value == "SG02"
-    body = texts(at)
+    seen = every_tab(at)
+    body = seen.body
     assert "Demo data" in body
     assert "Worcestershire: 31.4% in 2024/25. Significantly worse than England. Rank " in body
     assert "Worcestershire against its statistical neighbours" in body
     assert "Over 5 periods from 2020/21 to 2024/25, Worcestershire was above" in body
-    tables = [d.value for d in at.dataframe]
+    tables = seen.tables
     against = next(t for t in tables if "Neighbours' average" in t.columns)
     assert against["Period"].tolist() == ["2020/21", "2021/22", "2022/23", "2023/24", "2024/25"]
     assert against["Worcestershire"].tolist() == [24.7, 29.2, 29.8, 26.8, 31.4]
     compare = next(t for t in tables if "Compared with England" in t.columns and "Area" in t.columns)
     assert "Significantly worse than England" in compare["Compared with England"].tolist()
-    figs = figures(at)
+    figs = seen.figures
     titles = [f["layout"]["title"]["text"] for f in figs]
     assert "SG02 Repeat child protection plans, 2024/25" in titles
     assert any(t.startswith("Where Worcestershire sits among") for t in titles)
@@ -57,7 +93,7 @@ def test_explorer_answers_the_sg02_neighbours_question(demo_db, app_env):
     legend = {t.get("name") for t in bars["data"] if t.get("showlegend", True) is not False}
     assert {"Significantly worse", "Similar"} <= legend                # colour is named in words
     # compare areas, compared with region (SG02 has no groups across councils), over time, breakdowns
-    assert len(downloads(at)) == 8 and downloads(at).count("Download Excel") == 4
+    assert len(seen.downloads) == 8 and seen.downloads.count("Download Excel") == 4
 
 
 def test_explorer_compare_with_all_councils_and_another_period(demo_db, app_env):
@@ -76,7 +112,9 @@ def test_explorer_source_indicator_with_breakdowns_and_years(demo_db, app_env):
     app_env(demo_db)
     at = open_page("app_pages/explorer.py", indicator="fingertips:90284")
     assert not at.exception
+    open_tab(at, "Over time")
     at.select_slider(key="ex_years").set_value(10).run()
+    open_tab(at, "Breakdowns")
     at.selectbox(key="ex_bd_area").select("E92000001").run()
     assert not at.exception
     assert any(o.startswith("Deprivation decile of counties") for o in at.selectbox(key="ex_bd_type").options)
@@ -97,6 +135,64 @@ def test_explorer_unknown_indicator_in_the_url_falls_back(demo_db, app_env):
     app_env(demo_db)
     at = open_page("app_pages/explorer.py", indicator="<script>")
     assert at.selectbox(key="ex_indicator").value != "<script>"
+
+
+def test_explorer_draws_only_the_open_tab_and_keeps_the_hidden_tabs_choices(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("app_pages/explorer.py", indicator="SG02")
+    keys = {w.key for w in at.selectbox} | {w.key for w in at.select_slider}
+    assert "ex_period" in keys and "ex_years" not in keys and "ex_bd_area" not in keys    # only Compare areas
+    assert [c.proto.id for c in at.get("plotly_chart")] and len(figures(at)) == 2      # its bars and its spine
+    at.selectbox(key="ex_period").select("2020/21").run()
+    open_tab(at, "Over time")
+    assert not [s for s in at.selectbox if s.key == "ex_period"] and len(figures(at)) == 1
+    at.select_slider(key="ex_years").set_value(10).run()
+    open_tab(at, "Compare areas")
+    assert at.selectbox(key="ex_period").value == "2020/21"             # kept while its tab was hidden
+    assert "in 2020/21" in texts(at)
+    open_tab(at, "Over time")
+    assert at.select_slider(key="ex_years").value == 10
+
+
+def test_explorer_opens_the_tab_named_in_the_address(demo_db, app_env):
+    app_env(demo_db)
+    at = open_page("app_pages/explorer.py", indicator="SG02", view="Over time")
+    assert at.select_slider(key="ex_years").value == 5
+    assert not [s for s in at.selectbox if s.key == "ex_period"]
+    assert "Worcestershire against its statistical neighbours" in texts(at)
+
+
+def test_explorer_views_are_shared_and_a_choice_works_out_only_what_it_changes(demo_db, app_env, monkeypatch):
+    from kpis.analysis import across_areas, charts, timeseries
+    calls: dict[str, int] = {}
+
+    def counted(module, name):
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            calls[name] = calls.get(name, 0) + 1
+            return original(*args, **kwargs)
+        monkeypatch.setattr(module, name, wrapper)
+
+    for module, name in [(across_areas, "compare_areas"), (charts, "compare_figure"), (timeseries, "trends"),
+                         (timeseries, "neighbour_comparison"), (charts, "trend_figure")]:
+        counted(module, name)
+    app_env(demo_db)
+    open_page("app_pages/explorer.py", indicator="SG02")
+    first = dict(calls)
+    assert first == {"compare_areas": 1, "compare_figure": 1}
+    at = open_page("app_pages/explorer.py", indicator="SG02")          # another reader: nothing worked out again
+    assert calls == first
+    at.radio(key="ex_group").set_value("all_councils").run()            # the comparison group picks rows only
+    assert calls == {**first, "compare_figure": 2}
+    open_tab(at, "Over time")
+    assert calls == {**first, "compare_figure": 2, "trends": 1, "neighbour_comparison": 1, "trend_figure": 1}
+    at.checkbox(key="ex_ci").uncheck().run()                            # the chart again, not the figures behind it
+    assert (calls["trends"], calls["neighbour_comparison"], calls["trend_figure"]) == (1, 1, 2)
+    at.checkbox(key="ex_each").check().run()                            # more lines: their values, not the table
+    assert (calls["trends"], calls["neighbour_comparison"], calls["trend_figure"]) == (2, 1, 3)
+    open_tab(at, "Compare areas")
+    assert calls["compare_areas"] == 1 and calls["compare_figure"] == 2
 
 
 # -- definitions --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from kpis.analysis import across_areas, explore
 from kpis.core.areas import COUNCIL
 from kpis.core.framework import load_framework
 from kpis.store.database import Store
-from tests.app.test_pages_analysis import downloads, figures, open_page, texts
+from tests.app.test_pages_analysis import every_tab, figures, open_page, texts
 
 INJURIES = "fingertips:90284"   # injuries to children: groups by sex for every council, region labels
 
@@ -45,7 +45,7 @@ def test_one_group_compared_across_councils(demo_db, app_env):
         assert got.loc[r.area_code, "Compared with England"] == r.significance_text
     titles = [f["layout"]["title"]["text"] for f in figures(at)]
     assert any(t.endswith(f": Sex: Female, {period}") and t.startswith("Hospital admissions") for t in titles)
-    assert downloads(at).count("Download Excel") == 5      # compare, group, region, over time, breakdowns
+    assert every_tab(at).downloads.count("Download Excel") == 5      # compare, group, region, over time, breakdowns
 
 
 def test_councils_beside_their_region_with_the_published_label(demo_db, app_env):
