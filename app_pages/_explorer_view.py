@@ -7,7 +7,7 @@ picks its rows); the neighbours' table over time by indicator and years (not by 
 shown); the trend chart by everything it draws. Every key starts with the store's path and data version (new data
 is never hidden) and, where roles matter, the home area's England, region and neighbours (`across_areas.area_roles`,
 which follow the reference files). Shared as they are (`st.cache_resource`): pages only read them, nothing changes
-them afterwards.
+them afterwards, and the charts are frozen (`kpis.charts.frozen`), so showing one does not copy it.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from app_pages._common import data_version, framework, store
 from kpis.analysis import across_areas, explore, inequalities, ties, timeseries
 from kpis.analysis import charts as explore_charts
 from kpis.analysis.across_areas import AreaRoles
+from kpis.charts.frozen import freeze
 
 VIEWS = 32   # views kept of each kind (oldest first out); a series' values: SERIES
 
@@ -125,8 +126,8 @@ def _compare(db: str, version: int, roles_key: str, indicator_id: str, period: s
     meta = explore.view_metadata(ind, view=f"Compare areas ({across_areas.COMPARISON_GROUPS[group]}), {period}",
                                  data=cmp)
     return CompareView(cmp, across_areas.local_only(cmp), across_areas.rank_summary(cmp, ind), shown,
-                       explore_charts.compare_figure(shown, ind), sp,
-                       explore_charts.spine_figure(sp, ind) if across_areas.shows_spine(sp) else None,
+                       freeze(explore_charts.compare_figure(shown, ind)), sp,
+                       freeze(explore_charts.spine_figure(sp, ind)) if across_areas.shows_spine(sp) else None,
                        spine_table, table, {"Compare areas": table, "All areas": across_areas.compare_table(cmp, ind),
                                             "Spread of councils": spine_table}, meta)
 
@@ -176,7 +177,8 @@ def _group(db: str, version: int, roles_key: str, indicator_id: str, period: str
         return GroupView(True)
     shown = across_areas.comparison_group(cg, group, home=_roles().home)
     table = across_areas.compare_table(shown, ind).assign(Group=label)
-    return GroupView(False, explore_charts.compare_figure(shown, ind, title=f"{sr.title_name}: {label}, {period}"),
+    figure = freeze(explore_charts.compare_figure(shown, ind, title=f"{sr.title_name}: {label}, {period}"))
+    return GroupView(False, figure,
                      table, {"One group": table, "All areas": across_areas.compare_table(cg, ind).assign(Group=label)},
                      explore.view_metadata(ind, view=f"{label} across councils "
                                            f"({across_areas.COMPARISON_GROUPS[group]}), {period}", data=cg))
@@ -276,9 +278,10 @@ def _trend_chart(db: str, version: int, roles_key: str, indicator_id: str, years
                  local: bool, band: bool, show_ci: bool) -> go.Figure:
     sr = _series(db, version, indicator_id)
     nv = _neighbours(db, version, roles_key, indicator_id, years) if band else None
-    return explore_charts.trend_figure(_trend(db, version, roles_key, indicator_id, years, areas, local).rows, sr.ind,
-                                       band=timeseries.neighbour_band(nv.rows) if nv is not None else None,
-                                       show_ci=show_ci, title=f"{sr.title_name}: last {years} years")
+    return freeze(explore_charts.trend_figure(
+        _trend(db, version, roles_key, indicator_id, years, areas, local).rows, sr.ind,
+        band=timeseries.neighbour_band(nv.rows) if nv is not None else None, show_ci=show_ci,
+        title=f"{sr.title_name}: last {years} years"))
 
 
 def trend_chart(indicator_id: str, years: int, areas: list[str], *, local: bool, band: bool,
@@ -333,7 +336,7 @@ def _breakdown(db: str, version: int, indicator_id: str, series_id: str, area: s
     fw, ind = framework(), _series(db, version, indicator_id).ind
     bd = inequalities.breakdowns(store(), ind, series_id=series_id, area_code=area, breakdown_type=btype,
                                  period_label=period, names=fw.breakdowns, districts=fw.districts)
-    return BreakdownView(explore_charts.breakdown_figure(bd, ind), inequalities.breakdown_table(bd),
+    return BreakdownView(freeze(explore_charts.breakdown_figure(bd, ind)), inequalities.breakdown_table(bd),
                          explore.view_metadata(ind, view=view, data=bd))
 
 
