@@ -25,7 +25,6 @@ DATE_COLUMNS = ["period_start", "period_end"]
 TEXT_COLUMNS = [*KEY, "period_type", "status", "status_note", "commentary"]
 SQL_TYPES = {**{c: "VARCHAR" for c in TEXT_COLUMNS}, **{c: "DOUBLE" for c in NUMBER_COLUMNS},
              **{c: "DATE" for c in DATE_COLUMNS}, "is_demo": "BOOLEAN"}
-SHORT_LIST = 64  # indicators: up to this many are searched row by row (`_fresh_filter`)
 DEFAULTS = {"breakdown_type": "'all'", "breakdown_value": "'all'", "status": "'published'", "is_demo": "false"}
 
 
@@ -111,11 +110,10 @@ def write_observations_from(cur: duckdb.DuckDBPyConnection, *, batch_id: int, re
         fresh = sorted(set(indicators) - set(held))
         if fresh:
             number = f"i.{row_column}" if row_column else "row_number() OVER ()"
-            where, params = _fresh_filter(held, fresh)
             n = cur.execute(f"""
                 INSERT INTO observations (obs_id, {names}, batch_id, version, valid_from)
-                SELECT ({next_id}) + 1 + {number}, {typed}, ?, 1, ? FROM {relation} i {where}""",
-                            [batch_id, at, *params]).fetchall()
+                SELECT ({next_id}) + 1 + {number}, {typed}, ?, 1, ? FROM {relation} i
+                WHERE i.indicator_id IN (SELECT unnest(?::VARCHAR[]))""", [batch_id, at, fresh]).fetchall()
             counts["new"] += int(n[0][0]) if n else 0
         if not held:
             return counts
@@ -142,22 +140,6 @@ def write_observations_from(cur: duckdb.DuckDBPyConnection, *, batch_id: int, re
         WHERE change <> 'unchanged'""", [batch_id, at])  # rowid: unique in the new temp table
     cur.execute("DROP TABLE obs_diff")  # on an error the caller's transaction rolls back, and it with it
     return counts
-
-
-def _fresh_filter(held: list[str], fresh: list[str]) -> tuple[str, list]:
-    """The WHERE clause (and its parameter) that keeps the rows of `fresh` indicators, the others being `held`.
-
-    Without a join where it can: then nothing joins the rows and DuckDB writes them on every core, in order (a
-    batch insert). A short list is searched row by row; two long ones are joined, as a search would cost more.
-    (list_position, not list_contains: DuckDB turns the latter, over a long list, back into a join.)
-    """
-    if not held:
-        return "", []
-    if len(held) <= SHORT_LIST and len(held) <= len(fresh):
-        return "WHERE list_position(?::VARCHAR[], i.indicator_id) IS NULL", [held]
-    if len(fresh) <= SHORT_LIST:
-        return "WHERE list_position(?::VARCHAR[], i.indicator_id) IS NOT NULL", [fresh]
-    return "WHERE i.indicator_id IN (SELECT unnest(?::VARCHAR[]))", [fresh]
 
 
 def _check_incoming(cur: duckdb.DuckDBPyConnection) -> None:

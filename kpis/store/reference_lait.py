@@ -185,25 +185,6 @@ def indicators_of_periods(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
 
 
 def create_final_view_from_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """The view `final_obs`: every kept row of `checked_k`, with its text back on, in the columns of `_rows`.
-
-    The text is looked up in lists by number (`ak` and `pk` run 1, 2, 3... without gaps: dense ranks), not
-    joined: with no join between the rows and the store, DuckDB can write them on every core, in order
-    (a batch insert); a join would make it write them on one.
-    """
-    con.execute("""
-        CREATE OR REPLACE TEMP VIEW final_obs AS
-        WITH a AS (SELECT list(area_code ORDER BY ak) AS area_code
-                   FROM (SELECT ak, any_value(area_code) AS area_code FROM akeys GROUP BY ak)),
-        p AS (SELECT list(indicator_id ORDER BY pk) AS indicator_id, list(period_label ORDER BY pk) AS period_label,
-                     list(period_type ORDER BY pk) AS period_type, list(period_start ORDER BY pk) AS period_start,
-                     list(period_end ORDER BY pk) AS period_end
-              FROM (SELECT pk, any_value(indicator_id) AS indicator_id, any_value(period_label) AS period_label,
-                           any_value(period_type) AS period_type, any_value(period_start) AS period_start,
-                           any_value(period_end) AS period_end FROM ykeys GROUP BY pk))
-        SELECT c._row, p.indicator_id[c.pk] AS indicator_id, a.area_code[c.ak] AS area_code,
-               'all' AS breakdown_type, 'all' AS breakdown_value, p.period_label[c.pk] AS period_label,
-               p.period_type[c.pk] AS period_type, p.period_start[c.pk] AS period_start,
-               p.period_end[c.pk] AS period_end, c.value, NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator,
-               NULL::DOUBLE AS lower_ci, NULL::DOUBLE AS upper_ci, c.status, c.status_note
-        FROM checked_k c, a, p WHERE c.reason IS NULL""")
+    """The view `final_obs`: every kept row of `checked_k`, with its text back on."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW final_obs AS SELECT * EXCLUDE (reason) FROM ({_rows()}) "
+                "WHERE reason IS NULL")
