@@ -14,6 +14,7 @@ import pandas as pd
 
 # '(Rev)', '(Final)', '(OT)' and '(prov)' after a year: dropped from the period text.
 SUFFIX = r"\s*\((Rev|Final|OT|prov)\)\s*$"
+BIT_AREAS = 4096  # up to this many areas, `key_groups` counts a period's areas as bits
 
 
 def _q(name: str) -> str:
@@ -147,10 +148,16 @@ def create_checked_keys(con: duckdb.DuckDBPyConnection, markers: dict[str, str])
 
 
 def key_groups(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str | None, int, int]]:
-    """(period number, reason, rows, distinct areas kept) of `checked_k`."""
-    return con.execute("""
-        SELECT pk, reason, count(*), count(DISTINCT ak) FILTER (WHERE reason IS NULL)
-        FROM checked_k GROUP BY ALL""").fetchall()
+    """(period number, reason, rows, distinct areas kept) of `checked_k`.
+
+    The areas kept are counted as bits set, one bit per area number (`ak` runs 1, 2, 3...: a dense rank), which
+    is several times cheaper than counting distinct values; past `BIT_AREAS` areas they are counted distinct.
+    """
+    areas = con.execute("SELECT coalesce(max(ak), 1) FROM akeys").fetchall()[0][0]
+    distinct = ("bit_count(bitstring_agg(ak, 1, ?) FILTER (WHERE reason IS NULL))" if areas <= BIT_AREAS
+                else "count(DISTINCT ak) FILTER (WHERE reason IS NULL)")
+    return con.execute(f"SELECT pk, reason, count(*), coalesce({distinct}, 0) FROM checked_k GROUP BY ALL",
+                       [areas] if areas <= BIT_AREAS else []).fetchall()
 
 
 def _rows() -> str:

@@ -101,16 +101,50 @@ def test_read_only_store_refuses_writes_and_missing_file_is_explained(tmp_path):
         Store(tmp_path / "missing.duckdb", read_only=True)
 
 
-def test_a_version_2_database_is_migrated_with_every_value_and_ids_stay_unique(tmp_path):
-    """Migration 3 rebuilds observations without the id index; nothing is lost and new ids follow on."""
+def version_2_database(path) -> duckdb.DuckDBPyConnection:
+    """A database as version 2 made it (observations with an id index), open, with one batch."""
     from kpis.store.schema import MIGRATIONS
-    path = tmp_path / "v2.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
-    for version, name, sql in MIGRATIONS[:2]:  # the schema as version 2 made it
+    for version, name, sql in MIGRATIONS[:2]:
         con.execute(sql)
         con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, T0])
     con.execute("INSERT INTO batches (kind, submitted_at) VALUES ('submission', ?)", [T0])
+    return con
+
+
+SHAPE = {
+    "columns": "SELECT table_name, column_index, column_name, data_type, column_default, is_nullable "
+               "FROM duckdb_columns() WHERE NOT internal ORDER BY ALL",
+    "constraints": "SELECT table_name, constraint_type, constraint_text, constraint_column_names "
+                   "FROM duckdb_constraints() ORDER BY ALL",
+    "indexes": "SELECT table_name, index_name, sql FROM duckdb_indexes() ORDER BY ALL",
+    "sequences": "SELECT sequence_name FROM duckdb_sequences() ORDER BY ALL",
+    "views": "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal ORDER BY ALL",
+}
+
+
+def test_a_migrated_database_has_the_shape_of_a_new_one(tmp_path):
+    """Every column (type, default, NOT NULL), constraint, index, sequence and view: observations with no index
+    to keep up to date on import, in a database migrated from version 2 as in one made now."""
+    version_2_database(tmp_path / "old.duckdb").close()
+    shapes = []
+    for name in ("old.duckdb", "new.duckdb"):
+        s = Store(tmp_path / name)
+        try:
+            shapes.append({k: s.con.execute(sql).fetchall() for k, sql in SHAPE.items()})
+        finally:
+            s.close()
+    old, new = shapes
+    assert old == new
+    assert not [i for i in new["indexes"] if i[0] == "observations"]
+    assert not [c for c in new["constraints"] if c[0] == "observations" and c[1] != "NOT NULL"]
+
+
+def test_a_version_2_database_is_migrated_with_every_value_and_ids_stay_unique(tmp_path):
+    """Migration 3 rebuilds observations without the id index; nothing is lost and new ids follow on."""
+    path = tmp_path / "v2.duckdb"
+    con = version_2_database(path)
     for period, value in (("2024/25 Q3", 18.0), ("2024/25 Q4", 20.0)):  # ids from the old sequence: 1, 2
         con.execute("INSERT INTO observations (indicator_id, area_code, period_label, period_type, period_start, "
                     "period_end, value, batch_id, version, valid_from) VALUES ('SG02', 'E10000034', ?, "

@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 
 from kpis.published.common import blank_frame
-from kpis.store import reference, reference_checks
+from kpis.store import reference, reference_checks, reference_lait
 
 
 def _indicator(**fields) -> pd.DataFrame:
@@ -75,3 +75,16 @@ def test_rank_duplicates_keeps_the_first_and_tells_duplicates_from_conflicts():
     assert imported == 2 and used == ["x:1"]
     assert reasons == {reference_checks.DUPLICATE: 1, reference_checks.CONFLICT: 1}
     assert con.execute("SELECT _row, value FROM final_obs ORDER BY _row").fetchall() == [(0, 1.0), (3, 7.0)]
+
+
+def test_lait_key_groups_count_each_periods_areas_kept_as_bits_or_distinct(monkeypatch):
+    """(period, reason, rows, distinct areas kept): counted as bits set, one per area, and (past
+    `BIT_AREAS` areas) as distinct values, alike; a repeated area counts once, a skipped row not at all."""
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE akeys AS SELECT range + 1 AS ak FROM range(3)")
+    con.execute("CREATE TEMP TABLE checked_k AS SELECT * FROM (VALUES (1, 1, NULL), (1, 2, NULL), (1, 2, NULL), "
+                "(1, 3, 'no area code'), (2, 3, NULL)) t(pk, ak, reason)")
+    expected = sorted([(1, None, 3, 2), (1, "no area code", 1, 0), (2, None, 1, 1)], key=str)
+    assert sorted(reference_lait.key_groups(con), key=str) == expected
+    monkeypatch.setattr(reference_lait, "BIT_AREAS", 2)
+    assert sorted(reference_lait.key_groups(con), key=str) == expected
