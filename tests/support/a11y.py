@@ -104,12 +104,18 @@ def _png(page, box):
 # Transitions and animations off while the sweep runs: each focus indicator is judged in its steady state (what
 # WCAG 2.4.11 and 1.4.11 measure), so one rendering frame after a change of focus shows it, with no fixed wait.
 STEADY_CSS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
-# Resolves after the next frame has been drawn: two requestAnimationFrame callbacks, the second after a paint.
-_NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
-# Blur (or focus again) the element that had focus, then wait for the frame that shows it.
-_BLUR = """() => { window.__a11yFocused = document.activeElement; document.activeElement.blur();
-    return new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true)))); }"""
-_REFOCUS = "() => { const el = window.__a11yFocused; window.__a11yFocused = null; if (el) el.focus(); }"
+# Resolves once focus has stayed put over two drawn frames and a task: a data grid passes focus on from its canvas
+# to a hidden cell by itself, and the stop is where focus comes to rest, as a keyboard user finds it.
+_SETTLE = """async () => { const frame = () => new Promise(done => requestAnimationFrame(done));
+    for (let i = 0; i < 20; i++) { const el = document.activeElement;
+        await frame(); await frame(); await new Promise(done => setTimeout(done, 0));
+        if (document.activeElement === el) return true; }
+    return false; }"""
+# Blur (or focus again) the element that had focus, then wait until that has been drawn.
+_BLUR = f"""async () => {{ window.__a11yFocused = document.activeElement; document.activeElement.blur();
+    return await ({_SETTLE})(); }}"""
+_REFOCUS = f"""async () => {{ const el = window.__a11yFocused; window.__a11yFocused = null; if (el) el.focus();
+    return await ({_SETTLE})(); }}"""
 
 
 def steady(page) -> None:
@@ -148,13 +154,13 @@ def tab_through(page, *, limit: int = 90) -> list[dict]:
     steady(page)
     page.mouse.move(0, 0)
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
-    where = f"""async () => {{ await ({_NEXT_FRAME})();
+    where = f"""async () => {{ await ({_SETTLE})();
         const info = ({_FOCUSED.replace("arguments[0]", repr(STREAMLIT_OWN))})();
         return info && {{...info, scroll: scrollY}}; }}"""
     stops, seen = [], set()
     for _ in range(limit):
         page.keyboard.press("Tab")
-        info = page.evaluate(where)  # after the frame that shows the new focus
+        info = page.evaluate(where)  # once focus has come to rest and been drawn
         if info is None:
             continue
         key = (info["tid"], info["desc"], info["tag"], round(info["y"] + info.pop("scroll")))

@@ -89,10 +89,12 @@ def wait_for_app(page, *, text: str | None = None, timeout: float = 30_000) -> N
         timeout=timeout)
 
 
-# Drawn: no element of an earlier run is left (Streamlit marks those data-stale until the new run draws over them or
-# removes them), every data grid on show has drawn its canvas (one in a closed expander or tab draws none), every
+# Drawn: no lazily loaded element still shows its placeholder (Streamlit draws a skeleton until the code for a chart
+# or table has loaded), no element of an earlier run is left (marked data-stale until the new run draws over it or
+# removes it), every data grid on show has drawn its canvas (one in a closed expander or tab draws none), every
 # plotly chart has drawn its text, and the web fonts have loaded.
-DRAWN = """() => !document.querySelector('[data-testid="stMain"] [data-stale="true"]')
+DRAWN = """() => !document.querySelector('[data-testid="stSkeleton"]')
+    && !document.querySelector('[data-testid="stMain"] [data-stale="true"]')
     && [...document.querySelectorAll('[data-testid="stDataFrame"]')]
         .every(g => !g.checkVisibility() || g.querySelector('[data-testid="data-grid-canvas"]'))
     && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
