@@ -2,7 +2,8 @@
 
 Follows the GOV.UK model accessibility statement, which public-sector websites use to meet the Public Sector Bodies
 (Websites and Mobile Applications) (No. 2) Accessibility Regulations 2018. Keep `NON_COMPLIANT` true: list what
-the last test found (tests/browser/test_accessibility.py), and nothing that has been fixed.
+the last tests found (tests/browser/test_accessibility.py and test_accessibility_axe.py), and nothing that has
+been fixed.
 """
 import os
 from datetime import date

@@ -2,7 +2,7 @@
 an area page and a KPI page opened by their links. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
-from tests.support.browser import browser_page, demo_app, screenshot, wait_for_app
+from tests.support.browser import browser_page, demo_app, screenshot, wait_for_app, wait_for_drawn
 
 PROJECTOR = {"width": 1920, "height": 1080}
 TALL = {"width": 1920, "height": 2600}
@@ -18,7 +18,7 @@ def open_app(page, url: str) -> None:
 def settle(page, text: str) -> None:
     """Wait for the page's run to finish and the previous page's stale elements to fade."""
     wait_for_app(page, text=text)
-    page.wait_for_timeout(1500)
+    wait_for_drawn(page)
 
 
 def no_errors(page) -> None:
@@ -65,7 +65,7 @@ def test_scorecard_changes_with_the_meeting(demo_app):
                                " && !document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stAlert\"]')",
                                timeout=30_000)
         wait_for_app(page, text="Board scorecard")
-        page.wait_for_timeout(1000)  # let stale elements of the previous run fade out before the screenshot
+        wait_for_drawn(page)  # no stale element of the previous run left before the screenshot
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
         assert "2026/27 Q1" in sg02_row(page).inner_text()      # the chosen meeting stays while presenting
         no_errors(page)

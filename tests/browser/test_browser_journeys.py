@@ -26,7 +26,7 @@ from kpis.core.framework import load_framework
 from kpis.returns.templates import default_period
 from kpis.store.database import Store
 from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
-from tests.support.browser import accounts_app, browser_page, running_app, screenshot, wait_for_app
+from tests.support.browser import accounts_app, browser_page, running_app, screenshot, wait_for_app, wait_for_drawn
 
 LOAD = 60_000          # a page's run on a loaded machine
 PDF_BUILD = 90_000     # the board pack's PDF takes about 10 s on a quiet one
@@ -46,7 +46,7 @@ def settle(page, text: str | None = None) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stMain\"] [data-stale=\"true\"]')",
                            timeout=LOAD)
     page.mouse.move(0, 0)          # no tooltip left over the page
-    page.wait_for_timeout(500)     # not an assertion: let fades and charts finish drawing before a screenshot
+    wait_for_drawn(page, timeout=LOAD)   # charts and grids drawn before a screenshot
 
 
 def main_text(page) -> str:

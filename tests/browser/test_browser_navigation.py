@@ -10,7 +10,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.app.test_pages_roles import SEES
 from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
-from tests.support.browser import accounts_app, browser_page, demo_app, screenshot, wait_for_app
+from tests.support.browser import accounts_app, browser_page, demo_app, screenshot, wait_for_app, wait_for_drawn
 
 NAV = '[data-testid="stSidebarNav"]'
 # The page names the sidebar lists, the "View more" button if any, and every element of the navigation whose
@@ -35,7 +35,7 @@ def sign_in(page, url: str, email: str) -> None:
     page.locator('[data-testid="stFormSubmitButton"] button').click()
     page.get_by_role("button", name="Sign out").wait_for(timeout=60_000)
     wait_for_app(page)
-    page.wait_for_timeout(1000)
+    wait_for_drawn(page)
 
 
 def check(page, expected: set[str], name: str) -> None:

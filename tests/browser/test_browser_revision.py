@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from kpis.store.database import Store
 from tests.returns.test_upload_narrative_and_revision import EARLIER, last_quarter_in_every_row
-from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
+from tests.support.browser import browser_page, running_app, screenshot, wait_for_app, wait_for_drawn
 
 EMAIL = "safeguarding.lead@worcestershire.gov.uk"
 SUB_GROUP = "Worcestershire Safeguarding Children Partnership (Safeguarding)"
@@ -50,7 +50,7 @@ def test_revising_last_quarter_needs_the_separate_tick(demo_db, tmp_path):
         confirm = page.get_by_role("button", name="Confirm and submit")
         assert confirm.is_disabled()
         page.mouse.move(0, 0)
-        page.wait_for_timeout(1000)   # let the previous run's elements fade before the screenshot
+        wait_for_drawn(page)          # no element of the previous run left before the screenshot
         assert screenshot(page, "upload-revision").stat().st_size > 20_000
         assert figures(demo_db) == before            # nothing stored before the tick
 

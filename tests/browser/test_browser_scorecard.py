@@ -22,7 +22,7 @@ from kpis.cli.main import main
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.store.database import Store
 from tests.conftest import ROOT
-from tests.support.browser import browser_page, demo_app, running_app, screenshot, wait_for_app
+from tests.support.browser import browser_page, demo_app, running_app, screenshot, wait_for_app, wait_for_drawn
 from tools.bench.dataset import write_kpi_returns
 
 PROJECTOR = {"width": 1366, "height": 768}
@@ -63,7 +63,7 @@ def open_scorecard(page, url: str, *, presenting: bool) -> dict:
     page.goto(f"{url}/scorecard" + ("?presentation=true" if presenting else ""))
     page.locator(".st-key-board-scorecard table").wait_for(timeout=60_000)
     wait_for_app(page, text="Board scorecard")
-    page.wait_for_timeout(1500)  # let the previous page's elements fade and the fonts settle
+    wait_for_drawn(page)  # the previous page's elements gone and the fonts loaded
     return page.evaluate(MEASURE)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
-from tests.support.browser import browser_page, free_port, running_app, screenshot, wait_for_app
+from tests.support.browser import browser_page, free_port, running_app, screenshot, wait_for_app, wait_for_drawn
 
 NAV = '[data-testid="stSidebarNav"]'
 ROLE_PAGES = {  # role: (page to show, text on it, pages the sidebar must list, pages it must not)
@@ -62,7 +62,7 @@ def test_sign_in_and_out_as_each_role_with_screenshots(accounts_db):
         page.get_by_text("Groups of children, latest period").nth(1).click()   # EWMH: small counts hidden
         page.get_by_text("Suppressed").first.wait_for()
         page.locator('[data-testid="stExpanderDetails"]:visible').last.scroll_into_view_if_needed()
-        page.wait_for_timeout(1500)
+        wait_for_drawn(page)
         screenshot(page, "role-public")                   # the EWMH groups, small counts suppressed
         page.goto(f"{url}/scorecard")                       # a board page's address, signed out
         wait_for_app(page, text="published figures")
@@ -81,7 +81,7 @@ def test_sign_in_and_out_as_each_role_with_screenshots(accounts_db):
                 page.locator(NAV).get_by_text(
                     {"upload": "Submit a return", "sql": "SQL console", "admin": "Users and audit"}[path]).click()
             wait_for_app(page, text=text)
-            page.wait_for_timeout(2500)                       # let tables and widgets finish drawing
+            wait_for_drawn(page)                              # tables and widgets drawn
             listed = nav_text(page)
             assert all(p in listed for p in shown), (role, listed)
             assert not any(p in listed for p in hidden), (role, listed)

@@ -9,7 +9,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from kpis.store.database import Store
-from tests.support.browser import browser_page, running_app, screenshot, wait_for_app
+from tests.support.browser import browser_page, running_app, screenshot, wait_for_app, wait_for_drawn
 
 EMAIL = "safeguarding.lead@worcestershire.gov.uk"
 SUB_GROUP = "Worcestershire Safeguarding Children Partnership (Safeguarding)"
@@ -41,7 +41,7 @@ def fill(template: Path, out: Path, *, flawed: bool) -> Path:
 def settle(page, text: str) -> None:
     wait_for_app(page, text=text)
     page.mouse.move(0, 0)         # no tooltip left over the page
-    page.wait_for_timeout(1000)   # let elements of the previous run fade before reading or screenshotting
+    wait_for_drawn(page)          # no element of the previous run left before reading or screenshotting
 
 
 def no_errors(page) -> None:

@@ -1,6 +1,7 @@
 """Accessibility checks in a real Chromium page: axe-core, focus visibility, chart-text contrast, the title.
 
-Used by tests/browser/test_accessibility.py; each function takes a Playwright page already showing an app page.
+Used by tests/browser/test_accessibility.py (the focus, chart-text and title sweep) and test_accessibility_axe.py
+(axe on every page); each check takes a Playwright page already showing an app page (open_page opens one).
 Contrast is WCAG's relative-luminance ratio. Which content is Streamlit's own (its navigation, header, toolbar,
 data grid and widget internals) and which is the app's is decided by `STREAMLIT_OWN`: an element inside one
 of those is Streamlit's; everything else (markdown, HTML, headings, figures, labels the app wrote) is the app's.
@@ -8,6 +9,13 @@ of those is Streamlit's; everything else (markdown, HTML, headings, figures, lab
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.browser import ROOT, wait_for_app, wait_for_drawn
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 # Streamlit's own markup: the app cannot change it except through CSS.
@@ -93,20 +101,40 @@ def _png(page, box):
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
 
 
+# Transitions and animations off while the sweep runs: each focus indicator is judged in its steady state (what
+# WCAG 2.4.11 and 1.4.11 measure), so one rendering frame after a change of focus shows it, with no fixed wait.
+STEADY_CSS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
+# Resolves once focus has stayed put over two drawn frames and a task: a data grid passes focus on from its canvas
+# to a hidden cell by itself, and the stop is where focus comes to rest, as a keyboard user finds it.
+_SETTLE = """async () => { const frame = () => new Promise(done => requestAnimationFrame(done));
+    for (let i = 0; i < 20; i++) { const el = document.activeElement;
+        await frame(); await frame(); await new Promise(done => setTimeout(done, 0));
+        if (document.activeElement === el) return true; }
+    return false; }"""
+# Blur (or focus again) the element that had focus, then wait until that has been drawn.
+_BLUR = f"""async () => {{ window.__a11yFocused = document.activeElement; document.activeElement.blur();
+    return await ({_SETTLE})(); }}"""
+_REFOCUS = f"""async () => {{ const el = window.__a11yFocused; window.__a11yFocused = null; if (el) el.focus();
+    return await ({_SETTLE})(); }}"""
+
+
+def steady(page) -> None:
+    """Turn CSS transitions and animations off on this page (until it is loaded again)."""
+    page.add_style_tag(content=STEADY_CSS)
+
+
 def focus_indicator(page, box) -> dict:
     """Compare the focused element with the same element unfocused, pixel by pixel.
 
     The indicator is every pixel that changes; its contrast is the ratio between the pixel's two colours (focused
     and not), which is how WCAG 2.2 measures a focus indicator's change of state. It passes when the pixels that
-    change by at least 3:1 would go around the element once (its perimeter), i.e. a 1px outline at least."""
+    change by at least 3:1 would go around the element once (its perimeter), i.e. a 1px outline at least.
+    Call it with the page steady (`steady`) and a frame drawn since focus moved, as tab_through does."""
     import numpy as np
-    page.wait_for_timeout(120)  # transitions
     focused = _png(page, box)
-    handle = page.evaluate_handle("() => document.activeElement")
-    page.evaluate("el => el.blur()", handle)
-    page.wait_for_timeout(120)
+    page.evaluate(_BLUR)
     plain = _png(page, box)
-    page.evaluate("el => el.focus()", handle)
+    page.evaluate(_REFOCUS)
     if focused is None or plain is None or focused.shape != plain.shape:
         return {"max": 0.0, "pixels_3to1": 0, "needed": 1, "ok": False}
     changed = np.any(np.abs(focused - plain) > 8, axis=2)
@@ -123,16 +151,19 @@ def focus_indicator(page, box) -> dict:
 
 def tab_through(page, *, limit: int = 90) -> list[dict]:
     """Press Tab from the top of the page until focus comes round again; measure each stop's indicator."""
+    steady(page)
     page.mouse.move(0, 0)
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    where = f"""async () => {{ await ({_SETTLE})();
+        const info = ({_FOCUSED.replace("arguments[0]", repr(STREAMLIT_OWN))})();
+        return info && {{...info, scroll: scrollY}}; }}"""
     stops, seen = [], set()
     for _ in range(limit):
         page.keyboard.press("Tab")
-        page.wait_for_timeout(150)  # Streamlit fades some controls in on focus
-        info = page.evaluate(_FOCUSED.replace("arguments[0]", repr(STREAMLIT_OWN)))
+        info = page.evaluate(where)  # once focus has come to rest and been drawn
         if info is None:
             continue
-        key = (info["tid"], info["desc"], info["tag"], round(info["y"] + page.evaluate("scrollY")))
+        key = (info["tid"], info["desc"], info["tag"], round(info["y"] + info.pop("scroll")))
         if key in seen:
             break
         seen.add(key)
@@ -182,6 +213,34 @@ def wait_for_charts(page, *, at_least: int = 0, timeout: float = 30_000) -> None
     page.wait_for_function("""(n) => { const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
         return charts.length >= n && charts.every(c => c.querySelector('svg.main-svg text')); }""", arg=at_least,
                            timeout=timeout)
+
+
+def open_page(page, url: str, path: str, *, charts: int = 0, timeout: float = 30_000) -> None:
+    """Open an app page and wait until it has drawn everything (at least `charts` plotly charts among it)."""
+    page.goto(f"{url}/{path}")
+    wait_for_app(page, timeout=timeout)
+    wait_for_charts(page, at_least=charts, timeout=timeout)
+    wait_for_drawn(page, timeout=timeout)
+    assert page.locator('[data-testid="stException"]').count() == 0, f"{path or 'home'} shows an exception"
+
+
+def registered_pages(db: Path) -> list[tuple[str, str]]:
+    """(url path, title) of every page st.navigation registers for this database, via AppTest."""
+    code = ("import json\nfrom streamlit.testing.v1 import AppTest\n"
+            f"at = AppTest.from_file({str(ROOT / 'dashboard.py')!r}, default_timeout=120).run()\n"
+            "print('PAGES', json.dumps([(i.get('url_pathname') or '', i.get('page_name')) "
+            "for i in at._registered_pages.values()]))")  # AppTest keeps the registry private; read it
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "KPIS_DB": str(db)})
+    line = next((x for x in out.stdout.splitlines() if x.startswith("PAGES ")), None)
+    assert line, out.stderr[-2000:]
+    return [tuple(p) for p in json.loads(line[len("PAGES "):])]
+
+
+def chart_pages() -> set[str]:
+    """The titles of the pages that draw charts: each outcome area, the KPI page and the Explorer."""
+    from kpis.core.framework import load_framework
+    return {a.name for a in load_framework().areas} | {"KPI detail", "Explorer"}
 
 
 def chart_texts(page) -> list[dict]:

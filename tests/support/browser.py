@@ -89,8 +89,28 @@ def wait_for_app(page, *, text: str | None = None, timeout: float = 30_000) -> N
         timeout=timeout)
 
 
+# Drawn: no lazily loaded element still shows its placeholder (Streamlit draws a skeleton until the code for a chart
+# or table has loaded), no element of an earlier run is left (marked data-stale until the new run draws over it or
+# removes it), every data grid on show has drawn its canvas (one in a closed expander or tab draws none), every
+# plotly chart has drawn its text, and the web fonts have loaded.
+DRAWN = """() => !document.querySelector('[data-testid="stSkeleton"]')
+    && !document.querySelector('[data-testid="stMain"] [data-stale="true"]')
+    && [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+        .every(g => !g.checkVisibility() || g.querySelector('[data-testid="data-grid-canvas"]'))
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(c => c.querySelector('svg.main-svg text'))
+    && document.fonts.status === 'loaded'"""
+
+
+def wait_for_drawn(page, *, timeout: float = 30_000) -> None:
+    """Wait until the page has drawn everything its last run sent (DRAWN), in place of a fixed pause."""
+    page.wait_for_function(DRAWN, timeout=timeout)
+
+
 def screenshot(page, name: str) -> Path:
+    """A full-page screenshot in test-artifacts/; transitions (a fade of the previous run's elements) are shown
+    finished, so no pause is needed before it."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
     return path
