@@ -23,6 +23,7 @@ from kpis.store.database import APP_LINGER_S, Store, linger
 from kpis.store.waiting import waiting_note
 from tests.conftest import ROOT
 from tests.support.locks import free_for_another_process
+from tests.support.visitors import COUNT_A_VISIT, run_visitors, visits
 
 
 @pytest.fixture
@@ -124,33 +125,22 @@ def test_concurrent_sessions_share_the_file_and_the_timer_never_closes_it_under_
     session starts: a connection closed under a session would fail its query."""
     path = tmp_path / "linger.duckdb"
     store = Store(path, hold=False, linger_s=0.005, wait_s=10)
-    errors: list[BaseException] = []
 
     def visitor(i: int) -> None:
-        try:
-            for n in range(40):
-                with store.session():
-                    cur = store.cursor()
-                    try:
-                        assert cur.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] > 0
-                    finally:
-                        cur.close()
-                    if n % 4 == 0:
-                        with store.transaction() as cur:
-                            cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                                        "value = CAST(CAST(settings.value AS INTEGER) + 1 AS VARCHAR)",
-                                        ["visits", "1"])
-                time.sleep((i + n) % 3 * 0.004)           # gaps either side of the linger
-        except BaseException as exc:
-            errors.append(exc)
+        for n in range(40):
+            with store.session():
+                cur = store.cursor()
+                try:
+                    assert cur.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] > 0
+                finally:
+                    cur.close()
+                if n % 4 == 0:
+                    with store.transaction() as cur:
+                        cur.execute(COUNT_A_VISIT)
+            time.sleep((i + n) % 3 * 0.004)               # gaps either side of the linger
 
-    threads = [threading.Thread(target=visitor, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
-    assert store.scalar("SELECT value FROM settings WHERE key = 'visits'") == "60"   # no write lost
+    run_visitors(visitor)
+    assert visits(store) == "60"                           # no write lost
     before = len(opened)
     for n in range(40):                                  # one visitor, either side of the linger in turn
         assert store.scalar("SELECT 1") == 1

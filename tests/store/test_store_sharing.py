@@ -21,6 +21,7 @@ from kpis.store.database import APP_LINGER_S, Store
 from tests.conftest import ROOT
 from tests.support.apptest import texts
 from tests.support.auth import ACCOUNTS, accounts_db, accounts_db_master
+from tests.support.visitors import COUNT_A_VISIT, run_visitors, visits
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -253,24 +254,13 @@ def test_threads_share_an_on_demand_store_and_it_lets_go_when_they_are_done(demo
     """Page runs on several threads at once: reads, and writes one at a time under the store's lock."""
     import threading
     store = Store(demo_db, hold=False, wait_s=5)
-    errors: list[BaseException] = []
-
     def visitor(i: int) -> None:
-        try:
-            for _ in range(10):
-                with store.session():
-                    assert store.scalar("SELECT count(*) FROM areas") > 0
-                    with store.transaction() as cur:
-                        cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
-                                    "CAST(CAST(settings.value AS INTEGER) + 1 AS VARCHAR)", ["visits", "1"])
-        except BaseException as exc:
-            errors.append(exc)
+        for _ in range(10):
+            with store.session():
+                assert store.scalar("SELECT count(*) FROM areas") > 0
+                with store.transaction() as cur:
+                    cur.execute(COUNT_A_VISIT)
 
-    threads = [threading.Thread(target=visitor, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
-    assert store.scalar("SELECT value FROM settings WHERE key = 'visits'") == "60"  # no write lost
+    run_visitors(visitor)
+    assert visits(store) == "60"  # no write lost
     assert can_open_elsewhere(demo_db)
