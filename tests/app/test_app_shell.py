@@ -89,3 +89,23 @@ def test_the_overview_is_worked_out_once_per_data_version(demo_db, app_env, monk
     assert not second.exception, second.exception
     assert len(first.table) == len(second.table) == 4
     assert all(a.value.equals(b.value) for a, b in zip(first.table, second.table, strict=True))
+
+
+def test_installed_components_are_looked_for_once_per_process(monkeypatch):
+    """tests/app/conftest.py: Streamlit's search of the installed packages for components is made once per process
+    (tests.support.apptest.scan_components_once), not again by every AppTest, and gives what a fresh search gives."""
+    import importlib.metadata
+
+    from streamlit.components.v2 import manifest_scanner
+
+    script = "import streamlit as st\nst.write('hello')"
+    first = AppTest.from_string(script).run()
+    searched = []
+    distributions = importlib.metadata.distributions
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda **kw: searched.append(kw) or distributions(**kw))
+    second = AppTest.from_string(script).run()
+    assert not first.exception and not second.exception
+    assert searched == []                                              # the second AppTest searched nothing
+    assert second._bidi_component_manager is not first._bidi_component_manager
+    monkeypatch.undo()
+    assert manifest_scanner.scan_component_manifests() == manifest_scanner.scan_component_manifests.fresh()

@@ -1,6 +1,9 @@
 """Helpers shared by the AppTest page tests: no exception raised, and the text a page shows."""
 from __future__ import annotations
 
+from functools import cache
+
+from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
 
@@ -18,3 +21,21 @@ def texts(at: AppTest) -> str:
     parts += [x.value for x in at.info] + [x.value for x in at.warning] + [x.value for x in at.error]
     parts += [x.value for x in at.success]
     return "\n".join(str(p) for p in parts)
+
+
+def scan_components_once() -> None:
+    """Streamlit looks through every installed package for custom components (`scan_component_manifests`) once when
+    a server starts, but AppTest does it again for each new AppTest: 0.08 s of CPU each, some 200 times in tests/app.
+    The packages installed cannot change during a test session, so the answer is found once per process and each
+    AppTest registers the same components from it (a copy, so no AppTest can change another's list)."""
+    scan = manifest_scanner.scan_component_manifests
+    if getattr(scan, "found_once", False):
+        return
+    found = cache(scan)
+
+    def scan_once(max_workers: int | None = None) -> list:
+        return list(found(max_workers))
+
+    scan_once.found_once = True  # type: ignore[attr-defined]
+    scan_once.fresh = scan  # type: ignore[attr-defined]  # a search made afresh, for the test of this
+    manifest_scanner.scan_component_manifests = scan_once
