@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages._auth import open_demo_mode, require_page
-from app_pages._common import data_table, framework, site_notice, store
+from app_pages._common import data_table, data_version, framework, site_notice, store
 from kpis.access.permissions import PermissionDenied, is_email, may, normalise_email
 from kpis.board.tables import md_email, md_escape
 from kpis.core.exports import XLSX_MIME
@@ -294,6 +294,14 @@ def show_receipt(key: str) -> None:
                           key="upload_receipt_json", on_click="ignore", icon=":material/receipt_long:")
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def template(db: str, version: int, area_id: str, period: str) -> bytes:
+    """A sub-group's return template for a quarter. Its reference column holds last quarter's figures, which change
+    only with a new batch (a new data version), so it is made once per data version and shared, not made again on
+    every run of this page (each choice, each character of an email address)."""
+    return build_template(store(), framework(), area_id, period)
+
+
 def steps() -> None:
     st.subheader("1. Choose your sub-group and quarter", anchor="choose")
     choices = area_choices()
@@ -309,11 +317,11 @@ def steps() -> None:
                             help="The latest quarter that has ended, or an earlier one to correct.")
     period = parse_period(label)
     try:
-        template = build_template(s, fw, area_id, period)
+        workbook = template(str(s.path), data_version(), area_id, label)
     except Exception as exc:
         st.error(fail("making the template", exc), icon=":material/error:")
     else:
-        st.download_button("Download the return template", template,
+        st.download_button("Download the return template", workbook,
                            file_name=template_filename(fw, area_id, period), mime=XLSX_MIME,
                            icon=":material/download:", key="upload_template", on_click="ignore",
                            help="An Excel workbook with a row for each KPI and breakdown, last quarter's figures "

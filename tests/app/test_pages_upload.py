@@ -277,3 +277,28 @@ def test_the_problem_table_fits_a_laptop_screen_and_wraps(readers_demo_db, reade
     assert sum(c["width"] for c in columns.values()) <= 860     # the main area beside the sidebar at 1366 px
     assert columns["Message"]["width"] >= 140 and grid.proto.row_height >= 65   # wrapped, not cut
     assert grid.proto.placeholder == "–"
+
+
+def test_the_template_is_made_once_per_data_version(demo_db, app_env, monkeypatch):
+    """The template (last quarter's figures beside each row) is made once for each sub-group, quarter and data
+    version, not on every run of the page; new figures make it again, with them in it."""
+    from kpis.returns import templates
+    from tests.support.board import obs, submit
+
+    made: list[bytes] = []
+    real = templates.build_template
+    monkeypatch.setattr(templates, "build_template", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    app_env(demo_db)
+    at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    ok(at.run())                                   # a rerun (any choice on the page)
+    ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())   # another lead, the same figures
+    assert len(made) == 2                          # the first area offered, then safeguarding: once each
+    last = templates.previous_quarter(templates.parse_period(PERIOD))
+    store = Store(demo_db, hold=False)
+    submit(store, [obs("SG02", "2024/25 Q1", 12.3456) | {"period_label": last.label, "period_start": last.start,
+                                                          "period_end": last.end}], now())
+    store.close()
+    ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    assert len(made) == 4                          # new figures: made again (the first area offered, safeguarding)
+    data = load_workbook(io.BytesIO(made[-1]))["Data"]
+    assert any("12.3" in str(cell.value) for row in data.iter_rows() for cell in row)
