@@ -14,7 +14,8 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages._auth import open_demo_mode, require_page
-from app_pages._common import data_table, data_version, framework, site_notice, store
+from app_pages._common import data_table, framework, site_notice, store
+from app_pages._upload_view import template
 from kpis.access.permissions import PermissionDenied, is_email, may, normalise_email
 from kpis.board.tables import md_email, md_escape
 from kpis.core.exports import XLSX_MIME
@@ -26,7 +27,7 @@ from kpis.returns.reader import read_return
 from kpis.returns.receipts import receipt_html, receipt_rows
 from kpis.returns.revisions import REVISED_HEADINGS, RevisionNotConfirmed, periods_text, revision_statement
 from kpis.returns.submission import ReturnRejected, check_read, home_history, preview, sha256, submit
-from kpis.returns.templates import build_template, quarters_offered, template_filename
+from kpis.returns.templates import quarters_offered, template_filename
 from kpis.store.database import StoreBusy
 
 actor = require_page("submit")  # first, before anything is read: this page checks its own permission
@@ -294,14 +295,6 @@ def show_receipt(key: str) -> None:
                           key="upload_receipt_json", on_click="ignore", icon=":material/receipt_long:")
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def template(db: str, version: int, area_id: str, period: str) -> bytes:
-    """A sub-group's return template for a quarter. Its reference column holds last quarter's figures, which change
-    only with a new batch (a new data version), so it is made once per data version and shared, not made again on
-    every run of this page (each choice, each character of an email address)."""
-    return build_template(store(), framework(), area_id, period)
-
-
 def steps() -> None:
     st.subheader("1. Choose your sub-group and quarter", anchor="choose")
     choices = area_choices()
@@ -317,7 +310,7 @@ def steps() -> None:
                             help="The latest quarter that has ended, or an earlier one to correct.")
     period = parse_period(label)
     try:
-        workbook = template(str(s.path), data_version(), area_id, label)
+        workbook = template(area_id, label)
     except Exception as exc:
         st.error(fail("making the template", exc), icon=":material/error:")
     else:

@@ -282,12 +282,13 @@ def test_the_problem_table_fits_a_laptop_screen_and_wraps(readers_demo_db, reade
 def test_the_template_is_made_once_per_data_version(demo_db, app_env, monkeypatch):
     """The template (last quarter's figures beside each row) is made once for each sub-group, quarter and data
     version, not on every run of the page; new figures make it again, with them in it."""
+    from app_pages import _upload_view
     from kpis.returns import templates
     from tests.support.board import obs, submit
 
     made: list[bytes] = []
     real = templates.build_template
-    monkeypatch.setattr(templates, "build_template", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    monkeypatch.setattr(_upload_view, "build_template", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
     app_env(demo_db)
     at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
     ok(at.run())                                   # a rerun (any choice on the page)
