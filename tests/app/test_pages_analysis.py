@@ -252,8 +252,8 @@ def fingerprint(db) -> tuple:
         s.close()
 
 
-def test_sql_console_runs_the_example_and_refuses_hostile_statements(demo_db, app_env):
-    app_env(demo_db)
+def test_sql_console_runs_the_example_and_refuses_hostile_statements(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/sql.py")
     body = texts(at)
     assert "read-only snapshot" in body
@@ -274,7 +274,7 @@ def test_sql_console_runs_the_example_and_refuses_hostile_statements(demo_db, ap
         assert phrase in at.error[0].value, hostile
         assert not downloads(at)
     st_cache_clear()
-    before = fingerprint(demo_db)
+    before = fingerprint(readers_demo_db)
     assert before[0][0] > 20000
 
 
