@@ -26,6 +26,16 @@ def readers_demo_db(demo_db_master, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def readers_empty_db(tmp_path_factory) -> Path:
+    """One empty database (the schema and the places, made by `init`) per process for the tests that only read it
+    (with `reader_env`)."""
+    from kpis.cli.main import main
+    path = tmp_path_factory.mktemp("readers-empty") / "empty.duckdb"
+    assert main(["--db", str(path), "init"]) == 0
+    return path
+
+
+@pytest.fixture(scope="session")
 def readers_accounts_db(accounts_db_master, tmp_path_factory) -> Path:
     """One copy of the demo database with an account per role (tests.support.auth), per process, for the tests
     that only read it (with `reader_env`)."""

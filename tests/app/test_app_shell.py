@@ -28,10 +28,8 @@ def test_home_on_demo_database(demo_db, app_env):
     assert "24.5%" in sg02["Compared with England"]   # DfE: England 2024/25, 24.5%
 
 
-def test_home_on_empty_database(tmp_path, app_env):
-    db = tmp_path / "empty.duckdb"
-    assert main(["--db", str(db), "init"]) == 0
-    app_env(db)
+def test_home_on_empty_database(readers_empty_db, reader_env):
+    reader_env(readers_empty_db)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()
     assert not at.exception, at.exception
     body = texts(at)

@@ -308,10 +308,8 @@ def test_sql_console_example_picker(readers_demo_db, reader_env):
 
 # -- every page on an empty database -------------------------------------------------------------------------
 @pytest.mark.parametrize("page", PAGES)
-def test_pages_on_an_empty_database(tmp_path, app_env, page):
-    db = tmp_path / "empty.duckdb"
-    assert main(["--db", str(db), "init"]) == 0
-    app_env(db)
+def test_pages_on_an_empty_database(readers_empty_db, reader_env, page):
+    reader_env(readers_empty_db)
     at = open_page(page)
     assert not at.exception
 

@@ -200,10 +200,9 @@ def test_each_outcome_area_page(reading, area):
 
 
 @pytest.fixture
-def empty(tmp_path, app_env):
-    db = tmp_path / "empty.duckdb"
-    assert main(["--db", str(db), "init"]) == 0
-    return app_env(db)
+def empty(readers_empty_db, reader_env):
+    """The empty database the tests that only read share (tests/app/conftest.py)."""
+    return reader_env(readers_empty_db)
 
 
 def test_board_pages_on_an_empty_database(empty):
