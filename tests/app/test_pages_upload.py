@@ -303,3 +303,31 @@ def test_the_template_is_made_once_per_data_version(demo_db, app_env, monkeypatc
     assert len(made) == 4                          # new figures: made again (the first area offered, safeguarding)
     data = load_workbook(io.BytesIO(made[-1]))["Data"]
     assert any("12.3" in str(cell.value) for row in data.iter_rows() for cell in row)
+
+
+def test_the_revision_history_is_read_once_per_data_version(demo_db, app_env, monkeypatch):
+    """A KPI's revision history is read once per data version and shared; new figures are in it at once."""
+    from app_pages import _upload_view
+    from kpis.core.periods import parse_period
+    from tests.support.board import obs, submit
+
+    read: list[str] = []
+    real = _upload_view.home_history
+    monkeypatch.setattr(_upload_view, "home_history", lambda *a, **k: read.append(a[2]) or real(*a, **k))
+    app_env(demo_db)
+    at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    at = ok(at.selectbox(key="upload_history_kpi_safeguarding").select("SG02").run())
+    at = ok(at.selectbox(key="upload_history_quarter").select(at.selectbox(key="upload_history_quarter").options[1])
+            .run())                                                   # one quarter of it: not read again
+    other = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    ok(other.selectbox(key="upload_history_kpi_safeguarding").select("SG02").run())   # another lead, same figures
+    assert read.count("SG02") == 1
+    quarter = at.selectbox(key="upload_history_quarter").value
+    store = Store(demo_db, hold=False)
+    period = parse_period(quarter)
+    batch = submit(store, [obs("SG02", "2024/25 Q1", 12.3456) | {"period_label": quarter, "period_start": period.start,
+                                                                "period_end": period.end}], now())
+    store.close()
+    at = ok(at.run())
+    assert read.count("SG02") == 2                                    # new figures: read again, and shown
+    assert any(c.startswith(f"Return {batch}") for c in at.dataframe[-1].value["Came from"])
