@@ -8,7 +8,10 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.support.apptest import Readers, scan_components_once
-from tests.support.auth import accounts_db_master  # a fixture: the readers' accounts copy is made from it
+
+# Fixtures every page test here may use, defined once for the folder: a test module that imported them itself would
+# have its own, built again (the accounts' master copy hashes a password per account).
+from tests.support.auth import accounts_db, accounts_db_master
 
 
 @pytest.fixture(scope="session", autouse=True)

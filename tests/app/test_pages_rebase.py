@@ -12,7 +12,6 @@ from app_pages._common import store as app_store
 from kpis.access.audit import audit_entries
 from tests.app.test_pages_roles import app, button, session, texts
 from tests.conftest import ROOT
-from tests.support.auth import accounts_db, accounts_db_master
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 REASON = "Repeat plans counted within 2 years, the new national definition"

@@ -16,7 +16,7 @@ from kpis.access.audit import audit_entries
 from kpis.store.database import now
 from tests.conftest import ROOT
 from tests.support.apptest import texts
-from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
+from tests.support.auth import ACCOUNTS, PASSWORD
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 

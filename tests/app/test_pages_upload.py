@@ -19,7 +19,7 @@ from kpis.returns.templates import default_period
 from kpis.store.database import Store, now
 from tests.conftest import ROOT
 from tests.support.apptest import ok, texts
-from tests.support.auth import ACCOUNTS, accounts_db, accounts_db_master
+from tests.support.auth import ACCOUNTS
 from tests.support.returns import FIXTURES, framework, to_bytes
 from tools.sample_returns import filled_template
 
