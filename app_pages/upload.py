@@ -15,6 +15,7 @@ import streamlit as st
 
 from app_pages._auth import open_demo_mode, require_page
 from app_pages._common import data_table, framework, site_notice, store
+from app_pages._upload_view import history, template
 from kpis.access.permissions import PermissionDenied, is_email, may, normalise_email
 from kpis.board.tables import md_email, md_escape
 from kpis.core.exports import XLSX_MIME
@@ -25,8 +26,8 @@ from kpis.returns.filesafety import UnreadableFile
 from kpis.returns.reader import read_return
 from kpis.returns.receipts import receipt_html, receipt_rows
 from kpis.returns.revisions import REVISED_HEADINGS, RevisionNotConfirmed, periods_text, revision_statement
-from kpis.returns.submission import ReturnRejected, check_read, home_history, preview, sha256, submit
-from kpis.returns.templates import build_template, quarters_offered, template_filename
+from kpis.returns.submission import ReturnRejected, check_read, preview, sha256, submit
+from kpis.returns.templates import quarters_offered, template_filename
 from kpis.store.database import StoreBusy
 
 actor = require_page("submit")  # first, before anything is read: this page checks its own permission
@@ -309,11 +310,11 @@ def steps() -> None:
                             help="The latest quarter that has ended, or an earlier one to correct.")
     period = parse_period(label)
     try:
-        template = build_template(s, fw, area_id, period)
+        workbook = template(area_id, label)
     except Exception as exc:
         st.error(fail("making the template", exc), icon=":material/error:")
     else:
-        st.download_button("Download the return template", template,
+        st.download_button("Download the return template", workbook,
                            file_name=template_filename(fw, area_id, period), mime=XLSX_MIME,
                            icon=":material/download:", key="upload_template", on_click="ignore",
                            help="An Excel workbook with a row for each KPI and breakdown, last quarter's figures "
@@ -351,7 +352,7 @@ def revision_history() -> None:
     kpi_id = left.selectbox("KPI", [k.id for k in kpis], key=f"upload_history_kpi_{area_id}",  # follows step 1
                             format_func=lambda i: f"{i}: {fw.kpi(i).short_title}")
     try:
-        found = home_history(s, fw, kpi_id)
+        found = history(kpi_id)
     except Exception as exc:
         st.error(fail("reading the history", exc), icon=":material/error:")
         return

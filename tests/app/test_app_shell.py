@@ -28,10 +28,8 @@ def test_home_on_demo_database(demo_db, app_env):
     assert "24.5%" in sg02["Compared with England"]   # DfE: England 2024/25, 24.5%
 
 
-def test_home_on_empty_database(tmp_path, app_env):
-    db = tmp_path / "empty.duckdb"
-    assert main(["--db", str(db), "init"]) == 0
-    app_env(db)
+def test_home_on_empty_database(readers_empty_db, reader_env):
+    reader_env(readers_empty_db)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()
     assert not at.exception, at.exception
     body = texts(at)
@@ -89,3 +87,23 @@ def test_the_overview_is_worked_out_once_per_data_version(demo_db, app_env, monk
     assert not second.exception, second.exception
     assert len(first.table) == len(second.table) == 4
     assert all(a.value.equals(b.value) for a, b in zip(first.table, second.table, strict=True))
+
+
+def test_installed_components_are_looked_for_once_per_process(monkeypatch):
+    """tests/app/conftest.py: Streamlit's search of the installed packages for components is made once per process
+    (tests.support.apptest.scan_components_once), not again by every AppTest, and gives what a fresh search gives."""
+    import importlib.metadata
+
+    from streamlit.components.v2 import manifest_scanner
+
+    script = "import streamlit as st\nst.write('hello')"
+    first = AppTest.from_string(script).run()
+    searched = []
+    distributions = importlib.metadata.distributions
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda **kw: searched.append(kw) or distributions(**kw))
+    second = AppTest.from_string(script).run()
+    assert not first.exception and not second.exception
+    assert searched == []                                              # the second AppTest searched nothing
+    assert second._bidi_component_manager is not first._bidi_component_manager
+    monkeypatch.undo()
+    assert manifest_scanner.scan_component_manifests() == manifest_scanner.scan_component_manifests.fresh()

@@ -15,6 +15,8 @@ PAGES = ["app_pages/explorer.py", "app_pages/definitions.py", "app_pages/data_qu
 
 
 
+# A test that only reads opens the pages on the demo database the reading tests share (`reader_env`, with what the
+# app cached for it: tests/app/conftest.py); one that writes, or counts what is worked out, has its own copy.
 def open_page(page: str, **params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     for k, v in params.items():
@@ -68,8 +70,8 @@ def every_tab(at: AppTest) -> EveryTab:
 
 
 # -- explorer ---------------------------------------------------------------------------------------------
-def test_explorer_answers_the_sg02_neighbours_question(demo_db, app_env):
-    app_env(demo_db)
+def test_explorer_answers_the_sg02_neighbours_question(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/explorer.py", indicator="SG02")
     assert at.selectbox(key="ex_indicator").value == "SG02"
     seen = every_tab(at)
@@ -96,8 +98,8 @@ def test_explorer_answers_the_sg02_neighbours_question(demo_db, app_env):
     assert len(seen.downloads) == 8 and seen.downloads.count("Download Excel") == 4
 
 
-def test_explorer_compare_with_all_councils_and_another_period(demo_db, app_env):
-    app_env(demo_db)
+def test_explorer_compare_with_all_councils_and_another_period(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/explorer.py", indicator="SG02")
     at.radio(key="ex_group").set_value("all_councils").run()
     at.selectbox(key="ex_period").select("2020/21").run()
@@ -108,8 +110,8 @@ def test_explorer_compare_with_all_councils_and_another_period(demo_db, app_env)
     assert "in 2020/21" in texts(at)
 
 
-def test_explorer_source_indicator_with_breakdowns_and_years(demo_db, app_env):
-    app_env(demo_db)
+def test_explorer_source_indicator_with_breakdowns_and_years(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/explorer.py", indicator="fingertips:90284")
     assert not at.exception
     open_tab(at, "Over time")
@@ -125,20 +127,20 @@ def test_explorer_source_indicator_with_breakdowns_and_years(demo_db, app_env):
     assert groups[0] == "All children and young people" and groups[1].startswith("Most deprived")
 
 
-def test_explorer_local_only_kpi(demo_db, app_env):
-    app_env(demo_db)
+def test_explorer_local_only_kpi(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/explorer.py", indicator="MH01")
     assert "No other area publishes this indicator" in texts(at)
 
 
-def test_explorer_unknown_indicator_in_the_url_falls_back(demo_db, app_env):
-    app_env(demo_db)
+def test_explorer_unknown_indicator_in_the_url_falls_back(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/explorer.py", indicator="<script>")
     assert at.selectbox(key="ex_indicator").value != "<script>"
 
 
-def test_explorer_draws_only_the_open_tab_and_keeps_the_hidden_tabs_choices(demo_db, app_env):
-    app_env(demo_db)
+def test_explorer_draws_only_the_open_tab_and_keeps_the_hidden_tabs_choices(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/explorer.py", indicator="SG02")
     keys = {w.key for w in at.selectbox} | {w.key for w in at.select_slider}
     assert "ex_period" in keys and "ex_years" not in keys and "ex_bd_area" not in keys    # only Compare areas
@@ -154,8 +156,8 @@ def test_explorer_draws_only_the_open_tab_and_keeps_the_hidden_tabs_choices(demo
     assert at.select_slider(key="ex_years").value == 10
 
 
-def test_explorer_opens_the_tab_named_in_the_address(demo_db, app_env):
-    app_env(demo_db)
+def test_explorer_opens_the_tab_named_in_the_address(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/explorer.py", indicator="SG02", view="Over time")
     assert at.select_slider(key="ex_years").value == 5
     assert not [s for s in at.selectbox if s.key == "ex_period"]
@@ -196,8 +198,8 @@ def test_explorer_views_are_shared_and_a_choice_works_out_only_what_it_changes(d
 
 
 # -- definitions --------------------------------------------------------------------------------------------
-def test_definitions_page_lists_and_searches(demo_db, app_env):
-    app_env(demo_db)
+def test_definitions_page_lists_and_searches(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/definitions.py")
     table = at.dataframe[0].value
     assert "Id" not in table.columns and "Source id" not in table.columns        # no internal code on screen
@@ -219,8 +221,8 @@ def test_definitions_page_lists_and_searches(demo_db, app_env):
 
 
 # -- data quality -----------------------------------------------------------------------------------------
-def test_data_quality_page(demo_db, app_env):
-    app_env(demo_db)
+def test_data_quality_page(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/data_quality.py")
     body = texts(at)
     for heading in ("Returns by quarter", "Unusual values", "Suppressed and not available", "Imports and skipped rows"):
@@ -250,8 +252,8 @@ def fingerprint(db) -> tuple:
         s.close()
 
 
-def test_sql_console_runs_the_example_and_refuses_hostile_statements(demo_db, app_env):
-    app_env(demo_db)
+def test_sql_console_runs_the_example_and_refuses_hostile_statements(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/sql.py")
     body = texts(at)
     assert "read-only snapshot" in body
@@ -272,7 +274,7 @@ def test_sql_console_runs_the_example_and_refuses_hostile_statements(demo_db, ap
         assert phrase in at.error[0].value, hostile
         assert not downloads(at)
     st_cache_clear()
-    before = fingerprint(demo_db)
+    before = fingerprint(readers_demo_db)
     assert before[0][0] > 20000
 
 
@@ -294,8 +296,8 @@ def test_sql_console_does_not_change_the_database(demo_db, app_env):
     assert fingerprint(demo_db) == before
 
 
-def test_sql_console_example_picker(demo_db, app_env):
-    app_env(demo_db)
+def test_sql_console_example_picker(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/sql.py")
     index = next(i for i, o in enumerate(at.selectbox(key="sql_example").options) if "skipped" in o)
     at.selectbox(key="sql_example").select_index(index).run()
@@ -306,16 +308,14 @@ def test_sql_console_example_picker(demo_db, app_env):
 
 # -- every page on an empty database -------------------------------------------------------------------------
 @pytest.mark.parametrize("page", PAGES)
-def test_pages_on_an_empty_database(tmp_path, app_env, page):
-    db = tmp_path / "empty.duckdb"
-    assert main(["--db", str(db), "init"]) == 0
-    app_env(db)
+def test_pages_on_an_empty_database(readers_empty_db, reader_env, page):
+    reader_env(readers_empty_db)
     at = open_page(page)
     assert not at.exception
 
 
-def test_sql_console_page_stops_a_memory_hungry_query_and_keeps_serving(demo_db, app_env):
-    app_env(demo_db)
+def test_sql_console_page_stops_a_memory_hungry_query_and_keeps_serving(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/sql.py")
     at.text_area(key="sql_query").input("SELECT list(range(300000000)) AS l").run()
     at.button(key="sql_run").click().run()
@@ -328,9 +328,9 @@ def test_sql_console_page_stops_a_memory_hungry_query_and_keeps_serving(demo_db,
     st_cache_clear()
 
 
-def test_wide_tables_fit_and_blanks_are_dashes(demo_db, app_env):
+def test_wide_tables_fit_and_blanks_are_dashes(readers_demo_db, reader_env):
     """Issue 16: SQL results showed about 5 columns (in a side-by-side layout); definitions printed 'None'."""
-    app_env(demo_db)
+    reader_env(readers_demo_db)
     at = open_page("app_pages/sql.py")
     at.text_area(key="sql_query").input("SELECT indicator_id, area_code, breakdown_type, breakdown_value, "
                                         "period_label, value, lower_ci, upper_ci, numerator, denominator, status "
@@ -388,10 +388,10 @@ def test_sql_downloads_are_written_on_click_from_the_result_with_the_database_fr
     assert csv.decode("utf-8-sig").count("\r\n") == 501
 
 
-def test_sql_excel_download_is_offered_up_to_a_size(demo_db, app_env, monkeypatch):
+def test_sql_excel_download_is_offered_up_to_a_size(readers_demo_db, reader_env, monkeypatch):
     from kpis.analysis import sql_checks
     monkeypatch.setattr(sql_checks, "MAX_EXCEL_CELLS", 100)
-    app_env(demo_db)
+    reader_env(readers_demo_db)
     at = open_page("app_pages/sql.py")
     at.text_area(key="sql_query").input("SELECT range AS n, range * 2 AS m FROM range(51)").run()
     at.button(key="sql_run").click().run()

@@ -60,10 +60,17 @@ def scorecard_rows(at):
 
 @pytest.fixture
 def demo(demo_db, app_env):
+    """A private copy of the demo database, for a test that writes to it."""
     return app_env(demo_db)
 
 
-def test_scorecard_shows_every_kpi_grouped_by_area(demo):
+@pytest.fixture
+def reading(readers_demo_db, reader_env):
+    """The demo database the tests that only read share, with what the app cached for it (tests/app/conftest.py)."""
+    return reader_env(readers_demo_db)
+
+
+def test_scorecard_shows_every_kpi_grouped_by_area(reading):
     at = open_page("app_pages/scorecard.py")
     assert [t.value for t in at.title] == ["Board scorecard"]
     table, rows = scorecard_rows(at)
@@ -82,7 +89,7 @@ def test_scorecard_shows_every_kpi_grouped_by_area(demo):
     assert "changes are since the last meeting on" in body
 
 
-def test_choosing_a_meeting_shows_what_was_known_then(demo):
+def test_choosing_a_meeting_shows_what_was_known_then(reading):
     at = open_page("app_pages/scorecard.py")
     before = scorecard_rows(at)[1]["SG02"]["Latest"]
     box = at.selectbox(key="meeting")
@@ -97,7 +104,7 @@ def test_choosing_a_meeting_shows_what_was_known_then(demo):
     assert "what was known at the board meeting on" in texts(at)
 
 
-def test_grouping_by_overarching_outcome(demo):
+def test_grouping_by_overarching_outcome(reading):
     at = open_page("app_pages/scorecard.py")
     ok(at.button_group(key="group_by").set_value("outcome").run())
     table, rows = scorecard_rows(at)
@@ -106,7 +113,7 @@ def test_grouping_by_overarching_outcome(demo):
     assert set(rows) == set(FRAMEWORK.kpi_ids)
 
 
-def test_presentation_mode_hides_the_controls(demo):
+def test_presentation_mode_hides_the_controls(reading):
     at = open_page("app_pages/scorecard.py")
     assert len(at.selectbox) == 1 and len(at.button_group) == 1
     ok(at.toggle(key="presentation").set_value(True).run())
@@ -118,7 +125,7 @@ def test_presentation_mode_hides_the_controls(demo):
     assert len(at.selectbox) == 1
 
 
-def test_kpi_detail_opens_from_a_link(demo):
+def test_kpi_detail_opens_from_a_link(reading):
     at = open_page("app_pages/kpi.py", kpi="SG02")
     assert [t.value for t in at.title] == ["SG02 Repeat child protection plans"]
     assert at.selectbox(key="kpi").value == "SG02" and at.query_params["kpi"] == "SG02"
@@ -143,7 +150,7 @@ def test_kpi_detail_opens_from_a_link(demo):
     assert "Target:" in texts(at) and ("No signal" in texts(at) or "Special cause" in texts(at))
 
 
-def test_kpi_detail_shows_revisions_and_switches_kpi(demo):
+def test_kpi_detail_shows_revisions_and_switches_kpi(reading):
     at = open_page("app_pages/kpi.py", kpi="SG01")
     history = [t.value for t in at.table if "Version" in t.value.columns]  # an HTML table (WCAG 1.3.1)
     assert history and set(history[0]["Version"]) == {"1", "2"}
@@ -152,20 +159,20 @@ def test_kpi_detail_shows_revisions_and_switches_kpi(demo):
     assert at.query_params["kpi"] == "EH05"
 
 
-def test_kpi_detail_adds_region_and_neighbours(demo):
+def test_kpi_detail_adds_region_and_neighbours(reading):
     at = open_page("app_pages/kpi.py", kpi="SG02")
     ok(at.button_group(key="compare").set_value(["england", "region", "neighbours"]).run())
     names = {t.get("name") for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]}
     assert {"England", "West Midlands", "Statistical neighbours (average)"} <= names
 
 
-def test_unknown_kpi_in_a_link_is_explained(demo):
+def test_unknown_kpi_in_a_link_is_explained(reading):
     at = open_page("app_pages/kpi.py", kpi="ZZ99")
     assert "There is no KPI" in texts(at)
     assert [t.value for t in at.title] == [f"{FRAMEWORK.kpis[0].id} {FRAMEWORK.kpis[0].short_title}"]
 
 
-def test_what_changed_page(demo):
+def test_what_changed_page(reading):
     at = open_page("app_pages/changes.py")
     heads = [s.value for s in at.header]  # h2 under the h1 (WCAG 1.3.1)
     for title in ("Significant movements", "Comparison with England changed", "Returns late or missing",
@@ -178,7 +185,7 @@ def test_what_changed_page(demo):
 
 
 @pytest.mark.parametrize("area", [a.id for a in FRAMEWORK.areas])
-def test_each_outcome_area_page(demo, area):
+def test_each_outcome_area_page(reading, area):
     at = area_page(area)
     fw_area = FRAMEWORK.area(area)
     assert [t.value for t in at.title] == [fw_area.name]
@@ -193,10 +200,9 @@ def test_each_outcome_area_page(demo, area):
 
 
 @pytest.fixture
-def empty(tmp_path, app_env):
-    db = tmp_path / "empty.duckdb"
-    assert main(["--db", str(db), "init"]) == 0
-    return app_env(db)
+def empty(readers_empty_db, reader_env):
+    """The empty database the tests that only read share (tests/app/conftest.py)."""
+    return reader_env(readers_empty_db)
 
 
 def test_board_pages_on_an_empty_database(empty):
@@ -209,13 +215,13 @@ def test_board_pages_on_an_empty_database(empty):
         assert "has not sent a narrative yet" in texts(area_page(area.id))
 
 
-def test_the_explainer_names_the_trend_tests_level(demo):
+def test_the_explainer_names_the_trend_tests_level(reading):
     """The Fingertips trend test runs at 99.8% (kpis.core.stats); the explainer said 99.9%."""
     body = texts(open_page("app_pages/scorecard.py"))
     assert "(99.8% level)" in body and "99.9" not in body
 
 
-def test_an_area_page_says_why_a_kpi_has_no_chart_and_keeps_legends_off_titles(demo):
+def test_an_area_page_says_why_a_kpi_has_no_chart_and_keeps_legends_off_titles(reading):
     """Issue 16: EH03 drew an empty chart with axes from -1 to 4; legends overlapped titles."""
     at = area_page("early_help")
     infos = [i.value for i in at.info]

@@ -16,8 +16,8 @@ def table_with(at, column: str) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-def test_one_group_compared_across_councils(demo_db, app_env):
-    app_env(demo_db)
+def test_one_group_compared_across_councils(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/explorer.py", indicator=INJURIES)
     assert at.header[0].value == "One group across councils"
     options = at.selectbox(key="ex_cg_group").options
@@ -30,7 +30,7 @@ def test_one_group_compared_across_councils(demo_db, app_env):
     shown = table_with(at, "Group")
     assert set(shown["Group"]) == {"Sex: Female"}
     fw = load_framework()
-    store = Store(demo_db)
+    store = Store(readers_demo_db)
     try:
         ind = explore.indicator(store, fw, INJURIES)
         want = across_areas.compare_group(store, ind, home=fw.home_area, breakdown_type="sex", breakdown_value="Female",
@@ -48,13 +48,13 @@ def test_one_group_compared_across_councils(demo_db, app_env):
     assert every_tab(at).downloads.count("Download Excel") == 5      # compare, group, region, over time, breakdowns
 
 
-def test_councils_beside_their_region_with_the_published_label(demo_db, app_env):
-    app_env(demo_db)
+def test_councils_beside_their_region_with_the_published_label(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/explorer.py", indicator=INJURIES)
     assert [h.value for h in at.header] == ["One group across councils", "Compared with region"]
     region = table_with(at, "Region value")
     period = at.selectbox(key="ex_period").value
-    store = Store(demo_db)
+    store = Store(readers_demo_db)
     try:
         regions = dict(store.df("SELECT o.area_code, o.value FROM current_observations o JOIN areas a USING "
                                 "(area_code) WHERE a.area_type = 'region' AND o.indicator_id = ? AND "
@@ -78,15 +78,15 @@ def test_councils_beside_their_region_with_the_published_label(demo_db, app_env)
     assert set(labels.values()) & {"Better", "Similar", "Worse", "Higher", "Lower"}
 
 
-def test_an_indicator_with_only_the_total_says_so(demo_db, app_env):
-    app_env(demo_db)
+def test_an_indicator_with_only_the_total_says_so(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/explorer.py", indicator="SG02")
     assert "Across councils this indicator is published for the total only" in texts(at)
     assert not [s for s in at.selectbox if s.key == "ex_cg_group"]
 
 
-def test_a_count_is_not_compared_with_its_region_and_the_page_says_so(demo_db, app_env):
-    app_env(demo_db)
+def test_a_count_is_not_compared_with_its_region_and_the_page_says_so(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/explorer.py", indicator="MH01")      # a count (children missing education)
     assert "This indicator is a count, and a count is not compared with its region's total" in texts(at)
     assert not any("Region value" in d.value.columns for d in at.dataframe)

@@ -26,8 +26,8 @@ def shown(grid) -> pd.DataFrame:
     return grid.value.astype(str)
 
 
-def test_data_quality_tables_fit_and_name_indicators_in_words(demo_db, app_env):
-    app_env(demo_db)
+def test_data_quality_tables_fit_and_name_indicators_in_words(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/data_quality.py")
     for grid in at.dataframe:
         assert sum(widths(grid)) <= MAIN_PX, list(grid.value.columns)
@@ -43,16 +43,16 @@ def test_data_quality_tables_fit_and_name_indicators_in_words(demo_db, app_env):
     assert downloads(at) == ["Download CSV (returns by quarter)", "Download Excel (every table)"]
 
 
-def test_definitions_fit_with_the_polarity_column_whole(demo_db, app_env):
-    app_env(demo_db)
+def test_definitions_fit_with_the_polarity_column_whole(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/definitions.py")
     grid = at.dataframe[0]
     assert "Polarity" in grid.value.columns and sum(widths(grid)) <= MAIN_PX
     assert not shown(grid).apply(lambda c: c.str.contains(CODE)).any().any()
 
 
-def test_imports_fit_and_the_download_keeps_every_column(demo_db, app_env):
-    app_env(demo_db)
+def test_imports_fit_and_the_download_keeps_every_column(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page("app_pages/imports.py")
     grid = at.dataframe[0]
     assert list(grid.value.columns) == ["Batch", "Received (UTC)", "Source", "File", "Rows", "Values"]
@@ -71,13 +71,13 @@ def test_the_revision_history_fits_with_when_it_was_sent():
     assert sum(column_widths(table, wrap=("Breakdown", "File", "Sent by", "Came from")).values()) <= MAIN_PX
 
 
-def test_kpi_detail_names_its_sources_without_internal_codes(demo_db, app_env):
+def test_kpi_detail_names_its_sources_without_internal_codes(readers_demo_db, reader_env):
     """Issue 21: KPI detail (a board page) showed fingertips:…, lait:… and dfe_ees:… codes."""
     from streamlit.testing.v1 import AppTest
 
     from tests.conftest import ROOT
     from tests.support.apptest import ok, texts
-    app_env(demo_db)
+    reader_env(readers_demo_db)
     for kpi_id in ("SG02", "EH04", "MH02", "EH02"):            # DfE, LAIT, a related LAIT measure, Fingertips
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
         at.switch_page("app_pages/kpi.py")

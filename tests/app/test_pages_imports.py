@@ -38,13 +38,13 @@ DEMO_IMPORTS = len(REFERENCE_FILES) + len(RELATED_FILES)
 assert DEMO_IMPORTS == 9
 
 
-def test_page_lists_past_imports(demo_db, app_env):
-    app_env(demo_db)
+def test_page_lists_past_imports(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_page()
     assert at.title[0].value == "Import published figures"
     assert at.button(key="imports_run").disabled  # nothing chosen yet
     history = at.dataframe[-1].value
-    assert len(history) == imports_in(demo_db) == DEMO_IMPORTS
+    assert len(history) == imports_in(readers_demo_db) == DEMO_IMPORTS
     assert "d3_cpps_subsequent_plan_2013_to_2025.csv" in set(history["File"])
     assert list(history.columns) == ["Batch", "Received (UTC)", "Source", "File", "Rows", "Values"]   # fits 1366 px
     assert "Past imports" in texts(at)
@@ -84,12 +84,12 @@ def test_an_unexpected_symbol_is_shown_in_what_the_import_noticed(demo_db, app_e
            "marker; stored as 'not available' with the symbol as the status note" in notes
 
 
-def test_an_unrecognised_file_is_refused_in_plain_words(demo_db, app_env):
-    app_env(demo_db)
+def test_an_unrecognised_file_is_refused_in_plain_words(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = upload(open_page(), "budget.csv", b"Service,Budget,Spend\nEarly help,100,95\n")
     assert at.error and "budget.csv is not in a format this tool recognises" in at.error[0].value
     assert not at.metric
-    assert imports_in(demo_db) == DEMO_IMPORTS
+    assert imports_in(readers_demo_db) == DEMO_IMPORTS
 
 
 def test_only_administrators_may_import_once_accounts_exist(demo_db, app_env):

@@ -12,7 +12,6 @@ from app_pages._common import store as app_store
 from kpis.access.audit import audit_entries
 from tests.app.test_pages_roles import app, button, session, texts
 from tests.conftest import ROOT
-from tests.support.auth import accounts_db, accounts_db_master
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 REASON = "Repeat plans counted within 2 years, the new national definition"
@@ -44,8 +43,8 @@ def test_an_administrator_records_a_rebase_and_the_kpi_page_restarts_its_limits(
     assert table["Limit period"].iloc[0].startswith("Jun 2023 to Mar 2025")
 
 
-def test_a_viewer_cannot_record_a_rebase_even_running_the_admin_page_on_its_own(accounts_db, app_env):
-    app_env(accounts_db)
+def test_a_viewer_cannot_record_a_rebase_even_running_the_admin_page_on_its_own(readers_accounts_db, reader_env):
+    reader_env(readers_accounts_db)
     for role in ("viewer", "analyst"):
         at = AppTest.from_file(str(ROOT / "app_pages" / "admin.py"), default_timeout=60)
         at.session_state[SESSION_KEY] = session(role)

@@ -16,7 +16,7 @@ from kpis.access.audit import audit_entries
 from kpis.store.database import now
 from tests.conftest import ROOT
 from tests.support.apptest import texts
-from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
+from tests.support.auth import ACCOUNTS, PASSWORD
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -41,6 +41,8 @@ def session(role: str, *, idle: timedelta = timedelta(0)) -> dict:
 
 
 def app(db: Path, app_env, role: str | None = None, **kw) -> AppTest:
+    """dashboard.py run for `role` on `db`; `app_env` is `app_env`, or `reader_env` for a test that only reads (one
+    shared copy of the database, and what the app cached for it: tests/app/conftest.py)."""
     app_env(db)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     if role:
@@ -66,8 +68,8 @@ def sign_in(at: AppTest, email: str, password: str) -> AppTest:
 
 
 @pytest.mark.parametrize("role", [None, "viewer", "lead", "analyst", "admin"])
-def test_each_role_sees_exactly_its_pages(accounts_db, app_env, role):
-    at = app(accounts_db, app_env, role)
+def test_each_role_sees_exactly_its_pages(readers_accounts_db, reader_env, role):
+    at = app(readers_accounts_db, reader_env, role)
     assert not at.exception, at.exception
     assert pages(at) == SEES[role]
     for hidden in {"app_pages/scorecard.py", "app_pages/sql.py", "app_pages/explorer.py", "app_pages/admin.py"}:
@@ -87,8 +89,8 @@ def test_each_role_sees_exactly_its_pages(accounts_db, app_env, role):
 @pytest.mark.parametrize("role,page", [("viewer", "app_pages/scorecard.py"), ("lead", "app_pages/kpi.py"),
                                        ("analyst", "app_pages/sql.py"), ("analyst", "app_pages/explorer.py"),
                                        ("admin", "app_pages/admin.py")])
-def test_each_role_can_open_its_pages(accounts_db, app_env, role, page):
-    at = app(accounts_db, app_env, role)
+def test_each_role_can_open_its_pages(readers_accounts_db, reader_env, role, page):
+    at = app(readers_accounts_db, reader_env, role)
     at.switch_page(page).run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -106,9 +108,9 @@ RESTRICTED = {"home": {"viewer", "lead", "analyst", "admin"}, "scorecard": {"vie
 
 @pytest.mark.parametrize("page", sorted(RESTRICTED))
 def test_every_restricted_page_refuses_whoever_may_not_open_it_even_if_run_without_the_navigation(
-        accounts_db, app_env, page):
+        readers_accounts_db, reader_env, page):
     """Run the page file on its own, as Streamlit's old pages-folder mode would: the page's own check stops it."""
-    app_env(accounts_db)
+    reader_env(readers_accounts_db)
     for role in (None, "viewer", "lead", "analyst", "admin"):
         at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=60)
         if role:
@@ -247,8 +249,8 @@ def test_single_sign_on_users_get_the_role_of_their_email(accounts_db, app_env):
     assert "Sign in with your organisation's account" in [b.label for b in at.button]
 
 
-def test_open_demo_mode_shows_every_page_with_a_banner(demo_db, app_env):
-    at = app(demo_db, app_env)
+def test_open_demo_mode_shows_every_page_with_a_banner(readers_demo_db, reader_env):
+    at = app(readers_demo_db, reader_env)
     assert pages(at) == SEES["admin"]
     assert "No accounts set up: anyone can see every page" in texts(at)
     at.switch_page("app_pages/admin.py").run()
@@ -261,8 +263,8 @@ def count_cells(table: pd.DataFrame) -> list[str]:
     return [c for c in cells if c and c != "–" and 1 <= float(str(c).replace(",", "")) <= 7]
 
 
-def test_the_public_view_shows_no_count_from_1_to_7(accounts_db, app_env):
-    at = app(accounts_db, app_env)
+def test_the_public_view_shows_no_count_from_1_to_7(readers_accounts_db, reader_env):
+    at = app(readers_accounts_db, reader_env)
     assert not at.exception, at.exception
     tables = [t.value for t in at.table if "Value" in t.value.columns]  # the figures (not the board's decisions)
     assert len(tables) >= 8                                       # a latest table and a groups table per area
@@ -308,8 +310,8 @@ def test_a_lead_cannot_submit_for_another_area_on_the_upload_page(accounts_db, a
 
 
 @pytest.mark.parametrize("role,offered", [("viewer", False), ("lead", False), ("analyst", True), ("admin", True)])
-def test_only_analysts_and_administrators_get_the_kpi_download(accounts_db, app_env, role, offered):
-    at = app(accounts_db, app_env, role)
+def test_only_analysts_and_administrators_get_the_kpi_download(readers_accounts_db, reader_env, role, offered):
+    at = app(readers_accounts_db, reader_env, role)
     at.switch_page("app_pages/kpi.py").run()
     assert not at.exception, at.exception
     assert bool(at.get("download_button")) is offered
@@ -317,9 +319,9 @@ def test_only_analysts_and_administrators_get_the_kpi_download(accounts_db, app_
         assert "Downloads of the data are for analysts and administrators" in texts(at)
 
 
-def test_the_public_view_has_england_and_the_frameworks_order(accounts_db, app_env):
+def test_the_public_view_has_england_and_the_frameworks_order(readers_accounts_db, reader_env):
     """Issue 16: no England column, and KPIs in the order of their periods rather than the framework's."""
-    at = app(accounts_db, app_env)
+    at = app(readers_accounts_db, reader_env)
     assert not at.exception, at.exception
     from kpis.core.framework import load_framework
     fw = load_framework()

@@ -19,7 +19,7 @@ from kpis.returns.templates import default_period
 from kpis.store.database import Store, now
 from tests.conftest import ROOT
 from tests.support.apptest import ok, texts
-from tests.support.auth import ACCOUNTS, accounts_db, accounts_db_master
+from tests.support.auth import ACCOUNTS
 from tests.support.returns import FIXTURES, framework, to_bytes
 from tools.sample_returns import filled_template
 
@@ -30,6 +30,8 @@ EMAIL = "lead@worcestershire.gov.uk"
 ROWS = 27                                        # the safeguarding template: SG01 x 11, SG02 x 11, SG03 x 5
 
 
+# A test that submits nothing reads the demo database the reading tests share (`reader_env`, with what the app
+# cached for it: tests/app/conftest.py); one that stores a return has its own copy.
 def open_upload() -> AppTest:
     at = ok(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run())
     return ok(at.switch_page("app_pages/upload.py").run())
@@ -129,9 +131,9 @@ def test_good_return_through_to_receipt(demo_db, app_env):
     assert (history["Version"] >= 2).any()      # the demo figures for this quarter are now history
 
 
-def test_flawed_return_shows_problems_and_blocks_confirm(demo_db, app_env):
-    app_env(demo_db)
-    before = submissions(demo_db)
+def test_flawed_return_shows_problems_and_blocks_confirm(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
+    before = submissions(readers_demo_db)
     at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
     at = upload(at, "flawed.xlsx", flawed_return())
     errors = " ".join(e.value for e in at.error)
@@ -150,7 +152,7 @@ def test_flawed_return_shows_problems_and_blocks_confirm(demo_db, app_env):
     at = ok(at.text_input(key="upload_email").input(EMAIL).run())
     assert at.button(key="upload_confirm").disabled
     assert "Confirm is off until the 2 errors" in texts(at)
-    assert submissions(demo_db) == before
+    assert submissions(readers_demo_db) == before
 
 
 HOSTILE = {name: case for name, case in json.loads((FIXTURES / "expected.json").read_text()).items()
@@ -158,12 +160,12 @@ HOSTILE = {name: case for name, case in json.loads((FIXTURES / "expected.json").
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_file_gets_a_plain_error(demo_db, app_env, name):
+def test_hostile_file_gets_a_plain_error(readers_demo_db, reader_env, name):
     """Each hostile fixture (empty, a picture renamed .xlsx, a zip bomb, macros, an old .xls, ...) gets its
     plain reason, under its own name and renamed .xlsx (the content decides, never the name). The widget takes
     only .xlsx and .csv (issue 16), so an .xls, .xlsm or .ods under its own name never reaches the page: only
     its renamed copy does."""
-    app_env(demo_db)
+    reader_env(readers_demo_db)
     names = [name, Path(name).with_suffix(".xlsx").name]
     if Path(name).suffix not in (".xlsx", ".csv"):
         names = names[1:]
@@ -192,8 +194,8 @@ def test_same_file_twice_names_the_earlier_submission(demo_db, app_env):
     assert submissions(demo_db) == before + 1
 
 
-def test_csv_return_and_template_download(demo_db, app_env):
-    app_env(demo_db)
+def test_csv_return_and_template_download(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = ok(open_upload().selectbox(key="upload_area").select("send").run())
     template = [d for d in at.get("download_button") if d.proto.label == "Download the return template"]
     assert template and template[0].proto.url
@@ -204,9 +206,9 @@ def test_csv_return_and_template_download(demo_db, app_env):
     assert any("problems marked" in d.proto.label for d in at.get("download_button"))
 
 
-def test_a_lead_chooses_only_their_own_areas(accounts_db, app_env):
+def test_a_lead_chooses_only_their_own_areas(readers_accounts_db, reader_env):
     """A signed-in lead (accounts exist: not open demo mode) submits as themselves, for their own sub-group only."""
-    app_env(accounts_db)
+    reader_env(readers_accounts_db)
     email = ACCOUNTS["lead"][0]                  # the safeguarding lead
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.session_state[SESSION_KEY] = {"email": email, "method": "password", "started": now(), "last_seen": now()}
@@ -224,10 +226,10 @@ def test_a_lead_chooses_only_their_own_areas(accounts_db, app_env):
 BUDGET = FIXTURES / "budget"
 
 
-def test_a_merge_bomb_is_checked_and_the_page_says_why_no_marked_copy(demo_db, app_env):
+def test_a_merge_bomb_is_checked_and_the_page_says_why_no_marked_copy(readers_demo_db, reader_env):
     """A 5 KB workbook with a merged range A2:XFD20001 is read with the range clipped to its cells; the marked
     copy would open 327 million merged cells, so the page says so plainly instead of offering it."""
-    app_env(demo_db)
+    reader_env(readers_demo_db)
     at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
     at = upload(at, "merge_bomb.xlsx", (BUDGET / "merge_bomb.xlsx").read_bytes())
     assert at.status[0].label.startswith("Checked merge_bomb.xlsx: ") and not at.exception
@@ -240,8 +242,9 @@ def test_a_merge_bomb_is_checked_and_the_page_says_why_no_marked_copy(demo_db, a
 
 @pytest.mark.parametrize("name, words", [("many_problems.csv", "… and 5,000 more problems"),
                                          ("xfd_rows.xlsx", "problems marked")])
-def test_many_problems_are_capped_and_a_sparse_sheet_still_gets_its_marked_copy(demo_db, app_env, name, words):
-    app_env(demo_db)
+def test_many_problems_are_capped_and_a_sparse_sheet_still_gets_its_marked_copy(readers_demo_db, reader_env, name,
+                                                                                words):
+    reader_env(readers_demo_db)
     at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
     at = upload(at, name, (BUDGET / name).read_bytes(), "text/csv" if name.endswith(".csv") else XLSX_MIME)
     assert not at.exception and "Traceback" not in texts(at)
@@ -254,8 +257,8 @@ def test_many_problems_are_capped_and_a_sparse_sheet_still_gets_its_marked_copy(
     assert downloads and downloads[0].proto.url
 
 
-def test_the_widget_takes_what_its_caption_says(demo_db, app_env):
-    app_env(demo_db)
+def test_the_widget_takes_what_its_caption_says(readers_demo_db, reader_env):
+    reader_env(readers_demo_db)
     at = open_upload()
     box = at.file_uploader(key="upload_file")
     assert list(box.proto.type) == [".xlsx", ".csv"]
@@ -263,9 +266,9 @@ def test_the_widget_takes_what_its_caption_says(demo_db, app_env):
     assert "save it as .xlsx" in texts(at)
 
 
-def test_the_problem_table_fits_a_laptop_screen_and_wraps(demo_db, app_env):
+def test_the_problem_table_fits_a_laptop_screen_and_wraps(readers_demo_db, reader_env):
     """Issue 16: Message, Found and Expected ran off the right of a 1366 px screen."""
-    app_env(demo_db)
+    reader_env(readers_demo_db)
     at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
     at = upload(at, "flawed.xlsx", flawed_return())
     grid = at.dataframe[0]
@@ -274,3 +277,60 @@ def test_the_problem_table_fits_a_laptop_screen_and_wraps(demo_db, app_env):
     assert sum(c["width"] for c in columns.values()) <= 860     # the main area beside the sidebar at 1366 px
     assert columns["Message"]["width"] >= 140 and grid.proto.row_height >= 65   # wrapped, not cut
     assert grid.proto.placeholder == "–"
+
+
+def test_the_template_is_made_once_per_data_version(demo_db, app_env, monkeypatch):
+    """The template (last quarter's figures beside each row) is made once for each sub-group, quarter and data
+    version, not on every run of the page; new figures make it again, with them in it."""
+    from app_pages import _upload_view
+    from kpis.returns import templates
+    from tests.support.board import obs, submit
+
+    made: list[bytes] = []
+    real = templates.build_template
+    monkeypatch.setattr(_upload_view, "build_template", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    app_env(demo_db)
+    at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    ok(at.run())                                   # a rerun (any choice on the page)
+    ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())   # another lead, the same figures
+    assert len(made) == 2                          # the first area offered, then safeguarding: once each
+    last = templates.previous_quarter(templates.parse_period(PERIOD))
+    store = Store(demo_db, hold=False)
+    submit(store, [obs("SG02", "2024/25 Q1", 12.3456) | {"period_label": last.label, "period_start": last.start,
+                                                          "period_end": last.end}], now())
+    store.close()
+    ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    assert len(made) == 4                          # new figures: made again (the first area offered, safeguarding)
+
+    def shows(workbook: bytes, text: str) -> bool:
+        return any(text in str(cell.value) for row in load_workbook(io.BytesIO(workbook))["Data"].iter_rows()
+                   for cell in row)
+    assert not shows(made[1], "12.3") and shows(made[-1], "12.3")    # safeguarding's, before and after
+
+
+def test_the_revision_history_is_read_once_per_data_version(demo_db, app_env, monkeypatch):
+    """A KPI's revision history is read once per data version and shared; new figures are in it at once."""
+    from app_pages import _upload_view
+    from kpis.core.periods import parse_period
+    from tests.support.board import obs, submit
+
+    read: list[str] = []
+    real = _upload_view.home_history
+    monkeypatch.setattr(_upload_view, "home_history", lambda *a, **k: read.append(a[2]) or real(*a, **k))
+    app_env(demo_db)
+    at = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    at = ok(at.selectbox(key="upload_history_kpi_safeguarding").select("SG02").run())
+    at = ok(at.selectbox(key="upload_history_quarter").select(at.selectbox(key="upload_history_quarter").options[1])
+            .run())                                                   # one quarter of it: not read again
+    other = ok(open_upload().selectbox(key="upload_area").select("safeguarding").run())
+    ok(other.selectbox(key="upload_history_kpi_safeguarding").select("SG02").run())   # another lead, same figures
+    assert read.count("SG02") == 1
+    quarter = at.selectbox(key="upload_history_quarter").value
+    store = Store(demo_db, hold=False)
+    period = parse_period(quarter)
+    batch = submit(store, [obs("SG02", "2024/25 Q1", 12.3456) | {"period_label": quarter, "period_start": period.start,
+                                                                "period_end": period.end}], now())
+    store.close()
+    at = ok(at.run())
+    assert read.count("SG02") == 2                                    # new figures: read again, and shown
+    assert any(c.startswith(f"Return {batch}") for c in at.dataframe[-1].value["Came from"])

@@ -23,8 +23,8 @@ def email_field(at):
 
 
 @pytest.mark.parametrize("domain,example", [(None, "name@council.gov.uk"), ("@Example.GOV.uk", "name@example.gov.uk")])
-def test_the_placeholder_and_the_error_use_the_frameworks_domain(demo_db, app_env, monkeypatch, tmp_path, domain,
-                                                                 example):
+def test_the_placeholder_and_the_error_use_the_frameworks_domain(readers_demo_db, reader_env, monkeypatch, tmp_path,
+                                                                 domain, example):
     if domain:
         text = SHIPPED.read_text(encoding="utf-8").replace("[partnership]\n",
                                                            f'[partnership]\nemail_domain = "{domain}"\n', 1)
@@ -32,7 +32,7 @@ def test_the_placeholder_and_the_error_use_the_frameworks_domain(demo_db, app_en
         path.write_text(text, encoding="utf-8")
         assert load_framework(path).email_example == example
         monkeypatch.setenv("KPIS_FRAMEWORK", str(path))
-    app_env(demo_db)
+    reader_env(readers_demo_db)             # stores nothing: the shared copy (tests/app/conftest.py)
     at = email_field(open_upload())
     assert at.text_input(key="upload_email").placeholder == example
     at = ok(at.text_input(key="upload_email").input("not an email").run())
