@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from kpis.board.points import Point, with_interval
 from kpis.core import scipy_stats as _st
 from kpis.core.kpi import Kpi
+from kpis.core.normal import two_sided_p
 
 CHANGE_SIGNIFICANCE = 0.05
 ARROWS = {"up": "▲", "down": "▼", "steady": "▶", "none": "–"}
@@ -48,7 +49,7 @@ def two_proportion_p(x1: float, n1: float, x0: float, n0: float) -> float:
     if se == 0:
         return 1.0
     z = (x1 / n1 - x0 / n0) / se
-    return float(2 * _st.norm.sf(abs(z)))
+    return float(two_sided_p(z))
 
 
 def two_count_p(c1: float, c0: float) -> float:

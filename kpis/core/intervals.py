@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kpis.core import scipy_stats as _st
+from kpis.core.normal import z_quantile
 from kpis.core.units import RATE_SCALE
 
 
@@ -34,7 +35,7 @@ def _conf(confidence: float) -> float:
 
 def _z(confidence: float) -> float:
     c = _conf(confidence)
-    return float(_st.norm.ppf(c + (1 - c) / 2))
+    return float(z_quantile(c + (1 - c) / 2))
 
 
 def _missing(x) -> bool:

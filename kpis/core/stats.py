@@ -56,6 +56,7 @@ import pandas as pd
 
 from kpis.core import scipy_stats as _st
 from kpis.core.intervals import _missing, byars_interval
+from kpis.core.normal import chi2_1_sf
 
 TREND_POINTS = 5
 TREND_SIGNIFICANCE = 0.002  # Fingertips: chi-squared (1 df) above 9.5495
@@ -155,7 +156,7 @@ def chi_squared_trend(numerators: Sequence[float], denominators: Sequence[float]
     if den <= 0:
         return 0.0, 1.0, 0.0
     chi2 = big_n * lead * lead / den
-    return chi2, float(_st.chi2.sf(chi2, 1)), (1.0 if lead > 0 else -1.0 if lead < 0 else 0.0)
+    return chi2, float(chi2_1_sf(chi2)), (1.0 if lead > 0 else -1.0 if lead < 0 else 0.0)
 
 
 def _wls(t: Sequence[float], y: Sequence[float], w: Sequence[float]) -> tuple[float, float]:
@@ -286,7 +287,7 @@ def _wls_trend(values: list[float], lowers: list[float], uppers: list[float], po
     w = [1 / se ** 2 for se in ses]
     slope, se_slope = _wls(t, values, w)
     chi2 = (slope / se_slope) ** 2
-    p = float(_st.chi2.sf(chi2, 1))
+    p = float(chi2_1_sf(chi2))
     sign = 1.0 if slope >= 0 else -1.0
     stable = _signs_agree(t, values, w, sign)
     direction = "increasing" if sign > 0 else "decreasing"

@@ -143,7 +143,8 @@ NOT_TABLES = {
     ("meetings.py", "made.data"): "the annual report: a Word document (python-docx) or a tagged PDF, not a spreadsheet",
     ("upload.py", "result['annotated']"): "the lead's own file with problems marked (annotate: safe_cell_text)",
     ("upload.py", "json.dumps(r.to_dict(), indent=2, default=str)"): "a receipt in JSON, not a spreadsheet",
-    ("upload.py", "template"): "the blank return template (templates.build_template)",
+    ("upload.py", "workbook"): "the blank return template (templates.build_template, made once per data version by "
+                               "app_pages/_upload_view.template)",
     ("upload.py", "receipt_html(r, sub_group=sub_group, partnership=fw.short_name)"):
         "a printable receipt in HTML, every text escaped (receipts.receipt_html), not a spreadsheet",
 }

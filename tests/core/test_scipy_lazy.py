@@ -1,4 +1,5 @@
-"""scipy.stats is imported when a statistic first needs it, not when a command or page starts."""
+"""scipy.stats is imported when a statistic first needs it (an exact Poisson limit, a binomial test, a regression),
+not when a command or page starts, nor for a Wilson interval (kpis.core.normal)."""
 from __future__ import annotations
 
 import subprocess
@@ -12,12 +13,16 @@ def test_starting_the_command_line_and_the_scorecard_does_not_import_scipy_stats
             "print('scipy.stats' in sys.modules)\n"
             "from kpis.core.intervals import wilson_pct\n"
             "print(wilson_pct([5], [10]))\n"
+            "print('scipy.stats' in sys.modules)\n"
+            "from kpis.core.intervals import byars_interval\n"
+            "print(byars_interval(3))\n"
             "print('scipy.stats' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    before, value, after = out.stdout.split("\n")[:3]
-    assert (before, after) == ("False", "True")
-    assert "23.659" in value and "76.340" in value  # 5 of 10: Wilson's 95% limits, with scipy once needed
+    before, value, after, exact, last = out.stdout.split("\n")[:5]
+    assert (before, after, last) == ("False", "False", "True")  # Wilson: no scipy; an exact Poisson limit: scipy
+    assert "23.659" in value and "76.340" in value  # 5 of 10: Wilson's 95% limits
+    assert "0.618" in exact and "8.767" in exact    # 3 events: the exact Poisson 95% limits, from chi-squared
 
 
 def test_the_lazy_module_hands_out_scipy_stats_own_objects():
