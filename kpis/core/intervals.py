@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kpis.core import scipy_stats as _st
-from kpis.core.normal import z_quantile
+from kpis.core.normal import exact_poisson_limits, z_quantile
 from kpis.core.units import RATE_SCALE
 
 
@@ -105,10 +105,17 @@ def byars_limits(counts: npt.ArrayLike, confidence: float = 0.95) -> tuple[np.nd
     with np.errstate(divide="ignore", invalid="ignore"):
         big_lo = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
         big_hi = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * np.sqrt(x + 1))) ** 3
-        exact_lo = np.where(x == 0, 0.0, _st.chi2.ppf(alpha / 2, 2 * x) / 2)
-        exact_hi = _st.chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2
-    lower = np.where(small, exact_lo, np.maximum(0.0, big_lo))
-    upper = np.where(small, exact_hi, big_hi)
+    lower, upper = np.maximum(0.0, big_lo), big_hi
+    if np.any(small):  # the exact limits only where they are used
+        few = np.where(small, x, 1.0)
+        if np.all(few == np.floor(few)):   # whole counts: from the Poisson distribution (kpis.core.normal)
+            limits = [exact_poisson_limits(int(k), alpha) for k in np.ravel(few)]
+            exact_lo = np.reshape([lo for lo, _ in limits], few.shape)
+            exact_hi = np.reshape([hi for _, hi in limits], few.shape)
+        else:                              # a count with a fraction (an estimate): chi-squared quantiles
+            exact_lo = np.where(few == 0, 0.0, _st.chi2.ppf(alpha / 2, 2 * few) / 2)
+            exact_hi = _st.chi2.ppf(1 - alpha / 2, 2 * few + 2) / 2
+        lower, upper = np.where(small, exact_lo, lower), np.where(small, exact_hi, upper)
     return lower, upper
 
 

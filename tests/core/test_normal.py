@@ -36,3 +36,25 @@ def test_the_chi_squared_tail_is_scipys(x):
     from kpis.core.normal import chi2_1_sf
     assert chi2_1_sf(x) == pytest.approx(stats.chi2.sf(x, 1), rel=1e-10, abs=1e-300)
     assert math.isclose(chi2_1_sf(3.841459), 0.05, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.002])
+def test_the_exact_poisson_limits_are_scipys_chi_squared_quantiles(alpha):
+    from scipy import stats
+
+    from kpis.core.normal import exact_poisson_limits
+    for count in range(0, 10):
+        lower, upper = exact_poisson_limits(count, alpha)
+        assert lower == (0.0 if count == 0 else pytest.approx(stats.chi2.ppf(alpha / 2, 2 * count) / 2, rel=1e-12))
+        assert upper == pytest.approx(stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2, rel=1e-12)
+
+
+def test_byars_limits_of_whole_and_fractional_small_counts_agree_with_scipy():
+    from scipy import stats
+
+    from kpis.core.intervals import byars_limits
+    lower, upper = byars_limits([0, 1, 2.5, 9, 10, 40])
+    assert lower[:4] == pytest.approx([0.0, stats.chi2.ppf(0.025, 2) / 2, stats.chi2.ppf(0.025, 5) / 2,
+                                       stats.chi2.ppf(0.025, 18) / 2], rel=1e-12)
+    assert upper[:4] == pytest.approx([stats.chi2.ppf(0.975, d) / 2 for d in (2, 4, 7, 20)], rel=1e-12)
+    assert lower[4] == pytest.approx(4.78744991, rel=1e-8) and upper[5] == pytest.approx(54.47, rel=1e-3)
