@@ -31,6 +31,14 @@ def pytest_collection_modifyitems(config, items) -> None:
     items.sort(key=lambda item: (item.get_closest_marker("browser") is None, item.get_closest_marker("slow") is None))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _components_scanned_once() -> None:
+    """Installed packages are searched for Streamlit components once per process, not once per AppTest (every
+    folder's AppTest tests: pages, governance, returns, store, journeys)."""
+    from tests.support.apptest import scan_components_once
+    scan_components_once()
+
+
 @pytest.fixture(scope="session")
 def demo_master(tmp_path_factory, worker_id):
     """`demo_master(framework_file)`: that framework's demo database, built by the real CLI (`init --demo`) once per

@@ -7,17 +7,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.apptest import Readers, scan_components_once
+from tests.support.apptest import Readers
 
 # Fixtures every page test here may use, defined once for the folder: a test module that imported them itself would
 # have its own, built again (the accounts' master copy hashes a password per account).
 from tests.support.auth import accounts_db, accounts_db_master
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _components_scanned_once() -> None:
-    """Installed packages are searched for Streamlit components once per process, not once per AppTest."""
-    scan_components_once()
 
 
 @pytest.fixture(scope="session")

@@ -90,7 +90,7 @@ def test_the_overview_is_worked_out_once_per_data_version(demo_db, app_env, monk
 
 
 def test_installed_components_are_looked_for_once_per_process(monkeypatch):
-    """tests/app/conftest.py: Streamlit's search of the installed packages for components is made once per process
+    """tests/conftest.py: Streamlit's search of the installed packages for components is made once per process
     (tests.support.apptest.scan_components_once), not again by every AppTest, and gives what a fresh search gives."""
     import importlib.metadata
 
