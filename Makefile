@@ -57,6 +57,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(PY) -m tools.public_hints
 	$(PY) -m tools.sql_home
+	$(PY) -m tools.entry_contract
 
 # Full-scale benchmark (about 10 minutes on 2 cores): prints a table, writes bench/results.json.
 # BENCH_ARGS="--quick" for a smoke run; "--scale 1 --runs 5" and so on (python -m tools.bench.run --help).
