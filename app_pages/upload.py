@@ -21,12 +21,12 @@ from kpis.board.tables import md_email, md_escape
 from kpis.core.exports import XLSX_MIME
 from kpis.core.periods import parse_period
 from kpis.core.problems import total
-from kpis.returns.annotate import describe, marked_copy, marked_copy_name, problem_summary, problem_table
+from kpis.returns.annotate import describe, marked_copy_name, problem_summary, problem_table
+from kpis.returns.file_check import FileCheck, check_file
 from kpis.returns.filesafety import UnreadableFile
-from kpis.returns.reader import read_return
 from kpis.returns.receipts import receipt_html, receipt_rows
 from kpis.returns.revisions import REVISED_HEADINGS, RevisionNotConfirmed, periods_text, revision_statement
-from kpis.returns.submission import ReturnRejected, check_read, preview, sha256, submit
+from kpis.returns.submission import ReturnRejected, sha256, submit
 from kpis.returns.templates import quarters_offered, template_filename
 from kpis.store.database import StoreBusy
 
@@ -72,31 +72,20 @@ def fail(doing: str, exc: Exception) -> str:
     return SOMETHING_WENT_WRONG.format(doing=doing)
 
 
-def run_check(name: str, data: bytes, area_id: str) -> dict:
-    """Read and check a file once, with progress; keep the result (or the plain reason it failed). The file is read
-    once: the check runs on what was read."""
-    result: dict = {"name": name, "area": area_id}
+def run_check(name: str, data: bytes, area_id: str) -> FileCheck:
+    """Read and check a file once, with progress (kpis.returns.file_check); keep the result, or the plain reason it
+    failed."""
     with st.status(f"Checking {name}…", expanded=True) as status:
         bar = st.progress(0, text="Reading the file")
         try:
-            parsed = read_return(name, data, fw)
-            bar.progress(35, text=f"Checking {len(parsed.rows):,} rows")
-            checked = check_read(s, fw, parsed, area_id=area_id)
-            bar.progress(70, text="Comparing with the figures already stored")
-            result["checked"] = checked
-            result["preview"] = preview(s, fw, checked, date.today())
-            if checked.problems:
-                bar.progress(90, text="Marking the problems on a copy of your file")
-                result["annotated"], result["no_marked_copy"] = marked_copy(data, checked.problems, name=name)
-        except UnreadableFile as exc:
-            result["error"] = str(exc)
+            result = check_file(s, fw, name, data, area_id, progress=lambda pct, text: bar.progress(pct, text=text))
         except Exception as exc:
-            result["error"] = fail("checking the file", exc)
+            result = FileCheck(name=name, area=area_id, error=fail("checking the file", exc))
         bar.progress(100, text="Done")
-        if "error" in result:
+        if result.error:
             status.update(label=f"{name} could not be checked", state="error", expanded=False)
         else:
-            status.update(label=f"Checked {name}: {problem_summary(result['checked'].problems)}", state="complete",
+            status.update(label=f"Checked {name}: {problem_summary(result.checked.problems)}", state="complete",
                           expanded=False)
     return result
 
@@ -136,8 +125,8 @@ def sentences(problems: list, limit: int) -> None:
                 + (f"\n\n…and {more} more in the table below." if more else ""))
 
 
-def show_problems(result: dict) -> None:
-    checked = result["checked"]
+def show_problems(result: FileCheck) -> None:
+    checked = result.checked
     st.subheader("3. Problems to fix", anchor="problems")
     if not checked.problems:
         st.success("No problems found.", icon=":material/check_circle:")
@@ -159,28 +148,28 @@ def show_problems(result: dict) -> None:
     listed = ("" if total(checked.problems) == len(checked.problems)
               else f", the first {len(checked.problems) - 1:,} listed")
     copy_note = (" The marked copy of your file below has the same list, with each cell shaded and a note on it."
-                 if result.get("annotated") else "")
+                 if result.annotated else "")
     st.markdown(f"**Every problem in one table** ({total(checked.problems):,}{listed}), errors first.{copy_note}")
     data_table(problem_table(checked.problems), wrap=("Message", "Expected", "Found", "Severity", "Column"),
                floors={"Message": 300, "Expected": 160, "Severity": 70, "Column": 80}, lines=4,
-               alt=f"Problems found in {result['name']}: {summary}",
+               alt=f"Problems found in {result.name}: {summary}",
                column_config={"Row": st.column_config.NumberColumn(format="%d")})
-    if not result.get("annotated"):
-        st.info(result.get("no_marked_copy") or "No marked copy of your file could be made; every problem is "
+    if not result.annotated:
+        st.info(result.no_marked_copy or "No marked copy of your file could be made; every problem is "
                 "listed above.", icon=":material/info:")
         return
-    st.download_button("Download your file with the problems marked", result["annotated"],
-                       file_name=marked_copy_name(result["name"]), mime=XLSX_MIME, icon=":material/download:",
+    st.download_button("Download your file with the problems marked", result.annotated,
+                       file_name=marked_copy_name(result.name), mime=XLSX_MIME, icon=":material/download:",
                        key="upload_annotated", on_click="ignore",
                        help="A copy of your file: each problem's cell is shaded and has a note, and a 'Problems' "
                             "sheet lists them all with a link to each cell.")
 
 
-def show_preview(result: dict) -> None:
-    checked, pv = result["checked"], result["preview"]
+def show_preview(result: FileCheck) -> None:
+    checked, pv = result.checked, result.preview
     st.subheader("4. What will change", anchor="preview")
     quarter = getattr(checked.period, "label", None)
-    area = fw.area(result["area"]).label
+    area = fw.area(result.area).label
     st.markdown(f"Read as the **{area}** return for **{quarter or 'an unknown quarter'}**.")
     if quarter and quarter != st.session_state.get("upload_period"):
         st.warning(f"The file is for {quarter}, not {st.session_state.get('upload_period')} as chosen in step 1. "
@@ -238,8 +227,8 @@ def submitter() -> str | None:
     return email
 
 
-def show_confirm(key: str, result: dict, data: bytes) -> None:
-    checked = result["checked"]
+def show_confirm(key: str, result: FileCheck, data: bytes) -> None:
+    checked = result.checked
     st.subheader("5. Confirm", anchor="confirm")
     outcome = st.session_state[RECEIPTS].get(key)
     if outcome and "receipt" in outcome:
@@ -253,7 +242,7 @@ def show_confirm(key: str, result: dict, data: bytes) -> None:
         n = total(checked.errors)
         st.caption(f"Confirm is off until the {n} {'error' if n == 1 else 'errors'} in step 3 "
                    f"{'is' if n == 1 else 'are'} fixed: fix your file and upload it again.")
-    revised = result["preview"].revised
+    revised = result.preview.revised
     unconfirmed = False
     if len(revised) and not checked.errors:
         unconfirmed = not st.checkbox(revision_statement(revised), key=revise_key(key),
@@ -263,7 +252,7 @@ def show_confirm(key: str, result: dict, data: bytes) -> None:
             st.caption("Confirm is off until you tick the revision above: nothing is stored without it.")
     st.button("Confirm and submit", type="primary", key="upload_confirm", icon=":material/send:",
               disabled=bool(checked.errors) or by is None or unconfirmed,
-              on_click=do_submit, args=(key, result["name"], data, result["area"], actor.email if actor else None))
+              on_click=do_submit, args=(key, result.name, data, result.area, actor.email if actor else None))
 
 
 def show_receipt(key: str) -> None:
@@ -333,8 +322,8 @@ def steps() -> None:
         result = st.session_state[CHECKS][key] = run_check(Path(upload.name).name, data, area_id)
         while len(st.session_state[CHECKS]) > CHECKS_KEPT:   # oldest first: dicts keep insertion order
             st.session_state[CHECKS].pop(next(iter(st.session_state[CHECKS])))
-    if "error" in result:
-        st.error(result["error"], icon=":material/error:")
+    if result.error:
+        st.error(result.error, icon=":material/error:")
         return
     show_problems(result)
     show_preview(result)

@@ -141,7 +141,7 @@ def test_number_formats_keep_counts_whole():
 NOT_TABLES = {
     ("board_pack.py", "pack.data"): "the board pack (PDF, PowerPoint, or Excel written by exports.to_excel_bytes)",
     ("meetings.py", "made.data"): "the annual report: a Word document (python-docx) or a tagged PDF, not a spreadsheet",
-    ("upload.py", "result['annotated']"): "the lead's own file with problems marked (annotate: safe_cell_text)",
+    ("upload.py", "result.annotated"): "the lead's own file with problems marked (annotate: safe_cell_text)",
     ("upload.py", "json.dumps(r.to_dict(), indent=2, default=str)"): "a receipt in JSON, not a spreadsheet",
     ("upload.py", "workbook"): "the blank return template (templates.build_template, made once per data version by "
                                "app_pages/_upload_view.template)",
