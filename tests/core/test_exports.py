@@ -234,8 +234,8 @@ def test_a_large_table_is_written_without_an_object_per_cell():
 
 
 def test_plain_number_and_text_columns_are_converted_whole_and_give_the_same_cells(monkeypatch):
-    """Integer, float and all-text columns skip the value-by-value conversion (a fifth of a large export's time);
-    their cells are the same as that conversion gives: missing is empty, control characters are dropped."""
+    """Integer, float and all-text columns skip the value-by-value conversion; their cells are the same as that
+    conversion gives: missing is empty, control characters are dropped."""
     import numpy as np
     df = pd.DataFrame({"Int": [1, 2, 3, 4], "Float": [1.5, np.nan, float("inf"), -0.0],
                        "Text": ["a", None, np.nan, "=1+1"], "Bad": ["bell\x07", "nul\x00 x", None, "ok"],
