@@ -71,14 +71,14 @@ def test_backup_waits_out_a_long_page_run_and_says_so(demo_db, tmp_path, monkeyp
     import kpis.store.database as database
     from tests.support.locks import held_for
     monkeypatch.delenv("KPIS_DB_WAIT", raising=False)
-    monkeypatch.setattr(database, "CLI_WAIT_S", 1.0)      # the usual wait, made shorter than this "page run"
+    monkeypatch.setattr(database, "CLI_WAIT_S", 0.5)      # the usual wait, made a quarter of this "page run"
     out = tmp_path / "b.zip"
     started = time.monotonic()
-    with held_for(demo_db, 4.0):
+    with held_for(demo_db, 2.0):
         code = main(["--db", str(demo_db), "backup", "-o", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert time.monotonic() - started >= 3.5 and out.exists()
+    assert time.monotonic() - started >= 1.75 and out.exists()
     assert "The database is in use" in captured.err and "waiting for it" in captured.err
     assert "Backed up" in captured.out
 
