@@ -8,26 +8,35 @@ finds (the same as the browser tests'), and kaleido is never let download one: w
 
 kaleido's server answers one request at a time through shared queues, so calls from
 several threads (Streamlit runs one per session) are serialised by a lock here.
+
+The last `CACHE_SIZE` images are kept, keyed by the figure's full JSON and the size: a pack's PDF and
+PowerPoint draw the same charts, and an unchanged figure always gives the same picture, so it is drawn once.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 import time
+from collections import OrderedDict
 
 import kaleido
 import plotly.graph_objects as go
+from plotly.utils import PlotlyJSONEncoder
 
 from kpis.core import chromium
 from kpis.core.chromium import ChromiumNotFound, find_chromium
 
 START_TIMEOUT_S = 60.0
+CACHE_SIZE = 96  # a 24-KPI pack's charts and then some; about 0.1 MB each
 INSTALL_HINT = ("Charts are drawn by a headless Chromium, and none was found. Install Debian's Chromium with "
                 "`apt-get install chromium` (or set CHROMIUM to a Chrome or Chromium executable). "
                 "Nothing was downloaded.")
 
 _lock = threading.RLock()
 _state = {"started": False, "broken": ""}
+_drawn: OrderedDict[tuple[str, int, int, float], bytes] = OrderedDict()
 
 
 class ChartRendererUnavailable(RuntimeError):
@@ -117,7 +126,17 @@ def _render(fig: go.Figure, width: int, height: int, scale: float) -> bytes:
 
 
 def render_png(fig: go.Figure, *, width: int, height: int, scale: float = 2.0) -> bytes:
-    """The figure as PNG bytes, `width` x `height` layout pixels drawn at `scale`."""
+    """The figure as PNG bytes, `width` x `height` layout pixels drawn at `scale` (from the cache when the
+    same figure was drawn at the same size before)."""
+    spec = json.dumps(fig.to_dict(), sort_keys=True, cls=PlotlyJSONEncoder)   # a copy's keys may come in another order
+    key = (hashlib.sha256(spec.encode()).hexdigest(), width, height, scale)
     with _lock:
+        if key in _drawn:
+            _drawn.move_to_end(key)
+            return _drawn[key]
         start()
-        return _render(fig, width, height, scale)
+        png = _render(fig, width, height, scale)
+        _drawn[key] = png
+        while len(_drawn) > CACHE_SIZE:
+            _drawn.popitem(last=False)
+        return png

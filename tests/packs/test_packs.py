@@ -274,6 +274,24 @@ def _no_browser(monkeypatch, tmp_path):
     monkeypatch.setattr(chromium, "DEBIAN_CHROMIUM", tmp_path / "no-chromium")
 
 
+def test_a_chart_drawn_again_comes_from_the_cache(monkeypatch):
+    """The PDF and the PowerPoint of one pack draw the same charts: each is drawn by Chromium once."""
+    import plotly.graph_objects as go
+    chromium_path()
+    images.start()   # its first, blank image is drawn before counting
+    drawn = []
+    real = images._render
+    monkeypatch.setattr(images, "_render", lambda *a: drawn.append(a[1:]) or real(*a))
+    fig = go.Figure(go.Scatter(x=[1, 2, 3], y=[4, 1, 7], name="cache check"))
+    first = images.render_png(fig, width=300, height=200)
+    again = images.render_png(go.Figure(fig), width=300, height=200)   # a fresh copy of the same figure
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and again == first and len(drawn) == 1
+    assert images.render_png(fig, width=320, height=200) != first                 # another size is drawn anew
+    fig.update_traces(y=[4, 1, 8])
+    images.render_png(fig, width=300, height=200)                                 # so is a changed figure
+    assert drawn == [(300, 200, 2.0), (320, 200, 2.0), (300, 200, 2.0)]
+
+
 def test_without_a_browser_the_error_says_what_to_install(demo_db, tmp_path, monkeypatch, capsys):
     _no_browser(monkeypatch, tmp_path)
     with pytest.raises(images.ChartRendererUnavailable, match="apt-get install chromium"):
