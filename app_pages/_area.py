@@ -12,7 +12,7 @@ from app_pages._auth import require_page
 from app_pages._board import (
     board_scorecard,
     breakdown_block,
-    comparator_picker,
+    comparison_picker,
     describe_view,
     meeting_selector,
     presentation_mode,
@@ -62,13 +62,13 @@ def render_area(area_id: str) -> None:
         st.title(area.name)
     if presenting:
         choice, as_at, previous = meeting_selector(show=False)
-        comparators = comparator_picker(show=False)
+        against = comparison_picker(show=False)
     else:
         left, right = st.columns(2)
         with left:
             choice, as_at, previous = meeting_selector()
         with right:
-            comparators = comparator_picker()
+            against = comparison_picker()
     st.caption(f"Reported by the {area.sub_group}. " + describe_view(choice, previous))
     if area.framing:   # the priority's upstream or downstream framing, as the framework file gives it
         kind, _, why = framing_text(area.framing, area.framing_note).partition(": ")
@@ -95,7 +95,7 @@ def render_area(area_id: str) -> None:
                                     + (" (demo)" if old["is_demo"] else ""))
                         _narrative(old)
 
-    kpi_charts(area.id, verdicts, as_at=as_at, comparators=comparators, presenting=presenting)
+    kpi_charts(area.id, verdicts, as_at=as_at, against=against, presenting=presenting)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -111,10 +111,10 @@ def area_view(db: str, version: int, rebases: str, area_id: str, as_at: datetime
 
 
 @st.fragment
-def kpi_charts(area_id: str, verdicts: dict, *, as_at, comparators: tuple[str, ...], presenting: bool) -> None:
+def kpi_charts(area_id: str, verdicts: dict, *, as_at, against: tuple[str, ...], presenting: bool) -> None:
     """Each KPI's verdicts and charts. A fragment: choosing another batch of KPIs runs only this part again."""
     kpis = shown_kpis(framework().kpis_in_area(area_id), area_id=area_id)
-    views = views_for(kpis, as_at=as_at, comparators=comparators, presenting=presenting)
+    views = views_for(kpis, as_at=as_at, against=against, presenting=presenting)
     for kpi in kpis:
         st.divider()
         st.header(f"{kpi.id} {kpi.short_title}")

@@ -144,7 +144,7 @@ def home_region() -> str | None:
     return region_name(framework().home_area)
 
 
-def comparator_picker(*, show: bool = True) -> tuple[str, ...]:
+def comparison_picker(*, show: bool = True) -> tuple[str, ...]:
     """England always; add the region or statistical neighbours."""
     if show:
         region = home_region()
@@ -169,11 +169,11 @@ class KpiViews:
     england_caption: str | None
 
 
-def build_views(kpi, *, as_at, comparators, presenting: bool, height: int = 420, series=None) -> KpiViews:
+def build_views(kpi, *, as_at, against, presenting: bool, height: int = 420, series=None) -> KpiViews:
     """Read and draw a KPI's trend and group charts (`series`: the page's values read at once, `page_series`)."""
     fw = framework()
     font = 19 if presenting else 15
-    df = trend_data(store(), fw, kpi, comparators=comparators, as_at=as_at, series=series)
+    df = trend_data(store(), fw, kpi, against=against, as_at=as_at, series=series)
     reason = no_figures_reason(df, kpi)
     trend_figure = trend_table = None
     if not reason:
@@ -204,14 +204,14 @@ def build_views(kpi, *, as_at, comparators, presenting: bool, height: int = 420,
 # read them (a chart, a table to show); nothing changes them.
 @st.cache_resource(show_spinner=False, max_entries=24)
 def kpi_views(db: str, version: int, kpi_ids: tuple[str, ...], as_at: datetime | None,
-              comparators: tuple[str, ...], presenting: bool, height: int = 420) -> dict[str, KpiViews]:
+              against: tuple[str, ...], presenting: bool, height: int = 420) -> dict[str, KpiViews]:
     """Every chart of these KPIs, for one data version and view: shared by every reader (the first reader after
     new data builds it; `db` and `version` are the cache key, so new data is never hidden). At most 24 views are
     kept, oldest first out. Read only: the same objects go to every reader."""
     fw = framework()
     kpis = [fw.kpi(k) for k in kpi_ids]
-    series = page_series(store(), fw, kpis, comparators=comparators, as_at=as_at)  # one query for them all
-    return {k.id: build_views(k, as_at=as_at, comparators=comparators, presenting=presenting, height=height,
+    series = page_series(store(), fw, kpis, against=against, as_at=as_at)  # one query for them all
+    return {k.id: build_views(k, as_at=as_at, against=against, presenting=presenting, height=height,
                               series=series) for k in kpis}
 
 
@@ -262,9 +262,9 @@ def kpi_detail(kpi, as_at: datetime | None, previous: datetime | None) -> KpiDet
     return _kpi_detail(str(store().path), data_version(), rebases_version(), kpi.id, as_at, previous)
 
 
-def views_for(kpis, *, as_at, comparators, presenting: bool, height: int = 420) -> dict[str, KpiViews]:
+def views_for(kpis, *, as_at, against, presenting: bool, height: int = 420) -> dict[str, KpiViews]:
     """`kpi_views` for the server's store at its current data version."""
-    return kpi_views(str(store().path), data_version(), tuple(k.id for k in kpis), as_at, tuple(comparators),
+    return kpi_views(str(store().path), data_version(), tuple(k.id for k in kpis), as_at, tuple(against),
                      presenting, height)
 
 

@@ -11,7 +11,7 @@ from kpis.analysis.comparisons import import_history
 from kpis.analysis.quality import imports_on_screen
 from kpis.core import exports
 from kpis.published.common import BenchmarkError
-from kpis.published.comparators import FORMATS, detect_format, import_benchmarks
+from kpis.published.importer import FORMATS, detect_format, import_benchmarks
 
 actor = require_page("admin")  # first, before anything is read: this page checks its own permission
 

@@ -4,7 +4,7 @@ import streamlit as st
 from app_pages._auth import page_may, require_page
 from app_pages._board import (
     breakdown_block,
-    comparator_picker,
+    comparison_picker,
     describe_view,
     kpi_detail,
     kpi_figures,
@@ -34,7 +34,7 @@ with toggle:
 if presenting:
     kpi_id = url_select("KPI", ids, key="kpi", format_func=None, show=False, clean_default=False)
     choice, as_at, previous = meeting_selector(show=False)
-    comparators = comparator_picker(show=False)
+    against = comparison_picker(show=False)
 else:
     kpi_id = url_select("KPI", ids, key="kpi", format_func=lambda k: f"{k} {fw.kpi(k).short_title}",
                         clean_default=False)
@@ -42,7 +42,7 @@ else:
     with left:
         choice, as_at, previous = meeting_selector()
     with right:
-        comparators = comparator_picker()
+        against = comparison_picker()
 kpi = fw.kpi(kpi_id)
 with head:
     st.title(f"{kpi.id} {kpi.short_title}")
@@ -56,7 +56,7 @@ st.table(detail.summary, hide_index=False,
          alt=f"Summary of {kpi.id}: latest value, change since the last meeting, England comparison, trend, target.")
 
 st.header("Trend")
-views = views_for([kpi], as_at=as_at, comparators=comparators, presenting=presenting, height=460)[kpi.id]
+views = views_for([kpi], as_at=as_at, against=against, presenting=presenting, height=460)[kpi.id]
 trend_block(kpi, views, key=kpi.id)
 
 st.header("Signal or noise")

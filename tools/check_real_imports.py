@@ -22,7 +22,7 @@ from kpis.analysis import across_areas, explore
 from kpis.core.areas import ENGLAND
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.published.common import BenchmarkError, read_text_csv, to_number
-from kpis.published.comparators import REFERENCE_DIR, import_benchmarks, load_areas_table
+from kpis.published.importer import REFERENCE_DIR, import_benchmarks, load_areas_table
 from kpis.store.database import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from kpis.analysis.explore import (
     read_values,
     with_intervals,
 )
-from kpis.core.areas import AREAS_FILE, COUNCIL, ENGLAND, NEIGHBOURS_FILE, comparator_set, region_of
+from kpis.core.areas import AREAS_FILE, COUNCIL, ENGLAND, NEIGHBOURS_FILE, areas_by_role, region_of
 from kpis.store import explorer
 from kpis.store.database import Store
 
@@ -58,7 +58,7 @@ def _area_roles(home: str, areas_mtime: float | None, neighbours_mtime: float | 
     """`area_roles`, worked out once per home area and version of the reference files (a page asks
     several times a run)."""
     try:
-        cs = comparator_set(home)
+        cs = areas_by_role(home)
     except ValueError:
         try:
             region = region_of(home)

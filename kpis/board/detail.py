@@ -1,6 +1,6 @@
-"""One KPI in full: its series against comparators, its breakdowns, its revision history, its data.
+"""One KPI in full: its series against the comparison areas, its breakdowns, its revision history, its data.
 
-The comparators are England, the home area's region and its statistical neighbours
+The comparison areas are England, the home area's region and its statistical neighbours
 (the DfE's ten most similar councils).
 """
 from __future__ import annotations
@@ -20,8 +20,6 @@ from kpis.store.areas import area_names, neighbour_area_codes, region_code
 from kpis.store.database import Store
 from kpis.store.series import empty_text_as_none, kpi_series, kpis_series
 from kpis.store.versions import changed_value_versions
-
-COMPARATORS = {"england": "England", "region": "Region", "neighbours": "Statistical neighbours"}
 
 
 def comparison_areas(store: Store, framework: Framework) -> dict[str, list[str]]:
@@ -57,11 +55,11 @@ class PageSeries:
 
 
 def page_series(store: Store, framework: Framework, kpis: list[Kpi], *,
-                comparators: tuple[str, ...] = ("england",), as_at: datetime | None = None) -> PageSeries:
+                against: tuple[str, ...] = ("england",), as_at: datetime | None = None) -> PageSeries:
     """Every value a page of these KPIs shows: the home area's (every group), England's and the chosen
-    comparators', in one query."""
+    comparison areas', in one query."""
     roles = comparison_areas(store, framework)
-    wanted = {"home", "england", *comparators}
+    wanted = {"home", "england", *against}
     codes = frozenset(code for role, cs in roles.items() if role in wanted for code in cs)
     frame = kpis_series(store, list(kpis), area_codes=sorted(codes), breakdown_type=None, as_at=as_at)
     # Text as plain Python strings (the same values), one block per type (copy): the page filters, sorts and
@@ -80,11 +78,11 @@ def _series(store: Store, kpi: Kpi, *, area_codes: list[str], breakdown_type: st
     return got
 
 
-def trend_data(store: Store, framework: Framework, kpi: Kpi, *, comparators: tuple[str, ...] = ("england",),
+def trend_data(store: Store, framework: Framework, kpi: Kpi, *, against: tuple[str, ...] = ("england",),
                as_at: datetime | None = None, series: PageSeries | None = None) -> pd.DataFrame:
-    """The KPI's 'all children' series for the home area and the chosen comparators, with a `role` column."""
+    """The KPI's 'all children' series for the home area and the chosen comparison areas, with a `role` column."""
     roles = series.roles if series is not None else comparison_areas(store, framework)
-    wanted = {"home", *comparators}
+    wanted = {"home", *against}
     codes = {code: role for role, cs in roles.items() if role in wanted for code in cs}
     if not codes:
         return pd.DataFrame()

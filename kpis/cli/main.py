@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from kpis.cli import (
-    comparators,
+    benchmarks,
     database,
     governance,
     maintenance,
@@ -31,7 +31,7 @@ from kpis.cli.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, CliError  # no
 from kpis.core.framework import FrameworkError
 from kpis.store.database import StoreError
 
-COMMAND_MODULES = [database, comparators, refresh, returns, sql, packs, governance, users, maintenance, spc,
+COMMAND_MODULES = [database, benchmarks, refresh, returns, sql, packs, governance, users, maintenance, spc,
                    rebases, self_assessment]
 
 

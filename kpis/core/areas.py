@@ -1,4 +1,4 @@
-"""Areas and comparators: England, the regions, every council and its statistical neighbours.
+"""Areas and comparison areas: England, the regions, every council and its statistical neighbours.
 
 Reads `data/reference/areas.csv` and `data/reference/statistical_neighbours.csv`
 (made by `tools/extract_reference.py` from DfE's published files). An area can be
@@ -202,9 +202,9 @@ def statistical_neighbours(code: str, *, areas: pd.DataFrame | None = None,
     return [ons_of[d] for d in mine["neighbour_dfe_code"]]
 
 
-def comparator_set(home: str, *, areas: pd.DataFrame | None = None,
-                   neighbours: pd.DataFrame | None = None) -> dict[str, list[str]]:
-    """The comparators for a home council, as ONS codes.
+def areas_by_role(home: str, *, areas: pd.DataFrame | None = None,
+                  neighbours: pd.DataFrame | None = None) -> dict[str, list[str]]:
+    """The areas a home council is compared with, by role, as ONS codes.
 
     {'england': [E92000001], 'region': [its region], 'neighbours': [10, closest first],
      'all_councils': [every current council, the home one included, in name order]}

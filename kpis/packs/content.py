@@ -192,7 +192,7 @@ def _narrative(store: Store, area_id: str, as_at: datetime, report: str) -> tupl
 
 def _kpi_section(store: Store, framework: Framework, kpi: Kpi, row: dict, *, as_at: datetime,
                  previous: datetime | None) -> tuple[KpiSection, pd.DataFrame]:
-    full = trend_data(store, framework, kpi, comparators=("england",), as_at=as_at)
+    full = trend_data(store, framework, kpi, against=("england",), as_at=as_at)
     df = recent_window(full)
     table = trend_table(df, kpi)
     table = table[[c for c in TABLE_COLUMNS if c in table.columns]]

@@ -2,7 +2,7 @@
 
 Each reader turns one file into a long frame of candidate observations, one
 row per value, with a `_row` column naming the source row and a `skip`
-column giving the reason when a value cannot be stored. `kpis.published.comparators`
+column giving the reason when a value cannot be stored. `kpis.published.importer`
 recognises the format, runs the reader, resolves areas and periods
 (`candidates.finalise`) and writes everything in one transaction. The LAIT reader,
 whose files are large, leaves the file in DuckDB and does those checks itself

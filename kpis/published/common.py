@@ -183,7 +183,7 @@ def blank_frame(n: int) -> pd.DataFrame:
     return df
 
 
-def comparators(framework: Framework | None, source: str) -> dict[str, Kpi]:
+def kpis_by_comparator(framework: Framework | None, source: str) -> dict[str, Kpi]:
     """indicator_id -> the (first) framework KPI whose comparator it is, for one source."""
     out: dict[str, Kpi] = {}
     for k in framework.kpis if framework else ():

@@ -61,9 +61,9 @@ from kpis.published.common import (
     Parsed,
     blank_frame,
     clean_text,
-    comparators,
     guess_unit,
     indicator_frame,
+    kpis_by_comparator,
     slug_series,
     to_number,
     token_note,
@@ -148,7 +148,7 @@ class _Whole:
 
 def _read(con: duckdb.DuckDBPyConnection, path: Path, framework: Framework | None, encoding: str,
           notes: list[str]) -> Parsed:
-    kpis = comparators(framework, "fingertips")
+    kpis = kpis_by_comparator(framework, "fingertips")
     year_types = {i: k.comparator.options.get("year_type") for i, k in kpis.items()}
     whole = _Whole()
     columns, index_column, renamed, region_label = [], False, [], None

@@ -36,9 +36,9 @@ from kpis.published.common import (
     MARKERS,
     AreaIndex,
     Parsed,
-    comparators,
     guess_unit,
     indicator_frame,
+    kpis_by_comparator,
     read_header,
     read_text_csv,
 )
@@ -94,7 +94,7 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, *, framework: Framework | N
 
     # Year type and name of each measure; the period text of each (measure, year), worked out once.
     info = _dictionary(dictionary)
-    kpis = comparators(framework, "lait")
+    kpis = kpis_by_comparator(framework, "lait")
     codes = measure_codes(con)
     ymap = pd.DataFrame([(c, _year_type((kpis[f"lait:{c}"].comparator.options.get("year_type")
                                          if f"lait:{c}" in kpis else None)

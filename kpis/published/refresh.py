@@ -1,5 +1,5 @@
 """Live refresh (optional network): every comparator of the framework fetched from its publisher's API and
-imported as one batch, through the same import path as a downloaded file (`kpis.published.comparators.import_files`).
+imported as one batch, through the same import path as a downloaded file (`kpis.published.importer.import_files`).
 
 - **OHID Fingertips API**: ``GET {FINGERTIPS_API}/all_data/csv/by_indicator_id?indicator_ids=ID
   &child_area_type_id=T&parent_area_type_id=15`` answers with the site's "download data" CSV (the 27-column
@@ -34,7 +34,7 @@ from urllib.parse import urlencode, urlparse
 from kpis.core.framework import Framework
 from kpis.published.apis import EES_API, FINGERTIPS_API, TIMEOUT_SECONDS
 from kpis.published.common import BenchmarkError, ImportReport
-from kpis.published.comparators import detect_format, import_files
+from kpis.published.importer import detect_format, import_files
 from kpis.store.database import Store
 
 ENGLAND_AREA_TYPE = 15

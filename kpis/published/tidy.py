@@ -28,9 +28,9 @@ from kpis.published.common import (
     Parsed,
     blank_frame,
     clean_text,
-    comparators,
     guess_unit,
     indicator_frame,
+    kpis_by_comparator,
     marker_status,
     read_text_csv,
     slug,
@@ -68,7 +68,7 @@ def read(path: Path, *, framework: Framework | None) -> Parsed:
     n = len(raw)
     f = blank_frame(n)
     col = lambda name: clean_text(raw[name]) if name in raw.columns else pd.Series("", index=raw.index)  # noqa: E731
-    kpis = comparators(framework, "fingertips")
+    kpis = kpis_by_comparator(framework, "fingertips")
     by_name = {_norm(k.comparator.name): (iid, k) for iid, k in kpis.items() if k.comparator.name}
     indicator = col("indicator")
     measure_col = col("measure")

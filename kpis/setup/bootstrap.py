@@ -68,15 +68,15 @@ def _audit_framework_change(cur: duckdb.DuckDBPyConnection, framework: Framework
 
 
 def initialise(store: Store, framework: Framework, *, with_demo: bool = False) -> InitReport:
-    from kpis.published import comparators as benchmarks  # imported here: a bare `init` needs only the areas
+    from kpis.published import importer  # imported here: a bare `init` needs only the areas
 
-    benchmarks.load_areas_table(store)
+    importer.load_areas_table(store)
     register_framework(store, framework)
     report = InitReport(schema_version=store.schema_version(),
                         areas=area_count(store), kpis=len(framework.kpis))
     if with_demo:
-        files = [*benchmarks.REFERENCE_FILES, *benchmarks.RELATED_FILES]
-        for r in benchmarks.load_reference_data(store, framework=framework, files=files):
+        files = [*importer.REFERENCE_FILES, *importer.RELATED_FILES]
+        for r in importer.load_reference_data(store, framework=framework, files=files):
             report.imports.append(r.to_dict())
         date_demo_imports_by_publication(store)
         report.demo_batches, report.demo_values = add_demo_returns(store, framework)

@@ -89,7 +89,7 @@ def test_only_an_administrator_may_import_published_figures_once_accounts_exist(
     from pathlib import Path
 
     from kpis.core.framework import load_framework
-    from kpis.published.comparators import import_benchmarks
+    from kpis.published.importer import import_benchmarks
     fixture = Path(__file__).parent.parent / "fixtures" / "benchmarks" / "dfe_d3_markers.csv"
     store = Store(tmp_path / "i.duckdb")
     add_user(store, actor=command_line_actor(), email="boss@example.org", role="admin", password=None)

@@ -14,7 +14,7 @@ from kpis.analysis.comparisons import COLUMNS, kpi_benchmarks
 from kpis.core import intervals, stats
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.core.stats import lait_quartile, lait_rank
-from kpis.published.comparators import REFERENCE_DIR
+from kpis.published.importer import REFERENCE_DIR
 from kpis.store.database import Store
 
 FRAMEWORK = load_framework(DEFAULT_FRAMEWORK)

@@ -5,7 +5,7 @@ import warnings
 
 from streamlit.testing.v1 import AppTest
 
-from kpis.published.comparators import REFERENCE_FILES, RELATED_FILES
+from kpis.published.importer import REFERENCE_FILES, RELATED_FILES
 from kpis.store.database import Store
 from tests.conftest import ROOT
 from tests.support.apptest import ok, texts

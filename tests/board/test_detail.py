@@ -1,4 +1,4 @@
-"""One KPI in full (comparators, groups, revisions, download) and the sub-groups' narratives."""
+"""One KPI in full (comparison areas, groups, revisions, download) and the sub-groups' narratives."""
 from __future__ import annotations
 
 import re
@@ -31,7 +31,7 @@ def demo(demo_db_master):
     s.close()
 
 
-def test_comparators_of_worcestershire(demo):
+def test_comparison_areas_of_worcestershire(demo):
     areas = comparison_areas(demo, FRAMEWORK)
     assert areas["home"] == ["E10000034"] and areas["england"] == ["E92000001"]
     assert areas["region"] == ["E12000005"]                      # West Midlands
@@ -39,7 +39,7 @@ def test_comparators_of_worcestershire(demo):
 
 
 def test_trend_data_keeps_returns_and_published_figures_apart(demo):
-    df = trend_data(demo, FRAMEWORK, FRAMEWORK.kpi("SG02"), comparators=("england", "region", "neighbours"))
+    df = trend_data(demo, FRAMEWORK, FRAMEWORK.kpi("SG02"), against=("england", "region", "neighbours"))
     assert set(df["role"]) == {"home", "home_published", "england", "region", "neighbours"}
     assert (df.loc[df["role"] == "home", "indicator_id"] == "SG02").all()
     only_england = trend_data(demo, FRAMEWORK, FRAMEWORK.kpi("SG02"))

@@ -92,8 +92,8 @@ def test_every_neighbour_maps_to_a_current_council(areas, neighbours):
     assert (neighbours["source"] == "DfE CSSN 2025").all()
 
 
-def test_comparator_set(areas, neighbours):
-    comp = A.comparator_set(WORCS, areas=areas, neighbours=neighbours)
+def test_areas_by_role(areas, neighbours):
+    comp = A.areas_by_role(WORCS, areas=areas, neighbours=neighbours)
     assert set(comp) == {"england", "region", "neighbours", "all_councils"}
     assert comp["england"] == [A.ENGLAND]
     assert comp["region"] == [WEST_MIDLANDS]

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
-from kpis.published.comparators import REFERENCE_DIR, load_areas_table
+from kpis.published.importer import REFERENCE_DIR, load_areas_table
 from kpis.store.database import Store
 
 

@@ -15,7 +15,7 @@ import pytest
 from kpis.analysis import across_areas, explore, timeseries
 from kpis.core import dfe_periods, periods
 from kpis.published.common import BenchmarkError
-from kpis.published.comparators import import_benchmarks
+from kpis.published.importer import import_benchmarks
 from tests.conftest import ROOT
 from tests.support.published import one
 

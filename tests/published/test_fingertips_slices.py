@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kpis.published import fingertips
-from kpis.published.comparators import REFERENCE_DIR, import_benchmarks, load_areas_table
+from kpis.published.importer import REFERENCE_DIR, import_benchmarks, load_areas_table
 from kpis.store.database import Store
 from tests.conftest import ROOT
 

@@ -9,7 +9,7 @@ import pytest
 from kpis.analysis import across_areas, explore
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.published.common import BenchmarkError, BenchmarkFormatError
-from kpis.published.comparators import detect_format, import_benchmarks
+from kpis.published.importer import detect_format, import_benchmarks
 from tests.conftest import ROOT
 from tests.support.published import one, totals
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpis.published.comparators import REFERENCE_DIR, import_benchmarks
+from kpis.published.importer import REFERENCE_DIR, import_benchmarks
 from kpis.store.batches import start_batch
 from kpis.store.observations import write_observations
 from tests.support.published import one

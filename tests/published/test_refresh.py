@@ -21,7 +21,7 @@ import pytest
 from kpis.cli.main import main
 from kpis.core.framework import DEFAULT_FRAMEWORK, load_framework
 from kpis.published import refresh as refresh_mod
-from kpis.published.comparators import REFERENCE_DIR
+from kpis.published.importer import REFERENCE_DIR
 from kpis.published.refresh import NetworkUnreachable, RefreshError, plan, refresh
 from tests.conftest import ROOT
 from tests.support.published import totals

@@ -12,7 +12,7 @@ from kpis.analysis.comparisons import kpi_benchmarks
 from kpis.core import intervals
 from kpis.core.framework import DEFAULT_FRAMEWORK, FrameworkError, load_framework
 from kpis.published import relation as comparison
-from kpis.published.comparators import REFERENCE_DIR
+from kpis.published.importer import REFERENCE_DIR
 from kpis.store.database import Store
 
 FRAMEWORK = load_framework(DEFAULT_FRAMEWORK)

@@ -146,7 +146,7 @@ def lait_file(tmp_path_factory) -> Path:
 
 
 IMPORT = """
-    from kpis.published.comparators import import_benchmarks
+    from kpis.published.importer import import_benchmarks
     from kpis.core.framework import load_framework
     from kpis.store.database import Store
     store = Store({db!r})
@@ -168,7 +168,7 @@ def test_sigkill_during_an_import_keeps_earlier_data_and_it_succeeds_when_run_ag
     marker = tmp_path / "marker"
     proc = start_child(PAUSE + f"""
     MARKER = {str(marker)!r}
-    import kpis.published.comparators as m; pause_after(m, 'write_observations_from', MARKER)
+    import kpis.published.importer as m; pause_after(m, 'write_observations_from', MARKER)
     """ + IMPORT.format(db=str(demo_db), file=str(lait_file)))
     wait_for(marker, proc)
     kill(proc)

@@ -94,7 +94,7 @@ def copy_db(src: Path, dst: Path) -> None:
 # -- the measurements of one scale (run in a worker process) ------------------------------------
 def build_base(db: Path, files, framework) -> dict:
     """Areas, framework, the shipped reference extracts and the bench Fingertips file: everything but LAIT."""
-    from kpis.published.comparators import import_benchmarks, load_reference_data
+    from kpis.published.importer import import_benchmarks, load_reference_data
     from kpis.setup.bootstrap import initialise
     from kpis.store.database import Store
     remove_db(db)
@@ -114,8 +114,7 @@ def measure_import(base: Path, full: Path, files, framework, runs: int, work: Pa
     """The product's LAIT import and DuckDB's plain read of the same file, alternately."""
     import duckdb
 
-    from kpis.published import comparators as benchmarks
-    from kpis.published import lait
+    from kpis.published import importer, lait
     from kpis.store.database import Store
     product, baseline, phases = [], [], []
     for _run in range(runs):
@@ -130,9 +129,9 @@ def measure_import(base: Path, full: Path, files, framework, runs: int, work: Pa
         copy_db(base, full)
         store = Store(full)
         try:
-            with call_timer(benchmarks, ["_read", "write_observations_from"]) as spent, \
+            with call_timer(importer, ["_read", "write_observations_from"]) as spent, \
                     call_timer(lait, ["finish"]) as checks:  # LAIT's own checks (read hands them over)
-                seconds = timed(lambda store=store: benchmarks.import_benchmarks(store, files.lait, framework=framework,
+                seconds = timed(lambda store=store: importer.import_benchmarks(store, files.lait, framework=framework,
                                                                      source_name="LAIT (bench)"))
             spent.update(checks)
             store.checkpoint()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kpis.core.intervals import wilson_interval
-from kpis.published import comparators as benchmarks
+from kpis.published import importer
 from kpis.published.common import BenchmarkFormatError
-from kpis.published.comparators import (
+from kpis.published.importer import (
     REFERENCE_DIR,
     detect_format,
     import_benchmarks,
@@ -165,7 +165,7 @@ def test_a_failure_mid_import_leaves_the_database_unchanged(store, framework, mo
         cur.execute("UPDATE observations SET value = -1")  # a partial write, then a failure
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(benchmarks, "write_observations_from", broken)
+    monkeypatch.setattr(importer, "write_observations_from", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         import_benchmarks(store, LAIT_PARQUET, framework=framework)
     assert totals(store) == before

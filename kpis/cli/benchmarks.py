@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_import(args: argparse.Namespace) -> int:
     # imported here, not at the top: `python -m kpis` loads only the command it runs
     from kpis.published.common import BenchmarkError, BenchmarkFormatError
-    from kpis.published.comparators import import_benchmarks
+    from kpis.published.importer import import_benchmarks
     framework = load_framework(args.framework)
     with open_store(args) as store:
         try:
