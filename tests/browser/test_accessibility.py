@@ -142,3 +142,15 @@ def test_the_statement_takes_its_contact_from_the_framework(demo_db, app_env, mo
         assert "email **cypsp.access@example.gov.uk**" in statement(named)
     finally:
         _common.framework.clear()
+
+
+def test_contrasts_of_many_pixels_are_the_very_numbers_of_contrast_for_each():
+    """focus_indicator measures thousands of pixels at once (a11y.contrasts); each ratio must be exactly what the
+    one-pair formula (a11y.contrast) gives, so the 3:1 rule judges the same numbers either way."""
+    import numpy as np
+    rng = np.random.default_rng(24)
+    a, b = rng.integers(0, 256, (5000, 3)), rng.integers(0, 256, (5000, 3))
+    grey = np.repeat(np.arange(256)[:, None], 3, axis=1)             # every level, against black and white
+    a, b = np.concatenate([a, grey, grey]), np.concatenate([b, np.zeros_like(grey), np.full_like(grey, 255)])
+    many = a11y.contrasts(a, b)
+    assert [float(r) for r in many] == [a11y.contrast(x, y) for x, y in zip(a, b, strict=True)]

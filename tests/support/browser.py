@@ -4,6 +4,7 @@ Under CI (CI=true) a missing Chromium is a failure, never a skip.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -62,17 +63,51 @@ def accounts_app(accounts_db_master, tmp_path_factory) -> Iterator[str]:
         yield url
 
 
+# One Playwright driver and one Chromium per test process, started on first use: launching them costs more CPU than
+# most browser tests spend on their page. Each use gets a fresh browser context (its own cookies, storage and cache,
+# like a new incognito window), so tests stay as isolated as with a browser each. They are closed at the end of each
+# browser test module (tests/browser/conftest.py) and at exit, because Playwright's sync API refuses to start a second
+# driver while one runs, and other test files (tests/packs) start their own.
+_SHARED: dict = {"playwright": None, "browser": None, "launches": 0}
+
+
+def shared_browser():
+    """This process's Chromium, launched on first use, or again if it has gone (crashed or closed)."""
+    browser = _SHARED["browser"]
+    if browser is not None and browser.is_connected():
+        return browser
+    exe = chromium_path()
+    if _SHARED["playwright"] is None:
+        from playwright.sync_api import sync_playwright
+        _SHARED["playwright"] = sync_playwright().start()
+    _SHARED["browser"] = _SHARED["playwright"].chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+    _SHARED["launches"] += 1
+    return _SHARED["browser"]
+
+
+def close_shared_browser() -> None:
+    """Close this process's Chromium and stop its Playwright driver, if started."""
+    browser, playwright = _SHARED["browser"], _SHARED["playwright"]
+    _SHARED["browser"] = _SHARED["playwright"] = None
+    try:
+        if browser is not None and browser.is_connected():
+            browser.close()
+    finally:
+        if playwright is not None:
+            playwright.stop()
+
+
+atexit.register(close_shared_browser)
+
+
 @contextlib.contextmanager
 def browser_page(*, width: int = 1400, height: int = 1000):
-    from playwright.sync_api import sync_playwright
-    exe = chromium_path()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
-            yield context.new_page()
-        finally:
-            browser.close()
+    """A new page in a fresh browser context of the shared Chromium, at width × height; the context is closed after."""
+    context = shared_browser().new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def wait_for_app(page, *, text: str | None = None, timeout: float = 30_000) -> None:
