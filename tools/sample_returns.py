@@ -3,12 +3,32 @@ need a good return beside the hostile ones (tools/bench/hostile.py)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 from openpyxl import load_workbook
 
 from kpis.returns.templates import build_template
 
 PERIOD = "2025/26 Q2"    # the quarter filled in unless another is given (the tests' quarter)
+
+
+def headings(ws) -> dict[str, int]:
+    """A template sheet's column numbers by heading, without a heading's "(…)" hint."""
+    return {str(ws.cell(1, c).value).split(" (")[0]: c for c in range(1, ws.max_column + 1)}
+
+
+def kpi_rows(ws, col: dict[str, int]) -> Iterator[tuple[int, str, float | None]]:
+    """(row, KPI id, last quarter's value as a number, None where it is not one: blank, '<5') of each KPI row of a
+    template's Data sheet, as a lead reads the grey reference column."""
+    for r in range(2, ws.max_row + 1):
+        kpi_id = ws.cell(r, col["KPI id"]).value
+        if not kpi_id:
+            continue
+        last = str(ws.cell(r, col["Last quarter: value"]).value or "").replace(",", "").rstrip("%").strip()
+        try:
+            yield r, kpi_id, float(last)
+        except ValueError:
+            yield r, kpi_id, None
 
 
 def filled_template(fw, area_id: str, period: str = PERIOD, store=None, *, shift: int = 0) -> bytes:

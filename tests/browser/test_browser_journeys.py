@@ -27,6 +27,7 @@ from kpis.returns.templates import default_period
 from kpis.store.database import Store
 from tests.support.auth import ACCOUNTS, PASSWORD, accounts_db, accounts_db_master
 from tests.support.browser import accounts_app, browser_page, running_app, screenshot, wait_for_app, wait_for_drawn
+from tools.sample_returns import headings, kpi_rows
 
 LOAD = 60_000          # a page's run on a loaded machine
 PDF_BUILD = 90_000     # the board pack's PDF takes about 10 s on a quiet one
@@ -133,16 +134,9 @@ def fill_return(template: Path, out: Path, *, flawed: bool) -> Path:
     not exist (row 4, column A)."""
     wb = load_workbook(template)
     ws = wb["Data"]
-    col = {str(ws.cell(1, c).value).split(" (")[0]: c for c in range(1, ws.max_column + 1)}
-    for r in range(2, ws.max_row + 1):
-        kpi_id = ws.cell(r, col["KPI id"]).value
-        if not kpi_id:
-            continue
-        last = str(ws.cell(r, col["Last quarter: value"]).value or "").rstrip("%")
-        try:
-            ws.cell(r, col["Value"]).value = round(float(last) + 0.4, 1)
-        except ValueError:
-            ws.cell(r, col["Value"]).value = "<5"
+    col = headings(ws)
+    for r, kpi_id, last in kpi_rows(ws, col):
+        ws.cell(r, col["Value"]).value = round(last + 0.4, 1) if last is not None else "<5"
         if kpi_id == "SG02" and ws.cell(r, col["Breakdown"]).value == "All children and young people":
             ws.cell(r, col["Value"]).value = SG02_VALUE
             ws.cell(r, col["Numerator"]).value, ws.cell(r, col["Denominator"]).value = SG02_OF

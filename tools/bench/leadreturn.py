@@ -19,22 +19,15 @@ def make_return(db: str | Path, area_id: str, *, framework=None, period=None) ->
     from kpis.returns.submission import check_return
     from kpis.returns.templates import build_template, default_period
     from kpis.store.database import Store
+    from tools.sample_returns import headings, kpi_rows
     fw = framework or load_framework()
     period = period or default_period(date.today())
     with Store(db, read_only=True) as store:
         wb = load_workbook(io.BytesIO(build_template(store, fw, area_id, period)))
         ws = wb["Data"]
-        col = {str(ws.cell(1, c).value).split(" (")[0]: c for c in range(1, ws.max_column + 1)}
-        for r in range(2, ws.max_row + 1):
-            kid = ws.cell(r, col["KPI id"]).value
-            if not kid:
-                continue
+        col = headings(ws)
+        for r, kid, before in kpi_rows(ws, col):
             unit = fw.kpi(kid).unit
-            last = str(ws.cell(r, col["Last quarter: value"]).value or "").replace(",", "").rstrip("%").strip()
-            try:
-                before = float(last)
-            except ValueError:
-                before = None
             if unit == "percentage":
                 value = min(99.0, max(1.0, before + 0.4)) if before is not None else round(100 * (40 + r % 20) / 80, 1)
                 ws.cell(r, col["Value"]).value = round(value, 1)
