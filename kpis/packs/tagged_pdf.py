@@ -24,6 +24,7 @@ import io
 import re
 
 from kpis.core.chromium import find_chromium
+from kpis.packs.printer import in_browser
 
 A4_MARGIN = {"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"}
 META_FIELDS = {"author": "/Author", "description": "/Subject", "keywords": "/Keywords", "generator": "/Creator"}
@@ -33,28 +34,25 @@ _PATH_END = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
 
 
 def html_to_pdf(html: str, *, landscape: bool = False) -> bytes:
-    """Print a whole HTML document (with `<html lang>` and `<title>`) to tagged PDF bytes with headless Chromium.
+    """Print a whole HTML document (with `<html lang>` and `<title>`) to tagged PDF bytes with headless Chromium
+    (the one `kpis.packs.printer` keeps).
 
     The page size is A4 (portrait, or landscape when asked); CSS `@page` rules may change it for named pages.
     Raises kpis.core.chromium.ChromiumNotFound (its message says what to install) when there is no Chromium.
     """
-    from playwright.sync_api import sync_playwright
+    find_chromium()   # say what to install before anything starts
 
-    executable = find_chromium()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.set_content(html, wait_until="load")
-            page.emulate_media(media="print")
-            meta = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('meta[name]')]
-                                        .map(m => [m.name.toLowerCase(), m.content]))""")
-            headings = page.evaluate("""() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
-                                            .map(h => h.textContent.replace(/\\s+/g, ' ').trim())""")
-            data = page.pdf(format="A4", landscape=landscape, margin=A4_MARGIN, print_background=True,
-                            tagged=True, outline=True, display_header_footer=False)
-        finally:
-            browser.close()
+    def print_page(page):
+        page.set_content(html, wait_until="load")
+        page.emulate_media(media="print")
+        meta = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('meta[name]')]
+                                    .map(m => [m.name.toLowerCase(), m.content]))""")
+        headings = page.evaluate("""() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+                                        .map(h => h.textContent.replace(/\\s+/g, ' ').trim())""")
+        data = page.pdf(format="A4", landscape=landscape, margin=A4_MARGIN, print_background=True,
+                        tagged=True, outline=True, display_header_footer=False)
+        return data, meta, headings
+    data, meta, headings = in_browser(print_page)
     return finish_pdf(data, {META_FIELDS[k]: v for k, v in meta.items() if k in META_FIELDS and v.strip()},
                       headings=headings)
 

@@ -266,3 +266,24 @@ def test_an_untagged_print_of_the_same_document_fails_the_checks(tmp_path):
     assert not t.marked and t.elements == [] and t.lang == ""
     assert "Small report" in t.untagged_text[0] and "One paragraph." in t.untagged_text[0]
     assert PdfReader(io.BytesIO(data)).pages[0].extract_text().count("One paragraph.") == 1
+
+
+def test_one_kept_browser_prints_every_document_from_any_thread():
+    """Documents are printed by one browser kept between them (not one started per document), from whichever
+    thread asks; once stopped, the next document starts another and prints just the same."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kpis.packs import printer
+    chromium_path()
+    page_html = document("Kept browser", "<h1>Kept browser</h1><p>One browser prints them all.</p>")
+    first = html_to_pdf(page_html)
+    browser = printer.in_browser(lambda page: page.context.browser)
+    with ThreadPoolExecutor(max_workers=1) as pool:   # a thread of its own, as Streamlit gives each session
+        second = pool.submit(html_to_pdf, page_html).result()
+        assert pool.submit(printer.in_browser, lambda page: page.context.browser).result() is browser
+    for pdf in (first, second):
+        assert "One browser prints them all." in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    printer.stop()
+    third = html_to_pdf(page_html)
+    assert printer.in_browser(lambda page: page.context.browser) is not browser
+    assert "One browser prints them all." in PdfReader(io.BytesIO(third)).pages[0].extract_text()
