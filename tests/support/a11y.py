@@ -129,11 +129,17 @@ _SETTLE = """async () => { const frame = () => new Promise(done => requestAnimat
         await frame(); await frame(); await new Promise(done => setTimeout(done, 0));
         if (document.activeElement === el) return true; }
     return false; }"""
-# Blur (or focus again) the element that had focus, then wait until that has been drawn.
+# Blur the element that had focus, then wait until that has been drawn (the plain screenshot is of that frame).
 _BLUR = f"""async () => {{ window.__a11yFocused = document.activeElement; document.activeElement.blur();
     return await ({_SETTLE})(); }}"""
+# Focus it again for the next Tab. Inside a data grid focus moves on by itself (above), so there the next Tab waits
+# until it has come to rest, as before; elsewhere nothing moves it, and nothing is measured until the next stop, which
+# waits for its own drawn frames first (tab_through): there only the tasks its focus handlers queued (React renders
+# in tasks) are let run, not two frames.
 _REFOCUS = f"""async () => {{ const el = window.__a11yFocused; window.__a11yFocused = null; if (el) el.focus();
-    return await ({_SETTLE})(); }}"""
+    if (el && el.closest('[data-testid="stDataFrame"]')) return await ({_SETTLE})();
+    for (let i = 0; i < 2; i++) await new Promise(done => setTimeout(done, 0));
+    return true; }}"""
 
 
 def steady(page) -> None:
