@@ -1,9 +1,10 @@
-"""The normal distribution's few functions the statistics need, from Python's standard library.
+"""The few distribution functions the statistics need, from Python's standard library: the standard normal's
+quantile and tails, the one-degree chi-squared tail, and the exact Poisson limits of a small whole count.
 
-`statistics.NormalDist.inv_cdf` (Wichura's algorithm AS 241, accurate to about 1e-15) and `math.erfc` give the
-same figures as scipy.stats to the last digits that matter, without importing scipy.stats (one to four seconds):
-every Wilson interval, z test and one-degree chi-squared test of a page, a pack or the demo build is worked out
-without it. tests/core/test_normal.py compares them with scipy.stats.
+`statistics.NormalDist.inv_cdf` (Wichura's algorithm AS 241, accurate to about 1e-15), `math.erfc` and a bisection
+on the Poisson distribution give the same figures as scipy.stats to the last digits that matter, without importing
+scipy.stats (one to four seconds): every Wilson interval, z test, one-degree chi-squared test and Byar interval of a
+page, a pack or the demo build is worked out without it. tests/core/test_normal.py compares them with scipy.stats.
 """
 from __future__ import annotations
 
